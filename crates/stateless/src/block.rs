@@ -1,0 +1,341 @@
+//! Block validation and execution with Ethereum's rules on revm + alloy-evm.
+//!
+//! [`validate_header`] checks a header against its parent; [`execute_block`] checks the
+//! body, runs system calls and transactions, applies the changes to the state tries and
+//! compares every header commitment with what execution produced.
+
+use crate::fork::{Fork, ForkSchedule};
+use crate::state::{StateError, StateSource, TrieDb};
+use alloy_consensus::{
+    Block, EMPTY_OMMER_ROOT_HASH, Header, TxEnvelope, TxReceipt,
+    proofs::{calculate_receipt_root, calculate_transaction_root, calculate_withdrawals_root},
+    transaction::{Recovered, SignerRecoverable},
+};
+use alloy_eips::{eip1559::BaseFeeParams, eip4844::DATA_GAS_PER_BLOB};
+use alloy_evm::{
+    EvmEnv, EvmFactory,
+    block::{BlockExecutionError, BlockExecutor, BlockExecutorFactory},
+    eth::{EthBlockExecutionCtx, EthBlockExecutorFactory, EthEvmFactory, receipt_builder::AlloyReceiptBuilder},
+};
+use alloy_eips::Typed2718;
+use alloy_primitives::Bloom;
+use revm::database::{State, states::bundle_state::BundleRetention};
+use std::borrow::Cow;
+
+/// The maximum size of `extra_data` in bytes.
+pub const MAX_EXTRA_DATA_BYTES: usize = 32;
+/// The minimum block gas limit.
+pub const MIN_GAS_LIMIT: u64 = 5000;
+/// Gas limit may change by less than `parent_gas_limit / GAS_LIMIT_BOUND_DIVISOR` per block.
+pub const GAS_LIMIT_BOUND_DIVISOR: u64 = 1024;
+
+/// A header field that differs from its expected value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: header has {got}, expected {expected}")]
+pub struct FieldMismatch {
+    /// Name of the header field.
+    pub field: &'static str,
+    /// What the header says.
+    pub got: String,
+    /// What it should be.
+    pub expected: String,
+}
+
+fn mismatch(field: &'static str, got: impl std::fmt::Debug, expected: impl std::fmt::Debug) -> BlockError {
+    BlockError::Header(FieldMismatch { field, got: format!("{got:?}"), expected: format!("{expected:?}") })
+}
+
+/// Why a block is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BlockError {
+    /// A header field is wrong (against the parent, the fork rules, or execution results).
+    #[error("invalid header: {0}")]
+    Header(FieldMismatch),
+    /// A post-merge field that must be empty or zero is not.
+    #[error("invalid header: {0} must be empty/zero after the merge")]
+    PreMergeField(&'static str),
+    /// A field required by the active fork is missing, or a field it forbids is present.
+    #[error("invalid header: field {field} {problem} under {fork:?}")]
+    ForkField {
+        /// The header field.
+        field: &'static str,
+        /// `is missing` or `is not allowed`.
+        problem: &'static str,
+        /// The fork in force.
+        fork: Fork,
+    },
+    /// The block body does not match the header.
+    #[error("invalid body: {0}")]
+    Body(FieldMismatch),
+    /// The block carries ommers.
+    #[error("invalid body: {0} ommers after the merge")]
+    Ommers(usize),
+    /// A transaction signature does not recover.
+    #[error("transaction {index}: invalid signature")]
+    InvalidSignature {
+        /// Position in the block.
+        index: usize,
+    },
+    /// A transaction type the fork does not allow.
+    #[error("transaction {index}: type {ty} not allowed under {fork:?}")]
+    TxType {
+        /// Position in the block.
+        index: usize,
+        /// EIP-2718 type.
+        ty: u8,
+        /// The fork in force.
+        fork: Fork,
+    },
+    /// Transaction or system-call execution failed (invalid transaction, gas, ...).
+    #[error("execution failed: {0}")]
+    Execution(String),
+    /// State could not be read or updated (missing witness data, malformed node, ...).
+    #[error("state: {0}")]
+    State(#[from] StateError),
+}
+
+/// Checks `header` against `parent` under the rules of the fork active at its timestamp.
+pub fn validate_header(header: &Header, parent: &Header, schedule: &ForkSchedule) -> Result<(), BlockError> {
+    let fork = schedule.fork_at(header.timestamp);
+    let parent_hash = parent.hash_slow();
+    if header.parent_hash != parent_hash {
+        return Err(mismatch("parent_hash", header.parent_hash, parent_hash));
+    }
+    if Some(header.number) != parent.number.checked_add(1) {
+        return Err(mismatch("number", header.number, parent.number.saturating_add(1)));
+    }
+    if header.timestamp <= parent.timestamp {
+        return Err(mismatch("timestamp", header.timestamp, format!("> {}", parent.timestamp)));
+    }
+    if header.gas_used > header.gas_limit {
+        return Err(mismatch("gas_used", header.gas_used, format!("<= gas_limit {}", header.gas_limit)));
+    }
+    let max_delta = parent.gas_limit / GAS_LIMIT_BOUND_DIVISOR;
+    if header.gas_limit.abs_diff(parent.gas_limit) >= max_delta || header.gas_limit < MIN_GAS_LIMIT {
+        return Err(mismatch(
+            "gas_limit",
+            header.gas_limit,
+            format!("within {} of parent {} and >= {MIN_GAS_LIMIT}", max_delta, parent.gas_limit),
+        ));
+    }
+    let expected_base_fee = parent.next_block_base_fee(BaseFeeParams::ethereum());
+    if header.base_fee_per_gas != expected_base_fee {
+        return Err(mismatch("base_fee_per_gas", header.base_fee_per_gas, expected_base_fee));
+    }
+    if header.extra_data.len() > MAX_EXTRA_DATA_BYTES {
+        return Err(mismatch(
+            "extra_data length",
+            header.extra_data.len(),
+            format!("<= {MAX_EXTRA_DATA_BYTES}"),
+        ));
+    }
+    if !header.difficulty.is_zero() {
+        return Err(BlockError::PreMergeField("difficulty"));
+    }
+    if !header.nonce.is_zero() {
+        return Err(BlockError::PreMergeField("nonce"));
+    }
+    if header.ommers_hash != EMPTY_OMMER_ROOT_HASH {
+        return Err(BlockError::PreMergeField("ommers_hash"));
+    }
+    let missing = |field| BlockError::ForkField { field, problem: "is missing", fork };
+    let forbidden = |field| BlockError::ForkField { field, problem: "is not allowed", fork };
+    if header.withdrawals_root.is_none() {
+        return Err(missing("withdrawals_root"));
+    }
+    match fork.blob_params() {
+        Some(params) => {
+            let used = header.blob_gas_used.ok_or_else(|| missing("blob_gas_used"))?;
+            let excess = header.excess_blob_gas.ok_or_else(|| missing("excess_blob_gas"))?;
+            header.parent_beacon_block_root.ok_or_else(|| missing("parent_beacon_block_root"))?;
+            if used > params.max_blob_gas_per_block() || used % DATA_GAS_PER_BLOB != 0 {
+                return Err(mismatch(
+                    "blob_gas_used",
+                    used,
+                    format!("multiple of {DATA_GAS_PER_BLOB} <= {}", params.max_blob_gas_per_block()),
+                ));
+            }
+            let expected = params.next_block_excess_blob_gas_osaka(
+                parent.excess_blob_gas.unwrap_or(0),
+                parent.blob_gas_used.unwrap_or(0),
+                parent.base_fee_per_gas.unwrap_or(0),
+            );
+            if excess != expected {
+                return Err(mismatch("excess_blob_gas", excess, expected));
+            }
+        }
+        None => {
+            if header.blob_gas_used.is_some() {
+                return Err(forbidden("blob_gas_used"));
+            }
+            if header.excess_blob_gas.is_some() {
+                return Err(forbidden("excess_blob_gas"));
+            }
+            if header.parent_beacon_block_root.is_some() {
+                return Err(forbidden("parent_beacon_block_root"));
+            }
+        }
+    }
+    match (fork >= Fork::Prague, header.requests_hash.is_some()) {
+        (true, false) => return Err(missing("requests_hash")),
+        (false, true) => return Err(forbidden("requests_hash")),
+        _ => {}
+    }
+    if header.block_access_list_hash.is_some() {
+        return Err(forbidden("block_access_list_hash"));
+    }
+    if header.slot_number.is_some() {
+        return Err(forbidden("slot_number"));
+    }
+    Ok(())
+}
+
+/// Checks that the body matches the roots in the header.
+pub fn validate_body(block: &Block<TxEnvelope>, fork: Fork) -> Result<(), BlockError> {
+    let h = &block.header;
+    if !block.body.ommers.is_empty() {
+        return Err(BlockError::Ommers(block.body.ommers.len()));
+    }
+    let tx_root = calculate_transaction_root(&block.body.transactions);
+    if tx_root != h.transactions_root {
+        return Err(BlockError::Body(FieldMismatch {
+            field: "transactions_root",
+            got: format!("{:?}", h.transactions_root),
+            expected: format!("{tx_root:?}"),
+        }));
+    }
+    let withdrawals = block.body.withdrawals.as_ref().map(|w| w.as_slice()).unwrap_or_default();
+    let w_root = calculate_withdrawals_root(withdrawals);
+    if Some(w_root) != h.withdrawals_root || block.body.withdrawals.is_none() {
+        return Err(BlockError::Body(FieldMismatch {
+            field: "withdrawals_root",
+            got: format!("{:?}", h.withdrawals_root),
+            expected: format!("{w_root:?}"),
+        }));
+    }
+    for (index, tx) in block.body.transactions.iter().enumerate() {
+        let ty = tx.ty();
+        let allowed = match ty {
+            0..=2 => true,
+            3 => fork >= Fork::Cancun,
+            4 => fork >= Fork::Prague,
+            _ => false,
+        };
+        if !allowed {
+            return Err(BlockError::TxType { index, ty, fork });
+        }
+    }
+    Ok(())
+}
+
+/// What executing a valid block produced.
+#[derive(Debug)]
+pub struct ExecutedBlock<'s, S: StateSource + ?Sized> {
+    /// The state after the block, holding every node touched, ready to commit.
+    pub state: TrieDb<'s, S>,
+    /// Receipts of the block's transactions.
+    pub receipts: Vec<alloy_consensus::ReceiptEnvelope>,
+    /// Total gas used.
+    pub gas_used: u64,
+}
+
+/// Validates and executes `block` on the state below `parent` (its pre-state is
+/// `parent.state_root`), reading state from `source`. Every header commitment is checked.
+pub fn execute_block<'s, S: StateSource + ?Sized>(
+    block: &Block<TxEnvelope>,
+    parent: &Header,
+    schedule: &ForkSchedule,
+    chain_id: u64,
+    source: &'s S,
+) -> Result<ExecutedBlock<'s, S>, BlockError> {
+    let header = &block.header;
+    validate_header(header, parent, schedule)?;
+    let fork = schedule.fork_at(header.timestamp);
+    validate_body(block, fork)?;
+
+    let mut txs = Vec::with_capacity(block.body.transactions.len());
+    for (index, tx) in block.body.transactions.iter().enumerate() {
+        let signer = tx.recover_signer().map_err(|_| BlockError::InvalidSignature { index })?;
+        txs.push(Recovered::new_unchecked(tx, signer));
+    }
+
+    let mut db = State::builder()
+        .with_database(TrieDb::new(parent.state_root, source))
+        .with_bundle_update()
+        .build();
+    let env = EvmEnv::for_eth_block(header, schedule, chain_id, fork.blob_params());
+    let factory = EthBlockExecutorFactory::new(AlloyReceiptBuilder::default(), schedule.clone(), EthEvmFactory::default());
+    let evm = factory.evm_factory().create_evm(&mut db, env);
+    let ctx = EthBlockExecutionCtx {
+        parent_hash: header.parent_hash,
+        parent_beacon_block_root: header.parent_beacon_block_root,
+        ommers: &[],
+        withdrawals: block.body.withdrawals.as_ref().map(|w| Cow::Borrowed(w.as_slice())),
+        extra_data: header.extra_data.clone(),
+        tx_count_hint: Some(txs.len()),
+        slot_number: None,
+    };
+    let mut executor = factory.create_executor(evm, ctx);
+    let run = |executor: &mut _| -> Result<(), BlockExecutionError> {
+        let executor: &mut alloy_evm::eth::EthBlockExecutor<_, _, _> = executor;
+        executor.apply_pre_execution_changes()?;
+        for tx in &txs {
+            executor.execute_transaction(*tx)?;
+        }
+        Ok(())
+    };
+    let outcome = run(&mut executor).and_then(|()| executor.finish().map(|(_, r)| r));
+    let result = match outcome {
+        Ok(r) => r,
+        Err(e) => {
+            // A state failure (missing witness data) is reported as such, not as an EVM error.
+            if let Some(f) = db.database.failure() {
+                return Err(BlockError::State(f.clone()));
+            }
+            return Err(BlockError::Execution(e.to_string()));
+        }
+    };
+
+    if result.gas_used != header.gas_used {
+        return Err(mismatch("gas_used", header.gas_used, result.gas_used));
+    }
+    if fork >= Fork::Cancun && header.blob_gas_used != Some(result.blob_gas_used) {
+        return Err(mismatch("blob_gas_used", header.blob_gas_used, result.blob_gas_used));
+    }
+    let receipts_root = calculate_receipt_root(&result.receipts);
+    if receipts_root != header.receipts_root {
+        return Err(mismatch("receipts_root", header.receipts_root, receipts_root));
+    }
+    let mut bloom = Bloom::ZERO;
+    for r in &result.receipts {
+        bloom.accrue_bloom(&r.bloom());
+    }
+    if bloom != header.logs_bloom {
+        return Err(mismatch("logs_bloom", header.logs_bloom, bloom));
+    }
+    if fork >= Fork::Prague {
+        let requests_hash = result.requests.requests_hash();
+        if header.requests_hash != Some(requests_hash) {
+            return Err(mismatch("requests_hash", header.requests_hash, requests_hash));
+        }
+    }
+
+    db.merge_transitions(BundleRetention::PlainState);
+    let bundle = db.take_bundle();
+    let mut state = db.database;
+    let state_root = state.apply_bundle(&bundle)?;
+    if state_root != header.state_root {
+        return Err(mismatch("state_root", header.state_root, state_root));
+    }
+    Ok(ExecutedBlock { state, receipts: result.receipts, gas_used: result.gas_used })
+}
+
+/// Parses a block from its RLP encoding, rejecting trailing bytes.
+pub fn decode_block(rlp: &[u8]) -> Result<Block<TxEnvelope>, alloy_rlp::Error> {
+    let mut buf = rlp;
+    let block = <Block<TxEnvelope> as alloy_rlp::Decodable>::decode(&mut buf)?;
+    if !buf.is_empty() {
+        return Err(alloy_rlp::Error::Custom("trailing bytes after block"));
+    }
+    Ok(block)
+}

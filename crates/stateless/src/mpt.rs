@@ -1,0 +1,551 @@
+//! A Merkle-Patricia trie whose nodes are loaded lazily, by hash, from a [`NodeSource`].
+//!
+//! The same code serves the full state (every node in a store) and the stateless case (only
+//! the nodes of a witness): an unresolved child is a [`Node::Hash`] until an operation needs
+//! it, and a node the source does not have is an error, never a default value. Recording
+//! which hashes were resolved gives exactly the witness another run of the same operations
+//! needs, including the siblings loaded when a deletion collapses a branch.
+
+use alloy_primitives::{B256, Bytes, keccak256};
+use alloy_rlp::{EMPTY_STRING_CODE, Header};
+use alloy_trie::EMPTY_ROOT_HASH;
+use std::collections::HashMap;
+
+/// Errors raised by trie operations.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TrieError {
+    /// A node needed by the operation is not available from the node source.
+    #[error("missing trie node {0}")]
+    MissingNode(B256),
+    /// A node could not be decoded.
+    #[error("malformed trie node {hash}: {reason}")]
+    MalformedNode {
+        /// Hash of the node (or of its enclosing node for inline nodes).
+        hash: B256,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+}
+
+/// Where a trie finds the nodes it references by hash.
+pub trait NodeSource {
+    /// Returns the RLP encoding of the node whose keccak hash is `hash`, if known.
+    fn node(&self, hash: &B256) -> Option<Bytes>;
+}
+
+impl NodeSource for HashMap<B256, Bytes> {
+    fn node(&self, hash: &B256) -> Option<Bytes> {
+        self.get(hash).cloned()
+    }
+}
+
+impl<S: NodeSource + ?Sized> NodeSource for &S {
+    fn node(&self, hash: &B256) -> Option<Bytes> {
+        (**self).node(hash)
+    }
+}
+
+/// One trie node. Paths are nibble sequences (one nibble per byte).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// The empty trie.
+    Empty,
+    /// A leaf holding the rest of the key path and the value.
+    Leaf {
+        /// Remaining key nibbles.
+        path: Vec<u8>,
+        /// Stored value (RLP of the account or the storage value).
+        value: Vec<u8>,
+    },
+    /// A shared path segment in front of a branch.
+    Extension {
+        /// Shared nibbles.
+        path: Vec<u8>,
+        /// The node below (always a branch once resolved).
+        child: Box<Node>,
+    },
+    /// A 16-way branch. State tries have fixed-length keys, so branches carry no value.
+    Branch {
+        /// One child per nibble.
+        children: Box<[Node; 16]>,
+    },
+    /// A node known only by its hash, not loaded yet.
+    Hash(B256),
+}
+
+/// The result of encoding a node for use as a child reference.
+enum NodeRef {
+    Inline(Vec<u8>),
+    Hash(B256),
+}
+
+impl Node {
+    fn empty_children() -> Box<[Node; 16]> {
+        Box::new(std::array::from_fn(|_| Node::Empty))
+    }
+
+    /// Full RLP encoding of this node. Unresolved children are referenced by hash.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut payload = Vec::new();
+        match self {
+            Node::Empty => return vec![EMPTY_STRING_CODE],
+            Node::Hash(h) => {
+                // Only reached when encoding a child reference of an unresolved node.
+                alloy_rlp::Encodable::encode(h, &mut payload);
+                return payload;
+            }
+            Node::Leaf { path, value } => {
+                alloy_rlp::Encodable::encode(&hex_prefix(path, true)[..], &mut payload);
+                alloy_rlp::Encodable::encode(&value[..], &mut payload);
+            }
+            Node::Extension { path, child } => {
+                alloy_rlp::Encodable::encode(&hex_prefix(path, false)[..], &mut payload);
+                child.encode_ref(&mut payload);
+            }
+            Node::Branch { children } => {
+                for c in children.iter() {
+                    c.encode_ref(&mut payload);
+                }
+                payload.push(EMPTY_STRING_CODE);
+            }
+        }
+        let mut out = Vec::with_capacity(payload.len() + 3);
+        Header { list: true, payload_length: payload.len() }.encode(&mut out);
+        out.extend_from_slice(&payload);
+        out
+    }
+
+    fn node_ref(&self) -> NodeRef {
+        match self {
+            Node::Hash(h) => NodeRef::Hash(*h),
+            _ => {
+                let enc = self.encode();
+                if enc.len() < 32 { NodeRef::Inline(enc) } else { NodeRef::Hash(keccak256(&enc)) }
+            }
+        }
+    }
+
+    fn encode_ref(&self, out: &mut Vec<u8>) {
+        match self {
+            Node::Empty => out.push(EMPTY_STRING_CODE),
+            _ => match self.node_ref() {
+                NodeRef::Inline(enc) => out.extend_from_slice(&enc),
+                NodeRef::Hash(h) => alloy_rlp::Encodable::encode(&h, out),
+            },
+        }
+    }
+
+    /// Keccak hash of this node as a trie root.
+    pub fn hash(&self) -> B256 {
+        match self {
+            Node::Empty => EMPTY_ROOT_HASH,
+            Node::Hash(h) => *h,
+            _ => keccak256(self.encode()),
+        }
+    }
+
+    /// Decodes a node from its RLP encoding. `hash` names the node in errors.
+    pub fn decode(bytes: &[u8], hash: B256) -> Result<Node, TrieError> {
+        let bad = |reason| TrieError::MalformedNode { hash, reason };
+        let mut buf = bytes;
+        let header = Header::decode(&mut buf).map_err(|_| bad("invalid RLP header"))?;
+        if !header.list {
+            return Err(bad("node is not an RLP list"));
+        }
+        if buf.len() != header.payload_length {
+            return Err(bad("trailing or missing bytes"));
+        }
+        let mut items: Vec<&[u8]> = Vec::with_capacity(17);
+        while !buf.is_empty() {
+            let start = buf;
+            let h = Header::decode(&mut buf).map_err(|_| bad("invalid RLP item"))?;
+            if buf.len() < h.payload_length {
+                return Err(bad("RLP item overruns node"));
+            }
+            buf = &buf[h.payload_length..];
+            items.push(&start[..start.len() - buf.len()]);
+        }
+        match items.len() {
+            2 => {
+                let path_enc = rlp_string(items[0]).ok_or_else(|| bad("path is not a string"))?;
+                let (path, leaf) = decode_hex_prefix(path_enc).ok_or_else(|| bad("bad path"))?;
+                if leaf {
+                    let value = rlp_string(items[1]).ok_or_else(|| bad("leaf value"))?;
+                    Ok(Node::Leaf { path, value: value.to_vec() })
+                } else {
+                    if path.is_empty() {
+                        return Err(bad("empty extension path"));
+                    }
+                    let child = decode_child(items[1], hash)?;
+                    if matches!(child, Node::Empty) {
+                        return Err(bad("extension to empty node"));
+                    }
+                    Ok(Node::Extension { path, child: Box::new(child) })
+                }
+            }
+            17 => {
+                if items[16] != [EMPTY_STRING_CODE] {
+                    return Err(bad("branch value in a state trie"));
+                }
+                let mut children = Node::empty_children();
+                for (i, item) in items[..16].iter().enumerate() {
+                    children[i] = decode_child(item, hash)?;
+                }
+                Ok(Node::Branch { children })
+            }
+            _ => Err(bad("node has neither 2 nor 17 items")),
+        }
+    }
+}
+
+fn rlp_string(item: &[u8]) -> Option<&[u8]> {
+    let mut buf = item;
+    let h = Header::decode(&mut buf).ok()?;
+    (!h.list).then_some(buf)
+}
+
+fn decode_child(item: &[u8], parent: B256) -> Result<Node, TrieError> {
+    if item == [EMPTY_STRING_CODE] {
+        return Ok(Node::Empty);
+    }
+    let mut buf = item;
+    let h = Header::decode(&mut buf)
+        .map_err(|_| TrieError::MalformedNode { hash: parent, reason: "child reference" })?;
+    if h.list {
+        if item.len() >= 32 {
+            return Err(TrieError::MalformedNode { hash: parent, reason: "inline node >= 32 bytes" });
+        }
+        Node::decode(item, parent)
+    } else if buf.len() == 32 {
+        Ok(Node::Hash(B256::from_slice(buf)))
+    } else {
+        Err(TrieError::MalformedNode { hash: parent, reason: "child reference is not a hash" })
+    }
+}
+
+/// Compact (hex-prefix) encoding of a nibble path.
+fn hex_prefix(path: &[u8], leaf: bool) -> Vec<u8> {
+    let flag = if leaf { 2 } else { 0 };
+    let mut out = Vec::with_capacity(path.len() / 2 + 1);
+    if path.len() % 2 == 1 {
+        out.push(((flag + 1) << 4) | path[0]);
+        for pair in path[1..].chunks(2) {
+            out.push((pair[0] << 4) | pair[1]);
+        }
+    } else {
+        out.push(flag << 4);
+        for pair in path.chunks(2) {
+            out.push((pair[0] << 4) | pair[1]);
+        }
+    }
+    out
+}
+
+fn decode_hex_prefix(enc: &[u8]) -> Option<(Vec<u8>, bool)> {
+    let first = *enc.first()?;
+    let flag = first >> 4;
+    if flag > 3 {
+        return None;
+    }
+    let leaf = flag >= 2;
+    let odd = flag & 1 == 1;
+    let mut path = Vec::with_capacity(enc.len() * 2);
+    if odd {
+        path.push(first & 0x0f);
+    } else if first & 0x0f != 0 {
+        return None;
+    }
+    for b in &enc[1..] {
+        path.push(b >> 4);
+        path.push(b & 0x0f);
+    }
+    Some((path, leaf))
+}
+
+/// The nibbles of a byte string.
+pub fn nibbles(key: &[u8]) -> Vec<u8> {
+    key.iter().flat_map(|b| [b >> 4, b & 0x0f]).collect()
+}
+
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// A trie rooted at one node, resolving hash references through a [`NodeSource`].
+#[derive(Debug, Clone)]
+pub struct Trie {
+    root: Node,
+}
+
+impl Trie {
+    /// A trie whose root is known only by hash; nodes load on demand.
+    pub fn from_root(root: B256) -> Self {
+        let root = if root == EMPTY_ROOT_HASH { Node::Empty } else { Node::Hash(root) };
+        Self { root }
+    }
+
+    /// The current root hash.
+    pub fn root_hash(&self) -> B256 {
+        self.root.hash()
+    }
+
+    /// Looks up `key` (already hashed for secure tries).
+    pub fn get(&mut self, key: &[u8], src: &impl NodeSource) -> Result<Option<Vec<u8>>, TrieError> {
+        let path = nibbles(key);
+        get_at(&mut self.root, &path, src)
+    }
+
+    /// Inserts or replaces `key` with `value` (non-empty).
+    pub fn insert(
+        &mut self,
+        key: &[u8],
+        value: Vec<u8>,
+        src: &impl NodeSource,
+    ) -> Result<(), TrieError> {
+        let path = nibbles(key);
+        let root = std::mem::replace(&mut self.root, Node::Empty);
+        self.root = insert_at(root, &path, value, src)?;
+        Ok(())
+    }
+
+    /// Removes `key` if present.
+    pub fn remove(&mut self, key: &[u8], src: &impl NodeSource) -> Result<(), TrieError> {
+        let path = nibbles(key);
+        let root = std::mem::replace(&mut self.root, Node::Empty);
+        self.root = remove_at(root, &path, src)?;
+        Ok(())
+    }
+
+    /// Encodes every resolved node of at least 32 bytes (plus the root) into `out`, keyed by
+    /// hash, so a store can serve them later. Returns the root hash.
+    pub fn commit_into(&self, out: &mut HashMap<B256, Bytes>) -> B256 {
+        fn walk(node: &Node, out: &mut HashMap<B256, Bytes>, is_root: bool) {
+            match node {
+                Node::Empty | Node::Hash(_) => return,
+                Node::Leaf { .. } => {}
+                Node::Extension { child, .. } => {
+                    walk(child, out, false);
+                }
+                Node::Branch { children } => {
+                    for c in children.iter() {
+                        walk(c, out, false);
+                    }
+                }
+            }
+            let enc = node.encode();
+            if enc.len() >= 32 || is_root {
+                out.insert(keccak256(&enc), Bytes::from(enc));
+            }
+        }
+        walk(&self.root, out, true);
+        self.root_hash()
+    }
+}
+
+fn resolve(node: &mut Node, src: &impl NodeSource) -> Result<(), TrieError> {
+    if let Node::Hash(h) = *node {
+        let bytes = src.node(&h).ok_or(TrieError::MissingNode(h))?;
+        *node = Node::decode(&bytes, h)?;
+    }
+    Ok(())
+}
+
+fn get_at(
+    node: &mut Node,
+    path: &[u8],
+    src: &impl NodeSource,
+) -> Result<Option<Vec<u8>>, TrieError> {
+    resolve(node, src)?;
+    match node {
+        Node::Empty => Ok(None),
+        Node::Leaf { path: p, value } => Ok((p[..] == *path).then(|| value.clone())),
+        Node::Extension { path: p, child } => {
+            if path.starts_with(p) {
+                get_at(child, &path[p.len()..], src)
+            } else {
+                Ok(None)
+            }
+        }
+        Node::Branch { children } => match path.split_first() {
+            Some((n, rest)) => get_at(&mut children[*n as usize], rest, src),
+            None => Ok(None),
+        },
+        Node::Hash(_) => unreachable!("resolved above"),
+    }
+}
+
+fn insert_at(
+    mut node: Node,
+    path: &[u8],
+    value: Vec<u8>,
+    src: &impl NodeSource,
+) -> Result<Node, TrieError> {
+    resolve(&mut node, src)?;
+    Ok(match node {
+        Node::Empty => Node::Leaf { path: path.to_vec(), value },
+        Node::Leaf { path: p, value: old } => {
+            if p == path {
+                return Ok(Node::Leaf { path: p, value });
+            }
+            let cp = common_prefix(&p, path);
+            let mut children = Node::empty_children();
+            // Keys have equal length, so neither path ends at the branch.
+            children[p[cp] as usize] = Node::Leaf { path: p[cp + 1..].to_vec(), value: old };
+            children[path[cp] as usize] = Node::Leaf { path: path[cp + 1..].to_vec(), value };
+            wrap_extension(&path[..cp], Node::Branch { children })
+        }
+        Node::Extension { path: p, child } => {
+            let cp = common_prefix(&p, path);
+            if cp == p.len() {
+                let child = insert_at(*child, &path[cp..], value, src)?;
+                Node::Extension { path: p, child: Box::new(child) }
+            } else {
+                let mut children = Node::empty_children();
+                let rest = &p[cp + 1..];
+                children[p[cp] as usize] =
+                    if rest.is_empty() { *child } else { Node::Extension { path: rest.to_vec(), child } };
+                children[path[cp] as usize] = Node::Leaf { path: path[cp + 1..].to_vec(), value };
+                wrap_extension(&path[..cp], Node::Branch { children })
+            }
+        }
+        Node::Branch { mut children } => {
+            let (n, rest) = path.split_first().expect("fixed-length keys never end at a branch");
+            let child = std::mem::replace(&mut children[*n as usize], Node::Empty);
+            children[*n as usize] = insert_at(child, rest, value, src)?;
+            Node::Branch { children }
+        }
+        Node::Hash(_) => unreachable!("resolved above"),
+    })
+}
+
+fn wrap_extension(prefix: &[u8], branch: Node) -> Node {
+    if prefix.is_empty() {
+        branch
+    } else {
+        Node::Extension { path: prefix.to_vec(), child: Box::new(branch) }
+    }
+}
+
+fn remove_at(mut node: Node, path: &[u8], src: &impl NodeSource) -> Result<Node, TrieError> {
+    resolve(&mut node, src)?;
+    Ok(match node {
+        Node::Empty => Node::Empty,
+        Node::Leaf { path: p, value } => {
+            if p == path {
+                Node::Empty
+            } else {
+                Node::Leaf { path: p, value }
+            }
+        }
+        Node::Extension { path: p, child } => {
+            if !path.starts_with(&p) {
+                return Ok(Node::Extension { path: p, child });
+            }
+            let child = remove_at(*child, &path[p.len()..], src)?;
+            join_prefix(p, child)
+        }
+        Node::Branch { mut children } => {
+            let Some((n, rest)) = path.split_first() else {
+                return Ok(Node::Branch { children });
+            };
+            let child = std::mem::replace(&mut children[*n as usize], Node::Empty);
+            children[*n as usize] = remove_at(child, rest, src)?;
+            let mut live = children.iter().enumerate().filter(|(_, c)| !matches!(c, Node::Empty));
+            let first = live.next().map(|(i, _)| i);
+            if live.next().is_some() {
+                return Ok(Node::Branch { children });
+            }
+            match first {
+                None => Node::Empty,
+                Some(i) => {
+                    // One child left: the branch collapses into it, which needs its type.
+                    let mut only = std::mem::replace(&mut children[i], Node::Empty);
+                    resolve(&mut only, src)?;
+                    join_prefix(vec![i as u8], only)
+                }
+            }
+        }
+        Node::Hash(_) => unreachable!("resolved above"),
+    })
+}
+
+/// Puts `prefix` in front of `child`, merging paths where the child is a leaf or extension.
+fn join_prefix(mut prefix: Vec<u8>, child: Node) -> Node {
+    match child {
+        Node::Empty => Node::Empty,
+        Node::Leaf { path, value } => {
+            prefix.extend_from_slice(&path);
+            Node::Leaf { path: prefix, value }
+        }
+        Node::Extension { path, child } => {
+            prefix.extend_from_slice(&path);
+            Node::Extension { path: prefix, child }
+        }
+        branch => Node::Extension { path: prefix, child: Box::new(branch) },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::U256;
+
+    fn reference_root(entries: &std::collections::BTreeMap<B256, Vec<u8>>) -> B256 {
+        let mut hb = alloy_trie::HashBuilder::default();
+        for (k, v) in entries {
+            hb.add_leaf(alloy_trie::Nibbles::unpack(k), v);
+        }
+        hb.root()
+    }
+
+    #[test]
+    fn matches_hash_builder_under_inserts_and_removals() {
+        let empty: HashMap<B256, Bytes> = HashMap::new();
+        let mut trie = Trie::from_root(EMPTY_ROOT_HASH);
+        let mut model = std::collections::BTreeMap::new();
+        for i in 0u64..300 {
+            let k = keccak256(U256::from(i).to_be_bytes::<32>());
+            let v = alloy_rlp::encode(U256::from(i * 7 + 1));
+            trie.insert(k.as_slice(), v.clone(), &empty).unwrap();
+            model.insert(k, v);
+        }
+        assert_eq!(trie.root_hash(), reference_root(&model));
+        for i in (0u64..300).step_by(3) {
+            let k = keccak256(U256::from(i).to_be_bytes::<32>());
+            trie.remove(k.as_slice(), &empty).unwrap();
+            model.remove(&k);
+        }
+        assert_eq!(trie.root_hash(), reference_root(&model));
+    }
+
+    #[test]
+    fn lazy_trie_resolves_from_store_and_reports_missing_nodes() {
+        let empty: HashMap<B256, Bytes> = HashMap::new();
+        let mut trie = Trie::from_root(EMPTY_ROOT_HASH);
+        for i in 0u64..50 {
+            let k = keccak256(U256::from(i).to_be_bytes::<32>());
+            trie.insert(k.as_slice(), vec![0x80 + 1, i as u8], &empty).unwrap();
+        }
+        let mut store = HashMap::new();
+        let root = trie.commit_into(&mut store);
+        let mut lazy = Trie::from_root(root);
+        let k7 = keccak256(U256::from(7u64).to_be_bytes::<32>());
+        assert_eq!(lazy.get(k7.as_slice(), &store).unwrap(), Some(vec![0x81, 7]));
+        // A fresh trie with no nodes cannot answer.
+        let mut blind = Trie::from_root(root);
+        assert_eq!(blind.get(k7.as_slice(), &empty), Err(TrieError::MissingNode(root)));
+        // Removing every key from the lazy trie gives the empty root.
+        for i in 0u64..50 {
+            let k = keccak256(U256::from(i).to_be_bytes::<32>());
+            lazy.remove(k.as_slice(), &store).unwrap();
+        }
+        assert_eq!(lazy.root_hash(), EMPTY_ROOT_HASH);
+    }
+
+    #[test]
+    fn decode_rejects_garbage() {
+        for bytes in [&[][..], &[0xc0][..], &[0x80][..], &[0xc2, 0x80][..], &[0xf9, 0xff][..]] {
+            assert!(Node::decode(bytes, B256::ZERO).is_err(), "{bytes:?}");
+        }
+    }
+}
