@@ -8,3 +8,9 @@ pub mod block;
 pub mod fork;
 pub mod mpt;
 pub mod state;
+pub mod ssz;
+pub mod stateless;
+
+pub use block::{BlockError, execute_block, validate_header};
+pub use fork::{Fork, ForkSchedule};
+pub use stateless::{StatelessError, verify_stateless_new_payload};

@@ -1,0 +1,380 @@
+//! `verify_stateless_new_payload`: validate a block from nothing but a [`StatelessInput`],
+//! and the other direction: turn a block plus a recorded witness into one.
+
+use crate::block::{BlockError, execute_block};
+use crate::fork::{Fork, ForkSchedule};
+use crate::ssz::{
+    ChainConfig, ExecutionPayload, ExecutionRequests,
+    ExecutionWitness, ForkActivation, ForkConfig, HashTreeRoot, NewPayloadRequest, SszError,
+    StatelessInput, StatelessValidationResult, Withdrawal,
+};
+use crate::state::{Recorded, StateSource};
+use alloy_consensus::{
+    Block, BlockBody, EMPTY_OMMER_ROOT_HASH, Header, Transaction, TxEnvelope,
+    proofs::{calculate_transaction_root, calculate_withdrawals_root},
+    transaction::SignerRecoverable,
+};
+use alloy_eips::{
+    eip2718::{Decodable2718, Encodable2718},
+    eip4895::{Withdrawal as AlloyWithdrawal, Withdrawals},
+    eip7685::Requests,
+};
+use alloy_primitives::{B256, Bytes, U256, keccak256};
+use std::collections::HashMap;
+
+/// Why a [`StatelessInput`] was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StatelessError {
+    /// The input bytes are not a valid encoding.
+    #[error(transparent)]
+    Ssz(#[from] SszError),
+    /// The payload cannot be turned into a block.
+    #[error("payload: {0}")]
+    Payload(String),
+    /// The witness is malformed or does not chain to the block.
+    #[error("witness: {0}")]
+    Witness(String),
+    /// The chain configuration does not match the verifier's fork schedule.
+    #[error("chain_config: {0}")]
+    ChainConfig(String),
+    /// The block is invalid.
+    #[error(transparent)]
+    Block(#[from] BlockError),
+}
+
+fn payload_err(msg: impl Into<String>) -> StatelessError {
+    StatelessError::Payload(msg.into())
+}
+
+/// The state a [`StatelessInput`]'s witness provides, addressed by hash.
+#[derive(Debug, Default)]
+pub struct WitnessSource {
+    nodes: HashMap<B256, Bytes>,
+    codes: HashMap<B256, Bytes>,
+    block_hashes: HashMap<u64, B256>,
+}
+
+impl StateSource for WitnessSource {
+    fn node(&self, hash: &B256) -> Option<Bytes> {
+        self.nodes.get(hash).cloned()
+    }
+    fn code(&self, hash: &B256) -> Option<Bytes> {
+        self.codes.get(hash).cloned()
+    }
+    fn block_hash(&self, number: u64) -> Option<B256> {
+        self.block_hashes.get(&number).copied()
+    }
+}
+
+/// Splits EIP-7685 requests into their typed SSZ lists (the flat data of each request type
+/// is the SSZ serialization of its list).
+pub fn requests_to_ssz(requests: &Requests) -> Result<ExecutionRequests, StatelessError> {
+    let mut out = ExecutionRequests::default();
+    for r in requests.iter() {
+        let (ty, data) = r.split_first().ok_or_else(|| payload_err("empty request"))?;
+        let bad = |e| payload_err(format!("request type {ty}: {e:?}"));
+        match ty {
+            0 => out.deposits = ssz::Decode::from_ssz_bytes(data).map_err(bad)?,
+            1 => out.withdrawals = ssz::Decode::from_ssz_bytes(data).map_err(bad)?,
+            2 => out.consolidations = ssz::Decode::from_ssz_bytes(data).map_err(bad)?,
+            _ => return Err(payload_err(format!("unknown request type {ty}"))),
+        }
+    }
+    Ok(out)
+}
+
+/// Joins typed requests back into EIP-7685 form (empty types omitted).
+pub fn requests_from_ssz(r: &ExecutionRequests) -> Result<Requests, StatelessError> {
+    if !r.builder_deposits.is_empty() || !r.builder_exits.is_empty() {
+        return Err(payload_err("builder requests are not allowed before Gloas"));
+    }
+    let mut out = Requests::default();
+    let mut push = |ty: u8, data: Vec<u8>| {
+        if !data.is_empty() {
+            out.push_request_with_type(ty, data);
+        }
+    };
+    push(0, ssz::Encode::as_ssz_bytes(&r.deposits));
+    push(1, ssz::Encode::as_ssz_bytes(&r.withdrawals));
+    push(2, ssz::Encode::as_ssz_bytes(&r.consolidations));
+    Ok(out)
+}
+
+/// Builds the `NewPayloadRequest` of a block (the CL's view of it).
+pub fn block_to_new_payload(
+    block: &Block<TxEnvelope>,
+    requests: &Requests,
+) -> Result<NewPayloadRequest, StatelessError> {
+    let h = &block.header;
+    let base_fee = h.base_fee_per_gas.ok_or_else(|| payload_err("base_fee_per_gas missing"))?;
+    let execution_payload = ExecutionPayload {
+        parent_hash: h.parent_hash,
+        fee_recipient: h.beneficiary,
+        state_root: h.state_root,
+        receipts_root: h.receipts_root,
+        logs_bloom: h.logs_bloom,
+        prev_randao: h.mix_hash,
+        block_number: h.number,
+        gas_limit: h.gas_limit,
+        gas_used: h.gas_used,
+        timestamp: h.timestamp,
+        extra_data: h.extra_data.clone(),
+        base_fee_per_gas: U256::from(base_fee),
+        block_hash: h.hash_slow(),
+        transactions: block.body.transactions.iter().map(|t| t.encoded_2718().into()).collect(),
+        withdrawals: block
+            .body
+            .withdrawals
+            .iter()
+            .flat_map(|w| w.iter())
+            .map(|w| Withdrawal {
+                index: w.index,
+                validator_index: w.validator_index,
+                address: w.address,
+                amount: w.amount,
+            })
+            .collect(),
+        blob_gas_used: h.blob_gas_used.unwrap_or(0),
+        excess_blob_gas: h.excess_blob_gas.unwrap_or(0),
+        block_access_list: Bytes::new(),
+        slot_number: h.slot_number.unwrap_or(0),
+    };
+    Ok(NewPayloadRequest {
+        execution_payload,
+        versioned_hashes: block
+            .body
+            .transactions
+            .iter()
+            .flat_map(|t| t.blob_versioned_hashes().unwrap_or_default().to_vec())
+            .collect(),
+        parent_beacon_block_root: h.parent_beacon_block_root.unwrap_or_default(),
+        execution_requests: requests_to_ssz(requests)?,
+    })
+}
+
+/// Rebuilds the block a `NewPayloadRequest` describes under `fork`, checking its hash and
+/// versioned hashes as `engine_newPayload` does.
+pub fn new_payload_to_block(
+    npr: &NewPayloadRequest,
+    fork: Fork,
+) -> Result<Block<TxEnvelope>, StatelessError> {
+    let p = &npr.execution_payload;
+    let mut transactions = Vec::with_capacity(p.transactions.len());
+    for (i, raw) in p.transactions.iter().enumerate() {
+        let mut buf = raw.as_ref();
+        let tx = TxEnvelope::decode_2718(&mut buf)
+            .map_err(|e| payload_err(format!("transactions[{i}]: {e}")))?;
+        if !buf.is_empty() {
+            return Err(payload_err(format!("transactions[{i}]: trailing bytes")));
+        }
+        transactions.push(tx);
+    }
+    let withdrawals: Vec<AlloyWithdrawal> = p
+        .withdrawals
+        .iter()
+        .map(|w| AlloyWithdrawal {
+            index: w.index,
+            validator_index: w.validator_index,
+            address: w.address,
+            amount: w.amount,
+        })
+        .collect();
+    if !p.block_access_list.is_empty() {
+        return Err(payload_err("block_access_list must be empty before Amsterdam"));
+    }
+    if p.slot_number != 0 {
+        return Err(payload_err("slot_number must be zero before Amsterdam"));
+    }
+    let base_fee: u64 = p
+        .base_fee_per_gas
+        .try_into()
+        .map_err(|_| payload_err("base_fee_per_gas does not fit in 64 bits"))?;
+    let cancun = fork >= Fork::Cancun;
+    if !cancun && (p.blob_gas_used != 0 || p.excess_blob_gas != 0) {
+        return Err(payload_err("blob gas fields must be zero before Cancun"));
+    }
+    if !cancun && !npr.parent_beacon_block_root.is_zero() {
+        return Err(payload_err("parent_beacon_block_root must be zero before Cancun"));
+    }
+    let requests = requests_from_ssz(&npr.execution_requests)?;
+    let requests_hash = if fork >= Fork::Prague {
+        Some(requests.requests_hash())
+    } else {
+        if !requests.is_empty() {
+            return Err(payload_err("execution requests are not allowed before Prague"));
+        }
+        None
+    };
+    let header = Header {
+        parent_hash: p.parent_hash,
+        ommers_hash: EMPTY_OMMER_ROOT_HASH,
+        beneficiary: p.fee_recipient,
+        state_root: p.state_root,
+        transactions_root: calculate_transaction_root(&transactions),
+        receipts_root: p.receipts_root,
+        logs_bloom: p.logs_bloom,
+        difficulty: U256::ZERO,
+        number: p.block_number,
+        gas_limit: p.gas_limit,
+        gas_used: p.gas_used,
+        timestamp: p.timestamp,
+        extra_data: p.extra_data.clone(),
+        mix_hash: p.prev_randao,
+        nonce: Default::default(),
+        base_fee_per_gas: Some(base_fee),
+        withdrawals_root: Some(calculate_withdrawals_root(&withdrawals)),
+        blob_gas_used: cancun.then_some(p.blob_gas_used),
+        excess_blob_gas: cancun.then_some(p.excess_blob_gas),
+        parent_beacon_block_root: cancun.then_some(npr.parent_beacon_block_root),
+        requests_hash,
+        block_access_list_hash: None,
+        slot_number: None,
+    };
+    let hash = header.hash_slow();
+    if hash != p.block_hash {
+        return Err(payload_err(format!("block_hash is {}, the payload hashes to {hash}", p.block_hash)));
+    }
+    let blob_hashes: Vec<B256> = transactions
+        .iter()
+        .flat_map(|t| t.blob_versioned_hashes().unwrap_or_default().to_vec())
+        .collect();
+    if blob_hashes != npr.versioned_hashes {
+        return Err(payload_err("versioned_hashes do not match the blob transactions"));
+    }
+    Ok(Block {
+        header,
+        body: BlockBody {
+            transactions,
+            ommers: vec![],
+            withdrawals: Some(Withdrawals::new(withdrawals)),
+        },
+    })
+}
+
+/// The `ChainConfig` a verifier with `schedule` expects for a block at `timestamp`.
+pub fn chain_config_for(chain_id: u64, schedule: &ForkSchedule, timestamp: u64) -> ChainConfig {
+    ChainConfig {
+        chain_id,
+        active_fork: ForkConfig {
+            activation: ForkActivation {
+                block_number: vec![],
+                timestamp: vec![schedule.activation_of_fork_at(timestamp)],
+            },
+        },
+    }
+}
+
+/// Assembles an [`ExecutionWitness`] from what a recording run read. `ancestor` returns
+/// the header with a given number on the block's chain (the parent and below).
+pub fn build_witness(
+    recorded: Recorded,
+    parent: &Header,
+    ancestor: impl Fn(u64) -> Option<Header>,
+) -> Result<ExecutionWitness, StatelessError> {
+    let lowest = recorded.ancestors.first().copied().unwrap_or(parent.number).min(parent.number);
+    let mut headers = vec![alloy_rlp::encode(parent).into()];
+    for n in (lowest..parent.number).rev() {
+        let h = ancestor(n).ok_or_else(|| StatelessError::Witness(format!("no header {n}")))?;
+        headers.push(alloy_rlp::encode(&h).into());
+    }
+    Ok(ExecutionWitness {
+        state: recorded.nodes.into_values().collect(),
+        codes: recorded.codes.into_values().collect(),
+        headers,
+    })
+}
+
+/// Decodes the witness headers, checks they form one chain ending at `parent_hash`, and
+/// returns the parent header and the witness as a state source.
+pub fn open_witness(
+    witness: &ExecutionWitness,
+    parent_hash: B256,
+) -> Result<(Header, WitnessSource), StatelessError> {
+    let werr = |m: String| StatelessError::Witness(m);
+    let mut by_hash = HashMap::with_capacity(witness.headers.len());
+    for (i, raw) in witness.headers.iter().enumerate() {
+        let mut buf = raw.as_ref();
+        let h: Header = alloy_rlp::Decodable::decode(&mut buf)
+            .map_err(|e| werr(format!("headers[{i}]: {e}")))?;
+        if !buf.is_empty() {
+            return Err(werr(format!("headers[{i}]: trailing bytes")));
+        }
+        if by_hash.insert(keccak256(raw), h).is_some() {
+            return Err(werr(format!("headers[{i}]: duplicate")));
+        }
+    }
+    let parent = by_hash
+        .get(&parent_hash)
+        .cloned()
+        .ok_or_else(|| werr(format!("parent header {parent_hash} not in witness")))?;
+    let mut src = WitnessSource::default();
+    let (mut hash, mut cursor) = (parent_hash, Some(parent.clone()));
+    while let Some(h) = cursor {
+        src.block_hashes.insert(h.number, hash);
+        hash = h.parent_hash;
+        cursor = match by_hash.get(&hash) {
+            Some(p) if Some(p.number) == h.number.checked_sub(1) => Some(p.clone()),
+            Some(_) => return Err(werr(format!("header {hash} has a non-consecutive number"))),
+            None => None,
+        };
+    }
+    if src.block_hashes.len() != by_hash.len() {
+        return Err(werr("a header does not chain to the parent".into()));
+    }
+    src.nodes = witness.state.iter().map(|n| (keccak256(n), n.clone())).collect();
+    src.codes = witness.codes.iter().map(|c| (keccak256(c), c.clone())).collect();
+    Ok((parent, src))
+}
+
+/// Validates the block of `input` statelessly under `schedule`: rebuilds the block from the
+/// payload, checks the chain config, opens the witness and executes. Any failure is an
+/// error naming the reason; success returns the validation result.
+pub fn verify_stateless_new_payload(
+    input: &StatelessInput,
+    schedule: &ForkSchedule,
+) -> Result<StatelessValidationResult, StatelessError> {
+    input.check_limits()?;
+    let npr = &input.new_payload_request;
+    let timestamp = npr.execution_payload.timestamp;
+    let chain_id = input.chain_config.chain_id;
+    let expected = chain_config_for(chain_id, schedule, timestamp);
+    if input.chain_config != expected {
+        return Err(StatelessError::ChainConfig(format!(
+            "active fork activation {:?} does not match the schedule's {:?}",
+            input.chain_config.active_fork.activation, expected.active_fork.activation
+        )));
+    }
+    let fork = schedule.fork_at(timestamp);
+    let block = new_payload_to_block(npr, fork)?;
+    if !input.public_keys.is_empty() {
+        check_public_keys(&block, &input.public_keys)?;
+    }
+    let (parent, source) = open_witness(&input.witness, block.header.parent_hash)?;
+    execute_block(&block, &parent, schedule, chain_id, &source)?;
+    Ok(StatelessValidationResult {
+        new_payload_request_root: npr.hash_tree_root(),
+        successful_validation: true,
+        chain_config: input.chain_config.clone(),
+    })
+}
+
+fn check_public_keys(
+    block: &Block<TxEnvelope>,
+    keys: &[alloy_primitives::FixedBytes<65>],
+) -> Result<(), StatelessError> {
+    if keys.len() != block.body.transactions.len() {
+        return Err(payload_err(format!(
+            "public_keys: {} keys for {} transactions",
+            keys.len(),
+            block.body.transactions.len()
+        )));
+    }
+    for (i, (tx, key)) in block.body.transactions.iter().zip(keys).enumerate() {
+        let signer = tx.recover_signer().map_err(|_| BlockError::InvalidSignature { index: i })?;
+        let from_key = alloy_primitives::Address::from_slice(&keccak256(&key[1..])[12..]);
+        if key[0] != 4 || from_key != signer {
+            return Err(payload_err(format!("public_keys[{i}] is not the signer's key")));
+        }
+    }
+    Ok(())
+}
