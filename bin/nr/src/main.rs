@@ -1,1 +1,119 @@
-fn main() {}
+//! `nr`: the native rollups command line.
+
+use clap::{Parser, Subcommand};
+use eyre::{Context, Result, bail, eyre};
+use std::path::PathBuf;
+
+mod ssz_cmd;
+
+#[derive(Parser)]
+#[command(name = "nr", version, about = "Native rollups: EXECUTE, stateless validation, tools")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every ethereum/tests BlockchainTest under DIR, statefully and statelessly.
+    Conformance {
+        /// Directory (or single file) of BlockchainTests JSON fixtures.
+        dir: PathBuf,
+    },
+    /// Verify one SSZ-encoded StatelessInput offline and print the result.
+    Execute {
+        /// File holding the SSZ bytes (raw binary, or 0x-prefixed hex text).
+        file: PathBuf,
+        /// Fork rules: a fork active from genesis (Cancun, Prague, Osaka).
+        #[arg(long, default_value = "Osaka", conflicts_with_all = ["prague_at", "osaka_at"])]
+        fork: String,
+        /// Prague activation timestamp (with --osaka-at: a custom schedule, Cancun at 0).
+        #[arg(long)]
+        prague_at: Option<u64>,
+        /// Osaka activation timestamp.
+        #[arg(long)]
+        osaka_at: Option<u64>,
+    },
+    /// SSZ tools.
+    Ssz {
+        #[command(subcommand)]
+        command: ssz_cmd::SszCommand,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Conformance { dir } => conformance(dir),
+        Command::Execute { file, fork, prague_at, osaka_at } => {
+            let schedule = if prague_at.is_some() || osaka_at.is_some() {
+                nr_stateless::ForkSchedule { cancun_time: Some(0), prague_time: prague_at, osaka_time: osaka_at }
+            } else {
+                let f = nr_stateless::Fork::from_name(&fork).ok_or_else(|| eyre!("unknown fork {fork}"))?;
+                nr_stateless::ForkSchedule::from_genesis(f)
+            };
+            execute(file, &schedule)
+        }
+        Command::Ssz { command } => ssz_cmd::run(command),
+    }
+}
+
+fn conformance(dir: PathBuf) -> Result<()> {
+    let start = std::time::Instant::now();
+    let results = nr_conformance::run_dir(&dir)?;
+    use nr_conformance::Outcome;
+    for r in &results {
+        for (mode, o) in [("stateful", &r.stateful), ("stateless", &r.stateless)] {
+            match o {
+                Outcome::Fail(e) => println!("FAIL {mode} {}: {e}", r.name),
+                Outcome::Skip(e) => println!("SKIP {mode} {}: {e}", r.name),
+                Outcome::Pass => {}
+            }
+        }
+    }
+    let (stateful, stateless, both) = nr_conformance::tally(&results);
+    println!("stateful: {stateful}");
+    println!("stateless: {stateless}");
+    println!("conformance: {both}");
+    eprintln!("{} cases in {:.2?}", results.len(), start.elapsed());
+    if both.failed > 0 {
+        bail!("{} conformance cases failed", both.failed);
+    }
+    Ok(())
+}
+
+/// Reads SSZ bytes from a file that holds raw bytes or hex text.
+pub(crate) fn read_bytes(file: &PathBuf) -> Result<Vec<u8>> {
+    let raw = std::fs::read(file).wrap_err_with(|| format!("reading {}", file.display()))?;
+    let text = std::str::from_utf8(&raw).ok().map(str::trim);
+    if let Some(hex) = text.and_then(|t| t.strip_prefix("0x")) {
+        return alloy_primitives::hex::decode(hex).wrap_err("file starts with 0x but is not hex");
+    }
+    Ok(raw)
+}
+
+fn execute(file: PathBuf, schedule: &nr_stateless::ForkSchedule) -> Result<()> {
+    use nr_stateless::ssz::StatelessInput;
+    let bytes = read_bytes(&file)?;
+    let start = std::time::Instant::now();
+    let input = StatelessInput::from_ssz(&bytes).map_err(|e| eyre!("{}: {e}", file.display()))?;
+    let result = nr_stateless::verify_stateless_new_payload(&input, schedule);
+    let elapsed = start.elapsed();
+    let payload = &input.new_payload_request.execution_payload;
+    println!("block {} ({})", payload.block_number, payload.block_hash);
+    println!("chain_id {}", input.chain_config.chain_id);
+    println!("gas_used {}", payload.gas_used);
+    println!("input_bytes {}", bytes.len());
+    println!("time {elapsed:.2?}");
+    match result {
+        Ok(r) => {
+            println!("new_payload_request_root {}", r.new_payload_request_root);
+            println!("success true");
+            Ok(())
+        }
+        Err(e) => {
+            println!("success false");
+            bail!("invalid: {e}")
+        }
+    }
+}

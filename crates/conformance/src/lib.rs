@@ -1,1 +1,463 @@
+//! Runner for ethereum/tests `BlockchainTests`, stateful and stateless.
+//!
+//! Every case is run twice over the same blocks:
+//! - **stateful**: each block executes against a full in-memory state store;
+//! - **stateless**: the stateful run records each block's witness from the pre-state, the
+//!   block and witness are packed into an SSZ `StatelessInput`, encoded, decoded, and
+//!   verified with nothing else.
+//!
+//! Valid blocks must pass both ways and reach the expected post-state and last block hash;
+//! blocks with `expectException` must be rejected both ways.
+#![warn(missing_docs)]
 
+use alloy_consensus::{Block, Header, TxEnvelope};
+use alloy_eips::eip7685::Requests;
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
+use nr_stateless::{
+    Fork, ForkSchedule,
+    block::decode_block,
+    execute_block,
+    mpt::Trie,
+    ssz::{HashTreeRoot, StatelessInput},
+    state::{RecordingSource, StateSource},
+    stateless::{block_to_new_payload, build_witness, chain_config_for},
+    verify_stateless_new_payload,
+};
+use rayon::prelude::*;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// Chain id used by ethereum/tests.
+pub const TEST_CHAIN_ID: u64 = 1;
+
+/// One account of a fixture's `pre` or `postState`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FixtureAccount {
+    /// Balance.
+    pub balance: U256,
+    /// Nonce.
+    pub nonce: U256,
+    /// Code.
+    pub code: Bytes,
+    /// Storage slots.
+    #[serde(default)]
+    pub storage: BTreeMap<U256, U256>,
+}
+
+/// One block of a fixture.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FixtureBlock {
+    /// RLP of the block.
+    pub rlp: Bytes,
+    /// Set when the block must be rejected.
+    #[serde(rename = "expectException")]
+    pub expect_exception: Option<String>,
+}
+
+/// One `BlockchainTest` case.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fixture {
+    /// Fork name (`Cancun`, `Prague`, `CancunToPragueAtTime15k`, ...).
+    pub network: String,
+    /// RLP of the genesis block.
+    #[serde(rename = "genesisRLP")]
+    pub genesis_rlp: Bytes,
+    /// Blocks to import in order.
+    pub blocks: Vec<FixtureBlock>,
+    /// Genesis allocation.
+    pub pre: BTreeMap<Address, FixtureAccount>,
+    /// Expected state after the last valid block.
+    pub post_state: Option<BTreeMap<Address, FixtureAccount>>,
+    /// Expected state root after the last valid block (when `postState` is absent).
+    pub post_state_hash: Option<B256>,
+    /// Expected head hash.
+    #[serde(rename = "lastblockhash")]
+    pub last_block_hash: B256,
+}
+
+/// The outcome of one case in one mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// All expectations met.
+    Pass,
+    /// An expectation failed; the text says which block and why.
+    Fail(String),
+    /// The case was not run (unsupported network).
+    Skip(String),
+}
+
+/// Results of one case.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// `file::case`.
+    pub name: String,
+    /// Stateful run.
+    pub stateful: Outcome,
+    /// Stateless run.
+    pub stateless: Outcome,
+}
+
+/// Counts of one mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Passed cases.
+    pub passed: usize,
+    /// Failed cases.
+    pub failed: usize,
+    /// Skipped cases.
+    pub skipped: usize,
+}
+
+impl Tally {
+    fn add(&mut self, o: &Outcome) {
+        match o {
+            Outcome::Pass => self.passed += 1,
+            Outcome::Fail(_) => self.failed += 1,
+            Outcome::Skip(_) => self.skipped += 1,
+        }
+    }
+}
+
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} passed, {} failed, {} skipped", self.passed, self.failed, self.skipped)
+    }
+}
+
+/// Tallies of a whole run: per mode, and cases passing both ways.
+pub fn tally(results: &[CaseResult]) -> (Tally, Tally, Tally) {
+    let (mut a, mut b, mut both) = (Tally::default(), Tally::default(), Tally::default());
+    for r in results {
+        a.add(&r.stateful);
+        b.add(&r.stateless);
+        both.add(&match (&r.stateful, &r.stateless) {
+            (Outcome::Pass, Outcome::Pass) => Outcome::Pass,
+            (Outcome::Skip(s), _) | (_, Outcome::Skip(s)) => Outcome::Skip(s.clone()),
+            _ => Outcome::Fail(String::new()),
+        });
+    }
+    (a, b, both)
+}
+
+/// Errors reading fixtures.
+#[derive(Debug, thiserror::Error)]
+pub enum FixtureError {
+    /// File system error.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// JSON error.
+    #[error("{path}: {source}")]
+    Json {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: serde_json::Error,
+    },
+}
+
+/// All `.json` files under `dir`, sorted.
+pub fn fixture_files(dir: &Path) -> Result<Vec<PathBuf>, FixtureError> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        if d.is_file() {
+            out.push(d);
+            continue;
+        }
+        let rd = std::fs::read_dir(&d).map_err(|source| FixtureError::Io { path: d.clone(), source })?;
+        for e in rd {
+            let p = e.map_err(|source| FixtureError::Io { path: d.clone(), source })?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "json") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Runs every case of every fixture file under `dir`, in parallel.
+pub fn run_dir(dir: &Path) -> Result<Vec<CaseResult>, FixtureError> {
+    let files = fixture_files(dir)?;
+    let per_file: Vec<Result<Vec<CaseResult>, FixtureError>> =
+        files.par_iter().map(|f| run_file(f, dir)).collect();
+    let mut out = Vec::new();
+    for r in per_file {
+        out.extend(r?);
+    }
+    Ok(out)
+}
+
+/// Runs every case of one fixture file.
+pub fn run_file(path: &Path, base: &Path) -> Result<Vec<CaseResult>, FixtureError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| FixtureError::Io { path: path.to_path_buf(), source })?;
+    let cases: BTreeMap<String, Fixture> = serde_json::from_str(&text)
+        .map_err(|source| FixtureError::Json { path: path.to_path_buf(), source })?;
+    let rel = path.strip_prefix(base).unwrap_or(path).display().to_string();
+    Ok(cases
+        .into_par_iter()
+        .map(|(name, case)| {
+            let (stateful, stateless) = run_case(&case);
+            CaseResult { name: format!("{rel}::{name}"), stateful, stateless }
+        })
+        .collect())
+}
+
+/// The fork schedule of a fixture network name, if supported.
+pub fn schedule_for(network: &str) -> Option<ForkSchedule> {
+    if let Some(f) = Fork::from_name(network) {
+        return Some(ForkSchedule::from_genesis(f));
+    }
+    let (from, rest) = network.split_once("To")?;
+    let (to, at) = rest.split_once("AtTime")?;
+    let at: u64 = at.strip_suffix('k')?.parse::<u64>().ok()? * 1000;
+    let (from, to) = (Fork::from_name(from)?, Fork::from_name(to)?);
+    let mut s = ForkSchedule::from_genesis(from);
+    match to {
+        Fork::Cancun => s.cancun_time = Some(at),
+        Fork::Prague => s.prague_time = Some(at),
+        Fork::Osaka => s.osaka_time = Some(at),
+        Fork::Shanghai => return None,
+    }
+    Some(s)
+}
+
+/// The full state store and block tree of one case.
+#[derive(Default)]
+struct Store {
+    nodes: HashMap<B256, Bytes>,
+    codes: HashMap<B256, Bytes>,
+    headers: HashMap<B256, Header>,
+}
+
+/// A view of the store as seen from one parent block.
+struct ChainView<'a> {
+    store: &'a Store,
+    parent: &'a Header,
+}
+
+impl ChainView<'_> {
+    fn ancestor(&self, number: u64) -> Option<Header> {
+        let mut h = self.parent.clone();
+        while h.number > number {
+            h = self.store.headers.get(&h.parent_hash)?.clone();
+        }
+        (h.number == number).then_some(h)
+    }
+}
+
+impl StateSource for ChainView<'_> {
+    fn node(&self, hash: &B256) -> Option<Bytes> {
+        self.store.nodes.get(hash).cloned()
+    }
+    fn code(&self, hash: &B256) -> Option<Bytes> {
+        self.store.codes.get(hash).cloned()
+    }
+    fn block_hash(&self, number: u64) -> Option<B256> {
+        if number >= self.parent.number || self.parent.number - number > 256 {
+            return (number == self.parent.number).then(|| self.parent.hash_slow());
+        }
+        self.ancestor(number).map(|h| h.hash_slow())
+    }
+}
+
+/// Builds the state trie of an allocation into `store`, returning its root.
+fn build_state(alloc: &BTreeMap<Address, FixtureAccount>, store: &mut Store) -> Result<B256, String> {
+    let empty: HashMap<B256, Bytes> = HashMap::new();
+    let mut accounts = Trie::from_root(EMPTY_ROOT_HASH);
+    for (addr, acc) in alloc {
+        let mut storage = Trie::from_root(EMPTY_ROOT_HASH);
+        for (k, v) in &acc.storage {
+            if !v.is_zero() {
+                let key = keccak256(k.to_be_bytes::<32>());
+                storage.insert(key.as_slice(), alloy_rlp::encode(v), &empty).map_err(|e| e.to_string())?;
+            }
+        }
+        let storage_root = storage.commit_into(&mut store.nodes);
+        let code_hash = keccak256(&acc.code);
+        store.codes.insert(code_hash, acc.code.clone());
+        let nonce: u64 = acc.nonce.try_into().map_err(|_| format!("nonce of {addr} too large"))?;
+        let account = TrieAccount { nonce, balance: acc.balance, storage_root, code_hash };
+        accounts
+            .insert(keccak256(addr).as_slice(), alloy_rlp::encode(account), &empty)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(accounts.commit_into(&mut store.nodes))
+}
+
+/// Runs one case both ways, returning (stateful, stateless) outcomes.
+pub fn run_case(case: &Fixture) -> (Outcome, Outcome) {
+    let Some(schedule) = schedule_for(&case.network) else {
+        let s = Outcome::Skip(format!("unsupported network {}", case.network));
+        return (s.clone(), s);
+    };
+    match run_case_inner(case, &schedule) {
+        Ok((a, b)) => (a, b),
+        Err(e) => (Outcome::Fail(e.clone()), Outcome::Fail(e)),
+    }
+}
+
+fn run_case_inner(case: &Fixture, schedule: &ForkSchedule) -> Result<(Outcome, Outcome), String> {
+    let genesis = decode_block(&case.genesis_rlp).map_err(|e| format!("genesis RLP: {e}"))?;
+    let mut store = Store::default();
+    let root = build_state(&case.pre, &mut store)?;
+    if root != genesis.header.state_root {
+        return Err(format!("genesis state root {root} != header {}", genesis.header.state_root));
+    }
+    let genesis_hash = genesis.header.hash_slow();
+    store.headers.insert(genesis_hash, genesis.header.clone());
+
+    let mut stateful_fail: Option<String> = None;
+    let mut stateless_fail: Option<String> = None;
+    let mut head = genesis_hash;
+    let mut stateless_head = genesis_hash;
+
+    for (i, fb) in case.blocks.iter().enumerate() {
+        let valid = fb.expect_exception.is_none();
+        let (stateful_ok, stateless_ok) = import_block(&mut store, fb, schedule);
+        let block_hash = stateful_ok.as_ref().ok().copied();
+        match (&stateful_ok, valid) {
+            (Ok(_), false) => {
+                stateful_fail.get_or_insert(format!(
+                    "block {i}: accepted, expected {}",
+                    fb.expect_exception.as_deref().unwrap_or_default()
+                ));
+            }
+            (Err(e), true) => {
+                stateful_fail.get_or_insert(format!("block {i}: rejected: {e}"));
+            }
+            (Ok(h), true) => head = *h,
+            (Err(_), false) => {}
+        }
+        match (&stateless_ok, valid) {
+            (Ok(()), false) => {
+                stateless_fail.get_or_insert(format!(
+                    "block {i}: accepted, expected {}",
+                    fb.expect_exception.as_deref().unwrap_or_default()
+                ));
+            }
+            (Err(e), true) => {
+                stateless_fail.get_or_insert(format!("block {i}: rejected: {e}"));
+            }
+            (Ok(()), true) => stateless_head = block_hash.unwrap_or(stateless_head),
+            (Err(_), false) => {}
+        }
+    }
+
+    let expected_root = match (&case.post_state, case.post_state_hash) {
+        (Some(post), _) => {
+            let mut scratch = Store::default();
+            build_state(post, &mut scratch)?
+        }
+        (None, Some(h)) => h,
+        (None, None) => return Err("fixture has neither postState nor postStateHash".into()),
+    };
+    let check_head = |head: B256| -> Option<String> {
+        if head != case.last_block_hash {
+            return Some(format!("head {head} != lastblockhash {}", case.last_block_hash));
+        }
+        let root = store.headers.get(&head).map(|h| h.state_root).unwrap_or_default();
+        (root != expected_root).then(|| format!("post state root {root} != expected {expected_root}"))
+    };
+    let stateful = match stateful_fail.or_else(|| check_head(head)) {
+        None => Outcome::Pass,
+        Some(e) => Outcome::Fail(e),
+    };
+    let stateless = match stateless_fail.or_else(|| check_head(stateless_head)) {
+        None => Outcome::Pass,
+        Some(e) => Outcome::Fail(e),
+    };
+    Ok((stateful, stateless))
+}
+
+/// Imports one block: stateful execution with witness recording, then stateless
+/// verification of the SSZ-encoded input. Returns (stateful result, stateless result).
+fn import_block(
+    store: &mut Store,
+    fb: &FixtureBlock,
+    schedule: &ForkSchedule,
+) -> (Result<B256, String>, Result<(), String>) {
+    let block = match decode_block(&fb.rlp) {
+        Ok(b) => b,
+        Err(e) => {
+            let e = format!("block RLP: {e}");
+            return (Err(e.clone()), Err(e));
+        }
+    };
+    let Some(parent) = store.headers.get(&block.header.parent_hash).cloned() else {
+        let e = format!("unknown parent {}", block.header.parent_hash);
+        // Stateless: an input without the parent header cannot validate either.
+        let stateless = stateless_check(&block, Default::default(), schedule, &Requests::default());
+        return (Err(e), stateless);
+    };
+
+    let view = ChainView { store, parent: &parent };
+    let recorder = RecordingSource::new(&view);
+    let (stateful, commit) = match execute_block(&block, &parent, schedule, TEST_CHAIN_ID, &recorder) {
+        Ok(done) => {
+            let mut nodes = HashMap::new();
+            done.state.commit_into(&mut nodes);
+            (Ok(done.requests), Some((nodes, done.new_codes)))
+        }
+        Err(e) => (Err(e.to_string()), None),
+    };
+    let recorded = recorder.into_recorded();
+    let witness = build_witness(recorded, &parent, |n| view.ancestor(n));
+    let requests = stateful.as_ref().cloned().unwrap_or_default();
+    let stateless = match witness {
+        Ok(w) => stateless_check(&block, w, schedule, &requests),
+        Err(e) => Err(e.to_string()),
+    };
+
+    let hash = block.header.hash_slow();
+    let stateful = match (stateful, commit) {
+        (Ok(_), Some((nodes, codes))) => {
+            store.nodes.extend(nodes);
+            store.codes.extend(codes);
+            store.headers.insert(hash, block.header.clone());
+            Ok(hash)
+        }
+        (Err(e), _) => Err(e),
+        (Ok(_), None) => unreachable!("commit is set on success"),
+    };
+    (stateful, stateless)
+}
+
+/// Packs block + witness into a `StatelessInput`, round-trips it through SSZ, verifies it.
+fn stateless_check(
+    block: &Block<TxEnvelope>,
+    witness: nr_stateless::ssz::ExecutionWitness,
+    schedule: &ForkSchedule,
+    requests: &Requests,
+) -> Result<(), String> {
+    let npr = block_to_new_payload(block, requests).map_err(|e| e.to_string())?;
+    let input = StatelessInput {
+        chain_config: chain_config_for(TEST_CHAIN_ID, schedule, block.header.timestamp),
+        new_payload_request: npr,
+        witness,
+        public_keys: vec![],
+    };
+    let bytes = input.to_ssz();
+    let decoded = StatelessInput::from_ssz(&bytes).map_err(|e| e.to_string())?;
+    if decoded != input {
+        return Err("SSZ round trip changed the input".into());
+    }
+    let result = verify_stateless_new_payload(&decoded, schedule).map_err(|e| e.to_string())?;
+    if !result.successful_validation
+        || result.new_payload_request_root != input.new_payload_request.hash_tree_root()
+    {
+        return Err("validation result does not commit to the input".into());
+    }
+    Ok(())
+}

@@ -237,6 +237,10 @@ pub struct ExecutedBlock<'s, S: StateSource + ?Sized> {
     pub receipts: Vec<alloy_consensus::ReceiptEnvelope>,
     /// Total gas used.
     pub gas_used: u64,
+    /// EIP-7685 requests the block produced (empty before Prague).
+    pub requests: alloy_eips::eip7685::Requests,
+    /// Bytecodes created by the block, by code hash.
+    pub new_codes: Vec<(alloy_primitives::B256, alloy_primitives::Bytes)>,
 }
 
 /// Validates and executes `block` on the state below `parent` (its pre-state is
@@ -327,7 +331,16 @@ pub fn execute_block<'s, S: StateSource + ?Sized>(
     if state_root != header.state_root {
         return Err(mismatch("state_root", header.state_root, state_root));
     }
-    Ok(ExecutedBlock { state, receipts: result.receipts, gas_used: result.gas_used })
+    let mut new_codes: Vec<_> =
+        bundle.contracts.iter().map(|(h, c)| (*h, c.original_bytes())).collect();
+    new_codes.sort_unstable_by_key(|c| c.0);
+    Ok(ExecutedBlock {
+        state,
+        receipts: result.receipts,
+        gas_used: result.gas_used,
+        requests: result.requests,
+        new_codes,
+    })
 }
 
 /// Parses a block from its RLP encoding, rejecting trailing bytes.
