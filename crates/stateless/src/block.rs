@@ -28,6 +28,8 @@ pub const MAX_EXTRA_DATA_BYTES: usize = 32;
 pub const MIN_GAS_LIMIT: u64 = 5000;
 /// Gas limit may change by less than `parent_gas_limit / GAS_LIMIT_BOUND_DIVISOR` per block.
 pub const GAS_LIMIT_BOUND_DIVISOR: u64 = 1024;
+/// The largest gas limit a header may carry (2^63 - 1, as geth and ethereum/tests require).
+pub const MAX_GAS_LIMIT: u64 = 0x7fff_ffff_ffff_ffff;
 
 /// A header field that differs from its expected value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -109,6 +111,9 @@ pub fn validate_header(header: &Header, parent: &Header, schedule: &ForkSchedule
     }
     if header.gas_used > header.gas_limit {
         return Err(mismatch("gas_used", header.gas_used, format!("<= gas_limit {}", header.gas_limit)));
+    }
+    if header.gas_limit > MAX_GAS_LIMIT {
+        return Err(mismatch("gas_limit", header.gas_limit, format!("<= {MAX_GAS_LIMIT}")));
     }
     let max_delta = parent.gas_limit / GAS_LIMIT_BOUND_DIVISOR;
     if header.gas_limit.abs_diff(parent.gas_limit) >= max_delta || header.gas_limit < MIN_GAS_LIMIT {
