@@ -19,6 +19,9 @@ enum Command {
     Conformance {
         /// Directory (or single file) of BlockchainTests JSON fixtures.
         dir: PathBuf,
+        /// Also print why each expected-invalid block was rejected, both ways.
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Verify one SSZ-encoded StatelessInput offline and print the result.
     Execute {
@@ -44,7 +47,7 @@ enum Command {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Conformance { dir } => conformance(dir),
+        Command::Conformance { dir, verbose } => conformance(dir, verbose),
         Command::Execute { file, fork, prague_at, osaka_at } => {
             let schedule = if prague_at.is_some() || osaka_at.is_some() {
                 nr_stateless::ForkSchedule { cancun_time: Some(0), prague_time: prague_at, osaka_time: osaka_at }
@@ -58,7 +61,7 @@ fn main() -> Result<()> {
     }
 }
 
-fn conformance(dir: PathBuf) -> Result<()> {
+fn conformance(dir: PathBuf, verbose: bool) -> Result<()> {
     let start = std::time::Instant::now();
     let results = nr_conformance::run_dir(&dir)?;
     use nr_conformance::Outcome;
@@ -68,6 +71,11 @@ fn conformance(dir: PathBuf) -> Result<()> {
                 Outcome::Fail(e) => println!("FAIL {mode} {}: {e}", r.name),
                 Outcome::Skip(e) => println!("SKIP {mode} {}: {e}", r.name),
                 Outcome::Pass => {}
+            }
+        }
+        if verbose {
+            for (i, stateful, stateless) in &r.rejections {
+                println!("REJECTED {} block {i}\n  stateful:  {stateful}\n  stateless: {stateless}", r.name);
             }
         }
     }

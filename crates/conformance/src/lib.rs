@@ -98,6 +98,8 @@ pub struct CaseResult {
     pub stateful: Outcome,
     /// Stateless run.
     pub stateless: Outcome,
+    /// Expected rejections: (block index, stateful reason, stateless reason).
+    pub rejections: Vec<(usize, String, String)>,
 }
 
 /// Counts of one mode.
@@ -208,8 +210,8 @@ pub fn run_file(path: &Path, base: &Path) -> Result<Vec<CaseResult>, FixtureErro
     Ok(cases
         .into_par_iter()
         .map(|(name, case)| {
-            let (stateful, stateless) = run_case(&case);
-            CaseResult { name: format!("{rel}::{name}"), stateful, stateless }
+            let (stateful, stateless, rejections) = run_case(&case);
+            CaseResult { name: format!("{rel}::{name}"), stateful, stateless, rejections }
         })
         .collect())
 }
@@ -296,19 +298,22 @@ fn build_state(alloc: &BTreeMap<Address, FixtureAccount>, store: &mut Store) -> 
     Ok(accounts.commit_into(&mut store.nodes))
 }
 
-/// Runs one case both ways, returning (stateful, stateless) outcomes.
-pub fn run_case(case: &Fixture) -> (Outcome, Outcome) {
+/// Outcomes of one case: stateful, stateless, and the reasons of expected rejections.
+pub type CaseOutcome = (Outcome, Outcome, Vec<(usize, String, String)>);
+
+/// Runs one case both ways.
+pub fn run_case(case: &Fixture) -> CaseOutcome {
     let Some(schedule) = schedule_for(&case.network) else {
         let s = Outcome::Skip(format!("unsupported network {}", case.network));
-        return (s.clone(), s);
+        return (s.clone(), s, vec![]);
     };
     match run_case_inner(case, &schedule) {
-        Ok((a, b)) => (a, b),
-        Err(e) => (Outcome::Fail(e.clone()), Outcome::Fail(e)),
+        Ok(r) => r,
+        Err(e) => (Outcome::Fail(e.clone()), Outcome::Fail(e), vec![]),
     }
 }
 
-fn run_case_inner(case: &Fixture, schedule: &ForkSchedule) -> Result<(Outcome, Outcome), String> {
+fn run_case_inner(case: &Fixture, schedule: &ForkSchedule) -> Result<CaseOutcome, String> {
     let genesis = decode_block(&case.genesis_rlp).map_err(|e| format!("genesis RLP: {e}"))?;
     let mut store = Store::default();
     let root = build_state(&case.pre, &mut store)?;
@@ -322,11 +327,15 @@ fn run_case_inner(case: &Fixture, schedule: &ForkSchedule) -> Result<(Outcome, O
     let mut stateless_fail: Option<String> = None;
     let mut head = genesis_hash;
     let mut stateless_head = genesis_hash;
+    let mut rejections = Vec::new();
 
     for (i, fb) in case.blocks.iter().enumerate() {
         let valid = fb.expect_exception.is_none();
         let (stateful_ok, stateless_ok) = import_block(&mut store, fb, schedule);
         let block_hash = stateful_ok.as_ref().ok().copied();
+        if let (Err(a), Err(b)) = (&stateful_ok, &stateless_ok) {
+            rejections.push((i, a.clone(), b.clone()));
+        }
         match (&stateful_ok, valid) {
             (Ok(_), false) => {
                 stateful_fail.get_or_insert(format!(
@@ -378,7 +387,7 @@ fn run_case_inner(case: &Fixture, schedule: &ForkSchedule) -> Result<(Outcome, O
         None => Outcome::Pass,
         Some(e) => Outcome::Fail(e),
     };
-    Ok((stateful, stateless))
+    Ok((stateful, stateless, rejections))
 }
 
 /// Imports one block: stateful execution with witness recording, then stateless
