@@ -18,7 +18,9 @@ use alloy_evm::{
     eth::{EthBlockExecutionCtx, EthBlockExecutorFactory, EthEvmFactory, receipt_builder::AlloyReceiptBuilder},
 };
 use alloy_eips::Typed2718;
-use alloy_primitives::Bloom;
+use alloy_consensus::ReceiptEnvelope;
+use alloy_eips::eip7685::Requests;
+use alloy_primitives::{B256, Bloom, Bytes};
 use revm::database::{State, states::bundle_state::BundleRetention};
 use std::borrow::Cow;
 
@@ -233,19 +235,27 @@ pub fn validate_body(block: &Block<TxEnvelope>, fork: Fork) -> Result<(), BlockE
     Ok(())
 }
 
-/// What executing a valid block produced.
+/// What executing a block produced: the values its header must commit to, and the state.
 #[derive(Debug)]
 pub struct ExecutedBlock<'s, S: StateSource + ?Sized> {
     /// The state after the block, holding every node touched, ready to commit.
     pub state: TrieDb<'s, S>,
     /// Receipts of the block's transactions.
-    pub receipts: Vec<alloy_consensus::ReceiptEnvelope>,
+    pub receipts: Vec<ReceiptEnvelope>,
     /// Total gas used.
     pub gas_used: u64,
+    /// Blob gas used.
+    pub blob_gas_used: u64,
+    /// Root of the receipts trie.
+    pub receipts_root: B256,
+    /// Union of the receipts' blooms.
+    pub logs_bloom: Bloom,
+    /// Post-state root.
+    pub state_root: B256,
     /// EIP-7685 requests the block produced (empty before Prague).
-    pub requests: alloy_eips::eip7685::Requests,
+    pub requests: Requests,
     /// Bytecodes created by the block, by code hash.
-    pub new_codes: Vec<(alloy_primitives::B256, alloy_primitives::Bytes)>,
+    pub new_codes: Vec<(B256, Bytes)>,
 }
 
 /// Validates and executes `block` on the state below `parent` (its pre-state is
@@ -261,7 +271,69 @@ pub fn execute_block<'s, S: StateSource + ?Sized>(
     validate_header(header, parent, schedule)?;
     let fork = schedule.fork_at(header.timestamp);
     validate_body(block, fork)?;
+    let out = run_block(block, parent.state_root, schedule, chain_id, source)?;
+    if out.gas_used != header.gas_used {
+        return Err(mismatch("gas_used", header.gas_used, out.gas_used));
+    }
+    if fork >= Fork::Cancun && header.blob_gas_used != Some(out.blob_gas_used) {
+        return Err(mismatch("blob_gas_used", header.blob_gas_used, out.blob_gas_used));
+    }
+    if out.receipts_root != header.receipts_root {
+        return Err(mismatch("receipts_root", header.receipts_root, out.receipts_root));
+    }
+    if out.logs_bloom != header.logs_bloom {
+        return Err(mismatch("logs_bloom", header.logs_bloom, out.logs_bloom));
+    }
+    if fork >= Fork::Prague {
+        let requests_hash = out.requests.requests_hash();
+        if header.requests_hash != Some(requests_hash) {
+            return Err(mismatch("requests_hash", header.requests_hash, requests_hash));
+        }
+    }
+    if out.state_root != header.state_root {
+        return Err(mismatch("state_root", header.state_root, out.state_root));
+    }
+    Ok(out)
+}
 
+/// Completes a draft block: executes its transactions on the state `parent_state_root` and
+/// fills every header field that commits to the body or to execution results
+/// (transactions, withdrawals, receipts roots, bloom, gas used, blob gas used, requests
+/// hash, state root). The caller chooses the other fields. Used to produce blocks.
+pub fn seal_block<'s, S: StateSource + ?Sized>(
+    mut block: Block<TxEnvelope>,
+    parent_state_root: B256,
+    schedule: &ForkSchedule,
+    chain_id: u64,
+    source: &'s S,
+) -> Result<(Block<TxEnvelope>, ExecutedBlock<'s, S>), BlockError> {
+    let fork = schedule.fork_at(block.header.timestamp);
+    let h = &mut block.header;
+    h.transactions_root = calculate_transaction_root(&block.body.transactions);
+    let withdrawals = block.body.withdrawals.get_or_insert_with(Default::default);
+    h.withdrawals_root = Some(calculate_withdrawals_root(withdrawals));
+    let out = run_block(&block, parent_state_root, schedule, chain_id, source)?;
+    let h = &mut block.header;
+    h.gas_used = out.gas_used;
+    h.blob_gas_used = (fork >= Fork::Cancun).then_some(out.blob_gas_used);
+    h.receipts_root = out.receipts_root;
+    h.logs_bloom = out.logs_bloom;
+    h.requests_hash = (fork >= Fork::Prague).then(|| out.requests.requests_hash());
+    h.state_root = out.state_root;
+    Ok((block, out))
+}
+
+/// Runs a block's system calls and transactions on the state `parent_state_root` and
+/// computes what its header must commit to, without comparing anything with the header.
+pub fn run_block<'s, S: StateSource + ?Sized>(
+    block: &Block<TxEnvelope>,
+    parent_state_root: B256,
+    schedule: &ForkSchedule,
+    chain_id: u64,
+    source: &'s S,
+) -> Result<ExecutedBlock<'s, S>, BlockError> {
+    let header = &block.header;
+    let fork = schedule.fork_at(header.timestamp);
     let mut txs = Vec::with_capacity(block.body.transactions.len());
     for (index, tx) in block.body.transactions.iter().enumerate() {
         let signer = tx.recover_signer().map_err(|_| BlockError::InvalidSignature { index })?;
@@ -269,11 +341,15 @@ pub fn execute_block<'s, S: StateSource + ?Sized>(
     }
 
     let mut db = State::builder()
-        .with_database(TrieDb::new(parent.state_root, source))
+        .with_database(TrieDb::new(parent_state_root, source))
         .with_bundle_update()
         .build();
     let env = EvmEnv::for_eth_block(header, schedule, chain_id, fork.blob_params());
-    let factory = EthBlockExecutorFactory::new(AlloyReceiptBuilder::default(), schedule.clone(), EthEvmFactory::default());
+    let factory = EthBlockExecutorFactory::new(
+        AlloyReceiptBuilder::default(),
+        schedule.clone(),
+        EthEvmFactory::default(),
+    );
     let evm = factory.evm_factory().create_evm(&mut db, env);
     let ctx = EthBlockExecutionCtx {
         parent_hash: header.parent_hash,
@@ -304,45 +380,25 @@ pub fn execute_block<'s, S: StateSource + ?Sized>(
             return Err(BlockError::Execution(e.to_string()));
         }
     };
-
-    if result.gas_used != header.gas_used {
-        return Err(mismatch("gas_used", header.gas_used, result.gas_used));
-    }
-    if fork >= Fork::Cancun && header.blob_gas_used != Some(result.blob_gas_used) {
-        return Err(mismatch("blob_gas_used", header.blob_gas_used, result.blob_gas_used));
-    }
-    let receipts_root = calculate_receipt_root(&result.receipts);
-    if receipts_root != header.receipts_root {
-        return Err(mismatch("receipts_root", header.receipts_root, receipts_root));
-    }
-    let mut bloom = Bloom::ZERO;
+    let mut logs_bloom = Bloom::ZERO;
     for r in &result.receipts {
-        bloom.accrue_bloom(&r.bloom());
+        logs_bloom.accrue_bloom(&r.bloom());
     }
-    if bloom != header.logs_bloom {
-        return Err(mismatch("logs_bloom", header.logs_bloom, bloom));
-    }
-    if fork >= Fork::Prague {
-        let requests_hash = result.requests.requests_hash();
-        if header.requests_hash != Some(requests_hash) {
-            return Err(mismatch("requests_hash", header.requests_hash, requests_hash));
-        }
-    }
-
     db.merge_transitions(BundleRetention::PlainState);
     let bundle = db.take_bundle();
     let mut state = db.database;
     let state_root = state.apply_bundle(&bundle)?;
-    if state_root != header.state_root {
-        return Err(mismatch("state_root", header.state_root, state_root));
-    }
     let mut new_codes: Vec<_> =
         bundle.contracts.iter().map(|(h, c)| (*h, c.original_bytes())).collect();
     new_codes.sort_unstable_by_key(|c| c.0);
     Ok(ExecutedBlock {
         state,
+        receipts_root: calculate_receipt_root(&result.receipts),
         receipts: result.receipts,
         gas_used: result.gas_used,
+        blob_gas_used: result.blob_gas_used,
+        logs_bloom,
+        state_root,
         requests: result.requests,
         new_codes,
     })
