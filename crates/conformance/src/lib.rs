@@ -10,23 +10,19 @@
 //! blocks with `expectException` must be rejected both ways.
 #![warn(missing_docs)]
 
-use alloy_consensus::{Block, Header, TxEnvelope};
+use alloy_consensus::{Block, TxEnvelope};
 use alloy_eips::eip7685::Requests;
-use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use nr_stateless::{
     Fork, ForkSchedule,
     block::decode_block,
-    execute_block,
-    mpt::Trie,
-    ssz::{HashTreeRoot, StatelessInput},
-    state::{RecordingSource, StateSource},
-    stateless::{block_to_new_payload, build_witness, chain_config_for},
+    memory::{GenesisAccount, MemoryChain},
+    ssz::{ExecutionWitness, HashTreeRoot, StatelessInput},
     verify_stateless_new_payload,
 };
 use rayon::prelude::*;
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Chain id used by ethereum/tests.
@@ -235,67 +231,14 @@ pub fn schedule_for(network: &str) -> Option<ForkSchedule> {
     Some(s)
 }
 
-/// The full state store and block tree of one case.
-#[derive(Default)]
-struct Store {
-    nodes: HashMap<B256, Bytes>,
-    codes: HashMap<B256, Bytes>,
-    headers: HashMap<B256, Header>,
-}
-
-/// A view of the store as seen from one parent block.
-struct ChainView<'a> {
-    store: &'a Store,
-    parent: &'a Header,
-}
-
-impl ChainView<'_> {
-    fn ancestor(&self, number: u64) -> Option<Header> {
-        let mut h = self.parent.clone();
-        while h.number > number {
-            h = self.store.headers.get(&h.parent_hash)?.clone();
-        }
-        (h.number == number).then_some(h)
-    }
-}
-
-impl StateSource for ChainView<'_> {
-    fn node(&self, hash: &B256) -> Option<Bytes> {
-        self.store.nodes.get(hash).cloned()
-    }
-    fn code(&self, hash: &B256) -> Option<Bytes> {
-        self.store.codes.get(hash).cloned()
-    }
-    fn block_hash(&self, number: u64) -> Option<B256> {
-        if number >= self.parent.number || self.parent.number - number > 256 {
-            return (number == self.parent.number).then(|| self.parent.hash_slow());
-        }
-        self.ancestor(number).map(|h| h.hash_slow())
-    }
-}
-
-/// Builds the state trie of an allocation into `store`, returning its root.
-fn build_state(alloc: &BTreeMap<Address, FixtureAccount>, store: &mut Store) -> Result<B256, String> {
-    let empty: HashMap<B256, Bytes> = HashMap::new();
-    let mut accounts = Trie::from_root(EMPTY_ROOT_HASH);
-    for (addr, acc) in alloc {
-        let mut storage = Trie::from_root(EMPTY_ROOT_HASH);
-        for (k, v) in &acc.storage {
-            if !v.is_zero() {
-                let key = keccak256(k.to_be_bytes::<32>());
-                storage.insert(key.as_slice(), alloy_rlp::encode(v), &empty).map_err(|e| e.to_string())?;
-            }
-        }
-        let storage_root = storage.commit_into(&mut store.nodes);
-        let code_hash = keccak256(&acc.code);
-        store.codes.insert(code_hash, acc.code.clone());
-        let nonce: u64 = acc.nonce.try_into().map_err(|_| format!("nonce of {addr} too large"))?;
-        let account = TrieAccount { nonce, balance: acc.balance, storage_root, code_hash };
-        accounts
-            .insert(keccak256(addr).as_slice(), alloy_rlp::encode(account), &empty)
-            .map_err(|e| e.to_string())?;
-    }
-    Ok(accounts.commit_into(&mut store.nodes))
+fn alloc_of(accounts: &BTreeMap<Address, FixtureAccount>) -> Result<BTreeMap<Address, GenesisAccount>, String> {
+    accounts
+        .iter()
+        .map(|(a, acc)| {
+            let nonce = acc.nonce.try_into().map_err(|_| format!("nonce of {a} too large"))?;
+            Ok((*a, GenesisAccount { nonce, balance: acc.balance, code: acc.code.clone(), storage: acc.storage.clone() }))
+        })
+        .collect()
 }
 
 /// Outcomes of one case: stateful, stateless, and the reasons of expected rejections.
@@ -315,60 +258,55 @@ pub fn run_case(case: &Fixture) -> CaseOutcome {
 
 fn run_case_inner(case: &Fixture, schedule: &ForkSchedule) -> Result<CaseOutcome, String> {
     let genesis = decode_block(&case.genesis_rlp).map_err(|e| format!("genesis RLP: {e}"))?;
-    let mut store = Store::default();
-    let root = build_state(&case.pre, &mut store)?;
+    let mut chain = MemoryChain::default();
+    let root = chain.insert_alloc(&alloc_of(&case.pre)?).map_err(|e| e.to_string())?;
     if root != genesis.header.state_root {
         return Err(format!("genesis state root {root} != header {}", genesis.header.state_root));
     }
-    let genesis_hash = genesis.header.hash_slow();
-    store.headers.insert(genesis_hash, genesis.header.clone());
+    let genesis_hash = chain.insert_header(genesis.header.clone());
 
     let mut stateful_fail: Option<String> = None;
     let mut stateless_fail: Option<String> = None;
     let mut head = genesis_hash;
     let mut stateless_head = genesis_hash;
     let mut rejections = Vec::new();
+    let expected = |fb: &FixtureBlock| fb.expect_exception.clone().unwrap_or_default();
 
     for (i, fb) in case.blocks.iter().enumerate() {
         let valid = fb.expect_exception.is_none();
-        let (stateful_ok, stateless_ok) = import_block(&mut store, fb, schedule);
-        let block_hash = stateful_ok.as_ref().ok().copied();
-        if let (Err(a), Err(b)) = (&stateful_ok, &stateless_ok) {
+        let (stateful, stateless) = match decode_block(&fb.rlp) {
+            Err(e) => {
+                let e = format!("block RLP: {e}");
+                (Err(e.clone()), Err(e))
+            }
+            Ok(block) => {
+                let imported = chain.import(&block, schedule, TEST_CHAIN_ID);
+                let stateless = stateless_check(&block, imported.witness, schedule, &imported.requests)
+                    .map(|()| block.header.hash_slow());
+                (imported.result.map_err(|e| e.to_string()), stateless)
+            }
+        };
+        if let (Err(a), Err(b)) = (&stateful, &stateless) {
             rejections.push((i, a.clone(), b.clone()));
         }
-        match (&stateful_ok, valid) {
-            (Ok(_), false) => {
-                stateful_fail.get_or_insert(format!(
-                    "block {i}: accepted, expected {}",
-                    fb.expect_exception.as_deref().unwrap_or_default()
-                ));
+        for (result, fail, head) in
+            [(&stateful, &mut stateful_fail, &mut head), (&stateless, &mut stateless_fail, &mut stateless_head)]
+        {
+            match (result, valid) {
+                (Ok(_), false) => {
+                    fail.get_or_insert(format!("block {i}: accepted, expected {}", expected(fb)));
+                }
+                (Err(e), true) => {
+                    fail.get_or_insert(format!("block {i}: rejected: {e}"));
+                }
+                (Ok(h), true) => *head = *h,
+                (Err(_), false) => {}
             }
-            (Err(e), true) => {
-                stateful_fail.get_or_insert(format!("block {i}: rejected: {e}"));
-            }
-            (Ok(h), true) => head = *h,
-            (Err(_), false) => {}
-        }
-        match (&stateless_ok, valid) {
-            (Ok(()), false) => {
-                stateless_fail.get_or_insert(format!(
-                    "block {i}: accepted, expected {}",
-                    fb.expect_exception.as_deref().unwrap_or_default()
-                ));
-            }
-            (Err(e), true) => {
-                stateless_fail.get_or_insert(format!("block {i}: rejected: {e}"));
-            }
-            (Ok(()), true) => stateless_head = block_hash.unwrap_or(stateless_head),
-            (Err(_), false) => {}
         }
     }
 
     let expected_root = match (&case.post_state, case.post_state_hash) {
-        (Some(post), _) => {
-            let mut scratch = Store::default();
-            build_state(post, &mut scratch)?
-        }
+        (Some(post), _) => MemoryChain::default().insert_alloc(&alloc_of(post)?).map_err(|e| e.to_string())?,
         (None, Some(h)) => h,
         (None, None) => return Err("fixture has neither postState nor postStateHash".into()),
     };
@@ -376,87 +314,25 @@ fn run_case_inner(case: &Fixture, schedule: &ForkSchedule) -> Result<CaseOutcome
         if head != case.last_block_hash {
             return Some(format!("head {head} != lastblockhash {}", case.last_block_hash));
         }
-        let root = store.headers.get(&head).map(|h| h.state_root).unwrap_or_default();
+        let root = chain.headers.get(&head).map(|h| h.state_root).unwrap_or_default();
         (root != expected_root).then(|| format!("post state root {root} != expected {expected_root}"))
     };
-    let stateful = match stateful_fail.or_else(|| check_head(head)) {
+    let outcome = |fail: Option<String>, head| match fail.or_else(|| check_head(head)) {
         None => Outcome::Pass,
         Some(e) => Outcome::Fail(e),
     };
-    let stateless = match stateless_fail.or_else(|| check_head(stateless_head)) {
-        None => Outcome::Pass,
-        Some(e) => Outcome::Fail(e),
-    };
-    Ok((stateful, stateless, rejections))
-}
-
-/// Imports one block: stateful execution with witness recording, then stateless
-/// verification of the SSZ-encoded input. Returns (stateful result, stateless result).
-fn import_block(
-    store: &mut Store,
-    fb: &FixtureBlock,
-    schedule: &ForkSchedule,
-) -> (Result<B256, String>, Result<(), String>) {
-    let block = match decode_block(&fb.rlp) {
-        Ok(b) => b,
-        Err(e) => {
-            let e = format!("block RLP: {e}");
-            return (Err(e.clone()), Err(e));
-        }
-    };
-    let Some(parent) = store.headers.get(&block.header.parent_hash).cloned() else {
-        let e = format!("unknown parent {}", block.header.parent_hash);
-        // Stateless: an input without the parent header cannot validate either.
-        let stateless = stateless_check(&block, Default::default(), schedule, &Requests::default());
-        return (Err(e), stateless);
-    };
-
-    let view = ChainView { store, parent: &parent };
-    let recorder = RecordingSource::new(&view);
-    let (stateful, commit) = match execute_block(&block, &parent, schedule, TEST_CHAIN_ID, &recorder) {
-        Ok(done) => {
-            let mut nodes = HashMap::new();
-            done.state.commit_into(&mut nodes);
-            (Ok(done.requests), Some((nodes, done.new_codes)))
-        }
-        Err(e) => (Err(e.to_string()), None),
-    };
-    let recorded = recorder.into_recorded();
-    let witness = build_witness(recorded, &parent, |n| view.ancestor(n));
-    let requests = stateful.as_ref().cloned().unwrap_or_default();
-    let stateless = match witness {
-        Ok(w) => stateless_check(&block, w, schedule, &requests),
-        Err(e) => Err(e.to_string()),
-    };
-
-    let hash = block.header.hash_slow();
-    let stateful = match (stateful, commit) {
-        (Ok(_), Some((nodes, codes))) => {
-            store.nodes.extend(nodes);
-            store.codes.extend(codes);
-            store.headers.insert(hash, block.header.clone());
-            Ok(hash)
-        }
-        (Err(e), _) => Err(e),
-        (Ok(_), None) => unreachable!("commit is set on success"),
-    };
-    (stateful, stateless)
+    Ok((outcome(stateful_fail, head), outcome(stateless_fail, stateless_head), rejections))
 }
 
 /// Packs block + witness into a `StatelessInput`, round-trips it through SSZ, verifies it.
 fn stateless_check(
     block: &Block<TxEnvelope>,
-    witness: nr_stateless::ssz::ExecutionWitness,
+    witness: ExecutionWitness,
     schedule: &ForkSchedule,
     requests: &Requests,
 ) -> Result<(), String> {
-    let npr = block_to_new_payload(block, requests).map_err(|e| e.to_string())?;
-    let input = StatelessInput {
-        chain_config: chain_config_for(TEST_CHAIN_ID, schedule, block.header.timestamp),
-        new_payload_request: npr,
-        witness,
-        public_keys: vec![],
-    };
+    let input = MemoryChain::stateless_input(block, witness, requests, schedule, TEST_CHAIN_ID)
+        .map_err(|e| e.to_string())?;
     let bytes = input.to_ssz();
     let decoded = StatelessInput::from_ssz(&bytes).map_err(|e| e.to_string())?;
     if decoded != input {

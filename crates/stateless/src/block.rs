@@ -93,6 +93,9 @@ pub enum BlockError {
     /// Transaction or system-call execution failed (invalid transaction, gas, ...).
     #[error("execution failed: {0}")]
     Execution(String),
+    /// The parent block is not known.
+    #[error("unknown parent {0}")]
+    UnknownParent(alloy_primitives::B256),
     /// State could not be read or updated (missing witness data, malformed node, ...).
     #[error("state: {0}")]
     State(#[from] StateError),

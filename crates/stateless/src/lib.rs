@@ -6,6 +6,7 @@
 
 pub mod block;
 pub mod fork;
+pub mod memory;
 pub mod mpt;
 pub mod state;
 pub mod ssz;
