@@ -7,7 +7,11 @@ use std::path::PathBuf;
 mod ssz_cmd;
 
 #[derive(Parser)]
-#[command(name = "nr", version, about = "Native rollups: EXECUTE, stateless validation, tools")]
+#[command(
+    name = "nr",
+    version,
+    about = "Native rollups: EXECUTE, stateless validation, tools"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -22,6 +26,9 @@ enum Command {
         /// Also print why each expected-invalid block was rejected, both ways.
         #[arg(long, short)]
         verbose: bool,
+        /// Write the SSZ StatelessInput of every valid block into this directory.
+        #[arg(long)]
+        write_inputs: Option<PathBuf>,
     },
     /// Verify one SSZ-encoded StatelessInput offline and print the result.
     Execute {
@@ -36,6 +43,9 @@ enum Command {
         /// Osaka activation timestamp.
         #[arg(long)]
         osaka_at: Option<u64>,
+        /// Verify as an L1 block: skip EXECUTE's L2 constraints (no blobs, no withdrawals).
+        #[arg(long)]
+        l1: bool,
     },
     /// SSZ tools.
     Ssz {
@@ -47,23 +57,38 @@ enum Command {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Conformance { dir, verbose } => conformance(dir, verbose),
-        Command::Execute { file, fork, prague_at, osaka_at } => {
+        Command::Conformance {
+            dir,
+            verbose,
+            write_inputs,
+        } => conformance(dir, verbose, nr_conformance::RunOptions { write_inputs }),
+        Command::Execute {
+            file,
+            fork,
+            prague_at,
+            osaka_at,
+            l1,
+        } => {
             let schedule = if prague_at.is_some() || osaka_at.is_some() {
-                nr_stateless::ForkSchedule { cancun_time: Some(0), prague_time: prague_at, osaka_time: osaka_at }
+                nr_stateless::ForkSchedule {
+                    cancun_time: Some(0),
+                    prague_time: prague_at,
+                    osaka_time: osaka_at,
+                }
             } else {
-                let f = nr_stateless::Fork::from_name(&fork).ok_or_else(|| eyre!("unknown fork {fork}"))?;
+                let f = nr_stateless::Fork::from_name(&fork)
+                    .ok_or_else(|| eyre!("unknown fork {fork}"))?;
                 nr_stateless::ForkSchedule::from_genesis(f)
             };
-            execute(file, &schedule)
+            execute(file, &schedule, l1)
         }
         Command::Ssz { command } => ssz_cmd::run(command),
     }
 }
 
-fn conformance(dir: PathBuf, verbose: bool) -> Result<()> {
+fn conformance(dir: PathBuf, verbose: bool, opts: nr_conformance::RunOptions) -> Result<()> {
     let start = std::time::Instant::now();
-    let results = nr_conformance::run_dir(&dir)?;
+    let results = nr_conformance::run_dir(&dir, &opts)?;
     use nr_conformance::Outcome;
     for r in &results {
         for (mode, o) in [("stateful", &r.stateful), ("stateless", &r.stateless)] {
@@ -75,7 +100,10 @@ fn conformance(dir: PathBuf, verbose: bool) -> Result<()> {
         }
         if verbose {
             for (i, stateful, stateless) in &r.rejections {
-                println!("REJECTED {} block {i}\n  stateful:  {stateful}\n  stateless: {stateless}", r.name);
+                println!(
+                    "REJECTED {} block {i}\n  stateful:  {stateful}\n  stateless: {stateless}",
+                    r.name
+                );
             }
         }
     }
@@ -100,12 +128,17 @@ pub(crate) fn read_bytes(file: &PathBuf) -> Result<Vec<u8>> {
     Ok(raw)
 }
 
-fn execute(file: PathBuf, schedule: &nr_stateless::ForkSchedule) -> Result<()> {
+fn execute(file: PathBuf, schedule: &nr_stateless::ForkSchedule, l1: bool) -> Result<()> {
     use nr_stateless::ssz::StatelessInput;
     let bytes = read_bytes(&file)?;
     let start = std::time::Instant::now();
     let input = StatelessInput::from_ssz(&bytes).map_err(|e| eyre!("{}: {e}", file.display()))?;
-    let result = nr_stateless::verify_stateless_new_payload(&input, schedule);
+    let result = if l1 {
+        nr_stateless::verify_stateless_new_payload(&input, schedule)
+            .map_err(nr_execute::ExecuteError::from)
+    } else {
+        nr_execute::execute_decoded(&input, schedule)
+    };
     let elapsed = start.elapsed();
     let payload = &input.new_payload_request.execution_payload;
     println!("block {} ({})", payload.block_number, payload.block_hash);

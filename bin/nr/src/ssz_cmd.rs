@@ -33,22 +33,34 @@ pub enum SszCommand {
 /// Runs an SSZ subcommand.
 pub fn run(cmd: SszCommand) -> Result<()> {
     match cmd {
-        SszCommand::PublicInputRoot { file, chain_id, schema_id, case } => {
-            let text = std::fs::read_to_string(&file).wrap_err_with(|| format!("reading {}", file.display()))?;
+        SszCommand::PublicInputRoot {
+            file,
+            chain_id,
+            schema_id,
+            case,
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .wrap_err_with(|| format!("reading {}", file.display()))?;
             let doc: Value = serde_json::from_str(&text).wrap_err("parsing JSON")?;
             let chain_id = match chain_id {
                 Some(c) => c,
-                None => doc["chainId"].as_u64().ok_or_else(|| eyre!("chainId: not in file; pass --chain-id"))?,
+                None => doc["chainId"]
+                    .as_u64()
+                    .ok_or_else(|| eyre!("chainId: not in file; pass --chain-id"))?,
             };
             let schema_id = match schema_id {
                 Some(s) => s,
                 None => doc["schemaId"]
                     .as_u64()
                     .and_then(|s| u16::try_from(s).ok())
-                    .ok_or_else(|| eyre!("schemaId: not in file (or not a u16); pass --schema-id"))?,
+                    .ok_or_else(|| {
+                        eyre!("schemaId: not in file (or not a u16); pass --schema-id")
+                    })?,
             };
             let case_obj = match (doc.get("cases"), case) {
-                (Some(cases), Some(i)) => cases.get(i).ok_or_else(|| eyre!("--case {i}: no such case"))?,
+                (Some(cases), Some(i)) => cases
+                    .get(i)
+                    .ok_or_else(|| eyre!("--case {i}: no such case"))?,
                 (Some(_), None) => return Err(eyre!("file holds a `cases` list: pass --case N")),
                 (None, _) => &doc,
             };
@@ -65,18 +77,28 @@ fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value> {
 }
 
 fn b256(v: &Value, name: &str) -> Result<B256> {
-    field(v, name)?.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| eyre!("{name}: expected 0x + 32 bytes"))
+    field(v, name)?
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| eyre!("{name}: expected 0x + 32 bytes"))
 }
 
 fn u64_of(v: &Value, name: &str) -> Result<u64> {
     let f = field(v, name)?;
     f.as_u64()
-        .or_else(|| f.as_str().and_then(|s| s.strip_prefix("0x")).and_then(|h| u64::from_str_radix(h, 16).ok()))
+        .or_else(|| {
+            f.as_str()
+                .and_then(|s| s.strip_prefix("0x"))
+                .and_then(|h| u64::from_str_radix(h, 16).ok())
+        })
         .ok_or_else(|| eyre!("{name}: expected an unsigned 64-bit integer"))
 }
 
 fn bytes_of(v: &Value, name: &str) -> Result<Bytes> {
-    field(v, name)?.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| eyre!("{name}: expected 0x hex"))
+    field(v, name)?
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| eyre!("{name}: expected 0x hex"))
 }
 
 /// The four roots of one vector case.
@@ -85,7 +107,10 @@ pub fn roots(case: &Value, chain_id: u64, schema_id: u16) -> Result<Vec<(&'stati
     let base_fee = field(h, "baseFeePerGas")?;
     let base_fee: U256 = match base_fee {
         Value::String(s) => s.parse().map_err(|_| eyre!("baseFeePerGas: bad number"))?,
-        Value::Number(n) => U256::from(n.as_u64().ok_or_else(|| eyre!("baseFeePerGas: bad number"))?),
+        Value::Number(n) => U256::from(
+            n.as_u64()
+                .ok_or_else(|| eyre!("baseFeePerGas: bad number"))?,
+        ),
         _ => return Err(eyre!("baseFeePerGas: expected a number")),
     };
     let fee_recipient: Address = field(h, "feeRecipient")?
@@ -132,7 +157,11 @@ pub fn roots(case: &Value, chain_id: u64, schema_id: u16) -> Result<Vec<(&'stati
         .as_array()
         .ok_or_else(|| eyre!("versionedHashes: expected a list"))?
         .iter()
-        .map(|v| v.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| eyre!("versionedHashes: bad hash")))
+        .map(|v| {
+            v.as_str()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| eyre!("versionedHashes: bad hash"))
+        })
         .collect::<Result<Vec<B256>>>()?;
     if hashes.len() > 1 << nr_stateless::ssz::VERSIONED_HASHES_DEPTH {
         return Err(eyre!("versionedHashes: more than 4096"));
@@ -148,6 +177,9 @@ pub fn roots(case: &Value, chain_id: u64, schema_id: u16) -> Result<Vec<(&'stati
         ("payloadRoot", payload_root),
         ("versionedHashesRoot", vh_root),
         ("newPayloadRequestRoot", npr_root),
-        ("publicInputRoot", public_input_root(npr_root, chain_id, schema_id)),
+        (
+            "publicInputRoot",
+            public_input_root(npr_root, chain_id, schema_id),
+        ),
     ])
 }

@@ -121,7 +121,11 @@ impl Tally {
 
 impl std::fmt::Display for Tally {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} passed, {} failed, {} skipped", self.passed, self.failed, self.skipped)
+        write!(
+            f,
+            "{} passed, {} failed, {} skipped",
+            self.passed, self.failed, self.skipped
+        )
     }
 }
 
@@ -170,9 +174,17 @@ pub fn fixture_files(dir: &Path) -> Result<Vec<PathBuf>, FixtureError> {
             out.push(d);
             continue;
         }
-        let rd = std::fs::read_dir(&d).map_err(|source| FixtureError::Io { path: d.clone(), source })?;
+        let rd = std::fs::read_dir(&d).map_err(|source| FixtureError::Io {
+            path: d.clone(),
+            source,
+        })?;
         for e in rd {
-            let p = e.map_err(|source| FixtureError::Io { path: d.clone(), source })?.path();
+            let p = e
+                .map_err(|source| FixtureError::Io {
+                    path: d.clone(),
+                    source,
+                })?
+                .path();
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "json") {
@@ -184,11 +196,24 @@ pub fn fixture_files(dir: &Path) -> Result<Vec<PathBuf>, FixtureError> {
     Ok(out)
 }
 
+/// Options of a conformance run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Write the SSZ `StatelessInput` of every valid block here, as `<file>__<case>__<n>.ssz`.
+    pub write_inputs: Option<PathBuf>,
+}
+
 /// Runs every case of every fixture file under `dir`, in parallel.
-pub fn run_dir(dir: &Path) -> Result<Vec<CaseResult>, FixtureError> {
+pub fn run_dir(dir: &Path, opts: &RunOptions) -> Result<Vec<CaseResult>, FixtureError> {
     let files = fixture_files(dir)?;
+    if let Some(out) = &opts.write_inputs {
+        std::fs::create_dir_all(out).map_err(|source| FixtureError::Io {
+            path: out.clone(),
+            source,
+        })?;
+    }
     let per_file: Vec<Result<Vec<CaseResult>, FixtureError>> =
-        files.par_iter().map(|f| run_file(f, dir)).collect();
+        files.par_iter().map(|f| run_file(f, dir, opts)).collect();
     let mut out = Vec::new();
     for r in per_file {
         out.extend(r?);
@@ -197,19 +222,48 @@ pub fn run_dir(dir: &Path) -> Result<Vec<CaseResult>, FixtureError> {
 }
 
 /// Runs every case of one fixture file.
-pub fn run_file(path: &Path, base: &Path) -> Result<Vec<CaseResult>, FixtureError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| FixtureError::Io { path: path.to_path_buf(), source })?;
-    let cases: BTreeMap<String, Fixture> = serde_json::from_str(&text)
-        .map_err(|source| FixtureError::Json { path: path.to_path_buf(), source })?;
-    let rel = path.strip_prefix(base).unwrap_or(path).display().to_string();
-    Ok(cases
+pub fn run_file(
+    path: &Path,
+    base: &Path,
+    opts: &RunOptions,
+) -> Result<Vec<CaseResult>, FixtureError> {
+    let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let cases: BTreeMap<String, Fixture> =
+        serde_json::from_str(&text).map_err(|source| FixtureError::Json {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let rel = path
+        .strip_prefix(base)
+        .unwrap_or(path)
+        .display()
+        .to_string();
+    cases
         .into_par_iter()
         .map(|(name, case)| {
-            let (stateful, stateless, rejections) = run_case(&case);
-            CaseResult { name: format!("{rel}::{name}"), stateful, stateless, rejections }
+            let (stateful, stateless, rejections, inputs) =
+                run_case(&case, opts.write_inputs.is_some());
+            if let Some(out) = &opts.write_inputs {
+                let stem = format!("{rel}__{name}")
+                    .replace(['/', '\\'], "_")
+                    .replace(".json", "");
+                for (i, bytes) in inputs {
+                    let path = out.join(format!("{stem}__{i}.ssz"));
+                    std::fs::write(&path, bytes)
+                        .map_err(|source| FixtureError::Io { path, source })?;
+                }
+            }
+            Ok(CaseResult {
+                name: format!("{rel}::{name}"),
+                stateful,
+                stateless,
+                rejections,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The fork schedule of a fixture network name, if supported.
@@ -231,37 +285,65 @@ pub fn schedule_for(network: &str) -> Option<ForkSchedule> {
     Some(s)
 }
 
-fn alloc_of(accounts: &BTreeMap<Address, FixtureAccount>) -> Result<BTreeMap<Address, GenesisAccount>, String> {
+fn alloc_of(
+    accounts: &BTreeMap<Address, FixtureAccount>,
+) -> Result<BTreeMap<Address, GenesisAccount>, String> {
     accounts
         .iter()
         .map(|(a, acc)| {
-            let nonce = acc.nonce.try_into().map_err(|_| format!("nonce of {a} too large"))?;
-            Ok((*a, GenesisAccount { nonce, balance: acc.balance, code: acc.code.clone(), storage: acc.storage.clone() }))
+            let nonce = acc
+                .nonce
+                .try_into()
+                .map_err(|_| format!("nonce of {a} too large"))?;
+            Ok((
+                *a,
+                GenesisAccount {
+                    nonce,
+                    balance: acc.balance,
+                    code: acc.code.clone(),
+                    storage: acc.storage.clone(),
+                },
+            ))
         })
         .collect()
 }
 
-/// Outcomes of one case: stateful, stateless, and the reasons of expected rejections.
-pub type CaseOutcome = (Outcome, Outcome, Vec<(usize, String, String)>);
+/// Outcomes of one case: stateful, stateless, the reasons of expected rejections, and
+/// (when asked for) the SSZ inputs of the valid blocks by block index.
+pub type CaseOutcome = (
+    Outcome,
+    Outcome,
+    Vec<(usize, String, String)>,
+    Vec<(usize, Vec<u8>)>,
+);
 
-/// Runs one case both ways.
-pub fn run_case(case: &Fixture) -> CaseOutcome {
+/// Runs one case both ways; `keep_inputs` keeps the SSZ input of every valid block.
+pub fn run_case(case: &Fixture, keep_inputs: bool) -> CaseOutcome {
     let Some(schedule) = schedule_for(&case.network) else {
         let s = Outcome::Skip(format!("unsupported network {}", case.network));
-        return (s.clone(), s, vec![]);
+        return (s.clone(), s, vec![], vec![]);
     };
-    match run_case_inner(case, &schedule) {
+    match run_case_inner(case, &schedule, keep_inputs) {
         Ok(r) => r,
-        Err(e) => (Outcome::Fail(e.clone()), Outcome::Fail(e), vec![]),
+        Err(e) => (Outcome::Fail(e.clone()), Outcome::Fail(e), vec![], vec![]),
     }
 }
 
-fn run_case_inner(case: &Fixture, schedule: &ForkSchedule) -> Result<CaseOutcome, String> {
+fn run_case_inner(
+    case: &Fixture,
+    schedule: &ForkSchedule,
+    keep_inputs: bool,
+) -> Result<CaseOutcome, String> {
     let genesis = decode_block(&case.genesis_rlp).map_err(|e| format!("genesis RLP: {e}"))?;
     let mut chain = MemoryChain::default();
-    let root = chain.insert_alloc(&alloc_of(&case.pre)?).map_err(|e| e.to_string())?;
+    let root = chain
+        .insert_alloc(&alloc_of(&case.pre)?)
+        .map_err(|e| e.to_string())?;
     if root != genesis.header.state_root {
-        return Err(format!("genesis state root {root} != header {}", genesis.header.state_root));
+        return Err(format!(
+            "genesis state root {root} != header {}",
+            genesis.header.state_root
+        ));
     }
     let genesis_hash = chain.insert_header(genesis.header.clone());
 
@@ -270,6 +352,7 @@ fn run_case_inner(case: &Fixture, schedule: &ForkSchedule) -> Result<CaseOutcome
     let mut head = genesis_hash;
     let mut stateless_head = genesis_hash;
     let mut rejections = Vec::new();
+    let mut inputs = Vec::new();
     let expected = |fb: &FixtureBlock| fb.expect_exception.clone().unwrap_or_default();
 
     for (i, fb) in case.blocks.iter().enumerate() {
@@ -281,17 +364,25 @@ fn run_case_inner(case: &Fixture, schedule: &ForkSchedule) -> Result<CaseOutcome
             }
             Ok(block) => {
                 let imported = chain.import(&block, schedule, TEST_CHAIN_ID);
-                let stateless = stateless_check(&block, imported.witness, schedule, &imported.requests)
-                    .map(|()| block.header.hash_slow());
+                let stateless =
+                    stateless_check(&block, imported.witness, schedule, &imported.requests).map(
+                        |bytes| {
+                            if keep_inputs {
+                                inputs.push((i, bytes));
+                            }
+                            block.header.hash_slow()
+                        },
+                    );
                 (imported.result.map_err(|e| e.to_string()), stateless)
             }
         };
         if let (Err(a), Err(b)) = (&stateful, &stateless) {
             rejections.push((i, a.clone(), b.clone()));
         }
-        for (result, fail, head) in
-            [(&stateful, &mut stateful_fail, &mut head), (&stateless, &mut stateless_fail, &mut stateless_head)]
-        {
+        for (result, fail, head) in [
+            (&stateful, &mut stateful_fail, &mut head),
+            (&stateless, &mut stateless_fail, &mut stateless_head),
+        ] {
             match (result, valid) {
                 (Ok(_), false) => {
                     fail.get_or_insert(format!("block {i}: accepted, expected {}", expected(fb)));
@@ -306,31 +397,47 @@ fn run_case_inner(case: &Fixture, schedule: &ForkSchedule) -> Result<CaseOutcome
     }
 
     let expected_root = match (&case.post_state, case.post_state_hash) {
-        (Some(post), _) => MemoryChain::default().insert_alloc(&alloc_of(post)?).map_err(|e| e.to_string())?,
+        (Some(post), _) => MemoryChain::default()
+            .insert_alloc(&alloc_of(post)?)
+            .map_err(|e| e.to_string())?,
         (None, Some(h)) => h,
         (None, None) => return Err("fixture has neither postState nor postStateHash".into()),
     };
     let check_head = |head: B256| -> Option<String> {
         if head != case.last_block_hash {
-            return Some(format!("head {head} != lastblockhash {}", case.last_block_hash));
+            return Some(format!(
+                "head {head} != lastblockhash {}",
+                case.last_block_hash
+            ));
         }
-        let root = chain.headers.get(&head).map(|h| h.state_root).unwrap_or_default();
-        (root != expected_root).then(|| format!("post state root {root} != expected {expected_root}"))
+        let root = chain
+            .headers
+            .get(&head)
+            .map(|h| h.state_root)
+            .unwrap_or_default();
+        (root != expected_root)
+            .then(|| format!("post state root {root} != expected {expected_root}"))
     };
     let outcome = |fail: Option<String>, head| match fail.or_else(|| check_head(head)) {
         None => Outcome::Pass,
         Some(e) => Outcome::Fail(e),
     };
-    Ok((outcome(stateful_fail, head), outcome(stateless_fail, stateless_head), rejections))
+    Ok((
+        outcome(stateful_fail, head),
+        outcome(stateless_fail, stateless_head),
+        rejections,
+        inputs,
+    ))
 }
 
-/// Packs block + witness into a `StatelessInput`, round-trips it through SSZ, verifies it.
+/// Packs block + witness into a `StatelessInput`, round-trips it through SSZ, verifies it,
+/// and returns the SSZ bytes.
 fn stateless_check(
     block: &Block<TxEnvelope>,
     witness: ExecutionWitness,
     schedule: &ForkSchedule,
     requests: &Requests,
-) -> Result<(), String> {
+) -> Result<Vec<u8>, String> {
     let input = MemoryChain::stateless_input(block, witness, requests, schedule, TEST_CHAIN_ID)
         .map_err(|e| e.to_string())?;
     let bytes = input.to_ssz();
@@ -344,5 +451,5 @@ fn stateless_check(
     {
         return Err("validation result does not commit to the input".into());
     }
-    Ok(())
+    Ok(bytes)
 }

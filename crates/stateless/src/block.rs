@@ -6,20 +6,23 @@
 
 use crate::fork::{Fork, ForkSchedule};
 use crate::state::{StateError, StateSource, TrieDb};
+use alloy_consensus::ReceiptEnvelope;
 use alloy_consensus::{
     Block, EMPTY_OMMER_ROOT_HASH, Header, TxEnvelope, TxReceipt,
     proofs::{calculate_receipt_root, calculate_transaction_root, calculate_withdrawals_root},
     transaction::{Recovered, SignerRecoverable},
 };
+use alloy_eips::Typed2718;
+use alloy_eips::eip7685::Requests;
 use alloy_eips::{eip1559::BaseFeeParams, eip4844::DATA_GAS_PER_BLOB};
 use alloy_evm::{
     EvmEnv, EvmFactory,
     block::{BlockExecutionError, BlockExecutor, BlockExecutorFactory},
-    eth::{EthBlockExecutionCtx, EthBlockExecutorFactory, EthEvmFactory, receipt_builder::AlloyReceiptBuilder},
+    eth::{
+        EthBlockExecutionCtx, EthBlockExecutorFactory, EthEvmFactory,
+        receipt_builder::AlloyReceiptBuilder,
+    },
 };
-use alloy_eips::Typed2718;
-use alloy_consensus::ReceiptEnvelope;
-use alloy_eips::eip7685::Requests;
 use alloy_primitives::{B256, Bloom, Bytes};
 use revm::database::{State, states::bundle_state::BundleRetention};
 use std::borrow::Cow;
@@ -45,8 +48,16 @@ pub struct FieldMismatch {
     pub expected: String,
 }
 
-fn mismatch(field: &'static str, got: impl std::fmt::Debug, expected: impl std::fmt::Debug) -> BlockError {
-    BlockError::Header(FieldMismatch { field, got: format!("{got:?}"), expected: format!("{expected:?}") })
+fn mismatch(
+    field: &'static str,
+    got: impl std::fmt::Debug,
+    expected: impl std::fmt::Debug,
+) -> BlockError {
+    BlockError::Header(FieldMismatch {
+        field,
+        got: format!("{got:?}"),
+        expected: format!("{expected:?}"),
+    })
 }
 
 /// Why a block is invalid.
@@ -71,6 +82,9 @@ pub enum BlockError {
     /// The block body does not match the header.
     #[error("invalid body: {0}")]
     Body(FieldMismatch),
+    /// The body has no withdrawals list (required since Shanghai).
+    #[error("invalid body: withdrawals list missing")]
+    MissingWithdrawals,
     /// The block carries ommers.
     #[error("invalid body: {0} ommers after the merge")]
     Ommers(usize),
@@ -102,35 +116,63 @@ pub enum BlockError {
 }
 
 /// Checks `header` against `parent` under the rules of the fork active at its timestamp.
-pub fn validate_header(header: &Header, parent: &Header, schedule: &ForkSchedule) -> Result<(), BlockError> {
+pub fn validate_header(
+    header: &Header,
+    parent: &Header,
+    schedule: &ForkSchedule,
+) -> Result<(), BlockError> {
     let fork = schedule.fork_at(header.timestamp);
     let parent_hash = parent.hash_slow();
     if header.parent_hash != parent_hash {
         return Err(mismatch("parent_hash", header.parent_hash, parent_hash));
     }
     if Some(header.number) != parent.number.checked_add(1) {
-        return Err(mismatch("number", header.number, parent.number.saturating_add(1)));
+        return Err(mismatch(
+            "number",
+            header.number,
+            parent.number.saturating_add(1),
+        ));
     }
     if header.timestamp <= parent.timestamp {
-        return Err(mismatch("timestamp", header.timestamp, format!("> {}", parent.timestamp)));
+        return Err(mismatch(
+            "timestamp",
+            header.timestamp,
+            format!("> {}", parent.timestamp),
+        ));
     }
     if header.gas_used > header.gas_limit {
-        return Err(mismatch("gas_used", header.gas_used, format!("<= gas_limit {}", header.gas_limit)));
+        return Err(mismatch(
+            "gas_used",
+            header.gas_used,
+            format!("<= gas_limit {}", header.gas_limit),
+        ));
     }
     if header.gas_limit > MAX_GAS_LIMIT {
-        return Err(mismatch("gas_limit", header.gas_limit, format!("<= {MAX_GAS_LIMIT}")));
-    }
-    let max_delta = parent.gas_limit / GAS_LIMIT_BOUND_DIVISOR;
-    if header.gas_limit.abs_diff(parent.gas_limit) >= max_delta || header.gas_limit < MIN_GAS_LIMIT {
         return Err(mismatch(
             "gas_limit",
             header.gas_limit,
-            format!("within {} of parent {} and >= {MIN_GAS_LIMIT}", max_delta, parent.gas_limit),
+            format!("<= {MAX_GAS_LIMIT}"),
+        ));
+    }
+    let max_delta = parent.gas_limit / GAS_LIMIT_BOUND_DIVISOR;
+    if header.gas_limit.abs_diff(parent.gas_limit) >= max_delta || header.gas_limit < MIN_GAS_LIMIT
+    {
+        return Err(mismatch(
+            "gas_limit",
+            header.gas_limit,
+            format!(
+                "within {} of parent {} and >= {MIN_GAS_LIMIT}",
+                max_delta, parent.gas_limit
+            ),
         ));
     }
     let expected_base_fee = parent.next_block_base_fee(BaseFeeParams::ethereum());
     if header.base_fee_per_gas != expected_base_fee {
-        return Err(mismatch("base_fee_per_gas", header.base_fee_per_gas, expected_base_fee));
+        return Err(mismatch(
+            "base_fee_per_gas",
+            header.base_fee_per_gas,
+            expected_base_fee,
+        ));
     }
     if header.extra_data.len() > MAX_EXTRA_DATA_BYTES {
         return Err(mismatch(
@@ -148,21 +190,38 @@ pub fn validate_header(header: &Header, parent: &Header, schedule: &ForkSchedule
     if header.ommers_hash != EMPTY_OMMER_ROOT_HASH {
         return Err(BlockError::PreMergeField("ommers_hash"));
     }
-    let missing = |field| BlockError::ForkField { field, problem: "is missing", fork };
-    let forbidden = |field| BlockError::ForkField { field, problem: "is not allowed", fork };
+    let missing = |field| BlockError::ForkField {
+        field,
+        problem: "is missing",
+        fork,
+    };
+    let forbidden = |field| BlockError::ForkField {
+        field,
+        problem: "is not allowed",
+        fork,
+    };
     if header.withdrawals_root.is_none() {
         return Err(missing("withdrawals_root"));
     }
     match fork.blob_params() {
         Some(params) => {
-            let used = header.blob_gas_used.ok_or_else(|| missing("blob_gas_used"))?;
-            let excess = header.excess_blob_gas.ok_or_else(|| missing("excess_blob_gas"))?;
-            header.parent_beacon_block_root.ok_or_else(|| missing("parent_beacon_block_root"))?;
+            let used = header
+                .blob_gas_used
+                .ok_or_else(|| missing("blob_gas_used"))?;
+            let excess = header
+                .excess_blob_gas
+                .ok_or_else(|| missing("excess_blob_gas"))?;
+            header
+                .parent_beacon_block_root
+                .ok_or_else(|| missing("parent_beacon_block_root"))?;
             if used > params.max_blob_gas_per_block() || used % DATA_GAS_PER_BLOB != 0 {
                 return Err(mismatch(
                     "blob_gas_used",
                     used,
-                    format!("multiple of {DATA_GAS_PER_BLOB} <= {}", params.max_blob_gas_per_block()),
+                    format!(
+                        "multiple of {DATA_GAS_PER_BLOB} <= {}",
+                        params.max_blob_gas_per_block()
+                    ),
                 ));
             }
             let expected = params.next_block_excess_blob_gas_osaka(
@@ -214,9 +273,11 @@ pub fn validate_body(block: &Block<TxEnvelope>, fork: Fork) -> Result<(), BlockE
             expected: format!("{tx_root:?}"),
         }));
     }
-    let withdrawals = block.body.withdrawals.as_ref().map(|w| w.as_slice()).unwrap_or_default();
+    let Some(withdrawals) = &block.body.withdrawals else {
+        return Err(BlockError::MissingWithdrawals);
+    };
     let w_root = calculate_withdrawals_root(withdrawals);
-    if Some(w_root) != h.withdrawals_root || block.body.withdrawals.is_none() {
+    if Some(w_root) != h.withdrawals_root {
         return Err(BlockError::Body(FieldMismatch {
             field: "withdrawals_root",
             got: format!("{:?}", h.withdrawals_root),
@@ -279,10 +340,18 @@ pub fn execute_block<'s, S: StateSource + ?Sized>(
         return Err(mismatch("gas_used", header.gas_used, out.gas_used));
     }
     if fork >= Fork::Cancun && header.blob_gas_used != Some(out.blob_gas_used) {
-        return Err(mismatch("blob_gas_used", header.blob_gas_used, out.blob_gas_used));
+        return Err(mismatch(
+            "blob_gas_used",
+            header.blob_gas_used,
+            out.blob_gas_used,
+        ));
     }
     if out.receipts_root != header.receipts_root {
-        return Err(mismatch("receipts_root", header.receipts_root, out.receipts_root));
+        return Err(mismatch(
+            "receipts_root",
+            header.receipts_root,
+            out.receipts_root,
+        ));
     }
     if out.logs_bloom != header.logs_bloom {
         return Err(mismatch("logs_bloom", header.logs_bloom, out.logs_bloom));
@@ -290,7 +359,11 @@ pub fn execute_block<'s, S: StateSource + ?Sized>(
     if fork >= Fork::Prague {
         let requests_hash = out.requests.requests_hash();
         if header.requests_hash != Some(requests_hash) {
-            return Err(mismatch("requests_hash", header.requests_hash, requests_hash));
+            return Err(mismatch(
+                "requests_hash",
+                header.requests_hash,
+                requests_hash,
+            ));
         }
     }
     if out.state_root != header.state_root {
@@ -339,7 +412,9 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
     let fork = schedule.fork_at(header.timestamp);
     let mut txs = Vec::with_capacity(block.body.transactions.len());
     for (index, tx) in block.body.transactions.iter().enumerate() {
-        let signer = tx.recover_signer().map_err(|_| BlockError::InvalidSignature { index })?;
+        let signer = tx
+            .recover_signer()
+            .map_err(|_| BlockError::InvalidSignature { index })?;
         txs.push(Recovered::new_unchecked(tx, signer));
     }
 
@@ -358,7 +433,11 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
         parent_hash: header.parent_hash,
         parent_beacon_block_root: header.parent_beacon_block_root,
         ommers: &[],
-        withdrawals: block.body.withdrawals.as_ref().map(|w| Cow::Borrowed(w.as_slice())),
+        withdrawals: block
+            .body
+            .withdrawals
+            .as_ref()
+            .map(|w| Cow::Borrowed(w.as_slice())),
         extra_data: header.extra_data.clone(),
         tx_count_hint: Some(txs.len()),
         slot_number: None,
@@ -391,8 +470,11 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
     let bundle = db.take_bundle();
     let mut state = db.database;
     let state_root = state.apply_bundle(&bundle)?;
-    let mut new_codes: Vec<_> =
-        bundle.contracts.iter().map(|(h, c)| (*h, c.original_bytes())).collect();
+    let mut new_codes: Vec<_> = bundle
+        .contracts
+        .iter()
+        .map(|(h, c)| (*h, c.original_bytes()))
+        .collect();
     new_codes.sort_unstable_by_key(|c| c.0);
     Ok(ExecutedBlock {
         state,

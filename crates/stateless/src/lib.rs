@@ -8,8 +8,8 @@ pub mod block;
 pub mod fork;
 pub mod memory;
 pub mod mpt;
-pub mod state;
 pub mod ssz;
+pub mod state;
 pub mod stateless;
 
 pub use block::{BlockError, execute_block, validate_header};

@@ -94,13 +94,26 @@ impl MemoryChain {
         for (addr, acc) in alloc {
             let mut storage = Trie::from_root(EMPTY_ROOT_HASH);
             for (k, v) in acc.storage.iter().filter(|(_, v)| !v.is_zero()) {
-                storage.insert(keccak256(k.to_be_bytes::<32>()).as_slice(), alloy_rlp::encode(v), &none)?;
+                storage.insert(
+                    keccak256(k.to_be_bytes::<32>()).as_slice(),
+                    alloy_rlp::encode(v),
+                    &none,
+                )?;
             }
             let storage_root = storage.commit_into(&mut self.nodes);
             let code_hash = keccak256(&acc.code);
             self.codes.insert(code_hash, acc.code.clone());
-            let account = TrieAccount { nonce: acc.nonce, balance: acc.balance, storage_root, code_hash };
-            accounts.insert(keccak256(addr).as_slice(), alloy_rlp::encode(account), &none)?;
+            let account = TrieAccount {
+                nonce: acc.nonce,
+                balance: acc.balance,
+                storage_root,
+                code_hash,
+            };
+            accounts.insert(
+                keccak256(addr).as_slice(),
+                alloy_rlp::encode(account),
+                &none,
+            )?;
         }
         Ok(accounts.commit_into(&mut self.nodes))
     }
@@ -114,24 +127,35 @@ impl MemoryChain {
 
     /// A view for executing a child of `parent`.
     pub fn view<'a>(&'a self, parent: &'a Header) -> ChainView<'a> {
-        ChainView { chain: self, parent }
+        ChainView {
+            chain: self,
+            parent,
+        }
     }
 
     /// Validates and executes `block` on its parent's state, recording the witness; a valid
     /// block's state and header are stored.
-    pub fn import(&mut self, block: &Block<TxEnvelope>, schedule: &ForkSchedule, chain_id: u64) -> Imported {
+    pub fn import(
+        &mut self,
+        block: &Block<TxEnvelope>,
+        schedule: &ForkSchedule,
+        chain_id: u64,
+    ) -> Imported {
         let Some(parent) = self.headers.get(&block.header.parent_hash).cloned() else {
             let e = BlockError::UnknownParent(block.header.parent_hash);
-            return Imported { result: Err(e), witness: ExecutionWitness::default(), requests: Requests::default() };
+            return Imported {
+                result: Err(e),
+                witness: ExecutionWitness::default(),
+                requests: Requests::default(),
+            };
         };
         let view = self.view(&parent);
         let recorder = RecordingSource::new(&view);
-        let outcome = execute_block(block, &parent, schedule, chain_id, &recorder)
-            .map(|done| {
-                let mut nodes = HashMap::new();
-                done.state.commit_into(&mut nodes);
-                (nodes, done.new_codes, done.requests)
-            });
+        let outcome = execute_block(block, &parent, schedule, chain_id, &recorder).map(|done| {
+            let mut nodes = HashMap::new();
+            done.state.commit_into(&mut nodes);
+            (nodes, done.new_codes, done.requests)
+        });
         let witness = build_witness(recorder.into_recorded(), &parent, |n| view.ancestor(n))
             .unwrap_or_default();
         match outcome {
@@ -139,9 +163,17 @@ impl MemoryChain {
                 self.nodes.extend(nodes);
                 self.codes.extend(codes);
                 let hash = self.insert_header(block.header.clone());
-                Imported { result: Ok(hash), witness, requests }
+                Imported {
+                    result: Ok(hash),
+                    witness,
+                    requests,
+                }
             }
-            Err(e) => Imported { result: Err(e), witness, requests: Requests::default() },
+            Err(e) => Imported {
+                result: Err(e),
+                witness,
+                requests: Requests::default(),
+            },
         }
     }
 

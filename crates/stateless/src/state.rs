@@ -10,10 +10,7 @@ use crate::mpt::{NodeSource, Trie, TrieError};
 use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256, keccak256, map::HashMap};
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use revm::{
-    Database,
-    bytecode::Bytecode,
-    database::BundleState,
-    database_interface::DBErrorMarker,
+    Database, bytecode::Bytecode, database::BundleState, database_interface::DBErrorMarker,
     state::AccountInfo,
 };
 use std::cell::RefCell;
@@ -79,7 +76,9 @@ pub struct TrieDb<'s, S: StateSource + ?Sized> {
 
 impl<S: StateSource + ?Sized> std::fmt::Debug for TrieDb<'_, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TrieDb").field("root", &self.accounts.root_hash()).finish()
+        f.debug_struct("TrieDb")
+            .field("root", &self.accounts.root_hash())
+            .finish()
     }
 }
 
@@ -115,7 +114,10 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
         let leaf = self
             .accounts
             .get(key.as_slice(), &Nodes(self.source))
-            .map_err(|source| StateError::Trie { trie: "account".into(), source })?;
+            .map_err(|source| StateError::Trie {
+                trie: "account".into(),
+                source,
+            })?;
         let account = match leaf {
             None => None,
             Some(rlp) => Some(
@@ -129,7 +131,9 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
 
     fn storage_trie(&mut self, address: Address) -> Result<&mut Trie, StateError> {
         if !self.storage.contains_key(&address) {
-            let root = self.account(address)?.map_or(EMPTY_ROOT_HASH, |a| a.storage_root);
+            let root = self
+                .account(address)?
+                .map_or(EMPTY_ROOT_HASH, |a| a.storage_root);
             self.storage.insert(address, Trie::from_root(root));
         }
         Ok(self.storage.get_mut(&address).expect("inserted above"))
@@ -141,7 +145,10 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
         let key = keccak256(slot.to_be_bytes::<32>());
         let leaf = trie
             .get(key.as_slice(), &Nodes(source))
-            .map_err(|source| StateError::Trie { trie: format!("storage of {address}"), source })?;
+            .map_err(|source| StateError::Trie {
+                trie: format!("storage of {address}"),
+                source,
+            })?;
         match leaf {
             None => Ok(U256::ZERO),
             Some(rlp) => alloy_rlp::Decodable::decode(&mut rlp.as_slice())
@@ -177,11 +184,13 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
             self.accounts
                 .remove(hashed.as_slice(), &Nodes(source))
                 .map_err(trie_err("account".into()))?;
-            self.storage.insert(address, Trie::from_root(EMPTY_ROOT_HASH));
+            self.storage
+                .insert(address, Trie::from_root(EMPTY_ROOT_HASH));
             return Ok(());
         };
         if acc.was_destroyed() {
-            self.storage.insert(address, Trie::from_root(EMPTY_ROOT_HASH));
+            self.storage
+                .insert(address, Trie::from_root(EMPTY_ROOT_HASH));
         }
         let mut slots: Vec<(B256, U256)> = acc
             .storage
@@ -193,7 +202,9 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
         let storage_root = if slots.is_empty() && !acc.was_destroyed() {
             match self.storage.get(&address) {
                 Some(t) => t.root_hash(),
-                None => self.account(address)?.map_or(EMPTY_ROOT_HASH, |a| a.storage_root),
+                None => self
+                    .account(address)?
+                    .map_or(EMPTY_ROOT_HASH, |a| a.storage_root),
             }
         } else {
             let trie = self.storage_trie(address)?;
@@ -214,7 +225,11 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
             code_hash: info.code_hash,
         };
         self.accounts
-            .insert(hashed.as_slice(), alloy_rlp::encode(account), &Nodes(source))
+            .insert(
+                hashed.as_slice(),
+                alloy_rlp::encode(account),
+                &Nodes(source),
+            )
             .map_err(trie_err("account".into()))
     }
 
@@ -246,9 +261,8 @@ impl<S: StateSource + ?Sized> Database for TrieDb<'_, S> {
             return Ok(Bytecode::default());
         }
         match self.source.code(&code_hash) {
-            Some(code) => {
-                Ok(Bytecode::new_raw_checked(code.clone()).unwrap_or_else(|_| Bytecode::new_legacy(code)))
-            }
+            Some(code) => Ok(Bytecode::new_raw_checked(code.clone())
+                .unwrap_or_else(|_| Bytecode::new_legacy(code))),
             None => Err(self.fail(StateError::MissingCode(code_hash))),
         }
     }
@@ -286,7 +300,10 @@ pub struct RecordingSource<'a, S: ?Sized> {
 impl<'a, S: StateSource + ?Sized> RecordingSource<'a, S> {
     /// Starts recording reads from `inner`.
     pub fn new(inner: &'a S) -> Self {
-        Self { inner, seen: RefCell::new(Recorded::default()) }
+        Self {
+            inner,
+            seen: RefCell::new(Recorded::default()),
+        }
     }
 
     /// Everything served so far.

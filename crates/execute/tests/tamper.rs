@@ -1,0 +1,261 @@
+//! EXECUTE on a real L2 block: the honest input passes, every tampered variant is rejected
+//! with the precise reason, and malformed bytes never panic.
+
+mod common;
+
+use alloy_consensus::{SignableTransaction, TxEip4844, TxEnvelope};
+use alloy_eips::{eip2718::Encodable2718, eip4895::Withdrawal};
+use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_signer::SignerSync;
+use common::{CHAIN_ID, build};
+use nr_execute::{ExecuteError, L2Violation, execute, execute_decoded};
+use nr_stateless::{
+    BlockError, StatelessError,
+    mpt::TrieError,
+    ssz::{HashTreeRoot, StatelessInput},
+    state::StateError,
+};
+
+fn run(
+    input: &StatelessInput,
+) -> Result<nr_stateless::ssz::StatelessValidationResult, ExecuteError> {
+    let t = build_cached();
+    execute(&input.to_ssz(), &t.schedule)
+}
+
+fn build_cached() -> &'static common::TestChain {
+    static CHAIN: std::sync::OnceLock<common::TestChain> = std::sync::OnceLock::new();
+    CHAIN.get_or_init(build)
+}
+
+fn header_mismatch(r: Result<impl std::fmt::Debug, ExecuteError>) -> &'static str {
+    match r {
+        Err(ExecuteError::Invalid(StatelessError::Block(BlockError::Header(m)))) => m.field,
+        other => panic!("expected a header mismatch, got {other:?}"),
+    }
+}
+
+#[test]
+fn honest_input_passes() {
+    let t = build_cached();
+    let input = t.input();
+    let result = run(&input).expect("valid block");
+    assert!(result.successful_validation);
+    assert_eq!(
+        result.new_payload_request_root,
+        input.new_payload_request.hash_tree_root()
+    );
+    assert_eq!(result.chain_config.chain_id, CHAIN_ID);
+    // The witness holds the parent and the grandparent (BLOCKHASH(number - 2)), the
+    // codes of the storage contract and of the EIP-4788 system contract, and nodes from
+    // the account and storage tries.
+    assert_eq!(input.witness.headers.len(), 2);
+    assert_eq!(input.witness.codes.len(), 2);
+    assert!(input.witness.state.len() > 3);
+}
+
+#[test]
+fn every_flipped_witness_node_is_rejected() {
+    let t = build_cached();
+    let base = t.input();
+    for i in 0..base.witness.state.len() {
+        let mut input = base.clone();
+        let mut node = input.witness.state[i].to_vec();
+        let at = node.len() / 2;
+        node[at] ^= 0x01;
+        input.witness.state[i] = node.into();
+        match run(&input) {
+            Err(ExecuteError::Invalid(StatelessError::Block(BlockError::State(
+                StateError::Trie {
+                    source: TrieError::MissingNode(_),
+                    ..
+                },
+            )))) => {}
+            other => panic!("node {i}: expected a missing node, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn every_dropped_witness_node_is_rejected() {
+    let t = build_cached();
+    let base = t.input();
+    for i in 0..base.witness.state.len() {
+        let mut input = base.clone();
+        let dropped = input.witness.state.remove(i);
+        let want = alloy_primitives::keccak256(&dropped);
+        match run(&input) {
+            Err(ExecuteError::Invalid(StatelessError::Block(BlockError::State(
+                StateError::Trie {
+                    source: TrieError::MissingNode(h),
+                    ..
+                },
+            )))) => assert_eq!(h, want, "node {i}"),
+            other => panic!("node {i}: expected missing node {want}, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn dropped_code_and_ancestor_are_rejected() {
+    let t = build_cached();
+    let mut input = t.input();
+    input.witness.codes.clear();
+    assert!(matches!(
+        run(&input),
+        Err(ExecuteError::Invalid(StatelessError::Block(
+            BlockError::State(StateError::MissingCode(_))
+        )))
+    ));
+    let mut input = t.input();
+    input.witness.headers.truncate(1);
+    let want = t.block.header.number - 2;
+    assert_eq!(
+        run(&input).unwrap_err(),
+        ExecuteError::Invalid(StatelessError::Block(BlockError::State(
+            StateError::MissingAncestor(want)
+        )))
+    );
+}
+
+#[test]
+fn wrong_commitments_are_rejected_by_field() {
+    let t = build_cached();
+    let r = run(&t.input_with(|b| b.header.state_root = B256::repeat_byte(1)));
+    assert_eq!(header_mismatch(r), "state_root");
+    let r = run(&t.input_with(|b| b.header.receipts_root = B256::repeat_byte(2)));
+    assert_eq!(header_mismatch(r), "receipts_root");
+    let r = run(&t.input_with(|b| b.header.gas_used += 1));
+    assert_eq!(header_mismatch(r), "gas_used");
+    let r = run(&t.input_with(|b| b.header.logs_bloom.0[0] ^= 1));
+    assert_eq!(header_mismatch(r), "logs_bloom");
+    let r = run(&t.input_with(|b| b.header.base_fee_per_gas = Some(1)));
+    assert_eq!(header_mismatch(r), "base_fee_per_gas");
+    let r = run(&t.input_with(|b| b.header.number += 1));
+    assert_eq!(header_mismatch(r), "number");
+    let r = run(&t.input_with(|b| b.header.timestamp = 1));
+    assert_eq!(header_mismatch(r), "timestamp");
+}
+
+#[test]
+fn wrong_parent_hash_is_rejected() {
+    let t = build_cached();
+    let r = run(&t.input_with(|b| b.header.parent_hash = B256::repeat_byte(3)));
+    assert!(
+        matches!(&r, Err(ExecuteError::Invalid(StatelessError::Witness(m))) if m.contains("parent header")),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn inconsistent_block_hash_is_rejected() {
+    let t = build_cached();
+    let mut input = t.input();
+    input.new_payload_request.execution_payload.gas_used += 1;
+    assert!(
+        matches!(run(&input), Err(ExecuteError::Invalid(StatelessError::Payload(m))) if m.contains("block_hash"))
+    );
+}
+
+#[test]
+fn blob_transaction_is_an_l2_violation() {
+    let t = build_cached();
+    let signer: alloy_signer_local::PrivateKeySigner =
+        "0x4c0883a69102937d6231471b5dbb6204fe512961708279f3f5f5e7b1f6d8d8d1"
+            .parse()
+            .unwrap();
+    let tx = TxEip4844 {
+        chain_id: CHAIN_ID,
+        nonce: 25,
+        gas_limit: 50_000,
+        max_fee_per_gas: 20_000_000_000,
+        max_priority_fee_per_gas: 1,
+        to: Address::repeat_byte(0x44),
+        value: U256::ZERO,
+        access_list: Default::default(),
+        blob_versioned_hashes: vec![B256::with_last_byte(1)],
+        max_fee_per_blob_gas: 1,
+        input: Bytes::new(),
+    };
+    let sig = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
+    let blob_tx: TxEnvelope = tx.into_signed(sig).into();
+    assert_eq!(blob_tx.encoded_2718()[0], 3);
+    let input = t.input_with(|b| b.body.transactions.push(blob_tx));
+    assert_eq!(
+        run(&input).unwrap_err(),
+        ExecuteError::L2(L2Violation::BlobTransaction { index: 3 })
+    );
+    let mut input = t.input();
+    input.new_payload_request.execution_payload.blob_gas_used = 131072;
+    assert_eq!(
+        run(&input).unwrap_err(),
+        ExecuteError::L2(L2Violation::BlobGasUsed(131072))
+    );
+}
+
+#[test]
+fn withdrawal_is_an_l2_violation() {
+    let t = build_cached();
+    let w = Withdrawal {
+        index: 0,
+        validator_index: 1,
+        address: Address::repeat_byte(9),
+        amount: 32,
+    };
+    let input = t.input_with(|b| b.body.withdrawals.as_mut().unwrap().push(w));
+    assert_eq!(
+        run(&input).unwrap_err(),
+        ExecuteError::L2(L2Violation::Withdrawals(1))
+    );
+}
+
+#[test]
+fn wrong_chain_id_is_rejected() {
+    let t = build_cached();
+    let mut input = t.input();
+    input.chain_config.chain_id = CHAIN_ID + 1;
+    let r = execute_decoded(&input, &t.schedule);
+    assert!(
+        matches!(&r, Err(ExecuteError::Invalid(StatelessError::Block(BlockError::Execution(m)))) if m.contains("chain ID")),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn chain_config_must_match_the_fork_schedule() {
+    let t = build_cached();
+    let mut input = t.input();
+    input.chain_config.active_fork.activation.timestamp = vec![5];
+    assert!(matches!(
+        run(&input),
+        Err(ExecuteError::Invalid(StatelessError::ChainConfig(_)))
+    ));
+}
+
+#[test]
+fn truncated_and_random_bytes_never_panic() {
+    let t = build_cached();
+    let bytes = t.input().to_ssz();
+    for cut in (0..bytes.len()).step_by(97).chain([bytes.len() - 1]) {
+        assert!(
+            matches!(
+                execute(&bytes[..cut], &t.schedule),
+                Err(ExecuteError::Decode(_))
+            ),
+            "cut {cut}"
+        );
+    }
+    let mut x = 0x2545f4914f6cdd1du64;
+    for round in 0..200 {
+        let mut junk = bytes.clone();
+        for _ in 0..(1 + round % 8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let at = (x as usize) % junk.len();
+            junk[at] = (x >> 32) as u8;
+        }
+        // Any outcome but a panic is acceptable for corrupted bytes; most must fail.
+        let _ = execute(&junk, &t.schedule);
+    }
+}
