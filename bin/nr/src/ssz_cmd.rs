@@ -94,6 +94,17 @@ fn u64_of(v: &Value, name: &str) -> Result<u64> {
         .ok_or_else(|| eyre!("{name}: expected an unsigned 64-bit integer"))
 }
 
+fn base_fee(h: &Value) -> Result<U256> {
+    match field(h, "baseFeePerGas")? {
+        Value::String(s) => s.parse().map_err(|_| eyre!("baseFeePerGas: bad number")),
+        Value::Number(n) => Ok(U256::from(
+            n.as_u64()
+                .ok_or_else(|| eyre!("baseFeePerGas: bad number"))?,
+        )),
+        _ => Err(eyre!("baseFeePerGas: expected a number")),
+    }
+}
+
 fn bytes_of(v: &Value, name: &str) -> Result<Bytes> {
     field(v, name)?
         .as_str()
@@ -104,15 +115,7 @@ fn bytes_of(v: &Value, name: &str) -> Result<Bytes> {
 /// The four roots of one vector case.
 pub fn roots(case: &Value, chain_id: u64, schema_id: u16) -> Result<Vec<(&'static str, B256)>> {
     let h = field(case, "header")?;
-    let base_fee = field(h, "baseFeePerGas")?;
-    let base_fee: U256 = match base_fee {
-        Value::String(s) => s.parse().map_err(|_| eyre!("baseFeePerGas: bad number"))?,
-        Value::Number(n) => U256::from(
-            n.as_u64()
-                .ok_or_else(|| eyre!("baseFeePerGas: bad number"))?,
-        ),
-        _ => return Err(eyre!("baseFeePerGas: expected a number")),
-    };
+    let parent_hash = b256(h, "parentHash")?;
     let fee_recipient: Address = field(h, "feeRecipient")?
         .as_str()
         .and_then(|s| s.parse().ok())
@@ -126,7 +129,7 @@ pub fn roots(case: &Value, chain_id: u64, schema_id: u16) -> Result<Vec<(&'stati
         return Err(eyre!("extraData: {} bytes, at most 32", extra_data.len()));
     }
     let payload = ExecutionPayload {
-        parent_hash: b256(h, "parentHash")?,
+        parent_hash,
         fee_recipient,
         state_root: b256(h, "stateRoot")?,
         receipts_root: b256(h, "receiptsRoot")?,
@@ -137,7 +140,7 @@ pub fn roots(case: &Value, chain_id: u64, schema_id: u16) -> Result<Vec<(&'stati
         gas_used: u64_of(h, "gasUsed")?,
         timestamp: u64_of(h, "timestamp")?,
         extra_data,
-        base_fee_per_gas: base_fee,
+        base_fee_per_gas: base_fee(h)?,
         block_hash: b256(h, "blockHash")?,
         transactions: vec![],
         withdrawals: vec![],

@@ -138,6 +138,25 @@ fn wrong_commitments_are_rejected_by_field() {
 }
 
 #[test]
+fn invalid_transactions_are_rejected() {
+    let t = build_cached();
+    let s = common::signer();
+    let to = alloy_primitives::TxKind::Call(Address::repeat_byte(0x43));
+    let gapped = common::sign(&s, 30, to, U256::from(5u64), Bytes::new());
+    let r = run(&t.input_with(|b| b.body.transactions[2] = gapped));
+    assert!(
+        matches!(&r, Err(ExecuteError::Invalid(StatelessError::Block(BlockError::Execution(m)))) if m.contains("nonce")),
+        "{r:?}"
+    );
+    let rich = common::sign(&s, 24, to, U256::from(10u128.pow(24)), Bytes::new());
+    let r = run(&t.input_with(|b| b.body.transactions[2] = rich));
+    assert!(
+        matches!(&r, Err(ExecuteError::Invalid(StatelessError::Block(BlockError::Execution(m)))) if m.contains("funds")),
+        "{r:?}"
+    );
+}
+
+#[test]
 fn wrong_parent_hash_is_rejected() {
     let t = build_cached();
     let r = run(&t.input_with(|b| b.header.parent_hash = B256::repeat_byte(3)));

@@ -2,6 +2,7 @@
 
 use alloy_consensus::{
     Block, BlockBody, EMPTY_OMMER_ROOT_HASH, Header, SignableTransaction, TxEip1559, TxEnvelope,
+    proofs::calculate_transaction_root,
 };
 use alloy_eips::{eip1559::BaseFeeParams, eip7685::Requests};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, b256, bytes};
@@ -42,11 +43,12 @@ impl TestChain {
         self.input_with(|_| {})
     }
 
-    /// The stateless input of the last block after `edit` changed it (the block hash is
-    /// recomputed, as a dishonest prover would).
+    /// The stateless input of the last block after `edit` changed it (the body roots and
+    /// the block hash are recomputed, as a dishonest prover would).
     pub fn input_with(&self, edit: impl FnOnce(&mut Block<TxEnvelope>)) -> StatelessInput {
         let mut block = self.block.clone();
         edit(&mut block);
+        block.header.transactions_root = calculate_transaction_root(&block.body.transactions);
         MemoryChain::stateless_input(
             &block,
             self.witness.clone(),
@@ -58,13 +60,15 @@ impl TestChain {
     }
 }
 
-fn signer() -> PrivateKeySigner {
+/// The funded test key.
+pub fn signer() -> PrivateKeySigner {
     "0x4c0883a69102937d6231471b5dbb6204fe512961708279f3f5f5e7b1f6d8d8d1"
         .parse()
         .unwrap()
 }
 
-fn sign(s: &PrivateKeySigner, nonce: u64, to: TxKind, value: U256, input: Bytes) -> TxEnvelope {
+/// Signs an EIP-1559 transaction of the test chain.
+pub fn sign(s: &PrivateKeySigner, nonce: u64, to: TxKind, value: U256, input: Bytes) -> TxEnvelope {
     let tx = TxEip1559 {
         chain_id: CHAIN_ID,
         nonce,
