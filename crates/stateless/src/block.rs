@@ -23,7 +23,7 @@ use alloy_evm::{
         receipt_builder::AlloyReceiptBuilder,
     },
 };
-use alloy_primitives::{B256, Bloom, Bytes};
+use alloy_primitives::{Address, B256, Bloom, Bytes, KECCAK256_EMPTY};
 use revm::database::{State, states::bundle_state::BundleRetention};
 use std::borrow::Cow;
 
@@ -33,6 +33,11 @@ pub const MAX_EXTRA_DATA_BYTES: usize = 32;
 pub const MIN_GAS_LIMIT: u64 = 5000;
 /// Gas limit may change by less than `parent_gas_limit / GAS_LIMIT_BOUND_DIVISOR` per block.
 pub const GAS_LIMIT_BOUND_DIVISOR: u64 = 1024;
+/// System contracts that must have code from Prague on (EIP-7002, EIP-7251).
+pub const REQUEST_CONTRACTS: [Address; 2] = [
+    alloy_eips::eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS,
+    alloy_eips::eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS,
+];
 /// The largest gas limit a header may carry (2^63 - 1, as geth and ethereum/tests require).
 pub const MAX_GAS_LIMIT: u64 = 0x7fff_ffff_ffff_ffff;
 
@@ -107,6 +112,9 @@ pub enum BlockError {
     /// Transaction or system-call execution failed (invalid transaction, gas, ...).
     #[error("execution failed: {0}")]
     Execution(String),
+    /// A request system contract (EIP-7002/EIP-7251) has no code.
+    #[error("system contract {0} has no code")]
+    MissingSystemContract(Address),
     /// The parent block is not known.
     #[error("unknown parent {0}")]
     UnknownParent(alloy_primitives::B256),
@@ -422,6 +430,16 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
         .with_database(TrieDb::new(parent_state_root, source))
         .with_bundle_update()
         .build();
+    if fork >= Fork::Prague {
+        // EIP-7002 / EIP-7251: a block whose request contract has no code is invalid.
+        // (No transaction can add or remove code at these addresses, so the pre-state decides.)
+        for address in REQUEST_CONTRACTS {
+            let account = revm::Database::basic(&mut db.database, address)?;
+            if account.is_none_or(|a| a.code_hash == KECCAK256_EMPTY) {
+                return Err(BlockError::MissingSystemContract(address));
+            }
+        }
+    }
     let env = EvmEnv::for_eth_block(header, schedule, chain_id, fork.blob_params());
     let factory = EthBlockExecutorFactory::new(
         AlloyReceiptBuilder::default(),
@@ -459,6 +477,7 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
             if let Some(f) = db.database.failure() {
                 return Err(BlockError::State(f.clone()));
             }
+
             return Err(BlockError::Execution(e.to_string()));
         }
     };

@@ -9,7 +9,7 @@ use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, b256, bytes}
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use nr_stateless::{
-    Fork, ForkSchedule,
+    BlockError, Fork, ForkSchedule,
     memory::{GenesisAccount, MemoryChain},
     ssz::{ExecutionWitness, StatelessInput},
 };
@@ -126,25 +126,53 @@ pub fn build() -> TestChain {
     build_with(ForkSchedule::from_genesis(Fork::Cancun))
 }
 
-/// Builds genesis and three blocks under `schedule` (all blocks must be Cancun or Osaka).
+/// Builds genesis (with the system contracts) and three blocks under `schedule`.
 pub fn build_with(schedule: ForkSchedule) -> TestChain {
+    try_build(schedule, true).expect("chain builds")
+}
+
+/// Builds genesis and three blocks; `system_contracts` puts the EIP-2935, EIP-7002 and
+/// EIP-7251 contracts into genesis.
+pub fn try_build(schedule: ForkSchedule, system_contracts: bool) -> Result<TestChain, BlockError> {
     let s = signer();
     let mut alloc = BTreeMap::new();
-    alloc.insert(
-        s.address(),
-        GenesisAccount {
-            balance: U256::from(10u128.pow(21)),
-            ..Default::default()
-        },
-    );
-    alloc.insert(
-        BEACON_ROOTS,
-        GenesisAccount {
-            nonce: 1,
-            code: BEACON_ROOTS_CODE,
-            ..Default::default()
-        },
-    );
+    let funded = GenesisAccount {
+        balance: U256::from(10u128.pow(21)),
+        ..Default::default()
+    };
+    alloc.insert(s.address(), funded);
+    let beacon = GenesisAccount {
+        nonce: 1,
+        code: BEACON_ROOTS_CODE,
+        ..Default::default()
+    };
+    alloc.insert(BEACON_ROOTS, beacon);
+    if system_contracts {
+        use alloy_eips::{eip2935, eip7002, eip7251};
+        for (address, code) in [
+            (
+                eip2935::HISTORY_STORAGE_ADDRESS,
+                &eip2935::HISTORY_STORAGE_CODE,
+            ),
+            (
+                eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS,
+                &eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_CODE,
+            ),
+            (
+                eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS,
+                &eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_CODE,
+            ),
+        ] {
+            alloc.insert(
+                address,
+                GenesisAccount {
+                    nonce: 1,
+                    code: code.clone(),
+                    ..Default::default()
+                },
+            );
+        }
+    }
     let mut chain = MemoryChain::default();
     let state_root = chain.insert_alloc(&alloc).unwrap();
     let fork = schedule.fork_at(0);
@@ -158,6 +186,7 @@ pub fn build_with(schedule: ForkSchedule) -> TestChain {
         blob_gas_used: cancun.then_some(0),
         excess_blob_gas: cancun.then_some(0),
         parent_beacon_block_root: cancun.then_some(B256::ZERO),
+        requests_hash: (fork >= Fork::Prague).then_some(alloy_eips::eip7685::EMPTY_REQUESTS_HASH),
         ..Default::default()
     };
     chain.insert_header(genesis.clone());
@@ -170,9 +199,7 @@ pub fn build_with(schedule: ForkSchedule) -> TestChain {
 
     let produce = |chain: &mut MemoryChain, parent: &Header, txs| {
         let f = schedule.fork_at(parent.timestamp + 12);
-        chain
-            .produce(child(parent, txs, f), &schedule, CHAIN_ID)
-            .expect("block builds")
+        chain.produce(child(parent, txs, f), &schedule, CHAIN_ID)
     };
     let b1 = vec![
         sign(&s, 0, TxKind::Create, U256::ZERO, initcode.into()),
@@ -184,11 +211,11 @@ pub fn build_with(schedule: ForkSchedule) -> TestChain {
             Bytes::new(),
         ),
     ];
-    let (block1, _, _) = produce(&mut chain, &genesis, b1);
+    let (block1, _, _) = produce(&mut chain, &genesis, b1)?;
     let b2 = (0..20)
         .map(|i| call_set(&s, 2 + i, contract, i, 1000 + i))
         .collect();
-    let (block2, _, _) = produce(&mut chain, &block1.header, b2);
+    let (block2, _, _) = produce(&mut chain, &block1.header, b2)?;
     let b3 = vec![
         call_set(&s, 22, contract, 3, 0),
         call_set(&s, 23, contract, 4, 9),
@@ -200,11 +227,11 @@ pub fn build_with(schedule: ForkSchedule) -> TestChain {
             Bytes::new(),
         ),
     ];
-    let (block, witness, requests) = produce(&mut chain, &block2.header, b3);
-    TestChain {
+    let (block, witness, requests) = produce(&mut chain, &block2.header, b3)?;
+    Ok(TestChain {
         schedule,
         block,
         witness,
         requests,
-    }
+    })
 }
