@@ -1,4 +1,5 @@
 //! A small L2 chain built in memory: a funded key, a storage contract, three blocks.
+#![allow(dead_code)] // shared by several test binaries, each using a part
 
 use alloy_consensus::{
     Block, BlockBody, EMPTY_OMMER_ROOT_HASH, Header, SignableTransaction, TxEip1559, TxEnvelope,
