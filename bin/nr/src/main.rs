@@ -7,11 +7,7 @@ use std::path::PathBuf;
 mod ssz_cmd;
 
 #[derive(Parser)]
-#[command(
-    name = "nr",
-    version,
-    about = "Native rollups: EXECUTE, stateless validation, tools"
-)]
+#[command(name = "nr", version, about = "Native rollups: EXECUTE, stateless validation, tools")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -57,18 +53,10 @@ enum Command {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Conformance {
-            dir,
-            verbose,
-            write_inputs,
-        } => conformance(dir, verbose, nr_conformance::RunOptions { write_inputs }),
-        Command::Execute {
-            file,
-            fork,
-            prague_at,
-            osaka_at,
-            l1,
-        } => {
+        Command::Conformance { dir, verbose, write_inputs } => {
+            conformance(dir, verbose, nr_conformance::RunOptions { write_inputs })
+        }
+        Command::Execute { file, fork, prague_at, osaka_at, l1 } => {
             let schedule = if prague_at.is_some() || osaka_at.is_some() {
                 nr_stateless::ForkSchedule {
                     cancun_time: Some(0),

@@ -33,12 +33,7 @@ pub enum SszCommand {
 /// Runs an SSZ subcommand.
 pub fn run(cmd: SszCommand) -> Result<()> {
     match cmd {
-        SszCommand::PublicInputRoot {
-            file,
-            chain_id,
-            schema_id,
-            case,
-        } => {
+        SszCommand::PublicInputRoot { file, chain_id, schema_id, case } => {
             let text = std::fs::read_to_string(&file)
                 .wrap_err_with(|| format!("reading {}", file.display()))?;
             let doc: Value = serde_json::from_str(&text).wrap_err("parsing JSON")?;
@@ -50,17 +45,14 @@ pub fn run(cmd: SszCommand) -> Result<()> {
             };
             let schema_id = match schema_id {
                 Some(s) => s,
-                None => doc["schemaId"]
-                    .as_u64()
-                    .and_then(|s| u16::try_from(s).ok())
-                    .ok_or_else(|| {
-                        eyre!("schemaId: not in file (or not a u16); pass --schema-id")
-                    })?,
+                None => doc["schemaId"].as_u64().and_then(|s| u16::try_from(s).ok()).ok_or_else(
+                    || eyre!("schemaId: not in file (or not a u16); pass --schema-id"),
+                )?,
             };
             let case_obj = match (doc.get("cases"), case) {
-                (Some(cases), Some(i)) => cases
-                    .get(i)
-                    .ok_or_else(|| eyre!("--case {i}: no such case"))?,
+                (Some(cases), Some(i)) => {
+                    cases.get(i).ok_or_else(|| eyre!("--case {i}: no such case"))?
+                }
                 (Some(_), None) => return Err(eyre!("file holds a `cases` list: pass --case N")),
                 (None, _) => &doc,
             };
@@ -97,10 +89,9 @@ fn u64_of(v: &Value, name: &str) -> Result<u64> {
 fn base_fee(h: &Value) -> Result<U256> {
     match field(h, "baseFeePerGas")? {
         Value::String(s) => s.parse().map_err(|_| eyre!("baseFeePerGas: bad number")),
-        Value::Number(n) => Ok(U256::from(
-            n.as_u64()
-                .ok_or_else(|| eyre!("baseFeePerGas: bad number"))?,
-        )),
+        Value::Number(n) => {
+            Ok(U256::from(n.as_u64().ok_or_else(|| eyre!("baseFeePerGas: bad number"))?))
+        }
         _ => Err(eyre!("baseFeePerGas: expected a number")),
     }
 }
@@ -180,9 +171,6 @@ pub fn roots(case: &Value, chain_id: u64, schema_id: u16) -> Result<Vec<(&'stati
         ("payloadRoot", payload_root),
         ("versionedHashesRoot", vh_root),
         ("newPayloadRequestRoot", npr_root),
-        (
-            "publicInputRoot",
-            public_input_root(npr_root, chain_id, schema_id),
-        ),
+        ("publicInputRoot", public_input_root(npr_root, chain_id, schema_id)),
     ])
 }

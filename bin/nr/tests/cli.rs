@@ -6,24 +6,15 @@ use std::process::Command;
 
 /// `../shared/fixtures` beside the repository (override with `NR_FIXTURES`).
 fn fixtures() -> PathBuf {
-    let dir = std::env::var_os("NR_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-        });
-    assert!(
-        dir.is_dir(),
-        "fixtures not found at {}: clone the repo beside shared/",
-        dir.display()
-    );
+    let dir = std::env::var_os("NR_FIXTURES").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+    });
+    assert!(dir.is_dir(), "fixtures not found at {}: clone the repo beside shared/", dir.display());
     dir
 }
 
 fn nr(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nr"))
-        .args(args)
-        .output()
-        .expect("run nr");
+    let out = Command::new(env!("CARGO_BIN_EXE_nr")).args(args).output().expect("run nr");
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -54,28 +45,15 @@ fn public_input_roots_match_l2beat_vectors() {
         ]);
         assert!(ok, "{stderr}");
         let lines: Vec<&str> = stdout.lines().collect();
-        let names = [
-            "payloadRoot",
-            "versionedHashesRoot",
-            "newPayloadRequestRoot",
-            "publicInputRoot",
-        ];
+        let names =
+            ["payloadRoot", "versionedHashesRoot", "newPayloadRequestRoot", "publicInputRoot"];
         assert_eq!(lines.len(), names.len(), "{stdout}");
         for (line, name) in lines.iter().zip(names) {
-            assert_eq!(
-                *line,
-                format!("{name} {}", case[name].as_str().unwrap()),
-                "case {i}"
-            );
+            assert_eq!(*line, format!("{name} {}", case[name].as_str().unwrap()), "case {i}");
         }
         // The whole vectors file, picking the case, reads chainId/schemaId from the file.
-        let (ok, stdout2, _) = nr(&[
-            "ssz",
-            "public-input-root",
-            file.to_str().unwrap(),
-            "--case",
-            &i.to_string(),
-        ]);
+        let (ok, stdout2, _) =
+            nr(&["ssz", "public-input-root", file.to_str().unwrap(), "--case", &i.to_string()]);
         assert!(ok);
         assert_eq!(stdout, stdout2);
         std::fs::remove_file(single).ok();
@@ -121,64 +99,31 @@ fn conformance_suite_passes_stateful_and_stateless() {
     let total = count_cases(&dir);
     assert_eq!(total, 573, "the shared fixtures hold 573 Cancun cases");
     let inputs = std::env::temp_dir().join(format!("nr-inputs-{}", std::process::id()));
-    let (ok, stdout, stderr) = nr(&[
-        "conformance",
-        dir.to_str().unwrap(),
-        "--write-inputs",
-        inputs.to_str().unwrap(),
-    ]);
+    let (ok, stdout, stderr) =
+        nr(&["conformance", dir.to_str().unwrap(), "--write-inputs", inputs.to_str().unwrap()]);
     assert!(ok, "{stdout}\n{stderr}");
-    assert!(
-        stdout.contains(&format!("stateful: {total} passed, 0 failed, 0 skipped")),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("stateful: {total} passed, 0 failed, 0 skipped")), "{stdout}");
     assert!(
         stdout.contains(&format!("stateless: {total} passed, 0 failed, 0 skipped")),
         "{stdout}"
     );
     assert!(
-        stdout
-            .trim_end()
-            .ends_with(&format!("conformance: {total} passed, 0 failed, 0 skipped"))
+        stdout.trim_end().ends_with(&format!("conformance: {total} passed, 0 failed, 0 skipped"))
     );
 
     // `nr execute` verifies a written input offline, and rejects it once corrupted.
-    let mut files: Vec<_> = std::fs::read_dir(&inputs)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(&inputs).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
-    assert!(
-        files.len() > 1000,
-        "one input per valid block, got {}",
-        files.len()
-    );
-    let pick = files
-        .iter()
-        .max_by_key(|f| std::fs::metadata(f).unwrap().len())
-        .unwrap();
-    let (ok, stdout, stderr) = nr(&[
-        "execute",
-        "--fork",
-        "Cancun",
-        "--l1",
-        pick.to_str().unwrap(),
-    ]);
+    assert!(files.len() > 1000, "one input per valid block, got {}", files.len());
+    let pick = files.iter().max_by_key(|f| std::fs::metadata(f).unwrap().len()).unwrap();
+    let (ok, stdout, stderr) = nr(&["execute", "--fork", "Cancun", "--l1", pick.to_str().unwrap()]);
     assert!(ok, "{stdout}{stderr}");
-    assert!(
-        stdout.contains("success true") && stdout.contains("chain_id 1"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("success true") && stdout.contains("chain_id 1"), "{stdout}");
     let bytes = std::fs::read(pick).unwrap();
     let truncated = inputs.join("truncated.ssz");
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
-    let (ok, _, stderr) = nr(&[
-        "execute",
-        "--fork",
-        "Cancun",
-        "--l1",
-        truncated.to_str().unwrap(),
-    ]);
+    let (ok, _, stderr) = nr(&["execute", "--fork", "Cancun", "--l1", truncated.to_str().unwrap()]);
     assert!(!ok);
     assert!(stderr.contains("invalid SSZ"), "{stderr}");
     // Under Osaka rules the same payload describes a different header (Prague adds the

@@ -121,11 +121,7 @@ impl Tally {
 
 impl std::fmt::Display for Tally {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} passed, {} failed, {} skipped",
-            self.passed, self.failed, self.skipped
-        )
+        write!(f, "{} passed, {} failed, {} skipped", self.passed, self.failed, self.skipped)
     }
 }
 
@@ -174,17 +170,10 @@ pub fn fixture_files(dir: &Path) -> Result<Vec<PathBuf>, FixtureError> {
             out.push(d);
             continue;
         }
-        let rd = std::fs::read_dir(&d).map_err(|source| FixtureError::Io {
-            path: d.clone(),
-            source,
-        })?;
+        let rd =
+            std::fs::read_dir(&d).map_err(|source| FixtureError::Io { path: d.clone(), source })?;
         for e in rd {
-            let p = e
-                .map_err(|source| FixtureError::Io {
-                    path: d.clone(),
-                    source,
-                })?
-                .path();
+            let p = e.map_err(|source| FixtureError::Io { path: d.clone(), source })?.path();
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "json") {
@@ -207,10 +196,8 @@ pub struct RunOptions {
 pub fn run_dir(dir: &Path, opts: &RunOptions) -> Result<Vec<CaseResult>, FixtureError> {
     let files = fixture_files(dir)?;
     if let Some(out) = &opts.write_inputs {
-        std::fs::create_dir_all(out).map_err(|source| FixtureError::Io {
-            path: out.clone(),
-            source,
-        })?;
+        std::fs::create_dir_all(out)
+            .map_err(|source| FixtureError::Io { path: out.clone(), source })?;
     }
     let per_file: Vec<Result<Vec<CaseResult>, FixtureError>> =
         files.par_iter().map(|f| run_file(f, dir, opts)).collect();
@@ -227,41 +214,25 @@ pub fn run_file(
     base: &Path,
     opts: &RunOptions,
 ) -> Result<Vec<CaseResult>, FixtureError> {
-    let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let cases: BTreeMap<String, Fixture> =
-        serde_json::from_str(&text).map_err(|source| FixtureError::Json {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    let rel = path
-        .strip_prefix(base)
-        .unwrap_or(path)
-        .display()
-        .to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| FixtureError::Io { path: path.to_path_buf(), source })?;
+    let cases: BTreeMap<String, Fixture> = serde_json::from_str(&text)
+        .map_err(|source| FixtureError::Json { path: path.to_path_buf(), source })?;
+    let rel = path.strip_prefix(base).unwrap_or(path).display().to_string();
     cases
         .into_par_iter()
         .map(|(name, case)| {
             let (stateful, stateless, rejections, inputs) =
                 run_case(&case, opts.write_inputs.is_some());
             if let Some(out) = &opts.write_inputs {
-                let stem = format!("{rel}__{name}")
-                    .replace(['/', '\\'], "_")
-                    .replace(".json", "");
+                let stem = format!("{rel}__{name}").replace(['/', '\\'], "_").replace(".json", "");
                 for (i, bytes) in inputs {
                     let path = out.join(format!("{stem}__{i}.ssz"));
                     std::fs::write(&path, bytes)
                         .map_err(|source| FixtureError::Io { path, source })?;
                 }
             }
-            Ok(CaseResult {
-                name: format!("{rel}::{name}"),
-                stateful,
-                stateless,
-                rejections,
-            })
+            Ok(CaseResult { name: format!("{rel}::{name}"), stateful, stateless, rejections })
         })
         .collect()
 }
@@ -291,10 +262,7 @@ fn alloc_of(
     accounts
         .iter()
         .map(|(a, acc)| {
-            let nonce = acc
-                .nonce
-                .try_into()
-                .map_err(|_| format!("nonce of {a} too large"))?;
+            let nonce = acc.nonce.try_into().map_err(|_| format!("nonce of {a} too large"))?;
             Ok((
                 *a,
                 GenesisAccount {
@@ -310,12 +278,7 @@ fn alloc_of(
 
 /// Outcomes of one case: stateful, stateless, the reasons of expected rejections, and
 /// (when asked for) the SSZ inputs of the valid blocks by block index.
-pub type CaseOutcome = (
-    Outcome,
-    Outcome,
-    Vec<(usize, String, String)>,
-    Vec<(usize, Vec<u8>)>,
-);
+pub type CaseOutcome = (Outcome, Outcome, Vec<(usize, String, String)>, Vec<(usize, Vec<u8>)>);
 
 /// Runs one case both ways; `keep_inputs` keeps the SSZ input of every valid block.
 pub fn run_case(case: &Fixture, keep_inputs: bool) -> CaseOutcome {
@@ -336,14 +299,9 @@ fn run_case_inner(
 ) -> Result<CaseOutcome, String> {
     let genesis = decode_block(&case.genesis_rlp).map_err(|e| format!("genesis RLP: {e}"))?;
     let mut chain = MemoryChain::default();
-    let root = chain
-        .insert_alloc(&alloc_of(&case.pre)?)
-        .map_err(|e| e.to_string())?;
+    let root = chain.insert_alloc(&alloc_of(&case.pre)?).map_err(|e| e.to_string())?;
     if root != genesis.header.state_root {
-        return Err(format!(
-            "genesis state root {root} != header {}",
-            genesis.header.state_root
-        ));
+        return Err(format!("genesis state root {root} != header {}", genesis.header.state_root));
     }
     let genesis_hash = chain.insert_header(genesis.header.clone());
 
@@ -397,24 +355,17 @@ fn run_case_inner(
     }
 
     let expected_root = match (&case.post_state, case.post_state_hash) {
-        (Some(post), _) => MemoryChain::default()
-            .insert_alloc(&alloc_of(post)?)
-            .map_err(|e| e.to_string())?,
+        (Some(post), _) => {
+            MemoryChain::default().insert_alloc(&alloc_of(post)?).map_err(|e| e.to_string())?
+        }
         (None, Some(h)) => h,
         (None, None) => return Err("fixture has neither postState nor postStateHash".into()),
     };
     let check_head = |head: B256| -> Option<String> {
         if head != case.last_block_hash {
-            return Some(format!(
-                "head {head} != lastblockhash {}",
-                case.last_block_hash
-            ));
+            return Some(format!("head {head} != lastblockhash {}", case.last_block_hash));
         }
-        let root = chain
-            .headers
-            .get(&head)
-            .map(|h| h.state_root)
-            .unwrap_or_default();
+        let root = chain.headers.get(&head).map(|h| h.state_root).unwrap_or_default();
         (root != expected_root)
             .then(|| format!("post state root {root} != expected {expected_root}"))
     };
@@ -422,12 +373,7 @@ fn run_case_inner(
         None => Outcome::Pass,
         Some(e) => Outcome::Fail(e),
     };
-    Ok((
-        outcome(stateful_fail, head),
-        outcome(stateless_fail, stateless_head),
-        rejections,
-        inputs,
-    ))
+    Ok((outcome(stateful_fail, head), outcome(stateless_fail, stateless_head), rejections, inputs))
 }
 
 /// Packs block + witness into a `StatelessInput`, round-trips it through SSZ, verifies it,

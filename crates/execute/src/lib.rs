@@ -60,11 +60,7 @@ pub enum ExecuteError {
 pub fn check_l2_constraints(input: &StatelessInput) -> Result<(), L2Violation> {
     let npr = &input.new_payload_request;
     let p = &npr.execution_payload;
-    if let Some(index) = p
-        .transactions
-        .iter()
-        .position(|t| t.first() == Some(&BLOB_TX_TYPE))
-    {
+    if let Some(index) = p.transactions.iter().position(|t| t.first() == Some(&BLOB_TX_TYPE)) {
         return Err(L2Violation::BlobTransaction { index });
     }
     if !npr.versioned_hashes.is_empty() {

@@ -41,10 +41,7 @@ fn honest_input_passes() {
     let input = t.input();
     let result = run(&input).expect("valid block");
     assert!(result.successful_validation);
-    assert_eq!(
-        result.new_payload_request_root,
-        input.new_payload_request.hash_tree_root()
-    );
+    assert_eq!(result.new_payload_request_root, input.new_payload_request.hash_tree_root());
     assert_eq!(result.chain_config.chain_id, CHAIN_ID);
     // The witness holds the parent and the grandparent (BLOCKHASH(number - 2)), the
     // codes of the storage contract and of the EIP-4788 system contract, and nodes from
@@ -66,10 +63,7 @@ fn every_flipped_witness_node_is_rejected() {
         input.witness.state[i] = node.into();
         match run(&input) {
             Err(ExecuteError::Invalid(StatelessError::Block(BlockError::State(
-                StateError::Trie {
-                    source: TrieError::MissingNode(_),
-                    ..
-                },
+                StateError::Trie { source: TrieError::MissingNode(_), .. },
             )))) => {}
             other => panic!("node {i}: expected a missing node, got {other:?}"),
         }
@@ -86,10 +80,7 @@ fn every_dropped_witness_node_is_rejected() {
         let want = alloy_primitives::keccak256(&dropped);
         match run(&input) {
             Err(ExecuteError::Invalid(StatelessError::Block(BlockError::State(
-                StateError::Trie {
-                    source: TrieError::MissingNode(h),
-                    ..
-                },
+                StateError::Trie { source: TrieError::MissingNode(h), .. },
             )))) => assert_eq!(h, want, "node {i}"),
             other => panic!("node {i}: expected missing node {want}, got {other:?}"),
         }
@@ -103,9 +94,9 @@ fn dropped_code_and_ancestor_are_rejected() {
     input.witness.codes.clear();
     assert!(matches!(
         run(&input),
-        Err(ExecuteError::Invalid(StatelessError::Block(
-            BlockError::State(StateError::MissingCode(_))
-        )))
+        Err(ExecuteError::Invalid(StatelessError::Block(BlockError::State(
+            StateError::MissingCode(_)
+        ))))
     ));
     let mut input = t.input();
     input.witness.headers.truncate(1);
@@ -180,9 +171,7 @@ fn inconsistent_block_hash_is_rejected() {
 fn blob_transaction_is_an_l2_violation() {
     let t = build_cached();
     let signer: alloy_signer_local::PrivateKeySigner =
-        "0x4c0883a69102937d6231471b5dbb6204fe512961708279f3f5f5e7b1f6d8d8d1"
-            .parse()
-            .unwrap();
+        "0x4c0883a69102937d6231471b5dbb6204fe512961708279f3f5f5e7b1f6d8d8d1".parse().unwrap();
     let tx = TxEip4844 {
         chain_id: CHAIN_ID,
         nonce: 25,
@@ -206,26 +195,16 @@ fn blob_transaction_is_an_l2_violation() {
     );
     let mut input = t.input();
     input.new_payload_request.execution_payload.blob_gas_used = 131072;
-    assert_eq!(
-        run(&input).unwrap_err(),
-        ExecuteError::L2(L2Violation::BlobGasUsed(131072))
-    );
+    assert_eq!(run(&input).unwrap_err(), ExecuteError::L2(L2Violation::BlobGasUsed(131072)));
 }
 
 #[test]
 fn withdrawal_is_an_l2_violation() {
     let t = build_cached();
-    let w = Withdrawal {
-        index: 0,
-        validator_index: 1,
-        address: Address::repeat_byte(9),
-        amount: 32,
-    };
+    let w =
+        Withdrawal { index: 0, validator_index: 1, address: Address::repeat_byte(9), amount: 32 };
     let input = t.input_with(|b| b.body.withdrawals.as_mut().unwrap().push(w));
-    assert_eq!(
-        run(&input).unwrap_err(),
-        ExecuteError::L2(L2Violation::Withdrawals(1))
-    );
+    assert_eq!(run(&input).unwrap_err(), ExecuteError::L2(L2Violation::Withdrawals(1)));
 }
 
 #[test]
@@ -245,10 +224,7 @@ fn chain_config_must_match_the_fork_schedule() {
     let t = build_cached();
     let mut input = t.input();
     input.chain_config.active_fork.activation.timestamp = vec![5];
-    assert!(matches!(
-        run(&input),
-        Err(ExecuteError::Invalid(StatelessError::ChainConfig(_)))
-    ));
+    assert!(matches!(run(&input), Err(ExecuteError::Invalid(StatelessError::ChainConfig(_)))));
 }
 
 #[test]
@@ -257,10 +233,7 @@ fn truncated_and_random_bytes_never_panic() {
     let bytes = t.input().to_ssz();
     for cut in (0..bytes.len()).step_by(97).chain([bytes.len() - 1]) {
         assert!(
-            matches!(
-                execute(&bytes[..cut], &t.schedule),
-                Err(ExecuteError::Decode(_))
-            ),
+            matches!(execute(&bytes[..cut], &t.schedule), Err(ExecuteError::Decode(_))),
             "cut {cut}"
         );
     }

@@ -135,18 +135,10 @@ pub fn validate_header(
         return Err(mismatch("parent_hash", header.parent_hash, parent_hash));
     }
     if Some(header.number) != parent.number.checked_add(1) {
-        return Err(mismatch(
-            "number",
-            header.number,
-            parent.number.saturating_add(1),
-        ));
+        return Err(mismatch("number", header.number, parent.number.saturating_add(1)));
     }
     if header.timestamp <= parent.timestamp {
-        return Err(mismatch(
-            "timestamp",
-            header.timestamp,
-            format!("> {}", parent.timestamp),
-        ));
+        return Err(mismatch("timestamp", header.timestamp, format!("> {}", parent.timestamp)));
     }
     if header.gas_used > header.gas_limit {
         return Err(mismatch(
@@ -156,11 +148,7 @@ pub fn validate_header(
         ));
     }
     if header.gas_limit > MAX_GAS_LIMIT {
-        return Err(mismatch(
-            "gas_limit",
-            header.gas_limit,
-            format!("<= {MAX_GAS_LIMIT}"),
-        ));
+        return Err(mismatch("gas_limit", header.gas_limit, format!("<= {MAX_GAS_LIMIT}")));
     }
     let max_delta = parent.gas_limit / GAS_LIMIT_BOUND_DIVISOR;
     if header.gas_limit.abs_diff(parent.gas_limit) >= max_delta || header.gas_limit < MIN_GAS_LIMIT
@@ -168,19 +156,12 @@ pub fn validate_header(
         return Err(mismatch(
             "gas_limit",
             header.gas_limit,
-            format!(
-                "within {} of parent {} and >= {MIN_GAS_LIMIT}",
-                max_delta, parent.gas_limit
-            ),
+            format!("within {} of parent {} and >= {MIN_GAS_LIMIT}", max_delta, parent.gas_limit),
         ));
     }
     let expected_base_fee = parent.next_block_base_fee(BaseFeeParams::ethereum());
     if header.base_fee_per_gas != expected_base_fee {
-        return Err(mismatch(
-            "base_fee_per_gas",
-            header.base_fee_per_gas,
-            expected_base_fee,
-        ));
+        return Err(mismatch("base_fee_per_gas", header.base_fee_per_gas, expected_base_fee));
     }
     if header.extra_data.len() > MAX_EXTRA_DATA_BYTES {
         return Err(mismatch(
@@ -198,30 +179,16 @@ pub fn validate_header(
     if header.ommers_hash != EMPTY_OMMER_ROOT_HASH {
         return Err(BlockError::PreMergeField("ommers_hash"));
     }
-    let missing = |field| BlockError::ForkField {
-        field,
-        problem: "is missing",
-        fork,
-    };
-    let forbidden = |field| BlockError::ForkField {
-        field,
-        problem: "is not allowed",
-        fork,
-    };
+    let missing = |field| BlockError::ForkField { field, problem: "is missing", fork };
+    let forbidden = |field| BlockError::ForkField { field, problem: "is not allowed", fork };
     if header.withdrawals_root.is_none() {
         return Err(missing("withdrawals_root"));
     }
     match fork.blob_params() {
         Some(params) => {
-            let used = header
-                .blob_gas_used
-                .ok_or_else(|| missing("blob_gas_used"))?;
-            let excess = header
-                .excess_blob_gas
-                .ok_or_else(|| missing("excess_blob_gas"))?;
-            header
-                .parent_beacon_block_root
-                .ok_or_else(|| missing("parent_beacon_block_root"))?;
+            let used = header.blob_gas_used.ok_or_else(|| missing("blob_gas_used"))?;
+            let excess = header.excess_blob_gas.ok_or_else(|| missing("excess_blob_gas"))?;
+            header.parent_beacon_block_root.ok_or_else(|| missing("parent_beacon_block_root"))?;
             if used > params.max_blob_gas_per_block() || used % DATA_GAS_PER_BLOB != 0 {
                 return Err(mismatch(
                     "blob_gas_used",
@@ -348,18 +315,10 @@ pub fn execute_block<'s, S: StateSource + ?Sized>(
         return Err(mismatch("gas_used", header.gas_used, out.gas_used));
     }
     if fork >= Fork::Cancun && header.blob_gas_used != Some(out.blob_gas_used) {
-        return Err(mismatch(
-            "blob_gas_used",
-            header.blob_gas_used,
-            out.blob_gas_used,
-        ));
+        return Err(mismatch("blob_gas_used", header.blob_gas_used, out.blob_gas_used));
     }
     if out.receipts_root != header.receipts_root {
-        return Err(mismatch(
-            "receipts_root",
-            header.receipts_root,
-            out.receipts_root,
-        ));
+        return Err(mismatch("receipts_root", header.receipts_root, out.receipts_root));
     }
     if out.logs_bloom != header.logs_bloom {
         return Err(mismatch("logs_bloom", header.logs_bloom, out.logs_bloom));
@@ -367,11 +326,7 @@ pub fn execute_block<'s, S: StateSource + ?Sized>(
     if fork >= Fork::Prague {
         let requests_hash = out.requests.requests_hash();
         if header.requests_hash != Some(requests_hash) {
-            return Err(mismatch(
-                "requests_hash",
-                header.requests_hash,
-                requests_hash,
-            ));
+            return Err(mismatch("requests_hash", header.requests_hash, requests_hash));
         }
     }
     if out.state_root != header.state_root {
@@ -420,9 +375,7 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
     let fork = schedule.fork_at(header.timestamp);
     let mut txs = Vec::with_capacity(block.body.transactions.len());
     for (index, tx) in block.body.transactions.iter().enumerate() {
-        let signer = tx
-            .recover_signer()
-            .map_err(|_| BlockError::InvalidSignature { index })?;
+        let signer = tx.recover_signer().map_err(|_| BlockError::InvalidSignature { index })?;
         txs.push(Recovered::new_unchecked(tx, signer));
     }
 
@@ -451,11 +404,7 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
         parent_hash: header.parent_hash,
         parent_beacon_block_root: header.parent_beacon_block_root,
         ommers: &[],
-        withdrawals: block
-            .body
-            .withdrawals
-            .as_ref()
-            .map(|w| Cow::Borrowed(w.as_slice())),
+        withdrawals: block.body.withdrawals.as_ref().map(|w| Cow::Borrowed(w.as_slice())),
         extra_data: header.extra_data.clone(),
         tx_count_hint: Some(txs.len()),
         slot_number: None,
@@ -489,11 +438,8 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
     let bundle = db.take_bundle();
     let mut state = db.database;
     let state_root = state.apply_bundle(&bundle)?;
-    let mut new_codes: Vec<_> = bundle
-        .contracts
-        .iter()
-        .map(|(h, c)| (*h, c.original_bytes()))
-        .collect();
+    let mut new_codes: Vec<_> =
+        bundle.contracts.iter().map(|(h, c)| (*h, c.original_bytes())).collect();
     new_codes.sort_unstable_by_key(|c| c.0);
     Ok(ExecutedBlock {
         state,

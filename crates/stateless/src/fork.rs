@@ -155,11 +155,7 @@ mod tests {
 
     #[test]
     fn fork_by_timestamp() {
-        let s = ForkSchedule {
-            cancun_time: Some(0),
-            prague_time: Some(10),
-            osaka_time: Some(20),
-        };
+        let s = ForkSchedule { cancun_time: Some(0), prague_time: Some(10), osaka_time: Some(20) };
         assert_eq!(s.fork_at(0), Fork::Cancun);
         assert_eq!(s.fork_at(10), Fork::Prague);
         assert_eq!(s.fork_at(19), Fork::Prague);

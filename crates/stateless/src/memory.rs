@@ -103,17 +103,9 @@ impl MemoryChain {
             let storage_root = storage.commit_into(&mut self.nodes);
             let code_hash = keccak256(&acc.code);
             self.codes.insert(code_hash, acc.code.clone());
-            let account = TrieAccount {
-                nonce: acc.nonce,
-                balance: acc.balance,
-                storage_root,
-                code_hash,
-            };
-            accounts.insert(
-                keccak256(addr).as_slice(),
-                alloy_rlp::encode(account),
-                &none,
-            )?;
+            let account =
+                TrieAccount { nonce: acc.nonce, balance: acc.balance, storage_root, code_hash };
+            accounts.insert(keccak256(addr).as_slice(), alloy_rlp::encode(account), &none)?;
         }
         Ok(accounts.commit_into(&mut self.nodes))
     }
@@ -127,10 +119,7 @@ impl MemoryChain {
 
     /// A view for executing a child of `parent`.
     pub fn view<'a>(&'a self, parent: &'a Header) -> ChainView<'a> {
-        ChainView {
-            chain: self,
-            parent,
-        }
+        ChainView { chain: self, parent }
     }
 
     /// Validates and executes `block` on its parent's state, recording the witness; a valid
@@ -163,17 +152,9 @@ impl MemoryChain {
                 self.nodes.extend(nodes);
                 self.codes.extend(codes);
                 let hash = self.insert_header(block.header.clone());
-                Imported {
-                    result: Ok(hash),
-                    witness,
-                    requests,
-                }
+                Imported { result: Ok(hash), witness, requests }
             }
-            Err(e) => Imported {
-                result: Err(e),
-                witness,
-                requests: Requests::default(),
-            },
+            Err(e) => Imported { result: Err(e), witness, requests: Requests::default() },
         }
     }
 

@@ -17,6 +17,9 @@ pub enum TrieError {
     /// A node needed by the operation is not available from the node source.
     #[error("missing trie node {0}")]
     MissingNode(B256),
+    /// A node's path does not fit the fixed key length (a malformed or hostile trie).
+    #[error("trie path of inconsistent length at depth {0}")]
+    InconsistentPath(usize),
     /// A node could not be decoded.
     #[error("malformed trie node {hash}: {reason}")]
     MalformedNode {
@@ -110,11 +113,7 @@ impl Node {
             }
         }
         let mut out = Vec::with_capacity(payload.len() + 3);
-        Header {
-            list: true,
-            payload_length: payload.len(),
-        }
-        .encode(&mut out);
+        Header { list: true, payload_length: payload.len() }.encode(&mut out);
         out.extend_from_slice(&payload);
         out
     }
@@ -124,11 +123,7 @@ impl Node {
             Node::Hash(h) => NodeRef::Hash(*h),
             _ => {
                 let enc = self.encode();
-                if enc.len() < 32 {
-                    NodeRef::Inline(enc)
-                } else {
-                    NodeRef::Hash(keccak256(&enc))
-                }
+                if enc.len() < 32 { NodeRef::Inline(enc) } else { NodeRef::Hash(keccak256(&enc)) }
             }
         }
     }
@@ -179,10 +174,7 @@ impl Node {
                 let (path, leaf) = decode_hex_prefix(path_enc).ok_or_else(|| bad("bad path"))?;
                 if leaf {
                     let value = rlp_string(items[1]).ok_or_else(|| bad("leaf value"))?;
-                    Ok(Node::Leaf {
-                        path,
-                        value: value.to_vec(),
-                    })
+                    Ok(Node::Leaf { path, value: value.to_vec() })
                 } else {
                     if path.is_empty() {
                         return Err(bad("empty extension path"));
@@ -191,10 +183,7 @@ impl Node {
                     if matches!(child, Node::Empty) {
                         return Err(bad("extension to empty node"));
                     }
-                    Ok(Node::Extension {
-                        path,
-                        child: Box::new(child),
-                    })
+                    Ok(Node::Extension { path, child: Box::new(child) })
                 }
             }
             17 => {
@@ -223,10 +212,8 @@ fn decode_child(item: &[u8], parent: B256) -> Result<Node, TrieError> {
         return Ok(Node::Empty);
     }
     let mut buf = item;
-    let h = Header::decode(&mut buf).map_err(|_| TrieError::MalformedNode {
-        hash: parent,
-        reason: "child reference",
-    })?;
+    let h = Header::decode(&mut buf)
+        .map_err(|_| TrieError::MalformedNode { hash: parent, reason: "child reference" })?;
     if h.list {
         if item.len() >= 32 {
             return Err(TrieError::MalformedNode {
@@ -238,10 +225,7 @@ fn decode_child(item: &[u8], parent: B256) -> Result<Node, TrieError> {
     } else if buf.len() == 32 {
         Ok(Node::Hash(B256::from_slice(buf)))
     } else {
-        Err(TrieError::MalformedNode {
-            hash: parent,
-            reason: "child reference is not a hash",
-        })
+        Err(TrieError::MalformedNode { hash: parent, reason: "child reference is not a hash" })
     }
 }
 
@@ -302,11 +286,7 @@ pub struct Trie {
 impl Trie {
     /// A trie whose root is known only by hash; nodes load on demand.
     pub fn from_root(root: B256) -> Self {
-        let root = if root == EMPTY_ROOT_HASH {
-            Node::Empty
-        } else {
-            Node::Hash(root)
-        };
+        let root = if root == EMPTY_ROOT_HASH { Node::Empty } else { Node::Hash(root) };
         Self { root }
     }
 
@@ -408,60 +388,43 @@ fn insert_at(
 ) -> Result<Node, TrieError> {
     resolve(&mut node, src)?;
     Ok(match node {
-        Node::Empty => Node::Leaf {
-            path: path.to_vec(),
-            value,
-        },
-        Node::Leaf {
-            path: p,
-            value: old,
-        } => {
+        Node::Empty => Node::Leaf { path: path.to_vec(), value },
+        Node::Leaf { path: p, value: old } => {
             if p == path {
                 return Ok(Node::Leaf { path: p, value });
             }
             let cp = common_prefix(&p, path);
+            if cp >= p.len() || cp >= path.len() {
+                return Err(TrieError::InconsistentPath(cp));
+            }
             let mut children = Node::empty_children();
             // Keys have equal length, so neither path ends at the branch.
-            children[p[cp] as usize] = Node::Leaf {
-                path: p[cp + 1..].to_vec(),
-                value: old,
-            };
-            children[path[cp] as usize] = Node::Leaf {
-                path: path[cp + 1..].to_vec(),
-                value,
-            };
+            children[p[cp] as usize] = Node::Leaf { path: p[cp + 1..].to_vec(), value: old };
+            children[path[cp] as usize] = Node::Leaf { path: path[cp + 1..].to_vec(), value };
             wrap_extension(&path[..cp], Node::Branch { children })
         }
         Node::Extension { path: p, child } => {
             let cp = common_prefix(&p, path);
             if cp == p.len() {
                 let child = insert_at(*child, &path[cp..], value, src)?;
-                Node::Extension {
-                    path: p,
-                    child: Box::new(child),
-                }
+                Node::Extension { path: p, child: Box::new(child) }
             } else {
+                if cp >= path.len() {
+                    return Err(TrieError::InconsistentPath(cp));
+                }
                 let mut children = Node::empty_children();
                 let rest = &p[cp + 1..];
                 children[p[cp] as usize] = if rest.is_empty() {
                     *child
                 } else {
-                    Node::Extension {
-                        path: rest.to_vec(),
-                        child,
-                    }
+                    Node::Extension { path: rest.to_vec(), child }
                 };
-                children[path[cp] as usize] = Node::Leaf {
-                    path: path[cp + 1..].to_vec(),
-                    value,
-                };
+                children[path[cp] as usize] = Node::Leaf { path: path[cp + 1..].to_vec(), value };
                 wrap_extension(&path[..cp], Node::Branch { children })
             }
         }
         Node::Branch { mut children } => {
-            let (n, rest) = path
-                .split_first()
-                .expect("fixed-length keys never end at a branch");
+            let (n, rest) = path.split_first().ok_or(TrieError::InconsistentPath(0))?;
             let child = std::mem::replace(&mut children[*n as usize], Node::Empty);
             children[*n as usize] = insert_at(child, rest, value, src)?;
             Node::Branch { children }
@@ -474,10 +437,7 @@ fn wrap_extension(prefix: &[u8], branch: Node) -> Node {
     if prefix.is_empty() {
         branch
     } else {
-        Node::Extension {
-            path: prefix.to_vec(),
-            child: Box::new(branch),
-        }
+        Node::Extension { path: prefix.to_vec(), child: Box::new(branch) }
     }
 }
 
@@ -505,10 +465,7 @@ fn remove_at(mut node: Node, path: &[u8], src: &impl NodeSource) -> Result<Node,
             };
             let child = std::mem::replace(&mut children[*n as usize], Node::Empty);
             children[*n as usize] = remove_at(child, rest, src)?;
-            let mut live = children
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| !matches!(c, Node::Empty));
+            let mut live = children.iter().enumerate().filter(|(_, c)| !matches!(c, Node::Empty));
             let first = live.next().map(|(i, _)| i);
             if live.next().is_some() {
                 return Ok(Node::Branch { children });
@@ -533,22 +490,13 @@ fn join_prefix(mut prefix: Vec<u8>, child: Node) -> Node {
         Node::Empty => Node::Empty,
         Node::Leaf { path, value } => {
             prefix.extend_from_slice(&path);
-            Node::Leaf {
-                path: prefix,
-                value,
-            }
+            Node::Leaf { path: prefix, value }
         }
         Node::Extension { path, child } => {
             prefix.extend_from_slice(&path);
-            Node::Extension {
-                path: prefix,
-                child,
-            }
+            Node::Extension { path: prefix, child }
         }
-        branch => Node::Extension {
-            path: prefix,
-            child: Box::new(branch),
-        },
+        branch => Node::Extension { path: prefix, child: Box::new(branch) },
     }
 }
 
@@ -591,23 +539,16 @@ mod tests {
         let mut trie = Trie::from_root(EMPTY_ROOT_HASH);
         for i in 0u64..50 {
             let k = keccak256(U256::from(i).to_be_bytes::<32>());
-            trie.insert(k.as_slice(), vec![0x80 + 1, i as u8], &empty)
-                .unwrap();
+            trie.insert(k.as_slice(), vec![0x80 + 1, i as u8], &empty).unwrap();
         }
         let mut store = HashMap::new();
         let root = trie.commit_into(&mut store);
         let mut lazy = Trie::from_root(root);
         let k7 = keccak256(U256::from(7u64).to_be_bytes::<32>());
-        assert_eq!(
-            lazy.get(k7.as_slice(), &store).unwrap(),
-            Some(vec![0x81, 7])
-        );
+        assert_eq!(lazy.get(k7.as_slice(), &store).unwrap(), Some(vec![0x81, 7]));
         // A fresh trie with no nodes cannot answer.
         let mut blind = Trie::from_root(root);
-        assert_eq!(
-            blind.get(k7.as_slice(), &empty),
-            Err(TrieError::MissingNode(root))
-        );
+        assert_eq!(blind.get(k7.as_slice(), &empty), Err(TrieError::MissingNode(root)));
         // Removing every key from the lazy trie gives the empty root.
         for i in 0u64..50 {
             let k = keccak256(U256::from(i).to_be_bytes::<32>());
@@ -617,14 +558,29 @@ mod tests {
     }
 
     #[test]
+    fn hostile_paths_are_errors_not_panics() {
+        // A leaf whose path is shorter than the key: inserting below it must fail cleanly.
+        let leaf = Node::Leaf { path: vec![1, 2], value: vec![0x01; 40] };
+        let enc = leaf.encode();
+        let h = keccak256(&enc);
+        let mut store = HashMap::new();
+        store.insert(h, Bytes::from(enc));
+        let mut key = [0u8; 32];
+        key[0] = 0x12;
+        let mut t = Trie::from_root(h);
+        assert!(matches!(t.insert(&key, vec![1], &store), Err(TrieError::InconsistentPath(_))));
+        // A branch reached with the key exhausted.
+        let mut t = Trie { root: Node::Branch { children: Node::empty_children() } };
+        assert!(matches!(t.insert(&[], vec![1], &store), Err(TrieError::InconsistentPath(_))));
+        // An extension longer than the remaining key.
+        let ext = Node::Extension { path: vec![1; 4], child: Box::new(Node::Hash(B256::ZERO)) };
+        let mut t = Trie { root: ext };
+        assert!(matches!(t.insert(&[0x11], vec![1], &store), Err(TrieError::InconsistentPath(_))));
+    }
+
+    #[test]
     fn decode_rejects_garbage() {
-        for bytes in [
-            &[][..],
-            &[0xc0][..],
-            &[0x80][..],
-            &[0xc2, 0x80][..],
-            &[0xf9, 0xff][..],
-        ] {
+        for bytes in [&[][..], &[0xc0][..], &[0x80][..], &[0xc2, 0x80][..], &[0xf9, 0xff][..]] {
             assert!(Node::decode(bytes, B256::ZERO).is_err(), "{bytes:?}");
         }
     }

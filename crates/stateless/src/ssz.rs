@@ -260,11 +260,7 @@ pub enum SszError {
 }
 
 fn limit(field: &'static str, len: usize, limit: usize) -> Result<(), SszError> {
-    if len > limit {
-        Err(SszError::TooLong { field, len, limit })
-    } else {
-        Ok(())
-    }
+    if len > limit { Err(SszError::TooLong { field, len, limit }) } else { Ok(()) }
 }
 
 impl StatelessInput {
@@ -284,11 +280,7 @@ impl StatelessInput {
     /// Checks the list limits of the schema.
     pub fn check_limits(&self) -> Result<(), SszError> {
         let p = &self.new_payload_request.execution_payload;
-        limit(
-            "execution_payload.extra_data",
-            p.extra_data.len(),
-            MAX_EXTRA_DATA_BYTES,
-        )?;
+        limit("execution_payload.extra_data", p.extra_data.len(), MAX_EXTRA_DATA_BYTES)?;
         limit(
             "versioned_hashes",
             self.new_payload_request.versioned_hashes.len(),
@@ -315,16 +307,8 @@ impl StatelessInput {
 impl ChainConfig {
     fn check_limits(&self) -> Result<(), SszError> {
         let a = &self.active_fork.activation;
-        limit(
-            "chain_config.active_fork.activation.block_number",
-            a.block_number.len(),
-            1,
-        )?;
-        limit(
-            "chain_config.active_fork.activation.timestamp",
-            a.timestamp.len(),
-            1,
-        )
+        limit("chain_config.active_fork.activation.block_number", a.block_number.len(), 1)?;
+        limit("chain_config.active_fork.activation.timestamp", a.timestamp.len(), 1)
     }
 }
 
@@ -373,10 +357,7 @@ pub fn merkleize(chunks: &[B256], depth: usize) -> B256 {
         if layer.len() % 2 == 1 {
             layer.push(zero);
         }
-        layer = layer
-            .chunks(2)
-            .map(|p| sha_pair(&p[0].0, &p[1].0))
-            .collect();
+        layer = layer.chunks(2).map(|p| sha_pair(&p[0].0, &p[1].0)).collect();
         zero = sha_pair(&zero.0, &zero.0);
     }
     layer[0]
@@ -392,10 +373,7 @@ pub fn merkleize_progressive(chunks: &[B256]) -> B256 {
         start += 1 << depth;
         depth += 2;
     }
-    subtrees
-        .iter()
-        .rev()
-        .fold(B256::ZERO, |acc, s| sha_pair(&s.0, &acc.0))
+    subtrees.iter().rev().fold(B256::ZERO, |acc, s| sha_pair(&s.0, &acc.0))
 }
 
 /// Mixes a length into a root.
@@ -584,11 +562,8 @@ impl PayloadLeaves<'_> {
 
 impl HashTreeRoot for ExecutionPayload {
     fn hash_tree_root(&self) -> B256 {
-        let txs: Vec<B256> = self
-            .transactions
-            .iter()
-            .map(|t| progressive_byte_list_root(t))
-            .collect();
+        let txs: Vec<B256> =
+            self.transactions.iter().map(|t| progressive_byte_list_root(t)).collect();
         PayloadLeaves {
             payload: self,
             transactions_root: progressive_list_root(&txs),
@@ -697,10 +672,7 @@ mod tests {
         let bytes = input.to_ssz();
         assert_eq!(StatelessInput::from_ssz(&bytes).unwrap(), input);
         for cut in [0, 1, 4, bytes.len() / 2, bytes.len() - 1] {
-            assert!(
-                StatelessInput::from_ssz(&bytes[..cut]).is_err(),
-                "cut at {cut}"
-            );
+            assert!(StatelessInput::from_ssz(&bytes[..cut]).is_err(), "cut at {cut}");
         }
         let mut seed = 0x9e3779b97f4a7c15u64;
         for len in [0usize, 3, 64, 700, 5000] {
@@ -718,11 +690,7 @@ mod tests {
         long.new_payload_request.execution_payload.extra_data = Bytes::from(vec![0u8; 33]);
         assert_eq!(
             StatelessInput::from_ssz(&long.to_ssz()),
-            Err(SszError::TooLong {
-                field: "execution_payload.extra_data",
-                len: 33,
-                limit: 32
-            })
+            Err(SszError::TooLong { field: "execution_payload.extra_data", len: 33, limit: 32 })
         );
     }
 }

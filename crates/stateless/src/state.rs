@@ -76,9 +76,7 @@ pub struct TrieDb<'s, S: StateSource + ?Sized> {
 
 impl<S: StateSource + ?Sized> std::fmt::Debug for TrieDb<'_, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TrieDb")
-            .field("root", &self.accounts.root_hash())
-            .finish()
+        f.debug_struct("TrieDb").field("root", &self.accounts.root_hash()).finish()
     }
 }
 
@@ -114,10 +112,7 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
         let leaf = self
             .accounts
             .get(key.as_slice(), &Nodes(self.source))
-            .map_err(|source| StateError::Trie {
-                trie: "account".into(),
-                source,
-            })?;
+            .map_err(|source| StateError::Trie { trie: "account".into(), source })?;
         let account = match leaf {
             None => None,
             Some(rlp) => Some(
@@ -131,9 +126,7 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
 
     fn storage_trie(&mut self, address: Address) -> Result<&mut Trie, StateError> {
         if !self.storage.contains_key(&address) {
-            let root = self
-                .account(address)?
-                .map_or(EMPTY_ROOT_HASH, |a| a.storage_root);
+            let root = self.account(address)?.map_or(EMPTY_ROOT_HASH, |a| a.storage_root);
             self.storage.insert(address, Trie::from_root(root));
         }
         Ok(self.storage.get_mut(&address).expect("inserted above"))
@@ -145,10 +138,7 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
         let key = keccak256(slot.to_be_bytes::<32>());
         let leaf = trie
             .get(key.as_slice(), &Nodes(source))
-            .map_err(|source| StateError::Trie {
-                trie: format!("storage of {address}"),
-                source,
-            })?;
+            .map_err(|source| StateError::Trie { trie: format!("storage of {address}"), source })?;
         match leaf {
             None => Ok(U256::ZERO),
             Some(rlp) => alloy_rlp::Decodable::decode(&mut rlp.as_slice())
@@ -184,13 +174,11 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
             self.accounts
                 .remove(hashed.as_slice(), &Nodes(source))
                 .map_err(trie_err("account".into()))?;
-            self.storage
-                .insert(address, Trie::from_root(EMPTY_ROOT_HASH));
+            self.storage.insert(address, Trie::from_root(EMPTY_ROOT_HASH));
             return Ok(());
         };
         if acc.was_destroyed() {
-            self.storage
-                .insert(address, Trie::from_root(EMPTY_ROOT_HASH));
+            self.storage.insert(address, Trie::from_root(EMPTY_ROOT_HASH));
         }
         let mut slots: Vec<(B256, U256)> = acc
             .storage
@@ -202,9 +190,7 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
         let storage_root = if slots.is_empty() && !acc.was_destroyed() {
             match self.storage.get(&address) {
                 Some(t) => t.root_hash(),
-                None => self
-                    .account(address)?
-                    .map_or(EMPTY_ROOT_HASH, |a| a.storage_root),
+                None => self.account(address)?.map_or(EMPTY_ROOT_HASH, |a| a.storage_root),
             }
         } else {
             let trie = self.storage_trie(address)?;
@@ -225,11 +211,7 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
             code_hash: info.code_hash,
         };
         self.accounts
-            .insert(
-                hashed.as_slice(),
-                alloy_rlp::encode(account),
-                &Nodes(source),
-            )
+            .insert(hashed.as_slice(), alloy_rlp::encode(account), &Nodes(source))
             .map_err(trie_err("account".into()))
     }
 
@@ -300,10 +282,7 @@ pub struct RecordingSource<'a, S: ?Sized> {
 impl<'a, S: StateSource + ?Sized> RecordingSource<'a, S> {
     /// Starts recording reads from `inner`.
     pub fn new(inner: &'a S) -> Self {
-        Self {
-            inner,
-            seen: RefCell::new(Recorded::default()),
-        }
+        Self { inner, seen: RefCell::new(Recorded::default()) }
     }
 
     /// Everything served so far.

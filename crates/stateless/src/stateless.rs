@@ -71,9 +71,7 @@ impl StateSource for WitnessSource {
 pub fn requests_to_ssz(requests: &Requests) -> Result<ExecutionRequests, StatelessError> {
     let mut out = ExecutionRequests::default();
     for r in requests.iter() {
-        let (ty, data) = r
-            .split_first()
-            .ok_or_else(|| payload_err("empty request"))?;
+        let (ty, data) = r.split_first().ok_or_else(|| payload_err("empty request"))?;
         let bad = |e| payload_err(format!("request type {ty}: {e:?}"));
         match ty {
             0 => out.deposits = ssz::Decode::from_ssz_bytes(data).map_err(bad)?,
@@ -108,9 +106,7 @@ pub fn block_to_new_payload(
     requests: &Requests,
 ) -> Result<NewPayloadRequest, StatelessError> {
     let h = &block.header;
-    let base_fee = h
-        .base_fee_per_gas
-        .ok_or_else(|| payload_err("base_fee_per_gas missing"))?;
+    let base_fee = h.base_fee_per_gas.ok_or_else(|| payload_err("base_fee_per_gas missing"))?;
     let execution_payload = ExecutionPayload {
         parent_hash: h.parent_hash,
         fee_recipient: h.beneficiary,
@@ -125,12 +121,7 @@ pub fn block_to_new_payload(
         extra_data: h.extra_data.clone(),
         base_fee_per_gas: U256::from(base_fee),
         block_hash: h.hash_slow(),
-        transactions: block
-            .body
-            .transactions
-            .iter()
-            .map(|t| t.encoded_2718().into())
-            .collect(),
+        transactions: block.body.transactions.iter().map(|t| t.encoded_2718().into()).collect(),
         withdrawals: block
             .body
             .withdrawals
@@ -189,9 +180,7 @@ pub fn new_payload_to_block(
         })
         .collect();
     if !p.block_access_list.is_empty() {
-        return Err(payload_err(
-            "block_access_list must be empty before Amsterdam",
-        ));
+        return Err(payload_err("block_access_list must be empty before Amsterdam"));
     }
     if p.slot_number != 0 {
         return Err(payload_err("slot_number must be zero before Amsterdam"));
@@ -205,18 +194,14 @@ pub fn new_payload_to_block(
         return Err(payload_err("blob gas fields must be zero before Cancun"));
     }
     if !cancun && !npr.parent_beacon_block_root.is_zero() {
-        return Err(payload_err(
-            "parent_beacon_block_root must be zero before Cancun",
-        ));
+        return Err(payload_err("parent_beacon_block_root must be zero before Cancun"));
     }
     let requests = requests_from_ssz(&npr.execution_requests)?;
     let requests_hash = if fork >= Fork::Prague {
         Some(requests.requests_hash())
     } else {
         if !requests.is_empty() {
-            return Err(payload_err(
-                "execution requests are not allowed before Prague",
-            ));
+            return Err(payload_err("execution requests are not allowed before Prague"));
         }
         None
     };
@@ -257,9 +242,7 @@ pub fn new_payload_to_block(
         .flat_map(|t| t.blob_versioned_hashes().unwrap_or_default().to_vec())
         .collect();
     if blob_hashes != npr.versioned_hashes {
-        return Err(payload_err(
-            "versioned_hashes do not match the blob transactions",
-        ));
+        return Err(payload_err("versioned_hashes do not match the blob transactions"));
     }
     Ok(Block {
         header,
@@ -291,12 +274,7 @@ pub fn build_witness(
     parent: &Header,
     ancestor: impl Fn(u64) -> Option<Header>,
 ) -> Result<ExecutionWitness, StatelessError> {
-    let lowest = recorded
-        .ancestors
-        .first()
-        .copied()
-        .unwrap_or(parent.number)
-        .min(parent.number);
+    let lowest = recorded.ancestors.first().copied().unwrap_or(parent.number).min(parent.number);
     let mut headers = vec![alloy_rlp::encode(parent).into()];
     for n in (lowest..parent.number).rev() {
         let h = ancestor(n).ok_or_else(|| StatelessError::Witness(format!("no header {n}")))?;
@@ -346,16 +324,8 @@ pub fn open_witness(
     if src.block_hashes.len() != by_hash.len() {
         return Err(werr("a header does not chain to the parent".into()));
     }
-    src.nodes = witness
-        .state
-        .iter()
-        .map(|n| (keccak256(n), n.clone()))
-        .collect();
-    src.codes = witness
-        .codes
-        .iter()
-        .map(|c| (keccak256(c), c.clone()))
-        .collect();
+    src.nodes = witness.state.iter().map(|n| (keccak256(n), n.clone())).collect();
+    src.codes = witness.codes.iter().map(|c| (keccak256(c), c.clone())).collect();
     Ok((parent, src))
 }
 
@@ -403,14 +373,10 @@ fn check_public_keys(
         )));
     }
     for (i, (tx, key)) in block.body.transactions.iter().zip(keys).enumerate() {
-        let signer = tx
-            .recover_signer()
-            .map_err(|_| BlockError::InvalidSignature { index: i })?;
+        let signer = tx.recover_signer().map_err(|_| BlockError::InvalidSignature { index: i })?;
         let from_key = alloy_primitives::Address::from_slice(&keccak256(&key[1..])[12..]);
         if key[0] != 4 || from_key != signer {
-            return Err(payload_err(format!(
-                "public_keys[{i}] is not the signer's key"
-            )));
+            return Err(payload_err(format!("public_keys[{i}] is not the signer's key")));
         }
     }
     Ok(())

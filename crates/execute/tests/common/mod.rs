@@ -63,9 +63,7 @@ impl TestChain {
 
 /// The funded test key.
 pub fn signer() -> PrivateKeySigner {
-    "0x4c0883a69102937d6231471b5dbb6204fe512961708279f3f5f5e7b1f6d8d8d1"
-        .parse()
-        .unwrap()
+    "0x4c0883a69102937d6231471b5dbb6204fe512961708279f3f5f5e7b1f6d8d8d1".parse().unwrap()
 }
 
 /// Signs an EIP-1559 transaction of the test chain.
@@ -137,24 +135,14 @@ pub fn build_with(schedule: ForkSchedule) -> TestChain {
 pub fn try_build(schedule: ForkSchedule, system_contracts: bool) -> Result<TestChain, BlockError> {
     let s = signer();
     let mut alloc = BTreeMap::new();
-    let funded = GenesisAccount {
-        balance: U256::from(10u128.pow(21)),
-        ..Default::default()
-    };
+    let funded = GenesisAccount { balance: U256::from(10u128.pow(21)), ..Default::default() };
     alloc.insert(s.address(), funded);
-    let beacon = GenesisAccount {
-        nonce: 1,
-        code: BEACON_ROOTS_CODE,
-        ..Default::default()
-    };
+    let beacon = GenesisAccount { nonce: 1, code: BEACON_ROOTS_CODE, ..Default::default() };
     alloc.insert(BEACON_ROOTS, beacon);
     if system_contracts {
         use alloy_eips::{eip2935, eip7002, eip7251};
         for (address, code) in [
-            (
-                eip2935::HISTORY_STORAGE_ADDRESS,
-                &eip2935::HISTORY_STORAGE_CODE,
-            ),
+            (eip2935::HISTORY_STORAGE_ADDRESS, &eip2935::HISTORY_STORAGE_CODE),
             (
                 eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS,
                 &eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_CODE,
@@ -166,11 +154,7 @@ pub fn try_build(schedule: ForkSchedule, system_contracts: bool) -> Result<TestC
         ] {
             alloc.insert(
                 address,
-                GenesisAccount {
-                    nonce: 1,
-                    code: code.clone(),
-                    ..Default::default()
-                },
+                GenesisAccount { nonce: 1, code: code.clone(), ..Default::default() },
             );
         }
     }
@@ -213,26 +197,13 @@ pub fn try_build(schedule: ForkSchedule, system_contracts: bool) -> Result<TestC
         ),
     ];
     let (block1, _, _) = produce(&mut chain, &genesis, b1)?;
-    let b2 = (0..20)
-        .map(|i| call_set(&s, 2 + i, contract, i, 1000 + i))
-        .collect();
+    let b2 = (0..20).map(|i| call_set(&s, 2 + i, contract, i, 1000 + i)).collect();
     let (block2, _, _) = produce(&mut chain, &block1.header, b2)?;
     let b3 = vec![
         call_set(&s, 22, contract, 3, 0),
         call_set(&s, 23, contract, 4, 9),
-        sign(
-            &s,
-            24,
-            TxKind::Call(Address::repeat_byte(0x43)),
-            U256::from(5u64),
-            Bytes::new(),
-        ),
+        sign(&s, 24, TxKind::Call(Address::repeat_byte(0x43)), U256::from(5u64), Bytes::new()),
     ];
     let (block, witness, requests) = produce(&mut chain, &block2.header, b3)?;
-    Ok(TestChain {
-        schedule,
-        block,
-        witness,
-        requests,
-    })
+    Ok(TestChain { schedule, block, witness, requests })
 }
