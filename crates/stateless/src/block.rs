@@ -4,6 +4,7 @@
 //! body, runs system calls and transactions, applies the changes to the state tries and
 //! compares every header commitment with what execution produced.
 
+use crate::evm::NrEvmFactory;
 use crate::fork::{Fork, ForkSchedule};
 use crate::state::{StateError, StateSource, TrieDb};
 use alloy_consensus::ReceiptEnvelope;
@@ -18,10 +19,7 @@ use alloy_eips::{eip1559::BaseFeeParams, eip4844::DATA_GAS_PER_BLOB};
 use alloy_evm::{
     EvmEnv, EvmFactory,
     block::{BlockExecutionError, BlockExecutor, BlockExecutorFactory},
-    eth::{
-        EthBlockExecutionCtx, EthBlockExecutorFactory, EthEvmFactory,
-        receipt_builder::AlloyReceiptBuilder,
-    },
+    eth::{EthBlockExecutionCtx, EthBlockExecutorFactory, receipt_builder::AlloyReceiptBuilder},
 };
 use alloy_primitives::{Address, B256, Bloom, Bytes, KECCAK256_EMPTY};
 use revm::database::{State, states::bundle_state::BundleRetention};
@@ -306,11 +304,23 @@ pub fn execute_block<'s, S: StateSource + ?Sized>(
     chain_id: u64,
     source: &'s S,
 ) -> Result<ExecutedBlock<'s, S>, BlockError> {
+    execute_block_with(block, parent, schedule, chain_id, source, &NrEvmFactory::default())
+}
+
+/// [`execute_block`] with a given EVM factory (for chains with extra precompiles).
+pub fn execute_block_with<'s, S: StateSource + ?Sized>(
+    block: &Block<TxEnvelope>,
+    parent: &Header,
+    schedule: &ForkSchedule,
+    chain_id: u64,
+    source: &'s S,
+    evm: &NrEvmFactory,
+) -> Result<ExecutedBlock<'s, S>, BlockError> {
     let header = &block.header;
     validate_header(header, parent, schedule)?;
     let fork = schedule.fork_at(header.timestamp);
     validate_body(block, fork)?;
-    let out = run_block(block, parent.state_root, schedule, chain_id, source)?;
+    let out = run_block(block, parent.state_root, schedule, chain_id, source, evm)?;
     if out.gas_used != header.gas_used {
         return Err(mismatch("gas_used", header.gas_used, out.gas_used));
     }
@@ -345,13 +355,14 @@ pub fn seal_block<'s, S: StateSource + ?Sized>(
     schedule: &ForkSchedule,
     chain_id: u64,
     source: &'s S,
+    evm: &NrEvmFactory,
 ) -> Result<(Block<TxEnvelope>, ExecutedBlock<'s, S>), BlockError> {
     let fork = schedule.fork_at(block.header.timestamp);
     let h = &mut block.header;
     h.transactions_root = calculate_transaction_root(&block.body.transactions);
     let withdrawals = block.body.withdrawals.get_or_insert_with(Default::default);
     h.withdrawals_root = Some(calculate_withdrawals_root(withdrawals));
-    let out = run_block(&block, parent_state_root, schedule, chain_id, source)?;
+    let out = run_block(&block, parent_state_root, schedule, chain_id, source, evm)?;
     let h = &mut block.header;
     h.gas_used = out.gas_used;
     h.blob_gas_used = (fork >= Fork::Cancun).then_some(out.blob_gas_used);
@@ -370,6 +381,7 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
     schedule: &ForkSchedule,
     chain_id: u64,
     source: &'s S,
+    evm: &NrEvmFactory,
 ) -> Result<ExecutedBlock<'s, S>, BlockError> {
     let header = &block.header;
     let fork = schedule.fork_at(header.timestamp);
@@ -394,11 +406,8 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
         }
     }
     let env = EvmEnv::for_eth_block(header, schedule, chain_id, fork.blob_params());
-    let factory = EthBlockExecutorFactory::new(
-        AlloyReceiptBuilder::default(),
-        schedule.clone(),
-        EthEvmFactory::default(),
-    );
+    let factory =
+        EthBlockExecutorFactory::new(AlloyReceiptBuilder::default(), schedule.clone(), evm.clone());
     let evm = factory.evm_factory().create_evm(&mut db, env);
     let ctx = EthBlockExecutionCtx {
         parent_hash: header.parent_hash,

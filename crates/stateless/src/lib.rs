@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod block;
+pub mod evm;
 pub mod fork;
 pub mod memory;
 pub mod mpt;

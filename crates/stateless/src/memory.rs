@@ -3,7 +3,8 @@
 //! Used by the conformance runner, tests and benchmarks to execute blocks statefully,
 //! record their witnesses and produce new blocks. Persistent storage is the node's job.
 
-use crate::block::{BlockError, execute_block, seal_block};
+use crate::block::{BlockError, execute_block_with, seal_block};
+use crate::evm::NrEvmFactory;
 use crate::fork::ForkSchedule;
 use crate::mpt::{Trie, TrieError};
 use crate::ssz::{ExecutionWitness, StatelessInput};
@@ -37,6 +38,8 @@ pub struct MemoryChain {
     pub codes: HashMap<B256, Bytes>,
     /// Every imported header, by hash.
     pub headers: HashMap<B256, Header>,
+    /// EVM used for execution (extra precompiles, e.g. EXECUTE on an L1).
+    pub evm: NrEvmFactory,
 }
 
 /// The chain as seen from one parent block: a [`StateSource`] for its child.
@@ -140,11 +143,12 @@ impl MemoryChain {
         };
         let view = self.view(&parent);
         let recorder = RecordingSource::new(&view);
-        let outcome = execute_block(block, &parent, schedule, chain_id, &recorder).map(|done| {
-            let mut nodes = HashMap::new();
-            done.state.commit_into(&mut nodes);
-            (nodes, done.new_codes, done.requests)
-        });
+        let outcome = execute_block_with(block, &parent, schedule, chain_id, &recorder, &self.evm)
+            .map(|done| {
+                let mut nodes = HashMap::new();
+                done.state.commit_into(&mut nodes);
+                (nodes, done.new_codes, done.requests)
+            });
         let witness = build_witness(recorder.into_recorded(), &parent, |n| view.ancestor(n))
             .unwrap_or_default();
         match outcome {
@@ -173,7 +177,7 @@ impl MemoryChain {
             .ok_or(BlockError::UnknownParent(draft.header.parent_hash))?;
         let block = {
             let view = self.view(&parent);
-            seal_block(draft, parent.state_root, schedule, chain_id, &view)?.0
+            seal_block(draft, parent.state_root, schedule, chain_id, &view, &self.evm)?.0
         };
         let imported = self.import(&block, schedule, chain_id);
         imported.result?;

@@ -1,0 +1,75 @@
+//! The EVM factory used for block execution: Ethereum's, plus optional extra precompiles.
+//!
+//! An L1 that offers `EXECUTE` installs it through a [`PrecompileHook`]; an L2 (and
+//! stateless verification of L2 blocks) uses the plain Ethereum precompile set.
+
+use alloy_evm::{
+    Database, EvmEnv, EvmFactory,
+    eth::{EthEvm, EthEvmContext, EthEvmFactory},
+    precompiles::PrecompilesMap,
+};
+use revm::{
+    Inspector,
+    context::{BlockEnv, TxEnv, result::EVMError},
+    context_interface::result::HaltReason,
+    database_interface::DBErrorMarker,
+    inspector::NoOpInspector,
+    primitives::hardfork::SpecId,
+};
+use std::sync::Arc;
+
+/// Adds or replaces precompiles for an EVM about to run under the given spec.
+pub type PrecompileHook = Arc<dyn Fn(&mut PrecompilesMap, SpecId) + Send + Sync>;
+
+/// Ethereum's EVM factory with an optional [`PrecompileHook`].
+#[derive(Clone, Default)]
+pub struct NrEvmFactory {
+    hook: Option<PrecompileHook>,
+}
+
+impl std::fmt::Debug for NrEvmFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NrEvmFactory").field("extra_precompiles", &self.hook.is_some()).finish()
+    }
+}
+
+impl NrEvmFactory {
+    /// A factory whose EVMs get `hook` applied to their precompile set.
+    pub fn with_precompiles(hook: PrecompileHook) -> Self {
+        Self { hook: Some(hook) }
+    }
+}
+
+impl EvmFactory for NrEvmFactory {
+    type Evm<DB: Database, I: Inspector<EthEvmContext<DB>>> = EthEvm<DB, I, PrecompilesMap>;
+    type Context<DB: Database> = EthEvmContext<DB>;
+    type Tx = TxEnv;
+    type Error<DBError: DBErrorMarker> = EVMError<DBError>;
+    type HaltReason = HaltReason;
+    type Spec = SpecId;
+    type BlockEnv = BlockEnv;
+    type Precompiles = PrecompilesMap;
+
+    fn create_evm<DB: Database>(&self, db: DB, input: EvmEnv) -> Self::Evm<DB, NoOpInspector> {
+        let spec = input.cfg_env.spec;
+        let mut evm = EthEvmFactory::default().create_evm(db, input);
+        if let Some(hook) = &self.hook {
+            hook(alloy_evm::Evm::precompiles_mut(&mut evm), spec);
+        }
+        evm
+    }
+
+    fn create_evm_with_inspector<DB: Database, I: Inspector<Self::Context<DB>>>(
+        &self,
+        db: DB,
+        input: EvmEnv,
+        inspector: I,
+    ) -> Self::Evm<DB, I> {
+        let spec = input.cfg_env.spec;
+        let mut evm = EthEvmFactory::default().create_evm_with_inspector(db, input, inspector);
+        if let Some(hook) = &self.hook {
+            hook(alloy_evm::Evm::precompiles_mut(&mut evm), spec);
+        }
+        evm
+    }
+}
