@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use eyre::{Context, Result, bail, eyre};
 use std::path::PathBuf;
 
+mod l1;
 mod ssz_cmd;
 
 #[derive(Parser)]
@@ -43,6 +44,8 @@ enum Command {
         #[arg(long)]
         l1: bool,
     },
+    /// Run a development L1 node with the EXECUTE precompile at 0x0101.
+    L1(l1::L1Args),
     /// SSZ tools.
     Ssz {
         #[command(subcommand)]
@@ -52,7 +55,16 @@ enum Command {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
     match cli.command {
+        Command::L1(args) => l1::run(args),
         Command::Conformance { dir, verbose, write_inputs } => {
             conformance(dir, verbose, nr_conformance::RunOptions { write_inputs })
         }

@@ -2,9 +2,11 @@
 //!
 //! [`execute`] takes the precompile input (an SSZ `StatelessInput`), rejects what an L2
 //! block may not contain, and verifies the block statelessly with the L1's own fork rules
-//! for the block's timestamp. The revm precompile wrapper, its gas rule and the per-block
-//! EXECUTE gas market build on this entry point.
+//! for the block's timestamp. [`precompile`] wraps it as a revm precompile at `0x0101`
+//! with its gas rule and the per-L1-block EXECUTE gas market.
 #![warn(missing_docs)]
+
+pub mod precompile;
 
 use nr_stateless::{
     ForkSchedule, StatelessError,

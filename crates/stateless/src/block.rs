@@ -383,12 +383,75 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
     source: &'s S,
     evm: &NrEvmFactory,
 ) -> Result<ExecutedBlock<'s, S>, BlockError> {
+    run_transactions(block, parent_state_root, schedule, chain_id, source, evm, false)
+        .map(|(out, _)| out)
+}
+
+/// A transaction left out of a block being built, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Position among the candidates.
+    pub index: usize,
+    /// Why it could not be included (nonce, funds, gas, ...).
+    pub reason: String,
+}
+
+/// Builds a block from a draft whose body holds *candidate* transactions: candidates that
+/// cannot be executed (bad nonce, insufficient funds, no room left in the block, ...) are
+/// left out and reported, the rest are executed in order, and every header field that
+/// commits to the body or to execution results is filled as by [`seal_block`].
+pub fn build_block<'s, S: StateSource + ?Sized>(
+    mut block: Block<TxEnvelope>,
+    parent_state_root: B256,
+    schedule: &ForkSchedule,
+    chain_id: u64,
+    source: &'s S,
+    evm: &NrEvmFactory,
+) -> Result<(Block<TxEnvelope>, ExecutedBlock<'s, S>, Vec<Skipped>), BlockError> {
+    let fork = schedule.fork_at(block.header.timestamp);
+    block.body.withdrawals.get_or_insert_with(Default::default);
+    let (out, skipped) =
+        run_transactions(&block, parent_state_root, schedule, chain_id, source, evm, true)?;
+    let mut index = 0;
+    block.body.transactions.retain(|_| {
+        let keep = !skipped.iter().any(|s| s.index == index);
+        index += 1;
+        keep
+    });
+    let h = &mut block.header;
+    h.transactions_root = calculate_transaction_root(&block.body.transactions);
+    h.withdrawals_root =
+        Some(calculate_withdrawals_root(block.body.withdrawals.as_ref().map_or(&[][..], |w| w)));
+    h.gas_used = out.gas_used;
+    h.blob_gas_used = (fork >= Fork::Cancun).then_some(out.blob_gas_used);
+    h.receipts_root = out.receipts_root;
+    h.logs_bloom = out.logs_bloom;
+    h.requests_hash = (fork >= Fork::Prague).then(|| out.requests.requests_hash());
+    h.state_root = out.state_root;
+    Ok((block, out, skipped))
+}
+
+fn run_transactions<'s, S: StateSource + ?Sized>(
+    block: &Block<TxEnvelope>,
+    parent_state_root: B256,
+    schedule: &ForkSchedule,
+    chain_id: u64,
+    source: &'s S,
+    evm: &NrEvmFactory,
+    skip_invalid: bool,
+) -> Result<(ExecutedBlock<'s, S>, Vec<Skipped>), BlockError> {
     let header = &block.header;
     let fork = schedule.fork_at(header.timestamp);
+    let mut skipped = Vec::new();
     let mut txs = Vec::with_capacity(block.body.transactions.len());
     for (index, tx) in block.body.transactions.iter().enumerate() {
-        let signer = tx.recover_signer().map_err(|_| BlockError::InvalidSignature { index })?;
-        txs.push(Recovered::new_unchecked(tx, signer));
+        match tx.recover_signer() {
+            Ok(signer) => txs.push((index, Recovered::new_unchecked(tx, signer))),
+            Err(_) if skip_invalid => {
+                skipped.push(Skipped { index, reason: "invalid signature".into() })
+            }
+            Err(_) => return Err(BlockError::InvalidSignature { index }),
+        }
     }
 
     let mut db = State::builder()
@@ -419,11 +482,17 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
         slot_number: None,
     };
     let mut executor = factory.create_executor(evm, ctx);
-    let run = |executor: &mut _| -> Result<(), BlockExecutionError> {
+    let mut run = |executor: &mut _| -> Result<(), BlockExecutionError> {
         let executor: &mut alloy_evm::eth::EthBlockExecutor<_, _, _> = executor;
         executor.apply_pre_execution_changes()?;
-        for tx in &txs {
-            executor.execute_transaction(*tx)?;
+        for (index, tx) in &txs {
+            match executor.execute_transaction(*tx) {
+                Ok(_) => {}
+                Err(BlockExecutionError::Validation(e)) if skip_invalid => {
+                    skipped.push(Skipped { index: *index, reason: e.to_string() })
+                }
+                Err(e) => return Err(e),
+            }
         }
         Ok(())
     };
@@ -439,6 +508,10 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
             return Err(BlockError::Execution(e.to_string()));
         }
     };
+    if let Some(f) = db.database.failure() {
+        // A skipped transaction may have hit missing state: never hide a state failure.
+        return Err(BlockError::State(f.clone()));
+    }
     let mut logs_bloom = Bloom::ZERO;
     for r in &result.receipts {
         logs_bloom.accrue_bloom(&r.bloom());
@@ -450,7 +523,8 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
     let mut new_codes: Vec<_> =
         bundle.contracts.iter().map(|(h, c)| (*h, c.original_bytes())).collect();
     new_codes.sort_unstable_by_key(|c| c.0);
-    Ok(ExecutedBlock {
+    skipped.sort_unstable_by_key(|s| s.index);
+    let executed = ExecutedBlock {
         state,
         receipts_root: calculate_receipt_root(&result.receipts),
         receipts: result.receipts,
@@ -460,7 +534,8 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
         state_root,
         requests: result.requests,
         new_codes,
-    })
+    };
+    Ok((executed, skipped))
 }
 
 /// Parses a block from its RLP encoding, rejecting trailing bytes.

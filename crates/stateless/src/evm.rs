@@ -73,3 +73,37 @@ impl EvmFactory for NrEvmFactory {
         evm
     }
 }
+
+/// The EVM a chain runs one block with, and what the block's header records about it.
+pub struct BlockEvm {
+    /// Factory for the block's EVM.
+    pub factory: NrEvmFactory,
+    /// Called after the block ran: the header's `extra_data` (`None` keeps the chain's own).
+    pub extra_data: Box<dyn Fn() -> Option<alloy_primitives::Bytes> + Send + Sync>,
+}
+
+impl std::fmt::Debug for BlockEvm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockEvm").field("factory", &self.factory).finish()
+    }
+}
+
+/// Per-block EVM choice of a chain (an L1 with EXECUTE and its gas market, or a plain one).
+pub trait BlockHooks: Send + Sync + std::fmt::Debug {
+    /// The EVM for the block with `header`, child of `parent` (genesis: its own parent).
+    fn block_evm(
+        &self,
+        parent: &alloy_consensus::Header,
+        header: &alloy_consensus::Header,
+    ) -> BlockEvm;
+}
+
+/// Plain Ethereum: no extra precompiles, `extra_data` left as the chain chose it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlainEthereum;
+
+impl BlockHooks for PlainEthereum {
+    fn block_evm(&self, _: &alloy_consensus::Header, _: &alloy_consensus::Header) -> BlockEvm {
+        BlockEvm { factory: NrEvmFactory::default(), extra_data: Box::new(|| None) }
+    }
+}

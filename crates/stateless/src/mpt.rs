@@ -277,6 +277,30 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
+/// A Merkle proof of `key` (already hashed) in the trie with root `root`, as
+/// `eth_getProof` returns it: the RLP of every node on the key's path that is referenced
+/// by hash, root first. Also returns the value, if present.
+pub fn proof(
+    root: B256,
+    key: &[u8],
+    src: &impl NodeSource,
+) -> Result<(Option<Vec<u8>>, Vec<Bytes>), TrieError> {
+    struct Path<'a, S: ?Sized> {
+        src: &'a S,
+        seen: std::cell::RefCell<Vec<Bytes>>,
+    }
+    impl<S: NodeSource + ?Sized> NodeSource for Path<'_, S> {
+        fn node(&self, hash: &B256) -> Option<Bytes> {
+            let n = self.src.node(hash)?;
+            self.seen.borrow_mut().push(n.clone());
+            Some(n)
+        }
+    }
+    let recorder = Path { src, seen: Default::default() };
+    let value = Trie::from_root(root).get(key, &recorder)?;
+    Ok((value, recorder.seen.into_inner()))
+}
+
 /// A trie rooted at one node, resolving hash references through a [`NodeSource`].
 #[derive(Debug, Clone)]
 pub struct Trie {
