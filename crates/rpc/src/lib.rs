@@ -13,7 +13,12 @@ use alloy_rpc_types_eth::{Filter, FilterBlockOption, TransactionRequest};
 use axum::{Json, Router, extract::State, routing::post};
 use nr_chain::{CallOutcome, CallRequest, Chain, ChainError};
 use serde_json::{Value, json};
-use std::{net::SocketAddr, sync::Arc};
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 /// Version string returned by `web3_clientVersion`.
 pub const CLIENT_VERSION: &str = concat!("nr/v", env!("CARGO_PKG_VERSION"), "/rust");
@@ -62,7 +67,32 @@ pub trait RpcExtension: Send + Sync {
 struct Ctx {
     chain: Arc<Chain>,
     ext: Option<Arc<dyn RpcExtension>>,
+    filters: Arc<Mutex<Filters>>,
 }
+
+/// Installed filters (`eth_newFilter`, `eth_newBlockFilter`, ...), polled with
+/// `eth_getFilterChanges`; a filter not polled for [`FILTER_TIMEOUT`] is dropped.
+#[derive(Default)]
+struct Filters {
+    next_id: u64,
+    by_id: HashMap<u64, Installed>,
+}
+
+struct Installed {
+    kind: FilterKind,
+    /// Last block whose changes were returned.
+    last_block: u64,
+    last_poll: Instant,
+}
+
+enum FilterKind {
+    Blocks,
+    PendingTransactions,
+    Logs(Box<Filter>),
+}
+
+/// How long an unpolled filter lives (as geth).
+pub const FILTER_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Starts the HTTP server on `addr`; returns the bound address (port 0 picks one).
 pub async fn serve(
@@ -70,7 +100,11 @@ pub async fn serve(
     chain: Arc<Chain>,
     ext: Option<Arc<dyn RpcExtension>>,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let app = Router::new().route("/", post(handle)).with_state(Ctx { chain, ext });
+    let app = Router::new().route("/", post(handle)).with_state(Ctx {
+        chain,
+        ext,
+        filters: Default::default(),
+    });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let task = tokio::spawn(async move {
@@ -121,11 +155,10 @@ fn dispatch(ctx: &Ctx, req: &Value) -> Value {
         Some(Value::Array(a)) => a.clone(),
         Some(_) => return error_response(id, RpcError::params("params must be an array")),
     };
-    let result = ctx
-        .ext
-        .as_ref()
-        .and_then(|ext| ext.call(&ctx.chain, method, &params))
-        .unwrap_or_else(|| Methods { chain: &ctx.chain }.call(method, &params));
+    let result =
+        ctx.ext.as_ref().and_then(|ext| ext.call(&ctx.chain, method, &params)).unwrap_or_else(
+            || Methods { chain: &ctx.chain, filters: &ctx.filters }.call(method, &params),
+        );
     match result {
         Ok(v) => json!({"jsonrpc": "2.0", "id": id, "result": v}),
         Err(e) => error_response(id, e),
@@ -160,6 +193,7 @@ fn quantity(n: impl std::fmt::LowerHex) -> Value {
 
 struct Methods<'a> {
     chain: &'a Chain,
+    filters: &'a Mutex<Filters>,
 }
 
 impl Methods<'_> {
@@ -289,7 +323,34 @@ impl Methods<'_> {
                 let r = c.receipt(&hash).map_err(RpcError::internal)?;
                 Ok(r.map_or(Value::Null, |r| convert::receipt_json(&r)))
             }
-            "eth_getLogs" => self.logs(p),
+            "eth_getLogs" => {
+                let filter: Filter = required(p, 0, "filter")?;
+                self.logs(&filter, None)
+            }
+            "eth_newFilter" => {
+                let filter: Filter = required(p, 0, "filter")?;
+                Ok(self.install(FilterKind::Logs(Box::new(filter))))
+            }
+            "eth_newBlockFilter" => Ok(self.install(FilterKind::Blocks)),
+            "eth_newPendingTransactionFilter" => Ok(self.install(FilterKind::PendingTransactions)),
+            "eth_uninstallFilter" => {
+                let id: U256 = required(p, 0, "filterId")?;
+                let mut f = self.filters.lock().unwrap_or_else(|p| p.into_inner());
+                Ok(json!(f.by_id.remove(&id.saturating_to::<u64>()).is_some()))
+            }
+            "eth_getFilterChanges" => self.filter_changes(p),
+            "eth_getFilterLogs" => {
+                let id: U256 = required(p, 0, "filterId")?;
+                let filter = {
+                    let f = self.filters.lock().unwrap_or_else(|p| p.into_inner());
+                    match f.by_id.get(&id.saturating_to::<u64>()).map(|i| &i.kind) {
+                        Some(FilterKind::Logs(filter)) => (**filter).clone(),
+                        Some(_) => return Err(RpcError::server("filter is not a log filter")),
+                        None => return Err(RpcError::server("filter not found")),
+                    }
+                };
+                self.logs(&filter, None)
+            }
             "debug_executionWitness" => {
                 let h =
                     self.block_param_opt(p, 0)?.ok_or_else(|| RpcError::params("unknown block"))?;
@@ -472,8 +533,53 @@ impl Methods<'_> {
             .collect())
     }
 
-    fn logs(&self, p: &[Value]) -> Result<Value, RpcError> {
-        let filter: Filter = required(p, 0, "filter")?;
+    fn install(&self, kind: FilterKind) -> Value {
+        let head = self.chain.head().number;
+        let mut f = self.filters.lock().unwrap_or_else(|p| p.into_inner());
+        f.by_id.retain(|_, i| i.last_poll.elapsed() < FILTER_TIMEOUT);
+        f.next_id += 1;
+        let id = f.next_id;
+        f.by_id.insert(id, Installed { kind, last_block: head, last_poll: Instant::now() });
+        quantity(id)
+    }
+
+    fn filter_changes(&self, p: &[Value]) -> Result<Value, RpcError> {
+        let id: U256 = required(p, 0, "filterId")?;
+        let id = id.saturating_to::<u64>();
+        let head = self.chain.head().number;
+        let (since, kind) = {
+            let mut f = self.filters.lock().unwrap_or_else(|p| p.into_inner());
+            let i = f.by_id.get_mut(&id).ok_or_else(|| RpcError::server("filter not found"))?;
+            let since = i.last_block;
+            i.last_block = head.max(since);
+            i.last_poll = Instant::now();
+            let kind = match &i.kind {
+                FilterKind::Blocks => FilterKind::Blocks,
+                FilterKind::PendingTransactions => FilterKind::PendingTransactions,
+                FilterKind::Logs(f) => FilterKind::Logs(f.clone()),
+            };
+            (since, kind)
+        };
+        if head <= since {
+            return Ok(json!([]));
+        }
+        match kind {
+            FilterKind::PendingTransactions => Ok(json!([])),
+            FilterKind::Blocks => {
+                let mut out = vec![];
+                for n in since + 1..=head {
+                    if let Some(h) = self.chain.hash_by_number(n).map_err(RpcError::internal)? {
+                        out.push(json!(h));
+                    }
+                }
+                Ok(Value::Array(out))
+            }
+            FilterKind::Logs(filter) => self.logs(&filter, Some((since + 1, head))),
+        }
+    }
+
+    /// Logs matching `filter`; `window` narrows its block range (filter polling).
+    fn logs(&self, filter: &Filter, window: Option<(u64, u64)>) -> Result<Value, RpcError> {
         let c = self.chain;
         let head = c.head().number;
         let (from, to) = match filter.block_option {
@@ -489,8 +595,16 @@ impl Methods<'_> {
                     None => head,
                     Some(t) => t.as_number().unwrap_or(if t.is_earliest() { 0 } else { head }),
                 };
-                (resolve(from_block), resolve(to_block).min(head))
+                let from = match (from_block, window) {
+                    (None, Some((lo, _))) => lo,
+                    (b, _) => resolve(b),
+                };
+                (from, resolve(to_block).min(head))
             }
+        };
+        let (from, to) = match window {
+            Some((lo, hi)) => (from.max(lo), to.min(hi)),
+            None => (from, to),
         };
         if to >= from && to - from > MAX_LOG_RANGE {
             return Err(RpcError::server(format!("query exceeds max block range {MAX_LOG_RANGE}")));
