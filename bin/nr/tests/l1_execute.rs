@@ -1,0 +1,460 @@
+//! EXECUTE at 0x0101 on a running `nr l1`, called by a contract with `staticcall`:
+//! a valid L2 block verifies, every tampered variant fails with all forwarded gas spent,
+//! the gas charged is exactly the documented rule, the per-block EXECUTE gas limit and
+//! base fee work, and an L2 block follows the L1's fork schedule by its timestamp.
+
+mod common;
+
+use alloy_consensus::{
+    Block, SignableTransaction, TxEip1559, TxEnvelope, transaction::SignerRecoverable,
+};
+use alloy_eips::eip7685::Requests;
+use alloy_network::TransactionBuilder;
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy_provider::Provider;
+use alloy_rpc_types_eth::TransactionRequest;
+use alloy_signer_local::PrivateKeySigner;
+use common::{DEV_KEY, L1Node, L2, L2_CHAIN_ID, tempdir};
+use nr_execute::precompile::{EXECUTE_BASE_GAS, EXECUTE_GAS_PER_INPUT_BYTE};
+use nr_stateless::{
+    Fork, ForkSchedule,
+    memory::MemoryChain,
+    ssz::{HashTreeRoot, StatelessInput, StatelessValidationResult, Withdrawal},
+};
+
+/// Caller runtime: copies calldata to memory, `g0 = gas()`, `ok = staticcall(gas(),
+/// 0x0101, input)`, `g1 = gas()`, then `log3(returndata, g1, ok, g0)`. Nothing is stored, so
+/// several calls in one block do not disturb each other's readings.
+const CALLER: &str = "365f5f375a5f5f365f6101015afa5a3d5f5f3e3d5fa300";
+/// Gas between the two GAS readings besides what the precompile consumes: 2x PUSH0,
+/// CALLDATASIZE, PUSH0, PUSH2, GAS, STATICCALL to a warm address, GAS.
+const CALL_OVERHEAD: u64 = 2 + 2 + 2 + 2 + 3 + 2 + 100 + 2;
+
+fn initcode(runtime: &str) -> Bytes {
+    let rt = alloy_primitives::hex::decode(runtime).unwrap();
+    let len = rt.len() as u8;
+    let mut code = vec![0x60, len, 0x60, 0x0a, 0x5f, 0x39, 0x60, len, 0x5f, 0xf3];
+    code.extend(rt);
+    code.into()
+}
+
+fn l2_user() -> PrivateKeySigner {
+    "0x4c0883a69102937d6231471b5dbb6204fe512961708279f3f5f5e7b1f6d8d8d1".parse().unwrap()
+}
+
+fn l2_tx(nonce: u64, to: TxKind, input: Bytes) -> TxEnvelope {
+    use alloy_signer::SignerSync;
+    let tx = TxEip1559 {
+        chain_id: L2_CHAIN_ID,
+        nonce,
+        gas_limit: 300_000,
+        max_fee_per_gas: 100_000_000_000,
+        max_priority_fee_per_gas: 1_000_000_000,
+        to,
+        value: U256::from(7),
+        access_list: Default::default(),
+        input,
+    };
+    let sig = l2_user().sign_hash_sync(&tx.signature_hash()).unwrap();
+    TxEnvelope::Eip1559(tx.into_signed(sig))
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// What one EXECUTE call through the caller contract did.
+#[derive(Debug)]
+struct Called {
+    success: bool,
+    output: Bytes,
+    /// Gas the precompile consumed.
+    consumed: u64,
+    /// Gas it was given (all but 1/64 of what was left at the call).
+    forwarded: u64,
+    /// Gas left just before the call sequence.
+    g0: u64,
+    /// The transaction's gas limit.
+    gas_limit: u64,
+    block: u64,
+}
+
+async fn call_execute(p: &impl Provider, caller: Address, input: &[u8], gas: u64) -> Called {
+    let tx = TransactionRequest::default()
+        .with_to(caller)
+        .with_input(Bytes::copy_from_slice(input))
+        .with_gas_limit(gas);
+    let r = p.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+    assert!(r.status(), "the caller itself never reverts");
+    let log = &r.inner.logs()[0];
+    let word = |i: usize| U256::from_be_bytes(log.topics()[i].0).to::<u64>();
+    let (g1, success, g0) = (word(0), word(1) == 1, word(2));
+    // What STATICCALL forwards: all but 1/64 of the gas left after its 100 gas access cost.
+    let left = g0 - (CALL_OVERHEAD - 2);
+    Called {
+        success,
+        output: log.data().data.clone(),
+        consumed: g0 - g1 - CALL_OVERHEAD,
+        forwarded: left - left / 64,
+        g0,
+        gas_limit: gas,
+        block: r.block_number.unwrap(),
+    }
+}
+
+async fn market(p: &impl Provider, block: u64) -> serde_json::Value {
+    p.raw_request("nr_executeMarket".into(), (format!("{block:#x}"),)).await.unwrap()
+}
+
+fn hex_u128(v: &serde_json::Value) -> u128 {
+    u128::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+}
+
+/// An L2 with a transfer and a contract deployment in block 1, built under `schedule`.
+fn l2_with_one_block(schedule: ForkSchedule) -> (L2, Block<TxEnvelope>) {
+    let user = l2_user().address();
+    let l2 = L2::new(schedule, now(), &[user]);
+    // Runtime `sstore(0, calldataload(0)); stop` deployed, plus a plain transfer.
+    let txs = vec![
+        l2_tx(0, TxKind::Call(Address::repeat_byte(0x11)), Bytes::new()),
+        l2_tx(1, TxKind::Create, initcode("5f355f5500")),
+    ];
+    let (block, _) = l2.block(txs, now() + 1);
+    (l2, block)
+}
+
+fn charge(input_len: usize, l2_gas: u64) -> u64 {
+    EXECUTE_BASE_GAS + EXECUTE_GAS_PER_INPUT_BYTE * input_len as u64 + l2_gas
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn execute_verifies_valid_l2_blocks_and_rejects_every_tampered_variant() {
+    let dir = tempdir();
+    let node = L1Node::start(dir.path(), &["--block-time", "0"]);
+    let p = node.provider(DEV_KEY);
+    let l1_schedule = ForkSchedule::from_genesis(Fork::Osaka);
+    let r = p
+        .send_transaction(TransactionRequest::default().with_deploy_code(initcode(CALLER)))
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let caller = r.contract_address.unwrap();
+
+    let (l2, block) = l2_with_one_block(l1_schedule.clone());
+    let hash = block.header.hash_slow();
+    let input = l2.input(hash, &l1_schedule);
+    let bytes = input.to_ssz();
+    let l2_gas = block.header.gas_used;
+
+    // Valid: verified, output is the SSZ StatelessValidationResult, charge exact.
+    let ok = call_execute(&p, caller, &bytes, 3_000_000).await;
+    assert!(ok.success, "{ok:?}");
+    let result = StatelessValidationResult::from_ssz(&ok.output).expect("SSZ result");
+    assert!(result.successful_validation);
+    assert_eq!(result.new_payload_request_root, input.new_payload_request.hash_tree_root());
+    assert_eq!(result.chain_config.chain_id, L2_CHAIN_ID);
+    assert_eq!(ok.consumed, charge(bytes.len(), l2_gas), "gas = base + per-byte + L2 gas");
+    let m = market(&p, ok.block).await;
+    assert_eq!(hex_u128(&m["executeGasUsed"]), u128::from(l2_gas));
+    println!(
+        "valid L2 block: {} input bytes, {} L2 gas, EXECUTE charged {} gas",
+        bytes.len(),
+        l2_gas,
+        ok.consumed
+    );
+
+    // Tampered variants. Block-level edits get a recomputed block hash, as a dishonest
+    // prover would produce, so that execution itself must catch them.
+    let witness = l2.chain.witness(&hash).unwrap();
+    let from_block = |edit: &dyn Fn(&mut Block<TxEnvelope>)| -> Vec<u8> {
+        let mut b = block.clone();
+        edit(&mut b);
+        b.header.transactions_root =
+            alloy_consensus::proofs::calculate_transaction_root(&b.body.transactions);
+        MemoryChain::stateless_input(
+            &b,
+            witness.clone(),
+            &Requests::default(),
+            &l1_schedule,
+            L2_CHAIN_ID,
+        )
+        .unwrap()
+        .to_ssz()
+    };
+    let from_input = |edit: &dyn Fn(&mut StatelessInput)| -> Vec<u8> {
+        let mut i = input.clone();
+        edit(&mut i);
+        i.to_ssz()
+    };
+    let mut variants: Vec<(&str, Vec<u8>)> = vec![
+        ("wrong state root", from_block(&|b| b.header.state_root = B256::repeat_byte(1))),
+        ("wrong receipts root", from_block(&|b| b.header.receipts_root = B256::repeat_byte(2))),
+        ("wrong gas used", from_block(&|b| b.header.gas_used += 1)),
+        (
+            "transaction dropped",
+            from_block(&|b| {
+                b.body.transactions.pop();
+            }),
+        ),
+        ("wrong parent hash", from_block(&|b| b.header.parent_hash = B256::repeat_byte(3))),
+        (
+            "witness node dropped",
+            from_input(&|i| {
+                i.witness.state.pop();
+            }),
+        ),
+        (
+            "witness node flipped",
+            from_input(&|i| {
+                let n = i.witness.state[0].to_vec();
+                let mut n = n;
+                let last = n.len() - 1;
+                n[last] ^= 1;
+                i.witness.state[0] = n.into();
+            }),
+        ),
+        ("code dropped", from_input(&|i| i.witness.codes.clear())),
+        (
+            "parent header tampered",
+            from_input(&|i| {
+                let mut h = i.witness.headers[0].to_vec();
+                let last = h.len() - 1;
+                h[last] ^= 1;
+                i.witness.headers[0] = h.into();
+            }),
+        ),
+        ("wrong chain id", from_input(&|i| i.chain_config.chain_id += 1)),
+        (
+            "wrong fork activation",
+            from_input(&|i| {
+                i.chain_config.active_fork.activation.timestamp = vec![1];
+            }),
+        ),
+        (
+            "blob gas used",
+            from_input(&|i| i.new_payload_request.execution_payload.blob_gas_used = 131_072),
+        ),
+        (
+            "excess blob gas",
+            from_input(&|i| i.new_payload_request.execution_payload.excess_blob_gas = 131_072),
+        ),
+        (
+            "withdrawal",
+            from_input(&|i| {
+                i.new_payload_request.execution_payload.withdrawals.push(Withdrawal {
+                    index: 0,
+                    validator_index: 0,
+                    address: Address::repeat_byte(9),
+                    amount: 1,
+                })
+            }),
+        ),
+        (
+            "versioned hash",
+            from_input(&|i| i.new_payload_request.versioned_hashes.push(B256::ZERO)),
+        ),
+        ("truncated", bytes[..bytes.len() - 1].to_vec()),
+        ("garbage", vec![0xff; 200]),
+        ("empty", vec![]),
+    ];
+    // Public keys that are not the signers' keys.
+    variants.push((
+        "wrong public keys",
+        from_input(&|i| {
+            i.public_keys = vec![alloy_primitives::FixedBytes([4; 65]); 2];
+        }),
+    ));
+    for (name, bad) in &variants {
+        assert_ne!(bad, &bytes, "{name}: variant differs from the valid input");
+        let offline = nr_execute::execute(bad, &l1_schedule);
+        assert!(offline.is_err(), "{name}: offline EXECUTE must reject");
+        let c = call_execute(&p, caller, bad, 3_000_000).await;
+        assert!(!c.success, "{name}: on-chain EXECUTE must fail");
+        assert!(c.output.is_empty(), "{name}: no output on failure");
+        assert_eq!(c.consumed, c.forwarded, "{name}: all forwarded gas is spent");
+        println!("{name}: rejected ({}), {} gas spent", offline.unwrap_err(), c.consumed);
+    }
+
+    // One gas short of the charge: out of gas before any verification work, and no
+    // EXECUTE gas reserved in the market. The transaction's gas limit is chosen so that
+    // STATICCALL forwards exactly `charge - 1` (overhead before the call measured above).
+    let need = charge(bytes.len(), l2_gas);
+    let before_call = ok.gas_limit - ok.g0 + (CALL_OVERHEAD - 2);
+    let mut left = (need - 1) * 64 / 63;
+    while left - left / 64 > need - 1 {
+        left -= 1;
+    }
+    while left - left / 64 < need - 1 {
+        left += 1;
+    }
+    let short = call_execute(&p, caller, &bytes, before_call + left).await;
+    assert_eq!(short.forwarded, need - 1, "{short:?}");
+    assert!(!short.success);
+    assert_eq!(short.consumed, short.forwarded);
+    let m = market(&p, short.block).await;
+    assert_eq!(hex_u128(&m["executeGasUsed"]), 0, "out-of-gas calls reserve nothing");
+
+    // A valid block still verifies after all that (the precompile keeps no bad state).
+    let again = call_execute(&p, caller, &bytes, 3_000_000).await;
+    assert!(again.success);
+
+    // eth_call reaches the precompile directly and returns the SSZ result.
+    let out = p
+        .call(
+            TransactionRequest::default()
+                .with_to(nr_execute::precompile::EXECUTE_ADDRESS)
+                .with_input(Bytes::from(bytes.clone())),
+        )
+        .await
+        .unwrap();
+    assert_eq!(StatelessValidationResult::from_ssz(&out).unwrap(), result);
+    // Signers of the L2 block recover as the L2 user (sanity of the fixture).
+    assert_eq!(block.body.transactions[0].recover_signer().unwrap(), l2_user().address());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn execute_gas_limit_and_base_fee_per_l1_block() {
+    let (l2, block) = l2_with_one_block(ForkSchedule::from_genesis(Fork::Osaka));
+    let l2_gas = block.header.gas_used;
+    let input =
+        l2.input(block.header.hash_slow(), &ForkSchedule::from_genesis(Fork::Osaka)).to_ssz();
+    // Room for one such block per L1 block; target below one block's gas.
+    let limit = l2_gas + l2_gas / 2;
+    let target = l2_gas / 2;
+    let dir = tempdir();
+    let node = L1Node::start(
+        dir.path(),
+        &[
+            "--block-time",
+            "3",
+            "--execute-gas-limit",
+            &limit.to_string(),
+            "--execute-gas-target",
+            &target.to_string(),
+        ],
+    );
+    let p = node.provider(DEV_KEY);
+    let caller = p
+        .send_transaction(TransactionRequest::default().with_deploy_code(initcode(CALLER)))
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap()
+        .contract_address
+        .unwrap();
+    // Two calls in the same L1 block: the first fits, the second exceeds the limit.
+    let (first, second) = loop {
+        let a = call_execute_pair(&p, caller, &input).await;
+        if a.0.block == a.1.block {
+            break a;
+        }
+    };
+    assert!(first.success, "{first:?}");
+    assert!(!second.success, "beyond the block's EXECUTE gas limit");
+    assert_eq!(second.consumed, second.forwarded);
+    let m = market(&p, first.block).await;
+    assert_eq!(hex_u128(&m["executeGasUsed"]), u128::from(l2_gas));
+    let fee = hex_u128(&m["executeBaseFee"]);
+    let next = hex_u128(&m["nextExecuteBaseFee"]);
+    assert!(next > fee, "above target: the EXECUTE base fee rises ({fee} -> {next})");
+
+    // In the next block EXECUTE costs more L1 gas than the L2 gas it verifies.
+    let later = call_execute(&p, caller, &input, 3_000_000).await;
+    assert!(later.success);
+    let m = market(&p, later.block).await;
+    let exec_fee = hex_u128(&m["executeBaseFee"]);
+    let l1_fee = p
+        .get_block_by_number(later.block.into())
+        .await
+        .unwrap()
+        .unwrap()
+        .header
+        .base_fee_per_gas
+        .unwrap() as u128;
+    let scaled = (u128::from(l2_gas) * exec_fee).div_ceil(l1_fee) as u64;
+    assert!(scaled > l2_gas, "congestion makes EXECUTE dearer");
+    assert_eq!(
+        later.consumed,
+        EXECUTE_BASE_GAS + EXECUTE_GAS_PER_INPUT_BYTE * input.len() as u64 + scaled
+    );
+    println!(
+        "EXECUTE base fee {fee} -> {next}; later call charged {} for {l2_gas} L2 gas",
+        later.consumed
+    );
+}
+
+/// Sends two EXECUTE calls back to back (consecutive nonces) and waits for both.
+async fn call_execute_pair(p: &impl Provider, caller: Address, input: &[u8]) -> (Called, Called) {
+    let (a, b) = tokio::join!(call_execute(p, caller, input, 3_000_000), async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        call_execute(p, caller, input, 3_000_000).await
+    });
+    (a, b)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn l2_blocks_follow_the_l1_fork_schedule() {
+    let osaka_at = now() + 1_000;
+    let l1_schedule =
+        ForkSchedule { cancun_time: Some(0), prague_time: Some(0), osaka_time: Some(osaka_at) };
+    let dir = tempdir();
+    let node = L1Node::start(
+        dir.path(),
+        &["--block-time", "0", "--prague-at", "0", "--osaka-at", &osaka_at.to_string()],
+    );
+    assert!(
+        node.banner.iter().any(|l| l.contains(&format!("osaka={osaka_at}"))),
+        "{:?}",
+        node.banner
+    );
+    let p = node.provider(DEV_KEY);
+    let caller = p
+        .send_transaction(TransactionRequest::default().with_deploy_code(initcode(CALLER)))
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap()
+        .contract_address
+        .unwrap();
+
+    // The rollup: a contract computing CLZ (Osaka's EIP-7939), `sstore(0, clz(calldata[0]))`.
+    let genesis = now();
+    let clz_runtime = "5f351e5f5500";
+    let user = l2_user().address();
+    let contract = user.create(0);
+    let build = |schedule: ForkSchedule, t2: u64| {
+        let l2 = L2::new(schedule, genesis, &[user]);
+        l2.block(vec![l2_tx(0, TxKind::Create, initcode(clz_runtime))], genesis + 1);
+        let arg = Bytes::from(U256::from(1).to_be_bytes::<32>().to_vec());
+        let (b, h) = l2.block(vec![l2_tx(1, TxKind::Call(contract), arg)], t2);
+        (l2, b, h)
+    };
+    // An L2 node that assumes Osaka is already active.
+    let osaka_rules = ForkSchedule::from_genesis(Fork::Osaka);
+    for (label, t2, expect) in [("before", osaka_at - 10, false), ("after", osaka_at + 10, true)] {
+        let (l2, _, h) = build(osaka_rules.clone(), t2);
+        let input = l2.input(h, &l1_schedule).to_ssz();
+        let c = call_execute(&p, caller, &input, 3_000_000).await;
+        assert_eq!(c.success, expect, "CLZ block {label} the L1's Osaka time");
+        let offline = nr_execute::execute(&input, &l1_schedule);
+        assert_eq!(offline.is_ok(), expect);
+        if let Err(e) = offline {
+            println!("CLZ block before Osaka rejected: {e}");
+        }
+        let view = l2.chain.head();
+        let clz = l2.chain.storage(&view, contract, B256::ZERO).unwrap();
+        assert_eq!(clz, U256::from(255), "the L2 computed clz(1) = 255");
+    }
+    // An L2 node following the L1's schedule: before Osaka CLZ is an invalid opcode there
+    // (the call fails inside the block), and that block verifies; no rollup change needed.
+    let (l2, b, h) = build(l1_schedule.clone(), osaka_at - 10);
+    assert_eq!(b.header.number, 2);
+    let input = l2.input(h, &l1_schedule).to_ssz();
+    assert!(call_execute(&p, caller, &input, 3_000_000).await.success);
+    let r = l2.chain.receipt(b.body.transactions[0].tx_hash()).unwrap().unwrap();
+    assert!(!r.receipt.status(), "CLZ is not available before the L1's Osaka");
+}
