@@ -246,10 +246,15 @@ pub fn run(args: L1Args) -> Result<()> {
 
 fn produce_loop(chain: &Chain, block_time: u64) {
     let mut seen = chain.tx_added.count();
+    // On demand: a block when executable transactions wait; if a block included none of
+    // them (all failed at execution), wait for new transactions before trying again.
+    let mut stalled = false;
     loop {
         if block_time == 0 {
-            seen = chain.tx_added.wait_past(seen, Duration::from_millis(500));
-            if chain.pending_count() == 0 {
+            if stalled || chain.ready_count() == 0 {
+                let now_seen = chain.tx_added.wait_past(seen, Duration::from_millis(500));
+                stalled &= now_seen == seen;
+                seen = now_seen;
                 continue;
             }
         } else {
@@ -261,6 +266,7 @@ fn produce_loop(chain: &Chain, block_time: u64) {
         }
         match chain.produce_block(now()) {
             Ok(p) => {
+                stalled = block_time == 0 && p.block.body.transactions.is_empty();
                 tracing::info!(
                     number = p.block.header.number,
                     hash = %p.hash,

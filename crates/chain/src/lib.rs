@@ -726,6 +726,23 @@ impl Chain {
         Ok(self.pool.lock().unwrap_or_else(|p| p.into_inner()).next_nonce(&sender, nonce))
     }
 
+    /// Pending transactions executable on the head state now (nonce in sequence).
+    pub fn ready_count(&self) -> usize {
+        let head = self.head();
+        let Ok(view) = self.view(&head) else { return 0 };
+        let pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        let base_fee = head.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or_default();
+        pool.candidates(base_fee, |a| {
+            let mut t = mpt::Trie::from_root(head.state_root);
+            t.get(keccak256(a).as_slice(), &view)
+                .ok()
+                .flatten()
+                .and_then(|rlp| TrieAccount::decode(&mut rlp.as_slice()).ok())
+                .map_or(0, |acc| acc.nonce)
+        })
+        .len()
+    }
+
     /// The header template of the head's child at `timestamp` (no body commitments yet).
     pub fn child_template(&self, parent: &Header, timestamp: u64) -> Header {
         let fork = self.spec.schedule.fork_at(timestamp);

@@ -155,3 +155,18 @@ pub fn wait_for<T>(secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Async version of [`wait_for`].
+pub async fn wait_for_async<T, F: std::future::Future<Output = Option<T>>>(
+    secs: u64,
+    mut f: impl FnMut() -> F,
+) -> T {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out after {secs}s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
