@@ -195,3 +195,56 @@ async fn external_client_drives_l1() {
     assert!(!witness["state"].as_array().unwrap().is_empty());
     assert!(!witness["headers"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn geth_genesis_file_sets_chain_id_forks_and_alloc() {
+    let dir = tempdir();
+    let rich: Address = "0x00000000000000000000000000000000000a11ce".parse().unwrap();
+    let contract: Address = "0x000000000000000000000000000000000000c0de".parse().unwrap();
+    let genesis = serde_json::json!({
+        "config": {
+            "chainId": 1234,
+            "shanghaiTime": 0,
+            "cancunTime": 0,
+            "pragueTime": 0,
+            "osakaTime": 4_000_000_000u64,
+            "terminalTotalDifficulty": 0,
+            "terminalTotalDifficultyPassed": true
+        },
+        "timestamp": "0x0",
+        "gasLimit": "0x1c9c380",
+        "baseFeePerGas": "0x7",
+        "difficulty": "0x0",
+        "extraData": "0x",
+        "alloc": {
+            format!("{rich:x}"): { "balance": "0xde0b6b3a7640000" },
+            format!("{contract:x}"): {
+                "balance": "0x0",
+                "code": "0x5f545f5260205ff3",
+                "storage": { "0x0000000000000000000000000000000000000000000000000000000000000000": "0x2a" }
+            }
+        }
+    });
+    let file = dir.path().join("genesis.json");
+    std::fs::write(&file, genesis.to_string()).unwrap();
+    let node = L1Node::start(
+        &dir.path().join("data"),
+        &["--genesis", file.to_str().unwrap(), "--block-time", "1"],
+    );
+    assert!(node.banner.iter().any(|l| l.contains("osaka=4000000000")), "{:?}", node.banner);
+    let p = node.provider(DEV_KEY);
+    assert_eq!(p.get_chain_id().await.unwrap(), 1234);
+    assert_eq!(p.get_balance(rich).await.unwrap(), U256::from(10).pow(U256::from(18)));
+    assert_eq!(p.get_storage_at(contract, U256::ZERO).await.unwrap(), U256::from(42));
+    let out = p.call(TransactionRequest::default().with_to(contract)).await.unwrap();
+    assert_eq!(U256::from_be_slice(&out), U256::from(42));
+    // Blocks are produced on this genesis (the system contracts were added).
+    let head = common::wait_for_async(10, || async {
+        let n = p.get_block_number().await.unwrap();
+        (n >= 2).then_some(n)
+    })
+    .await;
+    let genesis_block = p.get_block_by_number(BlockNumberOrTag::Number(0)).await.unwrap().unwrap();
+    assert_eq!(genesis_block.header.base_fee_per_gas, Some(7));
+    assert!(head >= 2);
+}

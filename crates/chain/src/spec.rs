@@ -43,7 +43,8 @@ pub enum SpecError {
 impl ChainSpec {
     /// Reads a geth-format genesis (`config.chainId`, `config.cancunTime`, `pragueTime`,
     /// `osakaTime`, `alloc`, `gasLimit`, `baseFeePerGas`, `timestamp`, `extraData`, ...).
-    /// Every chain is post-merge with Shanghai from genesis.
+    /// Every chain is post-merge with Shanghai from genesis. System contracts missing from
+    /// `alloc` (EIP-4788, EIP-2935, EIP-7002, EIP-7251) are added with their standard code.
     pub fn from_geth_json(json: &str) -> Result<Self, SpecError> {
         let genesis: Genesis =
             serde_json::from_str(json).map_err(|e| SpecError::Parse(e.to_string()))?;
@@ -59,7 +60,15 @@ impl ChainSpec {
             prague_time: c.prague_time,
             osaka_time: c.osaka_time,
         };
-        Ok(Self { chain_id: c.chain_id, schedule, genesis })
+        let mut genesis = genesis;
+        // Blocks cannot be built without the system contracts (Prague rejects blocks whose
+        // EIP-7002/7251 contracts have no code), so a genesis that omits them gets them.
+        for (address, code) in system_contracts() {
+            genesis.alloc.entry(address).or_insert_with(|| {
+                GenesisAccount::default().with_nonce(Some(1)).with_code(Some(code))
+            });
+        }
+        Ok(Self { chain_id: genesis.config.chain_id, schedule, genesis })
     }
 
     /// A development chain: the system contracts of every fork, `funded` accounts with

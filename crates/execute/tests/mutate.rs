@@ -1,0 +1,87 @@
+//! A short, deterministic mutation fuzz of the precompile entry point, run with the tests
+//! (the long coverage-guided run is `scripts/fuzz.sh`): thousands of byte-level mutations
+//! of an honest L2 input, under random gas, must never panic, never verify, and always
+//! respect the gas rule and the block's EXECUTE gas limit.
+
+mod common;
+
+use nr_execute::precompile::{
+    CallOutcome, ExecuteGasParams, ExecuteMarket, execute_call, input_gas,
+};
+
+/// xorshift64*: reproducible without extra dependencies.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+#[test]
+fn mutated_inputs_never_panic_never_verify_and_keep_the_gas_rule() {
+    let chain = common::build();
+    let honest = chain.input().to_ssz();
+    let params = ExecuteGasParams { limit: 10_000_000, target: 5_000_000 };
+    let market = ExecuteMarket::new(params, 7, 7);
+    // The honest input verifies with enough gas.
+    match execute_call(&honest, 30_000_000, &chain.schedule, &market) {
+        CallOutcome::Success { gas, .. } => assert!(gas >= input_gas(honest.len())),
+        other => panic!("honest input: {other:?}"),
+    }
+    let mut rng = Rng(0x8079_0101);
+    let (mut oog, mut failed) = (0, 0);
+    for round in 0..3000 {
+        let mut m = honest.clone();
+        for _ in 0..1 + rng.below(4) {
+            if m.is_empty() {
+                m.push(rng.next() as u8);
+            }
+            match rng.below(4) {
+                0 => {
+                    let i = rng.below(m.len());
+                    m[i] ^= 1 << rng.below(8);
+                }
+                1 => {
+                    let i = rng.below(m.len());
+                    m[i] = rng.next() as u8;
+                }
+                2 => m.truncate(rng.below(m.len())),
+                _ => {
+                    let i = rng.below(m.len());
+                    m.insert(i, rng.next() as u8);
+                }
+            }
+        }
+        if m == honest {
+            continue;
+        }
+        // Half the calls get too little gas for most inputs, half plenty.
+        let gas = rng.next() % if rng.below(2) == 0 { 400_000 } else { 40_000_000 };
+        // A fresh market per call keeps the limit from masking verification results.
+        let market = ExecuteMarket::new(params, 7, 7);
+        match execute_call(&m, gas, &chain.schedule, &market) {
+            CallOutcome::Success { .. } => panic!("round {round}: a mutated input verified"),
+            CallOutcome::OutOfGas { required } => {
+                assert!(required > gas);
+                oog += 1;
+            }
+            CallOutcome::Failed(reason) => {
+                assert!(!reason.is_empty());
+                assert!(
+                    gas >= input_gas(m.len()),
+                    "failure reported before the charge was covered"
+                );
+                failed += 1;
+            }
+        }
+        assert!(market.snapshot().gas_used <= params.limit);
+    }
+    assert!(oog > 100 && failed > 1000, "both paths exercised: {oog} out of gas, {failed} failed");
+}
