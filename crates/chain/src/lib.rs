@@ -21,7 +21,7 @@ use alloy_rlp::Decodable;
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use nr_stateless::{
     BlockError, Fork,
-    block::{Skipped, build_block, execute_block_with},
+    block::{BuiltBlock, Skipped, build_block, execute_block_with},
     evm::BlockHooks,
     memory::MemoryChain,
     mpt,
@@ -801,7 +801,7 @@ impl Chain {
                 withdrawals: Some(Default::default()),
             },
         };
-        let (mut block, executed, skipped) = build_block(
+        let BuiltBlock { mut block, executed, skipped } = build_block(
             draft,
             parent.state_root,
             &self.spec.schedule,

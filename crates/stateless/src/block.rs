@@ -396,6 +396,17 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// A block built by [`build_block`]: the block, its execution, and what was left out.
+#[derive(Debug)]
+pub struct BuiltBlock<'s, S: StateSource + ?Sized> {
+    /// The complete block.
+    pub block: Block<TxEnvelope>,
+    /// Its execution (state, receipts, new codes).
+    pub executed: ExecutedBlock<'s, S>,
+    /// Candidates that were not included.
+    pub skipped: Vec<Skipped>,
+}
+
 /// Builds a block from a draft whose body holds *candidate* transactions: candidates that
 /// cannot be executed (bad nonce, insufficient funds, no room left in the block, ...) are
 /// left out and reported, the rest are executed in order, and every header field that
@@ -407,7 +418,7 @@ pub fn build_block<'s, S: StateSource + ?Sized>(
     chain_id: u64,
     source: &'s S,
     evm: &NrEvmFactory,
-) -> Result<(Block<TxEnvelope>, ExecutedBlock<'s, S>, Vec<Skipped>), BlockError> {
+) -> Result<BuiltBlock<'s, S>, BlockError> {
     let fork = schedule.fork_at(block.header.timestamp);
     block.body.withdrawals.get_or_insert_with(Default::default);
     let (out, skipped) =
@@ -428,7 +439,7 @@ pub fn build_block<'s, S: StateSource + ?Sized>(
     h.logs_bloom = out.logs_bloom;
     h.requests_hash = (fork >= Fork::Prague).then(|| out.requests.requests_hash());
     h.state_root = out.state_root;
-    Ok((block, out, skipped))
+    Ok(BuiltBlock { block, executed: out, skipped })
 }
 
 fn run_transactions<'s, S: StateSource + ?Sized>(
