@@ -100,10 +100,11 @@ impl ExecuteBlockData {
         let used = u128::from(self.gas_used);
         let next = if used > target {
             let delta =
-                (fee * (used - target) / target / EXECUTE_BASE_FEE_CHANGE_DENOMINATOR).max(1);
+                (fee.saturating_mul(used - target) / target / EXECUTE_BASE_FEE_CHANGE_DENOMINATOR)
+                    .max(1);
             fee.saturating_add(delta)
         } else {
-            fee - fee * (target - used) / target / EXECUTE_BASE_FEE_CHANGE_DENOMINATOR
+            fee - fee.saturating_mul(target - used) / target / EXECUTE_BASE_FEE_CHANGE_DENOMINATOR
         };
         next.max(u128::from(child_l1_base_fee))
     }
@@ -170,7 +171,7 @@ impl ExecuteMarket {
 /// L1 gas charged for verifying `l2_gas_used` of L2 gas at the given prices.
 pub fn l2_gas_charge(l2_gas_used: u64, l1_base_fee: u64, execute_base_fee: u128) -> u64 {
     let l1 = u128::from(l1_base_fee.max(1));
-    let scaled = (u128::from(l2_gas_used) * execute_base_fee).div_ceil(l1);
+    let scaled = u128::from(l2_gas_used).saturating_mul(execute_base_fee).div_ceil(l1);
     u64::try_from(scaled).unwrap_or(u64::MAX).max(l2_gas_used)
 }
 
@@ -284,6 +285,8 @@ mod tests {
         assert_eq!(at(800, 0).next_base_fee(p, 1), 700);
         assert_eq!(at(800, 0).next_base_fee(p, 750), 750);
         assert_eq!(at(1, 20).next_base_fee(p, 1), 2, "grows by at least 1 wei");
+        let huge = ExecuteGasParams { limit: u64::MAX, target: 1 };
+        assert!(at(u128::MAX / 2, u64::MAX).next_base_fee(huge, 1) >= u128::MAX / 2, "no overflow");
     }
 
     #[test]
