@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.28;
+
+import {StatelessInputReader} from "./lib/StatelessInputReader.sol";
+import {MerkleTrie} from "./lib/MerkleTrie.sol";
+
+/// @title NativeRollup
+/// @notice A native rollup settled by L1 re-execution: `advance` binds an L2 block to this
+///         contract's own state (parent, number, gas limit, chain id), to an L1 anchor and to
+///         time bounds, then verifies it with the EXECUTE precompile (EIP-8079, 0x0101).
+///         It also carries L1->L2 messages (append-only keccak Merkle tree, root in slot 0)
+///         and delivers L2->L1 messages proven against settled L2 state roots.
+/// @dev Storage layout is part of the protocol: the L2 proves `messageRoot` (slot 0).
+contract NativeRollup {
+    // ---- slot 0..33: L1 -> L2 message tree (read by the L2 with a storage proof) ----
+    /// Root of the L1->L2 message tree (slot 0).
+    bytes32 public messageRoot;
+    /// Number of L1->L2 messages (slot 1).
+    uint256 public messageCount;
+    bytes32[32] private branch;
+
+    // ---- chain head ----
+    /// Hash of the latest settled L2 block.
+    bytes32 public headHash;
+    /// Number of the latest settled L2 block.
+    uint64 public headNumber;
+    /// L1 block number of the latest anchor.
+    uint256 public lastAnchor;
+    /// L1 timestamp of the latest settlement.
+    uint256 public lastAdvanceTime;
+    bytes32[8191] private blockHashes;
+    bytes32[8191] private stateRoots;
+    /// L2->L1 messages already delivered, by hash.
+    mapping(bytes32 => bool) public claimedL2;
+    address private transient xL2Sender;
+
+    /// The EXECUTE precompile.
+    address public constant EXECUTE = address(0x0101);
+    /// The L2 messenger predeploy (the other side's messenger).
+    address public constant L2_MESSENGER = 0x0000000000000000000000000000000000008079;
+    /// Depth of the L1->L2 message tree.
+    uint256 public constant TREE_DEPTH = 32;
+    /// Settled state roots kept (as EIP-2935).
+    uint256 public constant ROOT_HISTORY = 8191;
+
+    /// L2 chain id.
+    uint64 public immutable chainId;
+    /// L2 block gas limit.
+    uint64 public immutable gasLimit;
+    /// Sequencer (zero: based mode, anyone may advance).
+    address public immutable sequencer;
+    /// Seconds without a settlement after which anyone may advance in sequenced mode.
+    uint256 public immutable sequencerTimeout;
+    /// Oldest allowed L2 timestamp, in seconds before the L1 block's.
+    uint256 public immutable maxTimestampLag;
+
+    /// An L2 block was settled.
+    event BlockAdvanced(
+        uint64 indexed number, bytes32 indexed blockHash, bytes32 stateRoot, uint256 anchorBlock, bytes32 payloadRoot
+    );
+    /// An L1->L2 message was sent.
+    event MessageSent(
+        uint256 indexed index,
+        bytes32 indexed hash,
+        address sender,
+        address to,
+        uint256 value,
+        uint256 fee,
+        uint256 gasLimit,
+        bytes data
+    );
+    /// An L2->L1 message was delivered.
+    event L2MessageClaimed(bytes32 indexed hash, address indexed to);
+
+    error NotSequencer();
+    error WrongParent();
+    error WrongNumber();
+    error WrongGasLimit();
+    error WrongChainId();
+    error L2IllegalField();
+    error AnchorBackwards();
+    error AnchorOutOfWindow();
+    error WrongAnchor();
+    error FutureTimestamp();
+    error StaleTimestamp();
+    error ExecuteFailed();
+    error FeeAboveValue();
+    error ToMessenger();
+    error UnknownStateRoot();
+    error AlreadyClaimed();
+    error NotSent();
+    error DeliveryFailed();
+    error NotInDelivery();
+
+    /// An L2->L1 message as the L2 messenger hashed it.
+    struct L2Message {
+        address sender;
+        address to;
+        uint256 value;
+        uint256 nonce;
+        bytes data;
+    }
+
+    constructor(
+        uint64 chainId_,
+        uint64 gasLimit_,
+        bytes32 genesisHash,
+        bytes32 genesisStateRoot,
+        address sequencer_,
+        uint256 sequencerTimeout_,
+        uint256 maxTimestampLag_
+    ) {
+        chainId = chainId_;
+        gasLimit = gasLimit_;
+        sequencer = sequencer_;
+        sequencerTimeout = sequencerTimeout_;
+        maxTimestampLag = maxTimestampLag_;
+        headHash = genesisHash;
+        blockHashes[0] = genesisHash;
+        stateRoots[0] = genesisStateRoot;
+        lastAdvanceTime = block.timestamp;
+        messageRoot = _root(0);
+    }
+
+    /// Settles the next L2 block. `input` is the SSZ StatelessInput given to EXECUTE;
+    /// `anchorBlock` is the L1 block whose hash the L2 block carries as its
+    /// parent_beacon_block_root.
+    function advance(bytes calldata input, uint256 anchorBlock) external {
+        if (
+            sequencer != address(0) && msg.sender != sequencer
+                && block.timestamp <= lastAdvanceTime + sequencerTimeout
+        ) revert NotSequencer();
+        StatelessInputReader.Block memory b = StatelessInputReader.read(input);
+        if (b.parentHash != headHash) revert WrongParent();
+        if (b.number != headNumber + 1) revert WrongNumber();
+        if (b.gasLimit != gasLimit) revert WrongGasLimit();
+        if (b.chainId != chainId) revert WrongChainId();
+        if (b.withdrawalsBytes != 0 || b.blobGasUsed != 0 || b.excessBlobGas != 0 || b.versionedHashesBytes != 0) {
+            revert L2IllegalField();
+        }
+        if (anchorBlock < lastAnchor) revert AnchorBackwards();
+        if (anchorBlock >= block.number || block.number - anchorBlock > 256) revert AnchorOutOfWindow();
+        bytes32 anchor = blockhash(anchorBlock);
+        if (anchor == bytes32(0) || anchor != b.parentBeaconBlockRoot) revert WrongAnchor();
+        if (b.timestamp > block.timestamp) revert FutureTimestamp();
+        if (uint256(b.timestamp) + maxTimestampLag < block.timestamp) revert StaleTimestamp();
+
+        (bool ok, bytes memory out) = EXECUTE.staticcall(input);
+        // StatelessValidationResult: root (32) | successful_validation (1) | offset (4) |
+        // chain_config.chain_id (8, little endian) | ...
+        if (!ok || out.length < 45 || out[32] != 0x01) revert ExecuteFailed();
+        uint64 resultChainId;
+        for (uint256 i; i < 8; i++) {
+            resultChainId |= uint64(uint8(out[37 + i])) << uint64(8 * i);
+        }
+        if (resultChainId != chainId) revert ExecuteFailed();
+        bytes32 payloadRoot;
+        assembly {
+            payloadRoot := mload(add(out, 32))
+        }
+
+        headHash = b.blockHash;
+        headNumber = b.number;
+        lastAnchor = anchorBlock;
+        lastAdvanceTime = block.timestamp;
+        blockHashes[b.number % ROOT_HISTORY] = b.blockHash;
+        stateRoots[b.number % ROOT_HISTORY] = b.stateRoot;
+        emit BlockAdvanced(b.number, b.blockHash, b.stateRoot, anchorBlock, payloadRoot);
+    }
+
+    /// State root of settled L2 block `number` (within the last ROOT_HISTORY blocks).
+    function stateRootAt(uint64 number) public view returns (bytes32) {
+        if (number > headNumber || headNumber - number >= ROOT_HISTORY) revert UnknownStateRoot();
+        return stateRoots[number % ROOT_HISTORY];
+    }
+
+    /// Hash of settled L2 block `number` (within the last ROOT_HISTORY blocks).
+    function blockHashAt(uint64 number) external view returns (bytes32) {
+        if (number > headNumber || headNumber - number >= ROOT_HISTORY) revert UnknownStateRoot();
+        return blockHashes[number % ROOT_HISTORY];
+    }
+
+    // ---------------------------------------------------------------- L1 -> L2
+
+    /// Sends a message to `to` on L2 with `msg.value - fee` wei; `fee` pays the L2 relayer;
+    /// the L2 call gets exactly `gasLimit_` gas.
+    function sendMessage(address to, uint256 fee, uint256 gasLimit_, bytes calldata data)
+        external
+        payable
+        returns (uint256 index)
+    {
+        if (fee > msg.value) revert FeeAboveValue();
+        if (to == L2_MESSENGER) revert ToMessenger();
+        uint256 value = msg.value - fee;
+        index = messageCount;
+        bytes32 leaf = keccak256(abi.encode(msg.sender, to, value, fee, gasLimit_, keccak256(data), index));
+        uint256 size = index + 1;
+        bytes32 node = leaf;
+        for (uint256 h; h < TREE_DEPTH; h++) {
+            if (size & 1 == 1) {
+                branch[h] = node;
+                break;
+            }
+            node = keccak256(abi.encodePacked(branch[h], node));
+            size >>= 1;
+        }
+        messageCount = index + 1;
+        messageRoot = _root(index + 1);
+        emit MessageSent(index, leaf, msg.sender, to, value, fee, gasLimit_, data);
+    }
+
+    function _root(uint256 count) private view returns (bytes32 node) {
+        bytes32 zero;
+        uint256 size = count;
+        for (uint256 h; h < TREE_DEPTH; h++) {
+            if (size & 1 == 1) {
+                node = keccak256(abi.encodePacked(branch[h], node));
+            } else {
+                node = keccak256(abi.encodePacked(node, zero));
+            }
+            zero = keccak256(abi.encodePacked(zero, zero));
+            size >>= 1;
+        }
+    }
+
+    // ---------------------------------------------------------------- L2 -> L1
+
+    /// Delivers an L2->L1 message proven to be in the L2 messenger's `sentMessages`
+    /// (slot 0 mapping) in the state of settled L2 block `l2Block`.
+    function claimL2Message(
+        L2Message calldata m,
+        uint64 l2Block,
+        bytes[] calldata accountProof,
+        bytes[] calldata storageProof
+    ) external {
+        if (m.to == address(this)) revert ToMessenger();
+        bytes32 hash = keccak256(abi.encode(m.sender, m.to, m.value, keccak256(m.data), m.nonce));
+        if (claimedL2[hash]) revert AlreadyClaimed();
+        bytes32 root = stateRootAt(l2Block);
+        bytes32 storageRoot = MerkleTrie.storageRoot(root, L2_MESSENGER, accountProof);
+        bytes32 slot = keccak256(abi.encode(hash, uint256(0)));
+        if (MerkleTrie.storageValue(storageRoot, slot, storageProof) != 1) revert NotSent();
+        claimedL2[hash] = true;
+        xL2Sender = m.sender;
+        (bool ok,) = m.to.call{value: m.value}(m.data);
+        xL2Sender = address(0);
+        if (!ok) revert DeliveryFailed();
+        emit L2MessageClaimed(hash, m.to);
+    }
+
+    /// The L2 sender of the L2->L1 message being delivered (reverts outside a delivery).
+    function l2Sender() external view returns (address) {
+        if (xL2Sender == address(0)) revert NotInDelivery();
+        return xL2Sender;
+    }
+}
