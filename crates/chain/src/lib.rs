@@ -246,6 +246,17 @@ pub struct AccountProof {
     pub storage: Vec<(B256, U256, Vec<Bytes>)>,
 }
 
+/// What a block producer chooses for a new block.
+#[derive(Debug, Clone, Default)]
+pub struct BlockOptions {
+    /// Timestamp (raised to parent + 1 if not above the parent's).
+    pub timestamp: u64,
+    /// `parent_beacon_block_root` (an L2's L1 anchor); default derived from the parent.
+    pub parent_beacon_block_root: Option<B256>,
+    /// Fee recipient; default the genesis coinbase.
+    pub fee_recipient: Option<Address>,
+}
+
 /// A produced block and what was left out.
 #[derive(Debug, Clone)]
 pub struct Produced {
@@ -773,10 +784,24 @@ impl Chain {
     /// Builds, executes and stores the head's child from pending transactions, at
     /// `timestamp` (raised to parent + 1 if needed). Atomic: on error nothing is stored.
     pub fn produce_block(&self, timestamp: u64) -> Result<Produced, ChainError> {
+        self.produce_block_with(&BlockOptions { timestamp, ..Default::default() })
+    }
+
+    /// [`Chain::produce_block`] with the producer's choices (an L2 sequencer sets the L1
+    /// anchor as `parent_beacon_block_root`).
+    pub fn produce_block_with(&self, opts: &BlockOptions) -> Result<Produced, ChainError> {
         let _guard = self.produce.lock().unwrap_or_else(|p| p.into_inner());
         let parent = self.head();
-        let timestamp = timestamp.max(parent.timestamp + 1);
+        let timestamp = opts.timestamp.max(parent.timestamp + 1);
         let mut header = self.child_template(&parent, timestamp);
+        if let Some(root) = opts.parent_beacon_block_root
+            && header.parent_beacon_block_root.is_some()
+        {
+            header.parent_beacon_block_root = Some(root);
+        }
+        if let Some(b) = opts.fee_recipient {
+            header.beneficiary = b;
+        }
         let base_fee = header.base_fee_per_gas.unwrap_or_default();
         let view = self.view(&parent)?;
         let candidates = {
@@ -936,7 +961,29 @@ impl Chain {
     /// Simulates `req` on the state after `header`, in the environment of `header`.
     pub fn call(&self, header: &Header, req: &CallRequest) -> Result<CallOutcome, ChainError> {
         let parent = self.header(&header.parent_hash)?.unwrap_or_else(|| header.clone());
-        let view = self.view(header)?;
+        self.call_in(header, &parent, header, req)
+    }
+
+    /// Simulates `req` as if it were the first transaction of the head's next block (at
+    /// `timestamp`): head state, next block's number, time, base fee and block hashes.
+    pub fn call_pending(
+        &self,
+        timestamp: u64,
+        req: &CallRequest,
+    ) -> Result<CallOutcome, ChainError> {
+        let head = self.head();
+        let next = self.child_template(&head, timestamp.max(head.timestamp + 1));
+        self.call_in(&head, &head, &next, req)
+    }
+
+    fn call_in(
+        &self,
+        state: &Header,
+        parent: &Header,
+        header: &Header,
+        req: &CallRequest,
+    ) -> Result<CallOutcome, ChainError> {
+        let view = self.view(state)?;
         let fork = self.spec.schedule.fork_at(header.timestamp);
         let mut env = EvmEnv::for_eth_block(
             header,
@@ -951,7 +998,7 @@ impl Chain {
         let caller = req.from.unwrap_or_default();
         let nonce = match req.nonce {
             Some(n) => n,
-            None => self.account(header, caller)?.map_or(0, |a| a.nonce),
+            None => self.account(state, caller)?.map_or(0, |a| a.nonce),
         };
         let eip1559 = req.max_fee_per_gas.is_some() || req.max_priority_fee_per_gas.is_some();
         let tx = TxEnv {
@@ -978,8 +1025,8 @@ impl Chain {
             },
             ..Default::default()
         };
-        let hooks = self.hooks.block_evm(&parent, header);
-        let mut db = State::builder().with_database(TrieDb::new(header.state_root, &view)).build();
+        let hooks = self.hooks.block_evm(parent, header);
+        let mut db = State::builder().with_database(TrieDb::new(state.state_root, &view)).build();
         let mut evm = hooks.factory.create_evm(&mut db, env);
         let result = evm.transact(tx);
         drop(evm);

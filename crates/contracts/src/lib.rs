@@ -1,0 +1,207 @@
+//! The native rollup contracts: Solidity sources in `sol/`, compiled by the pinned npm
+//! `solc` (`npm run build`) into the committed `artifacts/`, bound here with alloy `sol!`.
+//!
+//! Also what the Rust side needs to talk to them: the L2 genesis with its predeploys
+//! ([`l2_genesis`]) and the L1->L2 message tree ([`MessageTree`]) that relayers prove
+//! messages against.
+#![warn(missing_docs)]
+
+use alloy_genesis::GenesisAccount;
+use alloy_primitives::{Address, B256, Bytes, U256, address, keccak256};
+use nr_chain::spec::ChainSpec;
+use nr_stateless::ForkSchedule;
+
+#[allow(missing_docs)]
+mod bindings {
+    alloy_sol_types::sol!(
+        #[sol(all_derives)]
+        NativeRollup,
+        "artifacts/NativeRollup.json"
+    );
+    alloy_sol_types::sol!(
+        #[sol(all_derives)]
+        L2Messenger,
+        "artifacts/L2Messenger.json"
+    );
+    alloy_sol_types::sol!(L1TokenBridge, "artifacts/L1TokenBridge.json");
+    alloy_sol_types::sol!(L2TokenBridge, "artifacts/L2TokenBridge.json");
+    alloy_sol_types::sol!(BridgedToken, "artifacts/BridgedToken.json");
+    alloy_sol_types::sol!(TestToken, "artifacts/TestToken.json");
+}
+pub use bindings::*;
+
+/// The L2 messenger predeploy.
+pub const L2_MESSENGER: Address = address!("0x0000000000000000000000000000000000008079");
+/// The L2 ERC-20 bridge predeploy.
+pub const L2_TOKEN_BRIDGE: Address = address!("0x000000000000000000000000000000000000807b");
+/// ETH pre-minted into the L2 messenger at genesis (released by deposits): 2^128 wei.
+pub const L2_PREMINT: U256 = U256::from_limbs([0, 0, 1, 0]);
+/// Storage slot of `NativeRollup.messageRoot` (proven on L2).
+pub const ROLLUP_MESSAGE_ROOT_SLOT: B256 = B256::ZERO;
+/// Storage slot of the `L2Messenger.sentMessages` mapping (proven on L1).
+pub const MESSENGER_SENT_SLOT: U256 = U256::ZERO;
+/// Storage slot of `L2Messenger.l1Rollup` (set at genesis).
+pub const MESSENGER_L1_ROLLUP_SLOT: U256 = U256::from_limbs([3, 0, 0, 0]);
+/// Storage slot of `L2TokenBridge.l1Bridge` (set at genesis).
+pub const TOKEN_BRIDGE_L1_BRIDGE_SLOT: U256 = U256::ZERO;
+/// Depth of the L1->L2 message tree.
+pub const MESSAGE_TREE_DEPTH: usize = 32;
+
+/// The L2 genesis: the Ethereum system contracts, the messenger holding [`L2_PREMINT`] and
+/// pointing at `l1_rollup`, the token bridge pointing at `l1_bridge`, and `funded` accounts
+/// (development only; a production L2 funds accounts through deposits).
+pub fn l2_genesis(
+    chain_id: u64,
+    schedule: ForkSchedule,
+    timestamp: u64,
+    l1_rollup: Address,
+    l1_bridge: Address,
+    funded: &[(Address, U256)],
+) -> ChainSpec {
+    let mut spec = ChainSpec::dev(chain_id, schedule, timestamp, &[], U256::ZERO);
+    spec.genesis.extra_data = Bytes::new();
+    let word = |a: Address| B256::left_padding_from(a.as_slice());
+    spec.genesis.alloc.insert(
+        L2_MESSENGER,
+        GenesisAccount::default()
+            .with_balance(L2_PREMINT)
+            .with_code(Some(L2Messenger::DEPLOYED_BYTECODE.clone()))
+            .with_storage(Some([(B256::from(MESSENGER_L1_ROLLUP_SLOT), word(l1_rollup))].into())),
+    );
+    spec.genesis.alloc.insert(
+        L2_TOKEN_BRIDGE,
+        GenesisAccount::default()
+            .with_code(Some(L2TokenBridge::DEPLOYED_BYTECODE.clone()))
+            .with_storage(Some(
+                [(B256::from(TOKEN_BRIDGE_L1_BRIDGE_SLOT), word(l1_bridge))].into(),
+            )),
+    );
+    for (a, balance) in funded {
+        spec.genesis.alloc.insert(*a, GenesisAccount::default().with_balance(*balance));
+    }
+    spec
+}
+
+/// Hash of an L1->L2 message, the leaf of the message tree (as `NativeRollup.sendMessage`).
+pub fn l1_message_hash(m: &L2Messenger::L1Message) -> B256 {
+    use alloy_sol_types::SolValue;
+    keccak256(
+        (m.sender, m.to, m.value, m.fee, m.gasLimit, keccak256(&m.data), m.index).abi_encode(),
+    )
+}
+
+/// Hash of an L2->L1 message (as `L2Messenger.sendMessage`).
+pub fn l2_message_hash(m: &NativeRollup::L2Message) -> B256 {
+    use alloy_sol_types::SolValue;
+    keccak256((m.sender, m.to, m.value, keccak256(&m.data), m.nonce).abi_encode())
+}
+
+/// The storage slot of `hash` in `L2Messenger.sentMessages`.
+pub fn sent_message_slot(hash: B256) -> B256 {
+    let mut buf = [0u8; 64];
+    buf[..32].copy_from_slice(hash.as_slice());
+    buf[32..].copy_from_slice(&MESSENGER_SENT_SLOT.to_be_bytes::<32>());
+    keccak256(buf)
+}
+
+/// The append-only keccak Merkle tree of L1->L2 messages (depth 32, zero-hash padding),
+/// mirroring `NativeRollup`: same root, and inclusion proofs for `claimL1Message`.
+#[derive(Debug, Clone, Default)]
+pub struct MessageTree {
+    leaves: Vec<B256>,
+}
+
+fn hash_pair(a: B256, b: B256) -> B256 {
+    let mut buf = [0u8; 64];
+    buf[..32].copy_from_slice(a.as_slice());
+    buf[32..].copy_from_slice(b.as_slice());
+    keccak256(buf)
+}
+
+impl MessageTree {
+    /// Appends a leaf; returns its index.
+    pub fn push(&mut self, leaf: B256) -> usize {
+        self.leaves.push(leaf);
+        self.leaves.len() - 1
+    }
+
+    /// Number of leaves.
+    pub fn len(&self) -> usize {
+        self.leaves.len()
+    }
+
+    /// Whether the tree is empty.
+    pub fn is_empty(&self) -> bool {
+        self.leaves.is_empty()
+    }
+
+    fn levels(&self) -> Vec<Vec<B256>> {
+        let mut zero = B256::ZERO;
+        let mut level = self.leaves.clone();
+        let mut out = Vec::with_capacity(MESSAGE_TREE_DEPTH + 1);
+        for _ in 0..MESSAGE_TREE_DEPTH {
+            out.push(level.clone());
+            let next = level
+                .chunks(2)
+                .map(|p| hash_pair(p[0], p.get(1).copied().unwrap_or(zero)))
+                .collect();
+            level = next;
+            zero = hash_pair(zero, zero);
+        }
+        out.push(level);
+        out
+    }
+
+    /// The root (what `NativeRollup.messageRoot` holds after the same messages).
+    pub fn root(&self) -> B256 {
+        let levels = self.levels();
+        levels[MESSAGE_TREE_DEPTH].first().copied().unwrap_or_else(|| {
+            let mut zero = B256::ZERO;
+            for _ in 0..MESSAGE_TREE_DEPTH {
+                zero = hash_pair(zero, zero);
+            }
+            zero
+        })
+    }
+
+    /// The 32 siblings proving leaf `index` (`None` if out of range).
+    pub fn proof(&self, index: usize) -> Option<[B256; MESSAGE_TREE_DEPTH]> {
+        if index >= self.leaves.len() {
+            return None;
+        }
+        let levels = self.levels();
+        let mut zero = B256::ZERO;
+        let mut out = [B256::ZERO; MESSAGE_TREE_DEPTH];
+        let mut i = index;
+        for (h, sibling) in out.iter_mut().enumerate() {
+            *sibling = levels[h].get(i ^ 1).copied().unwrap_or(zero);
+            zero = hash_pair(zero, zero);
+            i >>= 1;
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proofs_verify_against_the_root() {
+        let mut t = MessageTree::default();
+        let empty = t.root();
+        for i in 0..5u8 {
+            t.push(B256::repeat_byte(i + 1));
+        }
+        assert_ne!(t.root(), empty);
+        for i in 0..5 {
+            let proof = t.proof(i).unwrap();
+            let mut node = t.leaves[i];
+            for (h, s) in proof.iter().enumerate() {
+                node = if (i >> h) & 1 == 1 { hash_pair(*s, node) } else { hash_pair(node, *s) };
+            }
+            assert_eq!(node, t.root(), "leaf {i}");
+        }
+        assert!(t.proof(5).is_none());
+    }
+}

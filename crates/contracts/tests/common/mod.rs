@@ -1,0 +1,374 @@
+//! An L1 (with EXECUTE) and an L2, both real chains on our EVM, with the rollup contracts
+//! deployed, and helpers to send transactions, settle L2 blocks and relay messages.
+#![allow(dead_code)] // each test binary uses a part
+
+use alloy_consensus::{Header, SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_eips::eip7685::Requests;
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::{SolCall, SolError};
+use nr_chain::{BlockOptions, CallOutcome, CallRequest, Chain, ReceiptInfo, spec::ChainSpec};
+use nr_contracts::*;
+use nr_execute::precompile::{ExecuteGasParams, L1Hooks};
+use nr_stateless::{Fork, ForkSchedule, evm::PlainEthereum, memory::MemoryChain};
+use std::{cell::RefCell, collections::HashMap, sync::Arc};
+
+/// L1 chain id.
+pub const L1_ID: u64 = 31337;
+/// L2 chain id.
+pub const L2_ID: u64 = 8079;
+/// L2 block gas limit.
+pub const L2_GAS_LIMIT: u64 = 30_000_000;
+/// Seconds between L1 blocks.
+pub const L1_BLOCK_TIME: u64 = 12;
+/// Max L2 timestamp lag the rollup accepts.
+pub const MAX_LAG: u64 = 600;
+/// Sequencer timeout in sequenced mode.
+pub const SEQUENCER_TIMEOUT: u64 = 120;
+
+/// A funded key by index (distinct, deterministic).
+pub fn key(i: u8) -> PrivateKeySigner {
+    let mut k = [0x11u8; 32];
+    k[31] = i;
+    PrivateKeySigner::from_bytes(&k.into()).unwrap()
+}
+
+/// The whole setup.
+pub struct Env {
+    /// L1 chain (EXECUTE at 0x0101).
+    pub l1: Chain,
+    /// L2 chain.
+    pub l2: Chain,
+    /// Fork schedule of both.
+    pub schedule: ForkSchedule,
+    /// Deploys the L1 contracts.
+    pub deployer: PrivateKeySigner,
+    /// A user with funds on both chains.
+    pub alice: PrivateKeySigner,
+    /// Another user.
+    pub bob: PrivateKeySigner,
+    /// The sequencer key (sequenced mode).
+    pub sequencer: PrivateKeySigner,
+    /// NativeRollup on L1.
+    pub rollup: Address,
+    /// L1TokenBridge on L1.
+    pub l1_bridge: Address,
+    /// Mirror of the L1->L2 message tree.
+    pub tree: RefCell<MessageTree>,
+    nonces: RefCell<HashMap<(bool, Address), u64>>,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+/// A transaction outcome.
+pub struct Sent {
+    /// The receipt.
+    pub receipt: ReceiptInfo,
+}
+
+impl Sent {
+    /// Whether it succeeded.
+    pub fn ok(&self) -> bool {
+        self.receipt.receipt.status()
+    }
+    /// Gas used.
+    pub fn gas(&self) -> u64 {
+        self.receipt.gas_used
+    }
+}
+
+fn sign(
+    key: &PrivateKeySigner,
+    chain_id: u64,
+    nonce: u64,
+    to: TxKind,
+    value: U256,
+    input: Bytes,
+    gas: u64,
+) -> TxEnvelope {
+    let tx = TxEip1559 {
+        chain_id,
+        nonce,
+        gas_limit: gas,
+        max_fee_per_gas: 100_000_000_000,
+        max_priority_fee_per_gas: 1_000_000_000,
+        to,
+        value,
+        access_list: Default::default(),
+        input,
+    };
+    let sig = key.sign_hash_sync(&tx.signature_hash()).unwrap();
+    TxEnvelope::Eip1559(tx.into_signed(sig))
+}
+
+impl Env {
+    /// Deploys everything; `sequenced` picks the mode.
+    pub fn new(sequenced: bool) -> Self {
+        let schedule = ForkSchedule::from_genesis(Fork::Osaka);
+        let (deployer, alice, bob, sequencer) = (key(1), key(2), key(3), key(4));
+        let eth = U256::from(10).pow(U256::from(18));
+        let l1_dir = tempfile::tempdir().unwrap();
+        let l2_dir = tempfile::tempdir().unwrap();
+        let genesis_time = 1_700_000_000;
+        let funded: Vec<Address> =
+            [&deployer, &alice, &bob, &sequencer].iter().map(|k| k.address()).collect();
+        let l1_spec =
+            ChainSpec::dev(L1_ID, schedule.clone(), genesis_time, &funded, eth * U256::from(1000));
+        let hooks = L1Hooks { schedule: schedule.clone(), params: ExecuteGasParams::default() };
+        let l1 = Chain::open(&l1_dir.path().join("l1.redb"), l1_spec, Arc::new(hooks)).unwrap();
+        let rollup = deployer.address().create(0);
+        let l1_bridge = deployer.address().create(1);
+        let mut l2_spec = l2_genesis(
+            L2_ID,
+            schedule.clone(),
+            genesis_time,
+            rollup,
+            l1_bridge,
+            &[(alice.address(), eth * U256::from(100)), (bob.address(), eth * U256::from(100))],
+        );
+        l2_spec.genesis.gas_limit = L2_GAS_LIMIT;
+        let l2 =
+            Chain::open(&l2_dir.path().join("l2.redb"), l2_spec, Arc::new(PlainEthereum)).unwrap();
+        let env = Self {
+            l1,
+            l2,
+            schedule,
+            deployer,
+            alice,
+            bob,
+            sequencer,
+            rollup,
+            l1_bridge,
+            tree: Default::default(),
+            nonces: Default::default(),
+            _dirs: (l1_dir, l2_dir),
+        };
+        let genesis = env.l2.head();
+        let seq = if sequenced { env.sequencer.address() } else { Address::ZERO };
+        let ctor = NativeRollup::constructorCall {
+            chainId_: L2_ID,
+            gasLimit_: L2_GAS_LIMIT,
+            genesisHash: genesis.hash_slow(),
+            genesisStateRoot: genesis.state_root,
+            sequencer_: seq,
+            sequencerTimeout_: U256::from(SEQUENCER_TIMEOUT),
+            maxTimestampLag_: U256::from(MAX_LAG),
+        };
+        let mut code = NativeRollup::BYTECODE.to_vec();
+        code.extend(alloy_sol_types::SolConstructor::abi_encode(&ctor));
+        let d = env.deployer.clone();
+        let r = env.l1_tx(&d, TxKind::Create, U256::ZERO, code.into());
+        assert!(r.ok(), "rollup deploys");
+        assert_eq!(r.receipt.contract_address, Some(rollup));
+        let mut code = L1TokenBridge::BYTECODE.to_vec();
+        code.extend(alloy_sol_types::SolConstructor::abi_encode(&L1TokenBridge::constructorCall {
+            rollup_: rollup,
+            l2Bridge_: L2_TOKEN_BRIDGE,
+        }));
+        let r = env.l1_tx(&d, TxKind::Create, U256::ZERO, code.into());
+        assert_eq!(r.receipt.contract_address, Some(l1_bridge));
+        env
+    }
+
+    fn next_nonce(&self, l1: bool, key: &PrivateKeySigner) -> u64 {
+        let mut n = self.nonces.borrow_mut();
+        let e = n.entry((l1, key.address())).or_insert_with(|| {
+            let c = if l1 { &self.l1 } else { &self.l2 };
+            c.account(&c.head(), key.address()).unwrap().map_or(0, |a| a.nonce)
+        });
+        *e += 1;
+        *e - 1
+    }
+
+    /// Time of the next L1 block.
+    pub fn l1_next_time(&self) -> u64 {
+        self.l1.head().timestamp + L1_BLOCK_TIME
+    }
+
+    /// Mines one L1 block with whatever is pending.
+    pub fn l1_mine(&self) -> nr_chain::Produced {
+        self.l1.produce_block(self.l1_next_time()).unwrap()
+    }
+
+    /// Sends one L1 transaction and mines it in its own block.
+    pub fn l1_tx(&self, from: &PrivateKeySigner, to: TxKind, value: U256, input: Bytes) -> Sent {
+        self.l1_tx_gas(from, to, value, input, 15_000_000)
+    }
+
+    /// [`Env::l1_tx`] with a gas limit.
+    pub fn l1_tx_gas(
+        &self,
+        from: &PrivateKeySigner,
+        to: TxKind,
+        value: U256,
+        input: Bytes,
+        gas: u64,
+    ) -> Sent {
+        let nonce = self.next_nonce(true, from);
+        let tx = sign(from, L1_ID, nonce, to, value, input, gas);
+        let hash = self.l1.add_transaction(tx).expect("L1 tx accepted");
+        let p = self.l1_mine();
+        assert_eq!(p.block.body.transactions.len(), 1, "skipped: {:?}", p.skipped);
+        Sent { receipt: self.l1.receipt(&hash).unwrap().unwrap() }
+    }
+
+    /// Calls a contract on L1 (a transaction, mined).
+    pub fn l1_call<C: SolCall>(
+        &self,
+        from: &PrivateKeySigner,
+        to: Address,
+        call: C,
+        value: U256,
+    ) -> Sent {
+        self.l1_tx(from, TxKind::Call(to), value, call.abi_encode().into())
+    }
+
+    /// Simulates a call as the first transaction of the next L1 block; returns the outcome.
+    pub fn l1_simulate<C: SolCall>(
+        &self,
+        from: Address,
+        to: Address,
+        call: &C,
+        value: U256,
+    ) -> CallOutcome {
+        let req = CallRequest {
+            from: Some(from),
+            to: Some(to),
+            input: call.abi_encode().into(),
+            value: Some(value),
+            gas: Some(15_000_000),
+            ..Default::default()
+        };
+        self.l1.call_pending(self.l1_next_time(), &req).unwrap()
+    }
+
+    /// Asserts that `call` reverts with error `E` (simulated), then sends it anyway and
+    /// checks it fails on chain and leaves the rollup head unchanged.
+    pub fn l1_expect_revert<C: SolCall, E: SolError>(
+        &self,
+        from: &PrivateKeySigner,
+        to: Address,
+        call: C,
+        value: U256,
+    ) {
+        match self.l1_simulate(from.address(), to, &call, value) {
+            CallOutcome::Revert { output, .. } => assert_eq!(
+                output.get(..4),
+                Some(&E::SELECTOR[..]),
+                "expected {} (0x{}), got 0x{}",
+                E::SIGNATURE,
+                alloy_primitives::hex::encode(E::SELECTOR),
+                alloy_primitives::hex::encode(&output)
+            ),
+            other => panic!("expected revert {}, got {other:?}", E::SIGNATURE),
+        }
+        let head = self.rollup_head();
+        let sent = self.l1_call(from, to, call, value);
+        assert!(!sent.ok(), "{} must fail on chain", E::SIGNATURE);
+        assert_eq!(self.rollup_head(), head, "a failed call leaves the rollup unchanged");
+    }
+
+    /// A view call on L1 at the head.
+    pub fn l1_view<C: SolCall>(&self, to: Address, call: C) -> C::Return {
+        let req =
+            CallRequest { to: Some(to), input: call.abi_encode().into(), ..Default::default() };
+        match self.l1.call(&self.l1.head(), &req).unwrap() {
+            CallOutcome::Success { output, .. } => C::abi_decode_returns(&output).unwrap(),
+            other => panic!("view failed: {other:?}"),
+        }
+    }
+
+    /// A view call on L2 at the head.
+    pub fn l2_view<C: SolCall>(&self, to: Address, call: C) -> C::Return {
+        let req =
+            CallRequest { to: Some(to), input: call.abi_encode().into(), ..Default::default() };
+        match self.l2.call(&self.l2.head(), &req).unwrap() {
+            CallOutcome::Success { output, .. } => C::abi_decode_returns(&output).unwrap(),
+            other => panic!("L2 view failed: {other:?}"),
+        }
+    }
+
+    /// The rollup's (head number, head hash).
+    pub fn rollup_head(&self) -> (u64, B256) {
+        (
+            self.l1_view(self.rollup, NativeRollup::headNumberCall {}),
+            self.l1_view(self.rollup, NativeRollup::headHashCall {}),
+        )
+    }
+
+    /// Adds an L2 transaction to the L2 pool (included by the next [`Env::l2_block`]).
+    pub fn l2_tx<C: SolCall>(
+        &self,
+        from: &PrivateKeySigner,
+        to: Address,
+        call: C,
+        value: U256,
+        gas: u64,
+    ) -> B256 {
+        let nonce = self.next_nonce(false, from);
+        let tx = sign(from, L2_ID, nonce, TxKind::Call(to), value, call.abi_encode().into(), gas);
+        self.l2.add_transaction(tx).expect("L2 tx accepted")
+    }
+
+    /// A plain L2 transfer.
+    pub fn l2_transfer(&self, from: &PrivateKeySigner, to: Address, value: U256) -> B256 {
+        let nonce = self.next_nonce(false, from);
+        let tx = sign(from, L2_ID, nonce, TxKind::Call(to), value, Bytes::new(), 21_000);
+        self.l2.add_transaction(tx).expect("L2 tx accepted")
+    }
+
+    /// Produces an L2 block anchored to the current L1 head, with the L1 head's timestamp
+    /// (the settling L1 block comes after it).
+    pub fn l2_block(&self) -> nr_chain::Produced {
+        let anchor = self.l1.head();
+        self.l2
+            .produce_block_with(&BlockOptions {
+                timestamp: anchor.timestamp,
+                parent_beacon_block_root: Some(anchor.hash_slow()),
+                fee_recipient: None,
+            })
+            .unwrap()
+    }
+
+    /// The SSZ StatelessInput of L2 block `hash`.
+    pub fn input(&self, hash: B256) -> Vec<u8> {
+        let block = self.l2.block(&hash).unwrap().unwrap();
+        let witness = self.l2.witness(&hash).unwrap();
+        MemoryChain::stateless_input(&block, witness, &Requests::default(), &self.schedule, L2_ID)
+            .unwrap()
+            .to_ssz()
+    }
+
+    /// The L1 block number an L2 block is anchored to.
+    pub fn anchor_of(&self, l2: &Header) -> u64 {
+        let root = l2.parent_beacon_block_root.unwrap();
+        (0..=self.l1.head().number)
+            .rev()
+            .find(|n| self.l1.hash_by_number(*n).unwrap() == Some(root))
+            .expect("anchor is an L1 block")
+    }
+
+    /// Settles L2 block `hash` on L1 from `from`; returns the transaction outcome.
+    pub fn settle_from(&self, from: &PrivateKeySigner, hash: B256) -> Sent {
+        let header = self.l2.header(&hash).unwrap().unwrap();
+        let call = NativeRollup::advanceCall {
+            input: self.input(hash).into(),
+            anchorBlock: U256::from(self.anchor_of(&header)),
+        };
+        self.l1_call(from, self.rollup, call, U256::ZERO)
+    }
+
+    /// Settles L2 block `hash` (must succeed).
+    pub fn settle(&self, hash: B256) -> Sent {
+        let s = self.settle_from(&self.deployer.clone(), hash);
+        assert!(s.ok(), "advance must succeed");
+        s
+    }
+
+    /// Produces an L2 block with the pending L2 transactions and settles it.
+    pub fn l2_block_settled(&self) -> (nr_chain::Produced, Sent) {
+        let p = self.l2_block();
+        let s = self.settle(p.hash);
+        (p, s)
+    }
+}
