@@ -268,6 +268,22 @@ impl Env {
         assert_eq!(self.rollup_head(), head, "a failed call leaves the rollup unchanged");
     }
 
+    /// Like [`Env::l1_expect_revert`], accepting any of `selectors` (when which check
+    /// catches a forgery depends on the data, e.g. where a proof path diverges).
+    pub fn l1_expect_revert_any<C: SolCall>(&self, from: &PrivateKeySigner, to: Address, call: C, selectors: &[[u8; 4]]) {
+        match self.l1_simulate(from.address(), to, &call, U256::ZERO) {
+            CallOutcome::Revert { output, .. } => assert!(
+                selectors.iter().any(|s| output.get(..4) == Some(&s[..])),
+                "unexpected revert 0x{}",
+                alloy_primitives::hex::encode(&output)
+            ),
+            other => panic!("expected a revert, got {other:?}"),
+        }
+        let head = self.rollup_head();
+        assert!(!self.l1_call(from, to, call, U256::ZERO).ok());
+        assert_eq!(self.rollup_head(), head);
+    }
+
     /// A view call on L1 at the head.
     pub fn l1_view<C: SolCall>(&self, to: Address, call: C) -> C::Return {
         let req =
@@ -365,10 +381,19 @@ impl Env {
         s
     }
 
-    /// Produces an L2 block with the pending L2 transactions and settles it.
+    /// Settles every L2 block the rollup does not have yet, in order.
+    pub fn settle_all(&self) -> Vec<Sent> {
+        let (settled, _) = self.rollup_head();
+        (settled + 1..=self.l2.head().number)
+            .map(|n| self.settle(self.l2.hash_by_number(n).unwrap().unwrap()))
+            .collect()
+    }
+
+    /// Produces an L2 block with the pending L2 transactions and settles it (and any
+    /// unsettled block before it).
     pub fn l2_block_settled(&self) -> (nr_chain::Produced, Sent) {
         let p = self.l2_block();
-        let s = self.settle(p.hash);
+        let s = self.settle_all().pop().expect("settled");
         (p, s)
     }
 }
