@@ -9,7 +9,7 @@ use alloy_sol_types::{SolCall, SolError};
 use common::*;
 use nr_chain::{CallOutcome, CallRequest};
 use nr_contracts::{
-    BridgedToken, L1TokenBridge, L2Messenger, L2TokenBridge, L2_MESSENGER, L2_TOKEN_BRIDGE,
+    BridgedToken, L1TokenBridge, L2_MESSENGER, L2_TOKEN_BRIDGE, L2Messenger, L2TokenBridge,
     NativeRollup, TestToken, l1_message_hash, l2_message_hash, sent_message_slot,
 };
 
@@ -32,8 +32,21 @@ impl Env {
     }
 
     /// `NativeRollup.sendMessage` from `from`; mirrors the leaf in the local tree.
-    fn send_l1_message(&self, from: &alloy_signer_local::PrivateKeySigner, to: Address, value: U256, fee: U256, gas_limit: u64, data: Bytes) -> Deposit {
-        let call = NativeRollup::sendMessageCall { to, fee, gasLimit_: U256::from(gas_limit), data: data.clone() };
+    fn send_l1_message(
+        &self,
+        from: &alloy_signer_local::PrivateKeySigner,
+        to: Address,
+        value: U256,
+        fee: U256,
+        gas_limit: u64,
+        data: Bytes,
+    ) -> Deposit {
+        let call = NativeRollup::sendMessageCall {
+            to,
+            fee,
+            gasLimit_: U256::from(gas_limit),
+            data: data.clone(),
+        };
         let s = self.l1_call(from, self.rollup, call, value + fee);
         assert!(s.ok(), "sendMessage");
         let index = self.tree.borrow().len();
@@ -53,7 +66,11 @@ impl Env {
     }
 
     /// The proveL1MessageRoot call for the L2 block anchored to `l1_block` at `l2_timestamp`.
-    fn prove_root_call(&self, l1_block: u64, l2_timestamp: u64) -> L2Messenger::proveL1MessageRootCall {
+    fn prove_root_call(
+        &self,
+        l1_block: u64,
+        l2_timestamp: u64,
+    ) -> L2Messenger::proveL1MessageRootCall {
         let header = self.l1.header_by_number(l1_block).unwrap().unwrap();
         let proof = self.l1.proof(&header, self.rollup, &[B256::ZERO]).unwrap();
         L2Messenger::proveL1MessageRootCall {
@@ -75,7 +92,12 @@ impl Env {
 
     /// Relays a deposit: an L2 block anchored to the deposit's L1 block proves the root and
     /// claims. Returns the claim's L2 receipt.
-    fn relay(&self, relayer: &alloy_signer_local::PrivateKeySigner, d: &Deposit, gas: u64) -> nr_chain::ReceiptInfo {
+    fn relay(
+        &self,
+        relayer: &alloy_signer_local::PrivateKeySigner,
+        d: &Deposit,
+        gas: u64,
+    ) -> nr_chain::ReceiptInfo {
         assert_eq!(self.l1.head().number, d.l1_block, "relay right after the deposit block");
         let ts = self.l1.head().timestamp.max(self.l2.head().timestamp + 1);
         let prove = self.prove_root_call(d.l1_block, ts);
@@ -91,7 +113,13 @@ impl Env {
 
     /// Simulates an L2 call on the head (state and environment), expecting error `E`, then
     /// sends it in a new L2 block and checks it fails there.
-    fn l2_expect_revert<C: SolCall, E: SolError>(&self, from: &alloy_signer_local::PrivateKeySigner, to: Address, call: C, gas: u64) {
+    fn l2_expect_revert<C: SolCall, E: SolError>(
+        &self,
+        from: &alloy_signer_local::PrivateKeySigner,
+        to: Address,
+        call: C,
+        gas: u64,
+    ) {
         let req = CallRequest {
             from: Some(from.address()),
             to: Some(to),
@@ -101,18 +129,32 @@ impl Env {
         };
         match self.l2.call(&self.l2.head(), &req).unwrap() {
             CallOutcome::Revert { output, .. } => {
-                assert_eq!(output.get(..4), Some(&E::SELECTOR[..]), "expected {}, got 0x{}", E::SIGNATURE, alloy_primitives::hex::encode(&output))
+                assert_eq!(
+                    output.get(..4),
+                    Some(&E::SELECTOR[..]),
+                    "expected {}, got 0x{}",
+                    E::SIGNATURE,
+                    alloy_primitives::hex::encode(&output)
+                )
             }
             other => panic!("expected {}, got {other:?}", E::SIGNATURE),
         }
         let h = self.l2_tx(from, to, call, U256::ZERO, gas);
         self.l1_mine();
         self.l2_block();
-        assert!(!self.l2.receipt(&h).unwrap().unwrap().receipt.status(), "{} fails on L2", E::SIGNATURE);
+        assert!(
+            !self.l2.receipt(&h).unwrap().unwrap().receipt.status(),
+            "{} fails on L2",
+            E::SIGNATURE
+        );
     }
 
     /// Claims L2->L1 message `m`, sent in L2 block `l2_block` (settled), on L1.
-    fn claim_l2_call(&self, m: &NativeRollup::L2Message, l2_block: u64) -> NativeRollup::claimL2MessageCall {
+    fn claim_l2_call(
+        &self,
+        m: &NativeRollup::L2Message,
+        l2_block: u64,
+    ) -> NativeRollup::claimL2MessageCall {
         let header = self.l2.header_by_number(l2_block).unwrap().unwrap();
         let slot = sent_message_slot(l2_message_hash(m));
         let proof = self.l2.proof(&header, L2_MESSENGER, &[slot]).unwrap();
@@ -141,11 +183,17 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
     assert!(r.receipt.status(), "claimL1Message");
     println!("claimL1Message (ETH deposit): {} L2 gas", r.gas_used);
     assert_eq!(env.l2_balance(carol), eth(1));
-    let relayer_gain = env.l2_balance(bob.address()) + U256::from(10_000_000_000_000_000u64) - bob_before;
+    let relayer_gain =
+        env.l2_balance(bob.address()) + U256::from(10_000_000_000_000_000u64) - bob_before;
     assert!(relayer_gain > U256::ZERO);
 
     // ---- replay and forgeries on L2 ----
-    env.l2_expect_revert::<_, L2Messenger::AlreadyClaimed>(&bob, L2_MESSENGER, env.claim_call(&d.message), 500_000);
+    env.l2_expect_revert::<_, L2Messenger::AlreadyClaimed>(
+        &bob,
+        L2_MESSENGER,
+        env.claim_call(&d.message),
+        500_000,
+    );
     let forge = |edit: &dyn Fn(&mut L2Messenger::L1Message)| {
         let mut m = d.message.clone();
         edit(&mut m);
@@ -169,17 +217,27 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
     env.l2_expect_revert::<_, L2Messenger::UnknownRoot>(&bob, L2_MESSENGER, unknown, 500_000);
     // A root proven from a header that is not the anchor is refused.
     let mut wrong = env.prove_root_call(d.l1_block, env.l2.head().timestamp);
-    wrong.l1Header = alloy_rlp::encode(env.l1.header_by_number(d.l1_block - 1).unwrap().unwrap()).into();
+    wrong.l1Header =
+        alloy_rlp::encode(env.l1.header_by_number(d.l1_block - 1).unwrap().unwrap()).into();
     env.l2_expect_revert::<_, L2Messenger::WrongHeader>(&bob, L2_MESSENGER, wrong, 2_000_000);
     // l1Sender() only during a delivery.
-    let req = CallRequest { to: Some(L2_MESSENGER), input: L2Messenger::l1SenderCall {}.abi_encode().into(), ..Default::default() };
+    let req = CallRequest {
+        to: Some(L2_MESSENGER),
+        input: L2Messenger::l1SenderCall {}.abi_encode().into(),
+        ..Default::default()
+    };
     assert!(matches!(env.l2.call(&env.l2.head(), &req).unwrap(), CallOutcome::Revert { .. }));
 
     // ---- messages to the other side's messenger are refused on both sides ----
     env.l1_expect_revert::<_, NativeRollup::ToMessenger>(
         &alice,
         env.rollup,
-        NativeRollup::sendMessageCall { to: L2_MESSENGER, fee: U256::ZERO, gasLimit_: U256::from(1), data: Bytes::new() },
+        NativeRollup::sendMessageCall {
+            to: L2_MESSENGER,
+            fee: U256::ZERO,
+            gasLimit_: U256::from(1),
+            data: Bytes::new(),
+        },
         U256::ZERO,
     );
     env.l2_expect_revert::<_, L2Messenger::ToMessenger>(
@@ -194,17 +252,23 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
     let d2 = env.send_l1_message(&alice, carol, eth(2), U256::ZERO, 5_000_000, Bytes::new());
     let r = env.relay(&bob, &d2, 3_000_000);
     assert!(!r.receipt.status(), "5M gas limit with a 3M transaction must fail");
-    let claimed: bool = env.l2_view(L2_MESSENGER, L2Messenger::claimedL1Call(l1_message_hash(&d2.message)));
+    let claimed: bool =
+        env.l2_view(L2_MESSENGER, L2Messenger::claimedL1Call(l1_message_hash(&d2.message)));
     assert!(!claimed, "still claimable");
-    let out = env.l2.call(&env.l2.head(), &CallRequest {
-        from: Some(bob.address()),
-        to: Some(L2_MESSENGER),
-        input: env.claim_call(&d2.message).abi_encode().into(),
-        gas: Some(3_000_000),
-        ..Default::default()
-    });
+    let out = env.l2.call(
+        &env.l2.head(),
+        &CallRequest {
+            from: Some(bob.address()),
+            to: Some(L2_MESSENGER),
+            input: env.claim_call(&d2.message).abi_encode().into(),
+            gas: Some(3_000_000),
+            ..Default::default()
+        },
+    );
     match out.unwrap() {
-        CallOutcome::Revert { output, .. } => assert_eq!(&output[..4], L2Messenger::InsufficientGas::SELECTOR),
+        CallOutcome::Revert { output, .. } => {
+            assert_eq!(&output[..4], L2Messenger::InsufficientGas::SELECTOR)
+        }
         other => panic!("{other:?}"),
     }
     // With enough gas it goes through.
@@ -215,11 +279,24 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
 
     // ---- a failing delivery reverts the claim, which stays claimable ----
     env.l1_mine();
-    let bad_call = L2TokenBridge::finalizeDepositCall { l1Token: Address::ZERO, _1: Address::ZERO, to: carol, amount: U256::from(1) };
-    let d3 = env.send_l1_message(&alice, L2_TOKEN_BRIDGE, U256::ZERO, U256::ZERO, 200_000, bad_call.abi_encode().into());
+    let bad_call = L2TokenBridge::finalizeDepositCall {
+        l1Token: Address::ZERO,
+        _1: Address::ZERO,
+        to: carol,
+        amount: U256::from(1),
+    };
+    let d3 = env.send_l1_message(
+        &alice,
+        L2_TOKEN_BRIDGE,
+        U256::ZERO,
+        U256::ZERO,
+        200_000,
+        bad_call.abi_encode().into(),
+    );
     let r = env.relay(&bob, &d3, 1_000_000);
     assert!(!r.receipt.status(), "delivery failed (only the L1 bridge may mint)");
-    let claimed: bool = env.l2_view(L2_MESSENGER, L2Messenger::claimedL1Call(l1_message_hash(&d3.message)));
+    let claimed: bool =
+        env.l2_view(L2_MESSENGER, L2Messenger::claimedL1Call(l1_message_hash(&d3.message)));
     assert!(!claimed);
 
     // ---- withdrawal: carol sends 0.5 ETH back to dave on L1 ----
@@ -229,7 +306,13 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
     let _ = h;
     env.l1_mine();
     env.l2_block_settled();
-    let w = env.l2_tx(&carol_key, L2_MESSENGER, L2Messenger::sendMessageCall { to: dave, data: Bytes::new() }, eth(1) / U256::from(2), 200_000);
+    let w = env.l2_tx(
+        &carol_key,
+        L2_MESSENGER,
+        L2Messenger::sendMessageCall { to: dave, data: Bytes::new() },
+        eth(1) / U256::from(2),
+        200_000,
+    );
     env.l1_mine();
     // Settle everything up to the withdrawal block.
     let (wb, _) = loop {
@@ -253,13 +336,23 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
     // A proof against a state root the rollup never settled is refused.
     let mut unknown = claim.clone();
     unknown.l2Block = n + 100;
-    env.l1_expect_revert::<_, NativeRollup::UnknownStateRoot>(&alice, env.rollup, unknown, U256::ZERO);
+    env.l1_expect_revert::<_, NativeRollup::UnknownStateRoot>(
+        &alice,
+        env.rollup,
+        unknown,
+        U256::ZERO,
+    );
     let s = env.l1_call(&alice, env.rollup, claim.clone(), U256::ZERO);
     assert!(s.ok(), "claimL2Message");
     println!("claimL2Message (ETH withdrawal): {} L1 gas", s.gas());
     assert_eq!(env.l1_balance(dave), eth(1) / U256::from(2));
     // Replay, forged value, proof against an unknown (unsettled) root, to = rollup.
-    env.l1_expect_revert::<_, NativeRollup::AlreadyClaimed>(&alice, env.rollup, claim.clone(), U256::ZERO);
+    env.l1_expect_revert::<_, NativeRollup::AlreadyClaimed>(
+        &alice,
+        env.rollup,
+        claim.clone(),
+        U256::ZERO,
+    );
     // Forged fields with the genuine message's proof: the proof does not reach the forged
     // slot. With an honest (absence) proof of the forged slot: not sent.
     let forgeries: [(&str, &dyn Fn(&mut NativeRollup::L2Message)); 5] = [
@@ -279,7 +372,14 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
             forged.clone(),
             &[NativeRollup::InvalidProof::SELECTOR, NativeRollup::NotSent::SELECTOR],
         );
-        let absent = env.l2.proof(&env.l2.header_by_number(n).unwrap().unwrap(), L2_MESSENGER, &[sent_message_slot(l2_message_hash(&forged.m))]).unwrap();
+        let absent = env
+            .l2
+            .proof(
+                &env.l2.header_by_number(n).unwrap().unwrap(),
+                L2_MESSENGER,
+                &[sent_message_slot(l2_message_hash(&forged.m))],
+            )
+            .unwrap();
         assert_eq!(absent.storage[0].1, U256::ZERO);
         forged.storageProof = absent.storage[0].2.clone();
         env.l1_expect_revert::<_, NativeRollup::NotSent>(&alice, env.rollup, forged, U256::ZERO);
@@ -287,8 +387,15 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
     let mut to_rollup = claim;
     to_rollup.m.to = env.rollup;
     env.l1_expect_revert::<_, NativeRollup::ToMessenger>(&alice, env.rollup, to_rollup, U256::ZERO);
-    let req = CallRequest { to: Some(env.rollup), input: NativeRollup::l2SenderCall {}.abi_encode().into(), ..Default::default() };
-    assert!(matches!(env.l1.call(&env.l1.head(), &req).unwrap(), CallOutcome::Revert { .. }), "l2Sender only during delivery");
+    let req = CallRequest {
+        to: Some(env.rollup),
+        input: NativeRollup::l2SenderCall {}.abi_encode().into(),
+        ..Default::default()
+    };
+    assert!(
+        matches!(env.l1.call(&env.l1.head(), &req).unwrap(), CallOutcome::Revert { .. }),
+        "l2Sender only during delivery"
+    );
 }
 
 #[test]
@@ -298,17 +405,48 @@ fn erc20_round_trip_and_only_peers_mint_or_release() {
     let deployer = env.deployer.clone();
     // An L1 token, minted to alice, approved to the bridge.
     let token = deployer.address().create(2);
-    let s = env.l1_tx(&deployer, alloy_primitives::TxKind::Create, U256::ZERO, TestToken::BYTECODE.clone());
+    let s = env.l1_tx(
+        &deployer,
+        alloy_primitives::TxKind::Create,
+        U256::ZERO,
+        TestToken::BYTECODE.clone(),
+    );
     assert_eq!(s.receipt.contract_address, Some(token));
-    assert!(env.l1_call(&alice, token, TestToken::mintCall { to: alice.address(), amount: U256::from(1000) }, U256::ZERO).ok());
-    assert!(env.l1_call(&alice, token, TestToken::approveCall { spender: env.l1_bridge, amount: U256::MAX }, U256::ZERO).ok());
+    assert!(
+        env.l1_call(
+            &alice,
+            token,
+            TestToken::mintCall { to: alice.address(), amount: U256::from(1000) },
+            U256::ZERO
+        )
+        .ok()
+    );
+    assert!(
+        env.l1_call(
+            &alice,
+            token,
+            TestToken::approveCall { spender: env.l1_bridge, amount: U256::MAX },
+            U256::ZERO
+        )
+        .ok()
+    );
 
     // Deposit 100 to alice on L2.
-    let call = L1TokenBridge::depositCall { token, to: alice.address(), amount: U256::from(100), gasLimit: U256::from(1_500_000) };
+    let call = L1TokenBridge::depositCall {
+        token,
+        to: alice.address(),
+        amount: U256::from(100),
+        gasLimit: U256::from(1_500_000),
+    };
     let s = env.l1_call(&alice, env.l1_bridge, call, U256::ZERO);
     assert!(s.ok(), "deposit");
     println!("L1TokenBridge.deposit: {} L1 gas", s.gas());
-    let data = L2TokenBridge::finalizeDepositCall { l1Token: token, _1: alice.address(), to: alice.address(), amount: U256::from(100) };
+    let data = L2TokenBridge::finalizeDepositCall {
+        l1Token: token,
+        _1: alice.address(),
+        to: alice.address(),
+        amount: U256::from(100),
+    };
     let index = env.tree.borrow().len();
     let message = L2Messenger::L1Message {
         sender: env.l1_bridge,
@@ -333,18 +471,43 @@ fn erc20_round_trip_and_only_peers_mint_or_release() {
     env.l2_expect_revert::<_, L2TokenBridge::OnlyPeer>(
         &bob,
         L2_TOKEN_BRIDGE,
-        L2TokenBridge::finalizeDepositCall { l1Token: token, _1: bob.address(), to: bob.address(), amount: U256::from(5) },
+        L2TokenBridge::finalizeDepositCall {
+            l1Token: token,
+            _1: bob.address(),
+            to: bob.address(),
+            amount: U256::from(5),
+        },
         300_000,
     );
-    env.l2_expect_revert::<_, BridgedToken::OnlyBridge>(&bob, l2_token, BridgedToken::mintCall { to: bob.address(), amount: U256::from(5) }, 300_000);
+    env.l2_expect_revert::<_, BridgedToken::OnlyBridge>(
+        &bob,
+        l2_token,
+        BridgedToken::mintCall { to: bob.address(), amount: U256::from(5) },
+        300_000,
+    );
 
     // Withdraw 40 back to bob on L1.
     env.l1_mine();
-    let w = env.l2_tx(&alice, L2_TOKEN_BRIDGE, L2TokenBridge::withdrawCall { l2Token: l2_token, to: bob.address(), amount: U256::from(40) }, U256::ZERO, 500_000);
+    let w = env.l2_tx(
+        &alice,
+        L2_TOKEN_BRIDGE,
+        L2TokenBridge::withdrawCall {
+            l2Token: l2_token,
+            to: bob.address(),
+            amount: U256::from(40),
+        },
+        U256::ZERO,
+        500_000,
+    );
     let (wb, _) = env.l2_block_settled();
     assert!(env.l2.receipt(&w).unwrap().unwrap().receipt.status(), "withdraw on L2");
     let nonce: U256 = env.l2_view(L2_MESSENGER, L2Messenger::nonceCall {});
-    let finalize = L1TokenBridge::finalizeWithdrawalCall { token, _1: alice.address(), to: bob.address(), amount: U256::from(40) };
+    let finalize = L1TokenBridge::finalizeWithdrawalCall {
+        token,
+        _1: alice.address(),
+        to: bob.address(),
+        amount: U256::from(40),
+    };
     let m = NativeRollup::L2Message {
         sender: L2_TOKEN_BRIDGE,
         to: env.l1_bridge,
@@ -352,7 +515,8 @@ fn erc20_round_trip_and_only_peers_mint_or_release() {
         nonce: nonce - U256::from(1),
         data: finalize.abi_encode().into(),
     };
-    let s = env.l1_call(&alice, env.rollup, env.claim_l2_call(&m, wb.block.header.number), U256::ZERO);
+    let s =
+        env.l1_call(&alice, env.rollup, env.claim_l2_call(&m, wb.block.header.number), U256::ZERO);
     assert!(s.ok(), "claimL2Message (ERC-20)");
     println!("claimL2Message (ERC-20 withdrawal): {} L1 gas", s.gas());
     let bal: U256 = env.l1_view(token, TestToken::balanceOfCall(bob.address()));
@@ -363,8 +527,19 @@ fn erc20_round_trip_and_only_peers_mint_or_release() {
     // An L2 message to the L1 bridge from anyone but the L2 bridge cannot release tokens:
     // the delivery reverts (OnlyPeer), so the claim fails and nothing moves.
     env.l1_mine();
-    let fake = L1TokenBridge::finalizeWithdrawalCall { token, _1: bob.address(), to: bob.address(), amount: U256::from(500) };
-    let fw = env.l2_tx(&bob, L2_MESSENGER, L2Messenger::sendMessageCall { to: env.l1_bridge, data: fake.abi_encode().into() }, U256::ZERO, 300_000);
+    let fake = L1TokenBridge::finalizeWithdrawalCall {
+        token,
+        _1: bob.address(),
+        to: bob.address(),
+        amount: U256::from(500),
+    };
+    let fw = env.l2_tx(
+        &bob,
+        L2_MESSENGER,
+        L2Messenger::sendMessageCall { to: env.l1_bridge, data: fake.abi_encode().into() },
+        U256::ZERO,
+        300_000,
+    );
     let (fb, _) = env.l2_block_settled();
     assert!(env.l2.receipt(&fw).unwrap().unwrap().receipt.status());
     let nonce: U256 = env.l2_view(L2_MESSENGER, L2Messenger::nonceCall {});
@@ -375,7 +550,12 @@ fn erc20_round_trip_and_only_peers_mint_or_release() {
         nonce: nonce - U256::from(1),
         data: fake.abi_encode().into(),
     };
-    env.l1_expect_revert::<_, NativeRollup::DeliveryFailed>(&alice, env.rollup, env.claim_l2_call(&m, fb.block.header.number), U256::ZERO);
+    env.l1_expect_revert::<_, NativeRollup::DeliveryFailed>(
+        &alice,
+        env.rollup,
+        env.claim_l2_call(&m, fb.block.header.number),
+        U256::ZERO,
+    );
     let bal: U256 = env.l1_view(token, TestToken::balanceOfCall(bob.address()));
     assert_eq!(bal, U256::from(40));
     // Directly calling the L1 bridge is refused too.

@@ -270,7 +270,13 @@ impl Env {
 
     /// Like [`Env::l1_expect_revert`], accepting any of `selectors` (when which check
     /// catches a forgery depends on the data, e.g. where a proof path diverges).
-    pub fn l1_expect_revert_any<C: SolCall>(&self, from: &PrivateKeySigner, to: Address, call: C, selectors: &[[u8; 4]]) {
+    pub fn l1_expect_revert_any<C: SolCall>(
+        &self,
+        from: &PrivateKeySigner,
+        to: Address,
+        call: C,
+        selectors: &[[u8; 4]],
+    ) {
         match self.l1_simulate(from.address(), to, &call, U256::ZERO) {
             CallOutcome::Revert { output, .. } => assert!(
                 selectors.iter().any(|s| output.get(..4) == Some(&s[..])),
@@ -323,6 +329,20 @@ impl Env {
     ) -> B256 {
         let nonce = self.next_nonce(false, from);
         let tx = sign(from, L2_ID, nonce, TxKind::Call(to), value, call.abi_encode().into(), gas);
+        self.l2.add_transaction(tx).expect("L2 tx accepted")
+    }
+
+    /// Adds an L2 transaction with raw calldata to the L2 pool.
+    pub fn l2_tx_raw(
+        &self,
+        from: &PrivateKeySigner,
+        to: TxKind,
+        input: Bytes,
+        value: U256,
+        gas: u64,
+    ) -> B256 {
+        let nonce = self.next_nonce(false, from);
+        let tx = sign(from, L2_ID, nonce, to, value, input, gas);
         self.l2.add_transaction(tx).expect("L2 tx accepted")
     }
 

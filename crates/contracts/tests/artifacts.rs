@@ -1,0 +1,56 @@
+//! The committed artifacts are exactly what the pinned solc makes of the sources.
+//! Installs the npm packages (`npm ci`, lock file committed) when they are missing; skips
+//! with a message only where Node.js itself is absent.
+
+use std::{path::PathBuf, process::Command};
+
+#[test]
+fn artifacts_match_a_fresh_compile_and_a_changed_source_is_detected() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    if Command::new("node").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: node is not installed, artifacts not checked against a fresh compile");
+        return;
+    }
+    if !dir.join("node_modules/solc/package.json").exists() {
+        let out = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .output()
+            .expect("run npm ci");
+        assert!(out.status.success(), "npm ci failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let out =
+        Command::new("node").args(["build.js", "--check"]).current_dir(&dir).output().unwrap();
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "artifacts are stale (run `npm run build` in crates/contracts):\n{text}"
+    );
+    assert!(text.contains("artifacts match 0.8.37"), "{text}");
+
+    // The check must be able to fail: compile a copy with one source changed.
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = |from: &str| {
+        let status = Command::new("cp")
+            .args(["-r", from])
+            .arg(tmp.path())
+            .current_dir(&dir)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    copy("sol");
+    copy("artifacts");
+    copy("build.js");
+    std::os::unix::fs::symlink(dir.join("node_modules"), tmp.path().join("node_modules")).unwrap();
+    let file = tmp.path().join("sol/NativeRollup.sol");
+    let src = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, src.replace("TREE_DEPTH = 32", "TREE_DEPTH = 31")).unwrap();
+    let out = Command::new("node")
+        .args(["build.js", "--check"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a changed source must make the check fail");
+}

@@ -1,0 +1,98 @@
+//! Prints the L1 gas of `advance` per L2 block as a function of witness size and L2 gas
+//! (the figures in docs/contracts.md), with its parts: calldata, the EXECUTE charge, and
+//! the contract's own work (reads, checks, stores, event).
+
+mod common;
+
+use alloy_primitives::{Bytes, TxKind, U256};
+use alloy_sol_types::SolCall;
+use common::*;
+use nr_execute::precompile::{EXECUTE_BASE_GAS, EXECUTE_GAS_PER_INPUT_BYTE};
+
+/// Runtime: `for i in 0..calldata[0] { sstore(i, i + 1) }`.
+const WRITER: &str = "5f355f5b818110156017578060010181556001016003565b00";
+
+fn initcode(runtime: &str) -> Bytes {
+    let rt = alloy_primitives::hex::decode(runtime).unwrap();
+    let len = rt.len() as u8;
+    let mut code = vec![0x60, len, 0x60, 0x0a, 0x5f, 0x39, 0x60, len, 0x5f, 0xf3];
+    code.extend(rt);
+    code.into()
+}
+
+/// Calldata gas of a transaction with `data` (EIP-2028 standard cost; the EIP-7623 floor
+/// is reported separately since it only applies when execution is cheap).
+fn calldata_gas(data: &[u8]) -> (u64, u64) {
+    let zeros = data.iter().filter(|b| **b == 0).count() as u64;
+    let tokens = zeros + 4 * (data.len() as u64 - zeros);
+    (4 * tokens, 21_000 + 10 * tokens)
+}
+
+#[test]
+fn advance_gas_by_witness_size_and_l2_gas() {
+    let env = Env::new(false);
+    // A storage writer on L2 (deployed in its own, settled block).
+    let nonce = env.l2.account(&env.l2.head(), env.alice.address()).unwrap().unwrap().nonce;
+    let writer = env.alice.address().create(nonce);
+    env.l2_tx_raw(&env.alice, TxKind::Create, initcode(WRITER), U256::ZERO, 200_000);
+    env.l2_block_settled();
+    env.l1_mine();
+    assert!(!env.l2.code(&env.l2.head(), writer).unwrap().is_empty());
+
+    println!(
+        "| block | L2 txs | L2 gas | input bytes | witness nodes | calldata gas (floor) | EXECUTE gas | advance L1 gas | contract work |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let mut workloads: Vec<(String, Box<dyn Fn(&Env)>)> = vec![];
+    for n in [1usize, 10, 50, 100] {
+        workloads.push((
+            format!("{n} transfers"),
+            Box::new(move |env: &Env| {
+                for i in 0..n {
+                    let to = alloy_primitives::Address::with_last_byte(i as u8 + 1);
+                    env.l2_transfer(&env.bob, to, U256::from(1));
+                }
+            }),
+        ));
+    }
+    for slots in [10u64, 100, 400] {
+        workloads.push((
+            format!("{slots} new storage slots"),
+            Box::new(move |env: &Env| {
+                let data = U256::from(slots).to_be_bytes::<32>().to_vec();
+                env.l2_tx_raw(&env.bob, TxKind::Call(writer), data.into(), U256::ZERO, 15_000_000);
+            }),
+        ));
+    }
+    for (name, fill) in workloads {
+        fill(&env);
+        let p = env.l2_block();
+        let input = env.input(p.hash);
+        let decoded = nr_stateless::ssz::StatelessInput::from_ssz(&input).unwrap();
+        let s = env.settle(p.hash);
+        let call = nr_contracts::NativeRollup::advanceCall {
+            input: input.clone().into(),
+            anchorBlock: U256::ZERO,
+        }
+        .abi_encode();
+        let (standard, floor) = calldata_gas(&call);
+        let execute = EXECUTE_BASE_GAS
+            + EXECUTE_GAS_PER_INPUT_BYTE * input.len() as u64
+            + p.block.header.gas_used;
+        let work = s.gas().saturating_sub(21_000 + standard + execute);
+        println!(
+            "| {name} | {} | {} | {} | {} | {} ({}) | {} | {} | {} |",
+            p.block.body.transactions.len(),
+            p.block.header.gas_used,
+            input.len(),
+            decoded.witness.state.len(),
+            standard,
+            floor,
+            execute,
+            s.gas(),
+            work
+        );
+        assert!(s.gas() >= execute, "advance pays at least the EXECUTE charge");
+        env.l1_mine();
+    }
+}
