@@ -11,7 +11,7 @@ use alloy_primitives::{Address, B256, Bytes, U256, address, keccak256};
 use nr_chain::spec::ChainSpec;
 use nr_stateless::ForkSchedule;
 
-#[allow(missing_docs)]
+#[allow(missing_docs, clippy::too_many_arguments)]
 mod bindings {
     alloy_sol_types::sol!(
         #[sol(all_derives)]

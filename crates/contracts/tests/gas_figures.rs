@@ -43,7 +43,8 @@ fn advance_gas_by_witness_size_and_l2_gas() {
         "| block | L2 txs | L2 gas | input bytes | witness nodes | calldata gas (floor) | EXECUTE gas | advance L1 gas | contract work |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
-    let mut workloads: Vec<(String, Box<dyn Fn(&Env)>)> = vec![];
+    type Fill = Box<dyn Fn(&Env)>;
+    let mut workloads: Vec<(String, Fill)> = vec![];
     for n in [1usize, 10, 50, 100] {
         workloads.push((
             format!("{n} transfers"),

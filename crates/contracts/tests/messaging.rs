@@ -355,7 +355,8 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
     );
     // Forged fields with the genuine message's proof: the proof does not reach the forged
     // slot. With an honest (absence) proof of the forged slot: not sent.
-    let forgeries: [(&str, &dyn Fn(&mut NativeRollup::L2Message)); 5] = [
+    type Edit<'a> = &'a dyn Fn(&mut NativeRollup::L2Message);
+    let forgeries: [(&str, Edit); 5] = [
         ("value", &|m| m.value = eth(1)),
         ("sender", &|m| m.sender = alice.address()),
         ("to", &|m| m.to = alice.address()),
