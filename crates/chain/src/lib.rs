@@ -455,6 +455,33 @@ impl Chain {
         Ok(())
     }
 
+    /// Writes an executed block (state nodes, codes, block data) in one transaction and
+    /// makes it the head.
+    fn store_block<S: StateSource + ?Sized>(
+        &self,
+        block: &Block<TxEnvelope>,
+        hash: B256,
+        executed: &nr_stateless::block::ExecutedBlock<'_, S>,
+    ) -> Result<(), ChainError> {
+        let mut nodes = std::collections::HashMap::new();
+        executed.state.commit_into(&mut nodes);
+        let wt = self.db.begin_write().map_err(StoreError::from)?;
+        {
+            let mut t = wt.open_table(NODES).map_err(StoreError::from)?;
+            for (h, n) in &nodes {
+                t.insert(h.as_slice(), n.as_ref()).map_err(StoreError::from)?;
+            }
+            let mut c = wt.open_table(CODES).map_err(StoreError::from)?;
+            for (h, code) in &executed.new_codes {
+                c.insert(h.as_slice(), code.as_ref()).map_err(StoreError::from)?;
+            }
+        }
+        Self::write_block(&wt, block, hash, &executed.receipts)?;
+        wt.commit().map_err(StoreError::from)?;
+        *self.head.write().unwrap_or_else(|p| p.into_inner()) = block.header.clone();
+        Ok(())
+    }
+
     fn reload_pool(&self) -> Result<(), ChainError> {
         let txs: Vec<Vec<u8>> = {
             let tx = self.db.begin_read().map_err(StoreError::from)?;
@@ -836,22 +863,7 @@ impl Chain {
         )?;
         block.header.extra_data = (hooks.extra_data)().unwrap_or_else(|| parent.extra_data.clone());
         let hash = block.header.hash_slow();
-        let mut nodes = std::collections::HashMap::new();
-        executed.state.commit_into(&mut nodes);
-        let wt = self.db.begin_write().map_err(StoreError::from)?;
-        {
-            let mut t = wt.open_table(NODES).map_err(StoreError::from)?;
-            for (h, n) in &nodes {
-                t.insert(h.as_slice(), n.as_ref()).map_err(StoreError::from)?;
-            }
-            let mut c = wt.open_table(CODES).map_err(StoreError::from)?;
-            for (h, code) in &executed.new_codes {
-                c.insert(h.as_slice(), code.as_ref()).map_err(StoreError::from)?;
-            }
-        }
-        Self::write_block(&wt, &block, hash, &executed.receipts)?;
-        wt.commit().map_err(StoreError::from)?;
-        *self.head.write().unwrap_or_else(|p| p.into_inner()) = block.header.clone();
+        self.store_block(&block, hash, &executed)?;
 
         // Pool upkeep: drop included and now-stale transactions.
         let skipped: Vec<(B256, String)> = skipped
@@ -889,6 +901,34 @@ impl Chain {
             wt.commit().map_err(StoreError::from)?;
         }
         Ok(Produced { block, hash, skipped })
+    }
+
+    /// Validates a block produced elsewhere (a follower re-deriving a chain) on the head's
+    /// state and stores it as the new head. Every header commitment is checked; on error
+    /// nothing is stored.
+    pub fn import_block(&self, block: &Block<TxEnvelope>) -> Result<B256, ChainError> {
+        let _guard = self.produce.lock().unwrap_or_else(|p| p.into_inner());
+        let parent = self.head();
+        if block.header.parent_hash != parent.hash_slow() {
+            return Err(ChainError::Block(BlockError::UnknownParent(block.header.parent_hash)));
+        }
+        let view = self.view(&parent)?;
+        let hooks = self.hooks.block_evm(&parent, &block.header);
+        let executed = execute_block_with(
+            block,
+            &parent,
+            &self.spec.schedule,
+            self.spec.chain_id,
+            &view,
+            &hooks.factory,
+        )?;
+        let hash = block.header.hash_slow();
+        self.store_block(block, hash, &executed)?;
+        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        for t in &block.body.transactions {
+            pool.remove(t.tx_hash());
+        }
+        Ok(hash)
     }
 
     /// Receipt of a mined transaction.

@@ -1,0 +1,154 @@
+//! The L2's view of the L1, through standard JSON-RPC only (any L1 with EXECUTE works).
+
+use crate::RollupError;
+use alloy_consensus::Header;
+use alloy_network::{EthereumWallet, TransactionBuilder};
+use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_provider::{DynProvider, Provider, ProviderBuilder};
+use alloy_rpc_types_eth::{BlockNumberOrTag, Filter, Log, TransactionReceipt, TransactionRequest};
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::{SolCall, SolEvent};
+use nr_contracts::NativeRollup;
+
+/// An L1 block as the L2 uses it (anchor, time).
+#[derive(Debug, Clone)]
+pub struct L1Block {
+    /// Number.
+    pub number: u64,
+    /// Hash.
+    pub hash: B256,
+    /// Timestamp.
+    pub timestamp: u64,
+    /// The full header (RLP-encodable, for L1 state proofs on L2).
+    pub header: Header,
+}
+
+/// JSON-RPC client of the L1 and its rollup contract.
+#[derive(Clone, Debug)]
+pub struct L1Client {
+    provider: DynProvider,
+    /// The rollup contract.
+    pub rollup: Address,
+    /// The signing account, if any.
+    pub from: Option<Address>,
+}
+
+fn rpc_err(what: &str) -> impl Fn(alloy_provider::transport::TransportError) -> RollupError + '_ {
+    move |e| RollupError::L1(format!("{what}: {e}"))
+}
+
+impl L1Client {
+    /// A client for `url`, signing with `key` when given.
+    pub fn new(url: &str, rollup: Address, key: Option<PrivateKeySigner>) -> Result<Self, RollupError> {
+        let url = url.parse().map_err(|e| RollupError::Config(format!("L1 RPC URL {url:?}: {e}")))?;
+        let from = key.as_ref().map(|k| k.address());
+        let provider = match key {
+            Some(k) => ProviderBuilder::new().wallet(EthereumWallet::from(k)).connect_http(url).erased(),
+            None => ProviderBuilder::new().connect_http(url).erased(),
+        };
+        Ok(Self { provider, rollup, from })
+    }
+
+    /// The underlying provider.
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// A block by number or tag.
+    pub async fn block(&self, at: BlockNumberOrTag) -> Result<L1Block, RollupError> {
+        let b = self
+            .provider
+            .get_block_by_number(at)
+            .await
+            .map_err(rpc_err("eth_getBlockByNumber"))?
+            .ok_or_else(|| RollupError::L1(format!("no L1 block {at}")))?;
+        Ok(L1Block { number: b.header.number, hash: b.header.hash, timestamp: b.header.timestamp, header: b.header.inner })
+    }
+
+    /// The number of the L1 block with this hash.
+    pub async fn number_of(&self, hash: B256) -> Result<u64, RollupError> {
+        let b = self
+            .provider
+            .get_block_by_hash(hash)
+            .await
+            .map_err(rpc_err("eth_getBlockByHash"))?
+            .ok_or_else(|| RollupError::L1(format!("anchor {hash} is not an L1 block")))?;
+        Ok(b.header.number)
+    }
+
+    /// A view call on the rollup contract.
+    pub async fn view<C: SolCall>(&self, call: C) -> Result<C::Return, RollupError> {
+        let tx = TransactionRequest::default().with_to(self.rollup).with_input(call.abi_encode());
+        let out = self.provider.call(tx).await.map_err(rpc_err(C::SIGNATURE))?;
+        C::abi_decode_returns(&out).map_err(|e| RollupError::L1(format!("{}: {e}", C::SIGNATURE)))
+    }
+
+    /// The rollup's settled head: (number, hash).
+    pub async fn settled_head(&self) -> Result<(u64, B256), RollupError> {
+        Ok((self.view(NativeRollup::headNumberCall {}).await?, self.view(NativeRollup::headHashCall {}).await?))
+    }
+
+    /// Sends a call to `to` (gas estimated first, so a call that would revert is not sent
+    /// and its revert reason is returned) and waits for the receipt.
+    pub async fn send(&self, to: Address, input: Bytes, value: U256) -> Result<TransactionReceipt, RollupError> {
+        let from = self.from.ok_or_else(|| RollupError::Config("no L1 signing key".into()))?;
+        let tx = TransactionRequest::default().with_from(from).with_to(to).with_input(input).with_value(value);
+        let gas = self.provider.estimate_gas(tx.clone()).await.map_err(|e| RollupError::Rejected(e.to_string()))?;
+        let tx = tx.with_gas_limit(gas + gas / 5);
+        let pending = self.provider.send_transaction(tx).await.map_err(rpc_err("eth_sendRawTransaction"))?;
+        let receipt = pending
+            .with_timeout(Some(std::time::Duration::from_secs(60)))
+            .get_receipt()
+            .await
+            .map_err(|e| RollupError::L1(format!("waiting for receipt: {e}")))?;
+        if !receipt.status() {
+            return Err(RollupError::Rejected(format!("transaction {} reverted", receipt.transaction_hash)));
+        }
+        Ok(receipt)
+    }
+
+    /// Logs of the rollup contract with event `E` in L1 blocks `from..=to`.
+    pub async fn events<E: SolEvent>(&self, from: u64, to: u64) -> Result<Vec<(Log, E)>, RollupError> {
+        let filter = Filter::new().address(self.rollup).event_signature(E::SIGNATURE_HASH).from_block(from).to_block(to);
+        let logs = self.provider.get_logs(&filter).await.map_err(rpc_err("eth_getLogs"))?;
+        logs.into_iter()
+            .map(|l| {
+                let e = E::decode_log_data(l.data()).map_err(|e| RollupError::L1(format!("{}: {e}", E::SIGNATURE)))?;
+                Ok((l, e))
+            })
+            .collect()
+    }
+
+    /// Calldata of an L1 transaction.
+    pub async fn tx_input(&self, hash: B256) -> Result<Bytes, RollupError> {
+        use alloy_consensus::Transaction as _;
+        let tx = self
+            .provider
+            .get_transaction_by_hash(hash)
+            .await
+            .map_err(rpc_err("eth_getTransactionByHash"))?
+            .ok_or_else(|| RollupError::L1(format!("no L1 transaction {hash}")))?;
+        Ok(tx.inner.input().clone())
+    }
+
+    /// `eth_getProof` of the rollup contract's `slots` at L1 block `number`.
+    pub async fn rollup_proof(
+        &self,
+        slots: Vec<B256>,
+        number: u64,
+    ) -> Result<alloy_rpc_types_eth::EIP1186AccountProofResponse, RollupError> {
+        self.provider
+            .get_proof(self.rollup, slots)
+            .block_id(number.into())
+            .await
+            .map_err(rpc_err("eth_getProof"))
+    }
+
+    /// The L1's fork schedule (`nr_forkSchedule`), which the L2 follows.
+    pub async fn fork_schedule(&self) -> Result<nr_stateless::ForkSchedule, RollupError> {
+        self.provider
+            .raw_request("nr_forkSchedule".into(), ())
+            .await
+            .map_err(rpc_err("nr_forkSchedule"))
+    }
+}

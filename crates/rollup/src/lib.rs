@@ -1,0 +1,200 @@
+//! The L2 node of a native rollup: sequencer, settler, follower and bridge relayer.
+//!
+//! The L2 is an ordinary [`Chain`] without EXECUTE. The sequencer builds blocks anchored
+//! to recent L1 blocks; the settler proves each one to the L1 rollup contract with
+//! `advance` (EXECUTE re-executes it); the relayer delivers L1->L2 messages; a follower
+//! rebuilds the chain from L1 data alone. The L1 is reached only through JSON-RPC
+//! ([`l1::L1Client`]), so any L1 with EXECUTE and the rollup contract works.
+#![warn(missing_docs)]
+
+pub mod follower;
+pub mod l1;
+pub mod relayer;
+pub mod sequencer;
+pub mod settler;
+
+use alloy_primitives::Address;
+use alloy_signer_local::PrivateKeySigner;
+use nr_chain::{Chain, spec::ChainSpec};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+/// Errors of the L2 services.
+#[derive(Debug, thiserror::Error)]
+pub enum RollupError {
+    /// Bad configuration (URL, keys, files).
+    #[error("config: {0}")]
+    Config(String),
+    /// The L1 could not be reached or answered unexpectedly.
+    #[error("L1: {0}")]
+    L1(String),
+    /// An L1 transaction would revert (with the node's reason) or reverted.
+    #[error("L1 rejected: {0}")]
+    Rejected(String),
+    /// The L2 chain failed.
+    #[error("L2: {0}")]
+    Chain(#[from] nr_chain::ChainError),
+    /// Data derived from L1 does not match.
+    #[error("derivation: {0}")]
+    Derivation(String),
+}
+
+/// Where a rollup lives: written by the deployer, read by every L2 node.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deployment {
+    /// L1 chain id.
+    pub l1_chain_id: u64,
+    /// `NativeRollup` on L1.
+    pub rollup: Address,
+    /// `L1TokenBridge` on L1.
+    pub l1_bridge: Address,
+    /// A test ERC-20 on L1 (devnet).
+    pub test_token: Option<Address>,
+    /// L1 block in which the rollup was deployed (derivation starts there).
+    pub deploy_block: u64,
+    /// The L2 genesis (hash checked against the rollup's block 0).
+    pub l2: ChainSpec,
+}
+
+impl Deployment {
+    /// Reads a deployment file.
+    pub fn read(path: &Path) -> Result<Self, RollupError> {
+        let text = std::fs::read_to_string(path).map_err(|e| RollupError::Config(format!("{}: {e}", path.display())))?;
+        serde_json::from_str(&text).map_err(|e| RollupError::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// Writes it as JSON.
+    pub fn write(&self, path: &Path) -> Result<(), RollupError> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| RollupError::Config(e.to_string()))?;
+        std::fs::write(path, text).map_err(|e| RollupError::Config(format!("{}: {e}", path.display())))
+    }
+}
+
+/// Settlement progress, shared by the settler and the RPC (`nr_settlementStatus`).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettlementStatus {
+    /// L2 head number.
+    pub l2_head: u64,
+    /// Latest L2 block settled on L1.
+    pub settled: u64,
+    /// Blocks produced but not settled yet.
+    pub lag_blocks: u64,
+    /// Age in seconds of the oldest unsettled block (0 when all are settled).
+    pub lag_seconds: u64,
+    /// Last L1 transaction of the settler.
+    pub last_l1_tx: Option<alloy_primitives::B256>,
+    /// Last settlement error, if the latest attempt failed.
+    pub last_error: Option<String>,
+}
+
+/// Configuration of an L2 node.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// L1 JSON-RPC URL.
+    pub l1_rpc: String,
+    /// The rollup.
+    pub deployment: Deployment,
+    /// Directory of the L2 store.
+    pub datadir: PathBuf,
+    /// JSON-RPC listen address.
+    pub http: SocketAddr,
+    /// Seconds between blocks (0: on demand, at least one per second while L1 moves).
+    pub block_time: u64,
+    /// Key that pays for `advance` on L1 (none: no settler).
+    pub settler_key: Option<PrivateKeySigner>,
+    /// L2 key that relays deposits (none: no relayer).
+    pub relayer_key: Option<PrivateKeySigner>,
+    /// Follower mode: derive from L1 only (no sequencer, settler or relayer).
+    pub follow: bool,
+    /// Show a progress bar while a follower catches up.
+    pub progress: bool,
+}
+
+/// A running L2 node.
+#[derive(Debug)]
+pub struct L2Node {
+    /// The L2 chain.
+    pub chain: Arc<Chain>,
+    /// Bound RPC address.
+    pub rpc: SocketAddr,
+    /// Settlement progress.
+    pub status: Arc<Mutex<SettlementStatus>>,
+}
+
+struct L2Rpc {
+    status: Arc<Mutex<SettlementStatus>>,
+    deployment: Deployment,
+}
+
+impl nr_rpc::RpcExtension for L2Rpc {
+    fn call(&self, chain: &Chain, method: &str, _: &[Value]) -> Option<Result<Value, nr_rpc::RpcError>> {
+        match method {
+            "nr_settlementStatus" => {
+                let s = self.status.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                Some(Ok(serde_json::to_value(s).unwrap_or_default()))
+            }
+            "nr_rollupInfo" => Some(Ok(json!({
+                "rollup": self.deployment.rollup,
+                "l1Bridge": self.deployment.l1_bridge,
+                "l1ChainId": self.deployment.l1_chain_id,
+                "l2ChainId": chain.chain_id(),
+                "l2Messenger": nr_contracts::L2_MESSENGER,
+                "l2TokenBridge": nr_contracts::L2_TOKEN_BRIDGE,
+                "genesisHash": chain.header_by_number(0).ok().flatten().map(|h| h.hash_slow()),
+            }))),
+            _ => None,
+        }
+    }
+}
+
+/// Opens the L2 store, checks its genesis against the rollup contract, starts the RPC
+/// server and the services of the chosen mode on the current tokio runtime.
+pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
+    let l1 = l1::L1Client::new(&cfg.l1_rpc, cfg.deployment.rollup, cfg.settler_key.clone())?;
+    std::fs::create_dir_all(&cfg.datadir).map_err(|e| RollupError::Config(format!("{}: {e}", cfg.datadir.display())))?;
+    let chain = Arc::new(Chain::open(
+        &cfg.datadir.join("l2.redb"),
+        cfg.deployment.l2.clone(),
+        Arc::new(nr_stateless::evm::PlainEthereum),
+    )?);
+    let genesis = chain.header_by_number(0)?.map(|h| h.hash_slow());
+    let on_l1: alloy_primitives::B256 = l1.view(nr_contracts::NativeRollup::blockHashAtCall { number: 0 }).await?;
+    if genesis != Some(on_l1) {
+        return Err(RollupError::Config(format!(
+            "L2 genesis {genesis:?} is not the rollup's genesis {on_l1} (wrong deployment file or datadir)"
+        )));
+    }
+    let status = Arc::new(Mutex::new(SettlementStatus::default()));
+    let ext: Arc<dyn nr_rpc::RpcExtension> =
+        Arc::new(L2Rpc { status: status.clone(), deployment: cfg.deployment.clone() });
+    let (rpc, _server) = nr_rpc::serve(cfg.http, chain.clone(), Some(ext))
+        .await
+        .map_err(|e| RollupError::Config(format!("RPC on {}: {e}", cfg.http)))?;
+    if cfg.follow {
+        let f = follower::Follower::new(chain.clone(), l1.clone(), cfg.deployment.clone());
+        tokio::spawn(f.run(cfg.progress));
+    } else {
+        let seq = sequencer::Sequencer { chain: chain.clone(), l1: l1.clone(), block_time: cfg.block_time };
+        tokio::spawn(seq.run());
+        if cfg.settler_key.is_some() {
+            let s = settler::Settler { chain: chain.clone(), l1: l1.clone(), status: status.clone() };
+            tokio::spawn(s.run());
+        }
+        if let Some(key) = cfg.relayer_key.clone() {
+            let r = relayer::Relayer::new(chain.clone(), l1.clone(), key, cfg.deployment.deploy_block);
+            tokio::spawn(r.run());
+        }
+    }
+    Ok(L2Node { chain, rpc, status })
+}
+
+/// How long services wait between polls of the L1.
+pub const POLL: Duration = Duration::from_millis(300);

@@ -1,0 +1,150 @@
+//! The bridge relayer: watches L1->L2 messages on L1 and delivers them on L2 (proving the
+//! L1 message root from the anchored L1 header, then claiming each message).
+
+use crate::{POLL, RollupError, l1::L1Client};
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy_rpc_types_eth::BlockNumberOrTag;
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::SolCall;
+use nr_chain::{CallOutcome, CallRequest, Chain};
+use nr_contracts::{L2_MESSENGER, L2Messenger, MessageTree, NativeRollup, l1_message_hash};
+use std::{collections::HashMap, sync::Arc};
+
+/// Delivery of deposits and other L1->L2 messages.
+#[derive(Debug)]
+pub struct Relayer {
+    chain: Arc<Chain>,
+    l1: L1Client,
+    key: PrivateKeySigner,
+    next_log_block: u64,
+    messages: Vec<(L2Messenger::L1Message, u64)>,
+    /// Submitted transactions not yet seen in a block, by message leaf (or root).
+    in_flight: HashMap<B256, B256>,
+    failures: HashMap<B256, u32>,
+}
+
+/// Attempts before a message whose delivery keeps failing is left for manual claiming.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+impl Relayer {
+    /// A relayer paying L2 gas with `key`, reading messages from L1 block `from` on.
+    pub fn new(chain: Arc<Chain>, l1: L1Client, key: PrivateKeySigner, from: u64) -> Self {
+        Self { chain, l1, key, next_log_block: from, messages: vec![], in_flight: HashMap::new(), failures: HashMap::new() }
+    }
+
+    /// Runs until the process ends.
+    pub async fn run(mut self) {
+        loop {
+            if let Err(e) = self.step().await {
+                tracing::warn!("relayer: {e}");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    fn l2_view<C: SolCall>(&self, call: C) -> Result<C::Return, RollupError> {
+        let req = CallRequest { to: Some(L2_MESSENGER), input: call.abi_encode().into(), ..Default::default() };
+        match self.chain.call(&self.chain.head(), &req)? {
+            CallOutcome::Success { output, .. } => {
+                C::abi_decode_returns(&output).map_err(|e| RollupError::Derivation(e.to_string()))
+            }
+            other => Err(RollupError::Derivation(format!("{}: {other:?}", C::SIGNATURE))),
+        }
+    }
+
+    fn submit(&self, input: Vec<u8>, gas: u64) -> Result<B256, RollupError> {
+        use alloy_signer::SignerSync;
+        let head = self.chain.head();
+        let base = head.next_block_base_fee(alloy_eips::eip1559::BaseFeeParams::ethereum()).unwrap_or(0) as u128;
+        let tx = TxEip1559 {
+            chain_id: self.chain.chain_id(),
+            nonce: self.chain.pending_nonce(self.key.address())?,
+            gas_limit: gas,
+            max_fee_per_gas: 2 * base + 1_000_000_000,
+            max_priority_fee_per_gas: 1_000_000_000,
+            to: TxKind::Call(L2_MESSENGER),
+            value: U256::ZERO,
+            access_list: Default::default(),
+            input: input.into(),
+        };
+        let sig = self.key.sign_hash_sync(&tx.signature_hash()).map_err(|e| RollupError::Config(e.to_string()))?;
+        self.chain
+            .add_transaction(TxEnvelope::Eip1559(tx.into_signed(sig)))
+            .map_err(|e| RollupError::Derivation(format!("relayer transaction refused: {e}")))
+    }
+
+    async fn step(&mut self) -> Result<(), RollupError> {
+        let latest = self.l1.block(BlockNumberOrTag::Latest).await?.number;
+        if latest >= self.next_log_block {
+            for (log, e) in self.l1.events::<NativeRollup::MessageSent>(self.next_log_block, latest).await? {
+                let m = L2Messenger::L1Message {
+                    sender: e.sender,
+                    to: e.to,
+                    value: e.value,
+                    fee: e.fee,
+                    gasLimit: e.gasLimit,
+                    index: e.index,
+                    data: e.data,
+                };
+                if e.index != U256::from(self.messages.len()) || l1_message_hash(&m) != e.hash {
+                    return Err(RollupError::Derivation(format!("message {} out of order or mismatched", e.index)));
+                }
+                self.messages.push((m, log.block_number.unwrap_or_default()));
+            }
+            self.next_log_block = latest + 1;
+        }
+        // Transactions that left the pool are done (included or dropped).
+        self.in_flight.retain(|_, tx| self.chain.pending_tx(tx).is_some());
+        let head = self.chain.head();
+        let Some(anchor_hash) = head.parent_beacon_block_root else { return Ok(()) };
+        if head.number == 0 {
+            return Ok(());
+        }
+        let anchor = self.l1.number_of(anchor_hash).await?;
+        let covered = self.messages.iter().take_while(|(_, b)| *b <= anchor).count();
+        let mut tree = MessageTree::default();
+        for (m, _) in &self.messages[..covered] {
+            tree.push(l1_message_hash(m));
+        }
+        let mut pending = vec![];
+        for (i, (m, _)) in self.messages[..covered].iter().enumerate() {
+            let leaf = l1_message_hash(m);
+            if self.in_flight.contains_key(&leaf) || self.failures.get(&leaf).is_some_and(|n| *n >= MAX_ATTEMPTS) {
+                continue;
+            }
+            if !self.l2_view(L2Messenger::claimedL1Call(leaf))? {
+                pending.push((i, leaf));
+            }
+        }
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let root = tree.root();
+        if !self.l2_view(L2Messenger::knownL1RootsCall(root))? && !self.in_flight.contains_key(&root) {
+            let header = self.l1.block(BlockNumberOrTag::Number(anchor)).await?.header;
+            let proof = self.l1.rollup_proof(vec![B256::ZERO], anchor).await?;
+            let call = L2Messenger::proveL1MessageRootCall {
+                l2Timestamp: U256::from(head.timestamp),
+                l1Header: Bytes::from(alloy_rlp::encode(&header)),
+                accountProof: proof.account_proof,
+                storageProof: proof.storage_proof.first().map(|p| p.proof.clone()).unwrap_or_default(),
+            };
+            let tx = self.submit(call.abi_encode(), 1_500_000)?;
+            tracing::info!(%root, anchor, "relayer: proving L1 message root");
+            self.in_flight.insert(root, tx);
+        }
+        for (i, leaf) in pending {
+            let m = self.messages[i].0.clone();
+            let gas_limit: u64 = m.gasLimit.saturating_to();
+            let call = L2Messenger::claimL1MessageCall { m, root, proof: tree.proof(i).expect("in range") };
+            let gas = gas_limit + gas_limit / 63 + 300_000;
+            let tx = self.submit(call.abi_encode(), gas)?;
+            tracing::info!(index = i, %leaf, "relayer: claiming L1 message");
+            *self.failures.entry(leaf).or_default() += 1;
+            self.in_flight.insert(leaf, tx);
+        }
+        let _ = Address::ZERO;
+        Ok(())
+    }
+}

@@ -1,0 +1,80 @@
+//! The settler: proves every L2 block to the L1 rollup contract with `advance`.
+
+use crate::{POLL, RollupError, SettlementStatus, l1::L1Client};
+use alloy_eips::eip7685::Requests;
+use alloy_primitives::U256;
+use alloy_sol_types::SolCall;
+use nr_chain::Chain;
+use nr_contracts::NativeRollup;
+use nr_stateless::memory::MemoryChain;
+use std::sync::{Arc, Mutex};
+
+/// Settlement of an L2 node.
+#[derive(Debug)]
+pub struct Settler {
+    /// The L2 chain.
+    pub chain: Arc<Chain>,
+    /// The L1, with the key that pays for `advance`.
+    pub l1: L1Client,
+    /// Progress, for logs and RPC.
+    pub status: Arc<Mutex<SettlementStatus>>,
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+impl Settler {
+    /// Runs until the process ends. Always starts from the head the contract holds, so a
+    /// restart resumes exactly where settlement stopped and no block is settled twice.
+    pub async fn run(self) {
+        loop {
+            let error = self.step().await.err().map(|e| e.to_string());
+            if let Some(e) = &error {
+                tracing::warn!("settler: {e}");
+            }
+            self.status.lock().unwrap_or_else(|p| p.into_inner()).last_error = error;
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    fn update(&self, settled: u64) {
+        let head = self.chain.head().number;
+        let oldest = self.chain.header_by_number(settled + 1).ok().flatten();
+        let mut s = self.status.lock().unwrap_or_else(|p| p.into_inner());
+        s.l2_head = head;
+        s.settled = settled;
+        s.lag_blocks = head.saturating_sub(settled);
+        s.lag_seconds = oldest.map_or(0, |h| now().saturating_sub(h.timestamp));
+    }
+
+    /// The `advance` call for L2 block `number`.
+    pub async fn advance_call(&self, number: u64) -> Result<NativeRollup::advanceCall, RollupError> {
+        let hash = self.chain.hash_by_number(number)?.ok_or_else(|| RollupError::Derivation(format!("no L2 block {number}")))?;
+        let block = self.chain.block(&hash)?.ok_or_else(|| RollupError::Derivation(format!("no L2 block {hash}")))?;
+        let chain = self.chain.clone();
+        let witness = tokio::task::spawn_blocking(move || chain.witness(&hash))
+            .await
+            .map_err(|e| RollupError::Config(e.to_string()))??;
+        let spec = self.chain.spec();
+        let input = MemoryChain::stateless_input(&block, witness, &Requests::default(), &spec.schedule, spec.chain_id)
+            .map_err(|e| RollupError::Derivation(e.to_string()))?;
+        let anchor_hash = block.header.parent_beacon_block_root.unwrap_or_default();
+        let anchor = self.l1.number_of(anchor_hash).await?;
+        Ok(NativeRollup::advanceCall { input: input.to_ssz().into(), anchorBlock: U256::from(anchor) })
+    }
+
+    async fn step(&self) -> Result<(), RollupError> {
+        let (settled, _) = self.l1.settled_head().await?;
+        self.update(settled);
+        let head = self.chain.head().number;
+        for n in settled + 1..=head {
+            let call = self.advance_call(n).await?;
+            let receipt = self.l1.send(self.l1.rollup, call.abi_encode().into(), U256::ZERO).await?;
+            self.status.lock().unwrap_or_else(|p| p.into_inner()).last_l1_tx = Some(receipt.transaction_hash);
+            tracing::info!(l2_block = n, l1_block = receipt.block_number, gas = receipt.gas_used, "settled");
+            self.update(n);
+        }
+        Ok(())
+    }
+}
