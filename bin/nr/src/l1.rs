@@ -145,6 +145,9 @@ impl RpcExtension for L1Rpc {
                 Some(Ok(json!(format!("{:#x}", self.hooks.execute_base_fee(&head, &next)))))
             }
             "nr_executeMarket" => Some(self.market(chain, params)),
+            "nr_forkSchedule" => {
+                Some(Ok(serde_json::to_value(&chain.spec().schedule).unwrap_or_default()))
+            }
             _ => None,
         }
     }
@@ -180,13 +183,23 @@ impl L1Rpc {
     }
 }
 
-/// Runs `nr l1` until Ctrl-C.
-pub fn run(args: L1Args) -> Result<()> {
+/// A running L1 node (RPC server and block producer on the given runtime).
+pub struct L1Running {
+    /// The chain.
+    pub chain: Arc<Chain>,
+    /// Bound RPC address.
+    pub addr: SocketAddr,
+    /// Dev account signers.
+    pub signers: Vec<PrivateKeySigner>,
+}
+
+/// Starts `nr l1`'s node on `rt` and prints its banner.
+pub fn start(args: &L1Args, rt: &tokio::runtime::Runtime) -> Result<L1Running> {
     if args.execute_gas_target == 0 || args.execute_gas_target > args.execute_gas_limit {
         bail!("--execute-gas-target must be in 1..=--execute-gas-limit");
     }
     let signers = dev_signers(&args.mnemonic, args.accounts)?;
-    let spec = l1_spec(&args, &signers)?;
+    let spec = l1_spec(args, &signers)?;
     std::fs::create_dir_all(&args.datadir)
         .wrap_err_with(|| format!("creating {}", args.datadir.display()))?;
     let params =
@@ -200,7 +213,6 @@ pub fn run(args: L1Args) -> Result<()> {
     let chain = Arc::new(Chain::open(&db, spec.clone(), Arc::new(hooks.clone()))?);
     let head = chain.head();
 
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let ext: Arc<dyn RpcExtension> = Arc::new(L1Rpc { hooks });
     let (addr, _server) = rt.block_on(nr_rpc::serve(args.http, chain.clone(), Some(ext)))?;
 
@@ -217,10 +229,6 @@ pub fn run(args: L1Args) -> Result<()> {
         fmt(spec.schedule.osaka_time)
     );
     println!("  EXECUTE gas  limit {} / target {} per L1 block", params.limit, params.target);
-    println!(
-        "  block time   {}",
-        if args.block_time == 0 { "on demand".into() } else { format!("{}s", args.block_time) }
-    );
     if args.genesis.is_none() {
         println!("  accounts     ({} ETH each, mnemonic {:?})", args.balance, args.mnemonic);
         for (i, s) in signers.iter().enumerate() {
@@ -231,16 +239,27 @@ pub fn run(args: L1Args) -> Result<()> {
             );
         }
     }
+    println!(
+        "  block time   {}",
+        if args.block_time == 0 { "on demand".into() } else { format!("{}s", args.block_time) }
+    );
     use std::io::Write;
     std::io::stdout().flush().ok();
 
     let producer = chain.clone();
     let block_time = args.block_time;
     std::thread::spawn(move || produce_loop(&producer, block_time));
+    Ok(L1Running { chain, addr, signers })
+}
+
+/// Runs `nr l1` until Ctrl-C.
+pub fn run(args: L1Args) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let l1 = start(&args, &rt)?;
     rt.block_on(async {
         tokio::signal::ctrl_c().await.ok();
     });
-    println!("nr l1: stopped at #{}", chain.head().number);
+    println!("nr l1: stopped at #{}", l1.chain.head().number);
     Ok(())
 }
 

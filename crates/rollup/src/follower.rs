@@ -1,7 +1,7 @@
 //! The follower: rebuilds the L2 chain from L1 data alone (`advance` calldata and
 //! `BlockAdvanced` events), re-executing every block and checking hashes and state roots.
 
-use crate::{POLL, RollupError, l1::L1Client, Deployment};
+use crate::{Deployment, POLL, RollupError, l1::L1Client};
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_sol_types::SolCall;
 use nr_chain::Chain;
@@ -28,8 +28,10 @@ impl Follower {
         let bar = progress.then(|| {
             let b = indicatif::ProgressBar::new(0);
             b.set_style(
-                indicatif::ProgressStyle::with_template("follower {bar:40} {pos}/{len} blocks {per_sec} {msg}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template(
+                    "follower {bar:40} {pos}/{len} blocks {per_sec} {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             b
         });
@@ -61,14 +63,19 @@ impl Follower {
             if e.number <= head.number {
                 continue; // already derived (restart)
             }
-            let tx = log.transaction_hash.ok_or_else(|| RollupError::L1("log without transaction".into()))?;
+            let tx = log
+                .transaction_hash
+                .ok_or_else(|| RollupError::L1("log without transaction".into()))?;
             let input = self.l1.tx_input(tx).await?;
-            let call = NativeRollup::advanceCall::abi_decode(&input)
-                .map_err(|e| RollupError::Derivation(format!("L1 tx {tx} is not a direct advance call: {e}")))?;
-            let si = StatelessInput::from_ssz(&call.input).map_err(|e| RollupError::Derivation(e.to_string()))?;
+            let call = NativeRollup::advanceCall::abi_decode(&input).map_err(|e| {
+                RollupError::Derivation(format!("L1 tx {tx} is not a direct advance call: {e}"))
+            })?;
+            let si = StatelessInput::from_ssz(&call.input)
+                .map_err(|e| RollupError::Derivation(e.to_string()))?;
             let npr = &si.new_payload_request;
             let fork = self.chain.spec().schedule.fork_at(npr.execution_payload.timestamp);
-            let block = new_payload_to_block(npr, fork).map_err(|e| RollupError::Derivation(e.to_string()))?;
+            let block = new_payload_to_block(npr, fork)
+                .map_err(|e| RollupError::Derivation(e.to_string()))?;
             let chain = self.chain.clone();
             let hash = tokio::task::spawn_blocking(move || chain.import_block(&block))
                 .await

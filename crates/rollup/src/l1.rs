@@ -39,11 +39,18 @@ fn rpc_err(what: &str) -> impl Fn(alloy_provider::transport::TransportError) -> 
 
 impl L1Client {
     /// A client for `url`, signing with `key` when given.
-    pub fn new(url: &str, rollup: Address, key: Option<PrivateKeySigner>) -> Result<Self, RollupError> {
-        let url = url.parse().map_err(|e| RollupError::Config(format!("L1 RPC URL {url:?}: {e}")))?;
+    pub fn new(
+        url: &str,
+        rollup: Address,
+        key: Option<PrivateKeySigner>,
+    ) -> Result<Self, RollupError> {
+        let url =
+            url.parse().map_err(|e| RollupError::Config(format!("L1 RPC URL {url:?}: {e}")))?;
         let from = key.as_ref().map(|k| k.address());
         let provider = match key {
-            Some(k) => ProviderBuilder::new().wallet(EthereumWallet::from(k)).connect_http(url).erased(),
+            Some(k) => {
+                ProviderBuilder::new().wallet(EthereumWallet::from(k)).connect_http(url).erased()
+            }
             None => ProviderBuilder::new().connect_http(url).erased(),
         };
         Ok(Self { provider, rollup, from })
@@ -62,7 +69,12 @@ impl L1Client {
             .await
             .map_err(rpc_err("eth_getBlockByNumber"))?
             .ok_or_else(|| RollupError::L1(format!("no L1 block {at}")))?;
-        Ok(L1Block { number: b.header.number, hash: b.header.hash, timestamp: b.header.timestamp, header: b.header.inner })
+        Ok(L1Block {
+            number: b.header.number,
+            hash: b.header.hash,
+            timestamp: b.header.timestamp,
+            header: b.header.inner,
+        })
     }
 
     /// The number of the L1 block with this hash.
@@ -85,35 +97,64 @@ impl L1Client {
 
     /// The rollup's settled head: (number, hash).
     pub async fn settled_head(&self) -> Result<(u64, B256), RollupError> {
-        Ok((self.view(NativeRollup::headNumberCall {}).await?, self.view(NativeRollup::headHashCall {}).await?))
+        Ok((
+            self.view(NativeRollup::headNumberCall {}).await?,
+            self.view(NativeRollup::headHashCall {}).await?,
+        ))
     }
 
     /// Sends a call to `to` (gas estimated first, so a call that would revert is not sent
     /// and its revert reason is returned) and waits for the receipt.
-    pub async fn send(&self, to: Address, input: Bytes, value: U256) -> Result<TransactionReceipt, RollupError> {
+    pub async fn send(
+        &self,
+        to: Address,
+        input: Bytes,
+        value: U256,
+    ) -> Result<TransactionReceipt, RollupError> {
         let from = self.from.ok_or_else(|| RollupError::Config("no L1 signing key".into()))?;
-        let tx = TransactionRequest::default().with_from(from).with_to(to).with_input(input).with_value(value);
-        let gas = self.provider.estimate_gas(tx.clone()).await.map_err(|e| RollupError::Rejected(e.to_string()))?;
+        let tx = TransactionRequest::default()
+            .with_from(from)
+            .with_to(to)
+            .with_input(input)
+            .with_value(value);
+        let gas = self
+            .provider
+            .estimate_gas(tx.clone())
+            .await
+            .map_err(|e| RollupError::Rejected(e.to_string()))?;
         let tx = tx.with_gas_limit(gas + gas / 5);
-        let pending = self.provider.send_transaction(tx).await.map_err(rpc_err("eth_sendRawTransaction"))?;
+        let pending =
+            self.provider.send_transaction(tx).await.map_err(rpc_err("eth_sendRawTransaction"))?;
         let receipt = pending
             .with_timeout(Some(std::time::Duration::from_secs(60)))
             .get_receipt()
             .await
             .map_err(|e| RollupError::L1(format!("waiting for receipt: {e}")))?;
         if !receipt.status() {
-            return Err(RollupError::Rejected(format!("transaction {} reverted", receipt.transaction_hash)));
+            return Err(RollupError::Rejected(format!(
+                "transaction {} reverted",
+                receipt.transaction_hash
+            )));
         }
         Ok(receipt)
     }
 
     /// Logs of the rollup contract with event `E` in L1 blocks `from..=to`.
-    pub async fn events<E: SolEvent>(&self, from: u64, to: u64) -> Result<Vec<(Log, E)>, RollupError> {
-        let filter = Filter::new().address(self.rollup).event_signature(E::SIGNATURE_HASH).from_block(from).to_block(to);
+    pub async fn events<E: SolEvent>(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(Log, E)>, RollupError> {
+        let filter = Filter::new()
+            .address(self.rollup)
+            .event_signature(E::SIGNATURE_HASH)
+            .from_block(from)
+            .to_block(to);
         let logs = self.provider.get_logs(&filter).await.map_err(rpc_err("eth_getLogs"))?;
         logs.into_iter()
             .map(|l| {
-                let e = E::decode_log_data(l.data()).map_err(|e| RollupError::L1(format!("{}: {e}", E::SIGNATURE)))?;
+                let e = E::decode_log_data(l.data())
+                    .map_err(|e| RollupError::L1(format!("{}: {e}", E::SIGNATURE)))?;
                 Ok((l, e))
             })
             .collect()

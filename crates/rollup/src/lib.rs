@@ -7,6 +7,8 @@
 //! ([`l1::L1Client`]), so any L1 with EXECUTE and the rollup contract works.
 #![warn(missing_docs)]
 
+pub mod bridge;
+pub mod deploy;
 pub mod follower;
 pub mod l1;
 pub mod relayer;
@@ -66,14 +68,18 @@ pub struct Deployment {
 impl Deployment {
     /// Reads a deployment file.
     pub fn read(path: &Path) -> Result<Self, RollupError> {
-        let text = std::fs::read_to_string(path).map_err(|e| RollupError::Config(format!("{}: {e}", path.display())))?;
-        serde_json::from_str(&text).map_err(|e| RollupError::Config(format!("{}: {e}", path.display())))
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| RollupError::Config(format!("{}: {e}", path.display())))?;
+        serde_json::from_str(&text)
+            .map_err(|e| RollupError::Config(format!("{}: {e}", path.display())))
     }
 
     /// Writes it as JSON.
     pub fn write(&self, path: &Path) -> Result<(), RollupError> {
-        let text = serde_json::to_string_pretty(self).map_err(|e| RollupError::Config(e.to_string()))?;
-        std::fs::write(path, text).map_err(|e| RollupError::Config(format!("{}: {e}", path.display())))
+        let text =
+            serde_json::to_string_pretty(self).map_err(|e| RollupError::Config(e.to_string()))?;
+        std::fs::write(path, text)
+            .map_err(|e| RollupError::Config(format!("{}: {e}", path.display())))
     }
 }
 
@@ -135,7 +141,12 @@ struct L2Rpc {
 }
 
 impl nr_rpc::RpcExtension for L2Rpc {
-    fn call(&self, chain: &Chain, method: &str, _: &[Value]) -> Option<Result<Value, nr_rpc::RpcError>> {
+    fn call(
+        &self,
+        chain: &Chain,
+        method: &str,
+        _: &[Value],
+    ) -> Option<Result<Value, nr_rpc::RpcError>> {
         match method {
             "nr_settlementStatus" => {
                 let s = self.status.lock().unwrap_or_else(|p| p.into_inner()).clone();
@@ -159,14 +170,16 @@ impl nr_rpc::RpcExtension for L2Rpc {
 /// server and the services of the chosen mode on the current tokio runtime.
 pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
     let l1 = l1::L1Client::new(&cfg.l1_rpc, cfg.deployment.rollup, cfg.settler_key.clone())?;
-    std::fs::create_dir_all(&cfg.datadir).map_err(|e| RollupError::Config(format!("{}: {e}", cfg.datadir.display())))?;
+    std::fs::create_dir_all(&cfg.datadir)
+        .map_err(|e| RollupError::Config(format!("{}: {e}", cfg.datadir.display())))?;
     let chain = Arc::new(Chain::open(
         &cfg.datadir.join("l2.redb"),
         cfg.deployment.l2.clone(),
         Arc::new(nr_stateless::evm::PlainEthereum),
     )?);
     let genesis = chain.header_by_number(0)?.map(|h| h.hash_slow());
-    let on_l1: alloy_primitives::B256 = l1.view(nr_contracts::NativeRollup::blockHashAtCall { number: 0 }).await?;
+    let on_l1: alloy_primitives::B256 =
+        l1.view(nr_contracts::NativeRollup::blockHashAtCall { number: 0 }).await?;
     if genesis != Some(on_l1) {
         return Err(RollupError::Config(format!(
             "L2 genesis {genesis:?} is not the rollup's genesis {on_l1} (wrong deployment file or datadir)"
@@ -182,14 +195,20 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
         let f = follower::Follower::new(chain.clone(), l1.clone(), cfg.deployment.clone());
         tokio::spawn(f.run(cfg.progress));
     } else {
-        let seq = sequencer::Sequencer { chain: chain.clone(), l1: l1.clone(), block_time: cfg.block_time };
+        let seq = sequencer::Sequencer {
+            chain: chain.clone(),
+            l1: l1.clone(),
+            block_time: cfg.block_time,
+        };
         tokio::spawn(seq.run());
         if cfg.settler_key.is_some() {
-            let s = settler::Settler { chain: chain.clone(), l1: l1.clone(), status: status.clone() };
+            let s =
+                settler::Settler { chain: chain.clone(), l1: l1.clone(), status: status.clone() };
             tokio::spawn(s.run());
         }
         if let Some(key) = cfg.relayer_key.clone() {
-            let r = relayer::Relayer::new(chain.clone(), l1.clone(), key, cfg.deployment.deploy_block);
+            let r =
+                relayer::Relayer::new(chain.clone(), l1.clone(), key, cfg.deployment.deploy_block);
             tokio::spawn(r.run());
         }
     }

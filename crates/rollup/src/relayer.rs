@@ -30,7 +30,15 @@ pub const MAX_ATTEMPTS: u32 = 3;
 impl Relayer {
     /// A relayer paying L2 gas with `key`, reading messages from L1 block `from` on.
     pub fn new(chain: Arc<Chain>, l1: L1Client, key: PrivateKeySigner, from: u64) -> Self {
-        Self { chain, l1, key, next_log_block: from, messages: vec![], in_flight: HashMap::new(), failures: HashMap::new() }
+        Self {
+            chain,
+            l1,
+            key,
+            next_log_block: from,
+            messages: vec![],
+            in_flight: HashMap::new(),
+            failures: HashMap::new(),
+        }
     }
 
     /// Runs until the process ends.
@@ -44,7 +52,11 @@ impl Relayer {
     }
 
     fn l2_view<C: SolCall>(&self, call: C) -> Result<C::Return, RollupError> {
-        let req = CallRequest { to: Some(L2_MESSENGER), input: call.abi_encode().into(), ..Default::default() };
+        let req = CallRequest {
+            to: Some(L2_MESSENGER),
+            input: call.abi_encode().into(),
+            ..Default::default()
+        };
         match self.chain.call(&self.chain.head(), &req)? {
             CallOutcome::Success { output, .. } => {
                 C::abi_decode_returns(&output).map_err(|e| RollupError::Derivation(e.to_string()))
@@ -56,7 +68,9 @@ impl Relayer {
     fn submit(&self, input: Vec<u8>, gas: u64) -> Result<B256, RollupError> {
         use alloy_signer::SignerSync;
         let head = self.chain.head();
-        let base = head.next_block_base_fee(alloy_eips::eip1559::BaseFeeParams::ethereum()).unwrap_or(0) as u128;
+        let base = head
+            .next_block_base_fee(alloy_eips::eip1559::BaseFeeParams::ethereum())
+            .unwrap_or(0) as u128;
         let tx = TxEip1559 {
             chain_id: self.chain.chain_id(),
             nonce: self.chain.pending_nonce(self.key.address())?,
@@ -68,7 +82,10 @@ impl Relayer {
             access_list: Default::default(),
             input: input.into(),
         };
-        let sig = self.key.sign_hash_sync(&tx.signature_hash()).map_err(|e| RollupError::Config(e.to_string()))?;
+        let sig = self
+            .key
+            .sign_hash_sync(&tx.signature_hash())
+            .map_err(|e| RollupError::Config(e.to_string()))?;
         self.chain
             .add_transaction(TxEnvelope::Eip1559(tx.into_signed(sig)))
             .map_err(|e| RollupError::Derivation(format!("relayer transaction refused: {e}")))
@@ -77,7 +94,9 @@ impl Relayer {
     async fn step(&mut self) -> Result<(), RollupError> {
         let latest = self.l1.block(BlockNumberOrTag::Latest).await?.number;
         if latest >= self.next_log_block {
-            for (log, e) in self.l1.events::<NativeRollup::MessageSent>(self.next_log_block, latest).await? {
+            for (log, e) in
+                self.l1.events::<NativeRollup::MessageSent>(self.next_log_block, latest).await?
+            {
                 let m = L2Messenger::L1Message {
                     sender: e.sender,
                     to: e.to,
@@ -88,7 +107,10 @@ impl Relayer {
                     data: e.data,
                 };
                 if e.index != U256::from(self.messages.len()) || l1_message_hash(&m) != e.hash {
-                    return Err(RollupError::Derivation(format!("message {} out of order or mismatched", e.index)));
+                    return Err(RollupError::Derivation(format!(
+                        "message {} out of order or mismatched",
+                        e.index
+                    )));
                 }
                 self.messages.push((m, log.block_number.unwrap_or_default()));
             }
@@ -110,7 +132,9 @@ impl Relayer {
         let mut pending = vec![];
         for (i, (m, _)) in self.messages[..covered].iter().enumerate() {
             let leaf = l1_message_hash(m);
-            if self.in_flight.contains_key(&leaf) || self.failures.get(&leaf).is_some_and(|n| *n >= MAX_ATTEMPTS) {
+            if self.in_flight.contains_key(&leaf)
+                || self.failures.get(&leaf).is_some_and(|n| *n >= MAX_ATTEMPTS)
+            {
                 continue;
             }
             if !self.l2_view(L2Messenger::claimedL1Call(leaf))? {
@@ -121,14 +145,20 @@ impl Relayer {
             return Ok(());
         }
         let root = tree.root();
-        if !self.l2_view(L2Messenger::knownL1RootsCall(root))? && !self.in_flight.contains_key(&root) {
+        if !self.l2_view(L2Messenger::knownL1RootsCall(root))?
+            && !self.in_flight.contains_key(&root)
+        {
             let header = self.l1.block(BlockNumberOrTag::Number(anchor)).await?.header;
             let proof = self.l1.rollup_proof(vec![B256::ZERO], anchor).await?;
             let call = L2Messenger::proveL1MessageRootCall {
                 l2Timestamp: U256::from(head.timestamp),
                 l1Header: Bytes::from(alloy_rlp::encode(&header)),
                 accountProof: proof.account_proof,
-                storageProof: proof.storage_proof.first().map(|p| p.proof.clone()).unwrap_or_default(),
+                storageProof: proof
+                    .storage_proof
+                    .first()
+                    .map(|p| p.proof.clone())
+                    .unwrap_or_default(),
             };
             let tx = self.submit(call.abi_encode(), 1_500_000)?;
             tracing::info!(%root, anchor, "relayer: proving L1 message root");
@@ -137,7 +167,11 @@ impl Relayer {
         for (i, leaf) in pending {
             let m = self.messages[i].0.clone();
             let gas_limit: u64 = m.gasLimit.saturating_to();
-            let call = L2Messenger::claimL1MessageCall { m, root, proof: tree.proof(i).expect("in range") };
+            let call = L2Messenger::claimL1MessageCall {
+                m,
+                root,
+                proof: tree.proof(i).expect("in range"),
+            };
             let gas = gas_limit + gas_limit / 63 + 300_000;
             let tx = self.submit(call.abi_encode(), gas)?;
             tracing::info!(index = i, %leaf, "relayer: claiming L1 message");

@@ -41,7 +41,13 @@ impl Sequencer {
         } else {
             tokio::time::sleep(POLL).await;
         }
-        let anchor = self.l1.block(BlockNumberOrTag::Latest).await?;
+        // Anchor to the L1 block below the latest: its hash is visible to BLOCKHASH in the
+        // latest block's context, where gas estimation of `advance` runs.
+        let latest = self.l1.block(BlockNumberOrTag::Latest).await?;
+        let anchor = match latest.number {
+            0 => latest,
+            n => self.l1.block(BlockNumberOrTag::Number(n - 1)).await?,
+        };
         if self.block_time == 0 {
             let head_anchor = head.parent_beacon_block_root.unwrap_or_default();
             let ready = self.chain.ready_count() > 0;
@@ -56,7 +62,11 @@ impl Sequencer {
             return Ok(());
         }
         let chain = self.chain.clone();
-        let opts = BlockOptions { timestamp, parent_beacon_block_root: Some(anchor.hash), fee_recipient: None };
+        let opts = BlockOptions {
+            timestamp,
+            parent_beacon_block_root: Some(anchor.hash),
+            fee_recipient: None,
+        };
         let produced = tokio::task::spawn_blocking(move || chain.produce_block_with(&opts))
             .await
             .map_err(|e| crate::RollupError::Config(e.to_string()))??;

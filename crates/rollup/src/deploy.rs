@@ -1,0 +1,113 @@
+//! Deploys a rollup on an L1 through JSON-RPC: the L2 genesis is built in code, then
+//! `NativeRollup` (bound to that genesis), `L1TokenBridge` and a test ERC-20.
+
+use crate::{Deployment, RollupError};
+use alloy_network::{EthereumWallet, TransactionBuilder};
+use alloy_primitives::{Address, Bytes, U256};
+use alloy_provider::{Provider, ProviderBuilder};
+use alloy_rpc_types_eth::{BlockNumberOrTag, TransactionRequest};
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::SolConstructor;
+use nr_contracts::{L1TokenBridge, L2_TOKEN_BRIDGE, NativeRollup, TestToken, l2_genesis};
+
+/// What to deploy.
+#[derive(Debug, Clone)]
+pub struct DeployParams {
+    /// L2 chain id.
+    pub l2_chain_id: u64,
+    /// L2 block gas limit.
+    pub l2_gas_limit: u64,
+    /// Sequencer address (`None`: based mode).
+    pub sequencer: Option<Address>,
+    /// Seconds without settlement after which anyone may advance (sequenced mode).
+    pub sequencer_timeout: u64,
+    /// Oldest L2 timestamp accepted, in seconds behind the L1 block.
+    pub max_timestamp_lag: u64,
+    /// L2 accounts funded at genesis (development convenience).
+    pub funded: Vec<(Address, U256)>,
+}
+
+async fn deploy_code(
+    p: &impl Provider,
+    from: Address,
+    code: Vec<u8>,
+) -> Result<(Address, u64), RollupError> {
+    let tx = TransactionRequest::default().with_from(from).with_deploy_code(Bytes::from(code));
+    let r = p
+        .send_transaction(tx)
+        .await
+        .map_err(|e| RollupError::L1(format!("deploy: {e}")))?
+        .get_receipt()
+        .await
+        .map_err(|e| RollupError::L1(format!("deploy receipt: {e}")))?;
+    if !r.status() {
+        return Err(RollupError::Rejected(format!("deployment {} reverted", r.transaction_hash)));
+    }
+    let a = r.contract_address.ok_or_else(|| RollupError::L1("no contract address".into()))?;
+    Ok((a, r.block_number.unwrap_or_default()))
+}
+
+/// Deploys the rollup with `deployer` on the L1 at `l1_rpc`.
+pub async fn deploy(
+    l1_rpc: &str,
+    deployer: PrivateKeySigner,
+    params: &DeployParams,
+) -> Result<Deployment, RollupError> {
+    let url = l1_rpc.parse().map_err(|e| RollupError::Config(format!("L1 RPC URL: {e}")))?;
+    let from = deployer.address();
+    let p = ProviderBuilder::new().wallet(EthereumWallet::from(deployer)).connect_http(url);
+    let l1_chain_id = p.get_chain_id().await.map_err(|e| RollupError::L1(e.to_string()))?;
+    let schedule: nr_stateless::ForkSchedule = p
+        .raw_request("nr_forkSchedule".into(), ())
+        .await
+        .map_err(|e| RollupError::L1(format!("nr_forkSchedule (is this an nr L1?): {e}")))?;
+    let nonce = p.get_transaction_count(from).await.map_err(|e| RollupError::L1(e.to_string()))?;
+    let (rollup, l1_bridge) = (from.create(nonce), from.create(nonce + 1));
+    let head = p
+        .get_block_by_number(BlockNumberOrTag::Latest)
+        .await
+        .map_err(|e| RollupError::L1(e.to_string()))?
+        .ok_or_else(|| RollupError::L1("no L1 head".into()))?;
+    // The L2 follows the L1's fork schedule and starts at the L1's current time.
+    let mut l2 = l2_genesis(
+        params.l2_chain_id,
+        schedule,
+        head.header.timestamp,
+        rollup,
+        l1_bridge,
+        &params.funded,
+    );
+    l2.genesis.gas_limit = params.l2_gas_limit;
+    let mut mem = nr_stateless::memory::MemoryChain::default();
+    let root =
+        mem.insert_alloc(l2.alloc().iter()).map_err(|e| RollupError::Config(e.to_string()))?;
+    let genesis = l2.genesis_header(root);
+
+    let ctor = NativeRollup::constructorCall {
+        chainId_: params.l2_chain_id,
+        gasLimit_: params.l2_gas_limit,
+        genesisHash: genesis.hash_slow(),
+        genesisStateRoot: genesis.state_root,
+        sequencer_: params.sequencer.unwrap_or_default(),
+        sequencerTimeout_: U256::from(params.sequencer_timeout),
+        maxTimestampLag_: U256::from(params.max_timestamp_lag),
+    };
+    let mut code = NativeRollup::BYTECODE.to_vec();
+    code.extend(ctor.abi_encode());
+    let (a, deploy_block) = deploy_code(&p, from, code).await?;
+    if a != rollup {
+        return Err(RollupError::Config(format!(
+            "rollup deployed at {a}, expected {rollup}: deployer nonce moved"
+        )));
+    }
+    let mut code = L1TokenBridge::BYTECODE.to_vec();
+    code.extend(
+        L1TokenBridge::constructorCall { rollup_: rollup, l2Bridge_: L2_TOKEN_BRIDGE }.abi_encode(),
+    );
+    let (b, _) = deploy_code(&p, from, code).await?;
+    if b != l1_bridge {
+        return Err(RollupError::Config(format!("bridge deployed at {b}, expected {l1_bridge}")));
+    }
+    let (token, _) = deploy_code(&p, from, TestToken::BYTECODE.to_vec()).await?;
+    Ok(Deployment { l1_chain_id, rollup, l1_bridge, test_token: Some(token), deploy_block, l2 })
+}
