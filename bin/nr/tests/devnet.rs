@@ -275,3 +275,77 @@ async fn devnet_end_to_end_through_json_rpc() {
     let _ = follower.wait();
     let _ = Duration::ZERO;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill9_of_the_rollup_node_loses_no_transaction_and_settles_nothing_twice() {
+    use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+    use alloy_eips::Encodable2718;
+    use alloy_signer::SignerSync;
+    let dir = tempdir();
+    let user: PrivateKeySigner = USER.parse().unwrap();
+    let to = Address::repeat_byte(0xc4);
+    let mut accepted: Vec<B256> = vec![];
+    let mut nonce = 0;
+    let mut before = vec![];
+    for round in 1..=2u64 {
+        let net = start(dir.path());
+        let l2 = ProviderBuilder::new().connect_http(net.l2.parse().unwrap());
+        for (n, h) in &before {
+            let b = l2.get_block_by_number(BlockNumberOrTag::Number(*n)).await.unwrap().unwrap();
+            assert_eq!(b.header.hash, *h, "round {round}: L2 block {n} changed across the kill");
+        }
+        nonce = nonce.max(l2.get_transaction_count(user.address()).pending().await.unwrap());
+        // Stream transfers until a few more blocks are settled, then kill -9 mid-stream.
+        let target = settled(&l2).await + 4;
+        loop {
+            let tx = TxEip1559 {
+                chain_id: 8079,
+                nonce,
+                gas_limit: 21_000,
+                max_fee_per_gas: 10_000_000_000,
+                max_priority_fee_per_gas: 1_000_000_000,
+                to: alloy_primitives::TxKind::Call(to),
+                value: U256::from(1),
+                access_list: Default::default(),
+                input: Bytes::new(),
+            };
+            let sig = user.sign_hash_sync(&tx.signature_hash()).unwrap();
+            let raw = TxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718();
+            let h = *l2.send_raw_transaction(&raw).await.unwrap().tx_hash();
+            accepted.push(h);
+            nonce += 1;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if settled(&l2).await >= target {
+                break;
+            }
+        }
+        let head = l2.get_block_number().await.unwrap();
+        before = vec![];
+        for n in 0..=head {
+            before.push((n, l2.get_block_by_number(BlockNumberOrTag::Number(n)).await.unwrap().unwrap().header.hash));
+        }
+        drop(net); // SIGKILL
+    }
+    let net = start(dir.path());
+    let l1 = ProviderBuilder::new().connect_http(net.l1.parse().unwrap());
+    let l2 = ProviderBuilder::new().connect_http(net.l2.parse().unwrap());
+    for (n, h) in &before {
+        let b = l2.get_block_by_number(BlockNumberOrTag::Number(*n)).await.unwrap().unwrap();
+        assert_eq!(b.header.hash, *h, "L2 block {n} changed across the kill");
+    }
+    // Every accepted transaction is mined.
+    let mut last = 0;
+    for h in &accepted {
+        let r = wait_for_async(60, || async { l2.get_transaction_receipt(*h).await.unwrap() }).await;
+        assert!(r.status());
+        last = last.max(r.block_number.unwrap());
+    }
+    assert_eq!(l2.get_balance(to).await.unwrap(), U256::from(accepted.len()));
+    // Settlement resumes past the last transaction, and no block was settled twice.
+    wait_for_async(60, || async { (settled(&l2).await >= last).then_some(()) }).await;
+    let filter = Filter::new().address(net.rollup).event_signature(NativeRollup::BlockAdvanced::SIGNATURE_HASH).from_block(0);
+    let logs = l1.get_logs(&filter).await.unwrap();
+    let numbers: Vec<u64> = logs.iter().map(|l| NativeRollup::BlockAdvanced::decode_log_data(l.data()).unwrap().number).collect();
+    assert_eq!(numbers, (1..=numbers.len() as u64).collect::<Vec<_>>(), "each block settled exactly once");
+    println!("{} transactions across 2 kills, all mined; {} L2 blocks settled once each", accepted.len(), numbers.len());
+}
