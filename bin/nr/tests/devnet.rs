@@ -125,6 +125,55 @@ async fn devnet_end_to_end_through_json_rpc() {
     wait_for_async(60, || async { (l2.get_balance(fresh).await.unwrap() == one).then_some(()) })
         .await;
 
+    // The L2 mempool refuses what the sequencer could not include, with standard errors.
+    {
+        use alloy_consensus::{SignableTransaction, TxEip1559, TxEip4844, TxEnvelope};
+        use alloy_eips::Encodable2718;
+        use alloy_signer::SignerSync;
+        let next = l2.get_transaction_count(user.address()).pending().await.unwrap();
+        let tx = |chain_id: u64, nonce: u64, max_fee: u128| {
+            let tx = TxEip1559 {
+                chain_id,
+                nonce,
+                gas_limit: 21_000,
+                max_fee_per_gas: max_fee,
+                max_priority_fee_per_gas: max_fee.min(1_000_000_000),
+                to: alloy_primitives::TxKind::Call(fresh),
+                value: U256::from(1),
+                access_list: Default::default(),
+                input: Bytes::new(),
+            };
+            let sig = user.sign_hash_sync(&tx.signature_hash()).unwrap();
+            TxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718()
+        };
+        let blob = {
+            let tx = TxEip4844 {
+                chain_id: 8079,
+                nonce: next,
+                gas_limit: 21_000,
+                max_fee_per_gas: 10_000_000_000,
+                max_priority_fee_per_gas: 1,
+                to: fresh,
+                value: U256::ZERO,
+                access_list: Default::default(),
+                blob_versioned_hashes: vec![B256::with_last_byte(1)],
+                max_fee_per_blob_gas: 1,
+                input: Bytes::new(),
+            };
+            let sig = user.sign_hash_sync(&tx.signature_hash()).unwrap();
+            TxEnvelope::Eip4844(tx.into_signed(sig).into()).encoded_2718()
+        };
+        for (raw, expect) in [
+            (tx(1, next, 10_000_000_000), "invalid chain id"),
+            (tx(8079, next + 5, 10_000_000_000), "nonce too high"),
+            (tx(8079, next, 1), "transaction underpriced"),
+            (blob, "transaction type not supported"),
+        ] {
+            let err = l2.send_raw_transaction(&raw).await.unwrap_err().to_string();
+            assert!(err.contains(expect), "{err}");
+        }
+    }
+
     // An L2 transfer, a contract deployment and a call.
     let bob = Address::repeat_byte(0xb0);
     let r = l2
@@ -322,7 +371,15 @@ async fn kill9_of_the_rollup_node_loses_no_transaction_and_settles_nothing_twice
         let head = l2.get_block_number().await.unwrap();
         before = vec![];
         for n in 0..=head {
-            before.push((n, l2.get_block_by_number(BlockNumberOrTag::Number(n)).await.unwrap().unwrap().header.hash));
+            before.push((
+                n,
+                l2.get_block_by_number(BlockNumberOrTag::Number(n))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .header
+                    .hash,
+            ));
         }
         drop(net); // SIGKILL
     }
@@ -336,16 +393,31 @@ async fn kill9_of_the_rollup_node_loses_no_transaction_and_settles_nothing_twice
     // Every accepted transaction is mined.
     let mut last = 0;
     for h in &accepted {
-        let r = wait_for_async(60, || async { l2.get_transaction_receipt(*h).await.unwrap() }).await;
+        let r =
+            wait_for_async(60, || async { l2.get_transaction_receipt(*h).await.unwrap() }).await;
         assert!(r.status());
         last = last.max(r.block_number.unwrap());
     }
     assert_eq!(l2.get_balance(to).await.unwrap(), U256::from(accepted.len()));
     // Settlement resumes past the last transaction, and no block was settled twice.
     wait_for_async(60, || async { (settled(&l2).await >= last).then_some(()) }).await;
-    let filter = Filter::new().address(net.rollup).event_signature(NativeRollup::BlockAdvanced::SIGNATURE_HASH).from_block(0);
+    let filter = Filter::new()
+        .address(net.rollup)
+        .event_signature(NativeRollup::BlockAdvanced::SIGNATURE_HASH)
+        .from_block(0);
     let logs = l1.get_logs(&filter).await.unwrap();
-    let numbers: Vec<u64> = logs.iter().map(|l| NativeRollup::BlockAdvanced::decode_log_data(l.data()).unwrap().number).collect();
-    assert_eq!(numbers, (1..=numbers.len() as u64).collect::<Vec<_>>(), "each block settled exactly once");
-    println!("{} transactions across 2 kills, all mined; {} L2 blocks settled once each", accepted.len(), numbers.len());
+    let numbers: Vec<u64> = logs
+        .iter()
+        .map(|l| NativeRollup::BlockAdvanced::decode_log_data(l.data()).unwrap().number)
+        .collect();
+    assert_eq!(
+        numbers,
+        (1..=numbers.len() as u64).collect::<Vec<_>>(),
+        "each block settled exactly once"
+    );
+    println!(
+        "{} transactions across 2 kills, all mined; {} L2 blocks settled once each",
+        accepted.len(),
+        numbers.len()
+    );
 }

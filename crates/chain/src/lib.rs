@@ -132,6 +132,14 @@ pub enum TxError {
     /// Tip above fee cap.
     #[error("max priority fee per gas higher than max fee per gas")]
     TipAboveFeeCap,
+    /// Fee cap below the next block's base fee (refused where the pool policy says so).
+    #[error("transaction underpriced: max fee per gas {cap} less than block base fee {base}")]
+    FeeCapBelowBaseFee {
+        /// The transaction's fee cap.
+        cap: u128,
+        /// The next block's base fee.
+        base: u64,
+    },
     /// Pool rule (already known, replacement underpriced).
     #[error("{0}")]
     Pool(&'static str),
@@ -246,6 +254,22 @@ pub struct AccountProof {
     pub storage: Vec<(B256, U256, Vec<Bytes>)>,
 }
 
+/// What the pool accepts beyond validity (a sequencer is stricter than a dev L1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolPolicy {
+    /// Largest gap allowed between a transaction's nonce and the next expected one
+    /// (0: no gaps, `nonce too high` otherwise).
+    pub max_nonce_gap: u64,
+    /// Refuse fee caps below the next block's base fee (`transaction underpriced`).
+    pub reject_below_base_fee: bool,
+}
+
+impl Default for PoolPolicy {
+    fn default() -> Self {
+        Self { max_nonce_gap: pool::MAX_NONCE_GAP, reject_below_base_fee: false }
+    }
+}
+
 /// What a block producer chooses for a new block.
 #[derive(Debug, Clone, Default)]
 pub struct BlockOptions {
@@ -277,6 +301,7 @@ pub struct Chain {
     head: RwLock<Header>,
     pool: Mutex<TxPool>,
     produce: Mutex<()>,
+    policy: RwLock<PoolPolicy>,
     /// Notified when a transaction enters the pool.
     pub tx_added: tokio_notify::Notify,
 }
@@ -388,6 +413,7 @@ impl Chain {
             head: RwLock::new(head),
             pool: Mutex::new(TxPool::default()),
             produce: Mutex::new(()),
+            policy: RwLock::new(PoolPolicy::default()),
             tx_added: Default::default(),
         };
         chain.reload_pool()?;
@@ -494,6 +520,11 @@ impl Chain {
             let _ = self.add_raw_transaction(&raw);
         }
         Ok(())
+    }
+
+    /// Sets what the pool accepts from now on.
+    pub fn set_pool_policy(&self, policy: PoolPolicy) {
+        *self.policy.write().unwrap_or_else(|p| p.into_inner()) = policy;
     }
 
     /// The chain's spec (as stored).
@@ -724,6 +755,17 @@ impl Chain {
         let (nonce, balance) = account.map_or((0, U256::ZERO), |a| (a.nonce, a.balance));
         if tx.nonce() < nonce {
             return Err(TxError::NonceTooLow { next: nonce, tx: tx.nonce() });
+        }
+        let policy = *self.policy.read().unwrap_or_else(|p| p.into_inner());
+        let queued = self.pool.lock().unwrap_or_else(|p| p.into_inner()).next_nonce(&sender, nonce);
+        if tx.nonce() > queued + policy.max_nonce_gap {
+            return Err(TxError::NonceTooHigh { next: queued, tx: tx.nonce() });
+        }
+        if policy.reject_below_base_fee {
+            let base = head.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or_default();
+            if tx.max_fee_per_gas() < u128::from(base) {
+                return Err(TxError::FeeCapBelowBaseFee { cap: tx.max_fee_per_gas(), base });
+            }
         }
         if tx.nonce() > nonce + pool::MAX_NONCE_GAP {
             return Err(TxError::NonceTooHigh { next: nonce, tx: tx.nonce() });

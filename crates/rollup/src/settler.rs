@@ -96,6 +96,13 @@ impl Settler {
                 l2_block = n,
                 l1_block = receipt.block_number,
                 gas = receipt.gas_used,
+                lag_blocks = self.chain.head().number - n,
+                lag_seconds = self
+                    .chain
+                    .header_by_number(n + 1)
+                    .ok()
+                    .flatten()
+                    .map_or(0, |h| now().saturating_sub(h.timestamp)),
                 "settled"
             );
             self.update(n);
