@@ -222,7 +222,9 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
     } else {
         let params = DeployParams {
             l2_chain_id: args.l2_chain_id,
-            l2_gas_limit: 30_000_000,
+            // Below EIP-7825's 2^24 per-transaction cap on an Osaka L1, with room for the
+            // calldata and the EXECUTE charge of a full block.
+            l2_gas_limit: 10_000_000,
             sequencer: args.sequenced.then(|| settler.address()),
             sequencer_timeout: 60,
             max_timestamp_lag: 3_600,

@@ -139,6 +139,44 @@ impl L1Client {
         Ok(receipt)
     }
 
+    /// Sends a call with a fixed gas limit without waiting; returns the transaction hash.
+    /// Consecutive sends get consecutive nonces (the pending count includes the pool).
+    pub async fn send_unchecked(
+        &self,
+        to: Address,
+        input: Bytes,
+        gas: u64,
+    ) -> Result<B256, RollupError> {
+        let from = self.from.ok_or_else(|| RollupError::Config("no L1 signing key".into()))?;
+        let tx = TransactionRequest::default()
+            .with_from(from)
+            .with_to(to)
+            .with_input(input)
+            .with_gas_limit(gas);
+        let pending =
+            self.provider.send_transaction(tx).await.map_err(rpc_err("eth_sendRawTransaction"))?;
+        Ok(*pending.tx_hash())
+    }
+
+    /// Waits for the receipt of `hash` (up to `secs` seconds).
+    pub async fn receipt(&self, hash: B256, secs: u64) -> Result<TransactionReceipt, RollupError> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            if let Some(r) = self
+                .provider
+                .get_transaction_receipt(hash)
+                .await
+                .map_err(rpc_err("eth_getTransactionReceipt"))?
+            {
+                return Ok(r);
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(RollupError::L1(format!("transaction {hash} not mined after {secs}s")));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+
     /// Logs of the rollup contract with event `E` in L1 blocks `from..=to`.
     pub async fn events<E: SolEvent>(
         &self,
