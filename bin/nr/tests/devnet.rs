@@ -96,6 +96,26 @@ async fn token_balance(p: &impl Provider, token: Address, who: Address) -> U256 
     TestToken::balanceOfCall::abi_decode_returns(&out).unwrap_or_default()
 }
 
+/// Every `BlockAdvanced` of the rollup; asserts each L2 block was settled once, in order.
+async fn settled_events(l1: &impl Provider, rollup: Address) -> Vec<NativeRollup::BlockAdvanced> {
+    let filter = Filter::new()
+        .address(rollup)
+        .event_signature(NativeRollup::BlockAdvanced::SIGNATURE_HASH)
+        .from_block(0);
+    let logs = l1.get_logs(&filter).await.unwrap();
+    let events: Vec<_> = logs
+        .iter()
+        .map(|l| NativeRollup::BlockAdvanced::decode_log_data(l.data()).unwrap())
+        .collect();
+    let numbers: Vec<u64> = events.iter().map(|e| e.number).collect();
+    assert_eq!(
+        numbers,
+        (1..=numbers.len() as u64).collect::<Vec<_>>(),
+        "each block settled exactly once, in order"
+    );
+    events
+}
+
 async fn settled(l2: &impl Provider) -> u64 {
     let s: serde_json::Value = l2.raw_request("nr_settlementStatus".into(), ()).await.unwrap();
     s["settled"].as_u64().unwrap()
@@ -185,12 +205,9 @@ async fn devnet_end_to_end_through_json_rpc() {
         .unwrap();
     assert!(r.status());
     assert_eq!(l2.get_balance(bob).await.unwrap(), U256::from(12345));
-    let rt = alloy_primitives::hex::decode(RUNTIME).unwrap();
-    let mut code =
-        vec![0x60, rt.len() as u8, 0x60, 0x0a, 0x5f, 0x39, 0x60, rt.len() as u8, 0x5f, 0xf3];
-    code.extend(&rt);
+    let code = nr_contracts::initcode_for(&alloy_primitives::hex::decode(RUNTIME).unwrap());
     let r = l2
-        .send_transaction(TransactionRequest::default().with_deploy_code(Bytes::from(code)))
+        .send_transaction(TransactionRequest::default().with_deploy_code(code))
         .await
         .unwrap()
         .get_receipt()
@@ -214,22 +231,9 @@ async fn devnet_end_to_end_through_json_rpc() {
 
     // Every L2 block is settled on L1 by EXECUTE, once, in order, with matching hashes.
     wait_for_async(60, || async { (settled(&l2).await >= call_block).then_some(()) }).await;
-    let filter = Filter::new()
-        .address(net.rollup)
-        .event_signature(NativeRollup::BlockAdvanced::SIGNATURE_HASH)
-        .from_block(0);
-    let logs = l1.get_logs(&filter).await.unwrap();
-    let numbers: Vec<u64> = logs
-        .iter()
-        .map(|l| NativeRollup::BlockAdvanced::decode_log_data(l.data()).unwrap().number)
-        .collect();
-    assert_eq!(
-        numbers,
-        (1..=numbers.len() as u64).collect::<Vec<_>>(),
-        "each block settled once, in order"
-    );
-    for l in &logs {
-        let e = NativeRollup::BlockAdvanced::decode_log_data(l.data()).unwrap();
+    let events = settled_events(&l1, net.rollup).await;
+    let numbers: Vec<u64> = events.iter().map(|e| e.number).collect();
+    for e in &events {
         let b = l2.get_block_by_number(BlockNumberOrTag::Number(e.number)).await.unwrap().unwrap();
         assert_eq!((b.header.hash, b.header.state_root), (e.blockHash, e.stateRoot));
     }
@@ -401,20 +405,8 @@ async fn kill9_of_the_rollup_node_loses_no_transaction_and_settles_nothing_twice
     assert_eq!(l2.get_balance(to).await.unwrap(), U256::from(accepted.len()));
     // Settlement resumes past the last transaction, and no block was settled twice.
     wait_for_async(60, || async { (settled(&l2).await >= last).then_some(()) }).await;
-    let filter = Filter::new()
-        .address(net.rollup)
-        .event_signature(NativeRollup::BlockAdvanced::SIGNATURE_HASH)
-        .from_block(0);
-    let logs = l1.get_logs(&filter).await.unwrap();
-    let numbers: Vec<u64> = logs
-        .iter()
-        .map(|l| NativeRollup::BlockAdvanced::decode_log_data(l.data()).unwrap().number)
-        .collect();
-    assert_eq!(
-        numbers,
-        (1..=numbers.len() as u64).collect::<Vec<_>>(),
-        "each block settled exactly once"
-    );
+    let numbers: Vec<u64> =
+        settled_events(&l1, net.rollup).await.iter().map(|e| e.number).collect();
     println!(
         "{} transactions across 2 kills, all mined; {} L2 blocks settled once each",
         accepted.len(),

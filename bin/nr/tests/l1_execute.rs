@@ -31,11 +31,14 @@ const CALLER: &str = "365f5f375a5f5f365f6101015afa5a3d5f5f3e3d5fa300";
 const CALL_OVERHEAD: u64 = 2 + 2 + 2 + 2 + 3 + 2 + 100 + 2;
 
 fn initcode(runtime: &str) -> Bytes {
-    let rt = alloy_primitives::hex::decode(runtime).unwrap();
-    let len = rt.len() as u8;
-    let mut code = vec![0x60, len, 0x60, 0x0a, 0x5f, 0x39, 0x60, len, 0x5f, 0xf3];
-    code.extend(rt);
-    code.into()
+    nr_contracts::initcode_for(&alloy_primitives::hex::decode(runtime).unwrap())
+}
+
+/// Deploys the EXECUTE caller contract on L1.
+async fn deploy_caller(p: &impl Provider) -> Address {
+    let tx = TransactionRequest::default().with_deploy_code(initcode(CALLER));
+    let r = p.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+    r.contract_address.expect("caller deployed")
 }
 
 fn l2_user() -> PrivateKeySigner {
@@ -133,14 +136,7 @@ async fn execute_verifies_valid_l2_blocks_and_rejects_every_tampered_variant() {
     let node = L1Node::start(dir.path(), &["--block-time", "0"]);
     let p = node.provider(DEV_KEY);
     let l1_schedule = ForkSchedule::from_genesis(Fork::Osaka);
-    let r = p
-        .send_transaction(TransactionRequest::default().with_deploy_code(initcode(CALLER)))
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    let caller = r.contract_address.unwrap();
+    let caller = deploy_caller(&p).await;
 
     let (l2, block) = l2_with_one_block(l1_schedule.clone());
     let hash = block.header.hash_slow();
@@ -336,15 +332,7 @@ async fn execute_gas_limit_and_base_fee_per_l1_block() {
         ],
     );
     let p = node.provider(DEV_KEY);
-    let caller = p
-        .send_transaction(TransactionRequest::default().with_deploy_code(initcode(CALLER)))
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap()
-        .contract_address
-        .unwrap();
+    let caller = deploy_caller(&p).await;
     // Two calls in the same L1 block: the first fits, the second exceeds the limit.
     let (first, second) = loop {
         let a = call_execute_pair(&p, caller, &input).await;
@@ -411,15 +399,7 @@ async fn l2_blocks_follow_the_l1_fork_schedule() {
         node.banner
     );
     let p = node.provider(DEV_KEY);
-    let caller = p
-        .send_transaction(TransactionRequest::default().with_deploy_code(initcode(CALLER)))
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap()
-        .contract_address
-        .unwrap();
+    let caller = deploy_caller(&p).await;
 
     // The rollup: a contract computing CLZ (Osaka's EIP-7939), `sstore(0, clz(calldata[0]))`.
     let genesis = now();

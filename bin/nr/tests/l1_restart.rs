@@ -6,12 +6,11 @@ mod common;
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::Encodable2718;
-use alloy_primitives::{Address, B256, TxKind, U256, keccak256};
+use alloy_primitives::{Address, B256, TxKind, U256};
 use alloy_provider::Provider;
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use alloy_trie::{Nibbles, TrieAccount, proof::verify_proof};
 use common::{DEV_KEY, L1Node, tempdir};
 use std::{
     collections::BTreeMap,
@@ -132,19 +131,7 @@ async fn kill9_during_block_production_loses_nothing() {
     // The head's state is complete: a proof verifies and the head block replays.
     let head = p.get_block_by_number(BlockNumberOrTag::Latest).await.unwrap().unwrap();
     let proof = p.get_proof(to, vec![]).block_id(head.header.number.into()).await.unwrap();
-    let account = TrieAccount {
-        nonce: proof.nonce,
-        balance: proof.balance,
-        storage_root: proof.storage_hash,
-        code_hash: proof.code_hash,
-    };
-    verify_proof(
-        head.header.state_root,
-        Nibbles::unpack(keccak256(to)),
-        Some(alloy_rlp::encode(account)),
-        &proof.account_proof,
-    )
-    .unwrap();
+    common::verify_account_proof(head.header.state_root, to, &proof);
     let _: serde_json::Value = p
         .raw_request("debug_executionWitness".into(), (format!("{:#x}", head.header.number),))
         .await

@@ -8,7 +8,7 @@ use alloy_network::TransactionBuilder;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_provider::Provider;
 use alloy_rpc_types_eth::{BlockNumberOrTag, Filter, TransactionRequest};
-use alloy_trie::{Nibbles, TrieAccount, proof::verify_proof};
+use alloy_trie::{Nibbles, proof::verify_proof};
 use common::{DEV_KEY, DEV_KEY_1, L1Node, tempdir};
 
 /// Runtime: with calldata, `sstore(0, arg)` and `log1(arg, topic = caller)`; without,
@@ -16,12 +16,7 @@ use common::{DEV_KEY, DEV_KEY_1, L1Node, tempdir};
 const RUNTIME: &str = "36156013575f355f555f355f523360205fa1005b5f545f5260205ff3";
 
 fn initcode(runtime: &str) -> Bytes {
-    let rt = alloy_primitives::hex::decode(runtime).unwrap();
-    let len = rt.len() as u8;
-    // PUSH1 len PUSH1 10 PUSH0 CODECOPY PUSH1 len PUSH0 RETURN, then the runtime.
-    let mut code = vec![0x60, len, 0x60, 0x0a, 0x5f, 0x39, 0x60, len, 0x5f, 0xf3];
-    code.extend(rt);
-    code.into()
+    nr_contracts::initcode_for(&alloy_primitives::hex::decode(runtime).unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -105,19 +100,7 @@ async fn external_client_drives_l1() {
     // eth_getProof against the state root of that block.
     let proof =
         p.get_proof(contract, vec![B256::ZERO]).block_id(block.header.number.into()).await.unwrap();
-    let account = TrieAccount {
-        nonce: proof.nonce,
-        balance: proof.balance,
-        storage_root: proof.storage_hash,
-        code_hash: proof.code_hash,
-    };
-    verify_proof(
-        block.header.state_root,
-        Nibbles::unpack(keccak256(contract)),
-        Some(alloy_rlp::encode(account)),
-        &proof.account_proof,
-    )
-    .expect("account proof verifies");
+    common::verify_account_proof(block.header.state_root, contract, &proof);
     assert_eq!(proof.code_hash, keccak256(alloy_primitives::hex::decode(RUNTIME).unwrap()));
     let sp = &proof.storage_proof[0];
     assert_eq!(sp.value, U256::from_be_bytes(arg.0));

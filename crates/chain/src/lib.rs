@@ -342,6 +342,16 @@ pub mod tokio_notify {
     }
 }
 
+/// The nonce of `address` in the state with root `root` (0 if absent or unreadable).
+fn nonce_in(root: B256, view: &StoreView, address: &Address) -> u64 {
+    mpt::Trie::from_root(root)
+        .get(keccak256(address).as_slice(), view)
+        .ok()
+        .flatten()
+        .and_then(|rlp| TrieAccount::decode(&mut rlp.as_slice()).ok())
+        .map_or(0, |acc| acc.nonce)
+}
+
 fn corrupt(what: &'static str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt { what, reason: e.to_string() }
 }
@@ -812,15 +822,7 @@ impl Chain {
         let Ok(view) = self.view(&head) else { return 0 };
         let pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
         let base_fee = head.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or_default();
-        pool.candidates(base_fee, |a| {
-            let mut t = mpt::Trie::from_root(head.state_root);
-            t.get(keccak256(a).as_slice(), &view)
-                .ok()
-                .flatten()
-                .and_then(|rlp| TrieAccount::decode(&mut rlp.as_slice()).ok())
-                .map_or(0, |acc| acc.nonce)
-        })
-        .len()
+        pool.candidates(base_fee, |a| nonce_in(head.state_root, &view, a)).len()
     }
 
     /// The header template of the head's child at `timestamp` (no body commitments yet).
@@ -875,15 +877,7 @@ impl Chain {
         let view = self.view(&parent)?;
         let candidates = {
             let pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
-            let nonce_of = |a: &Address| {
-                let mut t = mpt::Trie::from_root(parent.state_root);
-                t.get(keccak256(a).as_slice(), &view)
-                    .ok()
-                    .flatten()
-                    .and_then(|rlp| TrieAccount::decode(&mut rlp.as_slice()).ok())
-                    .map_or(0, |acc| acc.nonce)
-            };
-            pool.candidates(base_fee, nonce_of)
+            pool.candidates(base_fee, |a| nonce_in(parent.state_root, &view, a))
         };
         let hooks = self.hooks.block_evm(&parent, &header);
         header.extra_data = Bytes::new();
@@ -919,13 +913,7 @@ impl Chain {
         let new_view = self.view(&block.header)?;
         let mut stale = Vec::new();
         for sender in pool.senders() {
-            let mut t = mpt::Trie::from_root(block.header.state_root);
-            let nonce = t
-                .get(keccak256(sender).as_slice(), &new_view)
-                .ok()
-                .flatten()
-                .and_then(|rlp| TrieAccount::decode(&mut rlp.as_slice()).ok())
-                .map_or(0, |a| a.nonce);
+            let nonce = nonce_in(block.header.state_root, &new_view, &sender);
             stale.extend(pool.stale(&sender, nonce));
         }
         for h in &stale {

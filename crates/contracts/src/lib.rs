@@ -82,6 +82,17 @@ pub fn l2_genesis(
     spec
 }
 
+/// Minimal initcode deploying `runtime` as a contract's code (`CODECOPY` + `RETURN`), for
+/// hand-written test contracts. Runtimes up to 255 bytes.
+pub fn initcode_for(runtime: &[u8]) -> Bytes {
+    assert!(runtime.len() <= 255, "runtime longer than 255 bytes");
+    let len = runtime.len() as u8;
+    // PUSH1 len PUSH1 10 PUSH0 CODECOPY PUSH1 len PUSH0 RETURN, then the runtime.
+    let mut code = vec![0x60, len, 0x60, 0x0a, 0x5f, 0x39, 0x60, len, 0x5f, 0xf3];
+    code.extend_from_slice(runtime);
+    code.into()
+}
+
 /// Hash of an L1->L2 message, the leaf of the message tree (as `NativeRollup.sendMessage`).
 pub fn l1_message_hash(m: &L2Messenger::L1Message) -> B256 {
     use alloy_sol_types::SolValue;

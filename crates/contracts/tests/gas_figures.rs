@@ -13,11 +13,7 @@ use nr_execute::precompile::{EXECUTE_BASE_GAS, EXECUTE_GAS_PER_INPUT_BYTE};
 const WRITER: &str = "5f355f5b818110156017578060010181556001016003565b00";
 
 fn initcode(runtime: &str) -> Bytes {
-    let rt = alloy_primitives::hex::decode(runtime).unwrap();
-    let len = rt.len() as u8;
-    let mut code = vec![0x60, len, 0x60, 0x0a, 0x5f, 0x39, 0x60, len, 0x5f, 0xf3];
-    code.extend(rt);
-    code.into()
+    nr_contracts::initcode_for(&alloy_primitives::hex::decode(runtime).unwrap())
 }
 
 /// Calldata gas of a transaction with `data` (EIP-2028 standard cost; the EIP-7623 floor

@@ -363,13 +363,7 @@ pub fn seal_block<'s, S: StateSource + ?Sized>(
     let withdrawals = block.body.withdrawals.get_or_insert_with(Default::default);
     h.withdrawals_root = Some(calculate_withdrawals_root(withdrawals));
     let out = run_block(&block, parent_state_root, schedule, chain_id, source, evm)?;
-    let h = &mut block.header;
-    h.gas_used = out.gas_used;
-    h.blob_gas_used = (fork >= Fork::Cancun).then_some(out.blob_gas_used);
-    h.receipts_root = out.receipts_root;
-    h.logs_bloom = out.logs_bloom;
-    h.requests_hash = (fork >= Fork::Prague).then(|| out.requests.requests_hash());
-    h.state_root = out.state_root;
+    commit_results(&mut block.header, &out, fork);
     Ok((block, out))
 }
 
@@ -385,6 +379,16 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
 ) -> Result<ExecutedBlock<'s, S>, BlockError> {
     run_transactions(block, parent_state_root, schedule, chain_id, source, evm, false)
         .map(|(out, _)| out)
+}
+
+/// Writes what execution produced into the header fields that commit to it.
+fn commit_results<S: StateSource + ?Sized>(h: &mut Header, out: &ExecutedBlock<'_, S>, fork: Fork) {
+    h.gas_used = out.gas_used;
+    h.blob_gas_used = (fork >= Fork::Cancun).then_some(out.blob_gas_used);
+    h.receipts_root = out.receipts_root;
+    h.logs_bloom = out.logs_bloom;
+    h.requests_hash = (fork >= Fork::Prague).then(|| out.requests.requests_hash());
+    h.state_root = out.state_root;
 }
 
 /// A transaction left out of a block being built, and why.
@@ -433,12 +437,7 @@ pub fn build_block<'s, S: StateSource + ?Sized>(
     h.transactions_root = calculate_transaction_root(&block.body.transactions);
     h.withdrawals_root =
         Some(calculate_withdrawals_root(block.body.withdrawals.as_ref().map_or(&[][..], |w| w)));
-    h.gas_used = out.gas_used;
-    h.blob_gas_used = (fork >= Fork::Cancun).then_some(out.blob_gas_used);
-    h.receipts_root = out.receipts_root;
-    h.logs_bloom = out.logs_bloom;
-    h.requests_hash = (fork >= Fork::Prague).then(|| out.requests.requests_hash());
-    h.state_root = out.state_root;
+    commit_results(h, &out, fork);
     Ok(BuiltBlock { block, executed: out, skipped })
 }
 

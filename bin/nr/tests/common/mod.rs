@@ -170,3 +170,24 @@ pub async fn wait_for_async<T, F: std::future::Future<Output = Option<T>>>(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Verifies an `eth_getProof` account proof against `state_root` (panics if it fails).
+pub fn verify_account_proof(
+    state_root: B256,
+    address: Address,
+    proof: &alloy_rpc_types_eth::EIP1186AccountProofResponse,
+) {
+    let account = alloy_trie::TrieAccount {
+        nonce: proof.nonce,
+        balance: proof.balance,
+        storage_root: proof.storage_hash,
+        code_hash: proof.code_hash,
+    };
+    alloy_trie::proof::verify_proof(
+        state_root,
+        alloy_trie::Nibbles::unpack(alloy_primitives::keccak256(address)),
+        Some(alloy_rlp::encode(account)),
+        &proof.account_proof,
+    )
+    .expect("account proof verifies against the state root");
+}
