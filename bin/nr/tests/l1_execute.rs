@@ -316,8 +316,12 @@ async fn execute_gas_limit_and_base_fee_per_l1_block() {
     let l2_gas = block.header.gas_used;
     let input =
         l2.input(block.header.hash_slow(), &ForkSchedule::from_genesis(Fork::Osaka)).to_ssz();
-    // Room for one such block per L1 block; target below one block's gas.
-    let limit = l2_gas + l2_gas / 2;
+    // A call reserves the block's work bound (sum of its transactions' gas limits) and
+    // keeps what the block used: room for one such call per L1 block, not two.
+    let bound =
+        nr_execute::precompile::work_bound(&StatelessInput::from_ssz(&input).unwrap()).unwrap();
+    assert!(bound > l2_gas);
+    let limit = bound + l2_gas / 2;
     let target = l2_gas / 2;
     let dir = tempdir();
     let node = L1Node::start(

@@ -57,7 +57,9 @@ fn advance_gas_by_witness_size_and_l2_gas() {
             format!("{slots} new storage slots"),
             Box::new(move |env: &Env| {
                 let data = U256::from(slots).to_be_bytes::<32>().to_vec();
-                env.l2_tx_raw(&env.bob, TxKind::Call(writer), data.into(), U256::ZERO, 15_000_000);
+                // A realistic gas limit (EXECUTE requires gas for the sum of the limits).
+                let gas = slots * 22_300 + 60_000;
+                env.l2_tx_raw(&env.bob, TxKind::Call(writer), data.into(), U256::ZERO, gas);
             }),
         ));
     }

@@ -1,17 +1,18 @@
 //! EXECUTE as a revm precompile at [`EXECUTE_ADDRESS`], with its gas rule and the
 //! per-L1-block EXECUTE gas market.
 //!
-//! Gas rule (charged before any verification work, all of it kept on failure):
+//! Gas rule (checked before the work it pays for; on failure all gas given is kept):
 //!
 //! ```text
-//! gas = EXECUTE_BASE_GAS
-//!     + EXECUTE_GAS_PER_INPUT_BYTE * len(input)
-//!     + ceil(l2_gas_used * execute_base_fee / max(l1_base_fee, 1)), at least l2_gas_used
+//! required = EXECUTE_BASE_GAS + EXECUTE_GAS_PER_INPUT_BYTE * len(input) + price(bound)
+//! charged  = EXECUTE_BASE_GAS + EXECUTE_GAS_PER_INPUT_BYTE * len(input) + price(gas_used)
+//! bound    = min(sum of the transactions' gas limits, block gas limit)   (see work_bound)
+//! price(g) = ceil(g * execute_base_fee / max(l1_base_fee, 1)), at least g
 //! ```
 //!
-//! The first two terms are checked before the input is decoded; the third needs the L2
-//! block's `gas_used`, read from the decoded payload, and is checked before the block is
-//! executed. The EXECUTE base fee follows EIP-1559 over the cumulative L2 gas verified per
+//! The first two terms are checked before the input is decoded; the bound before the
+//! block is executed. A valid block pays for the gas it used; an invalid one pays for all
+//! the gas it was given, which covers the most work it could have caused. The EXECUTE base fee follows EIP-1559 over the cumulative L2 gas verified per
 //! L1 block (see [`ExecuteMarket`]) and never falls below the L1 base fee, so when EXECUTE
 //! is not congested one L2 gas costs exactly one L1 gas. `docs/execute.md` explains the
 //! constants.
@@ -162,6 +163,12 @@ impl ExecuteMarket {
         Ok(*s)
     }
 
+    /// Returns reserved EXECUTE gas that a call turned out not to use.
+    fn release(&self, l2_gas: u64) {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        s.gas_used = s.gas_used.saturating_sub(l2_gas);
+    }
+
     fn prices(&self) -> (u64, u128) {
         let s = self.snapshot();
         (s.l1_base_fee, s.execute_base_fee)
@@ -215,19 +222,37 @@ pub fn execute_call(
         Ok(d) => d,
         Err(e) => return CallOutcome::Failed(ExecuteError::Decode(e).to_string()),
     };
-    let l2_gas = decoded.new_payload_request.execution_payload.gas_used;
+    let bound = match work_bound(&decoded) {
+        Ok(b) => b,
+        Err(e) => return CallOutcome::Failed(e),
+    };
+    let l2_gas = decoded.new_payload_request.execution_payload.gas_used.min(bound);
     let (l1_fee, exec_fee) = market.prices();
-    let total = pre.saturating_add(l2_gas_charge(l2_gas, l1_fee, exec_fee));
-    if gas_limit < total {
-        return CallOutcome::OutOfGas { required: total };
+    // The caller must provide for the most work the block can cause; it pays for what the
+    // block declares (and then provably used) only if verification succeeds.
+    let required = pre.saturating_add(l2_gas_charge(bound, l1_fee, exec_fee));
+    if gas_limit < required {
+        return CallOutcome::OutOfGas { required };
     }
-    if let Err(e) = market.reserve(l2_gas) {
+    if let Err(e) = market.reserve(bound) {
         return CallOutcome::Failed(e);
     }
     match execute_decoded(&decoded, schedule) {
-        Ok(result) => CallOutcome::Success { output: result.to_ssz().into(), gas: total },
+        Ok(result) => {
+            market.release(bound - l2_gas);
+            let gas = pre.saturating_add(l2_gas_charge(l2_gas, l1_fee, exec_fee));
+            CallOutcome::Success { output: result.to_ssz().into(), gas }
+        }
         Err(e) => CallOutcome::Failed(e.to_string()),
     }
+}
+
+/// The most L2 gas verifying this input can execute (see [`StatelessInput::work_bound`]).
+///
+/// The block's declared `gas_used` cannot serve as the bound: it is only compared after
+/// execution, so an input declaring 0 would buy a full re-execution for nothing.
+pub fn work_bound(input: &StatelessInput) -> Result<u64, String> {
+    input.work_bound()
 }
 
 /// The EXECUTE precompile bound to an L1 fork schedule and the current block's market.

@@ -85,3 +85,41 @@ fn mutated_inputs_never_panic_never_verify_and_keep_the_gas_rule() {
     }
     assert!(oog > 100 && failed > 1000, "both paths exercised: {oog} out of gas, {failed} failed");
 }
+
+#[test]
+fn a_block_declaring_less_gas_than_it_can_use_must_still_bring_gas_for_its_work() {
+    // A dishonest prover declares gas_used = 0 (block hash recomputed): if EXECUTE charged
+    // the declared gas, a full re-execution would cost only the input charge.
+    let chain = common::build();
+    let lying = chain.input_with(|b| b.header.gas_used = 0).to_ssz();
+    let decoded = nr_stateless::ssz::StatelessInput::from_ssz(&lying).unwrap();
+    let bound = nr_execute::precompile::work_bound(&decoded).unwrap();
+    assert!(bound >= chain.block.header.gas_used, "bound covers the real work");
+    let params = ExecuteGasParams::default();
+    let market = ExecuteMarket::new(params, 7, 7);
+    let cheap = input_gas(lying.len()) + 1_000;
+    assert_eq!(
+        execute_call(&lying, cheap, &chain.schedule, &market),
+        CallOutcome::OutOfGas { required: input_gas(lying.len()) + bound },
+        "refused before executing anything"
+    );
+    assert_eq!(market.snapshot().gas_used, 0);
+    // With the gas for its work it is executed, fails, and keeps all of it (precompile
+    // failure); the market counts the whole bound.
+    let given = input_gas(lying.len()) + bound;
+    assert!(matches!(
+        execute_call(&lying, given, &chain.schedule, &market),
+        CallOutcome::Failed(_)
+    ));
+    assert_eq!(market.snapshot().gas_used, bound);
+    // The honest block pays only what it used, and the market keeps only that.
+    let honest = chain.input().to_ssz();
+    let market = ExecuteMarket::new(params, 7, 7);
+    match execute_call(&honest, 30_000_000, &chain.schedule, &market) {
+        CallOutcome::Success { gas, .. } => {
+            assert_eq!(gas, input_gas(honest.len()) + chain.block.header.gas_used)
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(market.snapshot().gas_used, chain.block.header.gas_used);
+}

@@ -102,9 +102,19 @@ impl Settler {
                 sent.push((n, r.transaction_hash));
                 continue;
             }
-            let l2_gas = self.chain.header_by_number(n)?.map_or(0, |h| h.gas_used);
+            // EXECUTE needs gas for the block's work bound (sum of its transactions' gas
+            // limits) under the 63/64 rule; what it does not use is refunded.
+            let si = nr_stateless::ssz::StatelessInput::from_ssz(&call.input)
+                .map_err(|e| RollupError::Derivation(e.to_string()))?;
+            let bound = si.work_bound().map_err(RollupError::Derivation)?;
             let len = call.input.len() as u64;
-            let gas = (21_000 + 16 * input.len() as u64 + 50_000 + 2 * len + 2 * l2_gas + 300_000)
+            let gas = (21_000
+                + 16 * input.len() as u64
+                + 50_000
+                + 2 * len
+                + bound
+                + bound / 32
+                + 300_000)
                 .min(1 << 24);
             match self.l1.send_unchecked(self.l1.rollup, input, gas).await {
                 Ok(h) => sent.push((n, h)),

@@ -277,6 +277,23 @@ impl StatelessInput {
         ssz::Encode::as_ssz_bytes(self)
     }
 
+    /// The most L2 gas executing this block can take: the sum of its transactions' gas
+    /// limits (a transaction never uses more), capped by the block gas limit. EXECUTE
+    /// requires gas for this bound before executing (the declared `gas_used` is only
+    /// checked after execution, so it cannot bound the work).
+    pub fn work_bound(&self) -> Result<u64, String> {
+        use alloy_consensus::Transaction as _;
+        use alloy_eips::Decodable2718;
+        let p = &self.new_payload_request.execution_payload;
+        let mut sum: u64 = 0;
+        for (i, raw) in p.transactions.iter().enumerate() {
+            let tx = alloy_consensus::TxEnvelope::decode_2718(&mut raw.as_ref())
+                .map_err(|e| format!("transactions[{i}]: {e}"))?;
+            sum = sum.saturating_add(tx.gas_limit());
+        }
+        Ok(sum.min(p.gas_limit))
+    }
+
     /// Checks the list limits of the schema.
     pub fn check_limits(&self) -> Result<(), SszError> {
         let p = &self.new_payload_request.execution_payload;
