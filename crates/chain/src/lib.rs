@@ -514,7 +514,11 @@ impl Chain {
         }
         Self::write_block(&wt, block, hash, &executed.receipts)?;
         wt.commit().map_err(StoreError::from)?;
+        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
         *self.head.write().unwrap_or_else(|p| p.into_inner()) = block.header.clone();
+        for t in &block.body.transactions {
+            pool.remove(t.tx_hash());
+        }
         Ok(())
     }
 
@@ -761,13 +765,17 @@ impl Chain {
         if tx.gas_limit() < needed {
             return Err(TxError::IntrinsicGas { gas: tx.gas_limit(), needed });
         }
+        // From here on the pool is locked: the head and the pool change together (see
+        // `store_block`), so the nonce read below and the queued transactions agree.
+        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        let head = self.head();
         let account = self.account(&head, sender).map_err(|e| TxError::State(e.to_string()))?;
         let (nonce, balance) = account.map_or((0, U256::ZERO), |a| (a.nonce, a.balance));
         if tx.nonce() < nonce {
             return Err(TxError::NonceTooLow { next: nonce, tx: tx.nonce() });
         }
         let policy = *self.policy.read().unwrap_or_else(|p| p.into_inner());
-        let queued = self.pool.lock().unwrap_or_else(|p| p.into_inner()).next_nonce(&sender, nonce);
+        let queued = pool.next_nonce(&sender, nonce);
         if tx.nonce() > queued + policy.max_nonce_gap {
             return Err(TxError::NonceTooHigh { next: queued, tx: tx.nonce() });
         }
@@ -787,7 +795,6 @@ impl Chain {
         let hash = *tx.tx_hash();
         let raw = tx.encoded_2718();
         {
-            let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
             let added = pool.insert(hash, Pending { tx, sender }).map_err(TxError::Pool)?;
             let w = (|| -> Result<(), StoreError> {
                 let wt = self.db.begin_write()?;
@@ -806,6 +813,7 @@ impl Chain {
                 return Err(TxError::State(e.to_string()));
             }
         }
+        drop(pool);
         self.tx_added.notify();
         Ok(hash)
     }
@@ -907,9 +915,6 @@ impl Chain {
             .map(|Skipped { index, reason }| (*candidates[index].tx_hash(), reason))
             .collect();
         let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
-        for t in &block.body.transactions {
-            pool.remove(t.tx_hash());
-        }
         let new_view = self.view(&block.header)?;
         let mut stale = Vec::new();
         for sender in pool.senders() {
@@ -954,10 +959,6 @@ impl Chain {
         )?;
         let hash = block.header.hash_slow();
         self.store_block(block, hash, &executed)?;
-        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
-        for t in &block.body.transactions {
-            pool.remove(t.tx_hash());
-        }
         Ok(hash)
     }
 
