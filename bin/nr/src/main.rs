@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use eyre::{Context, Result, bail, eyre};
 use std::path::PathBuf;
 
+mod bench;
 mod l1;
 mod l2;
 mod ssz_cmd;
@@ -56,6 +57,8 @@ enum Command {
         #[command(subcommand)]
         command: l2::BridgeCommand,
     },
+    /// Benchmark stateless EXECUTE verification, witness sizes and settlement gas.
+    Bench(bench::BenchArgs),
     /// SSZ tools.
     Ssz {
         #[command(subcommand)]
@@ -77,6 +80,7 @@ fn main() -> Result<()> {
         Command::L1(args) => l1::run(args),
         Command::L2(args) => l2::run_l2(args),
         Command::Devnet(args) => l2::run_devnet(args),
+        Command::Bench(args) => bench::run(args),
         Command::Bridge { command } => l2::run_bridge(command),
         Command::Conformance { dir, verbose, write_inputs } => {
             conformance(dir, verbose, nr_conformance::RunOptions { write_inputs })
