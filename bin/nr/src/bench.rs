@@ -51,6 +51,8 @@ pub struct BenchRow {
     ratio: f64,
     input_bytes: usize,
     input_zstd_bytes: usize,
+    calldata_gas: u64,
+    zstd_calldata_gas: u64,
     witness_nodes: usize,
     witness_bytes_per_tx: f64,
     witness_bytes_per_mgas: f64,
@@ -272,7 +274,9 @@ fn measure(kind: &str, mgas: u64, args: &BenchArgs) -> Result<BenchRow> {
         nr_execute::execute(&input, &schedule).map_err(|e| eyre!("EXECUTE: {e}"))?;
         Ok(())
     })?;
-    let zstd_len = zstd::encode_all(&input[..], 3)?.len();
+    let compressed = zstd::encode_all(&input[..], 3)?;
+    let zstd_len = compressed.len();
+    let calldata = |b: &[u8]| b.iter().map(|x| if *x == 0 { 4u64 } else { 16 }).sum::<u64>();
 
     // Settlement on the in-process L1 (the same code the devnet runs).
     let advance_gas = match &l1 {
@@ -303,6 +307,8 @@ fn measure(kind: &str, mgas: u64, args: &BenchArgs) -> Result<BenchRow> {
         ratio: stateless / stateful,
         input_bytes: input.len(),
         input_zstd_bytes: zstd_len,
+        calldata_gas: calldata(&input),
+        zstd_calldata_gas: calldata(&compressed),
         witness_nodes: nodes,
         witness_bytes_per_tx: witness_bytes as f64 / txs.max(1) as f64,
         witness_bytes_per_mgas: witness_bytes as f64 / (gas / 1e6),
