@@ -12,7 +12,8 @@ use nr_chain::{BlockOptions, CallOutcome, CallRequest, Chain, spec::ChainSpec};
 use nr_contracts::{NativeRollup, TestToken, l2_genesis};
 use nr_execute::precompile::{ExecuteGasParams, L1Hooks};
 use nr_stateless::{
-    Fork, ForkSchedule, block::execute_block_with, evm::NrEvmFactory, evm::PlainEthereum, memory::MemoryChain,
+    Fork, ForkSchedule, block::execute_block_with, evm::NrEvmFactory, evm::PlainEthereum,
+    memory::MemoryChain,
 };
 use serde::Serialize;
 use std::{sync::Arc, time::Instant};
@@ -35,6 +36,10 @@ pub struct BenchArgs {
     /// Skip settling on an in-process L1 (no L1 gas figures).
     #[arg(long)]
     pub no_settle: bool,
+    /// Also run the services benchmark with this many L2 transfers (0: skip): sequencer
+    /// throughput through JSON-RPC with settlement on, then follower sync speed.
+    #[arg(long, default_value_t = 10_000)]
+    pub services: usize,
 }
 
 /// One measured block.
@@ -135,10 +140,21 @@ impl Workload {
 }
 
 /// The L2 genesis of a benchmark: funded senders holding tokens, the writer, the token.
-fn bench_spec(schedule: &ForkSchedule, senders: &[PrivateKeySigner], rollup: Address) -> (ChainSpec, Address, Address) {
+fn bench_spec(
+    schedule: &ForkSchedule,
+    senders: &[PrivateKeySigner],
+    rollup: Address,
+) -> (ChainSpec, Address, Address) {
     let funded: Vec<(Address, U256)> =
         senders.iter().map(|s| (s.address(), U256::from(10).pow(U256::from(24)))).collect();
-    let mut spec = l2_genesis(L2_ID, schedule.clone(), now().saturating_sub(3_600), rollup, Address::ZERO, &funded);
+    let mut spec = l2_genesis(
+        L2_ID,
+        schedule.clone(),
+        now().saturating_sub(3_600),
+        rollup,
+        Address::ZERO,
+        &funded,
+    );
     spec.genesis.gas_limit = L2_GAS_LIMIT;
     let token = Address::with_last_byte(0xe2);
     let writer = Address::with_last_byte(0xe3);
@@ -157,7 +173,10 @@ fn bench_spec(schedule: &ForkSchedule, senders: &[PrivateKeySigner], rollup: Add
             .with_storage(Some(storage)),
     );
     let writer_code = alloy_primitives::hex::decode(WRITER).expect("hex");
-    spec.genesis.alloc.insert(writer, alloy_genesis::GenesisAccount::default().with_code(Some(writer_code.into())));
+    spec.genesis.alloc.insert(
+        writer,
+        alloy_genesis::GenesisAccount::default().with_code(Some(writer_code.into())),
+    );
     (spec, token, writer)
 }
 
@@ -172,12 +191,26 @@ fn min_time(reps: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
 }
 
 /// An in-process L1 with the rollup for `spec` deployed; returns the chain and rollup.
-fn l1_with_rollup(schedule: &ForkSchedule, genesis: &Header, deployer: &PrivateKeySigner) -> Result<(Chain, Address, tempfile::TempDir)> {
+fn l1_with_rollup(
+    schedule: &ForkSchedule,
+    genesis: &Header,
+    deployer: &PrivateKeySigner,
+) -> Result<(Chain, Address, tempfile::TempDir)> {
     let dir = tempfile::tempdir()?;
-    let mut spec = ChainSpec::dev(31337, schedule.clone(), genesis.timestamp, &[deployer.address()], U256::from(10).pow(U256::from(24)));
+    let mut spec = ChainSpec::dev(
+        31337,
+        schedule.clone(),
+        genesis.timestamp,
+        &[deployer.address()],
+        U256::from(10).pow(U256::from(24)),
+    );
     spec.genesis.gas_limit = 1_000_000_000;
     let params = ExecuteGasParams { limit: 1_000_000_000, target: 500_000_000 };
-    let l1 = Chain::open(&dir.path().join("l1.redb"), spec, Arc::new(L1Hooks { schedule: schedule.clone(), params }))?;
+    let l1 = Chain::open(
+        &dir.path().join("l1.redb"),
+        spec,
+        Arc::new(L1Hooks { schedule: schedule.clone(), params }),
+    )?;
     let ctor = NativeRollup::constructorCall {
         chainId_: L2_ID,
         gasLimit_: L2_GAS_LIMIT,
@@ -194,7 +227,13 @@ fn l1_with_rollup(schedule: &ForkSchedule, genesis: &Header, deployer: &PrivateK
     Ok((l1, rollup, dir))
 }
 
-fn l1_send(l1: &Chain, key: &PrivateKeySigner, nonce: u64, to: TxKind, input: Bytes) -> Result<nr_chain::ReceiptInfo> {
+fn l1_send(
+    l1: &Chain,
+    key: &PrivateKeySigner,
+    nonce: u64,
+    to: TxKind,
+    input: Bytes,
+) -> Result<nr_chain::ReceiptInfo> {
     let tx = TxEip1559 {
         chain_id: 31337,
         nonce,
@@ -207,7 +246,9 @@ fn l1_send(l1: &Chain, key: &PrivateKeySigner, nonce: u64, to: TxKind, input: By
         input,
     };
     let sig = key.sign_hash_sync(&tx.signature_hash())?;
-    let hash = l1.add_transaction(TxEnvelope::Eip1559(tx.into_signed(sig))).map_err(|e| eyre!("L1 tx: {e}"))?;
+    let hash = l1
+        .add_transaction(TxEnvelope::Eip1559(tx.into_signed(sig)))
+        .map_err(|e| eyre!("L1 tx: {e}"))?;
     let head = l1.head();
     let p = l1.produce_block(head.timestamp + 12)?;
     if p.block.body.transactions.is_empty() {
@@ -227,9 +268,11 @@ fn measure(kind: &str, mgas: u64, args: &BenchArgs) -> Result<BenchRow> {
     let l2_dir = tempfile::tempdir()?;
     let l2 = Chain::open(&l2_dir.path().join("l2.redb"), spec.clone(), Arc::new(PlainEthereum))?;
     let genesis = l2.head();
-    let l1 = if args.no_settle { None } else { Some(l1_with_rollup(&schedule, &genesis, &deployer)?) };
+    let l1 =
+        if args.no_settle { None } else { Some(l1_with_rollup(&schedule, &genesis, &deployer)?) };
 
-    let mut w = Workload { kind: kind.into(), senders, nonces: vec![0; SENDERS], token, writer, next: 0 };
+    let mut w =
+        Workload { kind: kind.into(), senders, nonces: vec![0; SENDERS], token, writer, next: 0 };
     let target = mgas * 1_000_000;
     let (mut planned, mut i) = (0, 0);
     while planned < target * 97 / 100 {
@@ -268,8 +311,11 @@ fn measure(kind: &str, mgas: u64, args: &BenchArgs) -> Result<BenchRow> {
     // Stateless: EXECUTE on the SSZ input (decode, L2 checks, witness, execution, roots).
     let witness = l2.witness(&produced.hash)?;
     let nodes = witness.state.len();
-    let witness_bytes: usize = witness.state.iter().chain(&witness.codes).chain(&witness.headers).map(|b| b.len()).sum();
-    let input = MemoryChain::stateless_input(&block, witness, &Requests::default(), &schedule, L2_ID)?.to_ssz();
+    let witness_bytes: usize =
+        witness.state.iter().chain(&witness.codes).chain(&witness.headers).map(|b| b.len()).sum();
+    let input =
+        MemoryChain::stateless_input(&block, witness, &Requests::default(), &schedule, L2_ID)?
+            .to_ssz();
     let stateless = min_time(args.reps, || {
         nr_execute::execute(&input, &schedule).map_err(|e| eyre!("EXECUTE: {e}"))?;
         Ok(())
@@ -282,9 +328,20 @@ fn measure(kind: &str, mgas: u64, args: &BenchArgs) -> Result<BenchRow> {
     let advance_gas = match &l1 {
         None => None,
         Some((l1, rollup, _)) => {
-            let call = NativeRollup::advanceCall { input: input.clone().into(), anchorBlock: U256::from(l1.head().number) };
-            let req = CallRequest { from: Some(deployer.address()), to: Some(*rollup), input: call.abi_encode().into(), gas: Some(900_000_000), ..Default::default() };
-            if let CallOutcome::Revert { output, .. } = l1.call_pending(l1.head().timestamp + 12, &req)? {
+            let call = NativeRollup::advanceCall {
+                input: input.clone().into(),
+                anchorBlock: U256::from(l1.head().number),
+            };
+            let req = CallRequest {
+                from: Some(deployer.address()),
+                to: Some(*rollup),
+                input: call.abi_encode().into(),
+                gas: Some(900_000_000),
+                ..Default::default()
+            };
+            if let CallOutcome::Revert { output, .. } =
+                l1.call_pending(l1.head().timestamp + 12, &req)?
+            {
                 bail!("advance would revert: 0x{}", alloy_primitives::hex::encode(output));
             }
             let r = l1_send(l1, &deployer, 1, TxKind::Call(*rollup), call.abi_encode().into())?;
@@ -319,10 +376,17 @@ fn measure(kind: &str, mgas: u64, args: &BenchArgs) -> Result<BenchRow> {
 
 /// Runs `nr bench`.
 pub fn run(args: BenchArgs) -> Result<()> {
-    let sizes: Vec<u64> = args.sizes.split(',').map(|s| s.trim().parse()).collect::<Result<_, _>>().map_err(|e| eyre!("--sizes: {e}"))?;
+    let sizes: Vec<u64> = args
+        .sizes
+        .split(',')
+        .map(|s| s.trim().parse())
+        .collect::<Result<_, _>>()
+        .map_err(|e| eyre!("--sizes: {e}"))?;
     let mut rows = vec![];
     if !args.json {
-        println!("| workload | Mgas | txs | stateful ms | stateless ms | stateful Mgas/s | stateless Mgas/s | stateless/stateful | input B | zstd B | witness B/tx | witness B/Mgas | advance L1 gas | L1 gas/L2 tx |");
+        println!(
+            "| workload | Mgas | txs | stateful ms | stateless ms | stateful Mgas/s | stateless Mgas/s | stateless/stateful | input B | zstd B | witness B/tx | witness B/Mgas | advance L1 gas | L1 gas/L2 tx |"
+        );
         println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     }
     for kind in args.workloads.split(',').map(str::trim) {
@@ -353,8 +417,198 @@ pub fn run(args: BenchArgs) -> Result<()> {
             rows.push(r);
         }
     }
+    let services = if args.services > 0 { Some(services(args.services)?) } else { None };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"blocks": rows, "services": services})
+            )?
+        );
+    } else if let Some(s) = services {
+        println!();
+        println!(
+            "| L2 transfers via JSON-RPC | accepted tx/s | included tx/s | all settled after | L2 blocks | L2 Mgas | follower time | follower blocks/s | follower Mgas/s |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|");
+        println!(
+            "| {} | {:.0} | {:.0} | {:.1} s | {} | {:.1} | {:.2} s | {:.0} | {:.1} |",
+            s.transactions,
+            s.accept_tx_per_s,
+            s.include_tx_per_s,
+            s.settled_after_s,
+            s.l2_blocks,
+            s.l2_mgas,
+            s.follower_s,
+            s.follower_blocks_per_s,
+            s.follower_mgas_per_s
+        );
     }
     Ok(())
+}
+
+/// Result of the services benchmark (sequencer through JSON-RPC, settlement, follower).
+#[derive(Debug, Clone, Serialize)]
+pub struct ServicesRow {
+    transactions: usize,
+    accept_tx_per_s: f64,
+    include_tx_per_s: f64,
+    settled_after_s: f64,
+    l2_blocks: u64,
+    l2_mgas: f64,
+    follower_s: f64,
+    follower_blocks_per_s: f64,
+    follower_mgas_per_s: f64,
+}
+
+/// Runs an L1, deploys a rollup, runs its sequencer and settler, pushes `n` transfers
+/// through the L2's JSON-RPC from concurrent clients (8, or one per 500 transactions), waits until all are included and
+/// settled, then times a follower rebuilding the chain from L1.
+pub fn services(n: usize) -> Result<ServicesRow> {
+    use alloy_provider::{Provider, ProviderBuilder};
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let dir = tempfile::tempdir()?;
+    let l1_args = crate::l1::L1Args {
+        datadir: dir.path().join("l1"),
+        http: "127.0.0.1:0".parse()?,
+        block_time: 1,
+        chain_id: 31337,
+        genesis: None,
+        mnemonic: crate::l1::DEV_MNEMONIC.into(),
+        accounts: 3,
+        balance: "10000".into(),
+        prague_at: "0".into(),
+        osaka_at: "0".into(),
+        execute_gas_limit: nr_execute::precompile::DEFAULT_EXECUTE_GAS_LIMIT,
+        execute_gas_target: nr_execute::precompile::DEFAULT_EXECUTE_GAS_TARGET,
+        quiet: true,
+    };
+    let l1 = crate::l1::start(&l1_args, &rt)?;
+    let l1_url = format!("http://{}", l1.addr);
+    // At most 500 transactions queued per sender (the pool admits 1024 ahead of the state).
+    let clients: Vec<PrivateKeySigner> =
+        (0..(n / 500).max(8)).map(|i| signer(50_000 + i)).collect();
+    let params = nr_rollup::deploy::DeployParams {
+        l2_chain_id: L2_ID,
+        l2_gas_limit: 10_000_000,
+        sequencer: None,
+        sequencer_timeout: 60,
+        max_timestamp_lag: 3_600,
+        funded: clients.iter().map(|k| (k.address(), U256::from(10).pow(U256::from(22)))).collect(),
+    };
+    let deployment =
+        rt.block_on(nr_rollup::deploy::deploy(&l1_url, l1.signers[0].clone(), &params))?;
+    let node_cfg = |datadir: std::path::PathBuf, follow: bool| nr_rollup::NodeConfig {
+        l1_rpc: l1_url.clone(),
+        deployment: deployment.clone(),
+        datadir,
+        http: "127.0.0.1:0".parse().expect("addr"),
+        block_time: 1,
+        settler_key: (!follow).then(|| l1.signers[1].clone()),
+        relayer_key: None,
+        follow,
+        progress: false,
+    };
+    let node = rt.block_on(nr_rollup::start(node_cfg(dir.path().join("l2"), false)))?;
+    let url = format!("http://{}", node.rpc);
+    let per = n / clients.len();
+    let raw: Vec<Vec<Vec<u8>>> = clients
+        .iter()
+        .map(|k| {
+            (0..per)
+                .map(|nonce| {
+                    let tx = TxEip1559 {
+                        chain_id: L2_ID,
+                        nonce: nonce as u64,
+                        gas_limit: 21_000,
+                        max_fee_per_gas: 50_000_000_000,
+                        max_priority_fee_per_gas: 1_000_000_000,
+                        to: TxKind::Call(Address::with_last_byte(0x77)),
+                        value: U256::from(1),
+                        access_list: Default::default(),
+                        input: Bytes::new(),
+                    };
+                    let sig = k.sign_hash_sync(&tx.signature_hash()).expect("sign");
+                    alloy_eips::Encodable2718::encoded_2718(&TxEnvelope::Eip1559(
+                        tx.into_signed(sig),
+                    ))
+                })
+                .collect()
+        })
+        .collect();
+    let total = per * clients.len();
+    let start = Instant::now();
+    let hashes: Vec<B256> = rt.block_on(async {
+        let mut tasks = vec![];
+        for txs in raw {
+            let p = ProviderBuilder::new().connect_http(url.parse()?);
+            tasks.push(tokio::spawn(async move {
+                let mut out = vec![];
+                for t in txs {
+                    out.push(*p.send_raw_transaction(&t).await?.tx_hash());
+                }
+                Ok::<_, eyre::Report>(out)
+            }));
+        }
+        let mut all = vec![];
+        for t in tasks {
+            all.extend(t.await??);
+        }
+        Ok::<_, eyre::Report>(all)
+    })?;
+    let accepted = start.elapsed().as_secs_f64();
+    let p = ProviderBuilder::new().connect_http(url.parse()?);
+    let last = hashes.last().copied().ok_or_else(|| eyre!("no transactions"))?;
+    let included_block = rt.block_on(async {
+        loop {
+            if let Some(r) = p.get_transaction_receipt(last).await? {
+                // Every sender's last transaction: all earlier ones are in by nonce order.
+                let mut max = r.block_number.unwrap_or_default();
+                for h in hashes.iter().skip(per - 1).step_by(per) {
+                    loop {
+                        if let Some(r) = p.get_transaction_receipt(*h).await? {
+                            max = max.max(r.block_number.unwrap_or_default());
+                            break;
+                        }
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    }
+                }
+                return Ok::<_, eyre::Report>(max);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })?;
+    let included = start.elapsed().as_secs_f64();
+    rt.block_on(async {
+        while node.status.lock().map(|s| s.settled).unwrap_or(0) < included_block {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    });
+    let settled = start.elapsed().as_secs_f64();
+    let head = node.chain.head().number.min(included_block);
+    let gas: u64 = (1..=head)
+        .filter_map(|n| node.chain.header_by_number(n).ok().flatten())
+        .map(|h| h.gas_used)
+        .sum();
+
+    // Follower from scratch, L1 only.
+    let t = Instant::now();
+    let follower = rt.block_on(nr_rollup::start(node_cfg(dir.path().join("follower"), true)))?;
+    rt.block_on(async {
+        while follower.chain.head().number < head {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    });
+    let follow = t.elapsed().as_secs_f64();
+    Ok(ServicesRow {
+        transactions: total,
+        accept_tx_per_s: total as f64 / accepted,
+        include_tx_per_s: total as f64 / included,
+        settled_after_s: settled,
+        l2_blocks: head,
+        l2_mgas: gas as f64 / 1e6,
+        follower_s: follow,
+        follower_blocks_per_s: head as f64 / follow,
+        follower_mgas_per_s: gas as f64 / 1e6 / follow,
+    })
 }

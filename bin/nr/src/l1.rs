@@ -59,6 +59,9 @@ pub struct L1Args {
     /// Most L2 gas all EXECUTE calls of one L1 block may verify together.
     #[arg(long, default_value_t = DEFAULT_EXECUTE_GAS_LIMIT)]
     pub execute_gas_limit: u64,
+    /// Print no banner (when embedded in another command).
+    #[arg(skip)]
+    pub quiet: bool,
     /// EXECUTE gas target per L1 block (EIP-1559 style).
     #[arg(long, default_value_t = DEFAULT_EXECUTE_GAS_TARGET)]
     pub execute_gas_target: u64,
@@ -216,33 +219,35 @@ pub fn start(args: &L1Args, rt: &tokio::runtime::Runtime) -> Result<L1Running> {
     let ext: Arc<dyn RpcExtension> = Arc::new(L1Rpc { hooks });
     let (addr, _server) = rt.block_on(nr_rpc::serve(args.http, chain.clone(), Some(ext)))?;
 
-    println!("nr l1: development L1 with EXECUTE at {EXECUTE_ADDRESS}");
-    println!("  rpc          http://{addr}");
-    println!("  chain id     {}", spec.chain_id);
-    println!("  datadir      {}", args.datadir.display());
-    println!("  head         #{} {}", head.number, head.hash_slow());
-    let fmt = |t: Option<u64>| t.map_or("never".to_string(), |t| t.to_string());
-    println!(
-        "  forks        cancun={} prague={} osaka={} (unix seconds)",
-        fmt(spec.schedule.cancun_time),
-        fmt(spec.schedule.prague_time),
-        fmt(spec.schedule.osaka_time)
-    );
-    println!("  EXECUTE gas  limit {} / target {} per L1 block", params.limit, params.target);
-    if args.genesis.is_none() {
-        println!("  accounts     ({} ETH each, mnemonic {:?})", args.balance, args.mnemonic);
-        for (i, s) in signers.iter().enumerate() {
-            println!(
-                "    ({i}) {} 0x{}",
-                s.address(),
-                alloy_primitives::hex::encode(s.credential().to_bytes())
-            );
+    if !args.quiet {
+        println!("nr l1: development L1 with EXECUTE at {EXECUTE_ADDRESS}");
+        println!("  rpc          http://{addr}");
+        println!("  chain id     {}", spec.chain_id);
+        println!("  datadir      {}", args.datadir.display());
+        println!("  head         #{} {}", head.number, head.hash_slow());
+        let fmt = |t: Option<u64>| t.map_or("never".to_string(), |t| t.to_string());
+        println!(
+            "  forks        cancun={} prague={} osaka={} (unix seconds)",
+            fmt(spec.schedule.cancun_time),
+            fmt(spec.schedule.prague_time),
+            fmt(spec.schedule.osaka_time)
+        );
+        println!("  EXECUTE gas  limit {} / target {} per L1 block", params.limit, params.target);
+        if args.genesis.is_none() {
+            println!("  accounts     ({} ETH each, mnemonic {:?})", args.balance, args.mnemonic);
+            for (i, s) in signers.iter().enumerate() {
+                println!(
+                    "    ({i}) {} 0x{}",
+                    s.address(),
+                    alloy_primitives::hex::encode(s.credential().to_bytes())
+                );
+            }
         }
+        println!(
+            "  block time   {}",
+            if args.block_time == 0 { "on demand".into() } else { format!("{}s", args.block_time) }
+        );
     }
-    println!(
-        "  block time   {}",
-        if args.block_time == 0 { "on demand".into() } else { format!("{}s", args.block_time) }
-    );
     use std::io::Write;
     std::io::stdout().flush().ok();
 

@@ -211,6 +211,7 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
         osaka_at: args.l1_osaka_at.clone(),
         execute_gas_limit: nr_execute::precompile::DEFAULT_EXECUTE_GAS_LIMIT,
         execute_gas_target: nr_execute::precompile::DEFAULT_EXECUTE_GAS_TARGET,
+        quiet: false,
     };
     let l1 = l1::start(&l1_args, &rt)?;
     let l1_url = format!("http://{}", l1.addr);

@@ -133,3 +133,33 @@ fn conformance_suite_passes_stateful_and_stateless() {
     assert!(stderr.contains("block_hash"), "{stderr}");
     std::fs::remove_dir_all(inputs).ok();
 }
+
+#[test]
+fn bench_measures_both_ways_and_settles() {
+    let (ok, stdout, stderr) = nr(&[
+        "bench",
+        "--sizes",
+        "1",
+        "--workloads",
+        "mixed,erc20",
+        "--reps",
+        "1",
+        "--services",
+        "300",
+        "--json",
+    ]);
+    assert!(ok, "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let rows = doc["blocks"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        assert!(r["gas_used"].as_u64().unwrap() > 900_000, "{r}");
+        assert!(r["stateless_ms"].as_f64().unwrap() > 0.0);
+        assert!(r["ratio"].as_f64().unwrap() > 0.0);
+        assert!(r["input_zstd_bytes"].as_u64().unwrap() < r["input_bytes"].as_u64().unwrap());
+        assert!(r["advance_l1_gas"].as_u64().unwrap() > r["gas_used"].as_u64().unwrap());
+    }
+    let s = &doc["services"];
+    assert!(s["transactions"].as_u64().unwrap() >= 296, "{s}");
+    assert!(s["follower_blocks_per_s"].as_f64().unwrap() > 0.0);
+}
