@@ -63,6 +63,11 @@ pub struct BenchRow {
     witness_bytes_per_mgas: f64,
     advance_l1_gas: Option<u64>,
     l1_gas_per_tx: Option<f64>,
+    /// EXECUTE gas under our rule (charged on success).
+    execute_gas: u64,
+    /// EXECUTE gas under ethrex-levm 31's rule for the same block: block gas limit + 16
+    /// per input byte (its input is 2 bytes longer: the schema-id prefix).
+    ethrex_rule_gas: u64,
 }
 
 /// `for i in 0..calldata[0] { sstore(calldata[32] + i, i + 1) }`: fresh slots per call.
@@ -371,6 +376,8 @@ fn measure(kind: &str, mgas: u64, args: &BenchArgs) -> Result<BenchRow> {
         witness_bytes_per_mgas: witness_bytes as f64 / (gas / 1e6),
         advance_l1_gas: advance_gas,
         l1_gas_per_tx: advance_gas.map(|g| g as f64 / txs.max(1) as f64),
+        execute_gas: nr_execute::precompile::input_gas(input.len()) + block.header.gas_used,
+        ethrex_rule_gas: block.header.gas_limit + 16 * (input.len() as u64 + 2),
     })
 }
 
@@ -397,7 +404,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
             let r = measure(kind, mgas, &args)?;
             if !args.json {
                 println!(
-                    "| {} | {:.1} | {} | {:.2} | {:.2} | {:.0} | {:.0} | {:.2} | {} | {} | {:.0} | {:.0} | {} | {} |",
+                    "| {} | {:.1} | {} | {:.2} | {:.2} | {:.0} | {:.0} | {:.2} | {} | {} | {:.0} | {:.0} | {} | {} | {} | {} |",
                     r.workload,
                     r.gas_used as f64 / 1e6,
                     r.txs,
@@ -412,6 +419,8 @@ pub fn run(args: BenchArgs) -> Result<()> {
                     r.witness_bytes_per_mgas,
                     r.advance_l1_gas.map_or("-".into(), |g| g.to_string()),
                     r.l1_gas_per_tx.map_or("-".into(), |g| format!("{g:.0}")),
+                    r.execute_gas,
+                    r.ethrex_rule_gas,
                 );
             }
             rows.push(r);
