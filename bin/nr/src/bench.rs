@@ -170,11 +170,10 @@ fn bench_spec(
         key[63] = 3; // ERC20.balanceOf is slot 3
         storage.insert(keccak256(key), B256::from(U256::from(10).pow(U256::from(30))));
     }
-    let runtime = |artifact: &Bytes| artifact.clone();
     spec.genesis.alloc.insert(
         token,
         alloy_genesis::GenesisAccount::default()
-            .with_code(Some(runtime(&TestToken::DEPLOYED_BYTECODE)))
+            .with_code(Some(TestToken::DEPLOYED_BYTECODE.clone()))
             .with_storage(Some(storage)),
     );
     let writer_code = alloy_primitives::hex::decode(WRITER).expect("hex");

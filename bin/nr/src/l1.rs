@@ -209,11 +209,11 @@ pub fn start(args: &L1Args, rt: &tokio::runtime::Runtime) -> Result<L1Running> {
         ExecuteGasParams { limit: args.execute_gas_limit, target: args.execute_gas_target };
     // The stored spec wins on restart; the hooks must use the stored schedule.
     let db = args.datadir.join("chain.redb");
-    let probe = Chain::open(&db, spec.clone(), Arc::new(nr_stateless::evm::PlainEthereum))?;
-    let spec = probe.spec().clone();
-    drop(probe);
+    let chain = Arc::new(Chain::open_with(&db, spec, |stored| {
+        Arc::new(L1Hooks { schedule: stored.schedule.clone(), params })
+    })?);
+    let spec = chain.spec().clone();
     let hooks = L1Hooks { schedule: spec.schedule.clone(), params };
-    let chain = Arc::new(Chain::open(&db, spec.clone(), Arc::new(hooks.clone()))?);
     let head = chain.head();
 
     let ext: Arc<dyn RpcExtension> = Arc::new(L1Rpc { hooks });
@@ -275,7 +275,7 @@ fn produce_loop(chain: &Chain, block_time: u64) {
     let mut stalled = false;
     loop {
         if block_time == 0 {
-            if stalled || chain.ready_count() == 0 {
+            if stalled || !chain.has_ready_transactions() {
                 let now_seen = chain.tx_added.wait_past(seen, Duration::from_millis(500));
                 stalled &= now_seen == seen;
                 seen = now_seen;

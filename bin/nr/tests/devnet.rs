@@ -326,7 +326,6 @@ async fn devnet_end_to_end_through_json_rpc() {
     );
     let _ = follower.kill();
     let _ = follower.wait();
-    let _ = Duration::ZERO;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -318,8 +318,7 @@ async fn execute_gas_limit_and_base_fee_per_l1_block() {
         l2.input(block.header.hash_slow(), &ForkSchedule::from_genesis(Fork::Osaka)).to_ssz();
     // A call reserves the block's work bound (sum of its transactions' gas limits) and
     // keeps what the block used: room for one such call per L1 block, not two.
-    let bound =
-        nr_execute::precompile::work_bound(&StatelessInput::from_ssz(&input).unwrap()).unwrap();
+    let bound = StatelessInput::from_ssz(&input).unwrap().work_bound().unwrap();
     assert!(bound > l2_gas);
     let limit = bound + l2_gas / 2;
     let target = l2_gas / 2;

@@ -303,13 +303,12 @@ pub struct Chain {
     produce: Mutex<()>,
     policy: RwLock<PoolPolicy>,
     /// Notified when a transaction enters the pool.
-    pub tx_added: tokio_notify::Notify,
+    pub tx_added: notify::Notify,
 }
 
-/// A tiny re-export so that nodes can wait for transactions without more dependencies.
-pub mod tokio_notify {
-    pub use std::sync::Condvar;
-    use std::sync::Mutex;
+/// A counter that block producers wait on (std only, no async runtime needed).
+pub mod notify {
+    use std::sync::{Condvar, Mutex};
 
     /// Counts pool insertions; waiters block until the count moves.
     #[derive(Debug, Default)]
@@ -368,6 +367,16 @@ impl Chain {
         spec: ChainSpec,
         hooks: Arc<dyn BlockHooks>,
     ) -> Result<Self, ChainError> {
+        Self::open_with(path, spec, |_| hooks)
+    }
+
+    /// [`Chain::open`] with hooks built from the spec in force (the stored one on restart),
+    /// for hooks that depend on it (an L1's EXECUTE verifies under the stored schedule).
+    pub fn open_with(
+        path: &Path,
+        spec: ChainSpec,
+        hooks: impl FnOnce(&ChainSpec) -> Arc<dyn BlockHooks>,
+    ) -> Result<Self, ChainError> {
         let db = redb::Database::create(path).map_err(StoreError::from)?;
         let stored = {
             let tx = db.begin_write().map_err(StoreError::from)?;
@@ -416,6 +425,7 @@ impl Chain {
                 .to_vec();
             Header::decode(&mut rlp.as_slice()).map_err(|e| corrupt("head header", e))?
         };
+        let hooks = hooks(&spec);
         let chain = Self {
             db,
             spec,
@@ -751,8 +761,7 @@ impl Chain {
         {
             return Err(TxError::TipAboveFeeCap);
         }
-        let cap = if fork >= Fork::Osaka { 1 << 24 } else { u64::MAX };
-        if tx.gas_limit() > head.gas_limit || tx.gas_limit() > cap {
+        if tx.gas_limit() > self.tx_gas_cap(&head) {
             return Err(TxError::GasLimit);
         }
         let tx_env = TxEnv::from_recovered_tx(&tx, sender);
@@ -824,13 +833,24 @@ impl Chain {
         Ok(self.pool.lock().unwrap_or_else(|p| p.into_inner()).next_nonce(&sender, nonce))
     }
 
-    /// Pending transactions executable on the head state now (nonce in sequence).
-    pub fn ready_count(&self) -> usize {
+    /// The most gas one transaction may use in the block with `header`: the block gas
+    /// limit, and from Osaka EIP-7825's per-transaction cap.
+    pub fn tx_gas_cap(&self, header: &Header) -> u64 {
+        match self.spec.schedule.fork_at(header.timestamp) {
+            f if f >= Fork::Osaka => {
+                header.gas_limit.min(alloy_eips::eip7825::MAX_TX_GAS_LIMIT_OSAKA)
+            }
+            _ => header.gas_limit,
+        }
+    }
+
+    /// Whether a pending transaction is executable on the head state now (its sender's
+    /// next nonce is in the pool).
+    pub fn has_ready_transactions(&self) -> bool {
         let head = self.head();
-        let Ok(view) = self.view(&head) else { return 0 };
+        let Ok(view) = self.view(&head) else { return false };
         let pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
-        let base_fee = head.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or_default();
-        pool.candidates(base_fee, |a| nonce_in(head.state_root, &view, a)).len()
+        pool.any_ready(|a| nonce_in(head.state_root, &view, a))
     }
 
     /// The header template of the head's child at `timestamp` (no body commitments yet).
@@ -1065,7 +1085,7 @@ impl Chain {
         env.cfg_env.disable_base_fee = true;
         env.cfg_env.disable_nonce_check = true;
         env.cfg_env.disable_eip3607 = true;
-        let cap = if fork >= Fork::Osaka { 1 << 24 } else { header.gas_limit };
+        let cap = self.tx_gas_cap(header);
         let caller = req.from.unwrap_or_default();
         let nonce = match req.nonce {
             Some(n) => n,
@@ -1081,7 +1101,7 @@ impl Chain {
                 0
             },
             caller,
-            gas_limit: req.gas.unwrap_or(header.gas_limit.min(cap)),
+            gas_limit: req.gas.unwrap_or(cap),
             gas_price: req.gas_price.or(req.max_fee_per_gas).unwrap_or(0),
             kind: req.to.map_or(TxKind::Create, TxKind::Call),
             value: req.value.unwrap_or_default(),
@@ -1126,10 +1146,7 @@ impl Chain {
         header: &Header,
         req: &CallRequest,
     ) -> Result<Result<u64, CallOutcome>, ChainError> {
-        let fork = self.spec.schedule.fork_at(header.timestamp);
-        let cap =
-            if fork >= Fork::Osaka { (1 << 24).min(header.gas_limit) } else { header.gas_limit };
-        let mut hi = req.gas.unwrap_or(cap);
+        let mut hi = req.gas.unwrap_or(self.tx_gas_cap(header));
         let run = |gas: u64| {
             let mut r = req.clone();
             r.gas = Some(gas);

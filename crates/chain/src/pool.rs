@@ -111,6 +111,11 @@ impl TxPool {
             .unwrap_or_default()
     }
 
+    /// Whether some sender's transaction with its account nonce (`nonce_of`) is pending.
+    pub fn any_ready(&self, nonce_of: impl Fn(&Address) -> u64) -> bool {
+        self.by_sender.iter().any(|(sender, q)| q.contains_key(&nonce_of(sender)))
+    }
+
     /// Executable transactions for a block with `base_fee`: for each sender the run of
     /// consecutive nonces starting at its account nonce (`nonce_of`), merged by effective
     /// tip (highest first), keeping each sender's nonce order.

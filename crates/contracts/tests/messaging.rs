@@ -302,8 +302,7 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
     // ---- withdrawal: carol sends 0.5 ETH back to dave on L1 ----
     let carol_key = key(9);
     let dave = key(10).address();
-    let h = env.l2_transfer(&bob, carol_key.address(), eth(1)); // gas money
-    let _ = h;
+    env.l2_transfer(&bob, carol_key.address(), eth(1)); // gas money
     env.l1_mine();
     env.l2_block_settled();
     let w = env.l2_tx(

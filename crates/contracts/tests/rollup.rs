@@ -3,7 +3,7 @@
 
 mod common;
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::U256;
 use common::*;
 use nr_chain::BlockOptions;
 use nr_contracts::NativeRollup::{self, advanceCall};
@@ -272,5 +272,4 @@ fn sequenced_mode_admits_only_the_sequencer_until_the_timeout() {
     let s = env.settle_from(&alice, b2.hash);
     assert!(s.ok(), "after the timeout anyone may advance");
     assert_eq!(env.rollup_head(), (2, b2.hash));
-    let _ = B256::ZERO;
 }

@@ -6,16 +6,17 @@
 //! ```text
 //! required = EXECUTE_BASE_GAS + EXECUTE_GAS_PER_INPUT_BYTE * len(input) + price(bound)
 //! charged  = EXECUTE_BASE_GAS + EXECUTE_GAS_PER_INPUT_BYTE * len(input) + price(gas_used)
-//! bound    = min(sum of the transactions' gas limits, block gas limit)   (see work_bound)
+//! bound    = min(sum of the transactions' gas limits, block gas limit)   (StatelessInput::work_bound)
 //! price(g) = ceil(g * execute_base_fee / max(l1_base_fee, 1)), at least g
 //! ```
 //!
 //! The first two terms are checked before the input is decoded; the bound before the
 //! block is executed. A valid block pays for the gas it used; an invalid one pays for all
-//! the gas it was given, which covers the most work it could have caused. The EXECUTE base fee follows EIP-1559 over the cumulative L2 gas verified per
-//! L1 block (see [`ExecuteMarket`]) and never falls below the L1 base fee, so when EXECUTE
-//! is not congested one L2 gas costs exactly one L1 gas. `docs/execute.md` explains the
-//! constants.
+//! the gas it was given, which covers the most work it could have caused.
+//!
+//! The EXECUTE base fee follows EIP-1559 over the cumulative L2 gas verified per L1 block
+//! (see [`ExecuteMarket`]) and never falls below the L1 base fee, so when EXECUTE is not
+//! congested one L2 gas costs exactly one L1 gas. `docs/l1.md` explains the constants.
 
 use crate::{ExecuteError, execute_decoded};
 use alloy_consensus::Header;
@@ -150,7 +151,7 @@ impl ExecuteMarket {
     }
 
     /// Reserves `l2_gas` of the block's EXECUTE gas; fails if the limit would be exceeded.
-    fn reserve(&self, l2_gas: u64) -> Result<MarketState, String> {
+    fn reserve(&self, l2_gas: u64) -> Result<(), String> {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let total = s.gas_used.saturating_add(l2_gas);
         if total > s.params.limit {
@@ -160,7 +161,7 @@ impl ExecuteMarket {
             ));
         }
         s.gas_used = total;
-        Ok(*s)
+        Ok(())
     }
 
     /// Returns reserved EXECUTE gas that a call turned out not to use.
@@ -222,7 +223,9 @@ pub fn execute_call(
         Ok(d) => d,
         Err(e) => return CallOutcome::Failed(ExecuteError::Decode(e).to_string()),
     };
-    let bound = match work_bound(&decoded) {
+    // The declared `gas_used` cannot bound the work: it is only compared after execution,
+    // so an input declaring 0 would otherwise buy a full re-execution for nothing.
+    let bound = match decoded.work_bound() {
         Ok(b) => b,
         Err(e) => return CallOutcome::Failed(e),
     };
@@ -245,14 +248,6 @@ pub fn execute_call(
         }
         Err(e) => CallOutcome::Failed(e.to_string()),
     }
-}
-
-/// The most L2 gas verifying this input can execute (see [`StatelessInput::work_bound`]).
-///
-/// The block's declared `gas_used` cannot serve as the bound: it is only compared after
-/// execution, so an input declaring 0 would buy a full re-execution for nothing.
-pub fn work_bound(input: &StatelessInput) -> Result<u64, String> {
-    input.work_bound()
 }
 
 /// The EXECUTE precompile bound to an L1 fork schedule and the current block's market.
@@ -285,6 +280,47 @@ pub fn l1_evm_factory(schedule: ForkSchedule, market: ExecuteMarket) -> NrEvmFac
             execute_precompile(schedule.clone(), market.clone()),
         )]);
     }))
+}
+
+/// Block hooks of an L1 with EXECUTE: every block gets a fresh [`ExecuteMarket`] priced from
+/// its parent's `extra_data`, and records its own market data in `extra_data`.
+#[derive(Debug, Clone)]
+pub struct L1Hooks {
+    /// The L1's fork schedule (EXECUTE verifies L2 blocks under it).
+    pub schedule: ForkSchedule,
+    /// EXECUTE gas limit and target per L1 block.
+    pub params: ExecuteGasParams,
+}
+
+impl L1Hooks {
+    /// The EXECUTE base fee in force in `header`, child of `parent`.
+    pub fn execute_base_fee(&self, parent: &Header, header: &Header) -> u128 {
+        let l1_fee = header.base_fee_per_gas.unwrap_or_default();
+        match ExecuteBlockData::from_extra_data(&parent.extra_data) {
+            Some(d) if parent.number + 1 == header.number => d.next_base_fee(self.params, l1_fee),
+            _ => u128::from(l1_fee),
+        }
+    }
+
+    /// The market of `header`, child of `parent`, with nothing used yet.
+    pub fn market(&self, parent: &Header, header: &Header) -> ExecuteMarket {
+        ExecuteMarket::new(
+            self.params,
+            header.base_fee_per_gas.unwrap_or_default(),
+            self.execute_base_fee(parent, header),
+        )
+    }
+}
+
+impl BlockHooks for L1Hooks {
+    fn block_evm(&self, parent: &Header, header: &Header) -> BlockEvm {
+        let market = self.market(parent, header);
+        let factory = l1_evm_factory(self.schedule.clone(), market.clone());
+        BlockEvm {
+            factory,
+            extra_data: Box::new(move || Some(market.block_data().to_extra_data())),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -333,46 +369,5 @@ mod tests {
         );
         assert!(matches!(execute_call(&[1, 2, 3], 1_000_000, &s, &m), CallOutcome::Failed(_)));
         assert_eq!(m.snapshot().gas_used, 0, "undecodable input reserves nothing");
-    }
-}
-
-/// Block hooks of an L1 with EXECUTE: every block gets a fresh [`ExecuteMarket`] priced from
-/// its parent's `extra_data`, and records its own market data in `extra_data`.
-#[derive(Debug, Clone)]
-pub struct L1Hooks {
-    /// The L1's fork schedule (EXECUTE verifies L2 blocks under it).
-    pub schedule: ForkSchedule,
-    /// EXECUTE gas limit and target per L1 block.
-    pub params: ExecuteGasParams,
-}
-
-impl L1Hooks {
-    /// The EXECUTE base fee in force in `header`, child of `parent`.
-    pub fn execute_base_fee(&self, parent: &Header, header: &Header) -> u128 {
-        let l1_fee = header.base_fee_per_gas.unwrap_or_default();
-        match ExecuteBlockData::from_extra_data(&parent.extra_data) {
-            Some(d) if parent.number + 1 == header.number => d.next_base_fee(self.params, l1_fee),
-            _ => u128::from(l1_fee),
-        }
-    }
-
-    /// The market of `header`, child of `parent`, with nothing used yet.
-    pub fn market(&self, parent: &Header, header: &Header) -> ExecuteMarket {
-        ExecuteMarket::new(
-            self.params,
-            header.base_fee_per_gas.unwrap_or_default(),
-            self.execute_base_fee(parent, header),
-        )
-    }
-}
-
-impl BlockHooks for L1Hooks {
-    fn block_evm(&self, parent: &Header, header: &Header) -> BlockEvm {
-        let market = self.market(parent, header);
-        let factory = l1_evm_factory(self.schedule.clone(), market.clone());
-        BlockEvm {
-            factory,
-            extra_data: Box::new(move || Some(market.block_data().to_extra_data())),
-        }
     }
 }

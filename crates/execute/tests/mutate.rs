@@ -93,7 +93,7 @@ fn a_block_declaring_less_gas_than_it_can_use_must_still_bring_gas_for_its_work(
     let chain = common::build();
     let lying = chain.input_with(|b| b.header.gas_used = 0).to_ssz();
     let decoded = nr_stateless::ssz::StatelessInput::from_ssz(&lying).unwrap();
-    let bound = nr_execute::precompile::work_bound(&decoded).unwrap();
+    let bound = decoded.work_bound().unwrap();
     assert!(bound >= chain.block.header.gas_used, "bound covers the real work");
     let params = ExecuteGasParams::default();
     let market = ExecuteMarket::new(params, 7, 7);

@@ -3,7 +3,7 @@
 
 use crate::{POLL, RollupError, l1::L1Client};
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy_primitives::{B256, Bytes, TxKind, U256};
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
@@ -178,7 +178,6 @@ impl Relayer {
             *self.failures.entry(leaf).or_default() += 1;
             self.in_flight.insert(leaf, tx);
         }
-        let _ = Address::ZERO;
         Ok(())
     }
 }

@@ -50,7 +50,7 @@ impl Sequencer {
         };
         if self.block_time == 0 {
             let head_anchor = head.parent_beacon_block_root.unwrap_or_default();
-            let ready = self.chain.ready_count() > 0;
+            let ready = self.chain.has_ready_transactions();
             if !ready && (anchor.hash == head_anchor || head.timestamp >= now()) {
                 return Ok(());
             }

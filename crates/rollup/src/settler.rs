@@ -115,7 +115,7 @@ impl Settler {
                 + bound
                 + bound / 32
                 + 300_000)
-                .min(1 << 24);
+                .min(alloy_eips::eip7825::MAX_TX_GAS_LIMIT_OSAKA);
             match self.l1.send_unchecked(self.l1.rollup, input, gas).await {
                 Ok(h) => sent.push((n, h)),
                 Err(e) => {

@@ -624,7 +624,7 @@ impl Methods<'_> {
 fn call_error(o: CallOutcome) -> RpcError {
     match o {
         CallOutcome::Revert { output, .. } => {
-            let reason = alloy_primitives_revert(&output);
+            let reason = revert_reason(&output);
             RpcError {
                 code: 3,
                 message: match reason {
@@ -641,7 +641,7 @@ fn call_error(o: CallOutcome) -> RpcError {
 }
 
 /// Decodes `Error(string)` revert data.
-fn alloy_primitives_revert(out: &[u8]) -> Option<String> {
+fn revert_reason(out: &[u8]) -> Option<String> {
     if out.len() < 4 + 64 || out[..4] != [0x08, 0xc3, 0x79, 0xa0] {
         return None;
     }

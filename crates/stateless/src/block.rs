@@ -427,12 +427,12 @@ pub fn build_block<'s, S: StateSource + ?Sized>(
     block.body.withdrawals.get_or_insert_with(Default::default);
     let (out, skipped) =
         run_transactions(&block, parent_state_root, schedule, chain_id, source, evm, true)?;
-    let mut index = 0;
-    block.body.transactions.retain(|_| {
-        let keep = !skipped.iter().any(|s| s.index == index);
-        index += 1;
-        keep
-    });
+    let mut left_out = vec![false; block.body.transactions.len()];
+    for s in &skipped {
+        left_out[s.index] = true;
+    }
+    let mut left_out = left_out.into_iter();
+    block.body.transactions.retain(|_| !left_out.next().unwrap_or(false));
     let h = &mut block.header;
     h.transactions_root = calculate_transaction_root(&block.body.transactions);
     h.withdrawals_root =

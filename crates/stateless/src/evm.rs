@@ -38,6 +38,12 @@ impl NrEvmFactory {
     pub fn with_precompiles(hook: PrecompileHook) -> Self {
         Self { hook: Some(hook) }
     }
+
+    fn install(&self, precompiles: &mut PrecompilesMap, spec: SpecId) {
+        if let Some(hook) = &self.hook {
+            hook(precompiles, spec);
+        }
+    }
 }
 
 impl EvmFactory for NrEvmFactory {
@@ -53,9 +59,7 @@ impl EvmFactory for NrEvmFactory {
     fn create_evm<DB: Database>(&self, db: DB, input: EvmEnv) -> Self::Evm<DB, NoOpInspector> {
         let spec = input.cfg_env.spec;
         let mut evm = EthEvmFactory::default().create_evm(db, input);
-        if let Some(hook) = &self.hook {
-            hook(alloy_evm::Evm::precompiles_mut(&mut evm), spec);
-        }
+        self.install(alloy_evm::Evm::precompiles_mut(&mut evm), spec);
         evm
     }
 
@@ -67,9 +71,7 @@ impl EvmFactory for NrEvmFactory {
     ) -> Self::Evm<DB, I> {
         let spec = input.cfg_env.spec;
         let mut evm = EthEvmFactory::default().create_evm_with_inspector(db, input, inspector);
-        if let Some(hook) = &self.hook {
-            hook(alloy_evm::Evm::precompiles_mut(&mut evm), spec);
-        }
+        self.install(alloy_evm::Evm::precompiles_mut(&mut evm), spec);
         evm
     }
 }
