@@ -82,10 +82,6 @@ fn signer(i: usize) -> PrivateKeySigner {
     PrivateKeySigner::from_bytes(&k.into()).expect("key")
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
 struct Workload {
     kind: String,
     senders: Vec<PrivateKeySigner>,
@@ -155,7 +151,7 @@ fn bench_spec(
     let mut spec = l2_genesis(
         L2_ID,
         schedule.clone(),
-        now().saturating_sub(3_600),
+        nr_chain::unix_now().saturating_sub(3_600),
         rollup,
         Address::ZERO,
         &funded,

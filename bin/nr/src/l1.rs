@@ -11,12 +11,7 @@ use nr_execute::precompile::{
 use nr_rpc::{RpcError, RpcExtension};
 use nr_stateless::ForkSchedule;
 use serde_json::{Value, json};
-use std::{
-    net::SocketAddr,
-    path::PathBuf,
-    sync::Arc,
-    time::{Duration, SystemTime, UNIX_EPOCH},
-};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 /// Mnemonic of the prefunded development accounts (the one anvil and hardhat use).
 pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
@@ -98,10 +93,6 @@ pub fn dev_signers(mnemonic: &str, n: u32) -> Result<Vec<PrivateKeySigner>> {
         .collect()
 }
 
-fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
-}
-
 /// Builds the spec `nr l1` would create from its arguments.
 pub fn l1_spec(args: &L1Args, signers: &[PrivateKeySigner]) -> Result<ChainSpec> {
     if let Some(path) = &args.genesis {
@@ -109,7 +100,7 @@ pub fn l1_spec(args: &L1Args, signers: &[PrivateKeySigner]) -> Result<ChainSpec>
             .wrap_err_with(|| format!("reading {}", path.display()))?;
         return Ok(ChainSpec::from_geth_json(&json)?);
     }
-    let genesis_time = now();
+    let genesis_time = nr_chain::unix_now();
     let schedule = ForkSchedule {
         cancun_time: Some(0),
         prague_time: parse_fork_time(&args.prague_at, genesis_time)?,
@@ -283,12 +274,12 @@ fn produce_loop(chain: &Chain, block_time: u64) {
             }
         } else {
             let next = chain.head().timestamp + block_time;
-            let wait = next.saturating_sub(now()).min(block_time);
+            let wait = next.saturating_sub(nr_chain::unix_now()).min(block_time);
             if wait > 0 {
                 std::thread::sleep(Duration::from_secs(wait));
             }
         }
-        match chain.produce_block(now()) {
+        match chain.produce_block(nr_chain::unix_now()) {
             Ok(p) => {
                 stalled = block_time == 0 && p.block.body.transactions.is_empty();
                 tracing::info!(

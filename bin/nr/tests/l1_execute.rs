@@ -62,10 +62,6 @@ fn l2_tx(nonce: u64, to: TxKind, input: Bytes) -> TxEnvelope {
     TxEnvelope::Eip1559(tx.into_signed(sig))
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
-}
-
 /// What one EXECUTE call through the caller contract did.
 #[derive(Debug)]
 struct Called {
@@ -116,13 +112,13 @@ fn hex_u128(v: &serde_json::Value) -> u128 {
 /// An L2 with a transfer and a contract deployment in block 1, built under `schedule`.
 fn l2_with_one_block(schedule: ForkSchedule) -> (L2, Block<TxEnvelope>) {
     let user = l2_user().address();
-    let l2 = L2::new(schedule, now(), &[user]);
+    let l2 = L2::new(schedule, nr_chain::unix_now(), &[user]);
     // Runtime `sstore(0, calldataload(0)); stop` deployed, plus a plain transfer.
     let txs = vec![
         l2_tx(0, TxKind::Call(Address::repeat_byte(0x11)), Bytes::new()),
         l2_tx(1, TxKind::Create, initcode("5f355f5500")),
     ];
-    let (block, _) = l2.block(txs, now() + 1);
+    let (block, _) = l2.block(txs, nr_chain::unix_now() + 1);
     (l2, block)
 }
 
@@ -388,7 +384,7 @@ async fn call_execute_pair(p: &impl Provider, caller: Address, input: &[u8]) -> 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn l2_blocks_follow_the_l1_fork_schedule() {
-    let osaka_at = now() + 1_000;
+    let osaka_at = nr_chain::unix_now() + 1_000;
     let l1_schedule =
         ForkSchedule { cancun_time: Some(0), prague_time: Some(0), osaka_time: Some(osaka_at) };
     let dir = tempdir();
@@ -405,7 +401,7 @@ async fn l2_blocks_follow_the_l1_fork_schedule() {
     let caller = deploy_caller(&p).await;
 
     // The rollup: a contract computing CLZ (Osaka's EIP-7939), `sstore(0, clz(calldata[0]))`.
-    let genesis = now();
+    let genesis = nr_chain::unix_now();
     let clz_runtime = "5f351e5f5500";
     let user = l2_user().address();
     let contract = user.create(0);

@@ -9,6 +9,7 @@
 pub mod pool;
 pub mod spec;
 pub mod store;
+pub mod tx;
 
 use alloy_consensus::{
     Block, BlockBody, EMPTY_OMMER_ROOT_HASH, Header, ReceiptEnvelope, Transaction, TxEnvelope,
@@ -43,6 +44,7 @@ use std::{
 };
 use store::*;
 pub use store::{StoreError, StoreView};
+pub use tx::{Eip1559Builder, unix_now};
 
 /// Why a chain operation failed.
 #[derive(Debug, thiserror::Error)]

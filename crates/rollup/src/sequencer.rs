@@ -17,10 +17,6 @@ pub struct Sequencer {
     pub block_time: u64,
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
 impl Sequencer {
     /// Runs until the process ends.
     pub async fn run(self) {
@@ -36,7 +32,7 @@ impl Sequencer {
         let head = self.chain.head();
         if self.block_time > 0 {
             let next = head.timestamp + self.block_time;
-            let wait = next.saturating_sub(now()).min(self.block_time);
+            let wait = next.saturating_sub(nr_chain::unix_now()).min(self.block_time);
             tokio::time::sleep(Duration::from_secs(wait).max(POLL)).await;
         } else {
             tokio::time::sleep(POLL).await;
@@ -51,12 +47,12 @@ impl Sequencer {
         if self.block_time == 0 {
             let head_anchor = head.parent_beacon_block_root.unwrap_or_default();
             let ready = self.chain.has_ready_transactions();
-            if !ready && (anchor.hash == head_anchor || head.timestamp >= now()) {
+            if !ready && (anchor.hash == head_anchor || head.timestamp >= nr_chain::unix_now()) {
                 return Ok(());
             }
         }
         let timestamp = anchor.timestamp.max(head.timestamp + 1);
-        if timestamp > now() + 1 {
+        if timestamp > nr_chain::unix_now() + 1 {
             // Ahead of the clock (several L2 blocks per L1 block): let time catch up, or
             // the rollup would refuse the block as from the future.
             return Ok(());

@@ -20,10 +20,6 @@ pub struct Settler {
     pub status: Arc<Mutex<SettlementStatus>>,
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
 impl Settler {
     /// Runs until the process ends. Always starts from the head the contract holds, so a
     /// restart resumes exactly where settlement stopped and no block is settled twice.
@@ -45,7 +41,7 @@ impl Settler {
         s.l2_head = head;
         s.settled = settled;
         s.lag_blocks = head.saturating_sub(settled);
-        s.lag_seconds = oldest.map_or(0, |h| now().saturating_sub(h.timestamp));
+        s.lag_seconds = oldest.map_or(0, |h| nr_chain::unix_now().saturating_sub(h.timestamp));
     }
 
     /// The `advance` call for L2 block `number`.
@@ -143,7 +139,7 @@ impl Settler {
                     .header_by_number(n + 1)
                     .ok()
                     .flatten()
-                    .map_or(0, |h| now().saturating_sub(h.timestamp)),
+                    .map_or(0, |h| nr_chain::unix_now().saturating_sub(h.timestamp)),
                 "settled"
             );
         }
