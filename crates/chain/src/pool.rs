@@ -1,8 +1,15 @@
-//! Pending transactions: per-sender nonce queues, replacement by fee bump, and the order
-//! in which the block producer takes them.
+//! Pending transactions: per-sender nonce queues, replacement by fee bump, the order in
+//! which the block producer takes them, and admission into a [`Chain`]'s pool.
 
-use alloy_consensus::{Transaction, TxEnvelope};
-use alloy_primitives::{Address, B256};
+use crate::{Chain, ChainError, StoreView, TxError, store};
+use alloy_consensus::{Transaction, TxEnvelope, transaction::SignerRecoverable};
+use alloy_eips::{Decodable2718, Encodable2718, eip1559::BaseFeeParams};
+use alloy_evm::FromRecoveredTx;
+use alloy_primitives::{Address, B256, U256, keccak256};
+use alloy_rlp::Decodable;
+use alloy_trie::TrieAccount;
+use nr_stateless::{Fork, mpt};
+use revm::context::TxEnv;
 use std::collections::{BTreeMap, HashMap};
 
 /// Fee bump (percent) a replacement needs over the transaction it replaces (as geth).
@@ -145,5 +152,158 @@ impl TxPool {
             out.push(queues[i].pop().expect("non-empty").clone());
         }
         out
+    }
+}
+
+/// What the pool accepts beyond validity (a sequencer is stricter than a dev L1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolPolicy {
+    /// Largest gap allowed between a transaction's nonce and the next expected one
+    /// (0: no gaps, `nonce too high` otherwise).
+    pub max_nonce_gap: u64,
+    /// Refuse fee caps below the next block's base fee (`transaction underpriced`).
+    pub reject_below_base_fee: bool,
+}
+
+impl Default for PoolPolicy {
+    fn default() -> Self {
+        Self { max_nonce_gap: MAX_NONCE_GAP, reject_below_base_fee: false }
+    }
+}
+
+/// The nonce of `address` in the state with root `root` (0 if absent or unreadable).
+pub(crate) fn nonce_in(root: B256, view: &StoreView, address: &Address) -> u64 {
+    mpt::Trie::from_root(root)
+        .get(keccak256(address).as_slice(), view)
+        .ok()
+        .flatten()
+        .and_then(|rlp| TrieAccount::decode(&mut rlp.as_slice()).ok())
+        .map_or(0, |acc| acc.nonce)
+}
+
+impl Chain {
+    /// Re-admits the stored pending transactions (after a restart).
+    pub(crate) fn reload_pool(&self) -> Result<(), ChainError> {
+        for raw in store::read_pool(&self.db)? {
+            // Transactions that became invalid while the node was down are dropped.
+            let _ = self.add_raw_transaction(&raw);
+        }
+        Ok(())
+    }
+
+    /// Sets what the pool accepts from now on.
+    pub fn set_pool_policy(&self, policy: PoolPolicy) {
+        *self.policy.write() = policy;
+    }
+
+    /// A pending transaction with this hash.
+    pub fn pending_tx(&self, hash: &B256) -> Option<Pending> {
+        self.pool.lock().get(hash).cloned()
+    }
+
+    /// Number of pending transactions.
+    pub fn pending_count(&self) -> usize {
+        self.pool.lock().len()
+    }
+
+    /// Validates a raw EIP-2718 transaction against the head state and adds it to the pool.
+    pub fn add_raw_transaction(&self, raw: &[u8]) -> Result<B256, TxError> {
+        let tx = TxEnvelope::decode_2718(&mut &raw[..]).map_err(TxError::Decode)?;
+        self.add_transaction(tx)
+    }
+
+    /// Validates a transaction against the head state and adds it to the pool.
+    pub fn add_transaction(&self, tx: TxEnvelope) -> Result<B256, TxError> {
+        let head = self.head();
+        let fork = self.spec.schedule.fork_at(head.timestamp);
+        match &tx {
+            TxEnvelope::Eip4844(_) => {
+                return Err(TxError::BlobTransaction);
+            }
+            TxEnvelope::Eip7702(_) if fork < Fork::Prague => {
+                return Err(TxError::SetCodeBeforePrague);
+            }
+            _ => {}
+        }
+        if tx.chain_id() != Some(self.spec.chain_id) {
+            return Err(TxError::ChainId { have: tx.chain_id(), want: self.spec.chain_id });
+        }
+        let sender = tx.recover_signer().map_err(|_| TxError::InvalidSender)?;
+        if let Some(tip) = tx.max_priority_fee_per_gas()
+            && tip > tx.max_fee_per_gas()
+        {
+            return Err(TxError::TipAboveFeeCap);
+        }
+        if tx.gas_limit() > self.tx_gas_cap(&head) {
+            return Err(TxError::GasLimit);
+        }
+        let tx_env = TxEnv::from_recovered_tx(&tx, sender);
+        let intrinsic = revm::context_interface::cfg::gas::calculate_initial_tx_gas_for_tx(
+            &tx_env,
+            fork.spec_id(),
+            None,
+        );
+        let needed = intrinsic.initial_regular_gas.max(intrinsic.floor_gas);
+        if tx.gas_limit() < needed {
+            return Err(TxError::IntrinsicGas { gas: tx.gas_limit(), needed });
+        }
+        // From here on the pool is locked: the head and the pool change together (see
+        // `store_block`), so the nonce read below and the queued transactions agree.
+        let mut pool = self.pool.lock();
+        let head = self.head();
+        let account = self.account(&head, sender).map_err(|e| TxError::State(Box::new(e)))?;
+        let (nonce, balance) = account.map_or((0, U256::ZERO), |a| (a.nonce, a.balance));
+        if tx.nonce() < nonce {
+            return Err(TxError::NonceTooLow { next: nonce, tx: tx.nonce() });
+        }
+        let policy = *self.policy.read();
+        let queued = pool.next_nonce(&sender, nonce);
+        if tx.nonce() > queued + policy.max_nonce_gap {
+            return Err(TxError::NonceTooHigh { next: queued, tx: tx.nonce() });
+        }
+        if policy.reject_below_base_fee {
+            let base = head.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or_default();
+            if tx.max_fee_per_gas() < u128::from(base) {
+                return Err(TxError::FeeCapBelowBaseFee { cap: tx.max_fee_per_gas(), base });
+            }
+        }
+        if tx.nonce() > nonce + MAX_NONCE_GAP {
+            return Err(TxError::NonceTooHigh { next: nonce, tx: tx.nonce() });
+        }
+        let want = U256::from(tx.gas_limit()) * U256::from(tx.max_fee_per_gas()) + tx.value();
+        if balance < want {
+            return Err(TxError::InsufficientFunds { address: sender, have: balance, want });
+        }
+        let hash = *tx.tx_hash();
+        let raw = tx.encoded_2718();
+        {
+            let added = pool.insert(hash, Pending { tx, sender }).map_err(TxError::Pool)?;
+            let replaced = match added {
+                Added::Replaced(old) => Some(old),
+                Added::New => None,
+            };
+            if let Err(e) = store::write_pool_tx(&self.db, hash, &raw, replaced) {
+                pool.remove(&hash);
+                return Err(TxError::Persist(e));
+            }
+        }
+        drop(pool);
+        self.tx_added.notify();
+        Ok(hash)
+    }
+
+    /// The nonce the next transaction of `sender` should use, counting pending ones.
+    pub fn pending_nonce(&self, sender: Address) -> Result<u64, ChainError> {
+        let nonce = self.account(&self.head(), sender)?.map_or(0, |a| a.nonce);
+        Ok(self.pool.lock().next_nonce(&sender, nonce))
+    }
+
+    /// Whether a pending transaction is executable on the head state now (its sender's
+    /// next nonce is in the pool).
+    pub fn has_ready_transactions(&self) -> bool {
+        let head = self.head();
+        let Ok(view) = self.view(&head) else { return false };
+        let pool = self.pool.lock();
+        pool.any_ready(|a| nonce_in(head.state_root, &view, a))
     }
 }

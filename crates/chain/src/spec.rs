@@ -29,7 +29,7 @@ pub struct ChainSpec {
 pub enum SpecError {
     /// The JSON does not parse as a geth genesis.
     #[error("genesis: {0}")]
-    Parse(String),
+    Parse(#[from] serde_json::Error),
     /// A field has a value this implementation does not support.
     #[error("genesis: {field}: {reason}")]
     Unsupported {
@@ -46,8 +46,7 @@ impl ChainSpec {
     /// Every chain is post-merge with Shanghai from genesis. System contracts missing from
     /// `alloc` (EIP-4788, EIP-2935, EIP-7002, EIP-7251) are added with their standard code.
     pub fn from_geth_json(json: &str) -> Result<Self, SpecError> {
-        let genesis: Genesis =
-            serde_json::from_str(json).map_err(|e| SpecError::Parse(e.to_string()))?;
+        let genesis: Genesis = serde_json::from_str(json)?;
         let c = &genesis.config;
         if c.shanghai_time.is_some_and(|t| t > genesis.timestamp) {
             return Err(SpecError::Unsupported {

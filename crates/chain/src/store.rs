@@ -5,9 +5,13 @@
 //! with immediate durability: after a crash the store holds either the whole block or
 //! none of it, and the head always points at a block whose state is complete.
 
+use alloy_consensus::{Block, Header, ReceiptEnvelope, TxEnvelope};
+use alloy_eips::Encodable2718;
 use alloy_primitives::{B256, Bytes};
-use nr_stateless::state::StateSource;
-use redb::{ReadOnlyTable, ReadableDatabase, TableDefinition};
+use alloy_rlp::Decodable;
+use nr_stateless::{memory::MemoryChain, state::StateSource};
+use redb::{ReadOnlyTable, ReadableDatabase, ReadableTable, TableDefinition};
+use std::collections::HashMap;
 
 /// Trie nodes by keccak hash.
 pub(crate) const NODES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("nodes");
@@ -31,9 +35,24 @@ pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta
 /// Errors of the embedded store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database could not be opened, read or written.
+    /// A redb failure not covered by a more specific variant.
     #[error("store: {0}")]
-    Db(String),
+    Db(#[from] redb::Error),
+    /// The database file could not be opened or created.
+    #[error("store: {0}")]
+    Open(#[from] redb::DatabaseError),
+    /// A read or write transaction could not be started.
+    #[error("store: {0}")]
+    Transaction(#[from] redb::TransactionError),
+    /// A table could not be opened.
+    #[error("store: {0}")]
+    Table(#[from] redb::TableError),
+    /// Reading or writing stored data failed.
+    #[error("store: {0}")]
+    Storage(#[from] redb::StorageError),
+    /// A write transaction could not be committed.
+    #[error("store: {0}")]
+    Commit(#[from] redb::CommitError),
     /// A stored value does not decode.
     #[error("store: corrupt {what}: {reason}")]
     Corrupt {
@@ -44,23 +63,156 @@ pub enum StoreError {
     },
 }
 
-macro_rules! db_err {
-    ($($t:ty),*) => {$(
-        impl From<$t> for StoreError {
-            fn from(e: $t) -> Self {
-                StoreError::Db(e.to_string())
-            }
-        }
-    )*};
+/// A [`StoreError::Corrupt`] for `what`, with the reason `e`.
+pub(crate) fn corrupt(what: &'static str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt { what, reason: e.to_string() }
 }
-db_err!(
-    redb::Error,
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
+
+/// Creates every table (a fresh store) and returns the stored spec (JSON), if any.
+pub(crate) fn create_tables(db: &redb::Database) -> Result<Option<Vec<u8>>, StoreError> {
+    let tx = db.begin_write()?;
+    for t in [NODES, CODES, HEADERS, BLOCKS, RECEIPTS, TX_INDEX, POOL] {
+        tx.open_table(t)?;
+    }
+    tx.open_table(CANONICAL)?;
+    let meta = tx.open_table(META)?;
+    let spec = meta.get("spec")?.map(|v| v.value().to_vec());
+    drop(meta);
+    tx.commit()?;
+    Ok(spec)
+}
+
+/// The header the head pointer names.
+pub(crate) fn read_head(db: &redb::Database) -> Result<Header, StoreError> {
+    let tx = db.begin_read()?;
+    let meta = tx.open_table(META)?;
+    let hash = meta.get("head")?.ok_or_else(|| corrupt("head", "missing"))?.value().to_vec();
+    let headers = tx.open_table(HEADERS)?;
+    let rlp = headers
+        .get(hash.as_slice())?
+        .ok_or_else(|| corrupt("head header", "missing"))?
+        .value()
+        .to_vec();
+    Header::decode(&mut rlp.as_slice()).map_err(|e| corrupt("head header", e))
+}
+
+/// Writes the genesis: its state, its block as the head, and the spec (JSON), in one
+/// transaction.
+pub(crate) fn write_genesis(
+    db: &redb::Database,
+    state: &MemoryChain,
+    block: &Block<TxEnvelope>,
+    spec: &[u8],
+) -> Result<(), StoreError> {
+    let hash = block.header.hash_slow();
+    let tx = db.begin_write()?;
+    write_state(&tx, &state.nodes, &state.codes)?;
+    write_block(&tx, block, hash, &[])?;
+    tx.open_table(META)?.insert("spec", spec)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Writes an executed block (its new state nodes and codes, block data) in one
+/// transaction and makes it the head.
+pub(crate) fn write_executed(
+    db: &redb::Database,
+    block: &Block<TxEnvelope>,
+    hash: B256,
+    nodes: &HashMap<B256, Bytes>,
+    codes: &[(B256, Bytes)],
+    receipts: &[ReceiptEnvelope],
+) -> Result<(), StoreError> {
+    let tx = db.begin_write()?;
+    write_state(&tx, nodes, codes.iter().map(|(h, c)| (h, c)))?;
+    write_block(&tx, block, hash, receipts)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn write_state<'a>(
+    tx: &redb::WriteTransaction,
+    nodes: impl IntoIterator<Item = (&'a B256, &'a Bytes)>,
+    codes: impl IntoIterator<Item = (&'a B256, &'a Bytes)>,
+) -> Result<(), StoreError> {
+    let mut t = tx.open_table(NODES)?;
+    for (h, n) in nodes {
+        t.insert(h.as_slice(), n.as_ref())?;
+    }
+    let mut c = tx.open_table(CODES)?;
+    for (h, code) in codes {
+        c.insert(h.as_slice(), code.as_ref())?;
+    }
+    Ok(())
+}
+
+fn write_block(
+    tx: &redb::WriteTransaction,
+    block: &Block<TxEnvelope>,
+    hash: B256,
+    receipts: &[ReceiptEnvelope],
+) -> Result<(), StoreError> {
+    let mut headers = tx.open_table(HEADERS)?;
+    headers.insert(hash.as_slice(), alloy_rlp::encode(&block.header).as_slice())?;
+    let mut blocks = tx.open_table(BLOCKS)?;
+    blocks.insert(hash.as_slice(), alloy_rlp::encode(block).as_slice())?;
+    let encoded: Vec<Bytes> = receipts.iter().map(|r| r.encoded_2718().into()).collect();
+    let mut rec = tx.open_table(RECEIPTS)?;
+    rec.insert(hash.as_slice(), alloy_rlp::encode(&encoded).as_slice())?;
+    let mut canonical = tx.open_table(CANONICAL)?;
+    canonical.insert(block.header.number, hash.as_slice())?;
+    let mut index = tx.open_table(TX_INDEX)?;
+    let mut pool = tx.open_table(POOL)?;
+    for (i, t) in block.body.transactions.iter().enumerate() {
+        let mut loc = hash.to_vec();
+        loc.extend_from_slice(&(i as u64).to_be_bytes());
+        index.insert(t.tx_hash().as_slice(), loc.as_slice())?;
+        pool.remove(t.tx_hash().as_slice())?;
+    }
+    let mut meta = tx.open_table(META)?;
+    meta.insert("head", hash.as_slice())?;
+    Ok(())
+}
+
+/// The stored pending transactions (EIP-2718 bytes); unreadable entries are skipped.
+pub(crate) fn read_pool(db: &redb::Database) -> Result<Vec<Vec<u8>>, StoreError> {
+    let tx = db.begin_read()?;
+    let pool = tx.open_table(POOL)?;
+    let iter = pool.iter()?;
+    Ok(iter.filter_map(|e| e.ok().map(|(_, v)| v.value().to_vec())).collect())
+}
+
+/// Stores pending transaction `hash` (EIP-2718 bytes `raw`), removing `replaced`.
+pub(crate) fn write_pool_tx(
+    db: &redb::Database,
+    hash: B256,
+    raw: &[u8],
+    replaced: Option<B256>,
+) -> Result<(), StoreError> {
+    let wt = db.begin_write()?;
+    {
+        let mut t = wt.open_table(POOL)?;
+        if let Some(old) = replaced {
+            t.remove(old.as_slice())?;
+        }
+        t.insert(hash.as_slice(), raw)?;
+    }
+    wt.commit()?;
+    Ok(())
+}
+
+/// Removes pending transactions from the store.
+pub(crate) fn remove_pool_txs(db: &redb::Database, hashes: &[B256]) -> Result<(), StoreError> {
+    let wt = db.begin_write()?;
+    {
+        let mut t = wt.open_table(POOL)?;
+        for h in hashes {
+            t.remove(h.as_slice())?;
+        }
+    }
+    wt.commit()?;
+    Ok(())
+}
 
 /// A read snapshot of state: nodes, codes and canonical hashes up to `tip`.
 pub struct StoreView {

@@ -1,0 +1,190 @@
+//! Simulated calls on a chosen state (`eth_call`, `eth_estimateGas`).
+
+use crate::{Chain, ChainError};
+use alloy_consensus::Header;
+use alloy_evm::{Evm, EvmEnv, EvmFactory};
+use alloy_primitives::{Address, Bytes, TxKind, U256};
+use nr_stateless::state::TrieDb;
+use revm::{
+    context::TxEnv,
+    context_interface::result::{ExecutionResult, ResultAndState},
+    database::State,
+};
+
+/// A call to simulate (`eth_call`, `eth_estimateGas`).
+#[derive(Debug, Clone, Default)]
+pub struct CallRequest {
+    /// Sender (zero address if absent).
+    pub from: Option<Address>,
+    /// Target; `None` = contract creation.
+    pub to: Option<Address>,
+    /// Gas limit (default: block gas limit, capped by the fork's transaction cap).
+    pub gas: Option<u64>,
+    /// Legacy gas price.
+    pub gas_price: Option<u128>,
+    /// EIP-1559 fee cap.
+    pub max_fee_per_gas: Option<u128>,
+    /// EIP-1559 tip.
+    pub max_priority_fee_per_gas: Option<u128>,
+    /// Value.
+    pub value: Option<U256>,
+    /// Calldata.
+    pub input: Bytes,
+    /// Nonce (default: the sender's).
+    pub nonce: Option<u64>,
+    /// Access list.
+    pub access_list: Option<alloy_eips::eip2930::AccessList>,
+}
+
+/// What a simulated call did.
+#[derive(Debug, Clone)]
+pub enum CallOutcome {
+    /// Succeeded with output and gas used.
+    Success {
+        /// Return data.
+        output: Bytes,
+        /// Gas used.
+        gas_used: u64,
+    },
+    /// Reverted with data.
+    Revert {
+        /// Revert data.
+        output: Bytes,
+        /// Gas used.
+        gas_used: u64,
+    },
+    /// Halted (out of gas, invalid opcode, failed precompile ...).
+    Halt {
+        /// Reason.
+        reason: String,
+        /// Gas used.
+        gas_used: u64,
+    },
+    /// The transaction itself is invalid (funds, nonce, gas cap ...).
+    Invalid(String),
+}
+
+impl Chain {
+    /// Simulates `req` on the state after `header`, in the environment of `header`.
+    pub fn call(&self, header: &Header, req: &CallRequest) -> Result<CallOutcome, ChainError> {
+        let parent = self.header(&header.parent_hash)?.unwrap_or_else(|| header.clone());
+        self.call_in(header, &parent, header, req)
+    }
+
+    /// Simulates `req` as if it were the first transaction of the head's next block (at
+    /// `timestamp`): head state, next block's number, time, base fee and block hashes.
+    pub fn call_pending(
+        &self,
+        timestamp: u64,
+        req: &CallRequest,
+    ) -> Result<CallOutcome, ChainError> {
+        let head = self.head();
+        let next = self.child_template(&head, timestamp.max(head.timestamp + 1));
+        self.call_in(&head, &head, &next, req)
+    }
+
+    fn call_in(
+        &self,
+        state: &Header,
+        parent: &Header,
+        header: &Header,
+        req: &CallRequest,
+    ) -> Result<CallOutcome, ChainError> {
+        let view = self.view(state)?;
+        let fork = self.spec.schedule.fork_at(header.timestamp);
+        let mut env = EvmEnv::for_eth_block(
+            header,
+            &self.spec.schedule,
+            self.spec.chain_id,
+            fork.blob_params(),
+        );
+        env.cfg_env.disable_base_fee = true;
+        env.cfg_env.disable_nonce_check = true;
+        env.cfg_env.disable_eip3607 = true;
+        let cap = self.tx_gas_cap(header);
+        let caller = req.from.unwrap_or_default();
+        let nonce = match req.nonce {
+            Some(n) => n,
+            None => self.account(state, caller)?.map_or(0, |a| a.nonce),
+        };
+        let eip1559 = req.max_fee_per_gas.is_some() || req.max_priority_fee_per_gas.is_some();
+        let tx = TxEnv {
+            tx_type: if eip1559 {
+                2
+            } else if req.access_list.is_some() {
+                1
+            } else {
+                0
+            },
+            caller,
+            gas_limit: req.gas.unwrap_or(cap),
+            gas_price: req.gas_price.or(req.max_fee_per_gas).unwrap_or(0),
+            kind: req.to.map_or(TxKind::Create, TxKind::Call),
+            value: req.value.unwrap_or_default(),
+            data: req.input.clone(),
+            nonce,
+            chain_id: Some(self.spec.chain_id),
+            access_list: req.access_list.clone().unwrap_or_default(),
+            gas_priority_fee: if eip1559 {
+                Some(req.max_priority_fee_per_gas.unwrap_or(0))
+            } else {
+                None
+            },
+            ..Default::default()
+        };
+        let hooks = self.hooks.block_evm(parent, header);
+        let mut db = State::builder().with_database(TrieDb::new(state.state_root, &view)).build();
+        let mut evm = hooks.factory.create_evm(&mut db, env);
+        let result = evm.transact(tx);
+        drop(evm);
+        if let Some(f) = db.database.failure() {
+            return Err(ChainError::Read(f.clone()));
+        }
+        Ok(match result {
+            Ok(ResultAndState { result, .. }) => match result {
+                ExecutionResult::Success { output, gas, .. } => {
+                    CallOutcome::Success { output: output.into_data(), gas_used: gas.tx_gas_used() }
+                }
+                ExecutionResult::Revert { output, gas, .. } => {
+                    CallOutcome::Revert { output, gas_used: gas.tx_gas_used() }
+                }
+                ExecutionResult::Halt { reason, gas, .. } => {
+                    CallOutcome::Halt { reason: format!("{reason:?}"), gas_used: gas.tx_gas_used() }
+                }
+            },
+            Err(e) => CallOutcome::Invalid(e.to_string()),
+        })
+    }
+
+    /// The smallest gas limit with which `req` succeeds on the state after `header`.
+    pub fn estimate_gas(
+        &self,
+        header: &Header,
+        req: &CallRequest,
+    ) -> Result<Result<u64, CallOutcome>, ChainError> {
+        let mut hi = req.gas.unwrap_or(self.tx_gas_cap(header));
+        let run = |gas: u64| {
+            let mut r = req.clone();
+            r.gas = Some(gas);
+            self.call(header, &r)
+        };
+        let first = run(hi)?;
+        let used = match first {
+            CallOutcome::Success { gas_used, .. } => gas_used,
+            other => return Ok(Err(other)),
+        };
+        let mut lo = used.saturating_sub(1).max(20_999);
+        // Most calls succeed with their used gas (or a little more, for the 63/64 rule).
+        if let CallOutcome::Success { .. } = run(used)? {
+            return Ok(Ok(used));
+        }
+        while lo + 1 < hi {
+            let mid = lo + (hi - lo) / 2;
+            match run(mid)? {
+                CallOutcome::Success { .. } => hi = mid,
+                _ => lo = mid,
+            }
+        }
+        Ok(Ok(hi))
+    }
+}

@@ -1,0 +1,149 @@
+//! Why chain operations and pool admissions fail.
+
+use crate::store::StoreError;
+use alloy_consensus::crypto::RecoveryError;
+use alloy_eips::eip2718::Eip2718Error;
+use alloy_primitives::{Address, B256, U256};
+use nr_stateless::{BlockError, mpt::TrieError, state::StateError, stateless::StatelessError};
+
+/// Why a chain operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// Store failure.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored chain was created with a different spec.
+    #[error("datadir holds chain {stored} but chain {given} was requested")]
+    SpecMismatch {
+        /// Chain id in the store.
+        stored: u64,
+        /// Chain id requested.
+        given: u64,
+    },
+    /// A block could not be built or executed.
+    #[error(transparent)]
+    Block(#[from] BlockError),
+    /// A state trie could not be read or written (missing or malformed node).
+    #[error("state: {0}")]
+    Trie(#[from] TrieError),
+    /// An account or storage leaf does not decode.
+    #[error("state: {0}")]
+    Leaf(#[source] alloy_rlp::Error),
+    /// The sender of a stored transaction does not recover.
+    #[error("state: {0}")]
+    Sender(#[source] RecoveryError),
+    /// The state read during a simulated call failed.
+    #[error("state: {0}")]
+    Read(#[source] StateError),
+    /// The execution witness of a block could not be assembled.
+    #[error("state: {0}")]
+    Witness(#[source] StatelessError),
+    /// No block with this hash is stored.
+    #[error("unknown block {0}")]
+    UnknownBlock(B256),
+    /// The parent of the block with this hash is not stored.
+    #[error("unknown block parent of {0}")]
+    UnknownParent(B256),
+}
+
+macro_rules! store_err {
+    ($($t:ty),*) => {$(
+        impl From<$t> for ChainError {
+            fn from(e: $t) -> Self {
+                ChainError::Store(e.into())
+            }
+        }
+    )*};
+}
+store_err!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// Why a transaction was not accepted into the pool. Messages follow geth's wording so
+/// that client libraries recognise them.
+#[derive(Debug, thiserror::Error)]
+pub enum TxError {
+    /// Not valid EIP-2718 bytes.
+    #[error("rlp: {0}")]
+    Decode(#[source] Eip2718Error),
+    /// Signature does not recover.
+    #[error("invalid sender")]
+    InvalidSender,
+    /// Wrong or missing chain id.
+    #[error("invalid chain id: have {have:?}, want {want}")]
+    ChainId {
+        /// The transaction's chain id.
+        have: Option<u64>,
+        /// The chain's id.
+        want: u64,
+    },
+    /// Blob transactions (type 3) are not accepted.
+    #[error("transaction type not supported: blob transactions (type 3)")]
+    BlobTransaction,
+    /// Set-code transactions (type 4) are not accepted before Prague.
+    #[error("transaction type not supported: set-code transactions (type 4) before Prague")]
+    SetCodeBeforePrague,
+    /// Nonce already used.
+    #[error("nonce too low: next nonce {next}, tx nonce {tx}")]
+    NonceTooLow {
+        /// The account's nonce.
+        next: u64,
+        /// The transaction's nonce.
+        tx: u64,
+    },
+    /// Nonce too far ahead.
+    #[error("nonce too high: next nonce {next}, tx nonce {tx}")]
+    NonceTooHigh {
+        /// The account's nonce.
+        next: u64,
+        /// The transaction's nonce.
+        tx: u64,
+    },
+    /// Balance does not cover the maximum cost.
+    #[error(
+        "insufficient funds for gas * price + value: address {address} have {have} want {want}"
+    )]
+    InsufficientFunds {
+        /// Sender.
+        address: Address,
+        /// Balance.
+        have: U256,
+        /// Maximum cost.
+        want: U256,
+    },
+    /// Gas limit below the intrinsic gas.
+    #[error("intrinsic gas too low: gas {gas}, minimum needed {needed}")]
+    IntrinsicGas {
+        /// Transaction gas limit.
+        gas: u64,
+        /// Intrinsic gas.
+        needed: u64,
+    },
+    /// Gas limit above the block gas limit or the fork's per-transaction cap.
+    #[error("exceeds block gas limit")]
+    GasLimit,
+    /// Tip above fee cap.
+    #[error("max priority fee per gas higher than max fee per gas")]
+    TipAboveFeeCap,
+    /// Fee cap below the next block's base fee (refused where the pool policy says so).
+    #[error("transaction underpriced: max fee per gas {cap} less than block base fee {base}")]
+    FeeCapBelowBaseFee {
+        /// The transaction's fee cap.
+        cap: u128,
+        /// The next block's base fee.
+        base: u64,
+    },
+    /// Pool rule (already known, replacement underpriced).
+    #[error("{0}")]
+    Pool(&'static str),
+    /// The sender's account could not be read.
+    #[error("state: {0}")]
+    State(#[source] Box<ChainError>),
+    /// The pool's store could not be written.
+    #[error("state: {0}")]
+    Persist(#[source] StoreError),
+}
