@@ -30,7 +30,6 @@ use parking_lot::{Mutex, RwLock};
 use pool::TxPool;
 use spec::ChainSpec;
 use std::{path::Path, sync::Arc};
-use store::corrupt;
 
 pub use call::{CallOutcome, CallRequest};
 pub use error::{ChainError, TxError};
@@ -78,8 +77,7 @@ impl Chain {
         let db = redb::Database::create(path)?;
         let spec = match store::create_tables(&db)? {
             Some(bytes) => {
-                let stored: ChainSpec =
-                    serde_json::from_slice(&bytes).map_err(|e| corrupt("spec", e))?;
+                let stored: ChainSpec = serde_json::from_slice(&bytes).map_err(StoreError::Spec)?;
                 if stored.chain_id != spec.chain_id {
                     return Err(ChainError::SpecMismatch {
                         stored: stored.chain_id,
@@ -123,7 +121,7 @@ impl Chain {
                 withdrawals: Some(Default::default()),
             },
         };
-        let json = serde_json::to_vec(spec).map_err(|e| corrupt("spec", e))?;
+        let json = serde_json::to_vec(spec).map_err(StoreError::Spec)?;
         store::write_genesis(db, &mem, &block, &json)?;
         Ok(())
     }

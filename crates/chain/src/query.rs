@@ -2,7 +2,7 @@
 
 use crate::{
     Chain, ChainError,
-    store::{BLOCKS, CANONICAL, HEADERS, RECEIPTS, StoreError, TX_INDEX, corrupt},
+    store::{BLOCKS, CANONICAL, HEADERS, RECEIPTS, StoreError, TX_INDEX},
 };
 use alloy_consensus::{
     Block, Header, ReceiptEnvelope, Transaction, TxEnvelope, transaction::SignerRecoverable,
@@ -89,7 +89,10 @@ impl Chain {
         self.read(|tx| {
             let t = tx.open_table(HEADERS)?;
             t.get(hash.as_slice())?
-                .map(|v| Header::decode(&mut v.value()).map_err(|e| corrupt("header", e)))
+                .map(|v| {
+                    Header::decode(&mut v.value())
+                        .map_err(|source| StoreError::Decode { what: "header", source })
+                })
                 .transpose()
         })
     }
@@ -107,7 +110,10 @@ impl Chain {
         self.read(|tx| {
             let t = tx.open_table(BLOCKS)?;
             t.get(hash.as_slice())?
-                .map(|v| Block::decode(&mut v.value()).map_err(|e| corrupt("block", e)))
+                .map(|v| {
+                    Block::decode(&mut v.value())
+                        .map_err(|source| StoreError::Decode { what: "block", source })
+                })
                 .transpose()
         })
     }
@@ -117,12 +123,10 @@ impl Chain {
         self.read(|tx| {
             let t = tx.open_table(RECEIPTS)?;
             let Some(v) = t.get(hash.as_slice())? else { return Ok(None) };
-            let list: Vec<Bytes> =
-                Decodable::decode(&mut v.value()).map_err(|e| corrupt("receipts", e))?;
+            let list: Vec<Bytes> = Decodable::decode(&mut v.value())
+                .map_err(|source| StoreError::Decode { what: "receipts", source })?;
             list.iter()
-                .map(|r| {
-                    ReceiptEnvelope::decode_2718(&mut r.as_ref()).map_err(|e| corrupt("receipt", e))
-                })
+                .map(|r| ReceiptEnvelope::decode_2718(&mut r.as_ref()).map_err(StoreError::Receipt))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some)
         })

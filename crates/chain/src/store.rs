@@ -6,7 +6,7 @@
 //! none of it, and the head always points at a block whose state is complete.
 
 use alloy_consensus::{Block, Header, ReceiptEnvelope, TxEnvelope};
-use alloy_eips::Encodable2718;
+use alloy_eips::{Encodable2718, eip2718::Eip2718Error};
 use alloy_primitives::{B256, Bytes};
 use alloy_rlp::Decodable;
 use nr_stateless::{memory::MemoryChain, state::StateSource};
@@ -53,19 +53,26 @@ pub enum StoreError {
     /// A write transaction could not be committed.
     #[error("store: {0}")]
     Commit(#[from] redb::CommitError),
-    /// A stored value does not decode.
-    #[error("store: corrupt {what}: {reason}")]
-    Corrupt {
+    /// A value that must be stored is absent.
+    #[error("store: corrupt {what}: missing")]
+    Missing {
         /// What was being read.
         what: &'static str,
-        /// Why it failed.
-        reason: String,
     },
-}
-
-/// A [`StoreError::Corrupt`] for `what`, with the reason `e`.
-pub(crate) fn corrupt(what: &'static str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt { what, reason: e.to_string() }
+    /// A stored value does not decode as RLP.
+    #[error("store: corrupt {what}: {source}")]
+    Decode {
+        /// What was being read.
+        what: &'static str,
+        /// The decoding error.
+        source: alloy_rlp::Error,
+    },
+    /// A stored receipt is not valid EIP-2718 bytes.
+    #[error("store: corrupt receipt: {0}")]
+    Receipt(#[source] Eip2718Error),
+    /// The stored chain spec does not read (or the new one does not write) as JSON.
+    #[error("store: corrupt spec: {0}")]
+    Spec(#[source] serde_json::Error),
 }
 
 /// Creates every table (a fresh store) and returns the stored spec (JSON), if any.
@@ -86,14 +93,15 @@ pub(crate) fn create_tables(db: &redb::Database) -> Result<Option<Vec<u8>>, Stor
 pub(crate) fn read_head(db: &redb::Database) -> Result<Header, StoreError> {
     let tx = db.begin_read()?;
     let meta = tx.open_table(META)?;
-    let hash = meta.get("head")?.ok_or_else(|| corrupt("head", "missing"))?.value().to_vec();
+    let hash = meta.get("head")?.ok_or(StoreError::Missing { what: "head" })?.value().to_vec();
     let headers = tx.open_table(HEADERS)?;
     let rlp = headers
         .get(hash.as_slice())?
-        .ok_or_else(|| corrupt("head header", "missing"))?
+        .ok_or(StoreError::Missing { what: "head header" })?
         .value()
         .to_vec();
-    Header::decode(&mut rlp.as_slice()).map_err(|e| corrupt("head header", e))
+    Header::decode(&mut rlp.as_slice())
+        .map_err(|source| StoreError::Decode { what: "head header", source })
 }
 
 /// Writes the genesis: its state, its block as the head, and the spec (JSON), in one
