@@ -147,3 +147,38 @@ pub enum TxError {
     #[error("state: {0}")]
     Persist(#[source] StoreError),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Clients and tests see these texts: they must stay as they were when the variants
+    /// carried strings.
+    #[test]
+    fn typed_variants_keep_their_texts() {
+        let h = B256::repeat_byte(0xab);
+        let old = format!("unknown block {h}");
+        assert_eq!(ChainError::UnknownBlock(h).to_string(), old);
+        // The former text: `UnknownBlock(format!("parent of {hash}"))`.
+        let parent_of = format!("parent of {h}");
+        let old = format!("unknown block {parent_of}");
+        assert_eq!(ChainError::UnknownParent(h).to_string(), old);
+        let trie = TrieError::MissingNode(h);
+        let old = format!("state: {trie}");
+        assert_eq!(ChainError::from(trie).to_string(), old);
+        assert_eq!(
+            TxError::BlobTransaction.to_string(),
+            "transaction type not supported: blob transactions (type 3)"
+        );
+        assert_eq!(
+            TxError::SetCodeBeforePrague.to_string(),
+            "transaction type not supported: set-code transactions (type 4) before Prague"
+        );
+        let missing = StoreError::Missing { what: "head" };
+        assert_eq!(missing.to_string(), "store: corrupt head: missing");
+        assert_eq!(
+            TxError::State(Box::new(ChainError::Store(missing))).to_string(),
+            "state: store: corrupt head: missing"
+        );
+    }
+}
