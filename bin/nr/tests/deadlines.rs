@@ -58,14 +58,9 @@ async fn within_fails_when_the_future_does_not_finish() {
 #[test]
 #[should_panic(expected = "the ready line did not come: the output ended first")]
 fn read_banner_fails_when_the_child_exits_first() {
-    let mut child = Command::new("sh")
-        .args(["-c", "echo starting"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    read_banner(&mut child, "the ready line", Duration::from_secs(10), |l| {
-        l == "ready"
-    });
+    let mut child =
+        Command::new("sh").args(["-c", "echo starting"]).stdout(Stdio::piped()).spawn().unwrap();
+    read_banner(&mut child, "the ready line", Duration::from_secs(10), |l| l == "ready");
 }
 
 #[test]

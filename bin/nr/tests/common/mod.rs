@@ -189,7 +189,10 @@ impl Deadline {
     /// Fails the test: `what` did not happen in time; `last_seen` is the latest observation.
     #[track_caller]
     pub fn fail(&self, last_seen: impl Display) -> ! {
-        panic!("timed out after {:?} waiting for {}; last seen: {last_seen}", self.timeout, self.what)
+        panic!(
+            "timed out after {:?} waiting for {}; last seen: {last_seen}",
+            self.timeout, self.what
+        )
     }
 
     /// Fails the test (see [`Deadline::fail`]) if the deadline has passed.
