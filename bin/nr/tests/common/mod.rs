@@ -353,9 +353,11 @@ pub fn output_within(cmd: &mut Command, timeout: Duration) -> Output {
         }
         std::thread::sleep(POLL);
     };
-    Output {
-        status,
-        stdout: stdout.recv().unwrap_or_default(),
-        stderr: stderr.recv().unwrap_or_default(),
-    }
+    // The pipes close when the command exits, unless a process it started still holds them.
+    let rest = |rx: mpsc::Receiver<Vec<u8>>, name: &str| {
+        rx.recv_timeout(Duration::from_secs(10)).unwrap_or_else(|_| {
+            panic!("{cmd:?} exited ({status}) but its {name} stayed open for 10 s")
+        })
+    };
+    Output { status, stdout: rest(stdout, "stdout"), stderr: rest(stderr, "stderr") }
 }
