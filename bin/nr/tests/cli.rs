@@ -1,8 +1,11 @@
 //! The `nr` binary driven as a user would: SSZ public-input roots against L2BEAT's vectors,
 //! the full conformance suite, and `nr execute` on inputs the suite wrote.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
+use std::time::Duration;
 
 /// `../shared/fixtures` beside the repository (override with `NR_FIXTURES`).
 fn fixtures() -> PathBuf {
@@ -13,8 +16,12 @@ fn fixtures() -> PathBuf {
     dir
 }
 
+/// Runs `nr args` for at most 10 minutes (the conformance suite takes about 2 in debug).
 fn nr(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nr")).args(args).output().expect("run nr");
+    let out = common::output_within(
+        Command::new(env!("CARGO_BIN_EXE_nr")).args(args),
+        Duration::from_secs(600),
+    );
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -11,10 +11,12 @@ use alloy_provider::{Provider, ProviderBuilder};
 use alloy_rpc_types_eth::{BlockNumberOrTag, Filter, TransactionRequest};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolEvent};
-use common::{tempdir, wait_for_async};
+use common::{
+    BANNER_TIMEOUT, Deadline, output_within, read_banner, receipt, tempdir, wait_until_async,
+};
+use nr_chain::Eip1559Builder;
 use nr_contracts::{NativeRollup, TestToken};
 use std::{
-    io::{BufRead, BufReader},
     path::Path,
     process::{Child, Command, Stdio},
     time::Duration,
@@ -47,33 +49,32 @@ fn start(dir: &Path) -> Devnet {
         .stdout(Stdio::piped())
         .spawn()
         .expect("start nr devnet");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut l1, mut l2, mut token, mut rollup) = (None, None, None, None);
-    let field = |line: &str, key: &str| {
-        line.trim().strip_prefix(key).map(|r| r.split_whitespace().next().unwrap_or("").to_string())
+    let banner = read_banner(&mut child, "`nr devnet` to print ready", BANNER_TIMEOUT, |l| {
+        l.trim() == "ready"
+    });
+    let field = |key: &str| {
+        banner
+            .iter()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix(key)
+                    .map(|r| r.split_whitespace().next().unwrap_or("").to_string())
+            })
+            .unwrap_or_else(|| panic!("no {key} line in the banner: {banner:?}"))
     };
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        l1 = l1.or(field(&line, "L1 rpc"));
-        l2 = l2.or(field(&line, "L2 rpc"));
-        token = token.or(field(&line, "TestToken"));
-        rollup = rollup.or(field(&line, "NativeRollup"));
-        if line.trim() == "ready" {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
     Devnet {
+        l1: field("L1 rpc"),
+        l2: field("L2 rpc"),
+        token: field("TestToken").parse().unwrap(),
+        rollup: field("NativeRollup").parse().unwrap(),
         child,
-        l1: l1.expect("L1 rpc"),
-        l2: l2.expect("L2 rpc"),
-        token: token.expect("token").parse().unwrap(),
-        rollup: rollup.expect("rollup").parse().unwrap(),
     }
 }
 
+/// Runs `nr args` (bridge commands, which may wait for settlement) for at most 2 minutes.
 fn nr(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_nr")).args(args).output().expect("run nr");
+    let out =
+        output_within(Command::new(env!("CARGO_BIN_EXE_nr")).args(args), Duration::from_secs(120));
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -142,29 +143,26 @@ async fn devnet_end_to_end_through_json_rpc() {
     args.extend(conn);
     nr(&args);
     let one = parse_ether("1").unwrap();
-    wait_for_async(60, || async { (l2.get_balance(fresh).await.unwrap() == one).then_some(()) })
-        .await;
+    wait_until_async("the 1 ETH deposit on L2", Duration::from_secs(60), || async {
+        let b = l2.get_balance(fresh).await.unwrap();
+        if b == one { Ok(()) } else { Err(format!("balance {b}")) }
+    })
+    .await;
 
     // The L2 mempool refuses what the sequencer could not include, with standard errors.
     {
-        use alloy_consensus::{SignableTransaction, TxEip1559, TxEip4844, TxEnvelope};
+        use alloy_consensus::{SignableTransaction, TxEip4844, TxEnvelope};
         use alloy_eips::Encodable2718;
         use alloy_signer::SignerSync;
         let next = l2.get_transaction_count(user.address()).pending().await.unwrap();
         let tx = |chain_id: u64, nonce: u64, max_fee: u128| {
-            let tx = TxEip1559 {
-                chain_id,
-                nonce,
-                gas_limit: 21_000,
-                max_fee_per_gas: max_fee,
-                max_priority_fee_per_gas: max_fee.min(1_000_000_000),
-                to: alloy_primitives::TxKind::Call(fresh),
-                value: U256::from(1),
-                access_list: Default::default(),
-                input: Bytes::new(),
-            };
-            let sig = user.sign_hash_sync(&tx.signature_hash()).unwrap();
-            TxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718()
+            Eip1559Builder::new(chain_id, nonce, fresh)
+                .value(U256::from(1))
+                .gas_limit(21_000)
+                .fees(max_fee, max_fee.min(1_000_000_000))
+                .sign(&user)
+                .unwrap()
+                .encoded_2718()
         };
         let blob = {
             let tx = TxEip4844 {
@@ -196,41 +194,41 @@ async fn devnet_end_to_end_through_json_rpc() {
 
     // An L2 transfer, a contract deployment and a call.
     let bob = Address::repeat_byte(0xb0);
-    let r = l2
-        .send_transaction(TransactionRequest::default().with_to(bob).with_value(U256::from(12345)))
+    let r = receipt(
+        l2.send_transaction(
+            TransactionRequest::default().with_to(bob).with_value(U256::from(12345)),
+        )
         .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .unwrap(),
+    )
+    .await;
     assert!(r.status());
     assert_eq!(l2.get_balance(bob).await.unwrap(), U256::from(12345));
     let code = nr_contracts::initcode_for(&alloy_primitives::hex::decode(RUNTIME).unwrap());
-    let r = l2
-        .send_transaction(TransactionRequest::default().with_deploy_code(code))
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let r = receipt(
+        l2.send_transaction(TransactionRequest::default().with_deploy_code(code)).await.unwrap(),
+    )
+    .await;
     let contract = r.contract_address.unwrap();
     let arg = B256::repeat_byte(0x42);
-    let r = l2
-        .send_transaction(
-            TransactionRequest::default().with_to(contract).with_input(Bytes::from(arg.to_vec())),
-        )
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let call =
+        TransactionRequest::default().with_to(contract).with_input(Bytes::from(arg.to_vec()));
+    let r = receipt(l2.send_transaction(call).await.unwrap()).await;
     assert_eq!(r.inner.logs().len(), 1);
     let out = l2.call(TransactionRequest::default().with_to(contract)).await.unwrap();
     assert_eq!(out.as_ref(), arg.as_slice());
     let call_block = r.block_number.unwrap();
 
     // Every L2 block is settled on L1 by EXECUTE, once, in order, with matching hashes.
-    wait_for_async(60, || async { (settled(&l2).await >= call_block).then_some(()) }).await;
+    wait_until_async(
+        &format!("L2 block {call_block} to be settled on L1"),
+        Duration::from_secs(60),
+        || async {
+            let s = settled(&l2).await;
+            if s >= call_block { Ok(()) } else { Err(format!("settled up to {s}")) }
+        },
+    )
+    .await;
     let events = settled_events(&l1, net.rollup).await;
     let numbers: Vec<u64> = events.iter().map(|e| e.number).collect();
     for e in &events {
@@ -254,33 +252,36 @@ async fn devnet_end_to_end_through_json_rpc() {
     // ERC-20 round trip: mint on L1, deposit 10, withdraw 4, claim.
     let token = net.token;
     let mint = TestToken::mintCall { to: user.address(), amount: parse_ether("100").unwrap() };
-    l1.send_transaction(TransactionRequest::default().with_to(token).with_input(mint.abi_encode()))
+    receipt(
+        l1.send_transaction(
+            TransactionRequest::default().with_to(token).with_input(mint.abi_encode()),
+        )
         .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .unwrap(),
+    )
+    .await;
     let token_s = token.to_string();
     let mut args = vec!["bridge", "deposit-erc20", "--token", &token_s, "--amount", "10"];
     args.extend(conn);
     nr(&args);
-    let l2_token = wait_for_async(60, || async {
-        let call = nr_contracts::L2TokenBridge::l2TokenOfCall(token).abi_encode();
-        let out = l2
-            .call(
-                TransactionRequest::default()
-                    .with_to(nr_contracts::L2_TOKEN_BRIDGE)
-                    .with_input(call),
-            )
-            .await
-            .unwrap();
-        let t = nr_contracts::L2TokenBridge::l2TokenOfCall::abi_decode_returns(&out).unwrap();
-        (t != Address::ZERO).then_some(t)
-    })
-    .await;
-    wait_for_async(30, || async {
-        (token_balance(&l2, l2_token, user.address()).await == parse_ether("10").unwrap())
-            .then_some(())
+    let l2_token =
+        wait_until_async("the L2 token of the deposit", Duration::from_secs(60), || async {
+            let call = nr_contracts::L2TokenBridge::l2TokenOfCall(token).abi_encode();
+            let out = l2
+                .call(
+                    TransactionRequest::default()
+                        .with_to(nr_contracts::L2_TOKEN_BRIDGE)
+                        .with_input(call),
+                )
+                .await
+                .unwrap();
+            let t = nr_contracts::L2TokenBridge::l2TokenOfCall::abi_decode_returns(&out).unwrap();
+            if t != Address::ZERO { Ok(t) } else { Err("no L2 token yet") }
+        })
+        .await;
+    wait_until_async("10 tokens deposited on L2", Duration::from_secs(30), || async {
+        let b = token_balance(&l2, l2_token, user.address()).await;
+        if b == parse_ether("10").unwrap() { Ok(()) } else { Err(format!("balance {b}")) }
     })
     .await;
     let mut args = vec!["bridge", "withdraw-erc20", "--token", &token_s, "--amount", "4"];
@@ -305,17 +306,20 @@ async fn devnet_end_to_end_through_json_rpc() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(follower.stdout.take().unwrap()).lines();
-    let furl = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|l| l.trim().strip_prefix("rpc").map(|u| u.trim().to_string()))
-        .expect("follower rpc");
+    let banner = read_banner(&mut follower, "the follower's rpc line", BANNER_TIMEOUT, |l| {
+        l.trim().starts_with("rpc")
+    });
+    let furl = banner.last().and_then(|l| l.trim().strip_prefix("rpc")).unwrap().trim().to_string();
     let f = ProviderBuilder::new().connect_http(furl.parse().unwrap());
     let target = settled(&l2).await;
-    wait_for_async(90, || async {
-        (f.get_block_number().await.unwrap_or(0) >= target).then_some(())
-    })
+    wait_until_async(
+        &format!("the follower to reach L2 block {target}"),
+        Duration::from_secs(90),
+        || async {
+            let n = f.get_block_number().await.unwrap_or(0);
+            if n >= target { Ok(()) } else { Err(format!("follower at block {n}")) }
+        },
+    )
     .await;
     let a = f.get_block_by_number(BlockNumberOrTag::Number(target)).await.unwrap().unwrap();
     let b = l2.get_block_by_number(BlockNumberOrTag::Number(target)).await.unwrap().unwrap();
@@ -330,9 +334,7 @@ async fn devnet_end_to_end_through_json_rpc() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kill9_of_the_rollup_node_loses_no_transaction_and_settles_nothing_twice() {
-    use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
     use alloy_eips::Encodable2718;
-    use alloy_signer::SignerSync;
     let dir = tempdir();
     let user: PrivateKeySigner = USER.parse().unwrap();
     let to = Address::repeat_byte(0xc4);
@@ -349,27 +351,28 @@ async fn kill9_of_the_rollup_node_loses_no_transaction_and_settles_nothing_twice
         nonce = nonce.max(l2.get_transaction_count(user.address()).pending().await.unwrap());
         // Stream transfers until a few more blocks are settled, then kill -9 mid-stream.
         let target = settled(&l2).await + 4;
+        let deadline = Deadline::new(
+            format!("round {round}: L2 block {target} to be settled while transfers stream in"),
+            Duration::from_secs(120),
+        );
         loop {
-            let tx = TxEip1559 {
-                chain_id: 8079,
-                nonce,
-                gas_limit: 21_000,
-                max_fee_per_gas: 10_000_000_000,
-                max_priority_fee_per_gas: 1_000_000_000,
-                to: alloy_primitives::TxKind::Call(to),
-                value: U256::from(1),
-                access_list: Default::default(),
-                input: Bytes::new(),
-            };
-            let sig = user.sign_hash_sync(&tx.signature_hash()).unwrap();
-            let raw = TxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718();
+            let raw = Eip1559Builder::new(8079, nonce, to)
+                .value(U256::from(1))
+                .gas_limit(21_000)
+                .fees(10_000_000_000, 1_000_000_000)
+                .sign(&user)
+                .unwrap()
+                .encoded_2718();
             let h = *l2.send_raw_transaction(&raw).await.unwrap().tx_hash();
             accepted.push(h);
             nonce += 1;
+            // Pacing of the stream (about 20 transfers a second), not a wait for an event.
             tokio::time::sleep(Duration::from_millis(50)).await;
-            if settled(&l2).await >= target {
+            let s = settled(&l2).await;
+            if s >= target {
                 break;
             }
+            deadline.check(format_args!("settled up to {s}, {} transfers sent", accepted.len()));
         }
         let head = l2.get_block_number().await.unwrap();
         before = vec![];
@@ -396,14 +399,32 @@ async fn kill9_of_the_rollup_node_loses_no_transaction_and_settles_nothing_twice
     // Every accepted transaction is mined.
     let mut last = 0;
     for h in &accepted {
-        let r =
-            wait_for_async(60, || async { l2.get_transaction_receipt(*h).await.unwrap() }).await;
+        let r = wait_until_async(
+            &format!("accepted transaction {h} to be mined after the restart"),
+            Duration::from_secs(60),
+            || async {
+                let head = l2.get_block_number().await.unwrap();
+                l2.get_transaction_receipt(*h)
+                    .await
+                    .unwrap()
+                    .ok_or(format!("no receipt, block {head}"))
+            },
+        )
+        .await;
         assert!(r.status());
         last = last.max(r.block_number.unwrap());
     }
     assert_eq!(l2.get_balance(to).await.unwrap(), U256::from(accepted.len()));
     // Settlement resumes past the last transaction, and no block was settled twice.
-    wait_for_async(60, || async { (settled(&l2).await >= last).then_some(()) }).await;
+    wait_until_async(
+        &format!("settlement to resume up to L2 block {last}"),
+        Duration::from_secs(60),
+        || async {
+            let s = settled(&l2).await;
+            if s >= last { Ok(()) } else { Err(format!("settled up to {s}")) }
+        },
+    )
+    .await;
     let numbers: Vec<u64> =
         settled_events(&l1, net.rollup).await.iter().map(|e| e.number).collect();
     println!(

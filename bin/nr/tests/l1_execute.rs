@@ -5,16 +5,15 @@
 
 mod common;
 
-use alloy_consensus::{
-    Block, SignableTransaction, TxEip1559, TxEnvelope, transaction::SignerRecoverable,
-};
+use alloy_consensus::{Block, TxEnvelope, transaction::SignerRecoverable};
 use alloy_eips::eip7685::Requests;
 use alloy_network::TransactionBuilder;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
-use alloy_provider::Provider;
+use alloy_provider::{PendingTransactionBuilder, Provider};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_signer_local::PrivateKeySigner;
-use common::{DEV_KEY, L1Node, L2, L2_CHAIN_ID, tempdir};
+use common::{DEV_KEY, L1Node, L2, L2_CHAIN_ID, receipt, tempdir, wait_until_async};
+use nr_chain::Eip1559Builder;
 use nr_execute::precompile::{EXECUTE_BASE_GAS, EXECUTE_GAS_PER_INPUT_BYTE};
 use nr_stateless::{
     Fork, ForkSchedule,
@@ -37,7 +36,7 @@ fn initcode(runtime: &str) -> Bytes {
 /// Deploys the EXECUTE caller contract on L1.
 async fn deploy_caller(p: &impl Provider) -> Address {
     let tx = TransactionRequest::default().with_deploy_code(initcode(CALLER));
-    let r = p.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+    let r = receipt(p.send_transaction(tx).await.unwrap()).await;
     r.contract_address.expect("caller deployed")
 }
 
@@ -46,20 +45,13 @@ fn l2_user() -> PrivateKeySigner {
 }
 
 fn l2_tx(nonce: u64, to: TxKind, input: Bytes) -> TxEnvelope {
-    use alloy_signer::SignerSync;
-    let tx = TxEip1559 {
-        chain_id: L2_CHAIN_ID,
-        nonce,
-        gas_limit: 300_000,
-        max_fee_per_gas: 100_000_000_000,
-        max_priority_fee_per_gas: 1_000_000_000,
-        to,
-        value: U256::from(7),
-        access_list: Default::default(),
-        input,
-    };
-    let sig = l2_user().sign_hash_sync(&tx.signature_hash()).unwrap();
-    TxEnvelope::Eip1559(tx.into_signed(sig))
+    Eip1559Builder::new(L2_CHAIN_ID, nonce, to)
+        .value(U256::from(7))
+        .input(input)
+        .gas_limit(300_000)
+        .fees(100_000_000_000, 1_000_000_000)
+        .sign(&l2_user())
+        .unwrap()
 }
 
 /// What one EXECUTE call through the caller contract did.
@@ -79,11 +71,26 @@ struct Called {
 }
 
 async fn call_execute(p: &impl Provider, caller: Address, input: &[u8], gas: u64) -> Called {
+    called(send_execute(p, caller, input, gas).await, gas).await
+}
+
+/// Sends one EXECUTE call through the caller contract; returns once the node accepted it.
+async fn send_execute(
+    p: &impl Provider,
+    caller: Address,
+    input: &[u8],
+    gas: u64,
+) -> PendingTransactionBuilder<alloy_network::Ethereum> {
     let tx = TransactionRequest::default()
         .with_to(caller)
         .with_input(Bytes::copy_from_slice(input))
         .with_gas_limit(gas);
-    let r = p.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+    p.send_transaction(tx).await.unwrap()
+}
+
+/// What the EXECUTE call sent as `pending` (with gas limit `gas`) did, once mined.
+async fn called(pending: PendingTransactionBuilder<alloy_network::Ethereum>, gas: u64) -> Called {
+    let r = receipt(pending).await;
     assert!(r.status(), "the caller itself never reverts");
     let log = &r.inner.logs()[0];
     let word = |i: usize| U256::from_be_bytes(log.topics()[i].0).to::<u64>();
@@ -333,12 +340,19 @@ async fn execute_gas_limit_and_base_fee_per_l1_block() {
     let p = node.provider(DEV_KEY);
     let caller = deploy_caller(&p).await;
     // Two calls in the same L1 block: the first fits, the second exceeds the limit.
-    let (first, second) = loop {
-        let a = call_execute_pair(&p, caller, &input).await;
-        if a.0.block == a.1.block {
-            break a;
-        }
-    };
+    let (first, second) = wait_until_async(
+        "two EXECUTE calls mined in the same L1 block",
+        std::time::Duration::from_secs(90),
+        || async {
+            let (a, b) = call_execute_pair(&p, caller, &input).await;
+            if a.block == b.block {
+                Ok((a, b))
+            } else {
+                Err(format!("mined in blocks {} and {}", a.block, b.block))
+            }
+        },
+    )
+    .await;
     assert!(first.success, "{first:?}");
     assert!(!second.success, "beyond the block's EXECUTE gas limit");
     assert_eq!(second.consumed, second.forwarded);
@@ -375,10 +389,21 @@ async fn execute_gas_limit_and_base_fee_per_l1_block() {
 
 /// Sends two EXECUTE calls back to back (consecutive nonces) and waits for both.
 async fn call_execute_pair(p: &impl Provider, caller: Address, input: &[u8]) -> (Called, Called) {
-    let (a, b) = tokio::join!(call_execute(p, caller, input, 3_000_000), async {
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        call_execute(p, caller, input, 3_000_000).await
-    });
+    let me = DEV_KEY.parse::<PrivateKeySigner>().unwrap().address();
+    let nonce = p.get_transaction_count(me).pending().await.unwrap();
+    let a = send_execute(p, caller, input, 3_000_000).await;
+    // The second call takes the next nonce only once the first is in the pool.
+    wait_until_async(
+        &format!("the first EXECUTE call (nonce {nonce}) to enter the pool"),
+        std::time::Duration::from_secs(10),
+        || async {
+            let pending = p.get_transaction_count(me).pending().await.unwrap();
+            if pending > nonce { Ok(()) } else { Err(format!("pending nonce {pending}")) }
+        },
+    )
+    .await;
+    let b = send_execute(p, caller, input, 3_000_000).await;
+    let (a, b) = tokio::join!(called(a, 3_000_000), called(b, 3_000_000));
     (a, b)
 }
 

@@ -4,14 +4,14 @@
 
 mod common;
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_consensus::TxEnvelope;
 use alloy_eips::Encodable2718;
-use alloy_primitives::{Address, B256, TxKind, U256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_provider::Provider;
 use alloy_rpc_types_eth::BlockNumberOrTag;
-use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use common::{DEV_KEY, L1Node, tempdir};
+use common::{DEV_KEY, L1Node, output_within, receipt, tempdir, wait_until_async, within};
+use nr_chain::Eip1559Builder;
 use std::{
     collections::BTreeMap,
     sync::{Arc, Mutex},
@@ -21,19 +21,12 @@ use std::{
 const VALUE: u64 = 1_000;
 
 fn transfer(key: &PrivateKeySigner, nonce: u64, to: Address) -> TxEnvelope {
-    let tx = TxEip1559 {
-        chain_id: 31337,
-        nonce,
-        gas_limit: 21_000,
-        max_fee_per_gas: 50_000_000_000,
-        max_priority_fee_per_gas: 1_000_000_000,
-        to: TxKind::Call(to),
-        value: U256::from(VALUE),
-        access_list: Default::default(),
-        input: Default::default(),
-    };
-    let sig = key.sign_hash_sync(&tx.signature_hash()).unwrap();
-    TxEnvelope::Eip1559(tx.into_signed(sig))
+    Eip1559Builder::new(31337, nonce, to)
+        .value(U256::from(VALUE))
+        .gas_limit(21_000)
+        .fees(50_000_000_000, 1_000_000_000)
+        .sign(key)
+        .unwrap()
 }
 
 async fn chain_hashes(p: &impl Provider) -> BTreeMap<u64, (B256, B256, usize)> {
@@ -86,15 +79,26 @@ async fn kill9_during_block_production_loses_nothing() {
                 }
             })
         };
-        loop {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            if p.get_block_number().await.unwrap() >= 10 * round {
-                break;
-            }
-        }
+        let target = 10 * round;
+        wait_until_async(
+            &format!("round {round}: the chain to reach block {target}"),
+            Duration::from_secs(120),
+            || async {
+                let head = p.get_block_number().await.unwrap();
+                let sent = accepted.lock().unwrap().len();
+                if head >= target { Ok(()) } else { Err(format!("block {head}, {sent} accepted")) }
+            },
+        )
+        .await;
         before = chain_hashes(&p).await;
         node.kill9();
-        next_nonce = sender.await.unwrap();
+        next_nonce = within(
+            &format!("round {round}: the sender to stop once the node is killed"),
+            Duration::from_secs(30),
+            sender,
+        )
+        .await
+        .unwrap();
     }
     let accepted = accepted.lock().unwrap().clone();
     assert!(accepted.len() >= 30, "{} transactions accepted", accepted.len());
@@ -108,9 +112,18 @@ async fn kill9_during_block_production_loses_nothing() {
     }
     // Every accepted transaction is mined (the pool survived the kill).
     for h in &accepted {
-        let r =
-            common::wait_for_async(20, || async { p.get_transaction_receipt(*h).await.unwrap() })
-                .await;
+        let r = wait_until_async(
+            &format!("accepted transaction {h} to be mined after the restart"),
+            Duration::from_secs(20),
+            || async {
+                let head = p.get_block_number().await.unwrap();
+                p.get_transaction_receipt(*h)
+                    .await
+                    .unwrap()
+                    .ok_or(format!("no receipt, block {head}"))
+            },
+        )
+        .await;
         assert!(r.status());
     }
     // The chain links up and the state matches the blocks.
@@ -152,7 +165,7 @@ async fn idle_node_restarts_at_the_same_head() {
     let key: PrivateKeySigner = DEV_KEY.parse().unwrap();
     for nonce in 0..3 {
         let raw = transfer(&key, nonce, Address::repeat_byte(1)).encoded_2718();
-        p.send_raw_transaction(&raw).await.unwrap().get_receipt().await.unwrap();
+        receipt(p.send_raw_transaction(&raw).await.unwrap()).await;
     }
     let head = p.get_block_by_number(BlockNumberOrTag::Latest).await.unwrap().unwrap();
     node.kill9();
@@ -170,11 +183,12 @@ async fn idle_node_restarts_at_the_same_head() {
     assert_eq!(p.get_balance(Address::repeat_byte(1)).await.unwrap(), U256::from(3 * VALUE));
     // Asking for another chain id on the same datadir is refused, and the data survives.
     drop(node);
-    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_nr"))
-        .args(["l1", "--http", "127.0.0.1:0", "--chain-id", "5", "--datadir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let bad = output_within(
+        std::process::Command::new(env!("CARGO_BIN_EXE_nr"))
+            .args(["l1", "--http", "127.0.0.1:0", "--chain-id", "5", "--datadir"])
+            .arg(dir.path()),
+        Duration::from_secs(30),
+    );
     assert!(!bad.status.success());
     assert!(
         String::from_utf8_lossy(&bad.stderr).contains("datadir holds chain 31337"),

@@ -37,7 +37,7 @@ async fn external_client_drives_l1() {
     let to = Address::repeat_byte(0x42);
     let value = U256::from(1_000_000_000_000_000u64);
     let tx = TransactionRequest::default().with_to(to).with_value(value);
-    let receipt = p.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+    let receipt = common::receipt(p.send_transaction(tx).await.unwrap()).await;
     assert!(receipt.status());
     assert_eq!(receipt.gas_used, 21_000);
     assert_eq!(p.get_balance(to).await.unwrap(), value);
@@ -46,7 +46,7 @@ async fn external_client_drives_l1() {
 
     // Contract deployment.
     let deploy = TransactionRequest::default().with_deploy_code(initcode(RUNTIME));
-    let receipt = p.send_transaction(deploy).await.unwrap().get_receipt().await.unwrap();
+    let receipt = common::receipt(p.send_transaction(deploy).await.unwrap()).await;
     assert!(receipt.status());
     let contract = receipt.contract_address.expect("contract address");
     assert_eq!(
@@ -61,7 +61,7 @@ async fn external_client_drives_l1() {
     let arg = B256::repeat_byte(0x77);
     let call =
         TransactionRequest::default().with_to(contract).with_input(Bytes::from(arg.to_vec()));
-    let receipt = p.send_transaction(call).await.unwrap().get_receipt().await.unwrap();
+    let receipt = common::receipt(p.send_transaction(call).await.unwrap()).await;
     assert!(receipt.status());
     let logs = receipt.inner.logs();
     assert_eq!(logs.len(), 1);
@@ -151,13 +151,12 @@ async fn external_client_drives_l1() {
 
     // A second account's transfer makes eth_feeHistory rewards non-trivial.
     let p1 = node.provider(DEV_KEY_1);
-    let r = p1
-        .send_transaction(TransactionRequest::default().with_to(to).with_value(U256::from(5)))
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let r = common::receipt(
+        p1.send_transaction(TransactionRequest::default().with_to(to).with_value(U256::from(5)))
+            .await
+            .unwrap(),
+    )
+    .await;
     let history = p.get_fee_history(4, BlockNumberOrTag::Latest, &[50.0]).await.unwrap();
     assert_eq!(history.base_fee_per_gas.len(), 5);
     assert_eq!(history.oldest_block, r.block_number.unwrap() - 3);
@@ -222,10 +221,14 @@ async fn geth_genesis_file_sets_chain_id_forks_and_alloc() {
     let out = p.call(TransactionRequest::default().with_to(contract)).await.unwrap();
     assert_eq!(U256::from_be_slice(&out), U256::from(42));
     // Blocks are produced on this genesis (the system contracts were added).
-    let head = common::wait_for_async(10, || async {
-        let n = p.get_block_number().await.unwrap();
-        (n >= 2).then_some(n)
-    })
+    let head = common::wait_until_async(
+        "blocks on the custom genesis",
+        std::time::Duration::from_secs(10),
+        || async {
+            let n = p.get_block_number().await.unwrap();
+            if n >= 2 { Ok(n) } else { Err(format!("head block {n}")) }
+        },
+    )
     .await;
     let genesis_block = p.get_block_by_number(BlockNumberOrTag::Number(0)).await.unwrap().unwrap();
     assert_eq!(genesis_block.header.base_fee_per_gas, Some(7));

@@ -313,14 +313,28 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
         200_000,
     );
     env.l1_mine();
-    // Settle everything up to the withdrawal block.
-    let (wb, _) = loop {
-        let (p, s) = env.l2_block_settled();
-        if p.block.body.transactions.iter().any(|t| *t.tx_hash() == w) {
-            break (p, s);
-        }
-        env.l1_mine();
-    };
+    // Settle everything up to the withdrawal block (a few L2 blocks at most: the chain is
+    // in this process, so the bound is a number of blocks, not a time).
+    const MAX_BLOCKS: usize = 5;
+    let mut seen = Vec::new();
+    let wb = (0..MAX_BLOCKS)
+        .find_map(|_| {
+            let (p, _) = env.l2_block_settled();
+            if p.block.body.transactions.iter().any(|t| *t.tx_hash() == w) {
+                return Some(p);
+            }
+            seen.push(format!(
+                "block {} with {} transactions, skipped {:?}",
+                p.block.header.number,
+                p.block.body.transactions.len(),
+                p.skipped
+            ));
+            env.l1_mine();
+            None
+        })
+        .unwrap_or_else(|| {
+            panic!("withdrawal {w} not included in {MAX_BLOCKS} settled L2 blocks; saw {seen:?}")
+        });
     assert!(env.l2.receipt(&w).unwrap().unwrap().receipt.status(), "L2 sendMessage");
     let nonce: U256 = env.l2_view(L2_MESSENGER, L2Messenger::nonceCall {});
     let m = NativeRollup::L2Message {

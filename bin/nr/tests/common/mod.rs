@@ -9,11 +9,13 @@ use alloy_signer_local::PrivateKeySigner;
 use nr_chain::{Chain, spec::ChainSpec};
 use nr_stateless::{ForkSchedule, evm::PlainEthereum, memory::MemoryChain, ssz::StatelessInput};
 use std::{
-    io::{BufRead, BufReader},
+    fmt::Display,
+    future::Future,
+    io::{BufRead, BufReader, Read},
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    sync::Arc,
-    time::Duration,
+    process::{Child, Command, Output, Stdio},
+    sync::{Arc, mpsc},
+    time::{Duration, Instant},
 };
 
 /// First dev account of the default mnemonic (funded on `nr l1`).
@@ -46,24 +48,13 @@ impl L1Node {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start nr l1");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let mut banner = Vec::new();
-        let mut url = None;
-        for line in lines.by_ref() {
-            let line = line.expect("read banner");
-            if let Some(u) = line.trim().strip_prefix("rpc") {
-                url = Some(u.trim().to_string());
-            }
-            let done = line.trim_start().starts_with("block time");
-            banner.push(line);
-            if done {
-                break;
-            }
-        }
-        // Keep draining stdout so the node never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        let url = url.unwrap_or_else(|| panic!("no rpc line in banner: {banner:?}"));
+        let banner = read_banner(&mut child, "the `nr l1` banner", BANNER_TIMEOUT, |l| {
+            l.trim_start().starts_with("block time")
+        });
+        let url = banner
+            .iter()
+            .find_map(|l| l.trim().strip_prefix("rpc").map(|u| u.trim().to_string()))
+            .unwrap_or_else(|| panic!("no rpc line in banner: {banner:?}"));
         Self { child, url, banner }
     }
 
@@ -144,33 +135,6 @@ pub fn manifest_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-/// Polls `f` every 100 ms until it returns `Some`, for at most `secs` seconds.
-pub fn wait_for<T>(secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(std::time::Instant::now() < deadline, "timed out after {secs}s");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// Async version of [`wait_for`].
-pub async fn wait_for_async<T, F: std::future::Future<Output = Option<T>>>(
-    secs: u64,
-    mut f: impl FnMut() -> F,
-) -> T {
-    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(std::time::Instant::now() < deadline, "timed out after {secs}s");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// Verifies an `eth_getProof` account proof against `state_root` (panics if it fails).
 pub fn verify_account_proof(
     state_root: B256,
@@ -190,4 +154,210 @@ pub fn verify_account_proof(
         &proof.account_proof,
     )
     .expect("account proof verifies against the state root");
+}
+
+/// How long a started node may take to print its banner.
+pub const BANNER_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a sent transaction may take to be mined.
+pub const RECEIPT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often [`wait_until`] and [`wait_until_async`] check their condition.
+const POLL: Duration = Duration::from_millis(50);
+
+/// The time by which something a test waits for must have happened.
+pub struct Deadline {
+    what: String,
+    timeout: Duration,
+    start: Instant,
+}
+
+impl Deadline {
+    /// A deadline `timeout` from now for `what` (phrased as what is awaited).
+    pub fn new(what: impl Into<String>, timeout: Duration) -> Self {
+        Self { what: what.into(), timeout, start: Instant::now() }
+    }
+
+    /// Whether the deadline has passed.
+    pub fn passed(&self) -> bool {
+        self.start.elapsed() >= self.timeout
+    }
+
+    /// Time left until the deadline (zero once passed).
+    pub fn remaining(&self) -> Duration {
+        self.timeout.saturating_sub(self.start.elapsed())
+    }
+
+    /// Fails the test: `what` did not happen in time; `last_seen` is the latest observation.
+    #[track_caller]
+    pub fn fail(&self, last_seen: impl Display) -> ! {
+        panic!(
+            "timed out after {:?} waiting for {}; last seen: {last_seen}",
+            self.timeout, self.what
+        )
+    }
+
+    /// Fails the test (see [`Deadline::fail`]) if the deadline has passed.
+    #[track_caller]
+    pub fn check(&self, last_seen: impl Display) {
+        if self.passed() {
+            self.fail(last_seen)
+        }
+    }
+}
+
+/// Calls `check` every 50 ms until it returns `Ok`; after `timeout` fails the test naming
+/// `what` and the last `Err` (what was seen instead).
+#[track_caller]
+pub fn wait_until<T, E: Display>(
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut() -> Result<T, E>,
+) -> T {
+    let deadline = Deadline::new(what, timeout);
+    loop {
+        match check() {
+            Ok(v) => return v,
+            Err(last) => deadline.check(last),
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// Async twin of [`wait_until`]; a check that itself does not return by the deadline fails
+/// the test too.
+pub async fn wait_until_async<T, E: Display, F: Future<Output = Result<T, E>>>(
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut() -> F,
+) -> T {
+    let deadline = Deadline::new(what, timeout);
+    let mut last = String::from("nothing (no check finished)");
+    loop {
+        match tokio::time::timeout(deadline.remaining(), check()).await {
+            Ok(Ok(v)) => return v,
+            Ok(Err(e)) => {
+                last = e.to_string();
+                deadline.check(&last);
+            }
+            Err(_) => deadline.fail(format!("{last} (then a check did not return)")),
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Awaits `fut` for at most `timeout`, failing the test naming `what` if it does not finish.
+pub async fn within<T>(what: &str, timeout: Duration, fut: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(timeout, fut).await {
+        Ok(v) => v,
+        Err(_) => Deadline::new(what, timeout).fail("it had not finished"),
+    }
+}
+
+/// The receipt of a sent transaction, within [`RECEIPT_TIMEOUT`].
+pub async fn receipt(
+    pending: alloy_provider::PendingTransactionBuilder<alloy_network::Ethereum>,
+) -> alloy_rpc_types_eth::TransactionReceipt {
+    let hash = *pending.tx_hash();
+    within(&format!("the receipt of transaction {hash}"), RECEIPT_TIMEOUT, pending.get_receipt())
+        .await
+        .unwrap_or_else(|e| panic!("receipt of transaction {hash}: {e}"))
+}
+
+/// Reads `child`'s stdout until a line satisfies `last` and returns the lines read; the
+/// rest of its output is drained on a thread so the child never blocks on a full pipe.
+/// If that line does not come within `timeout`, or the output ends first, kills the child
+/// and fails the test with the lines seen.
+#[track_caller]
+pub fn read_banner(
+    child: &mut Child,
+    what: &str,
+    timeout: Duration,
+    last: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let stdout = child.stdout.take().expect("the child's stdout is piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).split(b'\n') {
+            let Ok(line) = line else { break };
+            // Once the banner is read nobody listens: keep draining.
+            let _ = tx.send(String::from_utf8_lossy(&line).into_owned());
+        }
+    });
+    let deadline = Deadline::new(what, timeout);
+    let mut lines = Vec::new();
+    loop {
+        match rx.recv_timeout(deadline.remaining()) {
+            Ok(line) => {
+                let done = last(&line);
+                lines.push(line);
+                if done {
+                    return lines;
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                deadline.fail(format_args!("output {lines:?}"));
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let status = child.try_wait();
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "{what} did not come: the output ended first (exit status {status:?}); \
+                     output {lines:?}"
+                )
+            }
+        }
+    }
+}
+
+/// Runs `cmd` to completion (stdin closed) and returns its output; if it runs longer than
+/// `timeout`, kills it and fails the test with what it printed.
+#[track_caller]
+pub fn output_within(cmd: &mut Command, timeout: Duration) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {cmd:?}: {e}"));
+    // Each pipe is read to its end on a thread, which sends what it read.
+    let collect = |mut r: Box<dyn Read + Send>| {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            let _ = tx.send(buf);
+        });
+        rx
+    };
+    let stdout = collect(Box::new(child.stdout.take().expect("piped")));
+    let stderr = collect(Box::new(child.stderr.take().expect("piped")));
+    let deadline = Deadline::new(format!("{cmd:?} to exit"), timeout);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("poll the child") {
+            break status;
+        }
+        if deadline.passed() {
+            let _ = child.kill();
+            let _ = child.wait();
+            // A grandchild may still hold the pipes open: do not wait for their end long.
+            let grace = Duration::from_secs(1);
+            let out = stdout.recv_timeout(grace).unwrap_or_default();
+            let err = stderr.recv_timeout(grace).unwrap_or_default();
+            deadline.fail(format_args!(
+                "still running (killed); stdout:\n{}\nstderr:\n{}",
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&err)
+            ));
+        }
+        std::thread::sleep(POLL);
+    };
+    // The pipes close when the command exits, unless a process it started still holds them.
+    let rest = |rx: mpsc::Receiver<Vec<u8>>, name: &str| {
+        rx.recv_timeout(Duration::from_secs(10)).unwrap_or_else(|_| {
+            panic!("{cmd:?} exited ({status}) but its {name} stayed open for 10 s")
+        })
+    };
+    Output { status, stdout: rest(stdout, "stdout"), stderr: rest(stderr, "stderr") }
 }
