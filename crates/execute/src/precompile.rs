@@ -27,8 +27,8 @@ use nr_stateless::{
     evm::{BlockEvm, BlockHooks, NrEvmFactory},
     ssz::StatelessInput,
 };
-use revm::precompile::{PrecompileHalt, PrecompileId, PrecompileOutput, PrecompileResult};
 use parking_lot::Mutex;
+use revm::precompile::{PrecompileHalt, PrecompileId, PrecompileOutput, PrecompileResult};
 use std::sync::Arc;
 
 /// Address of the EXECUTE precompile (the one ethrex uses).
@@ -286,9 +286,10 @@ pub fn execute_precompile(schedule: ForkSchedule, market: ExecuteMarket) -> DynP
                 ExecuteOutcome::OutOfGas { .. } => {
                     PrecompileOutput::halt(PrecompileHalt::OutOfGas, reservoir)
                 }
-                ExecuteOutcome::Failed(reason) => {
-                    PrecompileOutput::halt(PrecompileHalt::Other(reason.to_string().into()), reservoir)
-                }
+                ExecuteOutcome::Failed(reason) => PrecompileOutput::halt(
+                    PrecompileHalt::Other(reason.to_string().into()),
+                    reservoir,
+                ),
             })
         },
     )

@@ -5,18 +5,18 @@ mod common;
 
 use alloy_consensus::{SignableTransaction, TxEip4844, TxEnvelope};
 use alloy_eips::{eip2718::Encodable2718, eip4895::Withdrawal};
+use alloy_evm::block::{BlockExecutionError, BlockValidationError};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_signer::SignerSync;
-use revm::context::result::InvalidTransaction;
 use common::{CHAIN_ID, build};
 use nr_execute::{ExecuteError, L2Violation, execute, execute_decoded};
-use alloy_evm::block::{BlockExecutionError, BlockValidationError};
 use nr_stateless::{
     BlockError, ChainConfigError, PayloadError, StatelessError, WitnessError,
     mpt::TrieError,
     ssz::{HashTreeRoot, StatelessInput},
     state::StateError,
 };
+use revm::context::result::InvalidTransaction;
 
 fn run(
     input: &StatelessInput,
@@ -219,10 +219,7 @@ fn blob_transaction_is_an_l2_violation() {
     assert_eq!(blob_tx.encoded_2718()[0], 3);
     let input = t.input_with(|b| b.body.transactions.push(blob_tx));
     let r = run(&input);
-    assert!(
-        matches!(r, Err(ExecuteError::L2(L2Violation::BlobTransaction { index: 3 }))),
-        "{r:?}"
-    );
+    assert!(matches!(r, Err(ExecuteError::L2(L2Violation::BlobTransaction { index: 3 }))), "{r:?}");
     let mut input = t.input();
     input.new_payload_request.execution_payload.blob_gas_used = 131072;
     let r = run(&input);

@@ -161,9 +161,7 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
         let source = self.source;
         let trie_err = |trie: String| move |source| StateError::Trie { trie, source };
         let Some(info) = &acc.info else {
-            self.accounts
-                .remove(hashed.as_slice(), &source)
-                .map_err(trie_err("account".into()))?;
+            self.accounts.remove(hashed.as_slice(), &source).map_err(trie_err("account".into()))?;
             self.storage.insert(address, Trie::from_root(EMPTY_ROOT_HASH));
             return Ok(());
         };

@@ -306,10 +306,8 @@ pub fn open_witness(
             return Err(WitnessError::DuplicateHeader { index: i }.into());
         }
     }
-    let parent = by_hash
-        .get(&parent_hash)
-        .cloned()
-        .ok_or(WitnessError::MissingParent(parent_hash))?;
+    let parent =
+        by_hash.get(&parent_hash).cloned().ok_or(WitnessError::MissingParent(parent_hash))?;
     let mut src = WitnessSource::default();
     let (mut hash, mut cursor) = (parent_hash, Some(parent.clone()));
     while let Some(h) = cursor {
