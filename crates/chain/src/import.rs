@@ -54,10 +54,10 @@ impl Chain {
         if let Some(extra) = (hooks.extra_data)()
             && extra != block.header.extra_data
         {
-            return Err(ChainError::Block(BlockError::Execution(format!(
-                "extra_data: header has {}, execution gives {extra}",
-                block.header.extra_data
-            ))));
+            return Err(ChainError::Block(BlockError::ExtraData {
+                header: block.header.extra_data,
+                executed: extra,
+            }));
         }
         let recorded = recorder.into_recorded();
         let witness = build_witness(recorded, &parent, |n| self.header_by_number(n).ok().flatten())

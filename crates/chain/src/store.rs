@@ -254,9 +254,6 @@ fn get(table: &ReadOnlyTable<&'static [u8], &'static [u8]>, key: &[u8]) -> Optio
 }
 
 impl StateSource for StoreView {
-    fn node(&self, hash: &B256) -> Option<Bytes> {
-        get(&self.nodes, hash.as_slice())
-    }
     fn code(&self, hash: &B256) -> Option<Bytes> {
         get(&self.codes, hash.as_slice())
     }

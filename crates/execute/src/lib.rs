@@ -45,7 +45,7 @@ pub enum L2Violation {
 }
 
 /// Why EXECUTE failed. Any failure means the call fails and its gas is spent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum ExecuteError {
     /// The input is not a valid SSZ `StatelessInput`.
     #[error("input: {0}")]

@@ -23,12 +23,13 @@ use alloy_consensus::Header;
 use alloy_evm::precompiles::{DynPrecompile, PrecompileInput, PrecompilesMap};
 use alloy_primitives::{Address, Bytes, address};
 use nr_stateless::{
-    ForkSchedule,
+    ForkSchedule, PayloadError,
     evm::{BlockEvm, BlockHooks, NrEvmFactory},
     ssz::StatelessInput,
 };
+use parking_lot::Mutex;
 use revm::precompile::{PrecompileHalt, PrecompileId, PrecompileOutput, PrecompileResult};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Address of the EXECUTE precompile (the one ethrex uses).
 pub const EXECUTE_ADDRESS: Address = address!("0x0000000000000000000000000000000000000101");
@@ -141,7 +142,7 @@ impl ExecuteMarket {
 
     /// A snapshot of the market state.
     pub fn snapshot(&self) -> MarketState {
-        *self.state.lock().unwrap_or_else(|p| p.into_inner())
+        *self.state.lock()
     }
 
     /// What the block's header records once the block is complete.
@@ -151,14 +152,15 @@ impl ExecuteMarket {
     }
 
     /// Reserves `l2_gas` of the block's EXECUTE gas; fails if the limit would be exceeded.
-    fn reserve(&self, l2_gas: u64) -> Result<(), String> {
-        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+    fn reserve(&self, l2_gas: u64) -> Result<(), ExecuteCallError> {
+        let mut s = self.state.lock();
         let total = s.gas_used.saturating_add(l2_gas);
         if total > s.params.limit {
-            return Err(format!(
-                "EXECUTE gas limit of the L1 block exceeded: {} used + {l2_gas} > {}",
-                s.gas_used, s.params.limit
-            ));
+            return Err(ExecuteCallError::BlockGasLimit {
+                used: s.gas_used,
+                requested: l2_gas,
+                limit: s.params.limit,
+            });
         }
         s.gas_used = total;
         Ok(())
@@ -166,7 +168,7 @@ impl ExecuteMarket {
 
     /// Returns reserved EXECUTE gas that a call turned out not to use.
     fn release(&self, l2_gas: u64) {
-        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut s = self.state.lock();
         s.gas_used = s.gas_used.saturating_sub(l2_gas);
     }
 
@@ -188,9 +190,30 @@ pub fn input_gas(input_len: usize) -> u64 {
     EXECUTE_BASE_GAS.saturating_add(EXECUTE_GAS_PER_INPUT_BYTE.saturating_mul(input_len as u64))
 }
 
+/// Why an EXECUTE call failed after its input charge was covered (all gas is consumed).
+#[derive(Debug, thiserror::Error)]
+pub enum ExecuteCallError {
+    /// Decoding or verification failed.
+    #[error(transparent)]
+    Execute(#[from] ExecuteError),
+    /// A transaction does not decode, so the work bound of the block cannot be computed.
+    #[error(transparent)]
+    WorkBound(PayloadError),
+    /// Verifying the block would exceed the EXECUTE gas limit of the L1 block.
+    #[error("EXECUTE gas limit of the L1 block exceeded: {used} used + {requested} > {limit}")]
+    BlockGasLimit {
+        /// L2 gas already verified in the L1 block.
+        used: u64,
+        /// L2 gas this call reserves (its work bound).
+        requested: u64,
+        /// EXECUTE gas limit per L1 block.
+        limit: u64,
+    },
+}
+
 /// The result of one EXECUTE call, before it is turned into precompile output.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CallOutcome {
+#[derive(Debug)]
+pub enum ExecuteOutcome {
     /// Verified: SSZ `StatelessValidationResult` and the gas charged.
     Success {
         /// Output bytes.
@@ -204,7 +227,7 @@ pub enum CallOutcome {
         required: u64,
     },
     /// The call failed after the charge (all gas is consumed).
-    Failed(String),
+    Failed(ExecuteCallError),
 }
 
 /// Runs one EXECUTE call: charge, decode, market check, verify. `gas_limit` is the gas
@@ -214,20 +237,20 @@ pub fn execute_call(
     gas_limit: u64,
     schedule: &ForkSchedule,
     market: &ExecuteMarket,
-) -> CallOutcome {
+) -> ExecuteOutcome {
     let pre = input_gas(input.len());
     if gas_limit < pre {
-        return CallOutcome::OutOfGas { required: pre };
+        return ExecuteOutcome::OutOfGas { required: pre };
     }
     let decoded = match StatelessInput::from_ssz(input) {
         Ok(d) => d,
-        Err(e) => return CallOutcome::Failed(ExecuteError::Decode(e).to_string()),
+        Err(e) => return ExecuteOutcome::Failed(ExecuteError::Decode(e).into()),
     };
     // The declared `gas_used` cannot bound the work: it is only compared after execution,
     // so an input declaring 0 would otherwise buy a full re-execution for nothing.
     let bound = match decoded.work_bound() {
         Ok(b) => b,
-        Err(e) => return CallOutcome::Failed(e),
+        Err(e) => return ExecuteOutcome::Failed(ExecuteCallError::WorkBound(e)),
     };
     let l2_gas = decoded.new_payload_request.execution_payload.gas_used.min(bound);
     let (l1_fee, exec_fee) = market.prices();
@@ -235,18 +258,18 @@ pub fn execute_call(
     // block declares (and then provably used) only if verification succeeds.
     let required = pre.saturating_add(l2_gas_charge(bound, l1_fee, exec_fee));
     if gas_limit < required {
-        return CallOutcome::OutOfGas { required };
+        return ExecuteOutcome::OutOfGas { required };
     }
     if let Err(e) = market.reserve(bound) {
-        return CallOutcome::Failed(e);
+        return ExecuteOutcome::Failed(e);
     }
     match execute_decoded(&decoded, schedule) {
         Ok(result) => {
             market.release(bound - l2_gas);
             let gas = pre.saturating_add(l2_gas_charge(l2_gas, l1_fee, exec_fee));
-            CallOutcome::Success { output: result.to_ssz().into(), gas }
+            ExecuteOutcome::Success { output: result.to_ssz().into(), gas }
         }
-        Err(e) => CallOutcome::Failed(e.to_string()),
+        Err(e) => ExecuteOutcome::Failed(e.into()),
     }
 }
 
@@ -257,15 +280,16 @@ pub fn execute_precompile(schedule: ForkSchedule, market: ExecuteMarket) -> DynP
         move |input: PrecompileInput<'_>| -> PrecompileResult {
             let reservoir = input.reservoir;
             Ok(match execute_call(input.data, input.gas, &schedule, &market) {
-                CallOutcome::Success { output, gas } => {
+                ExecuteOutcome::Success { output, gas } => {
                     PrecompileOutput::new(gas, output, reservoir)
                 }
-                CallOutcome::OutOfGas { .. } => {
+                ExecuteOutcome::OutOfGas { .. } => {
                     PrecompileOutput::halt(PrecompileHalt::OutOfGas, reservoir)
                 }
-                CallOutcome::Failed(reason) => {
-                    PrecompileOutput::halt(PrecompileHalt::Other(reason.into()), reservoir)
-                }
+                ExecuteOutcome::Failed(reason) => PrecompileOutput::halt(
+                    PrecompileHalt::Other(reason.to_string().into()),
+                    reservoir,
+                ),
             })
         },
     )
@@ -363,11 +387,14 @@ mod tests {
     fn garbage_input_fails_closed_after_charge_and_short_gas_is_oog() {
         let m = ExecuteMarket::new(ExecuteGasParams::default(), 1, 1);
         let s = ForkSchedule::from_genesis(nr_stateless::Fork::Osaka);
-        assert_eq!(
+        assert!(matches!(
             execute_call(&[1, 2, 3], 10, &s, &m),
-            CallOutcome::OutOfGas { required: EXECUTE_BASE_GAS + 6 }
-        );
-        assert!(matches!(execute_call(&[1, 2, 3], 1_000_000, &s, &m), CallOutcome::Failed(_)));
+            ExecuteOutcome::OutOfGas { required } if required == EXECUTE_BASE_GAS + 6
+        ));
+        assert!(matches!(
+            execute_call(&[1, 2, 3], 1_000_000, &s, &m),
+            ExecuteOutcome::Failed(ExecuteCallError::Execute(ExecuteError::Decode(_)))
+        ));
         assert_eq!(m.snapshot().gas_used, 0, "undecodable input reserves nothing");
     }
 }

@@ -102,7 +102,7 @@ impl Settler {
             // limits) under the 63/64 rule; what it does not use is refunded.
             let si = nr_stateless::ssz::StatelessInput::from_ssz(&call.input)
                 .map_err(|e| RollupError::Derivation(e.to_string()))?;
-            let bound = si.work_bound().map_err(RollupError::Derivation)?;
+            let bound = si.work_bound().map_err(|e| RollupError::Derivation(e.to_string()))?;
             let len = call.input.len() as u64;
             let gas = (21_000
                 + 16 * input.len() as u64

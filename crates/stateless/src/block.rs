@@ -25,8 +25,7 @@ use alloy_primitives::{Address, B256, Bloom, Bytes, KECCAK256_EMPTY};
 use revm::database::{State, states::bundle_state::BundleRetention};
 use std::borrow::Cow;
 
-/// The maximum size of `extra_data` in bytes.
-pub const MAX_EXTRA_DATA_BYTES: usize = 32;
+pub use crate::ssz::MAX_EXTRA_DATA_BYTES;
 /// The minimum block gas limit.
 pub const MIN_GAS_LIMIT: u64 = 5000;
 /// Gas limit may change by less than `parent_gas_limit / GAS_LIMIT_BOUND_DIVISOR` per block.
@@ -64,7 +63,7 @@ fn mismatch(
 }
 
 /// Why a block is invalid.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum BlockError {
     /// A header field is wrong (against the parent, the fork rules, or execution results).
     #[error("invalid header: {0}")]
@@ -109,7 +108,16 @@ pub enum BlockError {
     },
     /// Transaction or system-call execution failed (invalid transaction, gas, ...).
     #[error("execution failed: {0}")]
-    Execution(String),
+    Execution(#[source] BlockExecutionError),
+    /// The header's `extra_data` differs from what the chain's block hooks produced while
+    /// executing the block (e.g. the EXECUTE market data of an L1 block).
+    #[error("execution failed: extra_data: header has {header}, execution gives {executed}")]
+    ExtraData {
+        /// What the header says.
+        header: Bytes,
+        /// What execution produced.
+        executed: Bytes,
+    },
     /// A request system contract (EIP-7002/EIP-7251) has no code.
     #[error("system contract {0} has no code")]
     MissingSystemContract(Address),
@@ -515,7 +523,7 @@ fn run_transactions<'s, S: StateSource + ?Sized>(
                 return Err(BlockError::State(f.clone()));
             }
 
-            return Err(BlockError::Execution(e.to_string()));
+            return Err(BlockError::Execution(e));
         }
     };
     if let Some(f) = db.database.failure() {

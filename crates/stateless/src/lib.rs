@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod block;
+mod error;
 pub mod evm;
 pub mod fork;
 pub mod memory;
@@ -15,4 +16,6 @@ pub mod stateless;
 
 pub use block::{BlockError, execute_block, validate_header};
 pub use fork::{Fork, ForkSchedule};
-pub use stateless::{StatelessError, verify_stateless_new_payload};
+pub use stateless::{
+    ChainConfigError, PayloadError, StatelessError, WitnessError, verify_stateless_new_payload,
+};

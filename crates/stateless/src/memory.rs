@@ -6,7 +6,7 @@
 use crate::block::{BlockError, execute_block_with, seal_block};
 use crate::evm::NrEvmFactory;
 use crate::fork::ForkSchedule;
-use crate::mpt::{Trie, TrieError};
+use crate::mpt::{NodeSource, Trie, TrieError};
 use crate::ssz::{ExecutionWitness, StatelessInput};
 use crate::state::{RecordingSource, StateSource};
 use crate::stateless::{StatelessError, block_to_new_payload, build_witness, chain_config_for};
@@ -60,10 +60,13 @@ impl ChainView<'_> {
     }
 }
 
-impl StateSource for ChainView<'_> {
+impl NodeSource for ChainView<'_> {
     fn node(&self, hash: &B256) -> Option<Bytes> {
         self.chain.nodes.get(hash).cloned()
     }
+}
+
+impl StateSource for ChainView<'_> {
     fn code(&self, hash: &B256) -> Option<Bytes> {
         self.chain.codes.get(hash).cloned()
     }

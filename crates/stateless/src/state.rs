@@ -16,23 +16,13 @@ use revm::{
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Everything block execution may read from outside the block.
-pub trait StateSource {
-    /// RLP of the trie node with this hash.
-    fn node(&self, hash: &B256) -> Option<Bytes>;
+/// Everything block execution may read from outside the block: trie nodes (through the
+/// [`NodeSource`] supertrait), codes and ancestor block hashes.
+pub trait StateSource: NodeSource {
     /// Bytecode with this code hash.
     fn code(&self, hash: &B256) -> Option<Bytes>;
     /// Hash of the ancestor block with this number (within the BLOCKHASH window).
     fn block_hash(&self, number: u64) -> Option<B256>;
-}
-
-/// Adapter exposing the node part of a [`StateSource`] as a [`NodeSource`].
-struct Nodes<'a, S: ?Sized>(&'a S);
-
-impl<S: StateSource + ?Sized> NodeSource for Nodes<'_, S> {
-    fn node(&self, hash: &B256) -> Option<Bytes> {
-        self.0.node(hash)
-    }
 }
 
 /// Errors while reading or updating state.
@@ -111,7 +101,7 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
         let key = keccak256(address);
         let leaf = self
             .accounts
-            .get(key.as_slice(), &Nodes(self.source))
+            .get(key.as_slice(), &self.source)
             .map_err(|source| StateError::Trie { trie: "account".into(), source })?;
         let account = match leaf {
             None => None,
@@ -137,7 +127,7 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
         let trie = self.storage_trie(address)?;
         let key = keccak256(slot.to_be_bytes::<32>());
         let leaf = trie
-            .get(key.as_slice(), &Nodes(source))
+            .get(key.as_slice(), &source)
             .map_err(|source| StateError::Trie { trie: format!("storage of {address}"), source })?;
         match leaf {
             None => Ok(U256::ZERO),
@@ -171,9 +161,7 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
         let source = self.source;
         let trie_err = |trie: String| move |source| StateError::Trie { trie, source };
         let Some(info) = &acc.info else {
-            self.accounts
-                .remove(hashed.as_slice(), &Nodes(source))
-                .map_err(trie_err("account".into()))?;
+            self.accounts.remove(hashed.as_slice(), &source).map_err(trie_err("account".into()))?;
             self.storage.insert(address, Trie::from_root(EMPTY_ROOT_HASH));
             return Ok(());
         };
@@ -196,9 +184,9 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
             let trie = self.storage_trie(address)?;
             for (key, value) in slots {
                 let r = if value.is_zero() {
-                    trie.remove(key.as_slice(), &Nodes(source))
+                    trie.remove(key.as_slice(), &source)
                 } else {
-                    trie.insert(key.as_slice(), alloy_rlp::encode(value), &Nodes(source))
+                    trie.insert(key.as_slice(), alloy_rlp::encode(value), &source)
                 };
                 r.map_err(trie_err(format!("storage of {address}")))?;
             }
@@ -211,7 +199,7 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
             code_hash: info.code_hash,
         };
         self.accounts
-            .insert(hashed.as_slice(), alloy_rlp::encode(account), &Nodes(source))
+            .insert(hashed.as_slice(), alloy_rlp::encode(account), &source)
             .map_err(trie_err("account".into()))
     }
 
@@ -291,13 +279,15 @@ impl<'a, S: StateSource + ?Sized> RecordingSource<'a, S> {
     }
 }
 
-impl<S: StateSource + ?Sized> StateSource for RecordingSource<'_, S> {
+impl<S: StateSource + ?Sized> NodeSource for RecordingSource<'_, S> {
     fn node(&self, hash: &B256) -> Option<Bytes> {
         let n = self.inner.node(hash)?;
         self.seen.borrow_mut().nodes.insert(*hash, n.clone());
         Some(n)
     }
+}
 
+impl<S: StateSource + ?Sized> StateSource for RecordingSource<'_, S> {
     fn code(&self, hash: &B256) -> Option<Bytes> {
         let c = self.inner.code(hash)?;
         self.seen.borrow_mut().codes.insert(*hash, c.clone());

@@ -1,12 +1,35 @@
 //! `verify_stateless_new_payload`: validate a block from nothing but a [`StatelessInput`],
 //! and the other direction: turn a block plus a recorded witness into one.
+//!
+//! [`verify_stateless_new_payload`] runs these steps in order; the first failing step ends
+//! validation with an error naming it:
+//!
+//! 1. **Schema limits**: every list of the input is within its SSZ bound
+//!    ([`StatelessInput::check_limits`]).
+//! 2. **Chain config**: the input's `chain_config` is the one the verifier's fork schedule
+//!    gives for the payload's timestamp ([`chain_config_for`]).
+//! 3. **Payload to block**: the block is rebuilt from the `NewPayloadRequest` under the fork
+//!    at its timestamp ([`new_payload_to_block`]): transactions decode, fields the fork does
+//!    not have are empty, requests split by type, the rebuilt header hashes to
+//!    `block_hash`, and `versioned_hashes` are those of the blob transactions.
+//! 4. **Public keys** (when given): one per transaction, each the signer's key.
+//! 5. **Witness**: the headers decode and form one chain ending at the block's parent; the
+//!    parent header gives the pre-state root and the chain gives BLOCKHASH; nodes and codes
+//!    are indexed by hash ([`open_witness`]).
+//! 6. **Execution** ([`execute_block`]): the header is checked against the parent, the body
+//!    against the header's roots, then system calls and transactions run on the partial
+//!    tries the witness provides (a missing node fails, never reads as empty), and gas used,
+//!    blob gas used, receipts root, logs bloom, requests hash and post-state root must equal
+//!    the header's.
+//! 7. **Result**: the `hash_tree_root` of the `NewPayloadRequest` and the chain config.
 
 use crate::block::{BlockError, execute_block};
+pub use crate::error::{ChainConfigError, PayloadError, StatelessError, WitnessError};
 use crate::fork::{Fork, ForkSchedule};
+use crate::mpt::NodeSource;
 use crate::ssz::{
     ChainConfig, ExecutionPayload, ExecutionRequests, ExecutionWitness, ForkActivation, ForkConfig,
-    HashTreeRoot, NewPayloadRequest, SszError, StatelessInput, StatelessValidationResult,
-    Withdrawal,
+    HashTreeRoot, NewPayloadRequest, StatelessInput, StatelessValidationResult, Withdrawal,
 };
 use crate::state::{Recorded, StateSource};
 use alloy_consensus::{
@@ -22,30 +45,6 @@ use alloy_eips::{
 use alloy_primitives::{B256, Bytes, U256, keccak256};
 use std::collections::HashMap;
 
-/// Why a [`StatelessInput`] was rejected.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StatelessError {
-    /// The input bytes are not a valid encoding.
-    #[error(transparent)]
-    Ssz(#[from] SszError),
-    /// The payload cannot be turned into a block.
-    #[error("payload: {0}")]
-    Payload(String),
-    /// The witness is malformed or does not chain to the block.
-    #[error("witness: {0}")]
-    Witness(String),
-    /// The chain configuration does not match the verifier's fork schedule.
-    #[error("chain_config: {0}")]
-    ChainConfig(String),
-    /// The block is invalid.
-    #[error(transparent)]
-    Block(#[from] BlockError),
-}
-
-fn payload_err(msg: impl Into<String>) -> StatelessError {
-    StatelessError::Payload(msg.into())
-}
-
 /// The state a [`StatelessInput`]'s witness provides, addressed by hash.
 #[derive(Debug, Default)]
 pub struct WitnessSource {
@@ -54,10 +53,13 @@ pub struct WitnessSource {
     block_hashes: HashMap<u64, B256>,
 }
 
-impl StateSource for WitnessSource {
+impl NodeSource for WitnessSource {
     fn node(&self, hash: &B256) -> Option<Bytes> {
         self.nodes.get(hash).cloned()
     }
+}
+
+impl StateSource for WitnessSource {
     fn code(&self, hash: &B256) -> Option<Bytes> {
         self.codes.get(hash).cloned()
     }
@@ -71,13 +73,13 @@ impl StateSource for WitnessSource {
 pub fn requests_to_ssz(requests: &Requests) -> Result<ExecutionRequests, StatelessError> {
     let mut out = ExecutionRequests::default();
     for r in requests.iter() {
-        let (ty, data) = r.split_first().ok_or_else(|| payload_err("empty request"))?;
-        let bad = |e| payload_err(format!("request type {ty}: {e:?}"));
+        let (&ty, data) = r.split_first().ok_or(PayloadError::EmptyRequest)?;
+        let bad = |e| PayloadError::Request { ty, decode_error: format!("{e:?}") };
         match ty {
             0 => out.deposits = ssz::Decode::from_ssz_bytes(data).map_err(bad)?,
             1 => out.withdrawals = ssz::Decode::from_ssz_bytes(data).map_err(bad)?,
             2 => out.consolidations = ssz::Decode::from_ssz_bytes(data).map_err(bad)?,
-            _ => return Err(payload_err(format!("unknown request type {ty}"))),
+            _ => return Err(PayloadError::UnknownRequestType(ty).into()),
         }
     }
     Ok(out)
@@ -86,7 +88,7 @@ pub fn requests_to_ssz(requests: &Requests) -> Result<ExecutionRequests, Statele
 /// Joins typed requests back into EIP-7685 form (empty types omitted).
 pub fn requests_from_ssz(r: &ExecutionRequests) -> Result<Requests, StatelessError> {
     if !r.builder_deposits.is_empty() || !r.builder_exits.is_empty() {
-        return Err(payload_err("builder requests are not allowed before Gloas"));
+        return Err(PayloadError::BuilderRequests.into());
     }
     let mut out = Requests::default();
     let mut push = |ty: u8, data: Vec<u8>| {
@@ -106,7 +108,7 @@ pub fn block_to_new_payload(
     requests: &Requests,
 ) -> Result<NewPayloadRequest, StatelessError> {
     let h = &block.header;
-    let base_fee = h.base_fee_per_gas.ok_or_else(|| payload_err("base_fee_per_gas missing"))?;
+    let base_fee = h.base_fee_per_gas.ok_or(PayloadError::MissingBaseFee)?;
     let execution_payload = ExecutionPayload {
         parent_hash: h.parent_hash,
         fee_recipient: h.beneficiary,
@@ -163,9 +165,9 @@ pub fn new_payload_to_block(
     for (i, raw) in p.transactions.iter().enumerate() {
         let mut buf = raw.as_ref();
         let tx = TxEnvelope::decode_2718(&mut buf)
-            .map_err(|e| payload_err(format!("transactions[{i}]: {e}")))?;
+            .map_err(|source| PayloadError::Transaction { index: i, source })?;
         if !buf.is_empty() {
-            return Err(payload_err(format!("transactions[{i}]: trailing bytes")));
+            return Err(PayloadError::TransactionTrailingBytes { index: i }.into());
         }
         transactions.push(tx);
     }
@@ -180,28 +182,30 @@ pub fn new_payload_to_block(
         })
         .collect();
     if !p.block_access_list.is_empty() {
-        return Err(payload_err("block_access_list must be empty before Amsterdam"));
+        return Err(PayloadError::BlockAccessList.into());
     }
     if p.slot_number != 0 {
-        return Err(payload_err("slot_number must be zero before Amsterdam"));
+        return Err(PayloadError::SlotNumber(p.slot_number).into());
     }
     let base_fee: u64 = p
         .base_fee_per_gas
         .try_into()
-        .map_err(|_| payload_err("base_fee_per_gas does not fit in 64 bits"))?;
+        .map_err(|_| PayloadError::BaseFeeTooLarge(p.base_fee_per_gas))?;
     let cancun = fork >= Fork::Cancun;
     if !cancun && (p.blob_gas_used != 0 || p.excess_blob_gas != 0) {
-        return Err(payload_err("blob gas fields must be zero before Cancun"));
+        return Err(PayloadError::BlobGasBeforeCancun.into());
     }
     if !cancun && !npr.parent_beacon_block_root.is_zero() {
-        return Err(payload_err("parent_beacon_block_root must be zero before Cancun"));
+        return Err(
+            PayloadError::ParentBeaconBlockRootBeforeCancun(npr.parent_beacon_block_root).into()
+        );
     }
     let requests = requests_from_ssz(&npr.execution_requests)?;
     let requests_hash = if fork >= Fork::Prague {
         Some(requests.requests_hash())
     } else {
         if !requests.is_empty() {
-            return Err(payload_err("execution requests are not allowed before Prague"));
+            return Err(PayloadError::RequestsBeforePrague.into());
         }
         None
     };
@@ -232,17 +236,14 @@ pub fn new_payload_to_block(
     };
     let hash = header.hash_slow();
     if hash != p.block_hash {
-        return Err(payload_err(format!(
-            "block_hash is {}, the payload hashes to {hash}",
-            p.block_hash
-        )));
+        return Err(PayloadError::BlockHash { declared: p.block_hash, computed: hash }.into());
     }
     let blob_hashes: Vec<B256> = transactions
         .iter()
         .flat_map(|t| t.blob_versioned_hashes().unwrap_or_default().to_vec())
         .collect();
     if blob_hashes != npr.versioned_hashes {
-        return Err(payload_err("versioned_hashes do not match the blob transactions"));
+        return Err(PayloadError::VersionedHashes.into());
     }
     Ok(Block {
         header,
@@ -277,7 +278,7 @@ pub fn build_witness(
     let lowest = recorded.ancestors.first().copied().unwrap_or(parent.number).min(parent.number);
     let mut headers = vec![alloy_rlp::encode(parent).into()];
     for n in (lowest..parent.number).rev() {
-        let h = ancestor(n).ok_or_else(|| StatelessError::Witness(format!("no header {n}")))?;
+        let h = ancestor(n).ok_or(WitnessError::MissingHeader(n))?;
         headers.push(alloy_rlp::encode(&h).into());
     }
     Ok(ExecutionWitness {
@@ -293,23 +294,20 @@ pub fn open_witness(
     witness: &ExecutionWitness,
     parent_hash: B256,
 ) -> Result<(Header, WitnessSource), StatelessError> {
-    let werr = |m: String| StatelessError::Witness(m);
     let mut by_hash = HashMap::with_capacity(witness.headers.len());
     for (i, raw) in witness.headers.iter().enumerate() {
         let mut buf = raw.as_ref();
         let h: Header = alloy_rlp::Decodable::decode(&mut buf)
-            .map_err(|e| werr(format!("headers[{i}]: {e}")))?;
+            .map_err(|source| WitnessError::Header { index: i, source })?;
         if !buf.is_empty() {
-            return Err(werr(format!("headers[{i}]: trailing bytes")));
+            return Err(WitnessError::HeaderTrailingBytes { index: i }.into());
         }
         if by_hash.insert(keccak256(raw), h).is_some() {
-            return Err(werr(format!("headers[{i}]: duplicate")));
+            return Err(WitnessError::DuplicateHeader { index: i }.into());
         }
     }
-    let parent = by_hash
-        .get(&parent_hash)
-        .cloned()
-        .ok_or_else(|| werr(format!("parent header {parent_hash} not in witness")))?;
+    let parent =
+        by_hash.get(&parent_hash).cloned().ok_or(WitnessError::MissingParent(parent_hash))?;
     let mut src = WitnessSource::default();
     let (mut hash, mut cursor) = (parent_hash, Some(parent.clone()));
     while let Some(h) = cursor {
@@ -317,12 +315,12 @@ pub fn open_witness(
         hash = h.parent_hash;
         cursor = match by_hash.get(&hash) {
             Some(p) if Some(p.number) == h.number.checked_sub(1) => Some(p.clone()),
-            Some(_) => return Err(werr(format!("header {hash} has a non-consecutive number"))),
+            Some(_) => return Err(WitnessError::NonConsecutiveNumber(hash).into()),
             None => None,
         };
     }
     if src.block_hashes.len() != by_hash.len() {
-        return Err(werr("a header does not chain to the parent".into()));
+        return Err(WitnessError::Unchained.into());
     }
     src.nodes = witness.state.iter().map(|n| (keccak256(n), n.clone())).collect();
     src.codes = witness.codes.iter().map(|c| (keccak256(c), c.clone())).collect();
@@ -342,10 +340,11 @@ pub fn verify_stateless_new_payload(
     let chain_id = input.chain_config.chain_id;
     let expected = chain_config_for(chain_id, schedule, timestamp);
     if input.chain_config != expected {
-        return Err(StatelessError::ChainConfig(format!(
-            "active fork activation {:?} does not match the schedule's {:?}",
-            input.chain_config.active_fork.activation, expected.active_fork.activation
-        )));
+        return Err(ChainConfigError::ActivationMismatch {
+            got: input.chain_config.active_fork.activation.clone(),
+            expected: expected.active_fork.activation,
+        }
+        .into());
     }
     let fork = schedule.fork_at(timestamp);
     let block = new_payload_to_block(npr, fork)?;
@@ -366,17 +365,17 @@ fn check_public_keys(
     keys: &[alloy_primitives::FixedBytes<65>],
 ) -> Result<(), StatelessError> {
     if keys.len() != block.body.transactions.len() {
-        return Err(payload_err(format!(
-            "public_keys: {} keys for {} transactions",
-            keys.len(),
-            block.body.transactions.len()
-        )));
+        return Err(PayloadError::PublicKeyCount {
+            keys: keys.len(),
+            transactions: block.body.transactions.len(),
+        }
+        .into());
     }
     for (i, (tx, key)) in block.body.transactions.iter().zip(keys).enumerate() {
         let signer = tx.recover_signer().map_err(|_| BlockError::InvalidSignature { index: i })?;
         let from_key = alloy_primitives::Address::from_slice(&keccak256(&key[1..])[12..]);
         if key[0] != 4 || from_key != signer {
-            return Err(payload_err(format!("public_keys[{i}] is not the signer's key")));
+            return Err(PayloadError::PublicKey { index: i }.into());
         }
     }
     Ok(())

@@ -2,13 +2,12 @@
 #![allow(dead_code)] // shared by several test binaries, each using a part
 
 use alloy_consensus::{
-    Block, BlockBody, EMPTY_OMMER_ROOT_HASH, Header, SignableTransaction, TxEip1559, TxEnvelope,
-    proofs::calculate_transaction_root,
+    Block, BlockBody, EMPTY_OMMER_ROOT_HASH, Header, TxEnvelope, proofs::calculate_transaction_root,
 };
 use alloy_eips::{eip1559::BaseFeeParams, eip7685::Requests};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, b256, bytes};
-use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
+use nr_chain::Eip1559Builder;
 use nr_stateless::{
     BlockError, Fork, ForkSchedule,
     memory::{GenesisAccount, MemoryChain},
@@ -68,19 +67,13 @@ pub fn signer() -> PrivateKeySigner {
 
 /// Signs an EIP-1559 transaction of the test chain.
 pub fn sign(s: &PrivateKeySigner, nonce: u64, to: TxKind, value: U256, input: Bytes) -> TxEnvelope {
-    let tx = TxEip1559 {
-        chain_id: CHAIN_ID,
-        nonce,
-        gas_limit: 200_000,
-        max_fee_per_gas: 20_000_000_000,
-        max_priority_fee_per_gas: 1_000_000_000,
-        to,
-        value,
-        access_list: Default::default(),
-        input,
-    };
-    let sig = s.sign_hash_sync(&tx.signature_hash()).unwrap();
-    TxEnvelope::Eip1559(tx.into_signed(sig))
+    Eip1559Builder::new(CHAIN_ID, nonce, to)
+        .value(value)
+        .input(input)
+        .gas_limit(200_000)
+        .fees(20_000_000_000, 1_000_000_000)
+        .sign(s)
+        .unwrap()
 }
 
 fn call_set(

@@ -1,0 +1,312 @@
+//! SSZ merkleization: `hash_tree_root` of the containers, with EIP-7495 progressive
+//! containers and EIP-7916 progressive lists in the shapes L2BEAT's contracts rebuild.
+
+use super::{
+    BuilderDepositRequest, BuilderExitRequest, ConsolidationRequest, DepositRequest,
+    ExecutionPayload, ExecutionRequests, NewPayloadRequest, VERSIONED_HASHES_DEPTH, Withdrawal,
+    WithdrawalRequest,
+};
+use alloy_primitives::B256;
+use sha2::{Digest, Sha256};
+
+/// SHA-256 of two chunks.
+pub fn sha_pair(a: &[u8; 32], b: &[u8; 32]) -> B256 {
+    let mut h = Sha256::new();
+    h.update(a);
+    h.update(b);
+    B256::from_slice(&h.finalize())
+}
+
+fn zero_hash(depth: usize) -> B256 {
+    let mut z = B256::ZERO;
+    for _ in 0..depth {
+        z = sha_pair(&z.0, &z.0);
+    }
+    z
+}
+
+/// Root of `chunks` padded with zero chunks to `2^depth` leaves.
+pub fn merkleize(chunks: &[B256], depth: usize) -> B256 {
+    if chunks.is_empty() {
+        return zero_hash(depth);
+    }
+    let mut layer = chunks.to_vec();
+    let mut zero = B256::ZERO;
+    for _ in 0..depth {
+        if layer.len() % 2 == 1 {
+            layer.push(zero);
+        }
+        layer = layer.chunks(2).map(|p| sha_pair(&p[0].0, &p[1].0)).collect();
+        zero = sha_pair(&zero.0, &zero.0);
+    }
+    layer[0]
+}
+
+/// EIP-7916 progressive merkleization: subtrees of 1, 4, 16, ... chunks.
+pub fn merkleize_progressive(chunks: &[B256]) -> B256 {
+    let mut subtrees = Vec::new();
+    let (mut start, mut depth) = (0usize, 0usize);
+    while start < chunks.len() {
+        let end = (start + (1 << depth)).min(chunks.len());
+        subtrees.push(merkleize(&chunks[start..end], depth));
+        start += 1 << depth;
+        depth += 2;
+    }
+    subtrees.iter().rev().fold(B256::ZERO, |acc, s| sha_pair(&s.0, &acc.0))
+}
+
+/// Mixes a length into a root.
+pub fn mix_in_length(root: B256, len: usize) -> B256 {
+    sha_pair(&root.0, &le_chunk(&(len as u64).to_le_bytes()).0)
+}
+
+/// Mixes the EIP-7495 active-fields bitvector of `n` all-active fields into a root.
+fn mix_in_active_fields(root: B256, n: usize) -> B256 {
+    let mut bits = [0u8; 32];
+    for i in 0..n {
+        bits[i / 8] |= 1 << (i % 8);
+    }
+    sha_pair(&root.0, &bits)
+}
+
+/// Root of a progressive container whose fields are all active.
+pub fn progressive_container(fields: &[B256]) -> B256 {
+    mix_in_active_fields(merkleize_progressive(fields), fields.len())
+}
+
+fn le_chunk(bytes: &[u8]) -> B256 {
+    let mut c = [0u8; 32];
+    c[..bytes.len()].copy_from_slice(bytes);
+    B256::from(c)
+}
+
+fn u64_chunk(v: u64) -> B256 {
+    le_chunk(&v.to_le_bytes())
+}
+
+fn pack_bytes(bytes: &[u8]) -> Vec<B256> {
+    bytes.chunks(32).map(le_chunk).collect()
+}
+
+/// Root of an EIP-7916 `ProgressiveByteList`.
+pub fn progressive_byte_list_root(bytes: &[u8]) -> B256 {
+    mix_in_length(merkleize_progressive(&pack_bytes(bytes)), bytes.len())
+}
+
+fn progressive_list_root(roots: &[B256]) -> B256 {
+    mix_in_length(merkleize_progressive(roots), roots.len())
+}
+
+/// Types with an SSZ `hash_tree_root`.
+pub trait HashTreeRoot {
+    /// The SSZ hash tree root.
+    fn hash_tree_root(&self) -> B256;
+}
+
+impl HashTreeRoot for Withdrawal {
+    fn hash_tree_root(&self) -> B256 {
+        merkleize(
+            &[
+                u64_chunk(self.index),
+                u64_chunk(self.validator_index),
+                le_chunk(self.address.as_slice()),
+                u64_chunk(self.amount),
+            ],
+            2,
+        )
+    }
+}
+
+fn fixed_bytes_root(b: &[u8]) -> B256 {
+    let chunks = pack_bytes(b);
+    let depth = chunks.len().next_power_of_two().trailing_zeros() as usize;
+    merkleize(&chunks, depth)
+}
+
+fn container_root(fields: &[B256]) -> B256 {
+    let depth = fields.len().next_power_of_two().trailing_zeros() as usize;
+    merkleize(fields, depth)
+}
+
+impl HashTreeRoot for DepositRequest {
+    fn hash_tree_root(&self) -> B256 {
+        container_root(&[
+            fixed_bytes_root(self.pubkey.as_slice()),
+            self.withdrawal_credentials,
+            u64_chunk(self.amount),
+            fixed_bytes_root(self.signature.as_slice()),
+            u64_chunk(self.index),
+        ])
+    }
+}
+
+impl HashTreeRoot for WithdrawalRequest {
+    fn hash_tree_root(&self) -> B256 {
+        container_root(&[
+            le_chunk(self.source_address.as_slice()),
+            fixed_bytes_root(self.validator_pubkey.as_slice()),
+            u64_chunk(self.amount),
+        ])
+    }
+}
+
+impl HashTreeRoot for ConsolidationRequest {
+    fn hash_tree_root(&self) -> B256 {
+        container_root(&[
+            le_chunk(self.source_address.as_slice()),
+            fixed_bytes_root(self.source_pubkey.as_slice()),
+            fixed_bytes_root(self.target_pubkey.as_slice()),
+        ])
+    }
+}
+
+impl HashTreeRoot for BuilderDepositRequest {
+    fn hash_tree_root(&self) -> B256 {
+        container_root(&[
+            fixed_bytes_root(self.pubkey.as_slice()),
+            self.withdrawal_credentials,
+            u64_chunk(self.amount),
+            fixed_bytes_root(self.signature.as_slice()),
+        ])
+    }
+}
+
+impl HashTreeRoot for BuilderExitRequest {
+    fn hash_tree_root(&self) -> B256 {
+        container_root(&[
+            le_chunk(self.source_address.as_slice()),
+            fixed_bytes_root(self.pubkey.as_slice()),
+        ])
+    }
+}
+
+fn list_of<T: HashTreeRoot>(items: &[T]) -> B256 {
+    progressive_list_root(&items.iter().map(|i| i.hash_tree_root()).collect::<Vec<_>>())
+}
+
+impl HashTreeRoot for ExecutionRequests {
+    fn hash_tree_root(&self) -> B256 {
+        progressive_container(&[
+            list_of(&self.deposits),
+            list_of(&self.withdrawals),
+            list_of(&self.consolidations),
+            list_of(&self.builder_deposits),
+            list_of(&self.builder_exits),
+        ])
+    }
+}
+
+/// The 19 field roots of an execution payload, with the three list fields given as roots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayloadLeaves<'a> {
+    /// The payload (list fields are ignored).
+    pub payload: &'a ExecutionPayload,
+    /// Root of `transactions`.
+    pub transactions_root: B256,
+    /// Root of `withdrawals`.
+    pub withdrawals_root: B256,
+    /// Root of `block_access_list`.
+    pub block_access_list_root: B256,
+}
+
+impl PayloadLeaves<'_> {
+    /// The payload's hash tree root from its leaves.
+    pub fn root(&self) -> B256 {
+        let p = self.payload;
+        let mut base_fee = [0u8; 32];
+        base_fee.copy_from_slice(&p.base_fee_per_gas.to_le_bytes::<32>());
+        progressive_container(&[
+            p.parent_hash,
+            le_chunk(p.fee_recipient.as_slice()),
+            p.state_root,
+            p.receipts_root,
+            merkleize(&pack_bytes(p.logs_bloom.as_slice()), 3),
+            p.prev_randao,
+            u64_chunk(p.block_number),
+            u64_chunk(p.gas_limit),
+            u64_chunk(p.gas_used),
+            u64_chunk(p.timestamp),
+            mix_in_length(merkleize(&pack_bytes(&p.extra_data), 0), p.extra_data.len()),
+            B256::from(base_fee),
+            p.block_hash,
+            self.transactions_root,
+            self.withdrawals_root,
+            u64_chunk(p.blob_gas_used),
+            u64_chunk(p.excess_blob_gas),
+            self.block_access_list_root,
+            u64_chunk(p.slot_number),
+        ])
+    }
+}
+
+impl HashTreeRoot for ExecutionPayload {
+    fn hash_tree_root(&self) -> B256 {
+        let txs: Vec<B256> =
+            self.transactions.iter().map(|t| progressive_byte_list_root(t)).collect();
+        PayloadLeaves {
+            payload: self,
+            transactions_root: progressive_list_root(&txs),
+            withdrawals_root: list_of(&self.withdrawals),
+            block_access_list_root: progressive_byte_list_root(&self.block_access_list),
+        }
+        .root()
+    }
+}
+
+/// Root of the versioned hashes as L2BEAT's contract computes it (`List[Bytes32, 4096]`).
+pub fn versioned_hashes_root(hashes: &[B256]) -> B256 {
+    mix_in_length(merkleize(hashes, VERSIONED_HASHES_DEPTH), hashes.len())
+}
+
+/// Root of a `NewPayloadRequest` from the roots of its four fields.
+pub fn new_payload_request_root_from(
+    payload_root: B256,
+    versioned_hashes_root: B256,
+    parent_beacon_block_root: B256,
+    execution_requests_root: B256,
+) -> B256 {
+    progressive_container(&[
+        payload_root,
+        versioned_hashes_root,
+        parent_beacon_block_root,
+        execution_requests_root,
+    ])
+}
+
+impl HashTreeRoot for NewPayloadRequest {
+    fn hash_tree_root(&self) -> B256 {
+        new_payload_request_root_from(
+            self.execution_payload.hash_tree_root(),
+            versioned_hashes_root(&self.versioned_hashes),
+            self.parent_beacon_block_root,
+            self.execution_requests.hash_tree_root(),
+        )
+    }
+}
+
+/// Root of the EIP-8025 `PublicInput` of a successful validation.
+pub fn public_input_root(new_payload_request_root: B256, chain_id: u64, schema_id: u16) -> B256 {
+    progressive_container(&[
+        new_payload_request_root,
+        le_chunk(&[1]),
+        u64_chunk(chain_id),
+        le_chunk(&schema_id.to_le_bytes()),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_lists_have_the_known_roots() {
+        // sha256(0^32 || 0^32): an empty progressive list with length 0 mixed in.
+        let z1 = "0xf5a5fd42d16a20302798ef6ed309979b43003d2320d9f0e8ea9831a92759fb4b";
+        assert_eq!(progressive_list_root(&[]).to_string(), z1);
+        assert_eq!(progressive_byte_list_root(&[]).to_string(), z1);
+        assert_eq!(
+            ExecutionRequests::default().hash_tree_root().to_string(),
+            "0x87b69a306c8e430d0857f7c4ac5e27cecffa1108d43c2e5df7388056fea7a423"
+        );
+    }
+}

@@ -1,0 +1,261 @@
+//! SSZ containers of stateless validation (execution-specs `stateless_ssz.py`, EIP-8025).
+//!
+//! The wire format is the one schema `STATELESS_INPUT_SCHEMA_ID` = `(0x15 << 8) | 0x01`
+//! (Amsterdam fork index, revision 1), used for every fork we execute: fields a fork does
+//! not have (block access list, slot number, builder requests) are empty/zero. Hash tree
+//! roots follow EIP-7495 progressive containers and EIP-7916 progressive lists, with the
+//! exact shapes L2BEAT's native-rollup contracts rebuild on chain (versioned hashes as
+//! `List[Bytes32, 4096]`, `NewPayloadRequest` and `PublicInput` as progressive containers),
+//! so roots computed here match theirs byte for byte.
+
+use alloy_primitives::{Address, B256, Bloom, Bytes, FixedBytes, U256};
+use ssz_derive::{Decode, Encode};
+
+mod decode;
+mod merkle;
+
+pub use decode::SszError;
+pub use merkle::{
+    HashTreeRoot, PayloadLeaves, merkleize, merkleize_progressive, mix_in_length,
+    new_payload_request_root_from, progressive_byte_list_root, progressive_container,
+    public_input_root, sha_pair, versioned_hashes_root,
+};
+
+/// Fork index of the schema (Amsterdam = 0x15).
+pub const STATELESS_INPUT_SCHEMA_FORK_INDEX: u16 = 0x15;
+/// Revision of the schema.
+pub const STATELESS_INPUT_SCHEMA_REVISION: u16 = 0x01;
+/// `schema_id = (fork << 8) | revision`, committed to by the public input.
+pub const STATELESS_INPUT_SCHEMA_ID: u16 =
+    (STATELESS_INPUT_SCHEMA_FORK_INDEX << 8) | STATELESS_INPUT_SCHEMA_REVISION;
+/// Maximum `extra_data` length.
+pub const MAX_EXTRA_DATA_BYTES: usize = 32;
+/// Maximum number of trie nodes in a witness.
+pub const MAX_WITNESS_NODES: usize = 1 << 22;
+/// Maximum number of codes in a witness.
+pub const MAX_WITNESS_CODES: usize = 1 << 18;
+/// Maximum number of ancestor headers in a witness (the BLOCKHASH window).
+pub const MAX_WITNESS_HEADERS: usize = 256;
+/// Maximum size of one code.
+pub const MAX_BYTES_PER_CODE: usize = 1 << 16;
+/// Maximum size of one encoded header.
+pub const MAX_BYTES_PER_HEADER: usize = 1 << 10;
+/// Maximum size of one trie node.
+pub const MAX_BYTES_PER_WITNESS_NODE: usize = 1 << 10;
+/// Maximum number of transaction public keys.
+pub const MAX_PUBLIC_KEYS: usize = 1 << 15;
+/// Depth of the versioned-hashes list tree (`List[Bytes32, 4096]`).
+pub const VERSIONED_HASHES_DEPTH: usize = 12;
+
+/// A beacon-chain withdrawal.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct Withdrawal {
+    /// Withdrawal index.
+    pub index: u64,
+    /// Validator index.
+    pub validator_index: u64,
+    /// Recipient.
+    pub address: Address,
+    /// Amount in Gwei.
+    pub amount: u64,
+}
+
+/// The execution payload (Gloas/Amsterdam shape, 19 fields).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct ExecutionPayload {
+    /// Parent block hash.
+    pub parent_hash: B256,
+    /// Coinbase.
+    pub fee_recipient: Address,
+    /// Post-state root.
+    pub state_root: B256,
+    /// Receipts root.
+    pub receipts_root: B256,
+    /// Logs bloom.
+    pub logs_bloom: Bloom,
+    /// `mix_hash` / prevrandao.
+    pub prev_randao: B256,
+    /// Block number.
+    pub block_number: u64,
+    /// Gas limit.
+    pub gas_limit: u64,
+    /// Gas used.
+    pub gas_used: u64,
+    /// Timestamp.
+    pub timestamp: u64,
+    /// Extra data (at most 32 bytes).
+    pub extra_data: Bytes,
+    /// Base fee.
+    pub base_fee_per_gas: U256,
+    /// Block hash.
+    pub block_hash: B256,
+    /// EIP-2718 encoded transactions.
+    pub transactions: Vec<Bytes>,
+    /// Withdrawals.
+    pub withdrawals: Vec<Withdrawal>,
+    /// Blob gas used.
+    pub blob_gas_used: u64,
+    /// Excess blob gas.
+    pub excess_blob_gas: u64,
+    /// RLP block access list (EIP-7928); empty before Amsterdam.
+    pub block_access_list: Bytes,
+    /// Slot number (EIP-7843); zero before Amsterdam.
+    pub slot_number: u64,
+}
+
+/// EIP-6110 deposit request.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DepositRequest {
+    /// Validator public key.
+    pub pubkey: FixedBytes<48>,
+    /// Withdrawal credentials.
+    pub withdrawal_credentials: B256,
+    /// Amount in Gwei.
+    pub amount: u64,
+    /// BLS signature.
+    pub signature: FixedBytes<96>,
+    /// Deposit index.
+    pub index: u64,
+}
+
+/// EIP-7002 withdrawal request.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct WithdrawalRequest {
+    /// Requesting address.
+    pub source_address: Address,
+    /// Validator public key.
+    pub validator_pubkey: FixedBytes<48>,
+    /// Amount in Gwei.
+    pub amount: u64,
+}
+
+/// EIP-7251 consolidation request.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct ConsolidationRequest {
+    /// Requesting address.
+    pub source_address: Address,
+    /// Source validator key.
+    pub source_pubkey: FixedBytes<48>,
+    /// Target validator key.
+    pub target_pubkey: FixedBytes<48>,
+}
+
+/// Builder deposit request (Gloas).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct BuilderDepositRequest {
+    /// Builder public key.
+    pub pubkey: FixedBytes<48>,
+    /// Withdrawal credentials.
+    pub withdrawal_credentials: B256,
+    /// Amount in Gwei.
+    pub amount: u64,
+    /// BLS signature.
+    pub signature: FixedBytes<96>,
+}
+
+/// Builder exit request (Gloas).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct BuilderExitRequest {
+    /// Requesting address.
+    pub source_address: Address,
+    /// Builder public key.
+    pub pubkey: FixedBytes<48>,
+}
+
+/// Execution-layer requests (EIP-7685) of a block.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode)]
+pub struct ExecutionRequests {
+    /// Deposits.
+    pub deposits: Vec<DepositRequest>,
+    /// Withdrawal requests.
+    pub withdrawals: Vec<WithdrawalRequest>,
+    /// Consolidations.
+    pub consolidations: Vec<ConsolidationRequest>,
+    /// Builder deposits (always empty before Gloas).
+    pub builder_deposits: Vec<BuilderDepositRequest>,
+    /// Builder exits (always empty before Gloas).
+    pub builder_exits: Vec<BuilderExitRequest>,
+}
+
+/// The consensus layer's `engine_newPayload` request.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct NewPayloadRequest {
+    /// The payload.
+    pub execution_payload: ExecutionPayload,
+    /// Versioned hashes of the blobs of the payload's transactions.
+    pub versioned_hashes: Vec<B256>,
+    /// EIP-4788 parent beacon block root (the L1 anchor on a native rollup).
+    pub parent_beacon_block_root: B256,
+    /// Execution requests.
+    pub execution_requests: ExecutionRequests,
+}
+
+/// State needed to execute a block statelessly.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode)]
+pub struct ExecutionWitness {
+    /// RLP trie nodes (account and storage tries) touched by the block.
+    pub state: Vec<Bytes>,
+    /// Bytecodes read by the block.
+    pub codes: Vec<Bytes>,
+    /// RLP headers: the parent and the ancestors BLOCKHASH reads, contiguous.
+    pub headers: Vec<Bytes>,
+}
+
+/// Activation of a fork (by block number or by timestamp, each optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode)]
+pub struct ForkActivation {
+    /// Activation block number, if activated by number.
+    pub block_number: Vec<u64>,
+    /// Activation timestamp, if activated by time.
+    pub timestamp: Vec<u64>,
+}
+
+/// The active fork's configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode)]
+pub struct ForkConfig {
+    /// When the fork activated.
+    pub activation: ForkActivation,
+}
+
+/// Chain parameters of the block being validated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode)]
+pub struct ChainConfig {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// The fork active at the block.
+    pub active_fork: ForkConfig,
+}
+
+/// Input of `verify_stateless_new_payload` and of the EXECUTE precompile.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct StatelessInput {
+    /// The block, as the CL would hand it to the EL.
+    pub new_payload_request: NewPayloadRequest,
+    /// State, codes and ancestors the block needs.
+    pub witness: ExecutionWitness,
+    /// Chain parameters.
+    pub chain_config: ChainConfig,
+    /// Optional uncompressed secp256k1 public keys, one per transaction (or none).
+    pub public_keys: Vec<FixedBytes<65>>,
+}
+
+/// Output of stateless validation.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct StatelessValidationResult {
+    /// `hash_tree_root` of the validated `NewPayloadRequest`.
+    pub new_payload_request_root: B256,
+    /// Whether the block is valid.
+    pub successful_validation: bool,
+    /// Chain parameters used.
+    pub chain_config: ChainConfig,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_id_is_amsterdam_revision_one() {
+        assert_eq!(STATELESS_INPUT_SCHEMA_ID, 5377);
+    }
+}
