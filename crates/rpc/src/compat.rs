@@ -46,7 +46,9 @@ const NO_METHOD: &str = "invalid request: no method";
 pub(crate) fn check(body: &[u8]) -> Body {
     let parsed: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
-        Err(e) => return Body::Answer(error_response(Value::Null, -32700, &format!("parse error: {e}"))),
+        Err(e) => {
+            return Body::Answer(error_response(Value::Null, -32700, &format!("parse error: {e}")));
+        }
     };
     match parsed {
         Value::Array(reqs) if reqs.is_empty() => {
@@ -121,7 +123,13 @@ where
         // The clone is the one that was not polled ready: swap so `inner` is the ready one.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
+        let declared = req.headers().get(http::header::CONTENT_LENGTH);
+        let declared = declared.and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         Box::pin(async move {
+            // Refused before reading when the declared length is already too much.
+            if declared.is_some_and(|n| n > u64::from(MAX_REQUEST_BODY_SIZE)) {
+                return Ok(response::too_large(MAX_REQUEST_BODY_SIZE));
+            }
             let (mut parts, body) = req.into_parts();
             let bytes = match Limited::new(body, MAX_REQUEST_BODY_SIZE as usize).collect().await {
                 Ok(b) => b.to_bytes(),
@@ -202,7 +210,10 @@ where
                     }
                     Err(e) => {
                         let (_, id) = e.into_parts();
-                        MethodResponse::error(id, ErrorObjectOwned::owned(-32600, NO_METHOD, None::<()>))
+                        MethodResponse::error(
+                            id,
+                            ErrorObjectOwned::owned(-32600, NO_METHOD, None::<()>),
+                        )
                     }
                 };
                 if let Err(too_big) = out.append(rp) {

@@ -78,8 +78,7 @@ fn get_transaction_count(c: &Ctx, p: &[Value]) -> Result<Value, RpcError> {
     if id == Some(BlockId::Number(BlockNumberOrTag::Pending)) {
         return Ok(quantity(c.chain.pending_nonce(addr).map_err(RpcError::internal)?));
     }
-    let h =
-        params::header(&c.chain, id)?.ok_or_else(|| RpcError::server("header not found"))?;
+    let h = params::header(&c.chain, id)?.ok_or_else(|| RpcError::server("header not found"))?;
     Ok(quantity(account(c, &h, addr)?.map_or(0, |a| a.nonce)))
 }
 

@@ -1,8 +1,6 @@
 //! Server startup: one port for HTTP and WebSocket, its limits, the method table.
 
-use crate::{
-    Ctx, Handler, RpcExtension, compat, debug, eth, fees, filters, net, nr, params, web3,
-};
+use crate::{Ctx, Handler, RpcExtension, compat, debug, eth, fees, filters, net, nr, params, web3};
 use jsonrpsee::{
     RpcModule,
     core::{RegisterMethodError, middleware::RpcServiceBuilder},
@@ -39,9 +37,10 @@ pub async fn serve(
     let server = Server::builder()
         .set_config(config)
         .set_http_middleware(tower::ServiceBuilder::new().layer(compat::HttpLayer))
-        .set_rpc_middleware(RpcServiceBuilder::new().layer_fn(|s| {
-            compat::Legacy::new(s, MAX_RESPONSE_BODY_SIZE as usize)
-        }))
+        .set_rpc_middleware(
+            RpcServiceBuilder::new()
+                .layer_fn(|s| compat::Legacy::new(s, MAX_RESPONSE_BODY_SIZE as usize)),
+        )
         .build(addr)
         .await?;
     let local = server.local_addr()?;
@@ -59,8 +58,14 @@ fn methods(
     ext: Option<Arc<dyn RpcExtension>>,
 ) -> Result<RpcModule<Ctx>, RegisterMethodError> {
     let mut module = RpcModule::new(Ctx { chain, filters: Default::default() });
-    let tables =
-        [eth::METHODS, fees::METHODS, filters::METHODS, net::METHODS, web3::METHODS, debug::METHODS];
+    let tables = [
+        eth::METHODS,
+        fees::METHODS,
+        filters::METHODS,
+        net::METHODS,
+        web3::METHODS,
+        debug::METHODS,
+    ];
     for &(name, handler) in tables.into_iter().flatten() {
         register(&mut module, name, handler)?;
     }
