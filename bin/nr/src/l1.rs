@@ -126,6 +126,10 @@ struct L1Rpc {
 }
 
 impl RpcExtension for L1Rpc {
+    fn methods(&self) -> &'static [&'static str] {
+        &["nr_executeBaseFee", "nr_executeMarket", "nr_forkSchedule"]
+    }
+
     fn call(
         &self,
         chain: &Chain,

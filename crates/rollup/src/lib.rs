@@ -141,6 +141,10 @@ struct L2Rpc {
 }
 
 impl nr_rpc::RpcExtension for L2Rpc {
+    fn methods(&self) -> &'static [&'static str] {
+        &["nr_settlementStatus", "nr_rollupInfo"]
+    }
+
     fn call(
         &self,
         chain: &Chain,
