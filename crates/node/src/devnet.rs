@@ -138,7 +138,7 @@ impl Devnet {
             };
             let d = nr_rollup::deploy::deploy(&l1_url, deployer.clone(), &params)
                 .await
-                .map_err(NodeError::Deploy)?;
+                .map_err(|e| NodeError::Deploy(Box::new(e)))?;
             d.write(&deployment_file)?;
             d
         };
@@ -154,7 +154,17 @@ impl Devnet {
             progress: None,
         })
         .await?;
-        Ok(Self { l1, l2, deployment, deployment_file, accounts, deployer, settler, relayer, l1_url })
+        Ok(Self {
+            l1,
+            l2,
+            deployment,
+            deployment_file,
+            accounts,
+            deployer,
+            settler,
+            relayer,
+            l1_url,
+        })
     }
 
     /// The L1 JSON-RPC URL.

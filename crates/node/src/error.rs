@@ -81,8 +81,14 @@ pub enum NodeError {
     RpcListen(std::io::Error),
     /// Deploying the rollup failed.
     #[error("deploying the rollup")]
-    Deploy(#[source] RollupError),
+    Deploy(#[source] Box<RollupError>),
     /// The L2 node (or reading the deployment file) failed.
     #[error(transparent)]
-    Rollup(#[from] RollupError),
+    Rollup(Box<RollupError>),
+}
+
+impl From<RollupError> for NodeError {
+    fn from(e: RollupError) -> Self {
+        Self::Rollup(Box::new(e))
+    }
 }

@@ -61,7 +61,11 @@ impl BridgeClient {
         let from = key.address();
         let wallet = EthereumWallet::from(key);
         let url = |u: &str| {
-            u.parse().map_err(|source| RollupError::BadUrl { what: "RPC URL", url: u.into(), source })
+            u.parse().map_err(|source| RollupError::BadUrl {
+                what: "RPC URL",
+                url: u.into(),
+                source,
+            })
         };
         let l1 = ProviderBuilder::new().wallet(wallet.clone()).connect_http(url(l1_rpc)?).erased();
         let l2 = ProviderBuilder::new().wallet(wallet).connect_http(url(l2_rpc)?).erased();
@@ -153,8 +157,7 @@ impl BridgeClient {
             .with_to(L2_TOKEN_BRIDGE)
             .with_input(L2TokenBridge::l2TokenOfCall(token).abi_encode());
         let out = self.l2.call(tx).await.map_err(err("l2TokenOf"))?;
-        L2TokenBridge::l2TokenOfCall::abi_decode_returns(&out)
-            .map_err(RollupError::DecodeL1)
+        L2TokenBridge::l2TokenOfCall::abi_decode_returns(&out).map_err(RollupError::DecodeL1)
     }
 
     /// Withdraws `amount` of bridged `l2_token` to `to` on L1.
@@ -195,8 +198,8 @@ impl BridgeClient {
                     && l.topics().first() == Some(&L2Messenger::MessageSent::SIGNATURE_HASH)
             })
             .ok_or(RollupError::NoL2Message(l2_tx))?;
-        let e = L2Messenger::MessageSent::decode_log_data(log.data())
-            .map_err(RollupError::DecodeL1)?;
+        let e =
+            L2Messenger::MessageSent::decode_log_data(log.data()).map_err(RollupError::DecodeL1)?;
         let m = NativeRollup::L2Message {
             sender: e.sender,
             to: e.to,
@@ -227,10 +230,7 @@ impl BridgeClient {
             .block_id(block.into())
             .await
             .map_err(err("eth_getProof"))?;
-        let storage = proof
-            .storage_proof
-            .first()
-            .ok_or(RollupError::NoStorageProof)?;
+        let storage = proof.storage_proof.first().ok_or(RollupError::NoStorageProof)?;
         let call = NativeRollup::claimL2MessageCall {
             m,
             l2Block: block,

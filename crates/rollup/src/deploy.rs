@@ -57,10 +57,8 @@ pub async fn deploy(
     let from = deployer.address();
     let p = ProviderBuilder::new().wallet(EthereumWallet::from(deployer)).connect_http(url);
     let l1_chain_id = p.get_chain_id().await.map_err(RollupError::Transport)?;
-    let schedule: nr_stateless::ForkSchedule = p
-        .raw_request("nr_forkSchedule".into(), ())
-        .await
-        .map_err(RollupError::NotNrL1)?;
+    let schedule: nr_stateless::ForkSchedule =
+        p.raw_request("nr_forkSchedule".into(), ()).await.map_err(RollupError::NotNrL1)?;
     let nonce = p.get_transaction_count(from).await.map_err(RollupError::Transport)?;
     let (rollup, l1_bridge) = (from.create(nonce), from.create(nonce + 1));
     let head = p

@@ -229,21 +229,8 @@ pub enum RollupError {
         source: alloy_sol_types::Error,
     },
     /// A derived block differs from what the L1 settled.
-    #[error(
-        "derivation: block {number}: derived {hash} / {state_root}, L1 settled {l1_hash} / {l1_state_root}"
-    )]
-    DerivedMismatch {
-        /// The L2 block number.
-        number: u64,
-        /// Hash of the derived block.
-        hash: B256,
-        /// State root of the derived block.
-        state_root: B256,
-        /// Hash the L1 settled.
-        l1_hash: B256,
-        /// State root the L1 settled.
-        l1_state_root: B256,
-    },
+    #[error("derivation: {0}")]
+    DerivedMismatch(Box<DerivedMismatch>),
     /// An L2 view call's answer could not be decoded.
     #[error("derivation: {0}")]
     DecodeL2(alloy_sol_types::Error),
@@ -261,4 +248,20 @@ pub enum RollupError {
     /// L1->L2 messages arrived out of order or with a wrong hash.
     #[error("derivation: message {0} out of order or mismatched")]
     MessageOutOfOrder(U256),
+}
+
+/// A derived L2 block that differs from what the L1 settled.
+#[derive(Debug, thiserror::Error)]
+#[error("block {number}: derived {hash} / {state_root}, L1 settled {l1_hash} / {l1_state_root}")]
+pub struct DerivedMismatch {
+    /// The L2 block number.
+    pub number: u64,
+    /// Hash of the derived block.
+    pub hash: B256,
+    /// State root of the derived block.
+    pub state_root: B256,
+    /// Hash the L1 settled.
+    pub l1_hash: B256,
+    /// State root the L1 settled.
+    pub l1_state_root: B256,
 }

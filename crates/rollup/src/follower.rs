@@ -1,7 +1,7 @@
 //! The follower: rebuilds the L2 chain from L1 data alone (`advance` calldata and
 //! `BlockAdvanced` events), re-executing every block and checking hashes and state roots.
 
-use crate::{Deployment, POLL, ProgressSink, RollupError, l1::L1Client};
+use crate::{Deployment, DerivedMismatch, POLL, ProgressSink, RollupError, l1::L1Client};
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_sol_types::SolCall;
 use nr_chain::Chain;
@@ -76,13 +76,13 @@ impl Follower {
             let hash = tokio::task::spawn_blocking(move || chain.import_block(&block)).await??;
             let imported = self.chain.head();
             if hash != e.blockHash || imported.state_root != e.stateRoot {
-                return Err(RollupError::DerivedMismatch {
+                return Err(RollupError::DerivedMismatch(Box::new(DerivedMismatch {
                     number: e.number,
                     hash,
                     state_root: imported.state_root,
                     l1_hash: e.blockHash,
                     l1_state_root: e.stateRoot,
-                });
+                })));
             }
             if let Some(report) = progress {
                 report(FollowerProgress { derived: e.number, settled });

@@ -16,7 +16,7 @@ pub mod relayer;
 pub mod sequencer;
 pub mod settler;
 
-pub use error::RollupError;
+pub use error::{DerivedMismatch, RollupError};
 pub use follower::FollowerProgress;
 
 use alloy_primitives::Address;

@@ -50,14 +50,8 @@ impl Settler {
         &self,
         number: u64,
     ) -> Result<NativeRollup::advanceCall, RollupError> {
-        let hash = self
-            .chain
-            .hash_by_number(number)?
-            .ok_or(RollupError::NoL2Block(number))?;
-        let block = self
-            .chain
-            .block(&hash)?
-            .ok_or(RollupError::NoL2BlockHash(hash))?;
+        let hash = self.chain.hash_by_number(number)?.ok_or(RollupError::NoL2Block(number))?;
+        let block = self.chain.block(&hash)?.ok_or(RollupError::NoL2BlockHash(hash))?;
         let chain = self.chain.clone();
         let witness = tokio::task::spawn_blocking(move || chain.witness(&hash)).await??;
         let spec = self.chain.spec();

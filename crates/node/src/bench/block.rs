@@ -41,7 +41,11 @@ fn calldata_gas(bytes: &[u8]) -> u64 {
 }
 
 /// Builds a block of about `mgas` million gas of `workload` and measures it.
-pub fn measure(workload: Workload, mgas: u64, opts: MeasureOptions) -> Result<BenchRow, BenchError> {
+pub fn measure(
+    workload: Workload,
+    mgas: u64,
+    opts: MeasureOptions,
+) -> Result<BenchRow, BenchError> {
     // Prague: no EIP-7825 per-transaction cap, so a 60 Mgas block can be settled in one
     // transaction on the in-process L1 (whose block gas limit is raised for the bench).
     let schedule = ForkSchedule::from_genesis(Fork::Prague);

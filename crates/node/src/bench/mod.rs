@@ -116,10 +116,10 @@ pub enum BenchError {
     AdvanceReverted,
     /// The Devnet failed.
     #[error(transparent)]
-    Node(#[from] crate::NodeError),
+    Node(Box<crate::NodeError>),
     /// An L2 node failed.
     #[error(transparent)]
-    Rollup(#[from] nr_rollup::RollupError),
+    Rollup(Box<nr_rollup::RollupError>),
     /// A JSON-RPC request failed.
     #[error(transparent)]
     Rpc(#[from] alloy_provider::transport::TransportError),
@@ -160,4 +160,16 @@ pub enum BenchError {
         /// Seconds waited.
         secs: u64,
     },
+}
+
+impl From<crate::NodeError> for BenchError {
+    fn from(e: crate::NodeError) -> Self {
+        Self::Node(Box::new(e))
+    }
+}
+
+impl From<nr_rollup::RollupError> for BenchError {
+    fn from(e: nr_rollup::RollupError) -> Self {
+        Self::Rollup(Box::new(e))
+    }
 }

@@ -1,7 +1,10 @@
 //! The services benchmark: sequencer throughput through JSON-RPC with settlement on, then
 //! a follower rebuilding the chain from L1, over a [`Devnet`]. Every wait has a deadline.
 
-use super::{BenchError, workload::{L2_ID, signer}};
+use super::{
+    BenchError,
+    workload::{L2_ID, signer},
+};
 use crate::devnet::{Devnet, DevnetConfig};
 use alloy_eips::Encodable2718;
 use alloy_primitives::{Address, B256, U256};
@@ -78,8 +81,7 @@ async fn run(
     n: usize,
     follower_dir: std::path::PathBuf,
 ) -> Result<ServicesRow, BenchError> {
-    let url: url::Url =
-        devnet.l2_url().parse().map_err(BenchError::Url)?;
+    let url: url::Url = devnet.l2_url().parse().map_err(BenchError::Url)?;
     let per = n / clients.len();
     let mut raw: Vec<Vec<Vec<u8>>> = vec![];
     for k in clients {
@@ -151,8 +153,10 @@ async fn run(
     let settled = start.elapsed().as_secs_f64();
     let chain = &devnet.l2.chain;
     let head = chain.head().number.min(included_block);
-    let gas: u64 =
-        (1..=head).filter_map(|n| chain.header_by_number(n).ok().flatten()).map(|h| h.gas_used).sum();
+    let gas: u64 = (1..=head)
+        .filter_map(|n| chain.header_by_number(n).ok().flatten())
+        .map(|h| h.gas_used)
+        .sum();
 
     // Follower from scratch, L1 only.
     let t = Instant::now();

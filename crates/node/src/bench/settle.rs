@@ -1,7 +1,10 @@
 //! The L1 gas of settling a block: an in-process dev L1 (the same chain code and EXECUTE
 //! hooks as the L1 node, driven directly) with the rollup deployed, and `advance`.
 
-use super::{BenchError, workload::{L2_GAS_LIMIT, L2_ID}};
+use super::{
+    BenchError,
+    workload::{L2_GAS_LIMIT, L2_ID},
+};
 use crate::l1::{DEFAULT_L1_CHAIN_ID, DevGenesis, open_chain};
 use alloy_consensus::Header;
 use alloy_primitives::{Address, Bytes, TxKind, U256};

@@ -55,7 +55,9 @@ impl ForkTime {
                 .map_err(|source| NodeError::RelativeForkTime { text: s.into(), source })?;
             return Ok(Self::AfterGenesis(secs));
         }
-        s.parse().map(Self::At).map_err(|source| NodeError::AbsoluteForkTime { text: s.into(), source })
+        s.parse()
+            .map(Self::At)
+            .map_err(|source| NodeError::AbsoluteForkTime { text: s.into(), source })
     }
 
     /// The activation time for a chain whose genesis is at `genesis` (`None`: never).
@@ -104,7 +106,11 @@ impl DevGenesis {
 
 /// Opens (or creates) an L1 chain store at `path` with the EXECUTE precompile. The stored
 /// spec wins on restart, and EXECUTE's hooks follow the stored fork schedule.
-pub fn open_chain(path: &Path, spec: ChainSpec, params: ExecuteGasParams) -> Result<Chain, NodeError> {
+pub fn open_chain(
+    path: &Path,
+    spec: ChainSpec,
+    params: ExecuteGasParams,
+) -> Result<Chain, NodeError> {
     Ok(Chain::open_with(path, spec, |stored| {
         Arc::new(L1Hooks { schedule: stored.schedule.clone(), params })
     })?)
