@@ -269,3 +269,52 @@ impl L1Node {
         self.producer.stop();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fork_times_parse_or_name_the_problem() {
+        assert_eq!(ForkTime::parse("never").unwrap(), ForkTime::Never);
+        assert_eq!(ForkTime::parse("+60s").unwrap().resolve(100), Some(160));
+        assert_eq!(ForkTime::parse("5").unwrap().resolve(100), Some(5));
+        assert!(matches!(ForkTime::parse("+x"), Err(NodeError::RelativeForkTime { .. })));
+        assert!(matches!(ForkTime::parse("soon"), Err(NodeError::AbsoluteForkTime { .. })));
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn node_produces_blocks_and_shuts_down() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = L1Config {
+            datadir: dir.path().into(),
+            http: SocketAddr::from(([127, 0, 0, 1], 0)),
+            block_time: 1,
+            accounts: 2,
+            ..L1Config::default()
+        };
+        let node = L1Node::start(&cfg).await.unwrap();
+        assert_eq!(node.signers.len(), 2);
+        assert_eq!(node.spec().chain_id, DEFAULT_L1_CHAIN_ID);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while node.chain.head().number == 0 {
+            assert!(std::time::Instant::now() < deadline, "no L1 block within 10s");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let chain = node.chain.clone();
+        node.shutdown();
+        let stopped_at = chain.head().number;
+        tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+        assert_eq!(chain.head().number, stopped_at, "no block after shutdown");
+    }
+
+    #[test]
+    fn bad_execute_gas_target_is_refused() {
+        let cfg = L1Config {
+            execute_gas: ExecuteGasParams { limit: 10, target: 11 },
+            ..L1Config::default()
+        };
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        assert!(matches!(rt.block_on(L1Node::start(&cfg)), Err(NodeError::ExecuteGasTarget)));
+    }
+}
