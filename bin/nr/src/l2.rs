@@ -1,10 +1,13 @@
 //! `nr l2`, `nr devnet` and `nr bridge`.
 
-use crate::l1::{self, L1Args};
 use alloy_primitives::{Address, B256, U256, utils::parse_ether};
 use alloy_signer_local::PrivateKeySigner;
-use eyre::{Context, Result, bail, eyre};
-use nr_rollup::{Deployment, NodeConfig, bridge::BridgeClient, deploy::DeployParams};
+use eyre::{Result, bail, eyre};
+use nr_node::{
+    devnet::{Devnet, DevnetConfig},
+    l1::{DEV_MNEMONIC, ForkTime},
+};
+use nr_rollup::{Deployment, NodeConfig, bridge::BridgeClient};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 /// Options of `nr l2`.
@@ -67,7 +70,7 @@ pub struct DevnetArgs {
     #[arg(long, default_value = "0")]
     pub l1_osaka_at: String,
     /// Mnemonic of the development accounts (funded on both chains).
-    #[arg(long, default_value = l1::DEV_MNEMONIC)]
+    #[arg(long, default_value = DEV_MNEMONIC)]
     pub mnemonic: String,
 }
 
@@ -176,7 +179,8 @@ pub fn run_l2(args: L2Args) -> Result<()> {
         settler_key: args.settler_key.clone(),
         relayer_key: args.relayer_key.clone(),
         follow: args.follow,
-        progress: args.follow && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        progress: (args.follow && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .then(follower_bar),
     };
     let node = rt.block_on(nr_rollup::start(cfg))?;
     println!(
@@ -197,67 +201,28 @@ pub fn run_l2(args: L2Args) -> Result<()> {
 
 /// Runs `nr devnet` until Ctrl-C.
 pub fn run_devnet(args: DevnetArgs) -> Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let l1_args = L1Args {
-        datadir: args.datadir.join("l1"),
-        http: args.l1_http,
-        block_time: args.l1_block_time,
-        chain_id: l1::DEFAULT_L1_CHAIN_ID,
-        genesis: None,
+    let cfg = DevnetConfig {
+        datadir: args.datadir.clone(),
+        l1_http: args.l1_http,
+        l2_http: args.l2_http,
+        l1_block_time: args.l1_block_time,
+        l2_block_time: args.l2_block_time,
+        sequenced: args.sequenced,
+        l2_chain_id: args.l2_chain_id,
+        l1_osaka_at: ForkTime::parse(&args.l1_osaka_at)?,
         mnemonic: args.mnemonic.clone(),
-        accounts: 10,
-        balance: "10000".into(),
-        prague_at: "0".into(),
-        osaka_at: args.l1_osaka_at.clone(),
-        execute_gas_limit: nr_execute::precompile::DEFAULT_EXECUTE_GAS_LIMIT,
-        execute_gas_target: nr_execute::precompile::DEFAULT_EXECUTE_GAS_TARGET,
-        quiet: false,
+        ..DevnetConfig::default()
     };
-    let l1 = l1::start(&l1_args, &rt)?;
-    let l1_url = format!("http://{}", l1.addr);
-    let keys = l1.signers.clone();
-    let (deployer, settler, relayer) = (keys[0].clone(), keys[1].clone(), keys[2].clone());
-    let file = args.datadir.join("deployment.json");
-    let deployment = if file.exists() {
-        Deployment::read(&file)?
-    } else {
-        let params = DeployParams {
-            l2_chain_id: args.l2_chain_id,
-            // Below EIP-7825's 2^24 per-transaction cap on an Osaka L1, with room for the
-            // calldata and the EXECUTE charge of a full block.
-            l2_gas_limit: 10_000_000,
-            sequencer: args.sequenced.then(|| settler.address()),
-            sequencer_timeout: 60,
-            max_timestamp_lag: 3_600,
-            funded: keys
-                .iter()
-                .map(|k| (k.address(), parse_ether("1000").unwrap_or_default()))
-                .collect(),
-        };
-        let d = rt
-            .block_on(nr_rollup::deploy::deploy(&l1_url, deployer, &params))
-            .wrap_err("deploying the rollup")?;
-        d.write(&file)?;
-        d
-    };
-    let cfg = NodeConfig {
-        l1_rpc: l1_url.clone(),
-        deployment: deployment.clone(),
-        datadir: args.datadir.join("l2"),
-        http: args.l2_http,
-        block_time: args.l2_block_time,
-        settler_key: Some(settler.clone()),
-        relayer_key: Some(relayer.clone()),
-        follow: false,
-        progress: false,
-    };
-    let node = rt.block_on(nr_rollup::start(cfg))?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let devnet = rt.block_on(Devnet::start(&cfg))?;
+    crate::l1::print_banner(&devnet.l1, &cfg.l1_config(), "10000");
+    let deployment = &devnet.deployment;
     println!(
         "nr devnet: native rollup ready ({} mode)",
         if args.sequenced { "sequenced" } else { "based" }
     );
-    println!("  L1 rpc        {l1_url}   (chain id {})", deployment.l1_chain_id);
-    println!("  L2 rpc        http://{}   (chain id {})", node.rpc, node.chain.chain_id());
+    println!("  L1 rpc        {}   (chain id {})", devnet.l1_url(), deployment.l1_chain_id);
+    println!("  L2 rpc        {}   (chain id {})", devnet.l2_url(), devnet.l2.chain.chain_id());
     println!("  NativeRollup  {}", deployment.rollup);
     println!("  L1TokenBridge {}", deployment.l1_bridge);
     if let Some(t) = deployment.test_token {
@@ -269,10 +234,10 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
         nr_contracts::L2_TOKEN_BRIDGE
     );
     println!("  EXECUTE       {}", nr_execute::precompile::EXECUTE_ADDRESS);
-    println!("  deployment    {}", file.display());
-    println!("  settler {}  relayer {}", settler.address(), relayer.address());
+    println!("  deployment    {}", devnet.deployment_file.display());
+    println!("  settler {}  relayer {}", devnet.settler.address(), devnet.relayer.address());
     println!("  accounts (10000 ETH on L1, 1000 ETH on L2 each):");
-    for (i, k) in keys.iter().enumerate() {
+    for (i, k) in devnet.accounts.iter().enumerate() {
         println!(
             "    ({i}) {} 0x{}",
             k.address(),
@@ -285,7 +250,23 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
     rt.block_on(async {
         tokio::signal::ctrl_c().await.ok();
     });
+    devnet.shutdown();
     Ok(())
+}
+
+/// A progress bar on stderr fed by a follower's progress reports.
+fn follower_bar() -> nr_rollup::ProgressSink {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "follower {bar:40} {pos}/{len} blocks {per_sec} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    std::sync::Arc::new(move |p: nr_rollup::FollowerProgress| {
+        bar.set_length(p.settled);
+        bar.set_position(p.derived);
+    })
 }
 
 /// Runs one `nr bridge` command.

@@ -33,9 +33,9 @@ enum Command {
     Execute {
         /// File holding the SSZ bytes (raw binary, or 0x-prefixed hex text).
         file: PathBuf,
-        /// Fork rules: a fork active from genesis (Cancun, Prague, Osaka).
-        #[arg(long, default_value = "Osaka", conflicts_with_all = ["prague_at", "osaka_at"])]
-        fork: String,
+        /// Fork rules: a fork active from genesis.
+        #[arg(long, value_enum, default_value = "Osaka", conflicts_with_all = ["prague_at", "osaka_at"])]
+        fork: ForkArg,
         /// Prague activation timestamp (with --osaka-at: a custom schedule, Cancun at 0).
         #[arg(long)]
         prague_at: Option<u64>,
@@ -66,6 +66,30 @@ enum Command {
     },
 }
 
+/// A fork active from genesis, as named on the command line.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum ForkArg {
+    #[value(name = "Shanghai")]
+    Shanghai,
+    #[value(name = "Cancun")]
+    Cancun,
+    #[value(name = "Prague")]
+    Prague,
+    #[value(name = "Osaka")]
+    Osaka,
+}
+
+impl From<ForkArg> for nr_stateless::Fork {
+    fn from(f: ForkArg) -> Self {
+        match f {
+            ForkArg::Shanghai => Self::Shanghai,
+            ForkArg::Cancun => Self::Cancun,
+            ForkArg::Prague => Self::Prague,
+            ForkArg::Osaka => Self::Osaka,
+        }
+    }
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -93,9 +117,7 @@ fn main() -> Result<()> {
                     osaka_time: osaka_at,
                 }
             } else {
-                let f = nr_stateless::Fork::from_name(&fork)
-                    .ok_or_else(|| eyre!("unknown fork {fork}"))?;
-                nr_stateless::ForkSchedule::from_genesis(f)
+                nr_stateless::ForkSchedule::from_genesis(fork.into())
             };
             execute(file, &schedule, l1)
         }

@@ -33,20 +33,20 @@ pub struct BridgeClient {
 }
 
 fn err(what: &'static str) -> impl Fn(alloy_provider::transport::TransportError) -> RollupError {
-    move |e| RollupError::L1(format!("{what}: {e}"))
+    move |source| RollupError::Rpc { method: what, source }
 }
 
 async fn send(p: &DynProvider, tx: TransactionRequest) -> Result<TransactionReceipt, RollupError> {
     let r = p
         .send_transaction(tx)
         .await
-        .map_err(|e| RollupError::Rejected(e.to_string()))?
+        .map_err(RollupError::WouldRevert)?
         .with_timeout(Some(Duration::from_secs(120)))
         .get_receipt()
         .await
-        .map_err(|e| RollupError::L1(format!("receipt: {e}")))?;
+        .map_err(RollupError::BridgeReceipt)?;
     if !r.status() {
-        return Err(RollupError::Rejected(format!("transaction {} reverted", r.transaction_hash)));
+        return Err(RollupError::Reverted(r.transaction_hash));
     }
     Ok(r)
 }
@@ -60,8 +60,13 @@ impl BridgeClient {
     ) -> Result<Self, RollupError> {
         let from = key.address();
         let wallet = EthereumWallet::from(key);
-        let url =
-            |u: &str| u.parse().map_err(|e| RollupError::Config(format!("RPC URL {u:?}: {e}")));
+        let url = |u: &str| {
+            u.parse().map_err(|source| RollupError::BadUrl {
+                what: "RPC URL",
+                url: u.into(),
+                source,
+            })
+        };
         let l1 = ProviderBuilder::new().wallet(wallet.clone()).connect_http(url(l1_rpc)?).erased();
         let l2 = ProviderBuilder::new().wallet(wallet).connect_http(url(l2_rpc)?).erased();
         let info: serde_json::Value =
@@ -70,7 +75,7 @@ impl BridgeClient {
             info[k]
                 .as_str()
                 .and_then(|s| s.parse().ok())
-                .ok_or_else(|| RollupError::L1(format!("nr_rollupInfo has no {k}")))
+                .ok_or_else(|| RollupError::RollupInfoField(k.into()))
         };
         Ok(Self { l1, l2, from, rollup: addr("rollup")?, l1_bridge: addr("l1Bridge")? })
     }
@@ -152,8 +157,7 @@ impl BridgeClient {
             .with_to(L2_TOKEN_BRIDGE)
             .with_input(L2TokenBridge::l2TokenOfCall(token).abi_encode());
         let out = self.l2.call(tx).await.map_err(err("l2TokenOf"))?;
-        L2TokenBridge::l2TokenOfCall::abi_decode_returns(&out)
-            .map_err(|e| RollupError::L1(e.to_string()))
+        L2TokenBridge::l2TokenOfCall::abi_decode_returns(&out).map_err(RollupError::DecodeL1)
     }
 
     /// Withdraws `amount` of bridged `l2_token` to `to` on L1.
@@ -183,7 +187,7 @@ impl BridgeClient {
             .get_transaction_receipt(l2_tx)
             .await
             .map_err(err("eth_getTransactionReceipt"))?
-            .ok_or_else(|| RollupError::Config(format!("L2 transaction {l2_tx} is not mined")))?;
+            .ok_or(RollupError::L2TxNotMined(l2_tx))?;
         let block = r.block_number.unwrap_or_default();
         let log = r
             .inner
@@ -193,11 +197,9 @@ impl BridgeClient {
                 l.address() == L2_MESSENGER
                     && l.topics().first() == Some(&L2Messenger::MessageSent::SIGNATURE_HASH)
             })
-            .ok_or_else(|| {
-                RollupError::Config(format!("L2 transaction {l2_tx} sent no L2->L1 message"))
-            })?;
-        let e = L2Messenger::MessageSent::decode_log_data(log.data())
-            .map_err(|e| RollupError::L1(e.to_string()))?;
+            .ok_or(RollupError::NoL2Message(l2_tx))?;
+        let e =
+            L2Messenger::MessageSent::decode_log_data(log.data()).map_err(RollupError::DecodeL1)?;
         let m = NativeRollup::L2Message {
             sender: e.sender,
             to: e.to,
@@ -213,14 +215,12 @@ impl BridgeClient {
                 .with_input(NativeRollup::headNumberCall {}.abi_encode());
             let out = self.l1.call(tx).await.map_err(err("headNumber"))?;
             let settled = NativeRollup::headNumberCall::abi_decode_returns(&out)
-                .map_err(|e| RollupError::L1(e.to_string()))?;
+                .map_err(RollupError::DecodeL1)?;
             if settled >= block {
                 break;
             }
             if std::time::Instant::now() > deadline {
-                return Err(RollupError::Config(format!(
-                    "L2 block {block} not settled after {wait:?} (settled: {settled})"
-                )));
+                return Err(RollupError::NotSettled { block, waited: wait, settled });
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
@@ -230,10 +230,7 @@ impl BridgeClient {
             .block_id(block.into())
             .await
             .map_err(err("eth_getProof"))?;
-        let storage = proof
-            .storage_proof
-            .first()
-            .ok_or_else(|| RollupError::L1("no storage proof".into()))?;
+        let storage = proof.storage_proof.first().ok_or(RollupError::NoStorageProof)?;
         let call = NativeRollup::claimL2MessageCall {
             m,
             l2Block: block,

@@ -36,14 +36,14 @@ async fn deploy_code(
     let r = p
         .send_transaction(tx)
         .await
-        .map_err(|e| RollupError::L1(format!("deploy: {e}")))?
+        .map_err(|source| RollupError::Rpc { method: "deploy", source })?
         .get_receipt()
         .await
-        .map_err(|e| RollupError::L1(format!("deploy receipt: {e}")))?;
+        .map_err(RollupError::DeployReceipt)?;
     if !r.status() {
-        return Err(RollupError::Rejected(format!("deployment {} reverted", r.transaction_hash)));
+        return Err(RollupError::DeploymentReverted(r.transaction_hash));
     }
-    let a = r.contract_address.ok_or_else(|| RollupError::L1("no contract address".into()))?;
+    let a = r.contract_address.ok_or(RollupError::NoContractAddress)?;
     Ok((a, r.block_number.unwrap_or_default()))
 }
 
@@ -53,21 +53,19 @@ pub async fn deploy(
     deployer: PrivateKeySigner,
     params: &DeployParams,
 ) -> Result<Deployment, RollupError> {
-    let url = l1_rpc.parse().map_err(|e| RollupError::Config(format!("L1 RPC URL: {e}")))?;
+    let url = l1_rpc.parse().map_err(RollupError::BadDeployUrl)?;
     let from = deployer.address();
     let p = ProviderBuilder::new().wallet(EthereumWallet::from(deployer)).connect_http(url);
-    let l1_chain_id = p.get_chain_id().await.map_err(|e| RollupError::L1(e.to_string()))?;
-    let schedule: nr_stateless::ForkSchedule = p
-        .raw_request("nr_forkSchedule".into(), ())
-        .await
-        .map_err(|e| RollupError::L1(format!("nr_forkSchedule (is this an nr L1?): {e}")))?;
-    let nonce = p.get_transaction_count(from).await.map_err(|e| RollupError::L1(e.to_string()))?;
+    let l1_chain_id = p.get_chain_id().await.map_err(RollupError::Transport)?;
+    let schedule: nr_stateless::ForkSchedule =
+        p.raw_request("nr_forkSchedule".into(), ()).await.map_err(RollupError::NotNrL1)?;
+    let nonce = p.get_transaction_count(from).await.map_err(RollupError::Transport)?;
     let (rollup, l1_bridge) = (from.create(nonce), from.create(nonce + 1));
     let head = p
         .get_block_by_number(BlockNumberOrTag::Latest)
         .await
-        .map_err(|e| RollupError::L1(e.to_string()))?
-        .ok_or_else(|| RollupError::L1("no L1 head".into()))?;
+        .map_err(RollupError::Transport)?
+        .ok_or(RollupError::NoL1Head)?;
     // The L2 follows the L1's fork schedule and starts at the L1's current time.
     let mut l2 = l2_genesis(
         params.l2_chain_id,
@@ -79,8 +77,7 @@ pub async fn deploy(
     );
     l2.genesis.gas_limit = params.l2_gas_limit;
     let mut mem = nr_stateless::memory::MemoryChain::default();
-    let root =
-        mem.insert_alloc(l2.alloc().iter()).map_err(|e| RollupError::Config(e.to_string()))?;
+    let root = mem.insert_alloc(l2.alloc().iter()).map_err(RollupError::L2Genesis)?;
     let genesis = l2.genesis_header(root);
 
     let ctor = NativeRollup::constructorCall {
@@ -96,9 +93,7 @@ pub async fn deploy(
     code.extend(ctor.abi_encode());
     let (a, deploy_block) = deploy_code(&p, from, code).await?;
     if a != rollup {
-        return Err(RollupError::Config(format!(
-            "rollup deployed at {a}, expected {rollup}: deployer nonce moved"
-        )));
+        return Err(RollupError::RollupAddressMoved { got: a, expected: rollup });
     }
     let mut code = L1TokenBridge::BYTECODE.to_vec();
     code.extend(
@@ -106,7 +101,7 @@ pub async fn deploy(
     );
     let (b, _) = deploy_code(&p, from, code).await?;
     if b != l1_bridge {
-        return Err(RollupError::Config(format!("bridge deployed at {b}, expected {l1_bridge}")));
+        return Err(RollupError::BridgeAddressMoved { got: b, expected: l1_bridge });
     }
     let (token, _) = deploy_code(&p, from, TestToken::BYTECODE.to_vec()).await?;
     Ok(Deployment { l1_chain_id, rollup, l1_bridge, test_token: Some(token), deploy_block, l2 })

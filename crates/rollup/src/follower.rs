@@ -1,13 +1,22 @@
 //! The follower: rebuilds the L2 chain from L1 data alone (`advance` calldata and
 //! `BlockAdvanced` events), re-executing every block and checking hashes and state roots.
 
-use crate::{Deployment, POLL, RollupError, l1::L1Client};
+use crate::{Deployment, DerivedMismatch, POLL, ProgressSink, RollupError, l1::L1Client};
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_sol_types::SolCall;
 use nr_chain::Chain;
 use nr_contracts::NativeRollup;
 use nr_stateless::{ssz::StatelessInput, stateless::new_payload_to_block};
 use std::sync::Arc;
+
+/// How far a follower is: reported after each L1 poll and each derived block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowerProgress {
+    /// L2 blocks derived so far (the local head).
+    pub derived: u64,
+    /// L2 blocks settled on L1 (the target).
+    pub settled: u64,
+}
 
 /// Derivation of the L2 chain from the L1.
 #[derive(Debug)]
@@ -23,20 +32,10 @@ impl Follower {
         Self { chain, l1, next_log_block: deployment.deploy_block }
     }
 
-    /// Runs until the process ends; with `progress`, shows a bar while behind.
-    pub async fn run(mut self, progress: bool) {
-        let bar = progress.then(|| {
-            let b = indicatif::ProgressBar::new(0);
-            b.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "follower {bar:40} {pos}/{len} blocks {per_sec} {msg}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            b
-        });
+    /// Runs until the process ends (or its task is aborted), telling `progress` how far it is.
+    pub async fn run(mut self, progress: Option<ProgressSink>) {
         loop {
-            match self.step(bar.as_ref()).await {
+            match self.step(progress.as_deref()).await {
                 Ok(()) => {}
                 Err(e) => tracing::warn!("follower: {e}"),
             }
@@ -45,15 +44,17 @@ impl Follower {
     }
 
     /// Derives every block settled on L1 that the local chain does not have yet.
-    pub async fn step(&mut self, bar: Option<&indicatif::ProgressBar>) -> Result<(), RollupError> {
+    pub async fn step(
+        &mut self,
+        progress: Option<&(dyn Fn(FollowerProgress) + Send + Sync)>,
+    ) -> Result<(), RollupError> {
         let latest = self.l1.block(BlockNumberOrTag::Latest).await?.number;
         if latest < self.next_log_block {
             return Ok(());
         }
         let (settled, _) = self.l1.settled_head().await?;
-        if let Some(b) = bar {
-            b.set_length(settled);
-            b.set_position(self.chain.head().number);
+        if let Some(report) = progress {
+            report(FollowerProgress { derived: self.chain.head().number, settled });
         }
         // Scan in windows so a long history is not one huge eth_getLogs.
         let to = latest.min(self.next_log_block + 2_000);
@@ -63,32 +64,28 @@ impl Follower {
             if e.number <= head.number {
                 continue; // already derived (restart)
             }
-            let tx = log
-                .transaction_hash
-                .ok_or_else(|| RollupError::L1("log without transaction".into()))?;
+            let tx = log.transaction_hash.ok_or(RollupError::LogWithoutTransaction)?;
             let input = self.l1.tx_input(tx).await?;
-            let call = NativeRollup::advanceCall::abi_decode(&input).map_err(|e| {
-                RollupError::Derivation(format!("L1 tx {tx} is not a direct advance call: {e}"))
-            })?;
-            let si = StatelessInput::from_ssz(&call.input)
-                .map_err(|e| RollupError::Derivation(e.to_string()))?;
+            let call = NativeRollup::advanceCall::abi_decode(&input)
+                .map_err(|source| RollupError::NotAdvanceCall { tx, source })?;
+            let si = StatelessInput::from_ssz(&call.input)?;
             let npr = &si.new_payload_request;
             let fork = self.chain.spec().schedule.fork_at(npr.execution_payload.timestamp);
-            let block = new_payload_to_block(npr, fork)
-                .map_err(|e| RollupError::Derivation(e.to_string()))?;
+            let block = new_payload_to_block(npr, fork)?;
             let chain = self.chain.clone();
-            let hash = tokio::task::spawn_blocking(move || chain.import_block(&block))
-                .await
-                .map_err(|e| RollupError::Config(e.to_string()))??;
+            let hash = tokio::task::spawn_blocking(move || chain.import_block(&block)).await??;
             let imported = self.chain.head();
             if hash != e.blockHash || imported.state_root != e.stateRoot {
-                return Err(RollupError::Derivation(format!(
-                    "block {}: derived {hash} / {}, L1 settled {} / {}",
-                    e.number, imported.state_root, e.blockHash, e.stateRoot
-                )));
+                return Err(RollupError::DerivedMismatch(Box::new(DerivedMismatch {
+                    number: e.number,
+                    hash,
+                    state_root: imported.state_root,
+                    l1_hash: e.blockHash,
+                    l1_state_root: e.stateRoot,
+                })));
             }
-            if let Some(b) = bar {
-                b.set_position(e.number);
+            if let Some(report) = progress {
+                report(FollowerProgress { derived: e.number, settled });
             }
             tracing::debug!(number = e.number, %hash, "derived");
         }

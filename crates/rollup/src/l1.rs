@@ -33,8 +33,10 @@ pub struct L1Client {
     pub from: Option<Address>,
 }
 
-fn rpc_err(what: &str) -> impl Fn(alloy_provider::transport::TransportError) -> RollupError + '_ {
-    move |e| RollupError::L1(format!("{what}: {e}"))
+fn rpc_err(
+    method: &'static str,
+) -> impl Fn(alloy_provider::transport::TransportError) -> RollupError {
+    move |source| RollupError::Rpc { method, source }
 }
 
 impl L1Client {
@@ -44,8 +46,11 @@ impl L1Client {
         rollup: Address,
         key: Option<PrivateKeySigner>,
     ) -> Result<Self, RollupError> {
-        let url =
-            url.parse().map_err(|e| RollupError::Config(format!("L1 RPC URL {url:?}: {e}")))?;
+        let url = url.parse().map_err(|source| RollupError::BadUrl {
+            what: "L1 RPC URL",
+            url: url.into(),
+            source,
+        })?;
         let from = key.as_ref().map(|k| k.address());
         let provider = match key {
             Some(k) => {
@@ -68,7 +73,7 @@ impl L1Client {
             .get_block_by_number(at)
             .await
             .map_err(rpc_err("eth_getBlockByNumber"))?
-            .ok_or_else(|| RollupError::L1(format!("no L1 block {at}")))?;
+            .ok_or(RollupError::NoL1Block(at))?;
         Ok(L1Block {
             number: b.header.number,
             hash: b.header.hash,
@@ -84,7 +89,7 @@ impl L1Client {
             .get_block_by_hash(hash)
             .await
             .map_err(rpc_err("eth_getBlockByHash"))?
-            .ok_or_else(|| RollupError::L1(format!("anchor {hash} is not an L1 block")))?;
+            .ok_or(RollupError::UnknownAnchor(hash))?;
         Ok(b.header.number)
     }
 
@@ -92,7 +97,8 @@ impl L1Client {
     pub async fn view<C: SolCall>(&self, call: C) -> Result<C::Return, RollupError> {
         let tx = TransactionRequest::default().with_to(self.rollup).with_input(call.abi_encode());
         let out = self.provider.call(tx).await.map_err(rpc_err(C::SIGNATURE))?;
-        C::abi_decode_returns(&out).map_err(|e| RollupError::L1(format!("{}: {e}", C::SIGNATURE)))
+        C::abi_decode_returns(&out)
+            .map_err(|source| RollupError::Decode { what: C::SIGNATURE, source })
     }
 
     /// The rollup's settled head: (number, hash).
@@ -111,17 +117,13 @@ impl L1Client {
         input: Bytes,
         value: U256,
     ) -> Result<TransactionReceipt, RollupError> {
-        let from = self.from.ok_or_else(|| RollupError::Config("no L1 signing key".into()))?;
+        let from = self.from.ok_or(RollupError::NoSigningKey)?;
         let tx = TransactionRequest::default()
             .with_from(from)
             .with_to(to)
             .with_input(input)
             .with_value(value);
-        let gas = self
-            .provider
-            .estimate_gas(tx.clone())
-            .await
-            .map_err(|e| RollupError::Rejected(e.to_string()))?;
+        let gas = self.provider.estimate_gas(tx.clone()).await.map_err(RollupError::WouldRevert)?;
         let tx = tx.with_gas_limit(gas + gas / 5);
         let pending =
             self.provider.send_transaction(tx).await.map_err(rpc_err("eth_sendRawTransaction"))?;
@@ -129,12 +131,9 @@ impl L1Client {
             .with_timeout(Some(std::time::Duration::from_secs(60)))
             .get_receipt()
             .await
-            .map_err(|e| RollupError::L1(format!("waiting for receipt: {e}")))?;
+            .map_err(RollupError::ReceiptWait)?;
         if !receipt.status() {
-            return Err(RollupError::Rejected(format!(
-                "transaction {} reverted",
-                receipt.transaction_hash
-            )));
+            return Err(RollupError::Reverted(receipt.transaction_hash));
         }
         Ok(receipt)
     }
@@ -147,7 +146,7 @@ impl L1Client {
         input: Bytes,
         gas: u64,
     ) -> Result<B256, RollupError> {
-        let from = self.from.ok_or_else(|| RollupError::Config("no L1 signing key".into()))?;
+        let from = self.from.ok_or(RollupError::NoSigningKey)?;
         let tx = TransactionRequest::default()
             .with_from(from)
             .with_to(to)
@@ -171,7 +170,7 @@ impl L1Client {
                 return Ok(r);
             }
             if std::time::Instant::now() > deadline {
-                return Err(RollupError::L1(format!("transaction {hash} not mined after {secs}s")));
+                return Err(RollupError::NotMined { hash, secs });
             }
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
@@ -192,7 +191,7 @@ impl L1Client {
         logs.into_iter()
             .map(|l| {
                 let e = E::decode_log_data(l.data())
-                    .map_err(|e| RollupError::L1(format!("{}: {e}", E::SIGNATURE)))?;
+                    .map_err(|source| RollupError::Decode { what: E::SIGNATURE, source })?;
                 Ok((l, e))
             })
             .collect()
@@ -206,7 +205,7 @@ impl L1Client {
             .get_transaction_by_hash(hash)
             .await
             .map_err(rpc_err("eth_getTransactionByHash"))?
-            .ok_or_else(|| RollupError::L1(format!("no L1 transaction {hash}")))?;
+            .ok_or(RollupError::NoL1Transaction(hash))?;
         Ok(tx.inner.input().clone())
     }
 

@@ -9,43 +9,29 @@
 
 pub mod bridge;
 pub mod deploy;
+mod error;
 pub mod follower;
 pub mod l1;
 pub mod relayer;
 pub mod sequencer;
 pub mod settler;
 
+pub use error::{DerivedMismatch, RollupError};
+pub use follower::FollowerProgress;
+
 use alloy_primitives::Address;
 use alloy_signer_local::PrivateKeySigner;
 use nr_chain::{Chain, spec::ChainSpec};
+use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::Duration,
 };
-
-/// Errors of the L2 services.
-#[derive(Debug, thiserror::Error)]
-pub enum RollupError {
-    /// Bad configuration (URL, keys, files).
-    #[error("config: {0}")]
-    Config(String),
-    /// The L1 could not be reached or answered unexpectedly.
-    #[error("L1: {0}")]
-    L1(String),
-    /// An L1 transaction would revert (with the node's reason) or reverted.
-    #[error("L1 rejected: {0}")]
-    Rejected(String),
-    /// The L2 chain failed.
-    #[error("L2: {0}")]
-    Chain(#[from] nr_chain::ChainError),
-    /// Data derived from L1 does not match.
-    #[error("derivation: {0}")]
-    Derivation(String),
-}
+use tokio::task::JoinHandle;
 
 /// Where a rollup lives: written by the deployer, read by every L2 node.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,17 +55,16 @@ impl Deployment {
     /// Reads a deployment file.
     pub fn read(path: &Path) -> Result<Self, RollupError> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| RollupError::Config(format!("{}: {e}", path.display())))?;
+            .map_err(|source| RollupError::ReadDeployment { path: path.into(), source })?;
         serde_json::from_str(&text)
-            .map_err(|e| RollupError::Config(format!("{}: {e}", path.display())))
+            .map_err(|source| RollupError::ParseDeployment { path: path.into(), source })
     }
 
     /// Writes it as JSON.
     pub fn write(&self, path: &Path) -> Result<(), RollupError> {
-        let text =
-            serde_json::to_string_pretty(self).map_err(|e| RollupError::Config(e.to_string()))?;
+        let text = serde_json::to_string_pretty(self).map_err(RollupError::SerializeDeployment)?;
         std::fs::write(path, text)
-            .map_err(|e| RollupError::Config(format!("{}: {e}", path.display())))
+            .map_err(|source| RollupError::WriteDeployment { path: path.into(), source })
     }
 }
 
@@ -101,8 +86,11 @@ pub struct SettlementStatus {
     pub last_error: Option<String>,
 }
 
+/// Receives a follower's progress while it catches up (e.g. to draw a progress bar).
+pub type ProgressSink = Arc<dyn Fn(FollowerProgress) + Send + Sync>;
+
 /// Configuration of an L2 node.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NodeConfig {
     /// L1 JSON-RPC URL.
     pub l1_rpc: String,
@@ -120,8 +108,24 @@ pub struct NodeConfig {
     pub relayer_key: Option<PrivateKeySigner>,
     /// Follower mode: derive from L1 only (no sequencer, settler or relayer).
     pub follow: bool,
-    /// Show a progress bar while a follower catches up.
-    pub progress: bool,
+    /// Told of a follower's progress while it catches up (none: not reported).
+    pub progress: Option<ProgressSink>,
+}
+
+impl std::fmt::Debug for NodeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeConfig")
+            .field("l1_rpc", &self.l1_rpc)
+            .field("deployment", &self.deployment)
+            .field("datadir", &self.datadir)
+            .field("http", &self.http)
+            .field("block_time", &self.block_time)
+            .field("settler_key", &self.settler_key)
+            .field("relayer_key", &self.relayer_key)
+            .field("follow", &self.follow)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 /// A running L2 node.
@@ -133,6 +137,18 @@ pub struct L2Node {
     pub rpc: SocketAddr,
     /// Settlement progress.
     pub status: Arc<Mutex<SettlementStatus>>,
+    /// The RPC server and the services' tasks, stopped by [`L2Node::shutdown`].
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl L2Node {
+    /// Stops the RPC server and every service task (the store closes with the last
+    /// reference to [`L2Node::chain`]).
+    pub fn shutdown(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
 }
 
 struct L2Rpc {
@@ -153,7 +169,7 @@ impl nr_rpc::RpcExtension for L2Rpc {
     ) -> Option<Result<Value, nr_rpc::RpcError>> {
         match method {
             "nr_settlementStatus" => {
-                let s = self.status.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                let s = self.status.lock().clone();
                 Some(Ok(serde_json::to_value(s).unwrap_or_default()))
             }
             "nr_rollupInfo" => Some(Ok(json!({
@@ -175,7 +191,7 @@ impl nr_rpc::RpcExtension for L2Rpc {
 pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
     let l1 = l1::L1Client::new(&cfg.l1_rpc, cfg.deployment.rollup, cfg.settler_key.clone())?;
     std::fs::create_dir_all(&cfg.datadir)
-        .map_err(|e| RollupError::Config(format!("{}: {e}", cfg.datadir.display())))?;
+        .map_err(|source| RollupError::CreateDatadir { path: cfg.datadir.clone(), source })?;
     let chain = Arc::new(Chain::open(
         &cfg.datadir.join("l2.redb"),
         cfg.deployment.l2.clone(),
@@ -188,38 +204,37 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
     let on_l1: alloy_primitives::B256 =
         l1.view(nr_contracts::NativeRollup::blockHashAtCall { number: 0 }).await?;
     if genesis != Some(on_l1) {
-        return Err(RollupError::Config(format!(
-            "L2 genesis {genesis:?} is not the rollup's genesis {on_l1} (wrong deployment file or datadir)"
-        )));
+        return Err(RollupError::GenesisMismatch { local: genesis, on_l1 });
     }
     let status = Arc::new(Mutex::new(SettlementStatus::default()));
     let ext: Arc<dyn nr_rpc::RpcExtension> =
         Arc::new(L2Rpc { status: status.clone(), deployment: cfg.deployment.clone() });
-    let (rpc, _server) = nr_rpc::serve(cfg.http, chain.clone(), Some(ext))
+    let (rpc, server) = nr_rpc::serve(cfg.http, chain.clone(), Some(ext))
         .await
-        .map_err(|e| RollupError::Config(format!("RPC on {}: {e}", cfg.http)))?;
+        .map_err(|source| RollupError::RpcListen { addr: cfg.http, source })?;
+    let mut tasks = vec![server];
     if cfg.follow {
         let f = follower::Follower::new(chain.clone(), l1.clone(), cfg.deployment.clone());
-        tokio::spawn(f.run(cfg.progress));
+        tasks.push(tokio::spawn(f.run(cfg.progress.clone())));
     } else {
         let seq = sequencer::Sequencer {
             chain: chain.clone(),
             l1: l1.clone(),
             block_time: cfg.block_time,
         };
-        tokio::spawn(seq.run());
+        tasks.push(tokio::spawn(seq.run()));
         if cfg.settler_key.is_some() {
             let s =
                 settler::Settler { chain: chain.clone(), l1: l1.clone(), status: status.clone() };
-            tokio::spawn(s.run());
+            tasks.push(tokio::spawn(s.run()));
         }
         if let Some(key) = cfg.relayer_key.clone() {
             let r =
                 relayer::Relayer::new(chain.clone(), l1.clone(), key, cfg.deployment.deploy_block);
-            tokio::spawn(r.run());
+            tasks.push(tokio::spawn(r.run()));
         }
     }
-    Ok(L2Node { chain, rpc, status })
+    Ok(L2Node { chain, rpc, status, tasks })
 }
 
 /// How long services wait between polls of the L1.

@@ -2,12 +2,11 @@
 //! L1 message root from the anchored L1 header, then claiming each message).
 
 use crate::{POLL, RollupError, l1::L1Client};
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_primitives::{B256, Bytes, TxKind, U256};
+use alloy_primitives::{B256, Bytes, U256};
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
-use nr_chain::{CallOutcome, CallRequest, Chain};
+use nr_chain::{CallOutcome, CallRequest, Chain, Eip1559Builder};
 use nr_contracts::{L2_MESSENGER, L2Messenger, MessageTree, NativeRollup, l1_message_hash};
 use std::{collections::HashMap, sync::Arc};
 
@@ -59,36 +58,24 @@ impl Relayer {
         };
         match self.chain.call(&self.chain.head(), &req)? {
             CallOutcome::Success { output, .. } => {
-                C::abi_decode_returns(&output).map_err(|e| RollupError::Derivation(e.to_string()))
+                C::abi_decode_returns(&output).map_err(RollupError::DecodeL2)
             }
-            other => Err(RollupError::Derivation(format!("{}: {other:?}", C::SIGNATURE))),
+            outcome => Err(RollupError::L2ViewFailed { what: C::SIGNATURE, outcome }),
         }
     }
 
     fn submit(&self, input: Vec<u8>, gas: u64) -> Result<B256, RollupError> {
-        use alloy_signer::SignerSync;
         let head = self.chain.head();
         let base = head
             .next_block_base_fee(alloy_eips::eip1559::BaseFeeParams::ethereum())
             .unwrap_or(0) as u128;
-        let tx = TxEip1559 {
-            chain_id: self.chain.chain_id(),
-            nonce: self.chain.pending_nonce(self.key.address())?,
-            gas_limit: gas,
-            max_fee_per_gas: 2 * base + 1_000_000_000,
-            max_priority_fee_per_gas: 1_000_000_000,
-            to: TxKind::Call(L2_MESSENGER),
-            value: U256::ZERO,
-            access_list: Default::default(),
-            input: input.into(),
-        };
-        let sig = self
-            .key
-            .sign_hash_sync(&tx.signature_hash())
-            .map_err(|e| RollupError::Config(e.to_string()))?;
-        self.chain
-            .add_transaction(TxEnvelope::Eip1559(tx.into_signed(sig)))
-            .map_err(|e| RollupError::Derivation(format!("relayer transaction refused: {e}")))
+        let nonce = self.chain.pending_nonce(self.key.address())?;
+        let tx = Eip1559Builder::new(self.chain.chain_id(), nonce, L2_MESSENGER)
+            .input(input)
+            .gas_limit(gas)
+            .fees(2 * base + 1_000_000_000, 1_000_000_000)
+            .sign(&self.key)?;
+        self.chain.add_transaction(tx).map_err(RollupError::RelayerTxRefused)
     }
 
     async fn step(&mut self) -> Result<(), RollupError> {
@@ -107,10 +94,7 @@ impl Relayer {
                     data: e.data,
                 };
                 if e.index != U256::from(self.messages.len()) || l1_message_hash(&m) != e.hash {
-                    return Err(RollupError::Derivation(format!(
-                        "message {} out of order or mismatched",
-                        e.index
-                    )));
+                    return Err(RollupError::MessageOutOfOrder(e.index));
                 }
                 self.messages.push((m, log.block_number.unwrap_or_default()));
             }

@@ -63,9 +63,8 @@ impl Sequencer {
             parent_beacon_block_root: Some(anchor.hash),
             fee_recipient: None,
         };
-        let produced = tokio::task::spawn_blocking(move || chain.produce_block_with(&opts))
-            .await
-            .map_err(|e| crate::RollupError::Config(e.to_string()))??;
+        let produced =
+            tokio::task::spawn_blocking(move || chain.produce_block_with(&opts)).await??;
         tracing::info!(
             number = produced.block.header.number,
             hash = %produced.hash,

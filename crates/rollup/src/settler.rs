@@ -7,7 +7,8 @@ use alloy_sol_types::SolCall;
 use nr_chain::Chain;
 use nr_contracts::NativeRollup;
 use nr_stateless::memory::MemoryChain;
-use std::sync::{Arc, Mutex};
+use parking_lot::Mutex;
+use std::sync::Arc;
 
 /// Settlement of an L2 node.
 #[derive(Debug)]
@@ -29,7 +30,7 @@ impl Settler {
             if let Some(e) = &error {
                 tracing::warn!("settler: {e}");
             }
-            self.status.lock().unwrap_or_else(|p| p.into_inner()).last_error = error;
+            self.status.lock().last_error = error;
             tokio::time::sleep(POLL).await;
         }
     }
@@ -37,7 +38,7 @@ impl Settler {
     fn update(&self, settled: u64) {
         let head = self.chain.head().number;
         let oldest = self.chain.header_by_number(settled + 1).ok().flatten();
-        let mut s = self.status.lock().unwrap_or_else(|p| p.into_inner());
+        let mut s = self.status.lock();
         s.l2_head = head;
         s.settled = settled;
         s.lag_blocks = head.saturating_sub(settled);
@@ -49,18 +50,10 @@ impl Settler {
         &self,
         number: u64,
     ) -> Result<NativeRollup::advanceCall, RollupError> {
-        let hash = self
-            .chain
-            .hash_by_number(number)?
-            .ok_or_else(|| RollupError::Derivation(format!("no L2 block {number}")))?;
-        let block = self
-            .chain
-            .block(&hash)?
-            .ok_or_else(|| RollupError::Derivation(format!("no L2 block {hash}")))?;
+        let hash = self.chain.hash_by_number(number)?.ok_or(RollupError::NoL2Block(number))?;
+        let block = self.chain.block(&hash)?.ok_or(RollupError::NoL2BlockHash(hash))?;
         let chain = self.chain.clone();
-        let witness = tokio::task::spawn_blocking(move || chain.witness(&hash))
-            .await
-            .map_err(|e| RollupError::Config(e.to_string()))??;
+        let witness = tokio::task::spawn_blocking(move || chain.witness(&hash)).await??;
         let spec = self.chain.spec();
         let input = MemoryChain::stateless_input(
             &block,
@@ -68,8 +61,7 @@ impl Settler {
             &Requests::default(),
             &spec.schedule,
             spec.chain_id,
-        )
-        .map_err(|e| RollupError::Derivation(e.to_string()))?;
+        )?;
         let anchor_hash = block.header.parent_beacon_block_root.unwrap_or_default();
         let anchor = self.l1.number_of(anchor_hash).await?;
         Ok(NativeRollup::advanceCall {
@@ -100,9 +92,8 @@ impl Settler {
             }
             // EXECUTE needs gas for the block's work bound (sum of its transactions' gas
             // limits) under the 63/64 rule; what it does not use is refunded.
-            let si = nr_stateless::ssz::StatelessInput::from_ssz(&call.input)
-                .map_err(|e| RollupError::Derivation(e.to_string()))?;
-            let bound = si.work_bound().map_err(|e| RollupError::Derivation(e.to_string()))?;
+            let si = nr_stateless::ssz::StatelessInput::from_ssz(&call.input)?;
+            let bound = si.work_bound().map_err(RollupError::WorkBound)?;
             let len = call.input.len() as u64;
             let gas = (21_000
                 + 16 * input.len() as u64
@@ -123,11 +114,9 @@ impl Settler {
         for (n, hash) in sent {
             let r = self.l1.receipt(hash, 60).await?;
             if !r.status() {
-                return Err(RollupError::Rejected(format!(
-                    "advance of L2 block {n} reverted in {hash}"
-                )));
+                return Err(RollupError::AdvanceReverted { number: n, hash });
             }
-            self.status.lock().unwrap_or_else(|p| p.into_inner()).last_l1_tx = Some(hash);
+            self.status.lock().last_l1_tx = Some(hash);
             self.update(n);
             tracing::info!(
                 l2_block = n,

@@ -2,15 +2,15 @@
 //! deployed, and helpers to send transactions, settle L2 blocks and relay messages.
 #![allow(dead_code)] // each test binary uses a part
 
-use alloy_consensus::{Header, SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_consensus::{Header, TxEnvelope};
 use alloy_eips::eip7685::Requests;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
-use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolError};
-use nr_chain::{BlockOptions, CallOutcome, CallRequest, Chain, ReceiptInfo, spec::ChainSpec};
+use nr_chain::{BlockOptions, CallOutcome, CallRequest, Chain, Eip1559Builder, ReceiptInfo};
 use nr_contracts::*;
-use nr_execute::precompile::{ExecuteGasParams, L1Hooks};
+use nr_execute::precompile::ExecuteGasParams;
+use nr_node::l1::{DevGenesis, open_chain};
 use nr_stateless::{Fork, ForkSchedule, evm::PlainEthereum, memory::MemoryChain};
 use std::{cell::RefCell, collections::HashMap, sync::Arc};
 
@@ -34,7 +34,10 @@ pub fn key(i: u8) -> PrivateKeySigner {
     PrivateKeySigner::from_bytes(&k.into()).unwrap()
 }
 
-/// The whole setup.
+/// The whole setup. The L1 is made the way the L1 node makes its chain
+/// ([`nr_node::l1::DevGenesis`] and [`nr_node::l1::open_chain`]: same spec and EXECUTE
+/// hooks), but driven directly, without RPC or block producer, so tests can craft and
+/// mine blocks by hand.
 pub struct Env {
     /// L1 chain (EXECUTE at 0x0101).
     pub l1: Chain,
@@ -86,19 +89,13 @@ fn sign(
     input: Bytes,
     gas: u64,
 ) -> TxEnvelope {
-    let tx = TxEip1559 {
-        chain_id,
-        nonce,
-        gas_limit: gas,
-        max_fee_per_gas: 100_000_000_000,
-        max_priority_fee_per_gas: 1_000_000_000,
-        to,
-        value,
-        access_list: Default::default(),
-        input,
-    };
-    let sig = key.sign_hash_sync(&tx.signature_hash()).unwrap();
-    TxEnvelope::Eip1559(tx.into_signed(sig))
+    Eip1559Builder::new(chain_id, nonce, to)
+        .value(value)
+        .input(input)
+        .gas_limit(gas)
+        .fees(100_000_000_000, 1_000_000_000)
+        .sign(key)
+        .unwrap()
 }
 
 impl Env {
@@ -112,10 +109,17 @@ impl Env {
         let genesis_time = 1_700_000_000;
         let funded: Vec<Address> =
             [&deployer, &alice, &bob, &sequencer].iter().map(|k| k.address()).collect();
-        let l1_spec =
-            ChainSpec::dev(L1_ID, schedule.clone(), genesis_time, &funded, eth * U256::from(1000));
-        let hooks = L1Hooks { schedule: schedule.clone(), params: ExecuteGasParams::default() };
-        let l1 = Chain::open(&l1_dir.path().join("l1.redb"), l1_spec, Arc::new(hooks)).unwrap();
+        let l1_spec = DevGenesis {
+            chain_id: L1_ID,
+            schedule: schedule.clone(),
+            timestamp: genesis_time,
+            funded,
+            balance: eth * U256::from(1000),
+            gas_limit: None,
+        }
+        .spec();
+        let l1 = open_chain(&l1_dir.path().join("l1.redb"), l1_spec, ExecuteGasParams::default())
+            .unwrap();
         let rollup = deployer.address().create(0);
         let l1_bridge = deployer.address().create(1);
         let mut l2_spec = l2_genesis(

@@ -1,0 +1,97 @@
+//! The L1 block producer: a thread that produces blocks on a timer or on demand, until
+//! stopped.
+
+use nr_chain::Chain;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    thread::JoinHandle,
+    time::{Duration, Instant},
+};
+
+/// Longest the producer sleeps before checking its stop flag.
+const STOP_CHECK: Duration = Duration::from_millis(200);
+
+/// A running producer thread and its stop flag.
+#[derive(Debug)]
+pub(crate) struct Producer {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Producer {
+    /// Starts producing blocks of `chain` every `block_time` seconds (0: on demand).
+    pub(crate) fn spawn(chain: Arc<Chain>, block_time: u64) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || produce_loop(&chain, block_time, &flag));
+        Self { stop, thread: Some(thread) }
+    }
+
+    /// Asks the thread to stop and waits for it.
+    pub(crate) fn stop(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            t.join().ok();
+        }
+    }
+}
+
+/// Sleeps `d`, waking early when `stop` is set; returns whether to keep going.
+fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) -> bool {
+    let end = Instant::now() + d;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return true;
+        }
+        std::thread::sleep(left.min(STOP_CHECK));
+    }
+}
+
+fn produce_loop(chain: &Chain, block_time: u64, stop: &AtomicBool) {
+    let mut seen = chain.tx_added.count();
+    // On demand: a block when executable transactions wait; if a block included none of
+    // them (all failed at execution), wait for new transactions before trying again.
+    let mut stalled = false;
+    while !stop.load(Ordering::Relaxed) {
+        if block_time == 0 {
+            if stalled || !chain.has_ready_transactions() {
+                let now_seen = chain.tx_added.wait_past(seen, Duration::from_millis(500));
+                stalled &= now_seen == seen;
+                seen = now_seen;
+                continue;
+            }
+        } else {
+            let next = chain.head().timestamp + block_time;
+            let wait = next.saturating_sub(nr_chain::unix_now()).min(block_time);
+            if wait > 0 && !sleep_unless_stopped(Duration::from_secs(wait), stop) {
+                return;
+            }
+        }
+        match chain.produce_block(nr_chain::unix_now()) {
+            Ok(p) => {
+                stalled = block_time == 0 && p.block.body.transactions.is_empty();
+                tracing::info!(
+                    number = p.block.header.number,
+                    hash = %p.hash,
+                    txs = p.block.body.transactions.len(),
+                    gas = p.block.header.gas_used,
+                    "block"
+                );
+                for (h, reason) in &p.skipped {
+                    tracing::debug!(tx = %h, reason, "not included");
+                }
+            }
+            Err(e) => {
+                tracing::error!("block production failed: {e}");
+                sleep_unless_stopped(Duration::from_secs(1), stop);
+            }
+        }
+    }
+}
