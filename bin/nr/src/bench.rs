@@ -40,9 +40,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let mut rows = vec![];
     if !args.json {
         println!(
-            "| workload | Mgas | txs | stateful ms | stateless ms | stateful Mgas/s | stateless Mgas/s | stateless/stateful | input B | zstd B | witness B/tx | witness B/Mgas | advance L1 gas | L1 gas/L2 tx |"
+            "| workload | Mgas | txs | stateful ms | stateless ms | stateful Mgas/s | stateless Mgas/s | stateless/stateful | input B | zstd B | witness B/tx | witness B/Mgas | advance L1 gas | L1 gas/L2 tx | EXECUTE gas | ethrex-rule gas |"
         );
-        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     }
     for &workload in &args.workloads {
         for &mgas in &args.sizes {

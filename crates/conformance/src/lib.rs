@@ -10,6 +10,8 @@
 //! blocks with `expectException` must be rejected both ways.
 #![warn(missing_docs)]
 
+pub mod public_input;
+
 use alloy_consensus::{Block, TxEnvelope};
 use alloy_eips::eip7685::Requests;
 use alloy_primitives::{Address, B256, Bytes, U256};

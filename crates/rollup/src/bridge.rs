@@ -71,11 +71,11 @@ impl BridgeClient {
         let l2 = ProviderBuilder::new().wallet(wallet).connect_http(url(l2_rpc)?).erased();
         let info: serde_json::Value =
             l2.raw_request("nr_rollupInfo".into(), ()).await.map_err(err("nr_rollupInfo"))?;
-        let addr = |k: &str| -> Result<Address, RollupError> {
+        let addr = |k: &'static str| -> Result<Address, RollupError> {
             info[k]
                 .as_str()
                 .and_then(|s| s.parse().ok())
-                .ok_or_else(|| RollupError::RollupInfoField(k.into()))
+                .ok_or_else(|| RollupError::RollupInfoField(k))
         };
         Ok(Self { l1, l2, from, rollup: addr("rollup")?, l1_bridge: addr("l1Bridge")? })
     }

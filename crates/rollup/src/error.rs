@@ -174,7 +174,7 @@ pub enum RollupError {
     DecodeL1(alloy_sol_types::Error),
     /// `nr_rollupInfo` lacks a field.
     #[error("L1: nr_rollupInfo has no {0}")]
-    RollupInfoField(String),
+    RollupInfoField(&'static str),
     /// A deployment receipt has no contract address.
     #[error("L1: no contract address")]
     NoContractAddress,
