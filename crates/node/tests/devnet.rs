@@ -1,0 +1,112 @@
+//! The Devnet as a library: started in-process, used through JSON-RPC like any client
+//! would, shut down cleanly (ports and stores released), and resumed from its datadir.
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_provider::{Provider, ProviderBuilder};
+use nr_chain::Eip1559Builder;
+use nr_node::devnet::{Devnet, DevnetConfig};
+use std::{
+    future::Future,
+    net::{SocketAddr, TcpStream},
+    time::Duration,
+};
+
+/// Polls `check` until it gives `Some`, failing after `timeout` with `what` and the last
+/// value seen.
+async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let last = match tokio::time::timeout(Duration::from_secs(10), check()).await {
+            Ok(Ok(v)) => return v,
+            Ok(Err(seen)) => seen,
+            Err(_) => "one check took over 10 s".to_string(),
+        };
+        if tokio::time::Instant::now() >= deadline {
+            panic!("{what}: not within {timeout:?}; last seen: {last}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn settled(l2: &impl Provider) -> Result<u64, String> {
+    let s: serde_json::Value = l2
+        .raw_request("nr_settlementStatus".into(), ())
+        .await
+        .map_err(|e| format!("nr_settlementStatus: {e}"))?;
+    s["settled"].as_u64().ok_or_else(|| format!("no settled field in {s}"))
+}
+
+fn closed(addr: SocketAddr) -> Result<(), String> {
+    match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
+        Ok(_) => Err(format!("{addr} still accepts connections")),
+        Err(_) => Ok(()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn devnet_settles_shuts_down_and_resumes_from_its_datadir() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = DevnetConfig {
+        datadir: dir.path().to_path_buf(),
+        l1_http: "127.0.0.1:0".parse().unwrap(),
+        l2_http: "127.0.0.1:0".parse().unwrap(),
+        l1_block_time: 1,
+        l2_block_time: 1,
+        ..Default::default()
+    };
+    let devnet = Devnet::start(&cfg).await.expect("devnet starts");
+    let l2 = ProviderBuilder::new().connect_http(devnet.l2_url().parse().unwrap());
+    let to = Address::repeat_byte(0x42);
+    let value = U256::from(123_456u64);
+    let sender = &devnet.accounts[3];
+    let chain_id = l2.get_chain_id().await.expect("eth_chainId");
+    assert_eq!(chain_id, cfg.l2_chain_id);
+    let raw = alloy_eips::Encodable2718::encoded_2718(
+        &Eip1559Builder::new(chain_id, 0, to).value(value).sign(sender).expect("sign"),
+    );
+    let hash: B256 =
+        *l2.send_raw_transaction(&raw).await.expect("L2 accepts the transfer").tx_hash();
+    let block = wait_until("the L2 transfer mined", Duration::from_secs(60), || async {
+        match l2.get_transaction_receipt(hash).await {
+            Ok(Some(r)) => r.block_number.ok_or_else(|| "receipt without block".to_string()),
+            Ok(None) => Err("no receipt yet".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    })
+    .await;
+    wait_until("the transfer's L2 block settled on L1", Duration::from_secs(120), || async {
+        let s = settled(&l2).await?;
+        if s >= block { Ok(()) } else { Err(format!("settled {s}, want {block}")) }
+    })
+    .await;
+
+    let (l1_addr, l2_addr, rollup) = (devnet.l1.addr, devnet.l2.rpc, devnet.deployment.rollup);
+    devnet.shutdown();
+    wait_until("both RPC ports closed after shutdown", Duration::from_secs(10), || async {
+        closed(l1_addr)?;
+        closed(l2_addr)
+    })
+    .await;
+
+    // Same datadir: the stores must have been released, the deployment is reused and the
+    // L2 chain resumes where it stopped.
+    let again = Devnet::start(&cfg).await.expect("devnet restarts on its datadir");
+    assert_eq!(again.deployment.rollup, rollup, "deployment reused, not redeployed");
+    let l2 = ProviderBuilder::new().connect_http(again.l2_url().parse().unwrap());
+    assert!(l2.get_block_number().await.unwrap() >= block, "L2 head kept across restart");
+    assert_eq!(l2.get_balance(to).await.unwrap(), value, "transfer kept across restart");
+    wait_until(
+        "the restarted node sees its settled head on L1",
+        Duration::from_secs(60),
+        || async {
+            let s = settled(&l2).await?;
+            if s >= block { Ok(()) } else { Err(format!("settled {s}, want {block}")) }
+        },
+    )
+    .await;
+    again.shutdown();
+}
