@@ -34,7 +34,7 @@ enum Command {
         /// File holding the SSZ bytes (raw binary, or 0x-prefixed hex text).
         file: PathBuf,
         /// Fork rules: a fork active from genesis.
-        #[arg(long, value_enum, default_value = "Osaka", conflicts_with_all = ["prague_at", "osaka_at"])]
+        #[arg(long, value_enum, ignore_case = true, default_value = "Osaka", conflicts_with_all = ["prague_at", "osaka_at"])]
         fork: ForkArg,
         /// Prague activation timestamp (with --osaka-at: a custom schedule, Cancun at 0).
         #[arg(long)]
