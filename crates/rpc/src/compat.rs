@@ -7,7 +7,10 @@
 //! (RPC middleware, both transports) rewords jsonrpsee's "Method not found" and, in
 //! batches, its "Invalid request".
 
-use crate::{RpcError, server::MAX_REQUEST_BODY_SIZE};
+use crate::{
+    RpcError,
+    server::{MAX_BATCH_LEN, MAX_REQUEST_BODY_SIZE},
+};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use jsonrpsee::{
     core::{
@@ -18,69 +21,241 @@ use jsonrpsee::{
     server::{HttpBody, HttpRequest, HttpResponse, http::response},
     types::{ErrorCode, ErrorObjectOwned, Request},
 };
-use serde_json::{Value, json};
+use serde::{Deserialize, Deserializer, de};
+use serde_json::value::RawValue;
 use std::{
+    fmt,
     future::Future,
     pin::Pin,
+    sync::atomic::{AtomicU64, Ordering},
     task::{Context, Poll},
 };
 
 /// What to do with an HTTP request body.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Body {
-    /// Answer with this JSON-RPC response without calling any method.
-    Answer(Value),
-    /// Pass on to jsonrpsee, rewritten if `Some`.
-    Forward(Option<Vec<u8>>),
+    /// Answer with this JSON-RPC response text without calling any method.
+    Answer(String),
+    /// Pass on to jsonrpsee.
+    Forward(Forward),
 }
 
-/// A JSON-RPC error response.
-fn error_response(id: Value, code: i64, message: &str) -> Value {
-    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
+/// A request body passed on to jsonrpsee.
+#[derive(Debug, PartialEq, Default)]
+pub(crate) struct Forward {
+    /// The rewritten body, or `None` to pass the original bytes.
+    pub(crate) body: Option<Vec<u8>>,
+    /// Ids jsonrpsee cannot hold (negative, fractional or huge numbers, booleans,
+    /// objects): each was replaced by a placeholder string (first) and goes back into the
+    /// response in place of it (second, the original JSON text).
+    pub(crate) ids: Vec<(String, String)>,
+}
+
+/// A JSON-RPC error response with the raw JSON `id`.
+fn error_response(id: &str, code: i64, message: &str) -> String {
+    let message = serde_json::to_string(message).unwrap_or_else(|_| "\"\"".into());
+    format!(r#"{{"jsonrpc":"2.0","id":{id},"error":{{"code":{code},"message":{message}}}}}"#)
 }
 
 /// The error text of a request without a method.
 const NO_METHOD: &str = "invalid request: no method";
 
-/// Classifies a request body as the previous server did.
-pub(crate) fn check(body: &[u8]) -> Body {
-    let parsed: Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(e) => {
-            return Body::Answer(error_response(Value::Null, -32700, &format!("parse error: {e}")));
-        }
-    };
-    match parsed {
-        Value::Array(reqs) if reqs.is_empty() => {
-            Body::Answer(error_response(Value::Null, -32600, "empty batch"))
-        }
-        Value::Array(mut reqs) => {
-            let changed = reqs.iter_mut().fold(false, |changed, r| complete(r) | changed);
-            Body::Forward(changed.then(|| Value::Array(reqs).to_string().into_bytes()))
-        }
-        mut req => {
-            if req.get("method").and_then(Value::as_str).is_none() {
-                let id = req.get("id").cloned().unwrap_or(Value::Null);
-                return Body::Answer(error_response(id, -32600, NO_METHOD));
-            }
-            Body::Forward(complete(&mut req).then(|| req.to_string().into_bytes()))
-        }
+/// A member of a request object: absent, or present with its raw JSON text (`null`
+/// included, which `Option` would fold into absent).
+#[derive(Debug, Default, Clone, Copy)]
+enum Member<'a> {
+    #[default]
+    Absent,
+    Present(&'a RawValue),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Member<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'a RawValue>::deserialize(d).map(Member::Present)
     }
 }
 
-/// Adds a missing `"jsonrpc": "2.0"` and `"id": null`; true if anything changed.
-fn complete(req: &mut Value) -> bool {
-    let Some(o) = req.as_object_mut() else { return false };
-    let mut changed = false;
-    if o.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-        o.insert("jsonrpc".into(), json!("2.0"));
-        changed = true;
+/// The members of a request object this layer looks at; the others (`params`) are
+/// skipped by the parser without being built.
+#[derive(Deserialize)]
+struct Probe<'a> {
+    #[serde(borrow, default)]
+    jsonrpc: Member<'a>,
+    #[serde(borrow, default)]
+    id: Member<'a>,
+    #[serde(borrow, default)]
+    method: Member<'a>,
+}
+
+/// The entries of a batch, as raw JSON; more than [`MAX_BATCH_LEN`] stops the parse.
+struct Entries<'a>(Vec<&'a RawValue>);
+
+/// Marks the parse error of a batch over [`MAX_BATCH_LEN`].
+const TOO_MANY: &str = "nr: batch over the limit";
+
+impl<'de> Deserialize<'de> for Entries<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> de::Visitor<'de> for Visit {
+            type Value = Entries<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a batch of requests")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Entries<'de>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(e) = seq.next_element::<&'de RawValue>()? {
+                    if out.len() == MAX_BATCH_LEN as usize {
+                        return Err(de::Error::custom(TOO_MANY));
+                    }
+                    out.push(e);
+                }
+                Ok(Entries(out))
+            }
+        }
+        d.deserialize_seq(Visit)
     }
-    if !o.contains_key("id") {
-        o.insert("id".into(), Value::Null);
-        changed = true;
+}
+
+/// One splice of the body: replace `len` bytes at `at` with `text`.
+struct Edit {
+    at: usize,
+    len: usize,
+    text: String,
+}
+
+/// Placeholder ids are unique per process, so that no id a client sends can match one.
+static PLACEHOLDERS: AtomicU64 = AtomicU64::new(0);
+
+/// Byte offset of `part` (a slice borrowed from `whole`) in `whole`.
+fn offset(whole: &[u8], part: &RawValue) -> usize {
+    part.get().as_ptr() as usize - whole.as_ptr() as usize
+}
+
+/// True for the ids jsonrpsee holds: `null`, a string, or an integer in `u64`.
+fn id_supported(raw: &str) -> bool {
+    raw == "null" || raw.starts_with('"') || raw.parse::<u64>().is_ok()
+}
+
+/// Classifies a request body as the previous server did, without building it as a JSON
+/// value: the body is parsed once into raw slices (cheap: nothing is copied), each
+/// request object is probed for `jsonrpc`, `id` and `method`, and what must change is
+/// spliced into a copy. A batch over [`MAX_BATCH_LEN`] is refused as soon as its entry
+/// `MAX_BATCH_LEN + 1` is seen, with jsonrpsee's error (-32010).
+pub(crate) fn check(body: &[u8]) -> Body {
+    let batch = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let entries: Vec<&RawValue> = if batch {
+        match serde_json::from_slice::<Entries>(body) {
+            Ok(Entries(e)) if e.is_empty() => {
+                return Body::Answer(error_response("null", -32600, "empty batch"));
+            }
+            Ok(Entries(e)) => e,
+            Err(e) if e.to_string().starts_with(TOO_MANY) => {
+                // Refused here, with jsonrpsee's error, before anything counts the rest.
+                let e =
+                    jsonrpsee::types::error::reject_too_big_batch_request(MAX_BATCH_LEN as usize);
+                let e = serde_json::to_string(&e).unwrap_or_default();
+                return Body::Answer(format!(r#"{{"jsonrpc":"2.0","id":null,"error":{e}}}"#));
+            }
+            Err(e) => {
+                return Body::Answer(error_response("null", -32700, &format!("parse error: {e}")));
+            }
+        }
+    } else {
+        match serde_json::from_slice::<&RawValue>(body) {
+            Ok(r) => vec![r],
+            Err(e) => {
+                return Body::Answer(error_response("null", -32700, &format!("parse error: {e}")));
+            }
+        }
+    };
+    let mut edits = Vec::new();
+    let mut ids = Vec::new();
+    for raw in entries {
+        // Not an object, or an object jsonrpsee will refuse anyway (duplicate members):
+        // passed on as it is (a batch entry is then answered "no method" by `Legacy`).
+        let probe = serde_json::from_str::<Probe>(raw.get()).ok();
+        if !batch {
+            let has_method = matches!(probe, Some(Probe { method: Member::Present(m), .. })
+                if m.get().starts_with('"'));
+            if !has_method {
+                let id = match probe {
+                    Some(Probe { id: Member::Present(id), .. }) => id.get(),
+                    _ => "null",
+                };
+                return Body::Answer(error_response(id, -32600, NO_METHOD));
+            }
+        }
+        let Some(p) = probe else { continue };
+        let mut insert = String::new();
+        match p.jsonrpc {
+            Member::Present(v) if v.get() == r#""2.0""# => {}
+            Member::Present(v) => edits.push(Edit {
+                at: offset(body, v),
+                len: v.get().len(),
+                text: r#""2.0""#.into(),
+            }),
+            Member::Absent => insert.push_str(r#""jsonrpc":"2.0""#),
+        }
+        match p.id {
+            Member::Present(v) if !id_supported(v.get()) => {
+                let n = PLACEHOLDERS.fetch_add(1, Ordering::Relaxed);
+                let placeholder = format!(r#""\u0000nr-id:{n}""#);
+                edits.push(Edit {
+                    at: offset(body, v),
+                    len: v.get().len(),
+                    text: placeholder.clone(),
+                });
+                ids.push((placeholder, v.get().to_string()));
+            }
+            Member::Present(_) => {}
+            Member::Absent => {
+                if !insert.is_empty() {
+                    insert.push(',');
+                }
+                insert.push_str(r#""id":null"#);
+            }
+        }
+        if !insert.is_empty() {
+            // After the opening brace; a comma unless the object is empty.
+            let open = offset(body, raw);
+            let empty = raw.get()[1..].trim_start().starts_with('}');
+            if !empty {
+                insert.push(',');
+            }
+            edits.push(Edit { at: open + 1, len: 0, text: insert });
+        }
     }
-    changed
+    if edits.is_empty() {
+        return Body::Forward(Forward::default());
+    }
+    edits.sort_by_key(|e| e.at);
+    let mut out =
+        Vec::with_capacity(body.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
+    let mut pos = 0;
+    for e in edits {
+        out.extend_from_slice(&body[pos..e.at]);
+        out.extend_from_slice(e.text.as_bytes());
+        pos = e.at + e.len;
+    }
+    out.extend_from_slice(&body[pos..]);
+    Body::Forward(Forward { body: Some(out), ids })
+}
+
+/// Puts the original ids back into a response in place of their placeholders (each
+/// stands in the response as the value of an `"id"` member, as jsonrpsee writes it).
+fn restore_ids(response: &[u8], ids: &[(String, String)]) -> Vec<u8> {
+    let mut out = response.to_vec();
+    for (placeholder, original) in ids {
+        let pattern = format!(r#""id":{placeholder}"#);
+        if let Some(at) = memchr::memmem::find(&out, pattern.as_bytes()) {
+            let at = at + r#""id":"#.len();
+            out.splice(at..at + placeholder.len(), original.bytes());
+        }
+    }
+    out
 }
 
 /// Tower layer putting [`HttpService`] in front of jsonrpsee's HTTP handling.
@@ -99,6 +274,10 @@ impl<S> tower::Layer<S> for HttpLayer {
 pub(crate) struct HttpService<S> {
     inner: S,
 }
+
+/// Bodies up to this size are checked on the async executor; larger ones on the
+/// blocking pool (a 32 MiB body takes tens of milliseconds to scan).
+const INLINE_CHECK: usize = 256 * 1024;
 
 impl<S> tower::Service<HttpRequest> for HttpService<S>
 where
@@ -138,16 +317,30 @@ where
                 }
                 Err(e) => return Err(e),
             };
-            let bytes = match check(&bytes) {
-                Body::Answer(v) => return Ok(response::ok_response(v.to_string())),
-                Body::Forward(None) => bytes,
-                Body::Forward(Some(rewritten)) => rewritten.into(),
+            let checked = if bytes.len() <= INLINE_CHECK {
+                check(&bytes)
+            } else {
+                let b = bytes.clone();
+                tokio::task::spawn_blocking(move || check(&b)).await?
+            };
+            let (bytes, ids) = match checked {
+                Body::Answer(text) => return Ok(response::ok_response(text)),
+                Body::Forward(Forward { body: None, ids }) => (bytes, ids),
+                Body::Forward(Forward { body: Some(rewritten), ids }) => (rewritten.into(), ids),
             };
             // Any content type was accepted before; jsonrpsee wants JSON.
             let headers = &mut parts.headers;
             headers.insert(http::header::CONTENT_TYPE, "application/json".parse()?);
             headers.insert(http::header::CONTENT_LENGTH, bytes.len().into());
-            inner.call(HttpRequest::from_parts(parts, HttpBody::new(Full::new(bytes)))).await
+            let resp =
+                inner.call(HttpRequest::from_parts(parts, HttpBody::new(Full::new(bytes)))).await?;
+            if ids.is_empty() {
+                return Ok(resp);
+            }
+            let (mut parts, body) = resp.into_parts();
+            let restored = restore_ids(&body.collect().await?.to_bytes(), &ids);
+            parts.headers.insert(http::header::CONTENT_LENGTH, restored.len().into());
+            Ok(HttpResponse::from_parts(parts, HttpBody::new(Full::new(restored.into()))))
         })
     }
 }
@@ -239,10 +432,18 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Value, json};
 
     fn answer(body: &str) -> Value {
         match check(body.as_bytes()) {
-            Body::Answer(v) => v,
+            Body::Answer(v) => serde_json::from_str(&v).unwrap(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn forwarded(body: &str) -> Value {
+        match check(body.as_bytes()) {
+            Body::Forward(Forward { body: Some(b), .. }) => serde_json::from_slice(&b).unwrap(),
             other => panic!("{other:?}"),
         }
     }
@@ -253,17 +454,59 @@ mod tests {
         assert_eq!(e["error"]["code"], -32700);
         assert!(e["error"]["message"].as_str().unwrap().starts_with("parse error: "));
         assert_eq!(answer("[]")["error"], json!({"code": -32600, "message": "empty batch"}));
+        assert_eq!(answer(" [ ] ")["error"]["message"], "empty batch");
         let e = answer(r#"{"jsonrpc":"2.0","id":7}"#);
         assert_eq!(e["id"], 7);
         assert_eq!(e["error"], json!({"code": -32600, "message": NO_METHOD}));
+        assert_eq!(answer(r#"{"id":{"a":[1]},"method":5}"#)["id"], json!({"a": [1]}));
+        assert_eq!(answer("5")["error"]["message"], NO_METHOD);
+        assert_eq!(answer("[1,")["error"]["code"], -32700);
     }
 
     #[test]
     fn lenient_requests_are_completed() {
         let ok = r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}"#;
-        assert_eq!(check(ok.as_bytes()), Body::Forward(None));
-        let Body::Forward(Some(b)) = check(br#"[{"method":"eth_chainId"}]"#) else { panic!() };
+        assert_eq!(check(ok.as_bytes()), Body::Forward(Forward::default()));
+        let v = forwarded(r#"[{"method":"eth_chainId"}, {}, 3, { } ]"#);
+        assert_eq!(v[0], json!({"jsonrpc": "2.0", "id": null, "method": "eth_chainId"}));
+        assert_eq!(v[1], json!({"jsonrpc": "2.0", "id": null}));
+        assert_eq!((v[2].clone(), v[3].clone()), (json!(3), json!({"jsonrpc": "2.0", "id": null})));
+        let v = forwarded(r#"{"jsonrpc":"1.0","id":null,"method":"m","params":[{"jsonrpc":1}]}"#);
+        assert_eq!(
+            v,
+            json!({"jsonrpc": "2.0", "id": null, "method": "m", "params": [{"jsonrpc": 1}]})
+        );
+    }
+
+    #[test]
+    fn unsupported_ids_are_swapped_and_restored() {
+        let Body::Forward(Forward { body: Some(b), ids }) = check(
+            br#"[{"jsonrpc":"2.0","id":-1,"method":"a"},{"jsonrpc":"2.0","id":2.5,"method":"b"}]"#,
+        ) else {
+            panic!()
+        };
         let v: Value = serde_json::from_slice(&b).unwrap();
-        assert_eq!(v, json!([{"jsonrpc": "2.0", "id": null, "method": "eth_chainId"}]));
+        assert!(v[0]["id"].as_str().unwrap().starts_with("\u{0}nr-id:"));
+        assert_eq!(ids.len(), 2);
+        let response = format!(
+            r#"[{{"jsonrpc":"2.0","id":{},"result":1}},{{"jsonrpc":"2.0","id":{},"result":2}}]"#,
+            ids[0].0, ids[1].0
+        );
+        let restored: Value =
+            serde_json::from_slice(&restore_ids(response.as_bytes(), &ids)).unwrap();
+        assert_eq!(
+            restored,
+            json!([{"jsonrpc": "2.0", "id": -1, "result": 1}, {"jsonrpc": "2.0", "id": 2.5, "result": 2}])
+        );
+    }
+
+    #[test]
+    fn batches_over_the_limit_are_refused_at_the_first_entry_too_many() {
+        // Whatever follows the entry over the limit is not read.
+        let body = format!("[{}{{}}, this is not JSON", "{},".repeat(MAX_BATCH_LEN as usize));
+        let e = answer(&body);
+        assert_eq!(e["error"]["code"], -32010);
+        assert_eq!(e["error"]["message"], "The batch request was too large");
+        assert_eq!(e["error"]["data"], "Exceeded max limit of 1000");
     }
 }
