@@ -119,6 +119,6 @@ pub fn run(args: L1Args) -> Result<()> {
         tokio::signal::ctrl_c().await.ok();
     });
     println!("nr l1: stopped at #{}", node.chain.head().number);
-    node.shutdown();
+    rt.block_on(node.shutdown());
     Ok(())
 }
