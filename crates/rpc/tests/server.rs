@@ -12,15 +12,18 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const CHAIN_ID: u64 = 31337;
 
-/// One extra method, `nr_ping`.
+/// One extra method, `nr_ping`, and `nr_slow`, which answers after half a second.
 struct Ping;
 
 impl RpcExtension for Ping {
     fn methods(&self) -> &'static [&'static str] {
-        &["nr_ping"]
+        &["nr_ping", "nr_slow"]
     }
     fn call(&self, _: &Chain, method: &str, _: &[Value]) -> Option<Result<Value, RpcError>> {
-        (method == "nr_ping").then(|| Ok(json!("pong")))
+        if method == "nr_slow" {
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        Some(Ok(json!("pong")))
     }
 }
 
@@ -43,14 +46,22 @@ async fn start(dir: &std::path::Path) -> nr_rpc::RpcServer {
 async fn stop_closes_the_port_and_releases_the_chain() {
     let dir = tempfile::tempdir().unwrap();
     let chain = chain(dir.path());
-    let server = nr_rpc::serve("127.0.0.1:0".parse().unwrap(), chain.clone(), None).await.unwrap();
+    let server = nr_rpc::serve("127.0.0.1:0".parse().unwrap(), chain.clone(), Some(Arc::new(Ping)))
+        .await
+        .unwrap();
     let addr = server.local_addr();
     let client = WsClientBuilder::default().build(format!("ws://{addr}")).await.unwrap();
     let id: String = client.request("eth_chainId", rpc_params![]).await.unwrap();
     assert_eq!(id, format!("{CHAIN_ID:#x}"));
+    // A call still running when the server stops.
+    let slow = tokio::spawn(async move {
+        let _ = client.request::<String, _>("nr_slow", rpc_params![]).await;
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
     server.stop().await;
     assert!(std::net::TcpStream::connect(addr).is_err(), "port closed when stop returns");
     assert_eq!(Arc::strong_count(&chain), 1, "the server holds no reference to the chain");
+    slow.await.unwrap();
 }
 
 /// POSTs `body` (declaring `declared` bytes if given, sending only the headers then) and
