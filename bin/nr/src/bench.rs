@@ -2,8 +2,10 @@
 //! and the L1 gas of settling each block, over generated L2 workloads; then the services.
 //! The measuring lives in [`nr_node::bench`]; this file parses flags and prints.
 
+use clap::builder::{EnumValueParser, PossibleValue, RangedU64ValueParser, TypedValueParser};
 use eyre::Result;
 use nr_node::bench::{BenchRow, MeasureOptions, ServicesRow, Workload};
+use std::ffi::OsStr;
 
 /// Options of `nr bench`.
 #[derive(clap::Args, Debug, Clone)]
@@ -11,13 +13,18 @@ pub struct BenchArgs {
     /// Workloads (comma separated).
     #[arg(
         long,
-        value_enum,
         value_delimiter = ',',
+        value_parser = Trimmed(EnumValueParser::<Workload>::new()),
         default_value = "transfers,erc20,storage,deploy,mixed"
     )]
     pub workloads: Vec<Workload>,
     /// Block sizes in Mgas (comma separated).
-    #[arg(long, value_delimiter = ',', default_value = "1,10,30,60")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_parser = Trimmed(RangedU64ValueParser::<u64>::new()),
+        default_value = "1,10,30,60"
+    )]
     pub sizes: Vec<u64>,
     /// Timed repetitions per block (the minimum is reported).
     #[arg(long, default_value_t = 5)]
@@ -32,6 +39,28 @@ pub struct BenchArgs {
     /// throughput through JSON-RPC with settlement on, then follower sync speed.
     #[arg(long, default_value_t = 10_000)]
     pub services: usize,
+}
+
+/// A value parser that ignores spaces around the value (`--sizes "1, 10"`).
+#[derive(Clone)]
+struct Trimmed<P>(P);
+
+impl<P: TypedValueParser> TypedValueParser for Trimmed<P> {
+    type Value = P::Value;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let trimmed = value.to_str().map_or(value, |s| OsStr::new(s.trim()));
+        self.0.parse_ref(cmd, arg, trimmed)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        self.0.possible_values()
+    }
 }
 
 /// Runs `nr bench`.

@@ -5,7 +5,10 @@ use eyre::{Result, eyre};
 use nr_execute::precompile::{
     DEFAULT_EXECUTE_GAS_LIMIT, DEFAULT_EXECUTE_GAS_TARGET, EXECUTE_ADDRESS, ExecuteGasParams,
 };
-use nr_node::l1::{DEFAULT_L1_CHAIN_ID, DEV_MNEMONIC, ForkTime, L1Config, L1Node};
+use nr_node::{
+    NodeError,
+    l1::{DEFAULT_L1_CHAIN_ID, DEV_MNEMONIC, ForkTime, L1Config, L1Node},
+};
 use std::{net::SocketAddr, path::PathBuf};
 
 /// Options of `nr l1`.
@@ -50,11 +53,16 @@ pub struct L1Args {
 }
 
 impl L1Args {
-    /// The node configuration these flags ask for.
+    /// The node configuration these flags ask for. Checks the EXECUTE gas target first;
+    /// `--balance`, `--prague-at` and `--osaka-at` are parsed only without `--genesis`
+    /// (the genesis file says it all).
     pub fn config(&self) -> Result<L1Config> {
-        let balance =
-            parse_ether(&self.balance).map_err(|e| eyre!("--balance {}: {e}", self.balance))?;
-        Ok(L1Config {
+        let execute_gas =
+            ExecuteGasParams { limit: self.execute_gas_limit, target: self.execute_gas_target };
+        if execute_gas.target == 0 || execute_gas.target > execute_gas.limit {
+            return Err(NodeError::ExecuteGasTarget.into());
+        }
+        let mut cfg = L1Config {
             datadir: self.datadir.clone(),
             http: self.http,
             block_time: self.block_time,
@@ -62,14 +70,16 @@ impl L1Args {
             genesis: self.genesis.clone(),
             mnemonic: self.mnemonic.clone(),
             accounts: self.accounts,
-            balance,
-            prague_at: ForkTime::parse(&self.prague_at)?,
-            osaka_at: ForkTime::parse(&self.osaka_at)?,
-            execute_gas: ExecuteGasParams {
-                limit: self.execute_gas_limit,
-                target: self.execute_gas_target,
-            },
-        })
+            execute_gas,
+            ..L1Config::default()
+        };
+        if self.genesis.is_none() {
+            cfg.prague_at = ForkTime::parse(&self.prague_at)?;
+            cfg.osaka_at = ForkTime::parse(&self.osaka_at)?;
+            cfg.balance =
+                parse_ether(&self.balance).map_err(|e| eyre!("--balance {}: {e}", self.balance))?;
+        }
+        Ok(cfg)
     }
 }
 
@@ -119,6 +129,6 @@ pub fn run(args: L1Args) -> Result<()> {
         tokio::signal::ctrl_c().await.ok();
     });
     println!("nr l1: stopped at #{}", node.chain.head().number);
-    node.shutdown();
+    rt.block_on(node.shutdown());
     Ok(())
 }

@@ -195,6 +195,7 @@ pub fn run_l2(args: L2Args) -> Result<()> {
     std::io::stdout().flush().ok();
     rt.block_on(async {
         tokio::signal::ctrl_c().await.ok();
+        node.shutdown().await;
     });
     Ok(())
 }
@@ -250,7 +251,7 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
     rt.block_on(async {
         tokio::signal::ctrl_c().await.ok();
     });
-    devnet.shutdown();
+    rt.block_on(devnet.shutdown());
     Ok(())
 }
 

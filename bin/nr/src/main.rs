@@ -197,3 +197,58 @@ fn execute(file: PathBuf, schedule: &nr_stateless::ForkSchedule, l1: bool) -> Re
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nr_node::{NodeError, bench::Workload};
+
+    fn parse(args: &[&str]) -> Command {
+        Cli::try_parse_from(std::iter::once("nr").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+            .command
+    }
+
+    #[test]
+    fn bench_lists_ignore_spaces_after_commas() {
+        let Command::Bench(b) =
+            parse(&["bench", "--sizes", "1, 10", "--workloads", "transfers, erc20"])
+        else {
+            panic!("not nr bench");
+        };
+        assert_eq!(b.sizes, [1, 10]);
+        assert_eq!(b.workloads, [Workload::Transfers, Workload::Erc20]);
+    }
+
+    fn l1_config(args: &[&str]) -> Result<nr_node::l1::L1Config> {
+        let mut all = vec!["l1"];
+        all.extend_from_slice(args);
+        let Command::L1(a) = parse(&all) else { panic!("not nr l1") };
+        a.config()
+    }
+
+    #[test]
+    fn l1_dev_genesis_flags_are_ignored_with_a_genesis_file() {
+        let cfg = l1_config(&[
+            "--genesis",
+            "g.json",
+            "--balance",
+            "lots",
+            "--prague-at",
+            "soon",
+            "--osaka-at",
+            "later",
+        ])
+        .expect("--balance, --prague-at, --osaka-at are not parsed with --genesis");
+        assert_eq!(cfg.genesis, Some(PathBuf::from("g.json")));
+        assert!(l1_config(&["--balance", "lots"]).is_err(), "parsed without --genesis");
+        assert!(l1_config(&["--osaka-at", "later"]).is_err(), "parsed without --genesis");
+    }
+
+    #[test]
+    fn l1_execute_gas_target_is_checked_first() {
+        let e = l1_config(&["--execute-gas-target", "0", "--balance", "lots", "--osaka-at", "x"])
+            .expect_err("a zero target is refused");
+        assert!(matches!(e.downcast_ref::<NodeError>(), Some(NodeError::ExecuteGasTarget)), "{e}");
+    }
+}

@@ -14,6 +14,7 @@ fn osaka_and_prague_chains_verify() {
         let result =
             execute(&input.to_ssz(), &t.schedule).unwrap_or_else(|e| panic!("{fork:?}: {e}"));
         assert_eq!(result.new_payload_request_root, input.new_payload_request.hash_tree_root());
+        assert!(result.successful_validation);
         assert!(t.block.header.requests_hash.is_some());
     }
 }

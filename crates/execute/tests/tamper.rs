@@ -53,6 +53,7 @@ fn honest_input_passes() {
     let input = t.input();
     let result = run(&input).expect("valid block");
     assert_eq!(result.new_payload_request_root, input.new_payload_request.hash_tree_root());
+    assert!(result.successful_validation);
     assert_eq!(result.chain_config.chain_id, CHAIN_ID);
     // The witness holds the parent and the grandparent (BLOCKHASH(number - 2)), the
     // codes of the storage contract and of the EIP-4788 system contract, and nodes from

@@ -109,16 +109,47 @@ pub struct Devnet {
 
 impl Devnet {
     /// Starts the L1 node, deploys the rollup (unless the datadir holds a deployment) and
-    /// starts the L2 node, on the current tokio runtime.
+    /// starts the L2 node, on the current tokio runtime. On failure, the L1 node is shut
+    /// down before returning (its port and store are free again).
     pub async fn start(cfg: &DevnetConfig) -> Result<Self, NodeError> {
         if cfg.accounts < 3 {
             return Err(NodeError::TooFewAccounts(cfg.accounts));
         }
         let l1 = L1Node::start(&cfg.l1_config()).await?;
+        match Self::start_on(cfg, &l1).await {
+            Ok((deployment, deployment_file, l2)) => {
+                let l1_url = l1.url();
+                let accounts = l1.signers.clone();
+                let (deployer, settler, relayer) =
+                    (accounts[0].clone(), accounts[1].clone(), accounts[2].clone());
+                Ok(Self {
+                    l1,
+                    l2,
+                    deployment,
+                    deployment_file,
+                    accounts,
+                    deployer,
+                    settler,
+                    relayer,
+                    l1_url,
+                })
+            }
+            Err(e) => {
+                l1.shutdown().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Deploys the rollup on the running `l1` (unless the datadir holds a deployment) and
+    /// starts the L2 node.
+    async fn start_on(
+        cfg: &DevnetConfig,
+        l1: &L1Node,
+    ) -> Result<(Deployment, PathBuf, L2Node), NodeError> {
         let l1_url = l1.url();
-        let accounts = l1.signers.clone();
-        let (deployer, settler, relayer) =
-            (accounts[0].clone(), accounts[1].clone(), accounts[2].clone());
+        let accounts = &l1.signers;
+        let (deployer, settler, relayer) = (&accounts[0], &accounts[1], &accounts[2]);
         let deployment_file = cfg.datadir.join("deployment.json");
         let deployment = if deployment_file.exists() {
             Deployment::read(&deployment_file)?
@@ -143,7 +174,7 @@ impl Devnet {
             d
         };
         let l2 = nr_rollup::start(NodeConfig {
-            l1_rpc: l1_url.clone(),
+            l1_rpc: l1_url,
             deployment: deployment.clone(),
             datadir: cfg.datadir.join("l2"),
             http: cfg.l2_http,
@@ -154,17 +185,7 @@ impl Devnet {
             progress: None,
         })
         .await?;
-        Ok(Self {
-            l1,
-            l2,
-            deployment,
-            deployment_file,
-            accounts,
-            deployer,
-            settler,
-            relayer,
-            l1_url,
-        })
+        Ok((deployment, deployment_file, l2))
     }
 
     /// The L1 JSON-RPC URL.
@@ -193,9 +214,10 @@ impl Devnet {
         }
     }
 
-    /// Stops the L2 node, then the L1 node.
-    pub fn shutdown(self) {
-        self.l2.shutdown();
-        self.l1.shutdown();
+    /// Stops the L2 node, then the L1 node; on return both ports are closed and nothing
+    /// of the Devnet holds the stores (see [`L2Node::shutdown`] and [`L1Node::shutdown`]).
+    pub async fn shutdown(self) {
+        self.l2.shutdown().await;
+        self.l1.shutdown().await;
     }
 }

@@ -4,7 +4,11 @@
 use alloy_primitives::{Address, B256, U256};
 use alloy_provider::{Provider, ProviderBuilder};
 use nr_chain::Eip1559Builder;
-use nr_node::devnet::{Devnet, DevnetConfig};
+use nr_node::{
+    NodeError,
+    devnet::{Devnet, DevnetConfig},
+    l1::L1Node,
+};
 use std::{
     future::Future,
     net::{SocketAddr, TcpStream},
@@ -85,12 +89,9 @@ async fn devnet_settles_shuts_down_and_resumes_from_its_datadir() {
     .await;
 
     let (l1_addr, l2_addr, rollup) = (devnet.l1.addr, devnet.l2.rpc, devnet.deployment.rollup);
-    devnet.shutdown();
-    wait_until("both RPC ports closed after shutdown", Duration::from_secs(10), || async {
-        closed(l1_addr)?;
-        closed(l2_addr)
-    })
-    .await;
+    devnet.shutdown().await;
+    closed(l1_addr).expect("L1 port closed when shutdown returns");
+    closed(l2_addr).expect("L2 port closed when shutdown returns");
 
     // Same datadir: the stores must have been released, the deployment is reused and the
     // L2 chain resumes where it stopped.
@@ -108,5 +109,34 @@ async fn devnet_settles_shuts_down_and_resumes_from_its_datadir() {
         },
     )
     .await;
-    again.shutdown();
+    again.shutdown().await;
+}
+
+/// A port nothing listens on (bound to :0, then released).
+fn free_port() -> SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn failed_devnet_start_releases_the_started_l1_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = DevnetConfig {
+        datadir: dir.path().to_path_buf(),
+        l1_http: free_port(),
+        l2_http: "127.0.0.1:0".parse().unwrap(),
+        l1_block_time: 1,
+        ..Default::default()
+    };
+    std::fs::write(dir.path().join("deployment.json"), "not json").unwrap();
+    let err = Devnet::start(&cfg).await.expect_err("an unreadable deployment.json fails");
+    assert!(
+        matches!(&err, NodeError::Rollup(e) if matches!(**e, nr_rollup::RollupError::ParseDeployment { .. })),
+        "{err:?}"
+    );
+    closed(cfg.l1_http).expect("L1 port of the failed attempt closed");
+    // The L1 store and port are free again: the same L1 starts on them.
+    let l1 = L1Node::start(&cfg.l1_config()).await.expect("L1 restarts on the same datadir");
+    assert_eq!(l1.addr, cfg.l1_http);
+    l1.shutdown().await;
 }

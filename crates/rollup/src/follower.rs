@@ -8,6 +8,7 @@ use nr_chain::Chain;
 use nr_contracts::NativeRollup;
 use nr_stateless::{ssz::StatelessInput, stateless::new_payload_to_block};
 use std::sync::Arc;
+use tokio_util::task::TaskTracker;
 
 /// How far a follower is: reported after each L1 poll and each derived block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,12 +25,19 @@ pub struct Follower {
     chain: Arc<Chain>,
     l1: L1Client,
     next_log_block: u64,
+    blocking: TaskTracker,
 }
 
 impl Follower {
-    /// A follower starting at the rollup's deployment block.
-    pub fn new(chain: Arc<Chain>, l1: L1Client, deployment: Deployment) -> Self {
-        Self { chain, l1, next_log_block: deployment.deploy_block }
+    /// A follower starting at the rollup's deployment block, importing blocks on
+    /// `blocking` (off the async runtime; the node's shutdown waits for it).
+    pub fn new(
+        chain: Arc<Chain>,
+        l1: L1Client,
+        deployment: Deployment,
+        blocking: TaskTracker,
+    ) -> Self {
+        Self { chain, l1, next_log_block: deployment.deploy_block, blocking }
     }
 
     /// Runs until the process ends (or its task is aborted), telling `progress` how far it is.
@@ -73,7 +81,7 @@ impl Follower {
             let fork = self.chain.spec().schedule.fork_at(npr.execution_payload.timestamp);
             let block = new_payload_to_block(npr, fork)?;
             let chain = self.chain.clone();
-            let hash = tokio::task::spawn_blocking(move || chain.import_block(&block)).await??;
+            let hash = self.blocking.spawn_blocking(move || chain.import_block(&block)).await??;
             let imported = self.chain.head();
             if hash != e.blockHash || imported.state_root != e.stateRoot {
                 return Err(RollupError::DerivedMismatch(Box::new(DerivedMismatch {

@@ -31,7 +31,7 @@ use std::{
     sync::Arc,
     time::Duration,
 };
-use tokio::task::JoinHandle;
+use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
 /// Where a rollup lives: written by the deployer, read by every L2 node.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -137,17 +137,29 @@ pub struct L2Node {
     pub rpc: SocketAddr,
     /// Settlement progress.
     pub status: Arc<Mutex<SettlementStatus>>,
-    /// The RPC server and the services' tasks, stopped by [`L2Node::shutdown`].
-    tasks: Vec<JoinHandle<()>>,
+    /// The RPC server.
+    server: nr_rpc::RpcServer,
+    /// The services' tasks (aborted when dropped).
+    tasks: Vec<AbortOnDropHandle<()>>,
+    /// Tracks the services' tasks and their blocking work on the chain.
+    tracker: TaskTracker,
 }
 
 impl L2Node {
-    /// Stops the RPC server and every service task (the store closes with the last
-    /// reference to [`L2Node::chain`]).
-    pub fn shutdown(self) {
+    /// Stops the RPC server (its port is closed on return) and every service, waiting for
+    /// their tasks and blocking work to end, so that nothing of the node holds the chain
+    /// any more: the store closes with the last reference to [`L2Node::chain`]. Dropping
+    /// the node also stops both, without waiting.
+    pub async fn shutdown(self) {
+        self.server.stop().await;
         for t in &self.tasks {
             t.abort();
         }
+        for t in self.tasks {
+            t.await.ok();
+        }
+        self.tracker.close();
+        self.tracker.wait().await;
     }
 }
 
@@ -209,32 +221,44 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
     let status = Arc::new(Mutex::new(SettlementStatus::default()));
     let ext: Arc<dyn nr_rpc::RpcExtension> =
         Arc::new(L2Rpc { status: status.clone(), deployment: cfg.deployment.clone() });
-    let (rpc, server) = nr_rpc::serve(cfg.http, chain.clone(), Some(ext))
+    let server = nr_rpc::serve(cfg.http, chain.clone(), Some(ext))
         .await
         .map_err(|source| RollupError::RpcListen { addr: cfg.http, source })?;
-    let mut tasks = vec![server];
+    let rpc = server.local_addr();
+    let tracker = TaskTracker::new();
+    let mut tasks = vec![];
     if cfg.follow {
-        let f = follower::Follower::new(chain.clone(), l1.clone(), cfg.deployment.clone());
-        tasks.push(tokio::spawn(f.run(cfg.progress.clone())));
+        let f = follower::Follower::new(
+            chain.clone(),
+            l1.clone(),
+            cfg.deployment.clone(),
+            tracker.clone(),
+        );
+        tasks.push(AbortOnDropHandle::new(tracker.spawn(f.run(cfg.progress.clone()))));
     } else {
         let seq = sequencer::Sequencer {
             chain: chain.clone(),
             l1: l1.clone(),
             block_time: cfg.block_time,
+            blocking: tracker.clone(),
         };
-        tasks.push(tokio::spawn(seq.run()));
+        tasks.push(AbortOnDropHandle::new(tracker.spawn(seq.run())));
         if cfg.settler_key.is_some() {
-            let s =
-                settler::Settler { chain: chain.clone(), l1: l1.clone(), status: status.clone() };
-            tasks.push(tokio::spawn(s.run()));
+            let s = settler::Settler {
+                chain: chain.clone(),
+                l1: l1.clone(),
+                status: status.clone(),
+                blocking: tracker.clone(),
+            };
+            tasks.push(AbortOnDropHandle::new(tracker.spawn(s.run())));
         }
         if let Some(key) = cfg.relayer_key.clone() {
             let r =
                 relayer::Relayer::new(chain.clone(), l1.clone(), key, cfg.deployment.deploy_block);
-            tasks.push(tokio::spawn(r.run()));
+            tasks.push(AbortOnDropHandle::new(tracker.spawn(r.run())));
         }
     }
-    Ok(L2Node { chain, rpc, status, tasks })
+    Ok(L2Node { chain, rpc, status, server, tasks, tracker })
 }
 
 /// How long services wait between polls of the L1.

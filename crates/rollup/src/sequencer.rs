@@ -4,6 +4,7 @@ use crate::{POLL, l1::L1Client};
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use nr_chain::{BlockOptions, Chain};
 use std::{sync::Arc, time::Duration};
+use tokio_util::task::TaskTracker;
 
 /// Block production of an L2 node.
 #[derive(Debug)]
@@ -15,6 +16,8 @@ pub struct Sequencer {
     /// Seconds between blocks; 0 = as soon as transactions wait, and otherwise one block
     /// per new L1 block (so the L2 keeps anchoring to fresh L1 state for deposits).
     pub block_time: u64,
+    /// Runs the block production off the async runtime; the node's shutdown waits for it.
+    pub blocking: TaskTracker,
 }
 
 impl Sequencer {
@@ -64,7 +67,7 @@ impl Sequencer {
             fee_recipient: None,
         };
         let produced =
-            tokio::task::spawn_blocking(move || chain.produce_block_with(&opts)).await??;
+            self.blocking.spawn_blocking(move || chain.produce_block_with(&opts)).await??;
         tracing::info!(
             number = produced.block.header.number,
             hash = %produced.hash,

@@ -9,6 +9,7 @@ use nr_contracts::NativeRollup;
 use nr_stateless::memory::MemoryChain;
 use parking_lot::Mutex;
 use std::sync::Arc;
+use tokio_util::task::TaskTracker;
 
 /// Settlement of an L2 node.
 #[derive(Debug)]
@@ -19,6 +20,8 @@ pub struct Settler {
     pub l1: L1Client,
     /// Progress, for logs and RPC.
     pub status: Arc<Mutex<SettlementStatus>>,
+    /// Runs the witness building off the async runtime; the node's shutdown waits for it.
+    pub blocking: TaskTracker,
 }
 
 impl Settler {
@@ -53,7 +56,7 @@ impl Settler {
         let hash = self.chain.hash_by_number(number)?.ok_or(RollupError::NoL2Block(number))?;
         let block = self.chain.block(&hash)?.ok_or(RollupError::NoL2BlockHash(hash))?;
         let chain = self.chain.clone();
-        let witness = tokio::task::spawn_blocking(move || chain.witness(&hash)).await??;
+        let witness = self.blocking.spawn_blocking(move || chain.witness(&hash)).await??;
         let spec = self.chain.spec();
         let input = MemoryChain::stateless_input(
             &block,

@@ -50,7 +50,7 @@ pub use fees::SUGGESTED_TIP;
 pub use filters::{FILTER_TIMEOUT, MAX_LOG_RANGE};
 pub use params::param;
 pub use server::{
-    MAX_BATCH_LEN, MAX_CONNECTIONS, MAX_REQUEST_BODY_SIZE, MAX_RESPONSE_BODY_SIZE, serve,
+    MAX_BATCH_LEN, MAX_CONNECTIONS, MAX_REQUEST_BODY_SIZE, MAX_RESPONSE_BODY_SIZE, RpcServer, serve,
 };
 pub use web3::CLIENT_VERSION;
 
@@ -77,6 +77,9 @@ pub trait RpcExtension: Send + Sync {
 pub(crate) struct Ctx {
     chain: Arc<Chain>,
     filters: parking_lot::Mutex<filters::Filters>,
+    /// Closed when the last reference to the context (and so to the chain) is dropped:
+    /// [`RpcServer::stop`] waits for it.
+    _alive: tokio::sync::mpsc::Sender<()>,
 }
 
 /// A method handler: positional parameters in, JSON result or error out.

@@ -4,11 +4,12 @@ use crate::{Ctx, Handler, RpcExtension, compat, debug, eth, fees, filters, net, 
 use jsonrpsee::{
     RpcModule,
     core::{RegisterMethodError, middleware::RpcServiceBuilder},
-    server::{BatchRequestConfig, Server, ServerConfig},
+    server::{BatchRequestConfig, Server, ServerConfig, ServerHandle},
     types::ErrorObjectOwned,
 };
 use nr_chain::Chain;
 use std::{net::SocketAddr, sync::Arc};
+use tokio::sync::mpsc;
 
 /// Largest request body (HTTP) or message (WebSocket): 32 MiB, room for EXECUTE inputs of
 /// several MB sent hex-encoded through `eth_sendRawTransaction` or `eth_call`.
@@ -20,14 +21,53 @@ pub const MAX_BATCH_LEN: u32 = 1000;
 /// Most open connections (HTTP and WebSocket together).
 pub const MAX_CONNECTIONS: u32 = 500;
 
-/// Starts the HTTP and WebSocket server on `addr`; returns the bound address (port 0
-/// picks one) and a task that runs as long as the server (aborting it stops the server).
+/// A running JSON-RPC server: owns jsonrpsee's [`ServerHandle`]. [`RpcServer::stop`]
+/// stops it and waits until its port is closed and it holds no reference to the chain;
+/// dropping it asks it to stop without waiting.
+#[derive(Debug)]
+pub struct RpcServer {
+    addr: SocketAddr,
+    handle: Option<ServerHandle>,
+    /// Yields `None` once the method context (and its chain reference) is dropped.
+    released: mpsc::Receiver<()>,
+}
+
+impl RpcServer {
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting connections, waits for the open ones and the calls in flight to
+    /// end and for the server to release the chain.
+    pub async fn stop(mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.stop().ok();
+            handle.stopped().await;
+        }
+        while self.released.recv().await.is_some() {}
+        tracing::info!("rpc server on {} stopped", self.addr);
+    }
+}
+
+impl Drop for RpcServer {
+    fn drop(&mut self) {
+        if let Some(handle) = &self.handle {
+            handle.stop().ok();
+        }
+    }
+}
+
+/// Starts the HTTP and WebSocket server on `addr` (port 0 picks one) on the current tokio
+/// runtime; it runs until [`RpcServer::stop`] or until the [`RpcServer`] is dropped.
 pub async fn serve(
     addr: SocketAddr,
     chain: Arc<Chain>,
     ext: Option<Arc<dyn RpcExtension>>,
-) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let module = methods(chain, ext).map_err(std::io::Error::other)?;
+) -> std::io::Result<RpcServer> {
+    let (alive, released) = mpsc::channel(1);
+    let module = methods(Ctx { chain, filters: Default::default(), _alive: alive }, ext)
+        .map_err(std::io::Error::other)?;
     let config = ServerConfig::builder()
         .max_request_body_size(MAX_REQUEST_BODY_SIZE)
         .max_response_body_size(MAX_RESPONSE_BODY_SIZE)
@@ -43,21 +83,17 @@ pub async fn serve(
         )
         .build(addr)
         .await?;
-    let local = server.local_addr()?;
+    let addr = server.local_addr()?;
     let handle = server.start(module);
-    let task = tokio::spawn(async move {
-        handle.stopped().await;
-        tracing::info!("rpc server on {local} stopped");
-    });
-    Ok((local, task))
+    Ok(RpcServer { addr, handle: Some(handle), released })
 }
 
 /// Every method: the standard namespaces, then the extension's.
 fn methods(
-    chain: Arc<Chain>,
+    ctx: Ctx,
     ext: Option<Arc<dyn RpcExtension>>,
 ) -> Result<RpcModule<Ctx>, RegisterMethodError> {
-    let mut module = RpcModule::new(Ctx { chain, filters: Default::default() });
+    let mut module = RpcModule::new(ctx);
     let tables = [
         eth::METHODS,
         fees::METHODS,

@@ -12,29 +12,56 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const CHAIN_ID: u64 = 31337;
 
-/// One extra method, `nr_ping`.
+/// One extra method, `nr_ping`, and `nr_slow`, which answers after half a second.
 struct Ping;
 
 impl RpcExtension for Ping {
     fn methods(&self) -> &'static [&'static str] {
-        &["nr_ping"]
+        &["nr_ping", "nr_slow"]
     }
     fn call(&self, _: &Chain, method: &str, _: &[Value]) -> Option<Result<Value, RpcError>> {
-        (method == "nr_ping").then(|| Ok(json!("pong")))
+        if method == "nr_slow" {
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        Some(Ok(json!("pong")))
     }
 }
 
-async fn start(dir: &std::path::Path) -> SocketAddr {
+fn chain(dir: &std::path::Path) -> Arc<Chain> {
     let schedule = ForkSchedule { cancun_time: Some(0), prague_time: Some(0), osaka_time: None };
     let spec = ChainSpec::dev(CHAIN_ID, schedule, 0, &[Address::repeat_byte(1)], U256::from(1));
     let chain =
         Chain::open(&dir.join("chain.redb"), spec, Arc::new(nr_stateless::evm::PlainEthereum))
             .expect("chain opens");
-    let (addr, _task) =
-        nr_rpc::serve("127.0.0.1:0".parse().unwrap(), Arc::new(chain), Some(Arc::new(Ping)))
-            .await
-            .expect("server starts");
-    addr
+    Arc::new(chain)
+}
+
+async fn start(dir: &std::path::Path) -> nr_rpc::RpcServer {
+    nr_rpc::serve("127.0.0.1:0".parse().unwrap(), chain(dir), Some(Arc::new(Ping)))
+        .await
+        .expect("server starts")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stop_closes_the_port_and_releases_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain(dir.path());
+    let server = nr_rpc::serve("127.0.0.1:0".parse().unwrap(), chain.clone(), Some(Arc::new(Ping)))
+        .await
+        .unwrap();
+    let addr = server.local_addr();
+    let client = WsClientBuilder::default().build(format!("ws://{addr}")).await.unwrap();
+    let id: String = client.request("eth_chainId", rpc_params![]).await.unwrap();
+    assert_eq!(id, format!("{CHAIN_ID:#x}"));
+    // A call still running when the server stops.
+    let slow = tokio::spawn(async move {
+        let _ = client.request::<String, _>("nr_slow", rpc_params![]).await;
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    server.stop().await;
+    assert!(std::net::TcpStream::connect(addr).is_err(), "port closed when stop returns");
+    assert_eq!(Arc::strong_count(&chain), 1, "the server holds no reference to the chain");
+    slow.await.unwrap();
 }
 
 /// POSTs `body` (declaring `declared` bytes if given, sending only the headers then) and
@@ -66,7 +93,8 @@ fn call(id: u64, method: &str) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn websocket_and_http_share_one_port() {
     let dir = tempfile::tempdir().unwrap();
-    let addr = start(dir.path()).await;
+    let server = start(dir.path()).await;
+    let addr = server.local_addr();
     let ws = WsClientBuilder::default().build(format!("ws://{addr}")).await.unwrap();
     let id: String = ws.request("eth_chainId", rpc_params![]).await.unwrap();
     assert_eq!(id, format!("{CHAIN_ID:#x}"));
@@ -79,7 +107,8 @@ async fn websocket_and_http_share_one_port() {
 #[tokio::test(flavor = "multi_thread")]
 async fn batches_answer_in_order_and_long_batches_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let addr = start(dir.path()).await;
+    let server = start(dir.path()).await;
+    let addr = server.local_addr();
     let batch =
         json!([call(1, "eth_chainId"), call(2, "eth_blockNumber"), call(3, "nope"), {"id": 4}]);
     let (status, v) = post(addr, &batch.to_string(), None).await;
@@ -105,7 +134,8 @@ async fn batches_answer_in_order_and_long_batches_are_refused() {
 #[tokio::test(flavor = "multi_thread")]
 async fn oversized_requests_are_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
-    let addr = start(dir.path()).await;
+    let server = start(dir.path()).await;
+    let addr = server.local_addr();
     let (status, v) = post(addr, "", Some(MAX_REQUEST_BODY_SIZE as usize + 1)).await;
     assert_eq!(status, 413);
     assert_eq!(v["error"]["code"], -32007);
@@ -124,7 +154,8 @@ async fn oversized_requests_are_refused_clearly() {
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_requests_get_the_previous_answers() {
     let dir = tempfile::tempdir().unwrap();
-    let addr = start(dir.path()).await;
+    let server = start(dir.path()).await;
+    let addr = server.local_addr();
     let (_, v) = post(addr, "{", None).await;
     assert_eq!(v["error"]["code"], -32700);
     assert!(v["error"]["message"].as_str().unwrap().starts_with("parse error: "), "{v}");

@@ -66,7 +66,7 @@ pub async fn services(n: usize) -> Result<ServicesRow, BenchError> {
     };
     let devnet = Devnet::start(&cfg).await?;
     let result = run(&devnet, &clients, n, dir.path().join("follower")).await;
-    devnet.shutdown();
+    devnet.shutdown().await;
     result
 }
 
@@ -173,7 +173,7 @@ async fn run(
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let follow = t.elapsed().as_secs_f64();
-    follower.shutdown();
+    follower.shutdown().await;
     outcome?;
     Ok(ServicesRow {
         transactions: total,

@@ -226,7 +226,7 @@ pub struct L1Node {
     pub execute_gas: ExecuteGasParams,
     /// The head when the node started.
     pub start_head: Header,
-    server: tokio::task::JoinHandle<()>,
+    server: nr_rpc::RpcServer,
     producer: producer::Producer,
 }
 
@@ -246,9 +246,10 @@ impl L1Node {
         let hooks = L1Hooks { schedule: chain.spec().schedule.clone(), params };
         let start_head = chain.head();
         let ext: Arc<dyn nr_rpc::RpcExtension> = Arc::new(L1Rpc::new(hooks));
-        let (addr, server) = nr_rpc::serve(cfg.http, chain.clone(), Some(ext))
+        let server = nr_rpc::serve(cfg.http, chain.clone(), Some(ext))
             .await
             .map_err(NodeError::RpcListen)?;
+        let addr = server.local_addr();
         let producer = producer::Producer::spawn(chain.clone(), cfg.block_time);
         Ok(Self { chain, addr, signers, execute_gas: params, start_head, server, producer })
     }
@@ -263,10 +264,13 @@ impl L1Node {
         format!("http://{}", self.addr)
     }
 
-    /// Stops the block producer (waiting for its thread) and the RPC server.
-    pub fn shutdown(self) {
-        self.server.abort();
-        self.producer.stop();
+    /// Stops the RPC server (its port is closed on return) and the block producer
+    /// (waiting for its thread); the store closes with the last reference to
+    /// [`L1Node::chain`]. Dropping the node also stops both, without waiting for the
+    /// server.
+    pub async fn shutdown(self) {
+        self.server.stop().await;
+        self.producer.stop().await;
     }
 }
 
@@ -302,10 +306,33 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         let chain = node.chain.clone();
-        node.shutdown();
+        node.shutdown().await;
         let stopped_at = chain.head().number;
         tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
         assert_eq!(chain.head().number, stopped_at, "no block after shutdown");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn dropping_the_node_stops_block_production() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = L1Config {
+            datadir: dir.path().into(),
+            http: SocketAddr::from(([127, 0, 0, 1], 0)),
+            block_time: 1,
+            accounts: 1,
+            ..L1Config::default()
+        };
+        let node = L1Node::start(&cfg).await.unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while node.chain.head().number == 0 {
+            assert!(std::time::Instant::now() < deadline, "no L1 block within 10s");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let chain = node.chain.clone();
+        drop(node);
+        let dropped_at = chain.head().number;
+        tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+        assert_eq!(chain.head().number, dropped_at, "no block after the node is dropped");
     }
 
     #[test]

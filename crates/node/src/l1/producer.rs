@@ -30,8 +30,19 @@ impl Producer {
         Self { stop, thread: Some(thread) }
     }
 
+    /// Asks the thread to stop and waits for it, off the async runtime's threads.
+    pub(crate) async fn stop(mut self) {
+        let thread = self.thread.take();
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = thread {
+            tokio::task::spawn_blocking(move || t.join().ok()).await.ok();
+        }
+    }
+}
+
+impl Drop for Producer {
     /// Asks the thread to stop and waits for it.
-    pub(crate) fn stop(mut self) {
+    fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             t.join().ok();
