@@ -47,9 +47,10 @@ async fn start(dir: &std::path::Path) -> (SocketAddr, impl Sized) {
     let chain =
         Chain::open(&dir.join("chain.redb"), spec, Arc::new(nr_stateless::evm::PlainEthereum))
             .expect("chain opens");
-    nr_rpc::serve("127.0.0.1:0".parse().unwrap(), Arc::new(chain), None)
+    let server = nr_rpc::serve("127.0.0.1:0".parse().unwrap(), Arc::new(chain), None)
         .await
-        .expect("server starts")
+        .expect("server starts");
+    (server.local_addr(), server)
 }
 
 /// POSTs `body`; returns the HTTP status and the raw response body.
