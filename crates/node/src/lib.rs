@@ -6,7 +6,7 @@
 //!   dev L1 chain (the node, the benchmarks and the contract tests all use them).
 //! - [`devnet::Devnet`]: an L1 node, a rollup deployed on it through JSON-RPC, and the
 //!   rollup's L2 node ([`nr_rollup::L2Node`]), which reaches the L1 only through JSON-RPC.
-//! - [`bench`]: stateless-vs-stateful measurements, L1 gas of `advance`, and the services
+//! - [`bench`](mod@bench): stateless-vs-stateful measurements, L1 gas of `advance`, and the services
 //!   benchmark over a [`devnet::Devnet`].
 
 pub mod bench;
