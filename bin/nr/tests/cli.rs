@@ -68,6 +68,30 @@ fn public_input_roots_match_l2beat_vectors() {
 }
 
 #[test]
+fn execution_flavour_differs_from_consensus_only_in_the_request_root() {
+    let file = fixtures().join("l2beat/public_input_vectors.json");
+    let case = |flavor: &str| {
+        let (ok, stdout, stderr) = nr(&[
+            "ssz",
+            "public-input-root",
+            file.to_str().unwrap(),
+            "--case",
+            "0",
+            "--flavor",
+            flavor,
+        ]);
+        assert!(ok, "{stderr}");
+        stdout.lines().map(|l| l.split_once(' ').unwrap().1.to_string()).collect::<Vec<_>>()
+    };
+    let (consensus, execution) = (case("consensus"), case("execution"));
+    assert_eq!(consensus.len(), 4, "{consensus:?}");
+    assert_eq!(execution.len(), 3, "payload, versioned hashes, request: {execution:?}");
+    assert_eq!(execution[0], consensus[0], "the payload root is the same in both flavours");
+    assert_ne!(execution[1], consensus[1], "progressive list vs List[Bytes32, 4096]");
+    assert_ne!(execution[2], consensus[2], "plain vs progressive container");
+}
+
+#[test]
 fn public_input_root_reports_bad_fields() {
     let bad = std::env::temp_dir().join(format!("nr-bad-{}.json", std::process::id()));
     std::fs::write(&bad, r#"{"header": {"parentHash": "0x12"}}"#).unwrap();

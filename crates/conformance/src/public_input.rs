@@ -3,8 +3,9 @@
 
 use alloy_primitives::{Address, B256, Bloom, Bytes, U256};
 use nr_stateless::ssz::{
-    ExecutionPayload, MAX_EXTRA_DATA_BYTES, PayloadLeaves, VERSIONED_HASHES_DEPTH,
-    new_payload_request_root_from, public_input_root, versioned_hashes_root,
+    ExecutionPayload, MAX_EXTRA_DATA_BYTES, PayloadLeaves, RootFlavor, VERSIONED_HASHES_DEPTH,
+    new_payload_request_root_execution, new_payload_request_root_from, public_input_root,
+    versioned_hashes_root, versioned_hashes_root_progressive,
 };
 use serde_json::Value;
 
@@ -70,12 +71,17 @@ fn base_fee(h: &Value) -> Result<U256, VectorError> {
     }
 }
 
-/// The four roots of one vector case, in the order the vectors list them: `payloadRoot`,
-/// `versionedHashesRoot`, `newPayloadRequestRoot`, `publicInputRoot`.
+/// The roots of one vector case under `flavor`. Consensus (what L2BEAT's vectors and
+/// contracts check), in the order the vectors list them: `payloadRoot`,
+/// `versionedHashesRoot`, `newPayloadRequestRoot`, `publicInputRoot`. Execution (what
+/// EIP-8025 and execution-specs' guest output): `payloadRoot`, `versionedHashesRoot`
+/// (progressive list), `newPayloadRequestRoot` (plain container); the public input is a
+/// consensus-layer object and has no execution flavour.
 pub fn roots(
     case: &Value,
     chain_id: u64,
     schema_id: u16,
+    flavor: RootFlavor,
 ) -> Result<Vec<(&'static str, B256)>, VectorError> {
     let h = field(case, "header")?;
     let parent_hash = b256(h, "parentHash")?;
@@ -123,6 +129,22 @@ pub fn roots(
                 .ok_or_else(|| invalid("versionedHashes", "bad hash"))
         })
         .collect::<Result<Vec<B256>, _>>()?;
+    let parent_beacon_block_root = b256(case, "parentBeaconBlockRoot")?;
+    let execution_requests_root = b256(case, "executionRequestsRoot")?;
+    if flavor == RootFlavor::Execution {
+        let vh_root = versioned_hashes_root_progressive(&hashes);
+        let npr_root = new_payload_request_root_execution(
+            payload_root,
+            vh_root,
+            parent_beacon_block_root,
+            execution_requests_root,
+        );
+        return Ok(vec![
+            ("payloadRoot", payload_root),
+            ("versionedHashesRoot", vh_root),
+            ("newPayloadRequestRoot", npr_root),
+        ]);
+    }
     if hashes.len() > 1 << VERSIONED_HASHES_DEPTH {
         return Err(VectorError::TooManyVersionedHashes);
     }
@@ -130,8 +152,8 @@ pub fn roots(
     let npr_root = new_payload_request_root_from(
         payload_root,
         vh_root,
-        b256(case, "parentBeaconBlockRoot")?,
-        b256(case, "executionRequestsRoot")?,
+        parent_beacon_block_root,
+        execution_requests_root,
     );
     Ok(vec![
         ("payloadRoot", payload_root),
@@ -147,11 +169,11 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        let e = roots(&serde_json::json!({}), 1, 1).unwrap_err();
+        let e = roots(&serde_json::json!({}), 1, 1, RootFlavor::Consensus).unwrap_err();
         assert!(matches!(&e, VectorError::Missing(f) if f == "header"), "{e}");
         let zero = format!("0x{}", "00".repeat(32));
         let case = serde_json::json!({"header": {"parentHash": zero, "feeRecipient": "nope"}});
-        let e = roots(&case, 1, 1).unwrap_err();
+        let e = roots(&case, 1, 1, RootFlavor::Consensus).unwrap_err();
         assert!(matches!(&e, VectorError::Invalid { field, .. } if field == "feeRecipient"));
         assert_eq!(e.to_string(), "feeRecipient: expected an address");
         let long = format!("0x{}", "00".repeat(33));
@@ -159,6 +181,9 @@ mod tests {
         let case = serde_json::json!({"header": {
             "parentHash": zero, "feeRecipient": format!("0x{}", "00".repeat(20)),
             "logsBloom": bloom, "extraData": long}});
-        assert!(matches!(roots(&case, 1, 1), Err(VectorError::ExtraDataTooLong(33))));
+        assert!(matches!(
+            roots(&case, 1, 1, RootFlavor::Consensus),
+            Err(VectorError::ExtraDataTooLong(33))
+        ));
     }
 }

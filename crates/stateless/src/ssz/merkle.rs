@@ -258,7 +258,58 @@ pub fn versioned_hashes_root(hashes: &[B256]) -> B256 {
     mix_in_length(merkleize(hashes, VERSIONED_HASHES_DEPTH), hashes.len())
 }
 
-/// Root of a `NewPayloadRequest` from the roots of its four fields.
+/// Which definition of the `NewPayloadRequest` root. Both hash the same bytes; they
+/// disagree on the container shape, so the roots differ for every request (see
+/// `docs/stateless.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootFlavor {
+    /// The execution layer's (execution-specs `projects/zkevm` tests-zkevm v0.8, EIP-8025,
+    /// ethrex, paradigmxyz/stateless): a plain container, `versioned_hashes` a
+    /// `ProgressiveList[Bytes32]`.
+    Execution,
+    /// The consensus layer's (consensus-specs #5619, L2BEAT's contracts and vectors): a
+    /// progressive container, `versioned_hashes` a `List[Bytes32, 4096]`.
+    Consensus,
+}
+
+/// Root of the versioned hashes as the execution layer types them
+/// (`ProgressiveList[Bytes32]`).
+pub fn versioned_hashes_root_progressive(hashes: &[B256]) -> B256 {
+    progressive_list_root(hashes)
+}
+
+/// Root of a `NewPayloadRequest` as the execution layer computes it, from the roots of its
+/// four fields (a plain container of four leaves; the versioned-hashes root must be the
+/// progressive one, [`versioned_hashes_root_progressive`]).
+pub fn new_payload_request_root_execution(
+    payload_root: B256,
+    versioned_hashes_root: B256,
+    parent_beacon_block_root: B256,
+    execution_requests_root: B256,
+) -> B256 {
+    merkleize(
+        &[payload_root, versioned_hashes_root, parent_beacon_block_root, execution_requests_root],
+        2,
+    )
+}
+
+impl NewPayloadRequest {
+    /// The root under `flavor` ([`HashTreeRoot::hash_tree_root`] is the consensus one,
+    /// which this crate's EXECUTE output and L2BEAT's contracts use today).
+    pub fn root(&self, flavor: RootFlavor) -> B256 {
+        match flavor {
+            RootFlavor::Consensus => self.hash_tree_root(),
+            RootFlavor::Execution => new_payload_request_root_execution(
+                self.execution_payload.hash_tree_root(),
+                versioned_hashes_root_progressive(&self.versioned_hashes),
+                self.parent_beacon_block_root,
+                self.execution_requests.hash_tree_root(),
+            ),
+        }
+    }
+}
+
+/// Root of a `NewPayloadRequest` (consensus flavour) from the roots of its four fields.
 pub fn new_payload_request_root_from(
     payload_root: B256,
     versioned_hashes_root: B256,
@@ -308,5 +359,82 @@ mod tests {
             ExecutionRequests::default().hash_tree_root().to_string(),
             "0x87b69a306c8e430d0857f7c4ac5e27cecffa1108d43c2e5df7388056fea7a423"
         );
+    }
+
+    /// Values printed by `scripts/spec-vectors/npr_roots.py` (eth-remerkleable, the SSZ
+    /// library execution-specs uses, over EIP-8025's containers).
+    #[test]
+    fn both_new_payload_request_flavours_match_remerkleable() {
+        let payload = ExecutionPayload {
+            parent_hash: B256::ZERO,
+            fee_recipient: Default::default(),
+            state_root: B256::ZERO,
+            receipts_root: B256::ZERO,
+            logs_bloom: Default::default(),
+            prev_randao: B256::ZERO,
+            block_number: 7,
+            gas_limit: 30_000_000,
+            gas_used: 0,
+            timestamp: 1234,
+            extra_data: Default::default(),
+            base_fee_per_gas: alloy_primitives::U256::from(7),
+            block_hash: B256::ZERO,
+            transactions: vec![],
+            withdrawals: vec![],
+            blob_gas_used: 0,
+            excess_blob_gas: 0,
+            block_access_list: Default::default(),
+            slot_number: 42,
+        };
+        let hex = |h: B256| alloy_primitives::hex::encode(h);
+        assert_eq!(
+            hex(payload.hash_tree_root()),
+            "fcfa82e88b611c33df5960492794354829b39d79cd1b98e3306318e6f2542197"
+        );
+        let cases = [
+            (
+                vec![],
+                B256::repeat_byte(0x11),
+                (
+                    "f5a5fd42d16a20302798ef6ed309979b43003d2320d9f0e8ea9831a92759fb4b",
+                    "dba9671bac9513c9482f1416a53aabd2c6ce90d5a5f865ce5a55c775325c9136",
+                ),
+                (
+                    "fae7a1269b9b066d72fa34adf10cd9ec80a80745a9ea7e5b180e38ffbd47173f",
+                    "8b83a932482f343aa735b4467520e7924bdf9c8285717f8214104bed48053198",
+                ),
+            ),
+            (
+                (1u8..=3)
+                    .map(|i| {
+                        let mut h = [i; 32];
+                        h[0] = 1;
+                        B256::from(h)
+                    })
+                    .collect(),
+                B256::repeat_byte(0x22),
+                (
+                    "5d2e5d165d72e819ac453ff01b78132bb3b0f579c6d60dd24e2095019625a302",
+                    "70dd13e4933b2309eb3f29938bab93c675aa2b2d6f4da14cf4e9eb56645c5c46",
+                ),
+                (
+                    "dafc758979e42c2a1827a66bfd1b73801873b3e55f621deb854d7d203d172c8a",
+                    "a17692aee4ba35a8f202cb6aba34afef3e76f8e214d79adbbe5cb9b98fa905b9",
+                ),
+            ),
+        ];
+        for (hashes, pbbr, (vh_ex, vh_co), (npr_ex, npr_co)) in cases {
+            let npr = NewPayloadRequest {
+                execution_payload: payload.clone(),
+                versioned_hashes: hashes.clone(),
+                parent_beacon_block_root: pbbr,
+                execution_requests: ExecutionRequests::default(),
+            };
+            assert_eq!(hex(versioned_hashes_root_progressive(&hashes)), vh_ex);
+            assert_eq!(hex(versioned_hashes_root(&hashes)), vh_co);
+            assert_eq!(hex(npr.root(RootFlavor::Execution)), npr_ex);
+            assert_eq!(hex(npr.root(RootFlavor::Consensus)), npr_co);
+            assert_eq!(npr.root(RootFlavor::Consensus), npr.hash_tree_root());
+        }
     }
 }

@@ -16,9 +16,10 @@ mod merkle;
 
 pub use decode::SszError;
 pub use merkle::{
-    HashTreeRoot, PayloadLeaves, merkleize, merkleize_progressive, mix_in_length,
-    new_payload_request_root_from, progressive_byte_list_root, progressive_container,
-    public_input_root, sha_pair, versioned_hashes_root,
+    HashTreeRoot, PayloadLeaves, RootFlavor, merkleize, merkleize_progressive, mix_in_length,
+    new_payload_request_root_execution, new_payload_request_root_from, progressive_byte_list_root,
+    progressive_container, public_input_root, sha_pair, versioned_hashes_root,
+    versioned_hashes_root_progressive,
 };
 
 /// Fork index of the schema (Amsterdam = 0x15).
