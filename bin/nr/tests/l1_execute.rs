@@ -218,10 +218,12 @@ async fn execute_verifies_valid_l2_blocks_and_rejects_every_tampered_variant() {
         (
             "parent header tampered",
             from_input(&|i| {
-                let mut h = i.witness.headers[0].to_vec();
+                // The parent is the last witness header.
+                let parent = i.witness.headers.len() - 1;
+                let mut h = i.witness.headers[parent].to_vec();
                 let last = h.len() - 1;
                 h[last] ^= 1;
-                i.witness.headers[0] = h.into();
+                i.witness.headers[parent] = h.into();
             }),
         ),
         ("wrong chain id", from_input(&|i| i.chain_config.chain_id += 1)),

@@ -113,7 +113,7 @@ fn dropped_code_and_ancestor_are_rejected() {
         ))))
     ));
     let mut input = t.input();
-    input.witness.headers.truncate(1);
+    input.witness.headers.remove(0); // the oldest ancestor (the parent is last)
     let want = t.block.header.number - 2;
     let r = run(&input);
     assert!(
@@ -298,3 +298,38 @@ fn truncated_and_random_bytes_never_panic() {
 /// The share of random byte mutations of an honest input that must be rejected (all 200
 /// are today; a mutation may rewrite a byte with its own value and so be honest).
 const MIN_FAILED_PERCENT: usize = 95;
+
+/// execution-specs (tests-zkevm v0.8) and EIP-8025 list the witness headers in ascending
+/// order with the parent last; clients that check wire order refuse any other order, so we
+/// produce that order and accept only it.
+#[test]
+fn witness_headers_in_any_other_order_are_refused() {
+    let t = build_cached();
+    let input = t.input();
+    let numbers: Vec<u64> = input
+        .witness
+        .headers
+        .iter()
+        .map(|h| {
+            <alloy_consensus::Header as alloy_rlp::Decodable>::decode(&mut h.as_ref())
+                .unwrap()
+                .number
+        })
+        .collect();
+    let parent = t.block.header.number - 1;
+    assert_eq!(numbers, vec![parent - 1, parent], "produced ascending, parent last");
+    let mut reversed = input.clone();
+    reversed.witness.headers.reverse();
+    let r = run(&reversed);
+    assert!(
+        matches!(
+            r,
+            Err(ExecuteError::Invalid(StatelessError::Witness(WitnessError::HeaderOrder {
+                index: 0,
+                number,
+                expected
+            }))) if number == parent && expected == parent - 1
+        ),
+        "{r:?}"
+    );
+}

@@ -144,6 +144,17 @@ pub enum WitnessError {
     /// A header is not an ancestor of the parent.
     #[error("a header does not chain to the parent")]
     Unchained,
+    /// The headers are not in ascending order ending with the parent (execution-specs
+    /// tests-zkevm v0.8, EIP-8025).
+    #[error("headers[{index}]: number {number}, expected {expected} (ascending, parent last)")]
+    HeaderOrder {
+        /// Position in the witness.
+        index: usize,
+        /// The header's number.
+        number: u64,
+        /// The number expected at that position.
+        expected: u64,
+    },
 }
 
 /// Why the input's chain configuration is not the one the verifier expects.

@@ -269,18 +269,21 @@ pub fn chain_config_for(chain_id: u64, schedule: &ForkSchedule, timestamp: u64) 
 }
 
 /// Assembles an [`ExecutionWitness`] from what a recording run read. `ancestor` returns
-/// the header with a given number on the block's chain (the parent and below).
+/// the header with a given number on the block's chain (the parent and below). Headers
+/// are listed in ascending order with the parent last, as execution-specs (tests-zkevm
+/// v0.8) and EIP-8025 require.
 pub fn build_witness(
     recorded: Recorded,
     parent: &Header,
     ancestor: impl Fn(u64) -> Option<Header>,
 ) -> Result<ExecutionWitness, StatelessError> {
     let lowest = recorded.ancestors.first().copied().unwrap_or(parent.number).min(parent.number);
-    let mut headers = vec![alloy_rlp::encode(parent).into()];
-    for n in (lowest..parent.number).rev() {
+    let mut headers = Vec::with_capacity((parent.number - lowest) as usize + 1);
+    for n in lowest..parent.number {
         let h = ancestor(n).ok_or(WitnessError::MissingHeader(n))?;
         headers.push(alloy_rlp::encode(&h).into());
     }
+    headers.push(alloy_rlp::encode(parent).into());
     Ok(ExecutionWitness {
         state: recorded.nodes.into_values().collect(),
         codes: recorded.codes.into_values().collect(),
@@ -288,13 +291,15 @@ pub fn build_witness(
     })
 }
 
-/// Decodes the witness headers, checks they form one chain ending at `parent_hash`, and
-/// returns the parent header and the witness as a state source.
+/// Decodes the witness headers, checks they form one chain ending at `parent_hash`, listed
+/// in ascending order with the parent last, and returns the parent header and the witness
+/// as a state source.
 pub fn open_witness(
     witness: &ExecutionWitness,
     parent_hash: B256,
 ) -> Result<(Header, WitnessSource), StatelessError> {
     let mut by_hash = HashMap::with_capacity(witness.headers.len());
+    let mut numbers = Vec::with_capacity(witness.headers.len());
     for (i, raw) in witness.headers.iter().enumerate() {
         let mut buf = raw.as_ref();
         let h: Header = alloy_rlp::Decodable::decode(&mut buf)
@@ -302,6 +307,7 @@ pub fn open_witness(
         if !buf.is_empty() {
             return Err(WitnessError::HeaderTrailingBytes { index: i }.into());
         }
+        numbers.push(h.number);
         if by_hash.insert(keccak256(raw), h).is_some() {
             return Err(WitnessError::DuplicateHeader { index: i }.into());
         }
@@ -321,6 +327,13 @@ pub fn open_witness(
     }
     if src.block_hashes.len() != by_hash.len() {
         return Err(WitnessError::Unchained.into());
+    }
+    // One chain ending at the parent: it must also be listed oldest first, parent last.
+    let oldest = parent.number + 1 - numbers.len() as u64;
+    for (index, (&number, expected)) in numbers.iter().zip(oldest..).enumerate() {
+        if number != expected {
+            return Err(WitnessError::HeaderOrder { index, number, expected }.into());
+        }
     }
     src.nodes = witness.state.iter().map(|n| (keccak256(n), n.clone())).collect();
     src.codes = witness.codes.iter().map(|c| (keccak256(c), c.clone())).collect();
