@@ -333,3 +333,33 @@ fn witness_headers_in_any_other_order_are_refused() {
         "{r:?}"
     );
 }
+
+/// execution-specs #2825 (tests-zkevm v0.8) makes `public_keys` mandatory: exactly one
+/// uncompressed signer key (`0x04 || x || y`) per transaction, in payload order.
+#[test]
+fn produced_inputs_carry_one_signer_key_per_transaction() {
+    use alloy_consensus::transaction::SignerRecoverable;
+    let t = build_cached();
+    let input = t.input();
+    let txs = &t.block.body.transactions;
+    assert!(!txs.is_empty());
+    assert_eq!(input.public_keys.len(), txs.len(), "one key per transaction");
+    for (i, (key, tx)) in input.public_keys.iter().zip(txs).enumerate() {
+        assert_eq!(key[0], 4, "key {i} is uncompressed");
+        let from_key = Address::from_slice(&alloy_primitives::keccak256(&key[1..])[12..]);
+        assert_eq!(from_key, tx.recover_signer().unwrap(), "key {i} is the signer's");
+    }
+    // A key that is not the signer's is refused, naming its index.
+    let mut wrong = input.clone();
+    wrong.public_keys[0][5] ^= 1;
+    let r = run(&wrong);
+    assert!(
+        matches!(
+            r,
+            Err(ExecuteError::Invalid(StatelessError::Payload(PayloadError::PublicKey {
+                index: 0
+            })))
+        ),
+        "{r:?}"
+    );
+}

@@ -324,11 +324,26 @@ pub fn execute_block_with<'s, S: StateSource + ?Sized>(
     source: &'s S,
     evm: &NrEvmFactory,
 ) -> Result<ExecutedBlock<'s, S>, BlockError> {
+    execute_block_with_senders(block, parent, schedule, chain_id, source, evm, None)
+}
+
+/// [`execute_block_with`] with the transactions' senders already known (one per
+/// transaction, in order; checked by the caller, e.g. against the input's public keys), so
+/// signatures are not recovered a second time.
+pub fn execute_block_with_senders<'s, S: StateSource + ?Sized>(
+    block: &Block<TxEnvelope>,
+    parent: &Header,
+    schedule: &ForkSchedule,
+    chain_id: u64,
+    source: &'s S,
+    evm: &NrEvmFactory,
+    senders: Option<&[Address]>,
+) -> Result<ExecutedBlock<'s, S>, BlockError> {
     let header = &block.header;
     validate_header(header, parent, schedule)?;
     let fork = schedule.fork_at(header.timestamp);
     validate_body(block, fork)?;
-    let out = run_block(block, parent.state_root, schedule, chain_id, source, evm)?;
+    let out = run_block(block, parent.state_root, schedule, chain_id, source, evm, senders)?;
     if out.gas_used != header.gas_used {
         return Err(mismatch("gas_used", header.gas_used, out.gas_used));
     }
@@ -370,13 +385,14 @@ pub fn seal_block<'s, S: StateSource + ?Sized>(
     h.transactions_root = calculate_transaction_root(&block.body.transactions);
     let withdrawals = block.body.withdrawals.get_or_insert_with(Default::default);
     h.withdrawals_root = Some(calculate_withdrawals_root(withdrawals));
-    let out = run_block(&block, parent_state_root, schedule, chain_id, source, evm)?;
+    let out = run_block(&block, parent_state_root, schedule, chain_id, source, evm, None)?;
     commit_results(&mut block.header, &out, fork);
     Ok((block, out))
 }
 
 /// Runs a block's system calls and transactions on the state `parent_state_root` and
 /// computes what its header must commit to, without comparing anything with the header.
+/// `senders`, when given (one per transaction), are used instead of recovering signatures.
 pub fn run_block<'s, S: StateSource + ?Sized>(
     block: &Block<TxEnvelope>,
     parent_state_root: B256,
@@ -384,8 +400,13 @@ pub fn run_block<'s, S: StateSource + ?Sized>(
     chain_id: u64,
     source: &'s S,
     evm: &NrEvmFactory,
+    senders: Option<&[Address]>,
 ) -> Result<ExecutedBlock<'s, S>, BlockError> {
-    run_transactions(block, parent_state_root, schedule, chain_id, source, evm, false)
+    let senders = match senders {
+        Some(known) if known.len() == block.body.transactions.len() => Senders::Known(known),
+        _ => Senders::Recover,
+    };
+    run_transactions(block, parent_state_root, schedule, chain_id, source, evm, senders)
         .map(|(out, _)| out)
 }
 
@@ -433,8 +454,15 @@ pub fn build_block<'s, S: StateSource + ?Sized>(
 ) -> Result<BuiltBlock<'s, S>, BlockError> {
     let fork = schedule.fork_at(block.header.timestamp);
     block.body.withdrawals.get_or_insert_with(Default::default);
-    let (out, skipped) =
-        run_transactions(&block, parent_state_root, schedule, chain_id, source, evm, true)?;
+    let (out, skipped) = run_transactions(
+        &block,
+        parent_state_root,
+        schedule,
+        chain_id,
+        source,
+        evm,
+        Senders::Skip,
+    )?;
     let mut left_out = vec![false; block.body.transactions.len()];
     for s in &skipped {
         left_out[s.index] = true;
@@ -449,6 +477,17 @@ pub fn build_block<'s, S: StateSource + ?Sized>(
     Ok(BuiltBlock { block, executed: out, skipped })
 }
 
+/// Where [`run_transactions`] gets each transaction's sender.
+#[derive(Debug, Clone, Copy)]
+enum Senders<'a> {
+    /// Recovered from the signatures; one that does not recover fails the block.
+    Recover,
+    /// Recovered; a transaction whose signature does not recover is left out (building).
+    Skip,
+    /// Known already, one per transaction (checked by the caller).
+    Known(&'a [Address]),
+}
+
 fn run_transactions<'s, S: StateSource + ?Sized>(
     block: &Block<TxEnvelope>,
     parent_state_root: B256,
@@ -456,14 +495,19 @@ fn run_transactions<'s, S: StateSource + ?Sized>(
     chain_id: u64,
     source: &'s S,
     evm: &NrEvmFactory,
-    skip_invalid: bool,
+    senders: Senders<'_>,
 ) -> Result<(ExecutedBlock<'s, S>, Vec<Skipped>), BlockError> {
+    let skip_invalid = matches!(senders, Senders::Skip);
     let header = &block.header;
     let fork = schedule.fork_at(header.timestamp);
     let mut skipped = Vec::new();
     let mut txs = Vec::with_capacity(block.body.transactions.len());
     for (index, tx) in block.body.transactions.iter().enumerate() {
-        match tx.recover_signer() {
+        let signer = match senders {
+            Senders::Known(known) => Ok(known[index]),
+            Senders::Recover | Senders::Skip => tx.recover_signer(),
+        };
+        match signer {
             Ok(signer) => txs.push((index, Recovered::new_unchecked(tx, signer))),
             Err(_) if skip_invalid => {
                 skipped.push(Skipped { index, reason: "invalid signature".into() })

@@ -9,7 +9,9 @@ use crate::fork::ForkSchedule;
 use crate::mpt::{NodeSource, Trie, TrieError};
 use crate::ssz::{ExecutionWitness, StatelessInput};
 use crate::state::{RecordingSource, StateSource};
-use crate::stateless::{StatelessError, block_to_new_payload, build_witness, chain_config_for};
+use crate::stateless::{
+    StatelessError, block_to_new_payload, build_witness, chain_config_for, signer_public_keys,
+};
 use alloy_consensus::{Block, Header, TxEnvelope};
 use alloy_eips::eip7685::Requests;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
@@ -187,7 +189,8 @@ impl MemoryChain {
         Ok((block, imported.witness, imported.requests))
     }
 
-    /// Packs a block and its witness into a [`StatelessInput`] for `chain_id` under `schedule`.
+    /// Packs a block and its witness into a [`StatelessInput`] for `chain_id` under `schedule`,
+    /// with one signer public key per transaction.
     pub fn stateless_input(
         block: &Block<TxEnvelope>,
         witness: ExecutionWitness,
@@ -199,7 +202,7 @@ impl MemoryChain {
             new_payload_request: block_to_new_payload(block, requests)?,
             witness,
             chain_config: chain_config_for(chain_id, schedule, block.header.timestamp),
-            public_keys: vec![],
+            public_keys: signer_public_keys(&block.body.transactions),
         })
     }
 }

@@ -16,15 +16,16 @@
 //! 5. **Witness**: the headers decode and form one chain ending at the block's parent; the
 //!    parent header gives the pre-state root and the chain gives BLOCKHASH; nodes and codes
 //!    are indexed by hash ([`open_witness`]).
-//! 6. **Execution** ([`execute_block`]): the header is checked against the parent, the body
+//! 6. **Execution** ([`execute_block`](crate::block::execute_block)): the header is checked against the parent, the body
 //!    against the header's roots, then system calls and transactions run on the partial
 //!    tries the witness provides (a missing node fails, never reads as empty), and gas used,
 //!    blob gas used, receipts root, logs bloom, requests hash and post-state root must equal
 //!    the header's.
 //! 7. **Result**: the `hash_tree_root` of the `NewPayloadRequest` and the chain config.
 
-use crate::block::{BlockError, execute_block};
+use crate::block::{BlockError, execute_block_with_senders};
 pub use crate::error::{ChainConfigError, PayloadError, StatelessError, WitnessError};
+use crate::evm::NrEvmFactory;
 use crate::fork::{Fork, ForkSchedule};
 use crate::mpt::NodeSource;
 use crate::ssz::{
@@ -268,6 +269,23 @@ pub fn chain_config_for(chain_id: u64, schedule: &ForkSchedule, timestamp: u64) 
     }
 }
 
+/// The uncompressed public key (`0x04 || x || y`) of each transaction's signer, in order:
+/// the `public_keys` execution-specs (#2825, tests-zkevm v0.8) requires, one per
+/// transaction. A signature that does not recover gets 65 zero bytes, which verification
+/// refuses naming that transaction.
+pub fn signer_public_keys(txs: &[TxEnvelope]) -> Vec<alloy_primitives::FixedBytes<65>> {
+    txs.iter()
+        .map(|tx| {
+            tx.signature()
+                .recover_from_prehash(&tx.signature_hash())
+                .map(|key| {
+                    alloy_primitives::FixedBytes::from_slice(key.to_encoded_point(false).as_bytes())
+                })
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 /// Assembles an [`ExecutionWitness`] from what a recording run read. `ancestor` returns
 /// the header with a given number on the block's chain (the parent and below). Headers
 /// are listed in ascending order with the parent last, as execution-specs (tests-zkevm
@@ -361,11 +379,22 @@ pub fn verify_stateless_new_payload(
     }
     let fork = schedule.fork_at(timestamp);
     let block = new_payload_to_block(npr, fork)?;
-    if !input.public_keys.is_empty() {
-        check_public_keys(&block, &input.public_keys)?;
-    }
+    // Senders recovered here (and checked against the keys) are not recovered again.
+    let senders = if input.public_keys.is_empty() {
+        None
+    } else {
+        Some(check_public_keys(&block, &input.public_keys)?)
+    };
     let (parent, source) = open_witness(&input.witness, block.header.parent_hash)?;
-    execute_block(&block, &parent, schedule, chain_id, &source)?;
+    execute_block_with_senders(
+        &block,
+        &parent,
+        schedule,
+        chain_id,
+        &source,
+        &NrEvmFactory::default(),
+        senders.as_deref(),
+    )?;
     Ok(StatelessValidationResult {
         new_payload_request_root: npr.hash_tree_root(),
         successful_validation: true,
@@ -373,10 +402,11 @@ pub fn verify_stateless_new_payload(
     })
 }
 
+/// Checks one uncompressed signer key per transaction; returns the senders.
 fn check_public_keys(
     block: &Block<TxEnvelope>,
     keys: &[alloy_primitives::FixedBytes<65>],
-) -> Result<(), StatelessError> {
+) -> Result<Vec<alloy_primitives::Address>, StatelessError> {
     if keys.len() != block.body.transactions.len() {
         return Err(PayloadError::PublicKeyCount {
             keys: keys.len(),
@@ -384,12 +414,14 @@ fn check_public_keys(
         }
         .into());
     }
+    let mut senders = Vec::with_capacity(keys.len());
     for (i, (tx, key)) in block.body.transactions.iter().zip(keys).enumerate() {
         let signer = tx.recover_signer().map_err(|_| BlockError::InvalidSignature { index: i })?;
         let from_key = alloy_primitives::Address::from_slice(&keccak256(&key[1..])[12..]);
         if key[0] != 4 || from_key != signer {
             return Err(PayloadError::PublicKey { index: i }.into());
         }
+        senders.push(signer);
     }
-    Ok(())
+    Ok(senders)
 }
