@@ -245,16 +245,30 @@ pub(crate) fn check(body: &[u8]) -> Body {
 }
 
 /// Puts the original ids back into a response in place of their placeholders (each
-/// stands in the response as the value of an `"id"` member, as jsonrpsee writes it).
+/// stands in the response as the value of an `"id"` member, as jsonrpsee writes it). One
+/// pass over the response, whatever the number of ids: a batch answer can be large.
 fn restore_ids(response: &[u8], ids: &[(String, String)]) -> Vec<u8> {
-    let mut out = response.to_vec();
-    for (placeholder, original) in ids {
-        let pattern = format!(r#""id":{placeholder}"#);
-        if let Some(at) = memchr::memmem::find(&out, pattern.as_bytes()) {
-            let at = at + r#""id":"#.len();
-            out.splice(at..at + placeholder.len(), original.bytes());
+    const MEMBER: &[u8] = br#""id":"#;
+    const PREFIX: &[u8] = br#""id":"\u0000nr-id:"#;
+    let mut pending: std::collections::HashMap<&[u8], &str> =
+        ids.iter().map(|(p, o)| (p.as_bytes(), o.as_str())).collect();
+    let mut out = Vec::with_capacity(response.len());
+    let mut pos = 0;
+    for at in memchr::memmem::find_iter(response, PREFIX) {
+        if at < pos || pending.is_empty() {
+            continue;
+        }
+        let start = at + MEMBER.len();
+        // The placeholder runs to the next quote: `"\u0000nr-id:N"`.
+        let Some(len) = response[start + 1..].iter().position(|&b| b == b'"') else { break };
+        let placeholder = &response[start..start + len + 2];
+        if let Some(original) = pending.remove(placeholder) {
+            out.extend_from_slice(&response[pos..start]);
+            out.extend_from_slice(original.as_bytes());
+            pos = start + placeholder.len();
         }
     }
+    out.extend_from_slice(&response[pos..]);
     out
 }
 
