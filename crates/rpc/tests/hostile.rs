@@ -2,20 +2,16 @@
 //! jsonrpsee did: bodies built to multiply memory, and request ids jsonrpsee cannot hold.
 #![allow(unsafe_code)] // the counting allocator
 
-use alloy_primitives::{Address, U256};
-use nr_chain::{Chain, spec::ChainSpec};
-use nr_stateless::fork::ForkSchedule;
+mod common;
+
+use common::{dev_chain, post_raw};
 use serde_json::{Value, json};
 use std::{
     alloc::{GlobalAlloc, Layout, System},
     net::SocketAddr,
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::atomic::{AtomicUsize, Ordering},
     time::Duration,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The system allocator, counting the bytes in use and their peak.
 struct Counting;
@@ -42,12 +38,7 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOC: Counting = Counting;
 
 async fn start(dir: &std::path::Path) -> (SocketAddr, impl Sized) {
-    let schedule = ForkSchedule { cancun_time: Some(0), prague_time: Some(0), osaka_time: None };
-    let spec = ChainSpec::dev(31337, schedule, 0, &[Address::repeat_byte(1)], U256::from(1));
-    let chain =
-        Chain::open(&dir.join("chain.redb"), spec, Arc::new(nr_stateless::evm::PlainEthereum))
-            .expect("chain opens");
-    let server = nr_rpc::serve("127.0.0.1:0".parse().unwrap(), Arc::new(chain), None)
+    let server = nr_rpc::serve("127.0.0.1:0".parse().unwrap(), dev_chain(dir), None)
         .await
         .expect("server starts");
     (server.local_addr(), server)
@@ -55,21 +46,7 @@ async fn start(dir: &std::path::Path) -> (SocketAddr, impl Sized) {
 
 /// POSTs `body`; returns the HTTP status and the raw response body.
 async fn post(addr: SocketAddr, body: &str) -> (u16, String) {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut out = vec![];
-    tokio::time::timeout(Duration::from_secs(60), s.read_to_end(&mut out))
-        .await
-        .expect("answer within 60 s")
-        .unwrap();
-    let text = String::from_utf8(out).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
-    (head.split(' ').nth(1).unwrap().parse().unwrap(), body.to_string())
+    post_raw(addr, body, None, Duration::from_secs(60)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,16 +1,15 @@
 //! The server on one port: HTTP and WebSocket, batches, the request and batch limits,
 //! extension methods, and the answers to malformed requests.
 
-use alloy_primitives::{Address, U256};
+mod common;
+
+use alloy_primitives::Address;
+use common::{CHAIN_ID, dev_chain, post_raw};
 use jsonrpsee::{core::client::ClientT, rpc_params, ws_client::WsClientBuilder};
-use nr_chain::{Chain, spec::ChainSpec};
+use nr_chain::Chain;
 use nr_rpc::{MAX_BATCH_LEN, MAX_REQUEST_BODY_SIZE, RpcError, RpcExtension};
-use nr_stateless::fork::ForkSchedule;
 use serde_json::{Value, json};
 use std::{net::SocketAddr, sync::Arc, time::Duration};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-const CHAIN_ID: u64 = 31337;
 
 /// One extra method, `nr_ping`, and `nr_slow`, which answers after half a second.
 struct Ping;
@@ -27,17 +26,8 @@ impl RpcExtension for Ping {
     }
 }
 
-fn chain(dir: &std::path::Path) -> Arc<Chain> {
-    let schedule = ForkSchedule { cancun_time: Some(0), prague_time: Some(0), osaka_time: None };
-    let spec = ChainSpec::dev(CHAIN_ID, schedule, 0, &[Address::repeat_byte(1)], U256::from(1));
-    let chain =
-        Chain::open(&dir.join("chain.redb"), spec, Arc::new(nr_stateless::evm::PlainEthereum))
-            .expect("chain opens");
-    Arc::new(chain)
-}
-
 async fn start(dir: &std::path::Path) -> nr_rpc::RpcServer {
-    nr_rpc::serve("127.0.0.1:0".parse().unwrap(), chain(dir), Some(Arc::new(Ping)))
+    nr_rpc::serve("127.0.0.1:0".parse().unwrap(), dev_chain(dir), Some(Arc::new(Ping)))
         .await
         .expect("server starts")
 }
@@ -45,7 +35,7 @@ async fn start(dir: &std::path::Path) -> nr_rpc::RpcServer {
 #[tokio::test(flavor = "multi_thread")]
 async fn stop_closes_the_port_and_releases_the_chain() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = dev_chain(dir.path());
     let server = nr_rpc::serve("127.0.0.1:0".parse().unwrap(), chain.clone(), Some(Arc::new(Ping)))
         .await
         .unwrap();
@@ -67,23 +57,8 @@ async fn stop_closes_the_port_and_releases_the_chain() {
 /// POSTs `body` (declaring `declared` bytes if given, sending only the headers then) and
 /// returns the HTTP status and the JSON body.
 async fn post(addr: SocketAddr, body: &str, declared: Option<usize>) -> (u16, Value) {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let len = declared.unwrap_or(body.len());
-    let body = if declared.is_some() { "" } else { body };
-    let req = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {len}\r\nConnection: close\r\n\r\n{body}"
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut out = vec![];
-    tokio::time::timeout(Duration::from_secs(30), s.read_to_end(&mut out))
-        .await
-        .expect("answer within 30 s")
-        .unwrap();
-    let text = String::from_utf8(out).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}")))
+    let (status, body) = post_raw(addr, body, declared, Duration::from_secs(30)).await;
+    (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}")))
 }
 
 fn call(id: u64, method: &str) -> Value {
