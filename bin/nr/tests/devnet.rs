@@ -12,7 +12,7 @@ use alloy_rpc_types_eth::{BlockNumberOrTag, Filter, TransactionRequest};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolEvent};
 use common::{
-    BANNER_TIMEOUT, Deadline, output_within, read_banner, receipt, tempdir, wait_until_async,
+    BANNER_TIMEOUT, Deadline, mined, output_within, read_banner, receipt, tempdir, wait_until_async,
 };
 use nr_chain::Eip1559Builder;
 use nr_contracts::{NativeRollup, TestToken};
@@ -122,6 +122,15 @@ async fn settled(l2: &impl Provider) -> u64 {
     s["settled"].as_u64().unwrap()
 }
 
+/// Waits (60 s at most) until L2 block `n` is settled on L1; `what` names the wait.
+async fn settled_up_to(l2: &impl Provider, n: u64, what: &str) {
+    wait_until_async(what, Duration::from_secs(60), || async {
+        let s = settled(l2).await;
+        if s >= n { Ok(()) } else { Err(format!("settled up to {s}")) }
+    })
+    .await;
+}
+
 /// Runtime: with calldata, `sstore(0, arg)` and `log1(arg, caller)`; without, `sload(0)`.
 const RUNTIME: &str = "36156013575f355f555f355f523360205fa1005b5f545f5260205ff3";
 
@@ -220,15 +229,7 @@ async fn devnet_end_to_end_through_json_rpc() {
     let call_block = r.block_number.unwrap();
 
     // Every L2 block is settled on L1 by EXECUTE, once, in order, with matching hashes.
-    wait_until_async(
-        &format!("L2 block {call_block} to be settled on L1"),
-        Duration::from_secs(60),
-        || async {
-            let s = settled(&l2).await;
-            if s >= call_block { Ok(()) } else { Err(format!("settled up to {s}")) }
-        },
-    )
-    .await;
+    settled_up_to(&l2, call_block, &format!("L2 block {call_block} to be settled on L1")).await;
     let events = settled_events(&l1, net.rollup).await;
     let numbers: Vec<u64> = events.iter().map(|e| e.number).collect();
     for e in &events {
@@ -399,32 +400,13 @@ async fn kill9_of_the_rollup_node_loses_no_transaction_and_settles_nothing_twice
     // Every accepted transaction is mined.
     let mut last = 0;
     for h in &accepted {
-        let r = wait_until_async(
-            &format!("accepted transaction {h} to be mined after the restart"),
-            Duration::from_secs(60),
-            || async {
-                let head = l2.get_block_number().await.unwrap();
-                l2.get_transaction_receipt(*h)
-                    .await
-                    .unwrap()
-                    .ok_or(format!("no receipt, block {head}"))
-            },
-        )
-        .await;
+        let r = mined(&l2, *h, "after the restart", Duration::from_secs(60)).await;
         assert!(r.status());
         last = last.max(r.block_number.unwrap());
     }
     assert_eq!(l2.get_balance(to).await.unwrap(), U256::from(accepted.len()));
     // Settlement resumes past the last transaction, and no block was settled twice.
-    wait_until_async(
-        &format!("settlement to resume up to L2 block {last}"),
-        Duration::from_secs(60),
-        || async {
-            let s = settled(&l2).await;
-            if s >= last { Ok(()) } else { Err(format!("settled up to {s}")) }
-        },
-    )
-    .await;
+    settled_up_to(&l2, last, &format!("settlement to resume up to L2 block {last}")).await;
     let numbers: Vec<u64> =
         settled_events(&l1, net.rollup).await.iter().map(|e| e.number).collect();
     println!(

@@ -10,7 +10,7 @@ use alloy_primitives::{Address, B256, U256};
 use alloy_provider::Provider;
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_signer_local::PrivateKeySigner;
-use common::{DEV_KEY, L1Node, output_within, receipt, tempdir, wait_until_async, within};
+use common::{DEV_KEY, L1Node, mined, output_within, receipt, tempdir, wait_until_async, within};
 use nr_chain::Eip1559Builder;
 use std::{
     collections::BTreeMap,
@@ -112,18 +112,7 @@ async fn kill9_during_block_production_loses_nothing() {
     }
     // Every accepted transaction is mined (the pool survived the kill).
     for h in &accepted {
-        let r = wait_until_async(
-            &format!("accepted transaction {h} to be mined after the restart"),
-            Duration::from_secs(20),
-            || async {
-                let head = p.get_block_number().await.unwrap();
-                p.get_transaction_receipt(*h)
-                    .await
-                    .unwrap()
-                    .ok_or(format!("no receipt, block {head}"))
-            },
-        )
-        .await;
+        let r = mined(&p, *h, "after the restart", Duration::from_secs(20)).await;
         assert!(r.status());
     }
     // The chain links up and the state matches the blocks.

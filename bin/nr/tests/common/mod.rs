@@ -262,6 +262,29 @@ pub async fn receipt(
         .unwrap_or_else(|e| panic!("receipt of transaction {hash}: {e}"))
 }
 
+/// Waits until transaction `hash` (already accepted) is mined on `p` and returns its
+/// receipt; fails after `timeout` naming the head last seen. `when` says when it is
+/// expected (e.g. "after the restart").
+pub async fn mined(
+    p: &impl Provider,
+    hash: B256,
+    when: &str,
+    timeout: Duration,
+) -> alloy_rpc_types_eth::TransactionReceipt {
+    wait_until_async(
+        &format!("accepted transaction {hash} to be mined {when}"),
+        timeout,
+        || async {
+            let head = p.get_block_number().await.unwrap();
+            p.get_transaction_receipt(hash)
+                .await
+                .unwrap()
+                .ok_or(format!("no receipt, block {head}"))
+        },
+    )
+    .await
+}
+
 /// Reads `child`'s stdout until a line satisfies `last` and returns the lines read; the
 /// rest of its output is drained on a thread so the child never blocks on a full pipe.
 /// If that line does not come within `timeout`, or the output ends first, kills the child

@@ -287,24 +287,31 @@ mod tests {
         assert!(matches!(ForkTime::parse("soon"), Err(NodeError::AbsoluteForkTime { .. })));
     }
 
-    #[tokio::test(flavor = "multi_thread")]
-    async fn node_produces_blocks_and_shuts_down() {
-        let dir = tempfile::tempdir().unwrap();
+    /// Starts a node with a 1 s block time and `accounts` dev accounts in `dir`, and waits
+    /// (10 s at most) for its first block.
+    async fn started(dir: &std::path::Path, accounts: u32) -> L1Node {
         let cfg = L1Config {
-            datadir: dir.path().into(),
+            datadir: dir.into(),
             http: SocketAddr::from(([127, 0, 0, 1], 0)),
             block_time: 1,
-            accounts: 2,
+            accounts,
             ..L1Config::default()
         };
         let node = L1Node::start(&cfg).await.unwrap();
-        assert_eq!(node.signers.len(), 2);
-        assert_eq!(node.spec().chain_id, DEFAULT_L1_CHAIN_ID);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while node.chain.head().number == 0 {
             assert!(std::time::Instant::now() < deadline, "no L1 block within 10s");
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+        node
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn node_produces_blocks_and_shuts_down() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = started(dir.path(), 2).await;
+        assert_eq!(node.signers.len(), 2);
+        assert_eq!(node.spec().chain_id, DEFAULT_L1_CHAIN_ID);
         let chain = node.chain.clone();
         node.shutdown().await;
         let stopped_at = chain.head().number;
@@ -315,19 +322,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn dropping_the_node_stops_block_production() {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = L1Config {
-            datadir: dir.path().into(),
-            http: SocketAddr::from(([127, 0, 0, 1], 0)),
-            block_time: 1,
-            accounts: 1,
-            ..L1Config::default()
-        };
-        let node = L1Node::start(&cfg).await.unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while node.chain.head().number == 0 {
-            assert!(std::time::Instant::now() < deadline, "no L1 block within 10s");
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        let node = started(dir.path(), 1).await;
         let chain = node.chain.clone();
         drop(node);
         let dropped_at = chain.head().number;
