@@ -2,7 +2,7 @@
 
 use crate::{
     Chain, ChainError,
-    store::{BLOCKS, CANONICAL, HEADERS, RECEIPTS, StoreError, TX_INDEX},
+    store::{BLOCKS, CANONICAL, HEADERS, RECEIPTS, StoreError, TX_INDEX, decode_stored},
 };
 use alloy_consensus::{
     Block, Header, ReceiptEnvelope, Transaction, TxEnvelope, transaction::SignerRecoverable,
@@ -88,12 +88,7 @@ impl Chain {
     pub fn header(&self, hash: &B256) -> Result<Option<Header>, ChainError> {
         self.read(|tx| {
             let t = tx.open_table(HEADERS)?;
-            t.get(hash.as_slice())?
-                .map(|v| {
-                    Header::decode(&mut v.value())
-                        .map_err(|source| StoreError::Decode { what: "header", source })
-                })
-                .transpose()
+            t.get(hash.as_slice())?.map(|v| decode_stored(v.value(), "header")).transpose()
         })
     }
 
@@ -109,12 +104,7 @@ impl Chain {
     pub fn block(&self, hash: &B256) -> Result<Option<Block<TxEnvelope>>, ChainError> {
         self.read(|tx| {
             let t = tx.open_table(BLOCKS)?;
-            t.get(hash.as_slice())?
-                .map(|v| {
-                    Block::decode(&mut v.value())
-                        .map_err(|source| StoreError::Decode { what: "block", source })
-                })
-                .transpose()
+            t.get(hash.as_slice())?.map(|v| decode_stored(v.value(), "block")).transpose()
         })
     }
 
@@ -123,8 +113,7 @@ impl Chain {
         self.read(|tx| {
             let t = tx.open_table(RECEIPTS)?;
             let Some(v) = t.get(hash.as_slice())? else { return Ok(None) };
-            let list: Vec<Bytes> = Decodable::decode(&mut v.value())
-                .map_err(|source| StoreError::Decode { what: "receipts", source })?;
+            let list: Vec<Bytes> = decode_stored(v.value(), "receipts")?;
             list.iter()
                 .map(|r| ReceiptEnvelope::decode_2718(&mut r.as_ref()).map_err(StoreError::Receipt))
                 .collect::<Result<Vec<_>, _>>()

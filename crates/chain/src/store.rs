@@ -100,8 +100,15 @@ pub(crate) fn read_head(db: &redb::Database) -> Result<Header, StoreError> {
         .ok_or(StoreError::Missing { what: "head header" })?
         .value()
         .to_vec();
-    Header::decode(&mut rlp.as_slice())
-        .map_err(|source| StoreError::Decode { what: "head header", source })
+    decode_stored(&rlp, "head header")
+}
+
+/// Decodes a stored RLP value; `what` names it in the error.
+pub(crate) fn decode_stored<T: Decodable>(
+    mut rlp: &[u8],
+    what: &'static str,
+) -> Result<T, StoreError> {
+    T::decode(&mut rlp).map_err(|source| StoreError::Decode { what, source })
 }
 
 /// Writes the genesis: its state, its block as the head, and the spec (JSON), in one
