@@ -55,22 +55,27 @@ impl Settler {
     ) -> Result<NativeRollup::advanceCall, RollupError> {
         let hash = self.chain.hash_by_number(number)?.ok_or(RollupError::NoL2Block(number))?;
         let block = self.chain.block(&hash)?.ok_or(RollupError::NoL2BlockHash(hash))?;
-        let chain = self.chain.clone();
-        let witness = self.blocking.spawn_blocking(move || chain.witness(&hash)).await??;
-        let spec = self.chain.spec();
-        let input = MemoryChain::stateless_input(
-            &block,
-            witness,
-            &Requests::default(),
-            &spec.schedule,
-            spec.chain_id,
-        )?;
         let anchor_hash = block.header.parent_beacon_block_root.unwrap_or_default();
+        // Re-execution for the witness and signer-key recovery for the input: CPU work, off
+        // the async runtime.
+        let chain = self.chain.clone();
+        let input = self
+            .blocking
+            .spawn_blocking(move || -> Result<Vec<u8>, RollupError> {
+                let witness = chain.witness(&hash)?;
+                let spec = chain.spec();
+                let input = MemoryChain::stateless_input(
+                    &block,
+                    witness,
+                    &Requests::default(),
+                    &spec.schedule,
+                    spec.chain_id,
+                )?;
+                Ok(input.to_ssz())
+            })
+            .await??;
         let anchor = self.l1.number_of(anchor_hash).await?;
-        Ok(NativeRollup::advanceCall {
-            input: input.to_ssz().into(),
-            anchorBlock: U256::from(anchor),
-        })
+        Ok(NativeRollup::advanceCall { input: input.into(), anchorBlock: U256::from(anchor) })
     }
 
     async fn step(&self) -> Result<(), RollupError> {
