@@ -388,14 +388,7 @@ impl Env {
         let block = self.l2.block(&hash).unwrap().unwrap();
         let witness = self.l2.witness(&hash).unwrap();
         to_wire(
-            &MemoryChain::stateless_input(
-                &block,
-                witness,
-                &Requests::default(),
-                &self.schedule,
-                L2_ID,
-            )
-            .unwrap(),
+            &MemoryChain::stateless_input(&block, witness, &Requests::default(), L2_ID).unwrap(),
         )
     }
 
