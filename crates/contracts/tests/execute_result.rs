@@ -62,6 +62,10 @@ fn check(ok: bool, out: Vec<u8>) -> checkCall {
 #[test]
 fn result_check_accepts_only_a_successful_43_byte_result_for_this_chain_and_schema() {
     let env = Env::new(false);
+    // The contract's one schema id is the Rust encoder's (the wire prefix it writes).
+    let schema = env.l1_view(env.rollup, nr_contracts::NativeRollup::SCHEMA_IDCall {});
+    assert_eq!(schema, nr_stateless::ssz::STATELESS_INPUT_SCHEMA_ID);
+    assert_eq!(schema, 0x1501);
     let h = deploy(&env);
     let root = B256::repeat_byte(0xab);
     let good = result(root, 1, L2_ID, 0x1501);
