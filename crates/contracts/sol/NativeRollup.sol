@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {StatelessInputReader} from "./lib/StatelessInputReader.sol";
 import {MerkleTrie} from "./lib/MerkleTrie.sol";
+import {ExecuteResult} from "./lib/ExecuteResult.sol";
 
 /// @title NativeRollup
 /// @notice A native rollup settled by L1 re-execution: `advance` binds an L2 block to this
@@ -42,6 +43,9 @@ contract NativeRollup {
     uint256 public constant TREE_DEPTH = 32;
     /// Settled state roots kept (as EIP-2935).
     uint256 public constant ROOT_HISTORY = 8191;
+    /// The EXECUTE input schema id this contract speaks (the wire prefix of `advance`'s
+    /// input and the schema_id of EXECUTE's result), defined once in StatelessInputReader.
+    uint16 public constant SCHEMA_ID = StatelessInputReader.SCHEMA_ID;
 
     /// L2 chain id.
     uint64 public immutable chainId;
@@ -83,7 +87,6 @@ contract NativeRollup {
     error WrongAnchor();
     error FutureTimestamp();
     error StaleTimestamp();
-    error ExecuteFailed();
     error FeeAboveValue();
     error ToMessenger();
     error UnknownStateRoot();
@@ -122,7 +125,8 @@ contract NativeRollup {
         messageRoot = _root(0);
     }
 
-    /// Settles the next L2 block. `input` is the SSZ StatelessInput given to EXECUTE;
+    /// Settles the next L2 block. `input` is what EXECUTE takes: the 2-byte big-endian
+    /// schema id `SCHEMA_ID`, then the SSZ StatelessInput;
     /// `anchorBlock` is the L1 block whose hash the L2 block carries as its
     /// parent_beacon_block_root.
     function advance(bytes calldata input, uint256 anchorBlock) external {
@@ -146,18 +150,7 @@ contract NativeRollup {
         if (uint256(b.timestamp) + maxTimestampLag < block.timestamp) revert StaleTimestamp();
 
         (bool ok, bytes memory out) = EXECUTE.staticcall(input);
-        // StatelessValidationResult: root (32) | successful_validation (1) | offset (4) |
-        // chain_config.chain_id (8, little endian) | ...
-        if (!ok || out.length < 45 || out[32] != 0x01) revert ExecuteFailed();
-        uint64 resultChainId;
-        for (uint256 i; i < 8; i++) {
-            resultChainId |= uint64(uint8(out[37 + i])) << uint64(8 * i);
-        }
-        if (resultChainId != chainId) revert ExecuteFailed();
-        bytes32 payloadRoot;
-        assembly {
-            payloadRoot := mload(add(out, 32))
-        }
+        bytes32 payloadRoot = ExecuteResult.check(ok, out, chainId);
 
         headHash = b.blockHash;
         headNumber = b.number;

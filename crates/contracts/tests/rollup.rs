@@ -7,13 +7,15 @@ use alloy_primitives::U256;
 use common::*;
 use nr_chain::BlockOptions;
 use nr_contracts::NativeRollup::{self, advanceCall};
-use nr_stateless::ssz::StatelessInput;
 
-/// Offset of the execution payload inside an SSZ StatelessInput.
+/// Wire offset of the chain id: 2-byte schema prefix, then SSZ offset 8 of StatelessInput.
+const CHAIN_ID_AT: usize = 2 + 8;
+
+/// Wire offset of the execution payload (SSZ offsets count from the end of the prefix).
 fn payload_offset(input: &[u8]) -> usize {
-    let le = |o: usize| u32::from_le_bytes(input[o..o + 4].try_into().unwrap()) as usize;
+    let le = |o: usize| u32::from_le_bytes(input[2 + o..2 + o + 4].try_into().unwrap()) as usize;
     let npr = le(0);
-    npr + le(npr)
+    2 + npr + le(npr)
 }
 
 fn patch_u64(input: &mut [u8], at: usize, v: u64) {
@@ -43,6 +45,18 @@ fn consecutive_blocks_settle_and_every_bound_field_is_enforced() {
         let logs = s.receipt.receipt.logs();
         assert_eq!(logs.len(), 1, "BlockAdvanced");
         assert_eq!(logs[0].topics()[2], p.hash);
+        // The real EXECUTE returns the 43-byte v0.8 result for this input; BlockAdvanced
+        // carries its new_payload_request_root.
+        let out = env.execute_output(&input);
+        assert_eq!(out.len(), 43, "StatelessValidationResult is 43 bytes");
+        assert_eq!(out[32], 1, "successful_validation");
+        assert_eq!(&out[33..41], &L2_ID.to_le_bytes(), "chain_id, little endian");
+        assert_eq!(&out[41..], &[0x01, 0x15], "schema_id 0x1501, little endian");
+        let ev = <NativeRollup::BlockAdvanced as alloy_sol_types::SolEvent>::decode_log_data(
+            &logs[0].data,
+        )
+        .unwrap();
+        assert_eq!(ev.payloadRoot.as_slice(), &out[..32]);
         figures.push((
             p.block.body.transactions.len(),
             p.block.header.gas_used,
@@ -61,7 +75,6 @@ fn consecutive_blocks_settle_and_every_bound_field_is_enforced() {
     let good = env.input(p.hash);
     let anchor = env.anchor_of(&p.block.header);
     let payload = payload_offset(&good);
-    let cc = u32::from_le_bytes(good[8..12].try_into().unwrap()) as usize;
     let patched = |at: usize, v: u64| {
         let mut b = good.clone();
         patch_u64(&mut b, at, v);
@@ -84,7 +97,7 @@ fn consecutive_blocks_settle_and_every_bound_field_is_enforced() {
     env.l1_expect_revert::<_, NativeRollup::WrongChainId>(
         &alice,
         r,
-        advance(patched(cc, L2_ID + 1), anchor),
+        advance(patched(CHAIN_ID_AT, L2_ID + 1), anchor),
         U256::ZERO,
     );
     env.l1_expect_revert::<_, NativeRollup::L2IllegalField>(
@@ -107,15 +120,15 @@ fn consecutive_blocks_settle_and_every_bound_field_is_enforced() {
         advance(wrong_root, anchor),
         U256::ZERO,
     );
-    let mut tampered = StatelessInput::from_wire(&good).unwrap();
+    let mut tampered = from_wire(&good);
     tampered.witness.state.pop();
     env.l1_expect_revert::<_, NativeRollup::ExecuteFailed>(
         &alice,
         r,
-        advance(tampered.to_wire(), anchor),
+        advance(to_wire(&tampered), anchor),
         U256::ZERO,
     );
-    let mut flipped = StatelessInput::from_wire(&good).unwrap();
+    let mut flipped = from_wire(&good);
     let mut node = flipped.witness.state[0].to_vec();
     let last = node.len() - 1;
     node[last] ^= 1;
@@ -123,7 +136,31 @@ fn consecutive_blocks_settle_and_every_bound_field_is_enforced() {
     env.l1_expect_revert::<_, NativeRollup::ExecuteFailed>(
         &alice,
         r,
-        advance(flipped.to_wire(), anchor),
+        advance(to_wire(&flipped), anchor),
+        U256::ZERO,
+    );
+    // A wrong schema prefix is refused before anything else, naming the id found: the
+    // pre-v0.8 layout (no prefix; the SSZ starts `14 00`) and a next revision's id.
+    let e = env.l1_expect_revert::<_, NativeRollup::UnsupportedSchema>(
+        &alice,
+        r,
+        advance(good[2..].to_vec(), anchor),
+        U256::ZERO,
+    );
+    assert_eq!(e.found, 0x1400);
+    let mut next_revision = good.clone();
+    next_revision[1] = 0x02;
+    let e = env.l1_expect_revert::<_, NativeRollup::UnsupportedSchema>(
+        &alice,
+        r,
+        advance(next_revision, anchor),
+        U256::ZERO,
+    );
+    assert_eq!(e.found, 0x1502);
+    env.l1_expect_revert::<_, NativeRollup::InputTooShort>(
+        &alice,
+        r,
+        advance(good[..payload + 539].to_vec(), anchor),
         U256::ZERO,
     );
     env.l1_expect_revert::<_, NativeRollup::WrongAnchor>(

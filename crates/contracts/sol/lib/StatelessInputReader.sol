@@ -2,12 +2,24 @@
 pragma solidity ^0.8.28;
 
 /// @title StatelessInputReader
-/// @notice Reads the fields a rollup contract binds out of an SSZ `StatelessInput`
-///         (schema 5377, see docs/stateless.md) in calldata, without decoding the rest.
+/// @notice Reads the fields a rollup contract binds out of a v0.8 EXECUTE input in calldata
+///         (EIP-8025 / execution-specs tests-zkevm v0.8: a 2-byte big-endian schema id, then
+///         SSZ `StatelessInput`; see docs/stateless.md), without decoding the rest.
 ///         The same bytes go to EXECUTE, which decodes them strictly: if EXECUTE succeeds,
 ///         the fields read here are the ones it verified.
+/// @dev Every read is bounds-checked (InputTooShort), so short or hostile input reverts
+///      with a typed error instead of reading past the end.
 library StatelessInputReader {
+    /// The input is shorter than a field it must contain.
     error InputTooShort();
+    /// The input's schema id prefix is not `SCHEMA_ID`.
+    error UnsupportedSchema(uint16 found);
+
+    /// The one schema id this reader (and EXECUTE's result check) accepts: Amsterdam
+    /// revision 1, `(0x15 << 8) | 0x01`. The field offsets below belong to this schema.
+    uint16 internal constant SCHEMA_ID = 0x1501;
+    /// Length of the big-endian schema id prefix; SSZ offsets count from its end.
+    uint256 private constant PREFIX = 2;
 
     /// Fields of the L2 block a rollup contract checks against its own storage.
     struct Block {
@@ -27,7 +39,19 @@ library StatelessInputReader {
         uint64 chainId;
     }
 
-    // ExecutionPayload fixed-part offsets (19 fields, Amsterdam shape).
+    // StatelessInput fixed part (20 bytes): offset(new_payload_request) | offset(witness) |
+    // chain_id uint64 | offset(public_keys).
+    uint256 private constant S_NEW_PAYLOAD_REQUEST = 0;
+    uint256 private constant S_CHAIN_ID = 8;
+
+    // NewPayloadRequest fixed part (44 bytes): offset(execution_payload) |
+    // offset(versioned_hashes) | parent_beacon_block_root | offset(execution_requests).
+    uint256 private constant N_PAYLOAD = 0;
+    uint256 private constant N_VERSIONED_HASHES = 4;
+    uint256 private constant N_PARENT_BEACON_BLOCK_ROOT = 8;
+    uint256 private constant N_REQUESTS = 40;
+
+    // ExecutionPayload fixed-part offsets (19 fields, Amsterdam shape, slot_number last).
     uint256 private constant P_PARENT_HASH = 0;
     uint256 private constant P_FEE_RECIPIENT = 32;
     uint256 private constant P_STATE_ROOT = 52;
@@ -57,29 +81,37 @@ library StatelessInputReader {
         }
     }
 
-    /// Reads the bound fields.
+    /// The SSZ body of `input` after checking its schema id prefix.
+    function body(bytes calldata input) internal pure returns (bytes calldata) {
+        if (input.length < PREFIX) revert InputTooShort();
+        uint16 id = uint16(bytes2(input[:PREFIX]));
+        if (id != SCHEMA_ID) revert UnsupportedSchema(id);
+        return input[PREFIX:];
+    }
+
+    /// Reads the bound fields of the wire bytes `input` (schema id prefix, then SSZ).
     function read(bytes calldata input) internal pure returns (Block memory r) {
-        uint256 npr = le(input, 0, 4);
-        uint256 cc = le(input, 8, 4);
-        uint256 payload = npr + le(input, npr, 4);
-        uint256 vh = npr + le(input, npr + 4, 4);
-        uint256 requests = npr + le(input, npr + 40, 4);
-        if (payload + P_FIXED > input.length) revert InputTooShort();
-        r.parentHash = word(input, payload + P_PARENT_HASH);
-        r.feeRecipient = address(bytes20(word(input, payload + P_FEE_RECIPIENT)));
-        r.stateRoot = word(input, payload + P_STATE_ROOT);
-        r.number = uint64(le(input, payload + P_NUMBER, 8));
-        r.gasLimit = uint64(le(input, payload + P_GAS_LIMIT, 8));
-        r.gasUsed = uint64(le(input, payload + P_GAS_USED, 8));
-        r.timestamp = uint64(le(input, payload + P_TIMESTAMP, 8));
-        r.blockHash = word(input, payload + P_BLOCK_HASH);
-        r.blobGasUsed = uint64(le(input, payload + P_BLOB_GAS_USED, 8));
-        r.excessBlobGas = uint64(le(input, payload + P_EXCESS_BLOB_GAS, 8));
-        uint256 w = le(input, payload + P_WITHDRAWALS, 4);
-        uint256 bal = le(input, payload + P_BLOCK_ACCESS_LIST, 4);
+        bytes calldata s = body(input);
+        uint256 npr = le(s, S_NEW_PAYLOAD_REQUEST, 4);
+        uint256 payload = npr + le(s, npr + N_PAYLOAD, 4);
+        uint256 vh = npr + le(s, npr + N_VERSIONED_HASHES, 4);
+        uint256 requests = npr + le(s, npr + N_REQUESTS, 4);
+        if (payload + P_FIXED > s.length) revert InputTooShort();
+        r.parentHash = word(s, payload + P_PARENT_HASH);
+        r.feeRecipient = address(bytes20(word(s, payload + P_FEE_RECIPIENT)));
+        r.stateRoot = word(s, payload + P_STATE_ROOT);
+        r.number = uint64(le(s, payload + P_NUMBER, 8));
+        r.gasLimit = uint64(le(s, payload + P_GAS_LIMIT, 8));
+        r.gasUsed = uint64(le(s, payload + P_GAS_USED, 8));
+        r.timestamp = uint64(le(s, payload + P_TIMESTAMP, 8));
+        r.blockHash = word(s, payload + P_BLOCK_HASH);
+        r.blobGasUsed = uint64(le(s, payload + P_BLOB_GAS_USED, 8));
+        r.excessBlobGas = uint64(le(s, payload + P_EXCESS_BLOB_GAS, 8));
+        uint256 w = le(s, payload + P_WITHDRAWALS, 4);
+        uint256 bal = le(s, payload + P_BLOCK_ACCESS_LIST, 4);
         r.withdrawalsBytes = bal > w ? bal - w : 0;
         r.versionedHashesBytes = requests > vh ? requests - vh : 0;
-        r.parentBeaconBlockRoot = word(input, npr + 8);
-        r.chainId = uint64(le(input, cc, 8));
+        r.parentBeaconBlockRoot = word(s, npr + N_PARENT_BEACON_BLOCK_ROOT);
+        r.chainId = uint64(le(s, S_CHAIN_ID, 8));
     }
 }

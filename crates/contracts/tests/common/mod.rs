@@ -11,7 +11,9 @@ use nr_chain::{BlockOptions, CallOutcome, CallRequest, Chain, Eip1559Builder, Re
 use nr_contracts::*;
 use nr_execute::precompile::ExecuteGasParams;
 use nr_node::l1::{DevGenesis, open_chain};
-use nr_stateless::{Fork, ForkSchedule, evm::PlainEthereum, memory::MemoryChain};
+use nr_stateless::{
+    Fork, ForkSchedule, evm::PlainEthereum, memory::MemoryChain, ssz::StatelessInput,
+};
 use std::{cell::RefCell, collections::HashMap, sync::Arc};
 
 /// L1 chain id.
@@ -26,6 +28,16 @@ pub const L1_BLOCK_TIME: u64 = 12;
 pub const MAX_LAG: u64 = 600;
 /// Sequencer timeout in sequenced mode.
 pub const SEQUENCER_TIMEOUT: u64 = 120;
+
+/// The EXECUTE wire bytes of `input` (schema id prefix, then SSZ).
+pub fn to_wire(input: &StatelessInput) -> Vec<u8> {
+    input.to_wire()
+}
+
+/// Decodes EXECUTE wire bytes (must be well formed).
+pub fn from_wire(wire: &[u8]) -> StatelessInput {
+    StatelessInput::from_wire(wire).expect("well-formed wire bytes")
+}
 
 /// A funded key by index (distinct, deterministic).
 pub fn key(i: u8) -> PrivateKeySigner {
@@ -247,29 +259,30 @@ impl Env {
     }
 
     /// Asserts that `call` reverts with error `E` (simulated), then sends it anyway and
-    /// checks it fails on chain and leaves the rollup head unchanged.
+    /// checks it fails on chain and leaves the rollup head unchanged. Returns the error.
     pub fn l1_expect_revert<C: SolCall, E: SolError>(
         &self,
         from: &PrivateKeySigner,
         to: Address,
         call: C,
         value: U256,
-    ) {
-        match self.l1_simulate(from.address(), to, &call, value) {
-            CallOutcome::Revert { output, .. } => assert_eq!(
-                output.get(..4),
-                Some(&E::SELECTOR[..]),
-                "expected {} (0x{}), got 0x{}",
-                E::SIGNATURE,
-                alloy_primitives::hex::encode(E::SELECTOR),
-                alloy_primitives::hex::encode(&output)
-            ),
+    ) -> E {
+        let error = match self.l1_simulate(from.address(), to, &call, value) {
+            CallOutcome::Revert { output, .. } => E::abi_decode(&output).unwrap_or_else(|_| {
+                panic!(
+                    "expected {} (0x{}), got 0x{}",
+                    E::SIGNATURE,
+                    alloy_primitives::hex::encode(E::SELECTOR),
+                    alloy_primitives::hex::encode(&output)
+                )
+            }),
             other => panic!("expected revert {}, got {other:?}", E::SIGNATURE),
-        }
+        };
         let head = self.rollup_head();
         let sent = self.l1_call(from, to, call, value);
         assert!(!sent.ok(), "{} must fail on chain", E::SIGNATURE);
         assert_eq!(self.rollup_head(), head, "a failed call leaves the rollup unchanged");
+        error
     }
 
     /// Like [`Env::l1_expect_revert`], accepting any of `selectors` (when which check
@@ -370,13 +383,29 @@ impl Env {
             .unwrap()
     }
 
-    /// The SSZ StatelessInput of L2 block `hash`.
+    /// The EXECUTE input (wire bytes: schema id prefix, then SSZ) of L2 block `hash`.
     pub fn input(&self, hash: B256) -> Vec<u8> {
         let block = self.l2.block(&hash).unwrap().unwrap();
         let witness = self.l2.witness(&hash).unwrap();
-        MemoryChain::stateless_input(&block, witness, &Requests::default(), L2_ID)
-            .unwrap()
-            .to_wire()
+        to_wire(
+            &MemoryChain::stateless_input(&block, witness, &Requests::default(), L2_ID).unwrap(),
+        )
+    }
+
+    /// What the real EXECUTE precompile returns for `input` (simulated on the L1 head;
+    /// panics if the call fails).
+    pub fn execute_output(&self, input: &[u8]) -> Bytes {
+        let req = CallRequest {
+            from: Some(self.alice.address()),
+            to: Some(nr_execute::precompile::EXECUTE_ADDRESS),
+            input: input.to_vec().into(),
+            gas: Some(15_000_000),
+            ..Default::default()
+        };
+        match self.l1.call_pending(self.l1_next_time(), &req).unwrap() {
+            CallOutcome::Success { output, .. } => output,
+            other => panic!("EXECUTE failed: {other:?}"),
+        }
     }
 
     /// The L1 block number an L2 block is anchored to.
