@@ -22,7 +22,6 @@ use nr_stateless::{
     Fork, ForkSchedule,
     memory::{GenesisAccount, MemoryChain},
     ssz::ExecutionWitness,
-    stateless::{block_to_new_payload, signer_public_keys},
 };
 use std::collections::BTreeMap;
 
@@ -184,8 +183,9 @@ fn fields(
     witness: &ExecutionWitness,
     requests: &Requests,
 ) -> Result<InputFields, Error> {
-    let npr = block_to_new_payload(block, requests)?;
-    Ok(InputFields::new(&npr, witness, CHAIN_ID, &signer_public_keys(&block.body.transactions)))
+    let input = MemoryChain::stateless_input(block, witness.clone(), requests, CHAIN_ID)?;
+    let npr = &input.new_payload_request;
+    Ok(InputFields::new(npr, &input.witness, input.chain_id, &input.public_keys))
 }
 
 fn case(name: &str, fork: Fork, kind: &str, description: &str, f: InputFields) -> InputCase {
