@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod public_input;
+pub mod spec_vectors;
 
 use alloy_consensus::{Block, TxEnvelope};
 use alloy_eips::eip7685::Requests;
