@@ -29,9 +29,10 @@ enum Command {
         #[arg(long)]
         write_inputs: Option<PathBuf>,
     },
-    /// Verify one SSZ-encoded StatelessInput offline and print the result.
+    /// Verify one StatelessInput (wire bytes: schema id 0x1501, then SSZ) offline and print the
+    /// 43-byte result.
     Execute {
-        /// File holding the SSZ bytes (raw binary, or 0x-prefixed hex text).
+        /// File holding the wire bytes (raw binary, or 0x-prefixed hex text).
         file: PathBuf,
         /// Fork rules: a fork active from genesis.
         #[arg(long, value_enum, ignore_case = true, default_value = "Osaka", conflicts_with_all = ["prague_at", "osaka_at"])]
@@ -168,10 +169,10 @@ pub(crate) fn read_bytes(file: &PathBuf) -> Result<Vec<u8>> {
 }
 
 fn execute(file: PathBuf, schedule: &nr_stateless::ForkSchedule, l1: bool) -> Result<()> {
-    use nr_stateless::ssz::StatelessInput;
+    use nr_stateless::ssz::{HashTreeRoot, StatelessInput, StatelessValidationResult};
     let bytes = read_bytes(&file)?;
     let start = std::time::Instant::now();
-    let input = StatelessInput::from_ssz(&bytes).map_err(|e| eyre!("{}: {e}", file.display()))?;
+    let input = StatelessInput::from_wire(&bytes).map_err(|e| eyre!("{}: {e}", file.display()))?;
     let result = if l1 {
         nr_stateless::verify_stateless_new_payload(&input, schedule)
             .map_err(nr_execute::ExecuteError::from)
@@ -181,13 +182,26 @@ fn execute(file: PathBuf, schedule: &nr_stateless::ForkSchedule, l1: bool) -> Re
     let elapsed = start.elapsed();
     let payload = &input.new_payload_request.execution_payload;
     println!("block {} ({})", payload.block_number, payload.block_hash);
-    println!("chain_id {}", input.chain_config.chain_id);
     println!("gas_used {}", payload.gas_used);
     println!("input_bytes {}", bytes.len());
     println!("time {elapsed:.2?}");
+    // The fields of the 43-byte StatelessValidationResult (a failed validation keeps the
+    // root, chain id and schema id, as the execution-specs guest outputs).
+    let out = match &result {
+        Ok(r) => *r,
+        Err(_) => StatelessValidationResult::new(
+            input.new_payload_request.hash_tree_root(),
+            false,
+            input.chain_id,
+        ),
+    };
+    println!("new_payload_request_root {}", out.new_payload_request_root);
+    println!("successful_validation {}", out.successful_validation);
+    println!("chain_id {}", out.chain_id);
+    println!("schema_id {:#06x}", out.schema_id);
+    println!("result 0x{}", alloy_primitives::hex::encode(out.to_bytes()));
     match result {
-        Ok(r) => {
-            println!("new_payload_request_root {}", r.new_payload_request_root);
+        Ok(_) => {
             println!("success true");
             Ok(())
         }

@@ -194,3 +194,19 @@ fn bench_measures_both_ways_and_settles() {
     assert!(s["transactions"].as_u64().unwrap() >= 296, "{s}");
     assert!(s["follower_blocks_per_s"].as_f64().unwrap() > 0.0);
 }
+
+/// An input in the format before execution-specs tests-zkevm v0.8 (no schema id prefix,
+/// `chain_config`) is refused with an error naming the id it read, and nothing panics.
+#[test]
+fn execute_refuses_the_legacy_format_naming_its_schema_id() {
+    let legacy = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../crates/execute/tests/fixtures/legacy-input.hex");
+    let (ok, stdout, stderr) = nr(&["execute", "--fork", "Cancun", legacy.to_str().unwrap()]);
+    println!("{stdout}\n{stderr}");
+    assert!(!ok, "{stdout}");
+    assert!(
+        stderr.contains("unsupported stateless input schema id 0x1000 (expected 0x1501)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

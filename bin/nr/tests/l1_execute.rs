@@ -70,6 +70,16 @@ struct Called {
     block: u64,
 }
 
+/// An input written before the v0.8 switch (no schema id, `chain_config`): the fixture of
+/// crates/execute/tests/legacy.rs.
+fn legacy_input() -> Vec<u8> {
+    let hex = std::fs::read_to_string(common::manifest_path(
+        "../../crates/execute/tests/fixtures/legacy-input.hex",
+    ))
+    .unwrap();
+    alloy_primitives::hex::decode(hex.trim()).unwrap()
+}
+
 async fn call_execute(p: &impl Provider, caller: Address, input: &[u8], gas: u64) -> Called {
     called(send_execute(p, caller, input, gas).await, gas).await
 }
@@ -143,17 +153,19 @@ async fn execute_verifies_valid_l2_blocks_and_rejects_every_tampered_variant() {
 
     let (l2, block) = l2_with_one_block(l1_schedule.clone());
     let hash = block.header.hash_slow();
-    let input = l2.input(hash, &l1_schedule);
-    let bytes = input.to_ssz();
+    let input = l2.input(hash);
+    let bytes = input.to_wire();
     let l2_gas = block.header.gas_used;
 
     // Valid: verified, output is the SSZ StatelessValidationResult, charge exact.
     let ok = call_execute(&p, caller, &bytes, 3_000_000).await;
     assert!(ok.success, "{ok:?}");
-    let result = StatelessValidationResult::from_ssz(&ok.output).expect("SSZ result");
+    assert_eq!(ok.output.len(), 43, "root | success | chain_id | schema_id");
+    let result = StatelessValidationResult::from_bytes(&ok.output).expect("SSZ result");
     assert!(result.successful_validation);
     assert_eq!(result.new_payload_request_root, input.new_payload_request.hash_tree_root());
-    assert_eq!(result.chain_config.chain_id, L2_CHAIN_ID);
+    assert_eq!(result.chain_id, L2_CHAIN_ID);
+    assert_eq!(result.schema_id, 0x1501);
     assert_eq!(ok.consumed, charge(bytes.len(), l2_gas), "gas = base + per-byte + L2 gas");
     let m = market(&p, ok.block).await;
     assert_eq!(hex_u128(&m["executeGasUsed"]), u128::from(l2_gas));
@@ -172,20 +184,14 @@ async fn execute_verifies_valid_l2_blocks_and_rejects_every_tampered_variant() {
         edit(&mut b);
         b.header.transactions_root =
             alloy_consensus::proofs::calculate_transaction_root(&b.body.transactions);
-        MemoryChain::stateless_input(
-            &b,
-            witness.clone(),
-            &Requests::default(),
-            &l1_schedule,
-            L2_CHAIN_ID,
-        )
-        .unwrap()
-        .to_ssz()
+        MemoryChain::stateless_input(&b, witness.clone(), &Requests::default(), L2_CHAIN_ID)
+            .unwrap()
+            .to_wire()
     };
     let from_input = |edit: &dyn Fn(&mut StatelessInput)| -> Vec<u8> {
         let mut i = input.clone();
         edit(&mut i);
-        i.to_ssz()
+        i.to_wire()
     };
     let mut variants: Vec<(&str, Vec<u8>)> = vec![
         ("wrong state root", from_block(&|b| b.header.state_root = B256::repeat_byte(1))),
@@ -226,13 +232,10 @@ async fn execute_verifies_valid_l2_blocks_and_rejects_every_tampered_variant() {
                 i.witness.headers[parent] = h.into();
             }),
         ),
-        ("wrong chain id", from_input(&|i| i.chain_config.chain_id += 1)),
-        (
-            "wrong fork activation",
-            from_input(&|i| {
-                i.chain_config.active_fork.activation.timestamp = vec![1];
-            }),
-        ),
+        ("wrong chain id", from_input(&|i| i.chain_id += 1)),
+        ("other schema id", [&[0x15, 0x02][..], &bytes[2..]].concat()),
+        ("no schema id (pre-v0.8 framing)", bytes[2..].to_vec()),
+        ("legacy input (pre-v0.8)", legacy_input()),
         (
             "blob gas used",
             from_input(&|i| i.new_payload_request.execution_payload.blob_gas_used = 131_072),
@@ -310,7 +313,7 @@ async fn execute_verifies_valid_l2_blocks_and_rejects_every_tampered_variant() {
         )
         .await
         .unwrap();
-    assert_eq!(StatelessValidationResult::from_ssz(&out).unwrap(), result);
+    assert_eq!(StatelessValidationResult::from_bytes(&out).unwrap(), result);
     // Signers of the L2 block recover as the L2 user (sanity of the fixture).
     assert_eq!(block.body.transactions[0].recover_signer().unwrap(), l2_user().address());
 }
@@ -319,11 +322,10 @@ async fn execute_verifies_valid_l2_blocks_and_rejects_every_tampered_variant() {
 async fn execute_gas_limit_and_base_fee_per_l1_block() {
     let (l2, block) = l2_with_one_block(ForkSchedule::from_genesis(Fork::Osaka));
     let l2_gas = block.header.gas_used;
-    let input =
-        l2.input(block.header.hash_slow(), &ForkSchedule::from_genesis(Fork::Osaka)).to_ssz();
+    let input = l2.input(block.header.hash_slow()).to_wire();
     // A call reserves the block's work bound (sum of its transactions' gas limits) and
     // keeps what the block used: room for one such call per L1 block, not two.
-    let bound = StatelessInput::from_ssz(&input).unwrap().work_bound().unwrap();
+    let bound = StatelessInput::from_wire(&input).unwrap().work_bound().unwrap();
     assert!(bound > l2_gas);
     let limit = bound + l2_gas / 2;
     let target = l2_gas / 2;
@@ -443,7 +445,7 @@ async fn l2_blocks_follow_the_l1_fork_schedule() {
     let osaka_rules = ForkSchedule::from_genesis(Fork::Osaka);
     for (label, t2, expect) in [("before", osaka_at - 10, false), ("after", osaka_at + 10, true)] {
         let (l2, _, h) = build(osaka_rules.clone(), t2);
-        let input = l2.input(h, &l1_schedule).to_ssz();
+        let input = l2.input(h).to_wire();
         let c = call_execute(&p, caller, &input, 3_000_000).await;
         assert_eq!(c.success, expect, "CLZ block {label} the L1's Osaka time");
         let offline = nr_execute::execute(&input, &l1_schedule);
@@ -459,7 +461,7 @@ async fn l2_blocks_follow_the_l1_fork_schedule() {
     // (the call fails inside the block), and that block verifies; no rollup change needed.
     let (l2, b, h) = build(l1_schedule.clone(), osaka_at - 10);
     assert_eq!(b.header.number, 2);
-    let input = l2.input(h, &l1_schedule).to_ssz();
+    let input = l2.input(h).to_wire();
     assert!(call_execute(&p, caller, &input, 3_000_000).await.success);
     let r = l2.chain.receipt(b.body.transactions[0].tx_hash()).unwrap().unwrap();
     assert!(!r.receipt.status(), "CLZ is not available before the L1's Osaka");

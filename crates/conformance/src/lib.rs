@@ -386,10 +386,10 @@ fn stateless_check(
     schedule: &ForkSchedule,
     requests: &Requests,
 ) -> Result<Vec<u8>, String> {
-    let input = MemoryChain::stateless_input(block, witness, requests, schedule, TEST_CHAIN_ID)
+    let input = MemoryChain::stateless_input(block, witness, requests, TEST_CHAIN_ID)
         .map_err(|e| e.to_string())?;
-    let bytes = input.to_ssz();
-    let decoded = StatelessInput::from_ssz(&bytes).map_err(|e| e.to_string())?;
+    let bytes = input.to_wire();
+    let decoded = StatelessInput::from_wire(&bytes).map_err(|e| e.to_string())?;
     if decoded != input {
         return Err("SSZ round trip changed the input".into());
     }

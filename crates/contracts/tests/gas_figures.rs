@@ -67,7 +67,7 @@ fn advance_gas_by_witness_size_and_l2_gas() {
         fill(&env);
         let p = env.l2_block();
         let input = env.input(p.hash);
-        let decoded = nr_stateless::ssz::StatelessInput::from_ssz(&input).unwrap();
+        let decoded = nr_stateless::ssz::StatelessInput::from_wire(&input).unwrap();
         let s = env.settle(p.hash);
         let call = nr_contracts::NativeRollup::advanceCall {
             input: input.clone().into(),

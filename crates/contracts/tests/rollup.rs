@@ -107,15 +107,15 @@ fn consecutive_blocks_settle_and_every_bound_field_is_enforced() {
         advance(wrong_root, anchor),
         U256::ZERO,
     );
-    let mut tampered = StatelessInput::from_ssz(&good).unwrap();
+    let mut tampered = StatelessInput::from_wire(&good).unwrap();
     tampered.witness.state.pop();
     env.l1_expect_revert::<_, NativeRollup::ExecuteFailed>(
         &alice,
         r,
-        advance(tampered.to_ssz(), anchor),
+        advance(tampered.to_wire(), anchor),
         U256::ZERO,
     );
-    let mut flipped = StatelessInput::from_ssz(&good).unwrap();
+    let mut flipped = StatelessInput::from_wire(&good).unwrap();
     let mut node = flipped.witness.state[0].to_vec();
     let last = node.len() - 1;
     node[last] ^= 1;
@@ -123,7 +123,7 @@ fn consecutive_blocks_settle_and_every_bound_field_is_enforced() {
     env.l1_expect_revert::<_, NativeRollup::ExecuteFailed>(
         &alice,
         r,
-        advance(flipped.to_ssz(), anchor),
+        advance(flipped.to_wire(), anchor),
         U256::ZERO,
     );
     env.l1_expect_revert::<_, NativeRollup::WrongAnchor>(

@@ -1,8 +1,11 @@
 //! The EXECUTE precompile's verification core (EIP-8079).
 //!
-//! [`execute`] takes the precompile input (an SSZ `StatelessInput`), rejects what an L2
-//! block may not contain, and verifies the block statelessly with the L1's own fork rules
-//! for the block's timestamp. [`precompile`] wraps it as a revm precompile at `0x0101`
+//! [`execute`] takes the precompile input (the wire bytes of a `StatelessInput`: schema id
+//! `0x1501` then SSZ, execution-specs tests-zkevm v0.8), rejects what an L2 block may not
+//! contain, and verifies the block statelessly with the L1's own fork rules for the block's
+//! timestamp and the input's chain id. Unlike the guest (`nr_stateless::guest`), EXECUTE
+//! fails closed: any decode or validation failure is an error, and success returns the
+//! 43-byte `StatelessValidationResult` with `successful_validation = 1`. [`precompile`] wraps it as a revm precompile at `0x0101`
 //! with its gas rule and the per-L1-block EXECUTE gas market.
 #![warn(missing_docs)]
 
@@ -47,7 +50,7 @@ pub enum L2Violation {
 /// Why EXECUTE failed. Any failure means the call fails and its gas is spent.
 #[derive(Debug, thiserror::Error)]
 pub enum ExecuteError {
-    /// The input is not a valid SSZ `StatelessInput`.
+    /// The input is not the wire bytes of a `StatelessInput` (schema id or SSZ).
     #[error("input: {0}")]
     Decode(#[from] SszError),
     /// The block has a field an L2 block may not have.
@@ -99,11 +102,11 @@ pub fn execute_decoded(
     Ok(verify_stateless_new_payload(input, schedule)?)
 }
 
-/// EXECUTE on raw input bytes: decode, check L2 constraints, verify.
+/// EXECUTE on wire bytes: decode, check L2 constraints, verify.
 pub fn execute(
     input: &[u8],
     schedule: &ForkSchedule,
 ) -> Result<StatelessValidationResult, ExecuteError> {
-    let input = StatelessInput::from_ssz(input)?;
+    let input = StatelessInput::from_wire(input)?;
     execute_decoded(&input, schedule)
 }

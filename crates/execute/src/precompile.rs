@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! required = EXECUTE_BASE_GAS + EXECUTE_GAS_PER_INPUT_BYTE * len(input) + price(bound)
+//!            (len(input) is the wire length, schema id included)
 //! charged  = EXECUTE_BASE_GAS + EXECUTE_GAS_PER_INPUT_BYTE * len(input) + price(gas_used)
 //! bound    = min(sum of the transactions' gas limits, block gas limit)   (StatelessInput::work_bound)
 //! price(g) = ceil(g * execute_base_fee / max(l1_base_fee, 1)), at least g
@@ -214,7 +215,7 @@ pub enum ExecuteCallError {
 /// The result of one EXECUTE call, before it is turned into precompile output.
 #[derive(Debug)]
 pub enum ExecuteOutcome {
-    /// Verified: SSZ `StatelessValidationResult` and the gas charged.
+    /// Verified: the 43-byte SSZ `StatelessValidationResult` and the gas charged.
     Success {
         /// Output bytes.
         output: Bytes,
@@ -242,7 +243,7 @@ pub fn execute_call(
     if gas_limit < pre {
         return ExecuteOutcome::OutOfGas { required: pre };
     }
-    let decoded = match StatelessInput::from_ssz(input) {
+    let decoded = match StatelessInput::from_wire(input) {
         Ok(d) => d,
         Err(e) => return ExecuteOutcome::Failed(ExecuteError::Decode(e).into()),
     };
@@ -267,7 +268,7 @@ pub fn execute_call(
         Ok(result) => {
             market.release(bound - l2_gas);
             let gas = pre.saturating_add(l2_gas_charge(l2_gas, l1_fee, exec_fee));
-            ExecuteOutcome::Success { output: result.to_ssz().into(), gas }
+            ExecuteOutcome::Success { output: result.to_bytes().to_vec().into(), gas }
         }
         Err(e) => ExecuteOutcome::Failed(e.into()),
     }

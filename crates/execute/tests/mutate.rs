@@ -31,7 +31,7 @@ impl Rng {
 #[test]
 fn mutated_inputs_never_panic_never_verify_and_keep_the_gas_rule() {
     let chain = common::build();
-    let honest = chain.input().to_ssz();
+    let honest = chain.input().to_wire();
     let params = ExecuteGasParams { limit: 10_000_000, target: 5_000_000 };
     let market = ExecuteMarket::new(params, 7, 7);
     // The honest input verifies with enough gas.
@@ -95,8 +95,8 @@ fn a_block_declaring_less_gas_than_it_can_use_must_still_bring_gas_for_its_work(
     // A dishonest prover declares gas_used = 0 (block hash recomputed): if EXECUTE charged
     // the declared gas, a full re-execution would cost only the input charge.
     let chain = common::build();
-    let lying = chain.input_with(|b| b.header.gas_used = 0).to_ssz();
-    let decoded = nr_stateless::ssz::StatelessInput::from_ssz(&lying).unwrap();
+    let lying = chain.input_with(|b| b.header.gas_used = 0).to_wire();
+    let decoded = nr_stateless::ssz::StatelessInput::from_wire(&lying).unwrap();
     let bound = decoded.work_bound().unwrap();
     assert!(bound >= chain.block.header.gas_used, "bound covers the real work");
     let params = ExecuteGasParams::default();
@@ -123,7 +123,7 @@ fn a_block_declaring_less_gas_than_it_can_use_must_still_bring_gas_for_its_work(
     );
     assert_eq!(market.snapshot().gas_used, bound);
     // The honest block pays only what it used, and the market keeps only that.
-    let honest = chain.input().to_ssz();
+    let honest = chain.input().to_wire();
     let market = ExecuteMarket::new(params, 7, 7);
     match execute_call(&honest, 30_000_000, &chain.schedule, &market) {
         ExecuteOutcome::Success { gas, .. } => {

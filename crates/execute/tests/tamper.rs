@@ -11,7 +11,7 @@ use alloy_signer::SignerSync;
 use common::{CHAIN_ID, build};
 use nr_execute::{ExecuteError, L2Violation, execute, execute_decoded};
 use nr_stateless::{
-    BlockError, ChainConfigError, PayloadError, StatelessError, WitnessError,
+    BlockError, PayloadError, StatelessError, WitnessError,
     mpt::TrieError,
     ssz::{HashTreeRoot, StatelessInput},
     state::StateError,
@@ -22,7 +22,7 @@ fn run(
     input: &StatelessInput,
 ) -> Result<nr_stateless::ssz::StatelessValidationResult, ExecuteError> {
     let t = build_cached();
-    execute(&input.to_ssz(), &t.schedule)
+    execute(&input.to_wire(), &t.schedule)
 }
 
 fn build_cached() -> &'static common::TestChain {
@@ -54,7 +54,8 @@ fn honest_input_passes() {
     let result = run(&input).expect("valid block");
     assert_eq!(result.new_payload_request_root, input.new_payload_request.hash_tree_root());
     assert!(result.successful_validation);
-    assert_eq!(result.chain_config.chain_id, CHAIN_ID);
+    assert_eq!(result.chain_id, CHAIN_ID);
+    assert_eq!(result.schema_id, 0x1501);
     // The witness holds the parent and the grandparent (BLOCKHASH(number - 2)), the
     // codes of the storage contract and of the EIP-4788 system contract, and nodes from
     // the account and storage tries.
@@ -241,32 +242,15 @@ fn withdrawal_is_an_l2_violation() {
 fn wrong_chain_id_is_rejected() {
     let t = build_cached();
     let mut input = t.input();
-    input.chain_config.chain_id = CHAIN_ID + 1;
+    input.chain_id = CHAIN_ID + 1;
     let r = execute_decoded(&input, &t.schedule);
     assert!(matches!(invalid_tx(&r), Some(InvalidTransaction::InvalidChainId)), "{r:?}");
 }
 
 #[test]
-fn chain_config_must_match_the_fork_schedule() {
-    let t = build_cached();
-    let mut input = t.input();
-    input.chain_config.active_fork.activation.timestamp = vec![5];
-    let r = run(&input);
-    assert!(
-        matches!(
-            &r,
-            Err(ExecuteError::Invalid(StatelessError::ChainConfig(
-                ChainConfigError::ActivationMismatch { got, .. }
-            ))) if got.timestamp == [5]
-        ),
-        "{r:?}"
-    );
-}
-
-#[test]
 fn truncated_and_random_bytes_never_panic() {
     let t = build_cached();
-    let bytes = t.input().to_ssz();
+    let bytes = t.input().to_wire();
     let cuts: Vec<usize> = (0..bytes.len()).step_by(97).chain([bytes.len() - 1]).collect();
     for &cut in &cuts {
         assert!(
@@ -362,4 +346,74 @@ fn produced_inputs_carry_one_signer_key_per_transaction() {
         ),
         "{r:?}"
     );
+}
+
+fn public_key_error(r: Result<impl std::fmt::Debug, ExecuteError>) -> PayloadError {
+    match r {
+        Err(ExecuteError::Invalid(StatelessError::Payload(
+            e @ (PayloadError::PublicKey { .. } | PayloadError::PublicKeyCount { .. }),
+        ))) => e,
+        other => panic!("expected a public key error, got {other:?}"),
+    }
+}
+
+/// Every wrong `public_keys` is a validation failure naming the index: a missing list, one
+/// key too many, the key of another transaction's signer, the signer's point negated (same
+/// x, other y), and the key the signature recovers to with the other y-parity, which
+/// verifies `(r, s)` like the signer's own key does (EIP-8025: the key must match the parity).
+#[test]
+fn wrong_public_keys_are_refused_naming_the_index() {
+    use alloy_consensus::transaction::SignableTransaction as _;
+    let t = build_cached();
+    let n = t.block.body.transactions.len();
+    let mut none = t.input();
+    none.public_keys.clear();
+    assert!(matches!(
+        public_key_error(run(&none)),
+        PayloadError::PublicKeyCount { keys: 0, transactions } if transactions == n
+    ));
+    let mut extra = t.input();
+    extra.public_keys.push(extra.public_keys[0]);
+    assert!(matches!(
+        public_key_error(run(&extra)),
+        PayloadError::PublicKeyCount { keys, .. } if keys == n + 1
+    ));
+
+    // Transaction 2 signed by another key: swapping keys 0 and 2 fails at index 0.
+    let other: alloy_signer_local::PrivateKeySigner =
+        "0x8079807980798079807980798079807980798079807980798079807980798079".parse().unwrap();
+    let stranger = common::sign(
+        &other,
+        0,
+        alloy_primitives::TxKind::Call(Address::repeat_byte(0x43)),
+        U256::ZERO,
+        Bytes::new(),
+    );
+    let mut swapped = t.input_with(|b| b.body.transactions[2] = stranger);
+    assert_ne!(swapped.public_keys[0], swapped.public_keys[2]);
+    swapped.public_keys.swap(0, 2);
+    assert!(matches!(public_key_error(run(&swapped)), PayloadError::PublicKey { index: 0 }));
+
+    // The signer's point negated: y -> p - y.
+    let mut negated = t.input();
+    let key = &mut negated.public_keys[1];
+    let p = U256::from_str_radix(
+        "fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f",
+        16,
+    )
+    .unwrap();
+    let y = p - U256::from_be_slice(&key[33..]);
+    key[33..].copy_from_slice(&y.to_be_bytes::<32>());
+    assert!(matches!(public_key_error(run(&negated)), PayloadError::PublicKey { index: 1 }));
+
+    // The other parity's key: recovered from (r, s) with the y-parity flipped.
+    let mut flipped = t.input();
+    let tx = &t.block.body.transactions[2];
+    let TxEnvelope::Eip1559(signed) = tx else { panic!("EIP-1559 test transactions") };
+    let sig = signed.signature().with_parity(!signed.signature().v());
+    let wrong = sig.recover_from_prehash(&signed.tx().signature_hash()).unwrap();
+    let wrong: [u8; 65] = wrong.to_encoded_point(false).as_bytes().try_into().unwrap();
+    assert_ne!(wrong, flipped.public_keys[2].0);
+    flipped.public_keys[2] = alloy_primitives::FixedBytes(wrong);
+    assert!(matches!(public_key_error(run(&flipped)), PayloadError::PublicKey { index: 2 }));
 }

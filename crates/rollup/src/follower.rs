@@ -76,7 +76,7 @@ impl Follower {
             let input = self.l1.tx_input(tx).await?;
             let call = NativeRollup::advanceCall::abi_decode(&input)
                 .map_err(|source| RollupError::NotAdvanceCall { tx, source })?;
-            let si = StatelessInput::from_ssz(&call.input)?;
+            let si = StatelessInput::from_wire(&call.input)?;
             let npr = &si.new_payload_request;
             let fork = self.chain.spec().schedule.fork_at(npr.execution_payload.timestamp);
             let block = new_payload_to_block(npr, fork)?;

@@ -68,10 +68,9 @@ impl Settler {
                     &block,
                     witness,
                     &Requests::default(),
-                    &spec.schedule,
                     spec.chain_id,
                 )?;
-                Ok(input.to_ssz())
+                Ok(input.to_wire())
             })
             .await??;
         let anchor = self.l1.number_of(anchor_hash).await?;
@@ -100,7 +99,7 @@ impl Settler {
             }
             // EXECUTE needs gas for the block's work bound (sum of its transactions' gas
             // limits) under the 63/64 rule; what it does not use is refunded.
-            let si = nr_stateless::ssz::StatelessInput::from_ssz(&call.input)?;
+            let si = nr_stateless::ssz::StatelessInput::from_wire(&call.input)?;
             let bound = si.work_bound().map_err(RollupError::WorkBound)?;
             let len = call.input.len() as u64;
             let gas = (21_000

@@ -1,8 +1,8 @@
 //! Why stateless validation rejects a [`StatelessInput`](crate::ssz::StatelessInput): one
-//! enum per part of the input (payload, witness, chain config), each variant one reason.
+//! enum per part of the input (payload, witness), each variant one reason.
 
 use crate::block::BlockError;
-use crate::ssz::{ForkActivation, SszError};
+use crate::ssz::SszError;
 use alloy_eips::eip2718::Eip2718Error;
 use alloy_primitives::{B256, U256};
 
@@ -18,9 +18,6 @@ pub enum StatelessError {
     /// The witness is malformed or does not chain to the block.
     #[error("witness: {0}")]
     Witness(#[from] WitnessError),
-    /// The chain configuration does not match the verifier's fork schedule.
-    #[error("chain_config: {0}")]
-    ChainConfig(#[from] ChainConfigError),
     /// The block is invalid.
     #[error(transparent)]
     Block(#[from] BlockError),
@@ -101,7 +98,8 @@ pub enum PayloadError {
         /// Transactions in the block.
         transactions: usize,
     },
-    /// A public key is not the uncompressed key of its transaction's signer.
+    /// A public key is not the uncompressed key its transaction's signature recovers to
+    /// (with its y-parity).
     #[error("public_keys[{index}] is not the signer's key")]
     PublicKey {
         /// Position of the key (and of its transaction).
@@ -154,18 +152,5 @@ pub enum WitnessError {
         number: u64,
         /// The number expected at that position.
         expected: u64,
-    },
-}
-
-/// Why the input's chain configuration is not the one the verifier expects.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ChainConfigError {
-    /// The active fork's activation differs from the verifier's schedule.
-    #[error("active fork activation {got:?} does not match the schedule's {expected:?}")]
-    ActivationMismatch {
-        /// The input's activation.
-        got: ForkActivation,
-        /// The schedule's activation for the block's timestamp.
-        expected: ForkActivation,
     },
 }

@@ -7,11 +7,10 @@ use crate::block::{BlockError, execute_block_with, seal_block};
 use crate::evm::NrEvmFactory;
 use crate::fork::ForkSchedule;
 use crate::mpt::{NodeSource, Trie, TrieError};
+use crate::signer::signer_public_keys;
 use crate::ssz::{ExecutionWitness, StatelessInput};
 use crate::state::{RecordingSource, StateSource};
-use crate::stateless::{
-    StatelessError, block_to_new_payload, build_witness, chain_config_for, signer_public_keys,
-};
+use crate::stateless::{StatelessError, block_to_new_payload, build_witness};
 use alloy_consensus::{Block, Header, TxEnvelope};
 use alloy_eips::eip7685::Requests;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
@@ -189,19 +188,18 @@ impl MemoryChain {
         Ok((block, imported.witness, imported.requests))
     }
 
-    /// Packs a block and its witness into a [`StatelessInput`] for `chain_id` under `schedule`,
-    /// with one signer public key per transaction.
+    /// Packs a block and its witness into a [`StatelessInput`] for `chain_id`, with one
+    /// signer public key per transaction (its wire bytes are [`StatelessInput::to_wire`]).
     pub fn stateless_input(
         block: &Block<TxEnvelope>,
         witness: ExecutionWitness,
         requests: &Requests,
-        schedule: &ForkSchedule,
         chain_id: u64,
     ) -> Result<StatelessInput, StatelessError> {
         Ok(StatelessInput {
             new_payload_request: block_to_new_payload(block, requests)?,
             witness,
-            chain_config: chain_config_for(chain_id, schedule, block.header.timestamp),
+            chain_id,
             public_keys: signer_public_keys(&block.body.transactions),
         })
     }

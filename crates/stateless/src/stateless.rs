@@ -4,39 +4,43 @@
 //! [`verify_stateless_new_payload`] runs these steps in order; the first failing step ends
 //! validation with an error naming it:
 //!
-//! 1. **Schema limits**: every list of the input is within its SSZ bound
+//! 1. **Schema limits**: every item of the input is within its SSZ bound
 //!    ([`StatelessInput::check_limits`]).
-//! 2. **Chain config**: the input's `chain_config` is the one the verifier's fork schedule
-//!    gives for the payload's timestamp ([`chain_config_for`]).
-//! 3. **Payload to block**: the block is rebuilt from the `NewPayloadRequest` under the fork
-//!    at its timestamp ([`new_payload_to_block`]): transactions decode, fields the fork does
-//!    not have are empty, requests split by type, the rebuilt header hashes to
-//!    `block_hash`, and `versioned_hashes` are those of the blob transactions.
-//! 4. **Public keys** (when given): one per transaction, each the signer's key.
-//! 5. **Witness**: the headers decode and form one chain ending at the block's parent; the
+//! 2. **Payload to block**: the block is rebuilt from the `NewPayloadRequest` under the fork
+//!    the verifier's own schedule gives for its timestamp ([`new_payload_to_block`]):
+//!    transactions decode, fields the fork does not have are empty, requests split by type,
+//!    the rebuilt header hashes to `block_hash`, and `versioned_hashes` are those of the
+//!    blob transactions. The input carries no fork information (v0.8 has only `chain_id`).
+//! 3. **Public keys** (mandatory): exactly one per transaction, each the key its signature
+//!    recovers to with its y-parity ([`check_public_keys`]).
+//! 4. **Witness**: the headers decode and form one chain ending at the block's parent; the
 //!    parent header gives the pre-state root and the chain gives BLOCKHASH; nodes and codes
 //!    are indexed by hash ([`open_witness`]).
-//! 6. **Execution** ([`execute_block`](crate::block::execute_block)): the header is checked against the parent, the body
+//! 5. **Execution** ([`execute_block`](crate::block::execute_block)): the header is checked against the parent, the body
 //!    against the header's roots, then system calls and transactions run on the partial
 //!    tries the witness provides (a missing node fails, never reads as empty), and gas used,
 //!    blob gas used, receipts root, logs bloom, requests hash and post-state root must equal
 //!    the header's.
-//! 7. **Result**: the `hash_tree_root` of the `NewPayloadRequest` and the chain config.
+//!    Transactions are executed under the input's `chain_id` (EIP-155 signatures of another
+//!    chain fail); EXECUTE has no chain id of its own to compare, the rollup contract checks
+//!    the one the result reports.
+//! 6. **Result**: the execution-layer `hash_tree_root` of the `NewPayloadRequest`
+//!    ([`RootFlavor::Execution`]), the chain id and the schema id.
 
-use crate::block::{BlockError, execute_block_with_senders};
-pub use crate::error::{ChainConfigError, PayloadError, StatelessError, WitnessError};
+use crate::block::execute_block_with_senders;
+pub use crate::error::{PayloadError, StatelessError, WitnessError};
 use crate::evm::NrEvmFactory;
 use crate::fork::{Fork, ForkSchedule};
 use crate::mpt::NodeSource;
+use crate::signer::check_public_keys;
 use crate::ssz::{
-    ChainConfig, ExecutionPayload, ExecutionRequests, ExecutionWitness, ForkActivation, ForkConfig,
-    HashTreeRoot, NewPayloadRequest, StatelessInput, StatelessValidationResult, Withdrawal,
+    ExecutionPayload, ExecutionRequests, ExecutionWitness, NewPayloadRequest, RootFlavor,
+    StatelessInput, StatelessValidationResult, Withdrawal,
 };
 use crate::state::{Recorded, StateSource};
 use alloy_consensus::{
     Block, BlockBody, EMPTY_OMMER_ROOT_HASH, Header, Transaction, TxEnvelope,
     proofs::{calculate_transaction_root, calculate_withdrawals_root},
-    transaction::SignerRecoverable,
 };
 use alloy_eips::{
     eip2718::{Decodable2718, Encodable2718},
@@ -256,36 +260,6 @@ pub fn new_payload_to_block(
     })
 }
 
-/// The `ChainConfig` a verifier with `schedule` expects for a block at `timestamp`.
-pub fn chain_config_for(chain_id: u64, schedule: &ForkSchedule, timestamp: u64) -> ChainConfig {
-    ChainConfig {
-        chain_id,
-        active_fork: ForkConfig {
-            activation: ForkActivation {
-                block_number: vec![],
-                timestamp: vec![schedule.activation_of_fork_at(timestamp)],
-            },
-        },
-    }
-}
-
-/// The uncompressed public key (`0x04 || x || y`) of each transaction's signer, in order:
-/// the `public_keys` execution-specs (#2825, tests-zkevm v0.8) requires, one per
-/// transaction. A signature that does not recover gets 65 zero bytes, which verification
-/// refuses naming that transaction.
-pub fn signer_public_keys(txs: &[TxEnvelope]) -> Vec<alloy_primitives::FixedBytes<65>> {
-    txs.iter()
-        .map(|tx| {
-            tx.signature()
-                .recover_from_prehash(&tx.signature_hash())
-                .map(|key| {
-                    alloy_primitives::FixedBytes::from_slice(key.to_encoded_point(false).as_bytes())
-                })
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 /// Assembles an [`ExecutionWitness`] from what a recording run read. `ancestor` returns
 /// the header with a given number on the block's chain (the parent and below). Headers
 /// are listed in ascending order with the parent last, as execution-specs (tests-zkevm
@@ -358,70 +332,29 @@ pub fn open_witness(
     Ok((parent, src))
 }
 
-/// Validates the block of `input` statelessly under `schedule`: rebuilds the block from the
-/// payload, checks the chain config, opens the witness and executes. Any failure is an
-/// error naming the reason; success returns the validation result.
+/// Validates the block of `input` statelessly under `schedule` (fork rules by the
+/// payload's timestamp) and the input's `chain_id`: rebuilds the block from the payload,
+/// checks the public keys, opens the witness and executes. Any failure is an error naming
+/// the reason; success returns the validation result.
 pub fn verify_stateless_new_payload(
     input: &StatelessInput,
     schedule: &ForkSchedule,
 ) -> Result<StatelessValidationResult, StatelessError> {
     input.check_limits()?;
     let npr = &input.new_payload_request;
-    let timestamp = npr.execution_payload.timestamp;
-    let chain_id = input.chain_config.chain_id;
-    let expected = chain_config_for(chain_id, schedule, timestamp);
-    if input.chain_config != expected {
-        return Err(ChainConfigError::ActivationMismatch {
-            got: input.chain_config.active_fork.activation.clone(),
-            expected: expected.active_fork.activation,
-        }
-        .into());
-    }
-    let fork = schedule.fork_at(timestamp);
+    let fork = schedule.fork_at(npr.execution_payload.timestamp);
     let block = new_payload_to_block(npr, fork)?;
-    // Senders recovered here (and checked against the keys) are not recovered again.
-    let senders = if input.public_keys.is_empty() {
-        None
-    } else {
-        Some(check_public_keys(&block, &input.public_keys)?)
-    };
+    // Senders checked against the keys here are not recovered again.
+    let senders = check_public_keys(&block.body.transactions, &input.public_keys)?;
     let (parent, source) = open_witness(&input.witness, block.header.parent_hash)?;
     execute_block_with_senders(
         &block,
         &parent,
         schedule,
-        chain_id,
+        input.chain_id,
         &source,
         &NrEvmFactory::default(),
-        senders.as_deref(),
+        Some(&senders),
     )?;
-    Ok(StatelessValidationResult {
-        new_payload_request_root: npr.hash_tree_root(),
-        successful_validation: true,
-        chain_config: input.chain_config.clone(),
-    })
-}
-
-/// Checks one uncompressed signer key per transaction; returns the senders.
-fn check_public_keys(
-    block: &Block<TxEnvelope>,
-    keys: &[alloy_primitives::FixedBytes<65>],
-) -> Result<Vec<alloy_primitives::Address>, StatelessError> {
-    if keys.len() != block.body.transactions.len() {
-        return Err(PayloadError::PublicKeyCount {
-            keys: keys.len(),
-            transactions: block.body.transactions.len(),
-        }
-        .into());
-    }
-    let mut senders = Vec::with_capacity(keys.len());
-    for (i, (tx, key)) in block.body.transactions.iter().zip(keys).enumerate() {
-        let signer = tx.recover_signer().map_err(|_| BlockError::InvalidSignature { index: i })?;
-        let from_key = alloy_primitives::Address::from_slice(&keccak256(&key[1..])[12..]);
-        if key[0] != 4 || from_key != signer {
-            return Err(PayloadError::PublicKey { index: i }.into());
-        }
-        senders.push(signer);
-    }
-    Ok(senders)
+    Ok(StatelessValidationResult::new(npr.root(RootFlavor::Execution), true, input.chain_id))
 }

@@ -120,12 +120,11 @@ impl L2 {
         (p.block, p.hash)
     }
 
-    /// The SSZ `StatelessInput` of block `hash`, with the chain config of `schedule` (the
-    /// L1's, under which EXECUTE verifies it).
-    pub fn input(&self, hash: B256, schedule: &ForkSchedule) -> StatelessInput {
+    /// The `StatelessInput` of block `hash` (its wire bytes are `to_wire()`).
+    pub fn input(&self, hash: B256) -> StatelessInput {
         let block = self.chain.block(&hash).unwrap().unwrap();
         let witness = self.chain.witness(&hash).expect("witness");
-        MemoryChain::stateless_input(&block, witness, &Requests::default(), schedule, L2_CHAIN_ID)
+        MemoryChain::stateless_input(&block, witness, &Requests::default(), L2_CHAIN_ID)
             .expect("stateless input")
     }
 }

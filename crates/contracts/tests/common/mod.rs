@@ -374,9 +374,9 @@ impl Env {
     pub fn input(&self, hash: B256) -> Vec<u8> {
         let block = self.l2.block(&hash).unwrap().unwrap();
         let witness = self.l2.witness(&hash).unwrap();
-        MemoryChain::stateless_input(&block, witness, &Requests::default(), &self.schedule, L2_ID)
+        MemoryChain::stateless_input(&block, witness, &Requests::default(), L2_ID)
             .unwrap()
-            .to_ssz()
+            .to_wire()
     }
 
     /// The L1 block number an L2 block is anchored to.

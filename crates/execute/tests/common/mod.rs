@@ -49,14 +49,8 @@ impl TestChain {
         let mut block = self.block.clone();
         edit(&mut block);
         block.header.transactions_root = calculate_transaction_root(&block.body.transactions);
-        MemoryChain::stateless_input(
-            &block,
-            self.witness.clone(),
-            &self.requests,
-            &self.schedule,
-            CHAIN_ID,
-        )
-        .expect("input builds")
+        MemoryChain::stateless_input(&block, self.witness.clone(), &self.requests, CHAIN_ID)
+            .expect("input builds")
     }
 }
 

@@ -121,8 +121,7 @@ pub fn measure(
     let witness_bytes: usize =
         witness.state.iter().chain(&witness.codes).chain(&witness.headers).map(|b| b.len()).sum();
     let input =
-        MemoryChain::stateless_input(&block, witness, &Requests::default(), &schedule, L2_ID)?
-            .to_ssz();
+        MemoryChain::stateless_input(&block, witness, &Requests::default(), L2_ID)?.to_wire();
     let stateless = min_time(opts.reps, || {
         nr_execute::execute(&input, &schedule).map_err(BenchError::Execute)?;
         Ok(())

@@ -16,7 +16,7 @@ use alloy_primitives::{Address, B256, U256, keccak256};
 use nr_chain::{BlockOptions, Chain};
 use nr_stateless::{
     BlockError, Fork, ForkSchedule, memory::MemoryChain, ssz::StatelessInput,
-    stateless::{StatelessError, signer_public_keys, verify_stateless_new_payload},
+    stateless::{StatelessError, verify_stateless_new_payload},
 };
 use serde::Serialize;
 use std::{path::PathBuf, sync::Arc, time::Instant};
@@ -89,9 +89,8 @@ fn time(
 fn input_of(
     block: &Block<alloy_consensus::TxEnvelope>,
     witness: nr_stateless::ssz::ExecutionWitness,
-    schedule: &ForkSchedule,
 ) -> Result<StatelessInput, BenchError> {
-    Ok(MemoryChain::stateless_input(block, witness, &Requests::default(), schedule, L2_ID)?)
+    Ok(MemoryChain::stateless_input(block, witness, &Requests::default(), L2_ID)?)
 }
 
 /// Builds an Osaka block of about `mgas` million gas of `workload` on a fresh chain
@@ -134,8 +133,8 @@ pub fn export_block(
 
     let mut tampered = block.clone();
     tampered.header.state_root = keccak256(block.header.state_root);
-    let honest_input = input_of(&block, witness.clone(), &schedule)?;
-    let tampered_input = input_of(&tampered, witness.clone(), &schedule)?;
+    let honest_input = input_of(&block, witness.clone())?;
+    let tampered_input = input_of(&tampered, witness.clone())?;
 
     let state = if opts.prefill == 0 { "small".to_string() } else { opts.prefill.to_string() };
     let name = format!("{state}-{}-{mgas:03}mgas", workload.name());
@@ -158,7 +157,7 @@ pub fn export_block(
             "keys": Vec::<B256>::new(),
             "headers": witness.headers,
         },
-        "public_keys": signer_public_keys(&block.body.transactions),
+        "public_keys": honest_input.public_keys,
     });
     std::fs::create_dir_all(&opts.dir)?;
     std::fs::write(opts.dir.join(format!("block-{name}.json")), serde_json::to_vec(&doc)?)?;

@@ -1,9 +1,13 @@
-//! SSZ merkleization: `hash_tree_root` of the containers, with EIP-7495 progressive
-//! containers and EIP-7916 progressive lists in the shapes L2BEAT's contracts rebuild.
+//! SSZ merkleization: `hash_tree_root` of the containers in EIP-8025's (execution-layer)
+//! shapes, with EIP-7495 progressive containers and EIP-7916 progressive lists; plus the
+//! consensus-layer `NewPayloadRequest` root L2BEAT's contracts rebuild
+//! ([`RootFlavor::Consensus`]).
 
 use super::{
     BuilderDepositRequest, BuilderExitRequest, ConsolidationRequest, DepositRequest,
-    ExecutionPayload, ExecutionRequests, NewPayloadRequest, VERSIONED_HASHES_DEPTH, Withdrawal,
+    ExecutionPayload, ExecutionRequests, ExecutionWitness, MAX_BYTES_PER_CODE,
+    MAX_BYTES_PER_HEADER, MAX_BYTES_PER_WITNESS_NODE, MAX_WITNESS_HEADERS, NewPayloadRequest,
+    StatelessInput, StatelessValidationResult, VERSIONED_HASHES_DEPTH, Withdrawal,
     WithdrawalRequest,
 };
 use alloy_primitives::B256;
@@ -294,14 +298,16 @@ pub fn new_payload_request_root_execution(
 }
 
 impl NewPayloadRequest {
-    /// The root under `flavor` ([`HashTreeRoot::hash_tree_root`] is the consensus one,
-    /// which this crate's EXECUTE output and L2BEAT's contracts use today).
+    /// The root under `flavor` ([`HashTreeRoot::hash_tree_root`] is the execution one, which
+    /// EXECUTE's output carries; L2BEAT's contracts rebuild the consensus one).
     pub fn root(&self, flavor: RootFlavor) -> B256 {
         match flavor {
-            RootFlavor::Consensus => self.hash_tree_root(),
-            RootFlavor::Execution => new_payload_request_root_execution(
+            RootFlavor::Execution => self.hash_tree_root(),
+            // More than 4096 hashes do not fit `List[Bytes32, 4096]`: the root is then that
+            // of the over-full tree's first subtree (no panic), and no valid payload has them.
+            RootFlavor::Consensus => new_payload_request_root_from(
                 self.execution_payload.hash_tree_root(),
-                versioned_hashes_root_progressive(&self.versioned_hashes),
+                versioned_hashes_root(&self.versioned_hashes),
                 self.parent_beacon_block_root,
                 self.execution_requests.hash_tree_root(),
             ),
@@ -325,13 +331,64 @@ pub fn new_payload_request_root_from(
 }
 
 impl HashTreeRoot for NewPayloadRequest {
+    /// The execution-layer root (EIP-8025: plain container, progressive versioned hashes).
     fn hash_tree_root(&self) -> B256 {
-        new_payload_request_root_from(
+        new_payload_request_root_execution(
             self.execution_payload.hash_tree_root(),
-            versioned_hashes_root(&self.versioned_hashes),
+            versioned_hashes_root_progressive(&self.versioned_hashes),
             self.parent_beacon_block_root,
             self.execution_requests.hash_tree_root(),
         )
+    }
+}
+
+/// Root of a `ByteList[max_len]` (`max_len` a multiple of 32).
+fn byte_list_root(bytes: &[u8], max_len: usize) -> B256 {
+    let depth = (max_len / 32).next_power_of_two().trailing_zeros() as usize;
+    mix_in_length(merkleize(&pack_bytes(bytes), depth), bytes.len())
+}
+
+impl HashTreeRoot for ExecutionWitness {
+    /// `state` and `codes` are progressive lists of byte lists, `headers` a
+    /// `List[ByteList[1024], 256]`.
+    fn hash_tree_root(&self) -> B256 {
+        let roots = |items: &[alloy_primitives::Bytes], max| -> Vec<B256> {
+            items.iter().map(|b| byte_list_root(b, max)).collect()
+        };
+        let headers = roots(&self.headers, MAX_BYTES_PER_HEADER);
+        let headers_depth = MAX_WITNESS_HEADERS.trailing_zeros() as usize;
+        container_root(&[
+            progressive_list_root(&roots(&self.state, MAX_BYTES_PER_WITNESS_NODE)),
+            progressive_list_root(&roots(&self.codes, MAX_BYTES_PER_CODE)),
+            mix_in_length(merkleize(&headers, headers_depth), headers.len()),
+        ])
+    }
+}
+
+/// Root of a `ProgressiveList[ByteVector[65]]` of public keys.
+pub fn public_keys_root(keys: &[alloy_primitives::FixedBytes<65>]) -> B256 {
+    progressive_list_root(&keys.iter().map(|k| fixed_bytes_root(k.as_slice())).collect::<Vec<_>>())
+}
+
+impl HashTreeRoot for StatelessInput {
+    fn hash_tree_root(&self) -> B256 {
+        container_root(&[
+            self.new_payload_request.hash_tree_root(),
+            self.witness.hash_tree_root(),
+            u64_chunk(self.chain_id),
+            public_keys_root(&self.public_keys),
+        ])
+    }
+}
+
+impl HashTreeRoot for StatelessValidationResult {
+    fn hash_tree_root(&self) -> B256 {
+        container_root(&[
+            self.new_payload_request_root,
+            le_chunk(&[u8::from(self.successful_validation)]),
+            u64_chunk(self.chain_id),
+            le_chunk(&self.schema_id.to_le_bytes()),
+        ])
     }
 }
 
@@ -434,7 +491,32 @@ mod tests {
             assert_eq!(hex(versioned_hashes_root(&hashes)), vh_co);
             assert_eq!(hex(npr.root(RootFlavor::Execution)), npr_ex);
             assert_eq!(hex(npr.root(RootFlavor::Consensus)), npr_co);
-            assert_eq!(npr.root(RootFlavor::Consensus), npr.hash_tree_root());
+            assert_eq!(npr.root(RootFlavor::Execution), npr.hash_tree_root());
         }
+    }
+
+    /// Reference roots of one-element progressive lists (paradigmxyz/stateless
+    /// `progressive_witness_and_public_key_roots_match_reference_vectors`, as quoted in
+    /// docs/research/wire-format-v08-execution-specs.md: prefixes and suffixes only).
+    #[test]
+    fn progressive_witness_and_key_roots_match_reference_prefixes() {
+        let hex = |h: B256| alloy_primitives::hex::encode(h);
+        let w = ExecutionWitness {
+            state: vec![vec![0xaa; 3].into()],
+            codes: vec![vec![0xbb; 5].into()],
+            headers: vec![],
+        };
+        let state = progressive_list_root(&[byte_list_root(&w.state[0], 1024)]);
+        let codes = progressive_list_root(&[byte_list_root(&w.codes[0], 65536)]);
+        let keys = public_keys_root(&[alloy_primitives::FixedBytes([0xcc; 65])]);
+        for (got, (start, end)) in [state, codes, keys].into_iter().zip([
+            ("8a25ed60", "d5fc"),
+            ("a547789a", "3e9c"),
+            ("4c4b20e8", "f783"),
+        ]) {
+            let h = hex(got);
+            assert!(h.starts_with(start) && h.ends_with(end), "{h} vs {start}…{end}");
+        }
+        assert_ne!(w.hash_tree_root(), B256::ZERO);
     }
 }

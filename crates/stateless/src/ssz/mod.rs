@@ -1,12 +1,16 @@
 //! SSZ containers of stateless validation (execution-specs `stateless_ssz.py`, EIP-8025).
 //!
-//! The wire format is the one schema `STATELESS_INPUT_SCHEMA_ID` = `(0x15 << 8) | 0x01`
-//! (Amsterdam fork index, revision 1), used for every fork we execute: fields a fork does
-//! not have (block access list, slot number, builder requests) are empty/zero. Hash tree
-//! roots follow EIP-7495 progressive containers and EIP-7916 progressive lists, with the
-//! exact shapes L2BEAT's native-rollup contracts rebuild on chain (versioned hashes as
-//! `List[Bytes32, 4096]`, `NewPayloadRequest` and `PublicInput` as progressive containers),
-//! so roots computed here match theirs byte for byte.
+//! The format is execution-specs `projects/zkevm` tests-zkevm v0.8 (EIP-8025's inline SSZ
+//! section): wire bytes are the 2-byte big-endian [`STATELESS_INPUT_SCHEMA_ID`] (`15 01`:
+//! Amsterdam fork index, revision 1) followed by `SSZ(StatelessInput)`
+//! ([`StatelessInput::to_wire`], [`StatelessInput::from_wire`]). One schema serves every
+//! fork we execute: fields a fork does not have (block access list, slot number, builder
+//! requests) are empty/zero. The output is the fixed 43-byte [`StatelessValidationResult`].
+//!
+//! Hash tree roots follow EIP-7495 progressive containers and EIP-7916 progressive lists.
+//! [`HashTreeRoot`] gives the execution-layer shapes (EIP-8025); the consensus-layer root of
+//! a `NewPayloadRequest` that L2BEAT's contracts rebuild is
+//! `NewPayloadRequest::root(RootFlavor::Consensus)`.
 
 use alloy_primitives::{Address, B256, Bloom, Bytes, FixedBytes, U256};
 use ssz_derive::{Decode, Encode};
@@ -18,7 +22,7 @@ pub use decode::SszError;
 pub use merkle::{
     HashTreeRoot, PayloadLeaves, RootFlavor, merkleize, merkleize_progressive, mix_in_length,
     new_payload_request_root_execution, new_payload_request_root_from, progressive_byte_list_root,
-    progressive_container, public_input_root, sha_pair, versioned_hashes_root,
+    progressive_container, public_input_root, public_keys_root, sha_pair, versioned_hashes_root,
     versioned_hashes_root_progressive,
 };
 
@@ -31,10 +35,6 @@ pub const STATELESS_INPUT_SCHEMA_ID: u16 =
     (STATELESS_INPUT_SCHEMA_FORK_INDEX << 8) | STATELESS_INPUT_SCHEMA_REVISION;
 /// Maximum `extra_data` length.
 pub const MAX_EXTRA_DATA_BYTES: usize = 32;
-/// Maximum number of trie nodes in a witness.
-pub const MAX_WITNESS_NODES: usize = 1 << 22;
-/// Maximum number of codes in a witness.
-pub const MAX_WITNESS_CODES: usize = 1 << 18;
 /// Maximum number of ancestor headers in a witness (the BLOCKHASH window).
 pub const MAX_WITNESS_HEADERS: usize = 256;
 /// Maximum size of one code.
@@ -43,9 +43,14 @@ pub const MAX_BYTES_PER_CODE: usize = 1 << 16;
 pub const MAX_BYTES_PER_HEADER: usize = 1 << 10;
 /// Maximum size of one trie node.
 pub const MAX_BYTES_PER_WITNESS_NODE: usize = 1 << 10;
-/// Maximum number of transaction public keys.
-pub const MAX_PUBLIC_KEYS: usize = 1 << 15;
-/// Depth of the versioned-hashes list tree (`List[Bytes32, 4096]`).
+/// Size of one transaction public key (uncompressed SEC1, `0x04 || x || y`).
+pub const PUBLIC_KEY_BYTES: usize = 65;
+/// Size of the schema id that prefixes the wire bytes of a [`StatelessInput`].
+pub const STATELESS_INPUT_SCHEMA_ID_SIZE: usize = 2;
+/// Size of an SSZ [`StatelessValidationResult`]: root, boolean, `u64`, `u16`.
+pub const STATELESS_VALIDATION_RESULT_SIZE: usize = 43;
+/// Depth of the versioned-hashes list tree of the consensus-layer root flavour
+/// (`List[Bytes32, 4096]`; the execution layer's list is progressive and unbounded).
 pub const VERSIONED_HASHES_DEPTH: usize = 12;
 
 /// A beacon-chain withdrawal.
@@ -202,31 +207,6 @@ pub struct ExecutionWitness {
     pub headers: Vec<Bytes>,
 }
 
-/// Activation of a fork (by block number or by timestamp, each optional).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode)]
-pub struct ForkActivation {
-    /// Activation block number, if activated by number.
-    pub block_number: Vec<u64>,
-    /// Activation timestamp, if activated by time.
-    pub timestamp: Vec<u64>,
-}
-
-/// The active fork's configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode)]
-pub struct ForkConfig {
-    /// When the fork activated.
-    pub activation: ForkActivation,
-}
-
-/// Chain parameters of the block being validated.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode)]
-pub struct ChainConfig {
-    /// EIP-155 chain id.
-    pub chain_id: u64,
-    /// The fork active at the block.
-    pub active_fork: ForkConfig,
-}
-
 /// Input of `verify_stateless_new_payload` and of the EXECUTE precompile.
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct StatelessInput {
@@ -234,21 +214,26 @@ pub struct StatelessInput {
     pub new_payload_request: NewPayloadRequest,
     /// State, codes and ancestors the block needs.
     pub witness: ExecutionWitness,
-    /// Chain parameters.
-    pub chain_config: ChainConfig,
-    /// Optional uncompressed secp256k1 public keys, one per transaction (or none).
+    /// EIP-155 chain id the block is executed under (and the result reports).
+    pub chain_id: u64,
+    /// Uncompressed secp256k1 public key of each transaction's signer, in payload order
+    /// (mandatory: exactly one per transaction).
     pub public_keys: Vec<FixedBytes<65>>,
 }
 
-/// Output of stateless validation.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+/// Output of stateless validation: 43 bytes,
+/// `root (32) | successful_validation (1) | chain_id (u64 LE) | schema_id (u16 LE)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
 pub struct StatelessValidationResult {
-    /// `hash_tree_root` of the validated `NewPayloadRequest`.
+    /// Execution-layer `hash_tree_root` of the `NewPayloadRequest`
+    /// ([`RootFlavor::Execution`]); zero when the input did not decode.
     pub new_payload_request_root: B256,
     /// Whether the block is valid.
     pub successful_validation: bool,
-    /// Chain parameters used.
-    pub chain_config: ChainConfig,
+    /// The input's chain id; zero when the input did not decode.
+    pub chain_id: u64,
+    /// [`STATELESS_INPUT_SCHEMA_ID`]; zero when the input did not decode.
+    pub schema_id: u16,
 }
 
 #[cfg(test)]
@@ -258,5 +243,6 @@ mod tests {
     #[test]
     fn schema_id_is_amsterdam_revision_one() {
         assert_eq!(STATELESS_INPUT_SCHEMA_ID, 5377);
+        assert_eq!(STATELESS_INPUT_SCHEMA_ID.to_be_bytes(), [0x15, 0x01]);
     }
 }

@@ -1,0 +1,116 @@
+//! Transaction signer public keys: producing the `public_keys` of a [`StatelessInput`]
+//! and checking them during verification.
+//!
+//! execution-specs (#2825, tests-zkevm v0.8) requires exactly one uncompressed key
+//! (`0x04 || x || y`) per transaction, and EIP-8025 lets a guest check a key by verifying
+//! the signature against it only if it also checks that the key matches the signature's
+//! y-parity: a signature `(r, s)` verifies against two keys, one per parity, and only the
+//! one recovered with the transaction's parity is its Ethereum sender. libsecp256k1's
+//! verification does not expose the parity (and k256, which could, is 2.3x slower than
+//! libsecp256k1's recovery here), so each key is checked by one libsecp256k1 recovery with
+//! the transaction's parity and a byte comparison; the sender is `keccak(key[1..])[12..]`,
+//! no second hash of a recovered key. Blocks with many transactions are checked on all
+//! cores.
+//!
+//! [`StatelessInput`]: crate::ssz::StatelessInput
+
+use crate::{block::BlockError, error::PayloadError, stateless::StatelessError};
+use alloy_consensus::TxEnvelope;
+use alloy_primitives::{Address, FixedBytes, U256, keccak256};
+use secp256k1::{
+    Message, SECP256K1,
+    ecdsa::{RecoverableSignature, RecoveryId},
+};
+
+/// `secp256k1n / 2`: EIP-2's bound on `s`.
+const SECP256K1N_HALF: U256 = U256::from_be_slice(&[
+    0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
+]);
+
+/// Transactions per thread below which keys are checked on the calling thread only.
+const MIN_TRANSACTIONS_PER_THREAD: usize = 64;
+
+/// The uncompressed key (`0x04 || x || y`) that signed `tx`, recovered with its parity;
+/// `None` if the signature is invalid (EIP-2 high `s`, `r` or `s` out of range).
+pub fn recover_signer_key(tx: &TxEnvelope) -> Option<[u8; 65]> {
+    let sig = tx.signature();
+    if sig.s() > SECP256K1N_HALF {
+        return None;
+    }
+    let mut compact = [0u8; 64];
+    compact[..32].copy_from_slice(&sig.r().to_be_bytes::<32>());
+    compact[32..].copy_from_slice(&sig.s().to_be_bytes::<32>());
+    let id = RecoveryId::try_from(i32::from(sig.v())).ok()?;
+    let recoverable = RecoverableSignature::from_compact(&compact, id).ok()?;
+    let message = Message::from_digest(tx.signature_hash().0);
+    let key = SECP256K1.recover_ecdsa(&message, &recoverable).ok()?;
+    Some(key.serialize_uncompressed())
+}
+
+/// The uncompressed public key of each transaction's signer, in order: the
+/// `public_keys` of a stateless input. A signature that does not recover gets 65 zero
+/// bytes, which verification refuses naming that transaction.
+pub fn signer_public_keys(txs: &[TxEnvelope]) -> Vec<FixedBytes<65>> {
+    txs.iter().map(|tx| FixedBytes(recover_signer_key(tx).unwrap_or([0; 65]))).collect()
+}
+
+/// The Ethereum address of an uncompressed public key.
+pub fn key_address(key: &[u8; 65]) -> Address {
+    Address::from_slice(&keccak256(&key[1..])[12..])
+}
+
+/// Checks that `keys` holds exactly one key per transaction, each the one its signature
+/// recovers to with the transaction's y-parity; returns the senders.
+pub fn check_public_keys(
+    txs: &[TxEnvelope],
+    keys: &[FixedBytes<65>],
+) -> Result<Vec<Address>, StatelessError> {
+    if keys.len() != txs.len() {
+        return Err(
+            PayloadError::PublicKeyCount { keys: keys.len(), transactions: txs.len() }.into()
+        );
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(txs.len() / MIN_TRANSACTIONS_PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        return check_range(0, txs, keys);
+    }
+    let per = txs.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = txs
+            .chunks(per)
+            .zip(keys.chunks(per))
+            .enumerate()
+            .map(|(i, (t, k))| s.spawn(move || check_range(i * per, t, k)))
+            .collect();
+        let mut senders = Vec::with_capacity(txs.len());
+        for h in handles {
+            // Chunks are in order and each stops at its first failure, so the first error
+            // met is the one of the lowest index.
+            let chunk = h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            senders.extend(chunk);
+        }
+        Ok(senders)
+    })
+}
+
+/// Checks the keys of `txs`, the first of which is transaction `offset` of the block.
+fn check_range(
+    offset: usize,
+    txs: &[TxEnvelope],
+    keys: &[FixedBytes<65>],
+) -> Result<Vec<Address>, StatelessError> {
+    let mut senders = Vec::with_capacity(txs.len());
+    for (i, (tx, key)) in txs.iter().zip(keys).enumerate() {
+        let index = offset + i;
+        let recovered = recover_signer_key(tx).ok_or(BlockError::InvalidSignature { index })?;
+        if recovered != key.0 {
+            return Err(PayloadError::PublicKey { index }.into());
+        }
+        senders.push(key_address(&key.0));
+    }
+    Ok(senders)
+}
