@@ -99,7 +99,8 @@ fn time(
 
 fn run_one(path: &Path, reps: usize) -> Result<serde_json::Value, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let x: Exported = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let x: Exported =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let spec = chain_spec(x.chain_id, &x.forks);
     let block = Block::decode(&mut x.block_rlp.as_ref()).map_err(|e| format!("block rlp: {e}"))?;
     let keys = x

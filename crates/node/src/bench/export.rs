@@ -15,7 +15,9 @@ use alloy_genesis::GenesisAccount;
 use alloy_primitives::{Address, B256, U256, keccak256};
 use nr_chain::{BlockOptions, Chain};
 use nr_stateless::{
-    BlockError, Fork, ForkSchedule, memory::MemoryChain, ssz::StatelessInput,
+    BlockError, Fork, ForkSchedule,
+    memory::MemoryChain,
+    ssz::StatelessInput,
     stateless::{StatelessError, verify_stateless_new_payload},
 };
 use serde::Serialize;
@@ -185,4 +187,28 @@ pub fn export_block(
         tampered_ms,
         tampered_min_ms,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One small block: written in the neutral form, ours validates it and rejects the
+    /// tampered copy (`export_block` errors otherwise).
+    #[test]
+    fn exports_a_block_both_verdicts_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = ExportOptions { dir: dir.path().to_path_buf(), reps: 1, prefill: 10 };
+        let row = export_block(Workload::Transfers, 1, &opts).unwrap();
+        assert_eq!(row.name, "10-transfers-001mgas");
+        assert!(row.txs > 0);
+        let path = dir.path().join("block-10-transfers-001mgas.json");
+        let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        assert_eq!(doc["chain_id"], L2_ID);
+        assert_eq!(doc["forks"]["osaka_time"], 0);
+        assert_eq!(doc["public_keys"].as_array().unwrap().len(), row.txs);
+        assert!(!doc["witness"]["state"].as_array().unwrap().is_empty());
+        assert_eq!(doc["witness"]["headers"].as_array().unwrap().len(), 1);
+        assert_ne!(doc["state_root"], doc["tampered_state_root"]);
+    }
 }
