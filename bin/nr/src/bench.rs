@@ -4,7 +4,7 @@
 
 use clap::builder::{EnumValueParser, PossibleValue, RangedU64ValueParser, TypedValueParser};
 use eyre::Result;
-use nr_node::bench::{BenchRow, MeasureOptions, ServicesRow, Workload};
+use nr_node::bench::{BenchRow, ExportOptions, MeasureOptions, ServicesRow, Workload};
 use std::ffi::OsStr;
 
 /// Options of `nr bench`.
@@ -39,6 +39,16 @@ pub struct BenchArgs {
     /// throughput through JSON-RPC with settlement on, then follower sync speed.
     #[arg(long, default_value_t = 10_000)]
     pub services: usize,
+    /// Side by side with another client (scripts/reth-compare/run.sh): instead of the
+    /// measurements above, build Osaka blocks of each workload and size, write each to this
+    /// directory (RLP block, debug_executionWitness JSON, public keys, chain id, forks) and
+    /// print the median time of our verifier, honest and with a tampered state root, as one
+    /// JSON object per block.
+    #[arg(long, value_name = "DIR")]
+    pub export_dir: Option<std::path::PathBuf>,
+    /// With --export-dir: this many extra prefunded accounts in the genesis (a large state).
+    #[arg(long, default_value_t = 0, requires = "export_dir")]
+    pub prefill: usize,
 }
 
 /// A value parser that ignores spaces around the value (`--sizes "1, 10"`).
@@ -65,6 +75,9 @@ impl<P: TypedValueParser> TypedValueParser for Trimmed<P> {
 
 /// Runs `nr bench`.
 pub fn run(args: BenchArgs) -> Result<()> {
+    if let Some(dir) = &args.export_dir {
+        return export(&args, dir);
+    }
     let opts = MeasureOptions { reps: args.reps, settle: !args.no_settle };
     let mut rows = vec![];
     if !args.json {
@@ -97,6 +110,18 @@ pub fn run(args: BenchArgs) -> Result<()> {
         );
     } else if let Some(s) = services {
         print_services(&s);
+    }
+    Ok(())
+}
+
+/// `--export-dir`: the side-by-side blocks and our times, one JSON line per block.
+fn export(args: &BenchArgs, dir: &std::path::Path) -> Result<()> {
+    let opts = ExportOptions { dir: dir.to_path_buf(), reps: args.reps, prefill: args.prefill };
+    for &workload in &args.workloads {
+        for &mgas in &args.sizes {
+            let row = nr_node::bench::export_block(workload, mgas, &opts)?;
+            println!("{}", serde_json::to_string(&row)?);
+        }
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use super::{
     workload::{L2_ID, SENDERS, TxGenerator, Workload, bench_spec, signer},
 };
 use alloy_eips::eip7685::Requests;
-use nr_chain::{BlockOptions, Chain};
+use nr_chain::{BlockOptions, Chain, Produced};
 use nr_stateless::{
     Fork, ForkSchedule, block::execute_block_with, evm::NrEvmFactory, evm::PlainEthereum,
     memory::MemoryChain,
@@ -40,6 +40,32 @@ fn calldata_gas(bytes: &[u8]) -> u64 {
     bytes.iter().map(|x| if *x == 0 { 4u64 } else { 16 }).sum()
 }
 
+/// Adds transactions of `txs` worth about `mgas` million gas to `l2`'s pool and produces a
+/// block with `options`; every transaction must be included.
+pub(super) fn fill_and_produce(
+    l2: &Chain,
+    txs: &mut TxGenerator,
+    mgas: u64,
+    options: &BlockOptions,
+) -> Result<Produced, BenchError> {
+    let target = mgas * 1_000_000;
+    let (mut planned, mut i) = (0, 0);
+    while planned < target * 97 / 100 {
+        let (tx, estimate) = txs.tx(i)?;
+        l2.add_transaction(tx).map_err(BenchError::L2Tx)?;
+        planned += estimate;
+        i += 1;
+    }
+    let produced = l2.produce_block_with(options)?;
+    if !produced.skipped.is_empty() {
+        return Err(BenchError::LeftOut {
+            count: produced.skipped.len(),
+            first: produced.skipped.first().cloned(),
+        });
+    }
+    Ok(produced)
+}
+
 /// Builds a block of about `mgas` million gas of `workload` and measures it.
 pub fn measure(
     workload: Workload,
@@ -60,26 +86,17 @@ pub fn measure(
         if opts.settle { Some(SettlementL1::new(&schedule, &genesis, deployer)?) } else { None };
 
     let mut txs = TxGenerator::new(workload, senders, token, writer);
-    let target = mgas * 1_000_000;
-    let (mut planned, mut i) = (0, 0);
-    while planned < target * 97 / 100 {
-        let (tx, estimate) = txs.tx(i)?;
-        l2.add_transaction(tx).map_err(BenchError::L2Tx)?;
-        planned += estimate;
-        i += 1;
-    }
     let anchor = l1.as_ref().map(|l1| l1.chain.head());
-    let produced = l2.produce_block_with(&BlockOptions {
-        timestamp: anchor.as_ref().map_or(genesis.timestamp + 12, |a| a.timestamp),
-        parent_beacon_block_root: anchor.as_ref().map(|a| a.hash_slow()),
-        fee_recipient: None,
-    })?;
-    if !produced.skipped.is_empty() {
-        return Err(BenchError::LeftOut {
-            count: produced.skipped.len(),
-            first: produced.skipped.first().cloned(),
-        });
-    }
+    let produced = fill_and_produce(
+        &l2,
+        &mut txs,
+        mgas,
+        &BlockOptions {
+            timestamp: anchor.as_ref().map_or(genesis.timestamp + 12, |a| a.timestamp),
+            parent_beacon_block_root: anchor.as_ref().map(|a| a.hash_slow()),
+            fee_recipient: None,
+        },
+    )?;
     let block = produced.block;
     let tx_count = block.body.transactions.len();
 

@@ -3,11 +3,13 @@
 //! the L2 services over a [`crate::devnet::Devnet`] ([`services()`]).
 
 mod block;
+mod export;
 mod services;
 mod settle;
 mod workload;
 
 pub use block::{MeasureOptions, measure};
+pub use export::{ExportOptions, ExportRow, export_block};
 pub use services::{ServicesRow, services};
 pub use settle::SettlementL1;
 pub use workload::{L2_GAS_LIMIT, L2_ID, SENDERS, TxGenerator, Workload, bench_spec, signer};
@@ -105,6 +107,17 @@ pub enum BenchError {
     /// The stateless input could not be built.
     #[error(transparent)]
     Stateless(#[from] nr_stateless::stateless::StatelessError),
+    /// A side-by-side block could not be written as JSON.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// Our verifier's verdict on a side-by-side block was not the expected one.
+    #[error("{case}: {got}")]
+    UnexpectedVerdict {
+        /// Which case (honest or tampered block).
+        case: &'static str,
+        /// What the verifier returned.
+        got: String,
+    },
     /// EXECUTE rejected the block.
     #[error("EXECUTE: {0}")]
     Execute(nr_execute::ExecuteError),
