@@ -17,6 +17,10 @@
 use crate::{block::BlockError, error::PayloadError, stateless::StatelessError};
 use alloy_consensus::TxEnvelope;
 use alloy_primitives::{Address, FixedBytes, U256, keccak256};
+use std::sync::{
+    Mutex,
+    atomic::{AtomicUsize, Ordering},
+};
 use secp256k1::{
     Message, SECP256K1,
     ecdsa::{RecoverableSignature, RecoveryId},
@@ -30,6 +34,9 @@ const SECP256K1N_HALF: U256 = U256::from_be_slice(&[
 
 /// Transactions per thread below which keys are checked on the calling thread only.
 const MIN_TRANSACTIONS_PER_THREAD: usize = 64;
+
+/// Transactions a thread claims at a time in [`check_public_keys_alongside`].
+const BATCH: usize = 8;
 
 /// The uncompressed key (`0x04 || x || y`) that signed `tx`, recovered with its parity;
 /// `None` if the signature is invalid (EIP-2 high `s`, `r` or `s` out of range).
@@ -95,6 +102,101 @@ pub fn check_public_keys(
         }
         Ok(senders)
     })
+}
+
+/// Checks `keys` as [`check_public_keys`] does while the calling thread runs `main` with the
+/// senders the keys claim and another thread runs `side` first; when more than one core is
+/// available the checking is shared by all threads (each claims a few transactions at a
+/// time, the calling thread once `main` is done). A key error wins over whatever `main`
+/// returned: the caller must treat `main`'s result as meaningful only when this returns
+/// `Ok`. On one core (or where threads are unavailable, e.g. a zkVM guest) the keys are
+/// checked first, then `side` and `main` run in turn.
+pub fn check_public_keys_alongside<T, U: Send>(
+    txs: &[TxEnvelope],
+    keys: &[FixedBytes<65>],
+    side: impl FnOnce() -> U + Send,
+    main: impl FnOnce(&[Address]) -> T,
+) -> Result<(T, U), StatelessError> {
+    if keys.len() != txs.len() {
+        return Err(
+            PayloadError::PublicKeyCount { keys: keys.len(), transactions: txs.len() }.into()
+        );
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores == 1 {
+        let senders = check_range(0, txs, keys)?;
+        let u = side();
+        return Ok((main(&senders), u));
+    }
+    let senders: Vec<Address> = keys.iter().map(|k| key_address(&k.0)).collect();
+    let next = AtomicUsize::new(0);
+    // The failure of the lowest transaction index found so far.
+    let failure: Mutex<Option<(usize, StatelessError)>> = Mutex::new(None);
+    let claim = || {
+        loop {
+            let start = next.fetch_add(1, Ordering::Relaxed).saturating_mul(BATCH);
+            if start >= txs.len() {
+                return;
+            }
+            let stop = failure.lock().map_or(false, |f| f.as_ref().is_some_and(|(i, _)| *i < start));
+            if stop {
+                return;
+            }
+            let end = (start + BATCH).min(txs.len());
+            if let Err((index, e)) = check_keys(start, &txs[start..end], &keys[start..end]) {
+                if let Ok(mut f) = failure.lock() {
+                    if f.as_ref().is_none_or(|(i, _)| index < *i) {
+                        *f = Some((index, e));
+                    }
+                }
+                return;
+            }
+        }
+    };
+    let (t, u) = std::thread::scope(|s| {
+        let claim = &claim;
+        let first = s.spawn(move || {
+            let u = side();
+            claim();
+            u
+        });
+        let others: Vec<_> = (2..cores.min(txs.len().div_ceil(BATCH) + 1))
+            .map(|_| s.spawn(move || claim()))
+            .collect();
+        let t = main(&senders);
+        claim();
+        for h in others {
+            h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+        let u = first.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (t, u)
+    });
+    match failure.into_inner() {
+        Ok(Some((_, e))) => Err(e),
+        Ok(None) => Ok((t, u)),
+        Err(poisoned) => Err(poisoned.into_inner().take().map_or_else(
+            || PayloadError::PublicKey { index: 0 }.into(),
+            |(_, e)| e,
+        )),
+    }
+}
+
+/// Checks the keys of `txs` (transaction `offset` of the block first) without computing
+/// senders; a failure carries the index of the transaction.
+fn check_keys(
+    offset: usize,
+    txs: &[TxEnvelope],
+    keys: &[FixedBytes<65>],
+) -> Result<(), (usize, StatelessError)> {
+    for (i, (tx, key)) in txs.iter().zip(keys).enumerate() {
+        let index = offset + i;
+        let recovered = recover_signer_key(tx)
+            .ok_or_else(|| (index, BlockError::InvalidSignature { index }.into()))?;
+        if recovered != key.0 {
+            return Err((index, PayloadError::PublicKey { index }.into()));
+        }
+    }
+    Ok(())
 }
 
 /// Checks the keys of `txs`, the first of which is transaction `offset` of the block.

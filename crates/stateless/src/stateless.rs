@@ -12,7 +12,9 @@
 //!    the rebuilt header hashes to `block_hash`, and `versioned_hashes` are those of the
 //!    blob transactions. The input carries no fork information (v0.8 has only `chain_id`).
 //! 3. **Public keys** (mandatory): exactly one per transaction, each the key its signature
-//!    recovers to with its y-parity ([`check_public_keys`]).
+//!    recovers to with its y-parity ([`check_public_keys`](crate::signer::check_public_keys)).
+//!    With more than one core this runs alongside steps 4 and 5 (which use the senders the
+//!    keys claim); a key failure is still the error reported.
 //! 4. **Witness**: the headers decode and form one chain ending at the block's parent; the
 //!    parent header gives the pre-state root and the chain gives BLOCKHASH; nodes and codes
 //!    are indexed by hash ([`open_witness`]).
@@ -27,12 +29,12 @@
 //! 6. **Result**: the execution-layer `hash_tree_root` of the `NewPayloadRequest`
 //!    ([`RootFlavor::Execution`]), the chain id and the schema id.
 
-use crate::block::execute_block_with_senders;
+use crate::block::{TxRoot, execute_checked};
 pub use crate::error::{PayloadError, StatelessError, WitnessError};
 use crate::evm::NrEvmFactory;
 use crate::fork::{Fork, ForkSchedule};
 use crate::mpt::NodeSource;
-use crate::signer::check_public_keys;
+use crate::signer::check_public_keys_alongside;
 use crate::ssz::{
     ExecutionPayload, ExecutionRequests, ExecutionWitness, NewPayloadRequest, RootFlavor,
     StatelessInput, StatelessValidationResult, Withdrawal,
@@ -344,17 +346,29 @@ pub fn verify_stateless_new_payload(
     let npr = &input.new_payload_request;
     let fork = schedule.fork_at(npr.execution_payload.timestamp);
     let block = new_payload_to_block(npr, fork)?;
-    // Senders checked against the keys here are not recovered again.
-    let senders = check_public_keys(&block.body.transactions, &input.public_keys)?;
-    let (parent, source) = open_witness(&input.witness, block.header.parent_hash)?;
-    execute_block_with_senders(
-        &block,
-        &parent,
-        schedule,
-        input.chain_id,
-        &source,
-        &NrEvmFactory::default(),
-        Some(&senders),
+    // The keys are checked while the block executes with the senders they claim (and the
+    // result root is computed); a key failure is reported first, as if checked before.
+    // Senders checked against the keys are not recovered again.
+    let (executed, root) = check_public_keys_alongside(
+        &block.body.transactions,
+        &input.public_keys,
+        || npr.root(RootFlavor::Execution),
+        |senders| -> Result<(), StatelessError> {
+            let (parent, source) = open_witness(&input.witness, block.header.parent_hash)?;
+            execute_checked(
+                &block,
+                &parent,
+                schedule,
+                input.chain_id,
+                &source,
+                &NrEvmFactory::default(),
+                Some(senders),
+                // new_payload_to_block computed the header's root from these transactions.
+                TxRoot::FromBody,
+            )?;
+            Ok(())
+        },
     )?;
-    Ok(StatelessValidationResult::new(npr.root(RootFlavor::Execution), true, input.chain_id))
+    executed?;
+    Ok(StatelessValidationResult::new(root, true, input.chain_id))
 }
