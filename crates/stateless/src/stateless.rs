@@ -49,14 +49,15 @@ use alloy_eips::{
     eip4895::{Withdrawal as AlloyWithdrawal, Withdrawals},
     eip7685::Requests,
 };
-use alloy_primitives::{B256, Bytes, U256, keccak256};
+use alloy_primitives::{B256, Bytes, U256, keccak256, map::B256Map};
 use std::collections::HashMap;
 
 /// The state a [`StatelessInput`]'s witness provides, addressed by hash.
 #[derive(Debug, Default)]
 pub struct WitnessSource {
-    nodes: HashMap<B256, Bytes>,
-    codes: HashMap<B256, Bytes>,
+    // Keys are keccak hashes: their bytes already hash well, no SipHash needed.
+    nodes: B256Map<Bytes>,
+    codes: B256Map<Bytes>,
     block_hashes: HashMap<u64, B256>,
 }
 
@@ -329,8 +330,10 @@ pub fn open_witness(
             return Err(WitnessError::HeaderOrder { index, number, expected }.into());
         }
     }
-    src.nodes = witness.state.iter().map(|n| (keccak256(n), n.clone())).collect();
-    src.codes = witness.codes.iter().map(|c| (keccak256(c), c.clone())).collect();
+    src.nodes = B256Map::with_capacity_and_hasher(witness.state.len(), Default::default());
+    src.nodes.extend(witness.state.iter().map(|n| (keccak256(n), n.clone())));
+    src.codes = B256Map::with_capacity_and_hasher(witness.codes.len(), Default::default());
+    src.codes.extend(witness.codes.iter().map(|c| (keccak256(c), c.clone())));
     Ok((parent, src))
 }
 
