@@ -43,10 +43,8 @@ fn main() {
         codes: list(&w["codes"]),
         headers: list(&w["headers"]),
     };
-    let public_keys = list(&doc["public_keys"])
-        .iter()
-        .map(|k| FixedBytes::<65>::from_slice(k))
-        .collect();
+    let public_keys =
+        list(&doc["public_keys"]).iter().map(|k| FixedBytes::<65>::from_slice(k)).collect();
     let input = StatelessInput {
         new_payload_request: block_to_new_payload(&block, &Requests::default()).expect("payload"),
         witness,
@@ -60,8 +58,8 @@ fn main() {
         let ms = t.elapsed().as_secs_f64() * 1e3;
         match (tampered, &r) {
             (false, Ok(_)) => {}
-            (true, Err(StatelessError::Block(BlockError::Header(m)))) if m.field == "state_root" => {
-            }
+            (true, Err(StatelessError::Block(BlockError::Header(m))))
+                if m.field == "state_root" => {}
             _ => panic!("unexpected verdict: {r:?}"),
         }
         println!("{ms:.3} ms");

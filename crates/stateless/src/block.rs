@@ -255,7 +255,11 @@ pub(crate) enum TxRoot {
     FromBody,
 }
 
-fn validate_body_with(block: &Block<TxEnvelope>, fork: Fork, tx_root: TxRoot) -> Result<(), BlockError> {
+fn validate_body_with(
+    block: &Block<TxEnvelope>,
+    fork: Fork,
+    tx_root: TxRoot,
+) -> Result<(), BlockError> {
     let h = &block.header;
     if !block.body.ommers.is_empty() {
         return Err(BlockError::Ommers(block.body.ommers.len()));

@@ -17,13 +17,13 @@
 use crate::{block::BlockError, error::PayloadError, stateless::StatelessError};
 use alloy_consensus::TxEnvelope;
 use alloy_primitives::{Address, FixedBytes, U256, keccak256};
-use std::sync::{
-    Mutex,
-    atomic::{AtomicUsize, Ordering},
-};
 use secp256k1::{
     Message, SECP256K1,
     ecdsa::{RecoverableSignature, RecoveryId},
+};
+use std::sync::{
+    Mutex,
+    atomic::{AtomicUsize, Ordering},
 };
 
 /// `secp256k1n / 2`: EIP-2's bound on `s`.
@@ -138,7 +138,8 @@ pub fn check_public_keys_alongside<T, U: Send>(
             if start >= txs.len() {
                 return;
             }
-            let stop = failure.lock().map_or(false, |f| f.as_ref().is_some_and(|(i, _)| *i < start));
+            let stop =
+                failure.lock().map_or(false, |f| f.as_ref().is_some_and(|(i, _)| *i < start));
             if stop {
                 return;
             }
@@ -174,10 +175,10 @@ pub fn check_public_keys_alongside<T, U: Send>(
     match failure.into_inner() {
         Ok(Some((_, e))) => Err(e),
         Ok(None) => Ok((t, u)),
-        Err(poisoned) => Err(poisoned.into_inner().take().map_or_else(
-            || PayloadError::PublicKey { index: 0 }.into(),
-            |(_, e)| e,
-        )),
+        Err(poisoned) => Err(poisoned
+            .into_inner()
+            .take()
+            .map_or_else(|| PayloadError::PublicKey { index: 0 }.into(), |(_, e)| e)),
     }
 }
 
@@ -215,4 +216,56 @@ fn check_range(
         senders.push(key_address(&key.0));
     }
     Ok(senders)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_consensus::{SignableTransaction, TxEip1559};
+    use alloy_primitives::{Signature, TxKind};
+    use secp256k1::SecretKey;
+
+    fn transfer(i: u32) -> TxEnvelope {
+        let key = SecretKey::from_slice(keccak256(i.to_be_bytes()).as_slice()).expect("key");
+        let tx = TxEip1559 {
+            chain_id: 1,
+            gas_limit: 21_000,
+            to: TxKind::Call(Address::repeat_byte(0x42)),
+            value: U256::from(i),
+            ..Default::default()
+        };
+        let digest = Message::from_digest(tx.signature_hash().0);
+        let (id, rs) = SECP256K1.sign_ecdsa_recoverable(&digest, &key).serialize_compact();
+        let sig = Signature::new(
+            U256::from_be_slice(&rs[..32]),
+            U256::from_be_slice(&rs[32..]),
+            i32::from(id) == 1,
+        );
+        tx.into_signed(sig).into()
+    }
+
+    #[test]
+    fn alongside_reports_the_lowest_bad_key_and_runs_both_closures() {
+        let txs: Vec<_> = (0..100).map(transfer).collect();
+        let keys = signer_public_keys(&txs);
+        let expected = check_public_keys(&txs, &keys).expect("honest keys");
+        let (senders, side) =
+            check_public_keys_alongside(&txs, &keys, || 7, |s| s.to_vec()).expect("honest keys");
+        assert_eq!((senders, side), (expected, 7));
+
+        let mut bad = keys.clone();
+        bad[90] = keys[91];
+        bad[70] = keys[71];
+        let r = check_public_keys_alongside(&txs, &bad, || (), |_| ());
+        assert!(matches!(r, Err(StatelessError::Payload(PayloadError::PublicKey { index: 70 }))));
+
+        let r = check_public_keys_alongside(&txs, &keys[1..], || (), |_| ());
+        assert!(matches!(
+            r,
+            Err(StatelessError::Payload(PayloadError::PublicKeyCount {
+                keys: 99,
+                transactions: 100
+            }))
+        ));
+    }
 }

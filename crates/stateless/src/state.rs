@@ -189,7 +189,10 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
                     trie.insert(key.as_slice(), alloy_rlp::encode(value), &source)
                 };
                 // The trie's name is only formatted on failure.
-                r.map_err(|source| StateError::Trie { trie: format!("storage of {address}"), source })?;
+                r.map_err(|source| StateError::Trie {
+                    trie: format!("storage of {address}"),
+                    source,
+                })?;
             }
             trie.root_hash()
         };
