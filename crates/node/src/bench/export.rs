@@ -15,9 +15,7 @@ use alloy_genesis::GenesisAccount;
 use alloy_primitives::{Address, B256, U256, keccak256};
 use nr_chain::{BlockOptions, Chain};
 use nr_stateless::{
-    BlockError, Fork, ForkSchedule,
-    memory::MemoryChain,
-    ssz::StatelessInput,
+    BlockError, Fork, ForkSchedule, memory::MemoryChain, ssz::StatelessInput,
     stateless::{StatelessError, verify_stateless_new_payload},
 };
 use serde::Serialize;
