@@ -138,17 +138,17 @@ pub fn check_public_keys_alongside<T, U: Send>(
             if start >= txs.len() {
                 return;
             }
-            let stop =
-                failure.lock().map_or(false, |f| f.as_ref().is_some_and(|(i, _)| *i < start));
-            if stop {
+            // A lock is only held for these few lines, which cannot panic; a poisoned one
+            // still holds a consistent value.
+            let lock = || failure.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if lock().as_ref().is_some_and(|(i, _)| *i < start) {
                 return;
             }
             let end = (start + BATCH).min(txs.len());
             if let Err((index, e)) = check_keys(start, &txs[start..end], &keys[start..end]) {
-                if let Ok(mut f) = failure.lock() {
-                    if f.as_ref().is_none_or(|(i, _)| index < *i) {
-                        *f = Some((index, e));
-                    }
+                let mut f = lock();
+                if f.as_ref().is_none_or(|(i, _)| index < *i) {
+                    *f = Some((index, e));
                 }
                 return;
             }
@@ -161,9 +161,8 @@ pub fn check_public_keys_alongside<T, U: Send>(
             claim();
             u
         });
-        let others: Vec<_> = (2..cores.min(txs.len().div_ceil(BATCH) + 1))
-            .map(|_| s.spawn(move || claim()))
-            .collect();
+        let others: Vec<_> =
+            (2..cores.min(txs.len().div_ceil(BATCH) + 1)).map(|_| s.spawn(claim)).collect();
         let t = main(&senders);
         claim();
         for h in others {
@@ -172,13 +171,9 @@ pub fn check_public_keys_alongside<T, U: Send>(
         let u = first.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (t, u)
     });
-    match failure.into_inner() {
-        Ok(Some((_, e))) => Err(e),
-        Ok(None) => Ok((t, u)),
-        Err(poisoned) => Err(poisoned
-            .into_inner()
-            .take()
-            .map_or_else(|| PayloadError::PublicKey { index: 0 }.into(), |(_, e)| e)),
+    match failure.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+        Some((_, e)) => Err(e),
+        None => Ok((t, u)),
     }
 }
 
