@@ -35,8 +35,9 @@ const SECP256K1N_HALF: U256 = U256::from_be_slice(&[
 /// Transactions per thread below which keys are checked on the calling thread only.
 const MIN_TRANSACTIONS_PER_THREAD: usize = 64;
 
-/// Transactions a thread claims at a time in [`check_public_keys_alongside`].
-const BATCH: usize = 8;
+/// Most transactions a thread claims at a time in [`check_public_keys_alongside`] (fewer
+/// in small blocks, so that the threads finish together).
+const MAX_BATCH: usize = 8;
 
 /// The uncompressed key (`0x04 || x || y`) that signed `tx`, recovered with its parity;
 /// `None` if the signature is invalid (EIP-2 high `s`, `r` or `s` out of range).
@@ -129,12 +130,15 @@ pub fn check_public_keys_alongside<T, U: Send>(
         return Ok((main(&senders), u));
     }
     let senders: Vec<Address> = keys.iter().map(|k| key_address(&k.0)).collect();
+    // About 16 claims per thread, at most MAX_BATCH transactions each: one recovery costs
+    // ~50 us, far more than a claim, and a coarse last batch would leave a thread idle.
+    let batch = (txs.len() / (cores * 16)).clamp(1, MAX_BATCH);
     let next = AtomicUsize::new(0);
     // The failure of the lowest transaction index found so far.
     let failure: Mutex<Option<(usize, StatelessError)>> = Mutex::new(None);
     let claim = || {
         loop {
-            let start = next.fetch_add(1, Ordering::Relaxed).saturating_mul(BATCH);
+            let start = next.fetch_add(1, Ordering::Relaxed).saturating_mul(batch);
             if start >= txs.len() {
                 return;
             }
@@ -144,7 +148,7 @@ pub fn check_public_keys_alongside<T, U: Send>(
             if lock().as_ref().is_some_and(|(i, _)| *i < start) {
                 return;
             }
-            let end = (start + BATCH).min(txs.len());
+            let end = (start + batch).min(txs.len());
             if let Err((index, e)) = check_keys(start, &txs[start..end], &keys[start..end]) {
                 let mut f = lock();
                 if f.as_ref().is_none_or(|(i, _)| index < *i) {
@@ -162,7 +166,7 @@ pub fn check_public_keys_alongside<T, U: Send>(
             u
         });
         let others: Vec<_> =
-            (2..cores.min(txs.len().div_ceil(BATCH) + 1)).map(|_| s.spawn(claim)).collect();
+            (2..cores.min(txs.len().div_ceil(batch) + 1)).map(|_| s.spawn(claim)).collect();
         let t = main(&senders);
         claim();
         for h in others {
