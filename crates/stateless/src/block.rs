@@ -242,17 +242,37 @@ pub fn validate_header(
 
 /// Checks that the body matches the roots in the header.
 pub fn validate_body(block: &Block<TxEnvelope>, fork: Fork) -> Result<(), BlockError> {
+    validate_body_with(block, fork, TxRoot::Compute)
+}
+
+/// Whether [`validate_body_with`] recomputes the transactions root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TxRoot {
+    /// Recompute it from the body and compare with the header.
+    Compute,
+    /// The header's root was computed from this very body by the caller (a block rebuilt
+    /// from a payload), so comparing again could not fail.
+    FromBody,
+}
+
+fn validate_body_with(
+    block: &Block<TxEnvelope>,
+    fork: Fork,
+    tx_root: TxRoot,
+) -> Result<(), BlockError> {
     let h = &block.header;
     if !block.body.ommers.is_empty() {
         return Err(BlockError::Ommers(block.body.ommers.len()));
     }
-    let tx_root = calculate_transaction_root(&block.body.transactions);
-    if tx_root != h.transactions_root {
-        return Err(BlockError::Body(FieldMismatch {
-            field: "transactions_root",
-            got: format!("{:?}", h.transactions_root),
-            expected: format!("{tx_root:?}"),
-        }));
+    if tx_root == TxRoot::Compute {
+        let tx_root = calculate_transaction_root(&block.body.transactions);
+        if tx_root != h.transactions_root {
+            return Err(BlockError::Body(FieldMismatch {
+                field: "transactions_root",
+                got: format!("{:?}", h.transactions_root),
+                expected: format!("{tx_root:?}"),
+            }));
+        }
     }
     let Some(withdrawals) = &block.body.withdrawals else {
         return Err(BlockError::MissingWithdrawals);
@@ -339,10 +359,25 @@ pub fn execute_block_with_senders<'s, S: StateSource + ?Sized>(
     evm: &NrEvmFactory,
     senders: Option<&[Address]>,
 ) -> Result<ExecutedBlock<'s, S>, BlockError> {
+    execute_checked(block, parent, schedule, chain_id, source, evm, senders, TxRoot::Compute)
+}
+
+/// [`execute_block_with_senders`], told whether the transactions root must be recomputed.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn execute_checked<'s, S: StateSource + ?Sized>(
+    block: &Block<TxEnvelope>,
+    parent: &Header,
+    schedule: &ForkSchedule,
+    chain_id: u64,
+    source: &'s S,
+    evm: &NrEvmFactory,
+    senders: Option<&[Address]>,
+    tx_root: TxRoot,
+) -> Result<ExecutedBlock<'s, S>, BlockError> {
     let header = &block.header;
     validate_header(header, parent, schedule)?;
     let fork = schedule.fork_at(header.timestamp);
-    validate_body(block, fork)?;
+    validate_body_with(block, fork, tx_root)?;
     let out = run_block(block, parent.state_root, schedule, chain_id, source, evm, senders)?;
     if out.gas_used != header.gas_used {
         return Err(mismatch("gas_used", header.gas_used, out.gas_used));

@@ -21,6 +21,10 @@ use secp256k1::{
     Message, SECP256K1,
     ecdsa::{RecoverableSignature, RecoveryId},
 };
+use std::sync::{
+    Mutex,
+    atomic::{AtomicUsize, Ordering},
+};
 
 /// `secp256k1n / 2`: EIP-2's bound on `s`.
 const SECP256K1N_HALF: U256 = U256::from_be_slice(&[
@@ -30,6 +34,10 @@ const SECP256K1N_HALF: U256 = U256::from_be_slice(&[
 
 /// Transactions per thread below which keys are checked on the calling thread only.
 const MIN_TRANSACTIONS_PER_THREAD: usize = 64;
+
+/// Most transactions a thread claims at a time in [`check_public_keys_alongside`] (fewer
+/// in small blocks, so that the threads finish together).
+const MAX_BATCH: usize = 8;
 
 /// The uncompressed key (`0x04 || x || y`) that signed `tx`, recovered with its parity;
 /// `None` if the signature is invalid (EIP-2 high `s`, `r` or `s` out of range).
@@ -97,6 +105,100 @@ pub fn check_public_keys(
     })
 }
 
+/// Checks `keys` as [`check_public_keys`] does while the calling thread runs `main` with the
+/// senders the keys claim and another thread runs `side` first; when more than one core is
+/// available the checking is shared by all threads (each claims a few transactions at a
+/// time, the calling thread once `main` is done). A key error wins over whatever `main`
+/// returned: the caller must treat `main`'s result as meaningful only when this returns
+/// `Ok`. On one core (or where threads are unavailable, e.g. a zkVM guest) the keys are
+/// checked first, then `side` and `main` run in turn.
+pub fn check_public_keys_alongside<T, U: Send>(
+    txs: &[TxEnvelope],
+    keys: &[FixedBytes<65>],
+    side: impl FnOnce() -> U + Send,
+    main: impl FnOnce(&[Address]) -> T,
+) -> Result<(T, U), StatelessError> {
+    if keys.len() != txs.len() {
+        return Err(
+            PayloadError::PublicKeyCount { keys: keys.len(), transactions: txs.len() }.into()
+        );
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores == 1 {
+        let senders = check_range(0, txs, keys)?;
+        let u = side();
+        return Ok((main(&senders), u));
+    }
+    let senders: Vec<Address> = keys.iter().map(|k| key_address(&k.0)).collect();
+    // About 16 claims per thread, at most MAX_BATCH transactions each: one recovery costs
+    // ~50 us, far more than a claim, and a coarse last batch would leave a thread idle.
+    let batch = (txs.len() / (cores * 16)).clamp(1, MAX_BATCH);
+    let next = AtomicUsize::new(0);
+    // The failure of the lowest transaction index found so far.
+    let failure: Mutex<Option<(usize, StatelessError)>> = Mutex::new(None);
+    let claim = || {
+        loop {
+            let start = next.fetch_add(1, Ordering::Relaxed).saturating_mul(batch);
+            if start >= txs.len() {
+                return;
+            }
+            // A lock is only held for these few lines, which cannot panic; a poisoned one
+            // still holds a consistent value.
+            let lock = || failure.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if lock().as_ref().is_some_and(|(i, _)| *i < start) {
+                return;
+            }
+            let end = (start + batch).min(txs.len());
+            if let Err((index, e)) = check_keys(start, &txs[start..end], &keys[start..end]) {
+                let mut f = lock();
+                if f.as_ref().is_none_or(|(i, _)| index < *i) {
+                    *f = Some((index, e));
+                }
+                return;
+            }
+        }
+    };
+    let (t, u) = std::thread::scope(|s| {
+        let claim = &claim;
+        let first = s.spawn(move || {
+            let u = side();
+            claim();
+            u
+        });
+        let others: Vec<_> =
+            (2..cores.min(txs.len().div_ceil(batch) + 1)).map(|_| s.spawn(claim)).collect();
+        let t = main(&senders);
+        claim();
+        for h in others {
+            h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+        let u = first.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (t, u)
+    });
+    match failure.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+        Some((_, e)) => Err(e),
+        None => Ok((t, u)),
+    }
+}
+
+/// Checks the keys of `txs` (transaction `offset` of the block first) without computing
+/// senders; a failure carries the index of the transaction.
+fn check_keys(
+    offset: usize,
+    txs: &[TxEnvelope],
+    keys: &[FixedBytes<65>],
+) -> Result<(), (usize, StatelessError)> {
+    for (i, (tx, key)) in txs.iter().zip(keys).enumerate() {
+        let index = offset + i;
+        let recovered = recover_signer_key(tx)
+            .ok_or_else(|| (index, BlockError::InvalidSignature { index }.into()))?;
+        if recovered != key.0 {
+            return Err((index, PayloadError::PublicKey { index }.into()));
+        }
+    }
+    Ok(())
+}
+
 /// Checks the keys of `txs`, the first of which is transaction `offset` of the block.
 fn check_range(
     offset: usize,
@@ -113,4 +215,56 @@ fn check_range(
         senders.push(key_address(&key.0));
     }
     Ok(senders)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_consensus::{SignableTransaction, TxEip1559};
+    use alloy_primitives::{Signature, TxKind};
+    use secp256k1::SecretKey;
+
+    fn transfer(i: u32) -> TxEnvelope {
+        let key = SecretKey::from_slice(keccak256(i.to_be_bytes()).as_slice()).expect("key");
+        let tx = TxEip1559 {
+            chain_id: 1,
+            gas_limit: 21_000,
+            to: TxKind::Call(Address::repeat_byte(0x42)),
+            value: U256::from(i),
+            ..Default::default()
+        };
+        let digest = Message::from_digest(tx.signature_hash().0);
+        let (id, rs) = SECP256K1.sign_ecdsa_recoverable(&digest, &key).serialize_compact();
+        let sig = Signature::new(
+            U256::from_be_slice(&rs[..32]),
+            U256::from_be_slice(&rs[32..]),
+            i32::from(id) == 1,
+        );
+        tx.into_signed(sig).into()
+    }
+
+    #[test]
+    fn alongside_reports_the_lowest_bad_key_and_runs_both_closures() {
+        let txs: Vec<_> = (0..100).map(transfer).collect();
+        let keys = signer_public_keys(&txs);
+        let expected = check_public_keys(&txs, &keys).expect("honest keys");
+        let (senders, side) =
+            check_public_keys_alongside(&txs, &keys, || 7, |s| s.to_vec()).expect("honest keys");
+        assert_eq!((senders, side), (expected, 7));
+
+        let mut bad = keys.clone();
+        bad[90] = keys[91];
+        bad[70] = keys[71];
+        let r = check_public_keys_alongside(&txs, &bad, || (), |_| ());
+        assert!(matches!(r, Err(StatelessError::Payload(PayloadError::PublicKey { index: 70 }))));
+
+        let r = check_public_keys_alongside(&txs, &keys[1..], || (), |_| ());
+        assert!(matches!(
+            r,
+            Err(StatelessError::Payload(PayloadError::PublicKeyCount {
+                keys: 99,
+                transactions: 100
+            }))
+        ));
+    }
 }

@@ -159,9 +159,9 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
         acc: &revm::database::BundleAccount,
     ) -> Result<(), StateError> {
         let source = self.source;
-        let trie_err = |trie: String| move |source| StateError::Trie { trie, source };
+        let account_err = |source| StateError::Trie { trie: "account".into(), source };
         let Some(info) = &acc.info else {
-            self.accounts.remove(hashed.as_slice(), &source).map_err(trie_err("account".into()))?;
+            self.accounts.remove(hashed.as_slice(), &source).map_err(account_err)?;
             self.storage.insert(address, Trie::from_root(EMPTY_ROOT_HASH));
             return Ok(());
         };
@@ -188,7 +188,11 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
                 } else {
                     trie.insert(key.as_slice(), alloy_rlp::encode(value), &source)
                 };
-                r.map_err(trie_err(format!("storage of {address}")))?;
+                // The trie's name is only formatted on failure.
+                r.map_err(|source| StateError::Trie {
+                    trie: format!("storage of {address}"),
+                    source,
+                })?;
             }
             trie.root_hash()
         };
@@ -200,7 +204,7 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
         };
         self.accounts
             .insert(hashed.as_slice(), alloy_rlp::encode(account), &source)
-            .map_err(trie_err("account".into()))
+            .map_err(account_err)
     }
 
     /// Writes every resolved node of the account and storage tries into `out`.

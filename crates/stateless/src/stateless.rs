@@ -12,7 +12,9 @@
 //!    the rebuilt header hashes to `block_hash`, and `versioned_hashes` are those of the
 //!    blob transactions. The input carries no fork information (v0.8 has only `chain_id`).
 //! 3. **Public keys** (mandatory): exactly one per transaction, each the key its signature
-//!    recovers to with its y-parity ([`check_public_keys`]).
+//!    recovers to with its y-parity ([`check_public_keys`](crate::signer::check_public_keys)).
+//!    With more than one core this runs alongside steps 4 and 5 (which use the senders the
+//!    keys claim); a key failure is still the error reported.
 //! 4. **Witness**: the headers decode and form one chain ending at the block's parent; the
 //!    parent header gives the pre-state root and the chain gives BLOCKHASH; nodes and codes
 //!    are indexed by hash ([`open_witness`]).
@@ -27,12 +29,12 @@
 //! 6. **Result**: the execution-layer `hash_tree_root` of the `NewPayloadRequest`
 //!    ([`RootFlavor::Execution`]), the chain id and the schema id.
 
-use crate::block::execute_block_with_senders;
+use crate::block::{TxRoot, execute_checked};
 pub use crate::error::{PayloadError, StatelessError, WitnessError};
 use crate::evm::NrEvmFactory;
 use crate::fork::{Fork, ForkSchedule};
 use crate::mpt::NodeSource;
-use crate::signer::check_public_keys;
+use crate::signer::check_public_keys_alongside;
 use crate::ssz::{
     ExecutionPayload, ExecutionRequests, ExecutionWitness, NewPayloadRequest, RootFlavor,
     StatelessInput, StatelessValidationResult, Withdrawal,
@@ -47,14 +49,15 @@ use alloy_eips::{
     eip4895::{Withdrawal as AlloyWithdrawal, Withdrawals},
     eip7685::Requests,
 };
-use alloy_primitives::{B256, Bytes, U256, keccak256};
+use alloy_primitives::{B256, Bytes, U256, keccak256, map::B256Map};
 use std::collections::HashMap;
 
 /// The state a [`StatelessInput`]'s witness provides, addressed by hash.
 #[derive(Debug, Default)]
 pub struct WitnessSource {
-    nodes: HashMap<B256, Bytes>,
-    codes: HashMap<B256, Bytes>,
+    // Keys are keccak hashes: their bytes already hash well, no SipHash needed.
+    nodes: B256Map<Bytes>,
+    codes: B256Map<Bytes>,
     block_hashes: HashMap<u64, B256>,
 }
 
@@ -327,8 +330,10 @@ pub fn open_witness(
             return Err(WitnessError::HeaderOrder { index, number, expected }.into());
         }
     }
-    src.nodes = witness.state.iter().map(|n| (keccak256(n), n.clone())).collect();
-    src.codes = witness.codes.iter().map(|c| (keccak256(c), c.clone())).collect();
+    src.nodes = B256Map::with_capacity_and_hasher(witness.state.len(), Default::default());
+    src.nodes.extend(witness.state.iter().map(|n| (keccak256(n), n.clone())));
+    src.codes = B256Map::with_capacity_and_hasher(witness.codes.len(), Default::default());
+    src.codes.extend(witness.codes.iter().map(|c| (keccak256(c), c.clone())));
     Ok((parent, src))
 }
 
@@ -344,17 +349,29 @@ pub fn verify_stateless_new_payload(
     let npr = &input.new_payload_request;
     let fork = schedule.fork_at(npr.execution_payload.timestamp);
     let block = new_payload_to_block(npr, fork)?;
-    // Senders checked against the keys here are not recovered again.
-    let senders = check_public_keys(&block.body.transactions, &input.public_keys)?;
-    let (parent, source) = open_witness(&input.witness, block.header.parent_hash)?;
-    execute_block_with_senders(
-        &block,
-        &parent,
-        schedule,
-        input.chain_id,
-        &source,
-        &NrEvmFactory::default(),
-        Some(&senders),
+    // The keys are checked while the block executes with the senders they claim (and the
+    // result root is computed); a key failure is reported first, as if checked before.
+    // Senders checked against the keys are not recovered again.
+    let (executed, root) = check_public_keys_alongside(
+        &block.body.transactions,
+        &input.public_keys,
+        || npr.root(RootFlavor::Execution),
+        |senders| -> Result<(), StatelessError> {
+            let (parent, source) = open_witness(&input.witness, block.header.parent_hash)?;
+            execute_checked(
+                &block,
+                &parent,
+                schedule,
+                input.chain_id,
+                &source,
+                &NrEvmFactory::default(),
+                Some(senders),
+                // new_payload_to_block computed the header's root from these transactions.
+                TxRoot::FromBody,
+            )?;
+            Ok(())
+        },
     )?;
-    Ok(StatelessValidationResult::new(npr.root(RootFlavor::Execution), true, input.chain_id))
+    executed?;
+    Ok(StatelessValidationResult::new(root, true, input.chain_id))
 }

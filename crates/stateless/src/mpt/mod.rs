@@ -88,18 +88,28 @@ pub fn proof(
 #[derive(Debug, Clone)]
 pub struct Trie {
     root: Node,
+    /// The root hash while the trie is unchanged since it was opened (reads resolve nodes
+    /// but change nothing), so hashing a trie that was only read is free.
+    hash: Option<B256>,
 }
 
 impl Trie {
     /// A trie whose root is known only by hash; nodes load on demand.
     pub fn from_root(root: B256) -> Self {
+        let hash = Some(root);
         let root = if root == EMPTY_ROOT_HASH { Node::Empty } else { Node::Hash(root) };
-        Self { root }
+        Self { root, hash }
+    }
+
+    /// A trie with this root node.
+    #[cfg(test)]
+    fn with_root(root: Node) -> Self {
+        Self { root, hash: None }
     }
 
     /// The current root hash.
     pub fn root_hash(&self) -> B256 {
-        self.root.hash()
+        self.hash.unwrap_or_else(|| self.root.hash())
     }
 
     /// Looks up `key` (already hashed for secure tries).
@@ -116,6 +126,7 @@ impl Trie {
         src: &impl NodeSource,
     ) -> Result<(), TrieError> {
         let path = nibbles(key);
+        self.hash = None;
         let root = std::mem::replace(&mut self.root, Node::Empty);
         self.root = insert_at(root, &path, value, src)?;
         Ok(())
@@ -124,6 +135,7 @@ impl Trie {
     /// Removes `key` if present.
     pub fn remove(&mut self, key: &[u8], src: &impl NodeSource) -> Result<(), TrieError> {
         let path = nibbles(key);
+        self.hash = None;
         let root = std::mem::replace(&mut self.root, Node::Empty);
         self.root = remove_at(root, &path, src)?;
         Ok(())
@@ -377,11 +389,11 @@ mod tests {
         let mut t = Trie::from_root(h);
         assert!(matches!(t.insert(&key, vec![1], &store), Err(TrieError::InconsistentPath(_))));
         // A branch reached with the key exhausted.
-        let mut t = Trie { root: Node::Branch { children: Node::empty_children() } };
+        let mut t = Trie::with_root(Node::Branch { children: Node::empty_children() });
         assert!(matches!(t.insert(&[], vec![1], &store), Err(TrieError::InconsistentPath(_))));
         // An extension longer than the remaining key.
         let ext = Node::Extension { path: vec![1; 4], child: Box::new(Node::Hash(B256::ZERO)) };
-        let mut t = Trie { root: ext };
+        let mut t = Trie::with_root(ext);
         assert!(matches!(t.insert(&[0x11], vec![1], &store), Err(TrieError::InconsistentPath(_))));
     }
 }

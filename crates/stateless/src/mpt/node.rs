@@ -47,32 +47,51 @@ impl Node {
 
     /// Full RLP encoding of this node. Unresolved children are referenced by hash.
     pub fn encode(&self) -> Vec<u8> {
-        let mut payload = Vec::new();
         match self {
             Node::Empty => return vec![EMPTY_STRING_CODE],
             Node::Hash(h) => {
                 // Only reached when encoding a child reference of an unresolved node.
-                alloy_rlp::Encodable::encode(h, &mut payload);
-                return payload;
+                let mut out = Vec::with_capacity(33);
+                alloy_rlp::Encodable::encode(h, &mut out);
+                return out;
             }
+            _ => {}
+        }
+        // The payload goes after room for the longest list header this can need (payloads
+        // of trie nodes are far below 64 KiB), then the header is written in front of it.
+        const ROOM: usize = 3;
+        let mut out = Vec::with_capacity(ROOM + 544);
+        out.resize(ROOM, 0);
+        match self {
             Node::Leaf { path, value } => {
-                alloy_rlp::Encodable::encode(&hex_prefix(path, true)[..], &mut payload);
-                alloy_rlp::Encodable::encode(&value[..], &mut payload);
+                encode_hex_prefix(path, true, &mut out);
+                alloy_rlp::Encodable::encode(&value[..], &mut out);
             }
             Node::Extension { path, child } => {
-                alloy_rlp::Encodable::encode(&hex_prefix(path, false)[..], &mut payload);
-                child.encode_ref(&mut payload);
+                encode_hex_prefix(path, false, &mut out);
+                child.encode_ref(&mut out);
             }
             Node::Branch { children } => {
                 for c in children.iter() {
-                    c.encode_ref(&mut payload);
+                    c.encode_ref(&mut out);
                 }
-                payload.push(EMPTY_STRING_CODE);
+                out.push(EMPTY_STRING_CODE);
             }
+            Node::Empty | Node::Hash(_) => unreachable!("returned above"),
         }
-        let mut out = Vec::with_capacity(payload.len() + 3);
-        Header { list: true, payload_length: payload.len() }.encode(&mut out);
-        out.extend_from_slice(&payload);
+        let header = Header { list: true, payload_length: out.len() - ROOM };
+        let header_len = header.length();
+        if header_len <= ROOM {
+            let start = ROOM - header_len;
+            let mut head = &mut out[start..ROOM];
+            header.encode(&mut head);
+            out.drain(..start);
+        } else {
+            let mut framed = Vec::with_capacity(header_len + out.len() - ROOM);
+            header.encode(&mut framed);
+            framed.extend_from_slice(&out[ROOM..]);
+            out = framed;
+        }
         out
     }
 
@@ -187,22 +206,31 @@ fn decode_child(item: &[u8], parent: B256) -> Result<Node, TrieError> {
     }
 }
 
-/// Compact (hex-prefix) encoding of a nibble path.
-fn hex_prefix(path: &[u8], leaf: bool) -> Vec<u8> {
+/// Appends the RLP string of the compact (hex-prefix) encoding of a nibble path.
+fn encode_hex_prefix(path: &[u8], leaf: bool, out: &mut Vec<u8>) {
     let flag = if leaf { 2 } else { 0 };
-    let mut out = Vec::with_capacity(path.len() / 2 + 1);
-    if path.len() % 2 == 1 {
-        out.push(((flag + 1) << 4) | path[0]);
-        for pair in path[1..].chunks(2) {
-            out.push((pair[0] << 4) | pair[1]);
-        }
+    // Paths of 32-byte keys need at most 33 bytes; longer ones (only from malformed
+    // input) take the allocating route.
+    let mut stack = [0u8; 33];
+    let len = path.len() / 2 + 1;
+    let mut heap = Vec::new();
+    let buf: &mut [u8] = if len <= stack.len() {
+        &mut stack[..len]
     } else {
-        out.push(flag << 4);
-        for pair in path.chunks(2) {
-            out.push((pair[0] << 4) | pair[1]);
-        }
+        heap.resize(len, 0);
+        &mut heap
+    };
+    let rest = if path.len() % 2 == 1 {
+        buf[0] = ((flag + 1) << 4) | path[0];
+        &path[1..]
+    } else {
+        buf[0] = flag << 4;
+        path
+    };
+    for (b, pair) in buf[1..].iter_mut().zip(rest.chunks(2)) {
+        *b = (pair[0] << 4) | pair[1];
     }
-    out
+    alloy_rlp::Encodable::encode(&buf[..], out);
 }
 
 fn decode_hex_prefix(enc: &[u8]) -> Option<(Vec<u8>, bool)> {
