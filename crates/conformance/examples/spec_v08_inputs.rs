@@ -17,11 +17,11 @@ use alloy_eips::{eip1559::BaseFeeParams, eip4895::Withdrawal, eip7685::Requests}
 use alloy_primitives::{Address, B256, Bytes, FixedBytes, TxKind, U256, address, bytes, hex};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use nr_conformance::spec_vectors::{InputCase, InputFields};
+use nr_conformance::spec_vectors::InputCase;
 use nr_stateless::{
     Fork, ForkSchedule,
     memory::{GenesisAccount, MemoryChain},
-    ssz::ExecutionWitness,
+    ssz::{ExecutionWitness, StatelessInput},
 };
 use std::collections::BTreeMap;
 
@@ -182,13 +182,11 @@ fn fields(
     block: &Block<TxEnvelope>,
     witness: &ExecutionWitness,
     requests: &Requests,
-) -> Result<InputFields, Error> {
-    let input = MemoryChain::stateless_input(block, witness.clone(), requests, CHAIN_ID)?;
-    let npr = &input.new_payload_request;
-    Ok(InputFields::new(npr, &input.witness, input.chain_id, &input.public_keys))
+) -> Result<StatelessInput, Error> {
+    Ok(MemoryChain::stateless_input(block, witness.clone(), requests, CHAIN_ID)?)
 }
 
-fn case(name: &str, fork: Fork, kind: &str, description: &str, f: InputFields) -> InputCase {
+fn case(name: &str, fork: Fork, kind: &str, description: &str, f: StatelessInput) -> InputCase {
     InputCase {
         name: name.into(),
         description: description.into(),

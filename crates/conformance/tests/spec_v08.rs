@@ -45,13 +45,7 @@ fn schedule_of(v: &SpecVector) -> ForkSchedule {
 
 /// The input our types build from the fixture's fields (not from its bytes).
 fn input_of(v: &SpecVector) -> StatelessInput {
-    let f = v.fields.as_ref().expect("block case has fields");
-    StatelessInput {
-        new_payload_request: f.new_payload_request(),
-        witness: f.witness(),
-        chain_id: f.chain_id,
-        public_keys: f.public_keys.clone(),
-    }
+    v.fields.clone().expect("block case has fields")
 }
 
 /// Panics naming the first byte where `ours` and the spec's bytes differ.

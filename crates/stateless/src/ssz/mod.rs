@@ -13,6 +13,7 @@
 //! `NewPayloadRequest::root(RootFlavor::Consensus)`.
 
 use alloy_primitives::{Address, B256, Bloom, Bytes, FixedBytes, U256};
+use serde::{Deserialize, Serialize};
 use ssz_derive::{Decode, Encode};
 
 mod decode;
@@ -54,7 +55,7 @@ pub const STATELESS_VALIDATION_RESULT_SIZE: usize = 43;
 pub const VERSIONED_HASHES_DEPTH: usize = 12;
 
 /// A beacon-chain withdrawal.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
 pub struct Withdrawal {
     /// Withdrawal index.
     pub index: u64,
@@ -67,7 +68,7 @@ pub struct Withdrawal {
 }
 
 /// The execution payload (Gloas/Amsterdam shape, 19 fields).
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
 pub struct ExecutionPayload {
     /// Parent block hash.
     pub parent_hash: B256,
@@ -110,7 +111,7 @@ pub struct ExecutionPayload {
 }
 
 /// EIP-6110 deposit request.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
 pub struct DepositRequest {
     /// Validator public key.
     pub pubkey: FixedBytes<48>,
@@ -125,7 +126,7 @@ pub struct DepositRequest {
 }
 
 /// EIP-7002 withdrawal request.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
 pub struct WithdrawalRequest {
     /// Requesting address.
     pub source_address: Address,
@@ -136,7 +137,7 @@ pub struct WithdrawalRequest {
 }
 
 /// EIP-7251 consolidation request.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
 pub struct ConsolidationRequest {
     /// Requesting address.
     pub source_address: Address,
@@ -147,7 +148,7 @@ pub struct ConsolidationRequest {
 }
 
 /// Builder deposit request (Gloas).
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
 pub struct BuilderDepositRequest {
     /// Builder public key.
     pub pubkey: FixedBytes<48>,
@@ -160,7 +161,7 @@ pub struct BuilderDepositRequest {
 }
 
 /// Builder exit request (Gloas).
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
 pub struct BuilderExitRequest {
     /// Requesting address.
     pub source_address: Address,
@@ -169,7 +170,7 @@ pub struct BuilderExitRequest {
 }
 
 /// Execution-layer requests (EIP-7685) of a block.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
 pub struct ExecutionRequests {
     /// Deposits.
     pub deposits: Vec<DepositRequest>,
@@ -184,7 +185,7 @@ pub struct ExecutionRequests {
 }
 
 /// The consensus layer's `engine_newPayload` request.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
 pub struct NewPayloadRequest {
     /// The payload.
     pub execution_payload: ExecutionPayload,
@@ -197,7 +198,7 @@ pub struct NewPayloadRequest {
 }
 
 /// State needed to execute a block statelessly.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
 pub struct ExecutionWitness {
     /// RLP trie nodes (account and storage tries) touched by the block.
     pub state: Vec<Bytes>,
@@ -208,7 +209,7 @@ pub struct ExecutionWitness {
 }
 
 /// Input of `verify_stateless_new_payload` and of the EXECUTE precompile.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
 pub struct StatelessInput {
     /// The block, as the CL would hand it to the EL.
     pub new_payload_request: NewPayloadRequest,
