@@ -5,7 +5,7 @@ use alloy_consensus::{
     Block, BlockBody, EMPTY_OMMER_ROOT_HASH, Header, TxEnvelope, proofs::calculate_transaction_root,
 };
 use alloy_eips::{eip1559::BaseFeeParams, eip7685::Requests};
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, b256, bytes};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, b256};
 use alloy_signer_local::PrivateKeySigner;
 use nr_chain::Eip1559Builder;
 use nr_stateless::{
@@ -17,11 +17,6 @@ use std::collections::BTreeMap;
 
 /// L2 chain id of the test chain.
 pub const CHAIN_ID: u64 = 8079;
-/// EIP-4788 beacon roots contract address and code (from the EIP).
-pub const BEACON_ROOTS: Address = address!("0x000F3df6D732807Ef1319fB7B8bB8522d0Beac02");
-const BEACON_ROOTS_CODE: Bytes = bytes!(
-    "3373fffffffffffffffffffffffffffffffffffffffe14604d57602036146024575f5ffd5b5f35801560495762001fff810690815414603c575f5ffd5b62001fff01545f5260205ff35b5f5ffd5b62001fff42064281555f359062001fff015500"
-);
 /// Runtime: `sstore(calldata[0], calldata[32]); sstore(0xff, blockhash(number - 2))`.
 const RUNTIME: &str = "60203560003555600243034060ff5500";
 
@@ -124,25 +119,10 @@ pub fn try_build(schedule: ForkSchedule, system_contracts: bool) -> Result<TestC
     let mut alloc = BTreeMap::new();
     let funded = GenesisAccount { balance: U256::from(10u128.pow(21)), ..Default::default() };
     alloc.insert(s.address(), funded);
-    let beacon = GenesisAccount { nonce: 1, code: BEACON_ROOTS_CODE, ..Default::default() };
-    alloc.insert(BEACON_ROOTS, beacon);
-    if system_contracts {
-        use alloy_eips::{eip2935, eip7002, eip7251};
-        for (address, code) in [
-            (eip2935::HISTORY_STORAGE_ADDRESS, &eip2935::HISTORY_STORAGE_CODE),
-            (
-                eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS,
-                &eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_CODE,
-            ),
-            (
-                eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS,
-                &eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_CODE,
-            ),
-        ] {
-            alloc.insert(
-                address,
-                GenesisAccount { nonce: 1, code: code.clone(), ..Default::default() },
-            );
+    // Beacon roots always; EIP-2935, EIP-7002 and EIP-7251 when asked.
+    for (address, code) in nr_chain::spec::system_contracts() {
+        if system_contracts || address == alloy_eips::eip4788::BEACON_ROOTS_ADDRESS {
+            alloc.insert(address, GenesisAccount { nonce: 1, code, ..Default::default() });
         }
     }
     let mut chain = MemoryChain::default();
