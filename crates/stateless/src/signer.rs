@@ -32,9 +32,6 @@ const SECP256K1N_HALF: U256 = U256::from_be_slice(&[
     0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
 ]);
 
-/// Transactions per thread below which keys are checked on the calling thread only.
-const MIN_TRANSACTIONS_PER_THREAD: usize = 64;
-
 /// Most transactions a thread claims at a time in [`check_public_keys_alongside`] (fewer
 /// in small blocks, so that the threads finish together).
 const MAX_BATCH: usize = 8;
@@ -74,38 +71,11 @@ pub fn check_public_keys(
     txs: &[TxEnvelope],
     keys: &[FixedBytes<65>],
 ) -> Result<Vec<Address>, StatelessError> {
-    if keys.len() != txs.len() {
-        return Err(
-            PayloadError::PublicKeyCount { keys: keys.len(), transactions: txs.len() }.into()
-        );
-    }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(txs.len() / MIN_TRANSACTIONS_PER_THREAD)
-        .max(1);
-    if threads == 1 {
-        return check_range(0, txs, keys);
-    }
-    let per = txs.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = txs
-            .chunks(per)
-            .zip(keys.chunks(per))
-            .enumerate()
-            .map(|(i, (t, k))| s.spawn(move || check_range(i * per, t, k)))
-            .collect();
-        let mut senders = Vec::with_capacity(txs.len());
-        for h in handles {
-            // Chunks are in order and each stops at its first failure, so the first error
-            // met is the one of the lowest index.
-            let chunk = h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-            senders.extend(chunk);
-        }
-        Ok(senders)
-    })
+    check_public_keys_alongside(txs, keys, || (), <[Address]>::to_vec).map(|(senders, ())| senders)
 }
 
-/// Checks `keys` as [`check_public_keys`] does while the calling thread runs `main` with the
+/// Checks that `keys` holds exactly one key per transaction, each the one its signature
+/// recovers to with the transaction's y-parity, while the calling thread runs `main` with the
 /// senders the keys claim and another thread runs `side` first; when more than one core is
 /// available the checking is shared by all threads (each claims a few transactions at a
 /// time, the calling thread once `main` is done). A key error wins over whatever `main`
@@ -123,13 +93,13 @@ pub fn check_public_keys_alongside<T, U: Send>(
             PayloadError::PublicKeyCount { keys: keys.len(), transactions: txs.len() }.into()
         );
     }
+    let senders: Vec<Address> = keys.iter().map(|k| key_address(&k.0)).collect();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if cores == 1 {
-        let senders = check_range(0, txs, keys)?;
+        check_keys(0, txs, keys).map_err(|(_, e)| e)?;
         let u = side();
         return Ok((main(&senders), u));
     }
-    let senders: Vec<Address> = keys.iter().map(|k| key_address(&k.0)).collect();
     // About 16 claims per thread, at most MAX_BATCH transactions each: one recovery costs
     // ~50 us, far more than a claim, and a coarse last batch would leave a thread idle.
     let batch = (txs.len() / (cores * 16)).clamp(1, MAX_BATCH);
@@ -199,24 +169,6 @@ fn check_keys(
     Ok(())
 }
 
-/// Checks the keys of `txs`, the first of which is transaction `offset` of the block.
-fn check_range(
-    offset: usize,
-    txs: &[TxEnvelope],
-    keys: &[FixedBytes<65>],
-) -> Result<Vec<Address>, StatelessError> {
-    let mut senders = Vec::with_capacity(txs.len());
-    for (i, (tx, key)) in txs.iter().zip(keys).enumerate() {
-        let index = offset + i;
-        let recovered = recover_signer_key(tx).ok_or(BlockError::InvalidSignature { index })?;
-        if recovered != key.0 {
-            return Err(PayloadError::PublicKey { index }.into());
-        }
-        senders.push(key_address(&key.0));
-    }
-    Ok(senders)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,7 +199,13 @@ mod tests {
     fn alongside_reports_the_lowest_bad_key_and_runs_both_closures() {
         let txs: Vec<_> = (0..100).map(transfer).collect();
         let keys = signer_public_keys(&txs);
-        let expected = check_public_keys(&txs, &keys).expect("honest keys");
+        let expected: Vec<Address> = txs
+            .iter()
+            .map(|tx| {
+                alloy_consensus::transaction::SignerRecoverable::recover_signer(tx).expect("signed")
+            })
+            .collect();
+        assert_eq!(check_public_keys(&txs, &keys).expect("honest keys"), expected);
         let (senders, side) =
             check_public_keys_alongside(&txs, &keys, || 7, |s| s.to_vec()).expect("honest keys");
         assert_eq!((senders, side), (expected, 7));
