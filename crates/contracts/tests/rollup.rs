@@ -125,7 +125,7 @@ fn consecutive_blocks_settle_and_every_bound_field_is_enforced() {
     env.l1_expect_revert::<_, NativeRollup::ExecuteFailed>(
         &alice,
         r,
-        advance(to_wire(&tampered), anchor),
+        advance(tampered.to_wire(), anchor),
         U256::ZERO,
     );
     let mut flipped = from_wire(&good);
@@ -136,7 +136,7 @@ fn consecutive_blocks_settle_and_every_bound_field_is_enforced() {
     env.l1_expect_revert::<_, NativeRollup::ExecuteFailed>(
         &alice,
         r,
-        advance(to_wire(&flipped), anchor),
+        advance(flipped.to_wire(), anchor),
         U256::ZERO,
     );
     // A wrong schema prefix is refused before anything else, naming the id found: the

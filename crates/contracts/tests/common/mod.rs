@@ -29,11 +29,6 @@ pub const MAX_LAG: u64 = 600;
 /// Sequencer timeout in sequenced mode.
 pub const SEQUENCER_TIMEOUT: u64 = 120;
 
-/// The EXECUTE wire bytes of `input` (schema id prefix, then SSZ).
-pub fn to_wire(input: &StatelessInput) -> Vec<u8> {
-    input.to_wire()
-}
-
 /// Decodes EXECUTE wire bytes (must be well formed).
 pub fn from_wire(wire: &[u8]) -> StatelessInput {
     StatelessInput::from_wire(wire).expect("well-formed wire bytes")
@@ -387,9 +382,9 @@ impl Env {
     pub fn input(&self, hash: B256) -> Vec<u8> {
         let block = self.l2.block(&hash).unwrap().unwrap();
         let witness = self.l2.witness(&hash).unwrap();
-        to_wire(
-            &MemoryChain::stateless_input(&block, witness, &Requests::default(), L2_ID).unwrap(),
-        )
+        MemoryChain::stateless_input(&block, witness, &Requests::default(), L2_ID)
+            .unwrap()
+            .to_wire()
     }
 
     /// What the real EXECUTE precompile returns for `input` (simulated on the L1 head;
