@@ -80,8 +80,9 @@ pub fn check_public_keys(
 /// available the checking is shared by all threads (each claims a few transactions at a
 /// time, the calling thread once `main` is done). A key error wins over whatever `main`
 /// returned: the caller must treat `main`'s result as meaningful only when this returns
-/// `Ok`. On one core (or where threads are unavailable, e.g. a zkVM guest) the keys are
-/// checked first, then `side` and `main` run in turn.
+/// `Ok`. On one core (e.g. a zkVM guest) the keys are checked first, then `side` and
+/// `main` run in turn; a thread the OS refuses to start is no error, its work runs on the
+/// calling thread.
 pub fn check_public_keys_alongside<T, U: Send>(
     txs: &[TxEnvelope],
     keys: &[FixedBytes<65>],
@@ -128,27 +129,52 @@ pub fn check_public_keys_alongside<T, U: Send>(
             }
         }
     };
+    // `side` sits in a slot so that the calling thread can run it if no thread starts.
+    let side = Mutex::new(Some(side));
+    let take_side = || side.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
     let (t, u) = std::thread::scope(|s| {
         let claim = &claim;
-        let first = s.spawn(move || {
-            let u = side();
+        let take_side = &take_side;
+        // A thread the OS refuses is no error: the calling thread runs what it would have
+        // (its own `claim` drains every batch left), so the outcome is unchanged.
+        let first = spawn(s, move || {
+            let u = take_side().map(|side| side());
             claim();
             u
         });
         let others: Vec<_> =
-            (2..cores.min(txs.len().div_ceil(batch) + 1)).map(|_| s.spawn(claim)).collect();
+            (2..cores.min(txs.len().div_ceil(batch) + 1)).map_while(|_| spawn(s, claim)).collect();
         let t = main(&senders);
         claim();
         for h in others {
             h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         }
-        let u = first.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let u =
+            first.and_then(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
         (t, u)
     });
+    // The side thread took `side` unless it never started.
+    let u = match u {
+        Some(u) => u,
+        None => take_side().map(|side| side()).expect("side runs exactly once"),
+    };
     match failure.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
         Some((_, e)) => Err(e),
         None => Ok((t, u)),
     }
+}
+
+/// Starts `f` on a new scoped thread; `None` if the OS refuses one (thread limit or
+/// memory exhausted), where `Scope::spawn` would panic.
+fn spawn<'s, 'e, R: Send + 's>(
+    s: &'s std::thread::Scope<'s, 'e>,
+    f: impl FnOnce() -> R + Send + 's,
+) -> Option<std::thread::ScopedJoinHandle<'s, R>> {
+    #[cfg(test)]
+    if tests::REFUSE_THREADS.with(std::cell::Cell::get) {
+        return None;
+    }
+    std::thread::Builder::new().spawn_scoped(s, f).ok()
 }
 
 /// Checks the keys of `txs` (transaction `offset` of the block first) without computing
@@ -193,6 +219,36 @@ mod tests {
             i32::from(id) == 1,
         );
         tx.into_signed(sig).into()
+    }
+
+    thread_local! {
+        /// Makes every thread spawn of this test thread's key check fail, as when the OS
+        /// is out of threads or memory.
+        pub(super) static REFUSE_THREADS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// Attack review F2: a block whose key check runs while the OS refuses new threads
+    /// (thread limit reached, memory exhausted) must still be checked on the calling
+    /// thread, with the same result, instead of panicking the verifier.
+    #[test]
+    fn thread_exhaustion_does_not_panic_the_key_check() {
+        let txs: Vec<_> = (0..40).map(transfer).collect();
+        let keys = signer_public_keys(&txs);
+        let honest =
+            check_public_keys_alongside(&txs, &keys, || 7, |s| s.to_vec()).expect("honest keys");
+        let mut bad = keys.clone();
+        bad[25] = keys[24];
+        REFUSE_THREADS.with(|r| r.set(true));
+        let refused = std::panic::catch_unwind(|| {
+            (
+                check_public_keys_alongside(&txs, &keys, || 7, |s| s.to_vec()).ok(),
+                check_public_keys(&txs, &bad).map_err(|e| e.to_string()),
+            )
+        });
+        REFUSE_THREADS.with(|r| r.set(false));
+        let (ok, err) = refused.expect("the key check panicked when no thread could be spawned");
+        assert_eq!(ok, Some(honest));
+        assert!(err.expect_err("key 25 is wrong").contains("25"));
     }
 
     #[test]
