@@ -97,16 +97,24 @@ impl BridgeClient {
         amount: U256,
         fee: U256,
     ) -> Result<TransactionReceipt, RollupError> {
-        let call = NativeRollup::sendMessageCall {
-            to,
-            fee,
-            gasLimit_: U256::from(DEPOSIT_GAS_LIMIT),
-            data: Bytes::new(),
-        };
+        self.send_message(to, amount, fee, U256::from(DEPOSIT_GAS_LIMIT), Bytes::new()).await
+    }
+
+    /// Sends any L1->L2 message (`NativeRollup.sendMessage`): `value` wei and `data` to
+    /// `to` on L2, whose call gets `gas_limit` gas; `fee` pays the relayer.
+    pub async fn send_message(
+        &self,
+        to: Address,
+        value: U256,
+        fee: U256,
+        gas_limit: U256,
+        data: Bytes,
+    ) -> Result<TransactionReceipt, RollupError> {
+        let call = NativeRollup::sendMessageCall { to, fee, gasLimit_: gas_limit, data };
         let tx = TransactionRequest::default()
             .with_to(self.rollup)
             .with_input(call.abi_encode())
-            .with_value(amount + fee);
+            .with_value(value.saturating_add(fee));
         send(&self.l1, tx).await
     }
 

@@ -1,0 +1,144 @@
+//! Attacks on the bridge of a running Devnet, through JSON-RPC as any user would make
+//! them: messages that stall the relayer, and unbacked genesis ETH draining the escrow.
+
+use alloy_primitives::{Address, Bytes, U256};
+use alloy_provider::Provider;
+use nr_node::devnet::{Devnet, DevnetConfig};
+use nr_rollup::bridge::BridgeClient;
+use std::{future::Future, time::Duration};
+
+/// Polls `check` until it gives `Some`, failing after `timeout` with `what` and the last
+/// value seen.
+async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let last = match tokio::time::timeout(Duration::from_secs(10), check()).await {
+            Ok(Ok(v)) => return v,
+            Ok(Err(seen)) => seen,
+            Err(_) => "one check took over 10 s".to_string(),
+        };
+        if tokio::time::Instant::now() >= deadline {
+            panic!("{what}: not within {timeout:?}; last seen: {last}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn eth(milli: u64) -> U256 {
+    U256::from(milli) * U256::from(1_000_000_000_000_000u64)
+}
+
+async fn devnet() -> (Devnet, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = DevnetConfig {
+        datadir: dir.path().to_path_buf(),
+        l1_http: "127.0.0.1:0".parse().unwrap(),
+        l2_http: "127.0.0.1:0".parse().unwrap(),
+        l1_block_time: 1,
+        l2_block_time: 1,
+        ..Default::default()
+    };
+    (Devnet::start(&cfg).await.expect("devnet starts"), dir)
+}
+
+async fn client(d: &Devnet, account: usize) -> BridgeClient {
+    BridgeClient::connect(d.l1_url(), &d.l2_url(), d.accounts[account].clone())
+        .await
+        .expect("bridge client connects")
+}
+
+/// Sends the `hostile` L1->L2 messages (gas limits), then an ordinary deposit, which must
+/// arrive on L2; returns what L1 answered to each hostile message.
+async fn hostile_messages_then_deposit(hostile: &[U256]) -> Vec<String> {
+    let (d, _dir) = devnet().await;
+    let attacker = client(&d, 3).await;
+    let mut answers = vec![];
+    for gas_limit in hostile {
+        let r = attacker
+            .send_message(attacker.from, eth(10), U256::ZERO, *gas_limit, Bytes::new())
+            .await;
+        println!(
+            "sendMessage with gas limit {gas_limit}: {:?}",
+            r.as_ref().map(|r| (r.block_number, r.status()))
+        );
+        answers.push(match r {
+            Ok(r) => format!("accepted in L1 block {:?}", r.block_number),
+            Err(e) => format!("refused: {e}"),
+        });
+    }
+    let user = client(&d, 4).await;
+    let to = Address::repeat_byte(0x77);
+    user.deposit_eth(to, eth(1000), eth(1)).await.expect("an ordinary deposit is sent");
+    wait_until(
+        "an ordinary deposit sent after the hostile messages arrives on L2",
+        Duration::from_secs(60),
+        || async {
+            let b = user.l2().get_balance(to).await.map_err(|e| e.to_string())?;
+            if b == eth(1000) { Ok(()) } else { Err(format!("recipient holds {b} wei on L2")) }
+        },
+    )
+    .await;
+    d.shutdown().await;
+    answers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn relayer_stall_by_oversized_gas_limit() {
+    // 50M gas: more than the L2 block holds, so no L2 transaction can deliver it.
+    let answers = hostile_messages_then_deposit(&[U256::from(50_000_000u64)]).await;
+    assert!(answers[0].contains("GasLimitTooHigh"), "L1 must refuse it by name: {answers:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn relayer_stall_by_overflowing_gas_limit() {
+    // gas_limit + gas_limit / 63 overflows u64 (and U256 does not fit u64 at all).
+    let answers =
+        hostile_messages_then_deposit(&[U256::from(u64::MAX), U256::MAX]).await;
+    for a in &answers {
+        assert!(a.contains("GasLimitTooHigh"), "L1 must refuse it by name: {answers:?}");
+    }
+}
+
+/// Genesis L2 ETH that nothing locked on L1 can be withdrawn: it takes real users'
+/// deposits out of the escrow. Every L2 ETH must be backed: after any sequence of
+/// deposits and withdrawals, the escrow holds at least the L2 ETH the accounts hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn unbacked_genesis_eth_drains_real_deposits() {
+    let (d, _dir) = devnet().await;
+    let user = client(&d, 3).await;
+    let escrow = |c: &BridgeClient| {
+        let (l1, rollup) = (c.l1().clone(), c.rollup);
+        async move { l1.get_balance(rollup).await.expect("escrow balance") }
+    };
+    let before = escrow(&user).await;
+    // A real user deposits 1.5 ETH (+ 0.002 ETH relayer fee).
+    user.deposit_eth(user.from, eth(1500), eth(2)).await.expect("deposit");
+    let deposited = escrow(&user).await - before;
+    assert_eq!(deposited, eth(1502));
+    let l2_start = user.l2().get_balance(user.from).await.unwrap();
+    wait_until("the real deposit arrives on L2", Duration::from_secs(60), || async {
+        let b = user.l2().get_balance(user.from).await.map_err(|e| e.to_string())?;
+        if b > l2_start { Ok(()) } else { Err(format!("{b} wei on L2")) }
+    })
+    .await;
+    // A development key that never deposited withdraws as much and claims it on L1.
+    let dev = client(&d, 5).await;
+    let w = dev.withdraw_eth(dev.from, deposited).await.expect("withdrawal on L2");
+    let c = dev.claim(w.transaction_hash, Duration::from_secs(120)).await;
+    println!("claim of the dev key's withdrawal: {:?}", c.as_ref().map(|r| r.transaction_hash));
+    let left = escrow(&user).await;
+    let mut held = U256::ZERO;
+    for k in &d.accounts {
+        held += user.l2().get_balance(k.address()).await.unwrap();
+    }
+    d.shutdown().await;
+    assert!(
+        left >= held,
+        "L2 ETH unbacked: the escrow holds {left} wei while the accounts hold {held} wei on L2 \
+         (escrow before the attack {before}, real deposits {deposited})"
+    );
+}
