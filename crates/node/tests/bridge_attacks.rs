@@ -142,3 +142,25 @@ async fn unbacked_genesis_eth_drains_real_deposits() {
          (escrow before the attack {before}, real deposits {deposited})"
     );
 }
+
+/// `nr bridge claim` of a message already claimed names the contract's error
+/// (`AlreadyClaimed`) instead of printing a raw selector.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn second_claim_names_already_claimed() {
+    let (d, _dir) = devnet().await;
+    let user = client(&d, 6).await;
+    let l2_start = user.l2().get_balance(user.from).await.unwrap();
+    user.deposit_eth(user.from, eth(200), eth(1)).await.expect("deposit");
+    wait_until("the deposit arrives on L2", Duration::from_secs(60), || async {
+        let b = user.l2().get_balance(user.from).await.map_err(|e| e.to_string())?;
+        if b > l2_start { Ok(()) } else { Err(format!("{b} wei on L2")) }
+    })
+    .await;
+    let w = user.withdraw_eth(user.from, eth(100)).await.expect("withdrawal on L2");
+    user.claim(w.transaction_hash, Duration::from_secs(120)).await.expect("first claim");
+    let again = user.claim(w.transaction_hash, Duration::from_secs(120)).await;
+    d.shutdown().await;
+    let e = again.expect_err("a second claim fails");
+    println!("second claim: {e}");
+    assert!(e.to_string().contains("AlreadyClaimed"), "{e}");
+}
