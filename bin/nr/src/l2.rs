@@ -130,6 +130,18 @@ pub enum BridgeCommand {
         #[arg(long)]
         to: Option<Address>,
     },
+    /// Deliver on L2 yourself the deposit (L1->L2 message) an L1 transaction sent, when no
+    /// relayer does: proves the L1 message root if needed, then claims (you get the fee).
+    ClaimDeposit {
+        #[command(flatten)]
+        c: BridgeConn,
+        /// The L1 transaction that sent the message.
+        #[arg(long)]
+        tx: B256,
+        /// Seconds to wait for an L2 block anchored after the message.
+        #[arg(long, default_value_t = 120)]
+        wait: u64,
+    },
     /// Claim on L1 the withdrawal made by an L2 transaction, once its block is settled.
     Claim {
         #[command(flatten)]
@@ -237,7 +249,10 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
     println!("  EXECUTE       {}", nr_execute::precompile::EXECUTE_ADDRESS);
     println!("  deployment    {}", devnet.deployment_file.display());
     println!("  settler {}  relayer {}", devnet.settler.address(), devnet.relayer.address());
-    println!("  accounts (10000 ETH on L1, 1000 ETH on L2 each):");
+    println!(
+        "  accounts (10000 ETH on L1, {} ETH on L2 each, backed by ETH the deployer locked):",
+        cfg.l2_dev_balance / U256::from(10).pow(U256::from(18))
+    );
     for (i, k) in devnet.accounts.iter().enumerate() {
         println!(
             "    ({i}) {} 0x{}",
@@ -314,6 +329,16 @@ pub fn run_bridge(cmd: BridgeCommand) -> Result<()> {
                 println!(
                     "claim it on L1 once settled: nr bridge claim --tx {}",
                     r.transaction_hash
+                );
+            }
+            BridgeCommand::ClaimDeposit { c, tx, wait } => {
+                let b = connect(&c).await?;
+                let r = b.claim_deposit(tx, Duration::from_secs(wait)).await?;
+                println!(
+                    "delivered on L2: tx {} block {} gas {}",
+                    r.transaction_hash,
+                    r.block_number.unwrap_or_default(),
+                    r.gas_used
                 );
             }
             BridgeCommand::Claim { c, tx, wait } => {

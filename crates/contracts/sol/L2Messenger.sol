@@ -30,9 +30,19 @@ contract L2Messenger {
     address public constant BEACON_ROOTS = 0x000F3df6D732807Ef1319fB7B8bB8522d0Beac02;
     /// Gas kept back besides the callee's `gasLimit` (call, value transfer, account creation).
     uint256 public constant DELIVERY_OVERHEAD = 40_000;
+    /// Most gas one L1 transaction may use (EIP-7825, Osaka).
+    uint256 public constant L1_TX_GAS_CAP = 1 << 24;
+    /// Gas an L1 claim of an L2->L1 message needs besides the message's own gas: intrinsic
+    /// and calldata cost (the account and storage proofs), proof verification, bookkeeping.
+    uint256 public constant L1_CLAIM_OVERHEAD = 1_000_000;
+    /// Largest gas limit of an L2->L1 message: its claim (with the 1/63 EIP-150 keeps back
+    /// and `L1_CLAIM_OVERHEAD`) fits one L1 transaction, so every message can be claimed.
+    uint256 public constant MAX_GAS_LIMIT = (L1_TX_GAS_CAP - L1_CLAIM_OVERHEAD) * 63 / 64;
 
     /// An L2->L1 message was sent.
-    event MessageSent(bytes32 indexed hash, address sender, address to, uint256 value, uint256 nonce, bytes data);
+    event MessageSent(
+        bytes32 indexed hash, address sender, address to, uint256 value, uint256 gasLimit, uint256 nonce, bytes data
+    );
     /// An L1 message root was proven.
     event L1RootProven(bytes32 indexed root, bytes32 indexed l1BlockHash);
     /// An L1->L2 message was delivered.
@@ -48,6 +58,7 @@ contract L2Messenger {
     error DeliveryFailed();
     error NotInDelivery();
     error FeeTransferFailed();
+    error GasLimitTooHigh(uint256 gasLimit, uint256 max);
 
     /// An L1->L2 message as the rollup contract hashed it.
     struct L1Message {
@@ -60,13 +71,15 @@ contract L2Messenger {
         bytes data;
     }
 
-    /// Sends `msg.value` and `data` to `to` on L1.
-    function sendMessage(address to, bytes calldata data) external payable returns (bytes32 hash) {
+    /// Sends `msg.value` and `data` to `to` on L1; the L1 call gets exactly `gasLimit` gas
+    /// (at most `MAX_GAS_LIMIT`).
+    function sendMessage(address to, uint256 gasLimit, bytes calldata data) external payable returns (bytes32 hash) {
         if (to == l1Rollup) revert ToMessenger();
+        if (gasLimit > MAX_GAS_LIMIT) revert GasLimitTooHigh(gasLimit, MAX_GAS_LIMIT);
         uint256 n = nonce++;
-        hash = keccak256(abi.encode(msg.sender, to, msg.value, keccak256(data), n));
+        hash = keccak256(abi.encode(msg.sender, to, msg.value, gasLimit, keccak256(data), n));
         sentMessages[hash] = true;
-        emit MessageSent(hash, msg.sender, to, msg.value, n, data);
+        emit MessageSent(hash, msg.sender, to, msg.value, gasLimit, n, data);
     }
 
     /// Proves the L1 message root stored by the rollup contract in the L1 block that

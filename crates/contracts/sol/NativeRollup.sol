@@ -43,6 +43,15 @@ contract NativeRollup {
     uint256 public constant TREE_DEPTH = 32;
     /// Settled state roots kept (as EIP-2935).
     uint256 public constant ROOT_HISTORY = 8191;
+    /// Most gas one transaction may use (EIP-7825, Osaka), on the L1 and on the L2 alike.
+    uint256 public constant TX_GAS_CAP = 1 << 24;
+    /// Gas an L2 claim of an L1->L2 message needs besides the message's own gas: intrinsic
+    /// and calldata cost, the Merkle proof, the messenger's bookkeeping and fee payment
+    /// (what a relayer adds to the message's gas limit and its 1/63, see `sendMessage`).
+    uint256 public constant L2_CLAIM_OVERHEAD = 300_000;
+    /// Gas `claimL2Message` keeps back besides the message's gas limit and its 1/63 (the
+    /// value-bearing call, possibly creating the recipient, and the bookkeeping after it).
+    uint256 public constant DELIVERY_OVERHEAD = 50_000;
     /// The EXECUTE input schema id this contract speaks (the wire prefix of `advance`'s
     /// input and the schema_id of EXECUTE's result), defined once in StatelessInputReader.
     uint16 public constant SCHEMA_ID = StatelessInputReader.SCHEMA_ID;
@@ -57,6 +66,9 @@ contract NativeRollup {
     uint256 public immutable sequencerTimeout;
     /// Oldest allowed L2 timestamp, in seconds before the L1 block's.
     uint256 public immutable maxTimestampLag;
+    /// Wei locked at deployment to back the L2 ETH the genesis gives accounts outside the
+    /// messenger (every L2 ETH is backed by this contract's balance).
+    uint256 public immutable genesisBacking;
 
     /// An L2 block was settled.
     event BlockAdvanced(
@@ -94,16 +106,21 @@ contract NativeRollup {
     error NotSent();
     error DeliveryFailed();
     error NotInDelivery();
+    error GasLimitTooHigh(uint256 gasLimit, uint256 max);
+    error InsufficientGas();
 
-    /// An L2->L1 message as the L2 messenger hashed it.
+    /// An L2->L1 message as the L2 messenger hashed it; the L1 call gets exactly `gasLimit`.
     struct L2Message {
         address sender;
         address to;
         uint256 value;
+        uint256 gasLimit;
         uint256 nonce;
         bytes data;
     }
 
+    /// Binds the rollup to its L2 genesis; `msg.value` backs the genesis L2 ETH held outside
+    /// the messenger (zero when the genesis gives none).
     constructor(
         uint64 chainId_,
         uint64 gasLimit_,
@@ -112,12 +129,13 @@ contract NativeRollup {
         address sequencer_,
         uint256 sequencerTimeout_,
         uint256 maxTimestampLag_
-    ) {
+    ) payable {
         chainId = chainId_;
         gasLimit = gasLimit_;
         sequencer = sequencer_;
         sequencerTimeout = sequencerTimeout_;
         maxTimestampLag = maxTimestampLag_;
+        genesisBacking = msg.value;
         headHash = genesisHash;
         blockHashes[0] = genesisHash;
         stateRoots[0] = genesisStateRoot;
@@ -175,8 +193,17 @@ contract NativeRollup {
 
     // ---------------------------------------------------------------- L1 -> L2
 
+    /// Largest gas limit of an L1->L2 message: a claim giving it (plus its 1/63 and
+    /// `L2_CLAIM_OVERHEAD`) still fits one L2 transaction (the L2 block gas limit and
+    /// EIP-7825's cap), so every message can be delivered.
+    function maxMessageGasLimit() public view returns (uint256) {
+        uint256 cap = gasLimit < TX_GAS_CAP ? gasLimit : TX_GAS_CAP;
+        if (cap <= L2_CLAIM_OVERHEAD) return 0;
+        return (cap - L2_CLAIM_OVERHEAD) * 63 / 64;
+    }
+
     /// Sends a message to `to` on L2 with `msg.value - fee` wei; `fee` pays the L2 relayer;
-    /// the L2 call gets exactly `gasLimit_` gas.
+    /// the L2 call gets exactly `gasLimit_` gas (at most `maxMessageGasLimit()`).
     function sendMessage(address to, uint256 fee, uint256 gasLimit_, bytes calldata data)
         external
         payable
@@ -184,6 +211,8 @@ contract NativeRollup {
     {
         if (fee > msg.value) revert FeeAboveValue();
         if (to == L2_MESSENGER) revert ToMessenger();
+        uint256 maxGas = maxMessageGasLimit();
+        if (gasLimit_ > maxGas) revert GasLimitTooHigh(gasLimit_, maxGas);
         uint256 value = msg.value - fee;
         index = messageCount;
         bytes32 leaf = keccak256(abi.encode(msg.sender, to, value, fee, gasLimit_, keccak256(data), index));
@@ -219,7 +248,9 @@ contract NativeRollup {
     // ---------------------------------------------------------------- L2 -> L1
 
     /// Delivers an L2->L1 message proven to be in the L2 messenger's `sentMessages`
-    /// (slot 0 mapping) in the state of settled L2 block `l2Block`.
+    /// (slot 0 mapping) in the state of settled L2 block `l2Block`. The call gets exactly
+    /// `m.gasLimit` gas (the claim reverts with `InsufficientGas` when it cannot); if it
+    /// fails, the claim reverts and the message stays claimable.
     function claimL2Message(
         L2Message calldata m,
         uint64 l2Block,
@@ -227,15 +258,18 @@ contract NativeRollup {
         bytes[] calldata storageProof
     ) external {
         if (m.to == address(this)) revert ToMessenger();
-        bytes32 hash = keccak256(abi.encode(m.sender, m.to, m.value, keccak256(m.data), m.nonce));
+        bytes32 hash = keccak256(abi.encode(m.sender, m.to, m.value, m.gasLimit, keccak256(m.data), m.nonce));
         if (claimedL2[hash]) revert AlreadyClaimed();
         bytes32 root = stateRootAt(l2Block);
         bytes32 storageRoot = MerkleTrie.storageRoot(root, L2_MESSENGER, accountProof);
         bytes32 slot = keccak256(abi.encode(hash, uint256(0)));
         if (MerkleTrie.storageValue(storageRoot, slot, storageProof) != 1) revert NotSent();
         claimedL2[hash] = true;
+        // EIP-150: a call forwards at most 63/64 of what is left; make sure that is enough,
+        // or a claimer could starve the receiver while the message counts as delivered.
+        if (gasleft() < m.gasLimit + m.gasLimit / 63 + DELIVERY_OVERHEAD) revert InsufficientGas();
         xL2Sender = m.sender;
-        (bool ok,) = m.to.call{value: m.value}(m.data);
+        (bool ok,) = m.to.call{gas: m.gasLimit, value: m.value}(m.data);
         xL2Sender = address(0);
         if (!ok) revert DeliveryFailed();
         emit L2MessageClaimed(hash, m.to);

@@ -12,7 +12,7 @@ interface INativeRollup {
 }
 
 interface IL2Messenger {
-    function sendMessage(address to, bytes calldata data) external payable returns (bytes32);
+    function sendMessage(address to, uint256 gasLimit, bytes calldata data) external payable returns (bytes32);
     function l1Sender() external view returns (address);
 }
 
@@ -105,6 +105,8 @@ contract L2TokenBridge {
 
     /// The L2 messenger predeploy.
     address public constant MESSENGER = 0x0000000000000000000000000000000000008079;
+    /// Gas the L1 bridge's `finalizeWithdrawal` gets when a withdrawal is claimed.
+    uint256 public constant WITHDRAWAL_GAS_LIMIT = 200_000;
 
     event DepositFinalized(address indexed l1Token, address indexed l2Token, address to, uint256 amount);
     event WithdrawalInitiated(address indexed l1Token, address indexed from, address to, uint256 amount);
@@ -130,7 +132,7 @@ contract L2TokenBridge {
         if (l2TokenOf[l1Token] != l2Token) revert UnknownToken();
         BridgedToken(l2Token).burn(msg.sender, amount);
         bytes memory call = abi.encodeCall(L1TokenBridge.finalizeWithdrawal, (l1Token, msg.sender, to, amount));
-        IL2Messenger(MESSENGER).sendMessage(l1Bridge, call);
+        IL2Messenger(MESSENGER).sendMessage(l1Bridge, WITHDRAWAL_GAS_LIMIT, call);
         emit WithdrawalInitiated(l1Token, msg.sender, to, amount);
     }
 }

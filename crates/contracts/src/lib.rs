@@ -23,10 +23,26 @@ mod bindings {
         L2Messenger,
         "artifacts/L2Messenger.json"
     );
-    alloy_sol_types::sol!(L1TokenBridge, "artifacts/L1TokenBridge.json");
-    alloy_sol_types::sol!(L2TokenBridge, "artifacts/L2TokenBridge.json");
-    alloy_sol_types::sol!(BridgedToken, "artifacts/BridgedToken.json");
-    alloy_sol_types::sol!(TestToken, "artifacts/TestToken.json");
+    alloy_sol_types::sol!(
+        #[sol(all_derives)]
+        L1TokenBridge,
+        "artifacts/L1TokenBridge.json"
+    );
+    alloy_sol_types::sol!(
+        #[sol(all_derives)]
+        L2TokenBridge,
+        "artifacts/L2TokenBridge.json"
+    );
+    alloy_sol_types::sol!(
+        #[sol(all_derives)]
+        BridgedToken,
+        "artifacts/BridgedToken.json"
+    );
+    alloy_sol_types::sol!(
+        #[sol(all_derives)]
+        TestToken,
+        "artifacts/TestToken.json"
+    );
 }
 pub use bindings::*;
 
@@ -46,6 +62,75 @@ pub const MESSENGER_L1_ROLLUP_SLOT: U256 = U256::from_limbs([3, 0, 0, 0]);
 pub const TOKEN_BRIDGE_L1_BRIDGE_SLOT: U256 = U256::ZERO;
 /// Depth of the L1->L2 message tree.
 pub const MESSAGE_TREE_DEPTH: usize = 32;
+/// Gas an L2 claim of an L1->L2 message needs besides the message's gas limit and its
+/// 1/63 (as `NativeRollup.L2_CLAIM_OVERHEAD`, which bounds message gas limits with it).
+pub const L2_CLAIM_OVERHEAD: u64 = 300_000;
+
+/// Gas limit of an L2 transaction claiming an L1->L2 message whose call gets `gas_limit`:
+/// the limit, the 1/63 EIP-150 keeps back, and [`L2_CLAIM_OVERHEAD`]. `None` when that
+/// does not fit a u64 (no L2 transaction could carry it).
+pub fn l1_message_claim_gas(gas_limit: U256) -> Option<u64> {
+    let g: u64 = gas_limit.try_into().ok()?;
+    g.checked_add(g / 63)?.checked_add(L2_CLAIM_OVERHEAD)
+}
+
+/// Wei the rollup contract must hold from deployment on to back the L2 ETH a genesis
+/// gives accounts outside the messenger (whose premint only deposits release).
+pub fn genesis_backing(spec: &ChainSpec) -> U256 {
+    spec.genesis
+        .alloc
+        .iter()
+        .filter(|(a, _)| **a != L2_MESSENGER)
+        .fold(U256::ZERO, |sum, (_, acc)| sum.saturating_add(acc.balance))
+}
+
+/// A custom error of the project's contracts, decoded from revert data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContractError {
+    /// The contract declaring it (the first that does, in [`decode_error`]'s order).
+    pub contract: &'static str,
+    /// The error's name (`AlreadyClaimed`).
+    pub name: &'static str,
+    /// Its arguments, if any (`{ gasLimit: 50000000, max: 9548437 }`), else empty.
+    pub args: String,
+}
+
+impl std::fmt::Display for ContractError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.args.is_empty() {
+            write!(f, "{}", self.name)
+        } else {
+            write!(f, "{} {}", self.name, self.args)
+        }
+    }
+}
+
+/// Names the custom error of our contracts that `data` (revert data) holds: NativeRollup,
+/// L2Messenger, the token bridges and tokens. `None` for anything else.
+pub fn decode_error(data: &[u8]) -> Option<ContractError> {
+    use alloy_sol_types::SolInterface;
+    let selector: [u8; 4] = data.get(..4)?.try_into().ok()?;
+    macro_rules! try_contract {
+        ($contract:ident, $errors:ident) => {
+            if let Some(name) = $contract::$errors::name_by_selector(selector) {
+                // The arguments as the bindings print them: `Name(Name { a: 1 })`.
+                let args = $contract::$errors::abi_decode(data)
+                    .ok()
+                    .map(|e| format!("{e:?}"))
+                    .and_then(|d| Some(d.get(d.find('{')?..=d.rfind('}')?)?.to_string()))
+                    .unwrap_or_default();
+                return Some(ContractError { contract: stringify!($contract), name, args });
+            }
+        };
+    }
+    try_contract!(NativeRollup, NativeRollupErrors);
+    try_contract!(L2Messenger, L2MessengerErrors);
+    try_contract!(L1TokenBridge, L1TokenBridgeErrors);
+    try_contract!(L2TokenBridge, L2TokenBridgeErrors);
+    try_contract!(BridgedToken, BridgedTokenErrors);
+    try_contract!(TestToken, TestTokenErrors);
+    None
+}
 
 /// The L2 genesis: the Ethereum system contracts, the messenger holding [`L2_PREMINT`] and
 /// pointing at `l1_rollup`, the token bridge pointing at `l1_bridge`, and `funded` accounts
@@ -101,10 +186,10 @@ pub fn l1_message_hash(m: &L2Messenger::L1Message) -> B256 {
     )
 }
 
-/// Hash of an L2->L1 message (as `L2Messenger.sendMessage`).
+/// Hash of an L2->L1 message (as `L2Messenger.sendMessage`): its gas limit is part of it.
 pub fn l2_message_hash(m: &NativeRollup::L2Message) -> B256 {
     use alloy_sol_types::SolValue;
-    keccak256((m.sender, m.to, m.value, keccak256(&m.data), m.nonce).abi_encode())
+    keccak256((m.sender, m.to, m.value, m.gasLimit, keccak256(&m.data), m.nonce).abi_encode())
 }
 
 /// The storage slot of `hash` in `L2Messenger.sentMessages`.
@@ -139,6 +224,11 @@ impl MessageTree {
     /// Number of leaves.
     pub fn len(&self) -> usize {
         self.leaves.len()
+    }
+
+    /// Leaf `index`, if there is one.
+    pub fn leaf(&self, index: usize) -> Option<B256> {
+        self.leaves.get(index).copied()
     }
 
     /// Whether the tree is empty.
@@ -214,5 +304,28 @@ mod tests {
             assert_eq!(node, t.root(), "leaf {i}");
         }
         assert!(t.proof(5).is_none());
+    }
+
+    #[test]
+    fn claim_gas_never_overflows() {
+        assert_eq!(l1_message_claim_gas(U256::from(63_000)), Some(64_000 + L2_CLAIM_OVERHEAD));
+        assert_eq!(l1_message_claim_gas(U256::from(u64::MAX)), None);
+        assert_eq!(l1_message_claim_gas(U256::MAX), None);
+        assert_eq!(l1_message_claim_gas(U256::from(u64::MAX - L2_CLAIM_OVERHEAD)), None);
+    }
+
+    #[test]
+    fn errors_are_named_with_their_arguments() {
+        use alloy_sol_types::SolError;
+        let e = decode_error(&NativeRollup::AlreadyClaimed {}.abi_encode()).unwrap();
+        assert_eq!((e.name, e.to_string().as_str()), ("AlreadyClaimed", "AlreadyClaimed"));
+        let data = NativeRollup::GasLimitTooHigh { gasLimit: U256::from(7), max: U256::from(5) }
+            .abi_encode();
+        let e = decode_error(&data).unwrap();
+        assert_eq!(e.name, "GasLimitTooHigh");
+        assert!(e.args.contains("gasLimit: 7") && e.args.contains("max: 5"), "{e}");
+        assert_eq!(decode_error(&L2TokenBridge::OnlyPeer {}.abi_encode()).unwrap().name, "OnlyPeer");
+        assert_eq!(decode_error(&[1, 2, 3, 4]), None);
+        assert_eq!(decode_error(&[1]), None);
     }
 }

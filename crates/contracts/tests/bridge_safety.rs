@@ -6,7 +6,7 @@ mod common;
 
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
-use alloy_sol_types::{SolCall, SolEvent};
+use alloy_sol_types::{SolCall, SolError, SolEvent};
 use common::*;
 use nr_chain::{CallOutcome, CallRequest};
 use nr_contracts::{
@@ -56,10 +56,12 @@ fn send_l2_message(
     from: &PrivateKeySigner,
     to: Address,
     value: U256,
+    gas_limit: u64,
     data: Bytes,
 ) -> (NativeRollup::L2Message, u64) {
     env.l1_mine();
-    let call = L2Messenger::sendMessageCall { to, data: data.clone() };
+    let gas_limit = U256::from(gas_limit);
+    let call = L2Messenger::sendMessageCall { to, gasLimit: gas_limit, data: data.clone() };
     let h = env.l2_tx(from, L2_MESSENGER, call, value, 300_000);
     let (p, _) = env.l2_block_settled();
     assert!(env.l2.receipt(&h).unwrap().unwrap().receipt.status(), "L2 sendMessage");
@@ -68,6 +70,7 @@ fn send_l2_message(
         sender: from.address(),
         to,
         value,
+        gasLimit: gas_limit,
         nonce: nonce - U256::from(1),
         data,
     };
@@ -85,7 +88,9 @@ fn claim_starves_try_catch_receiver() {
     let r = env.l1_tx(&d, TxKind::Create, U256::ZERO, TryCatchReceiver::BYTECODE.clone());
     let receiver = r.receipt.contract_address.expect("receiver deployed");
     let data: Bytes = TryCatchReceiver::onMessageCall {}.abi_encode().into();
-    let (m, block) = send_l2_message(&env, &env.alice.clone(), receiver, U256::ZERO, data);
+    // The receiver's work needs about 40 x 22,100 gas; its sender asks for 1M.
+    let (m, block) =
+        send_l2_message(&env, &env.alice.clone(), receiver, U256::ZERO, 1_000_000, data);
     let claim = claim_l2_call(&env, &m, block);
     let claimer = env.bob.clone();
     let simulate = |gas: u64| {
@@ -100,7 +105,7 @@ fn claim_starves_try_catch_receiver() {
     };
     // Sweep the gas a claimer gives, from too little for the proof to plenty.
     let mut tried = vec![];
-    let first_success = (100_000..2_000_000u64).step_by(5_000).find(|gas| {
+    let first_success = (100_000..2_000_000u64).step_by(10_000).find(|gas| {
         let outcome = simulate(*gas);
         let ok = matches!(outcome, CallOutcome::Success { .. });
         if !ok {
@@ -247,7 +252,7 @@ fn withdrawable_l2_eth_never_exceeds_escrow() {
                     }
                     let value = (have - milli(10)) * U256::from(rng.below(100)) / U256::from(100);
                     let to = l1_recipients[rng.below(3) as usize];
-                    let (m, block) = send_l2_message(&env, from, to, value, Bytes::new());
+                    let (m, block) = send_l2_message(&env, from, to, value, 0, Bytes::new());
                     pending.push((m, block));
                     log.push(format!("withdraw {value} {} -> {to}", from.address()));
                 }
@@ -277,5 +282,107 @@ fn withdrawable_l2_eth_never_exceeds_escrow() {
             );
         }
         println!("seed {seed}: {log:#?}");
+    }
+}
+
+/// L1 refuses an L1->L2 message whose gas limit no L2 transaction could give (the relayer
+/// could never deliver it, and the value would be stranded); the largest one it accepts is
+/// delivered by a claim of `l1_message_claim_gas` gas. The L2 likewise refuses L2->L1
+/// messages no L1 transaction could claim.
+#[test]
+fn message_gas_limits_beyond_the_other_chain_are_refused() {
+    let env = Env::new(false);
+    let (alice, bob) = (env.alice.clone(), env.bob.clone());
+    let overhead: U256 = env.l1_view(env.rollup, NativeRollup::L2_CLAIM_OVERHEADCall {});
+    assert_eq!(overhead, U256::from(nr_contracts::L2_CLAIM_OVERHEAD), "Rust and Solidity agree");
+    let max: U256 = env.l1_view(env.rollup, NativeRollup::maxMessageGasLimitCall {});
+    let cap = L2_GAS_LIMIT.min(1 << 24);
+    let gas = nr_contracts::l1_message_claim_gas(max).expect("fits u64");
+    println!("max L1->L2 message gas limit {max}; its claim needs {gas} L2 gas (cap {cap})");
+    assert!(gas <= cap, "the claim of the largest message fits one L2 transaction");
+    for too_much in [max + U256::from(1), U256::from(50_000_000u64), U256::from(u64::MAX), U256::MAX]
+    {
+        let call = NativeRollup::sendMessageCall {
+            to: bob.address(),
+            fee: U256::ZERO,
+            gasLimit_: too_much,
+            data: Bytes::new(),
+        };
+        let e = env.l1_expect_revert::<_, NativeRollup::GasLimitTooHigh>(
+            &alice,
+            env.rollup,
+            call,
+            milli(10),
+        );
+        assert_eq!((e.gasLimit, e.max), (too_much, max));
+    }
+    // The largest accepted message is delivered by a claim of exactly the computed gas.
+    let to = key(9).address();
+    let call = NativeRollup::sendMessageCall {
+        to,
+        fee: U256::ZERO,
+        gasLimit_: max,
+        data: Bytes::new(),
+    };
+    let s = env.l1_call(&alice, env.rollup, call, milli(1000));
+    assert!(s.ok(), "sendMessage with the largest gas limit");
+    let index = env.tree.borrow().len();
+    let m = L2Messenger::L1Message {
+        sender: alice.address(),
+        to,
+        value: milli(1000),
+        fee: U256::ZERO,
+        gasLimit: max,
+        index: U256::from(index),
+        data: Bytes::new(),
+    };
+    env.tree.borrow_mut().push(l1_message_hash(&m));
+    env.l1_mine();
+    let anchor = env.l1.head();
+    let ts = anchor.timestamp.max(env.l2.head().timestamp + 1);
+    let proof = env.l1.proof(&anchor, env.rollup, &[B256::ZERO]).unwrap();
+    let prove = L2Messenger::proveL1MessageRootCall {
+        l2Timestamp: U256::from(ts),
+        l1Header: alloy_rlp::encode(&anchor).into(),
+        accountProof: proof.account_proof,
+        storageProof: proof.storage[0].2.clone(),
+    };
+    env.l2_tx(&bob, L2_MESSENGER, prove, U256::ZERO, 2_000_000);
+    env.l2_block();
+    let claim = L2Messenger::claimL1MessageCall {
+        m,
+        root: env.tree.borrow().root(),
+        proof: env.tree.borrow().proof(index).unwrap(),
+    };
+    let h = env.l2_tx(&bob, L2_MESSENGER, claim, U256::ZERO, gas);
+    env.l2_block();
+    let r = env.l2.receipt(&h).unwrap().unwrap();
+    assert!(r.receipt.status(), "claim of the largest message with {gas} gas");
+    assert_eq!(l2_balance(&env, to), milli(1000));
+
+    // L2 -> L1: gas limits beyond what an L1 transaction can give are refused on L2.
+    let max_l1: U256 = env.l2_view(L2_MESSENGER, L2Messenger::MAX_GAS_LIMITCall {});
+    println!("max L2->L1 message gas limit {max_l1}");
+    for too_much in [max_l1 + U256::from(1), U256::MAX] {
+        let req = CallRequest {
+            from: Some(alice.address()),
+            to: Some(L2_MESSENGER),
+            input: L2Messenger::sendMessageCall {
+                to: alice.address(),
+                gasLimit: too_much,
+                data: Bytes::new(),
+            }
+            .abi_encode()
+            .into(),
+            gas: Some(200_000),
+            ..Default::default()
+        };
+        match env.l2.call(&env.l2.head(), &req).unwrap() {
+            CallOutcome::Revert { output, .. } => {
+                let e = L2Messenger::GasLimitTooHigh::abi_decode(&output).expect("GasLimitTooHigh");
+                assert_eq!((e.gasLimit, e.max), (too_much, max_l1));
+            }
+            other => panic!("expected GasLimitTooHigh, got {other:?}"),
+        }
     }
 }

@@ -176,8 +176,9 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
 
     // ---- deposit: 1 ETH to carol on L2, 0.01 ETH fee to the relayer (bob) ----
     let fee = eth(1) / U256::from(100);
+    let escrow = env.l1_balance(env.rollup);
     let d = env.send_l1_message(&alice, carol, eth(1), fee, 100_000, Bytes::new());
-    assert_eq!(env.l1_balance(env.rollup), eth(1) + fee, "escrowed on L1");
+    assert_eq!(env.l1_balance(env.rollup) - escrow, eth(1) + fee, "escrowed on L1");
     let bob_before = env.l2_balance(bob.address());
     let r = env.relay(&bob, &d, 500_000);
     assert!(r.receipt.status(), "claimL1Message");
@@ -243,7 +244,7 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
     env.l2_expect_revert::<_, L2Messenger::ToMessenger>(
         &alice,
         L2_MESSENGER,
-        L2Messenger::sendMessageCall { to: env.rollup, data: Bytes::new() },
+        L2Messenger::sendMessageCall { to: env.rollup, gasLimit: U256::ZERO, data: Bytes::new() },
         200_000,
     );
 
@@ -308,7 +309,7 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
     let w = env.l2_tx(
         &carol_key,
         L2_MESSENGER,
-        L2Messenger::sendMessageCall { to: dave, data: Bytes::new() },
+        L2Messenger::sendMessageCall { to: dave, gasLimit: U256::from(50_000), data: Bytes::new() },
         eth(1) / U256::from(2),
         200_000,
     );
@@ -341,6 +342,7 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
         sender: carol_key.address(),
         to: dave,
         value: eth(1) / U256::from(2),
+        gasLimit: U256::from(50_000),
         nonce: nonce - U256::from(1),
         data: Bytes::new(),
     };
@@ -369,12 +371,13 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
     // Forged fields with the genuine message's proof: the proof does not reach the forged
     // slot. With an honest (absence) proof of the forged slot: not sent.
     type Edit<'a> = &'a dyn Fn(&mut NativeRollup::L2Message);
-    let forgeries: [(&str, Edit); 5] = [
+    let forgeries: [(&str, Edit); 6] = [
         ("value", &|m| m.value = eth(1)),
         ("sender", &|m| m.sender = alice.address()),
         ("to", &|m| m.to = alice.address()),
         ("data", &|m| m.data = Bytes::from_static(b"x")),
         ("nonce", &|m| m.nonce += U256::from(1)),
+        ("gas limit", &|m| m.gasLimit = U256::from(1)),
     ];
     for (name, edit) in forgeries {
         println!("forged L2 message {name}");
@@ -526,6 +529,7 @@ fn erc20_round_trip_and_only_peers_mint_or_release() {
         sender: L2_TOKEN_BRIDGE,
         to: env.l1_bridge,
         value: U256::ZERO,
+        gasLimit: U256::from(200_000),
         nonce: nonce - U256::from(1),
         data: finalize.abi_encode().into(),
     };
@@ -550,7 +554,11 @@ fn erc20_round_trip_and_only_peers_mint_or_release() {
     let fw = env.l2_tx(
         &bob,
         L2_MESSENGER,
-        L2Messenger::sendMessageCall { to: env.l1_bridge, data: fake.abi_encode().into() },
+        L2Messenger::sendMessageCall {
+            to: env.l1_bridge,
+            gasLimit: U256::from(200_000),
+            data: fake.abi_encode().into(),
+        },
         U256::ZERO,
         300_000,
     );
@@ -561,6 +569,7 @@ fn erc20_round_trip_and_only_peers_mint_or_release() {
         sender: bob.address(),
         to: env.l1_bridge,
         value: U256::ZERO,
+        gasLimit: U256::from(200_000),
         nonce: nonce - U256::from(1),
         data: fake.abi_encode().into(),
     };

@@ -38,9 +38,10 @@ pub struct DevnetConfig {
     pub mnemonic: String,
     /// Number of development accounts (at least 3: deployer, settler, relayer).
     pub accounts: u32,
-    /// L2 genesis balance of each development account, in wei.
+    /// L2 genesis balance of each development account, in wei. The deployer (account 0)
+    /// locks the sum of all genesis balances in the rollup contract, out of its L1 balance.
     pub l2_dev_balance: U256,
-    /// More accounts funded on L2 at genesis.
+    /// More accounts funded on L2 at genesis (backed the same way).
     pub l2_funded: Vec<(Address, U256)>,
     /// Run the bridge relayer (delivers deposits).
     pub relayer: bool,
@@ -59,7 +60,7 @@ impl Default for DevnetConfig {
             l1_osaka_at: ForkTime::At(0),
             mnemonic: DEV_MNEMONIC.into(),
             accounts: 10,
-            l2_dev_balance: U256::from(1_000u64) * U256::from(ETHER),
+            l2_dev_balance: U256::from(100u64) * U256::from(ETHER),
             l2_funded: vec![],
             relayer: true,
         }

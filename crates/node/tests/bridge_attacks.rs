@@ -162,5 +162,9 @@ async fn second_claim_names_already_claimed() {
     d.shutdown().await;
     let e = again.expect_err("a second claim fails");
     println!("second claim: {e}");
+    assert!(
+        matches!(&e, nr_rollup::RollupError::ContractError { error, .. } if error.name == "AlreadyClaimed"),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("AlreadyClaimed"), "{e}");
 }

@@ -1,16 +1,17 @@
-//! Bridge operations for users, over the JSON-RPC of both chains: deposits, withdrawals
-//! and claims of withdrawals on L1 (`nr bridge ...`).
+//! Bridge operations for users, over the JSON-RPC of both chains: deposits, withdrawals,
+//! claims of withdrawals on L1 and self-delivery of deposits on L2 (`nr bridge ...`).
+//! Reverts of our contracts come back as [`RollupError::ContractError`], by name.
 
 use crate::RollupError;
 use alloy_network::{EthereumWallet, TransactionBuilder};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_provider::{DynProvider, Provider, ProviderBuilder};
-use alloy_rpc_types_eth::{TransactionReceipt, TransactionRequest};
+use alloy_rpc_types_eth::{BlockNumberOrTag, Filter, TransactionReceipt, TransactionRequest};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolEvent};
 use nr_contracts::{
-    L1TokenBridge, L2_MESSENGER, L2_TOKEN_BRIDGE, L2Messenger, L2TokenBridge, NativeRollup,
-    TestToken, l2_message_hash, sent_message_slot,
+    L1TokenBridge, L2_MESSENGER, L2_TOKEN_BRIDGE, L2Messenger, L2TokenBridge, MessageTree,
+    NativeRollup, TestToken, l1_message_hash, l2_message_hash, sent_message_slot,
 };
 use std::time::Duration;
 
@@ -18,6 +19,11 @@ use std::time::Duration;
 pub const DEPOSIT_GAS_LIMIT: u64 = 200_000;
 /// Gas limit of an ERC-20 deposit's L2 call (the first one deploys the L2 token).
 pub const ERC20_DEPOSIT_GAS_LIMIT: u64 = 1_500_000;
+/// Gas limit given to the L1 call of an ETH withdrawal (enough for a smart-contract
+/// wallet's `receive`; the claimer must forward it).
+pub const WITHDRAW_GAS_LIMIT: u64 = 100_000;
+/// L1 blocks asked for per `eth_getLogs` when collecting the message tree.
+const LOG_CHUNK: u64 = 1_000;
 
 /// A user's view of both chains.
 #[derive(Debug, Clone)]
@@ -30,6 +36,8 @@ pub struct BridgeClient {
     pub rollup: Address,
     /// The L1 token bridge.
     pub l1_bridge: Address,
+    /// L1 block of the rollup's deployment (its first possible message).
+    pub deploy_block: u64,
 }
 
 fn err(what: &'static str) -> impl Fn(alloy_provider::transport::TransportError) -> RollupError {
@@ -40,7 +48,7 @@ async fn send(p: &DynProvider, tx: TransactionRequest) -> Result<TransactionRece
     let r = p
         .send_transaction(tx)
         .await
-        .map_err(RollupError::WouldRevert)?
+        .map_err(RollupError::would_revert)?
         .with_timeout(Some(Duration::from_secs(120)))
         .get_receipt()
         .await
@@ -77,7 +85,15 @@ impl BridgeClient {
                 .and_then(|s| s.parse().ok())
                 .ok_or_else(|| RollupError::RollupInfoField(k))
         };
-        Ok(Self { l1, l2, from, rollup: addr("rollup")?, l1_bridge: addr("l1Bridge")? })
+        let deploy_block = info["deployBlock"].as_u64().unwrap_or(0);
+        Ok(Self {
+            l1,
+            l2,
+            from,
+            rollup: addr("rollup")?,
+            l1_bridge: addr("l1Bridge")?,
+            deploy_block,
+        })
     }
 
     /// The L1 provider.
@@ -118,13 +134,18 @@ impl BridgeClient {
         send(&self.l1, tx).await
     }
 
-    /// Withdraws `amount` wei from L2 to `to` on L1 (claim it on L1 once settled).
+    /// Withdraws `amount` wei from L2 to `to` on L1 (claim it on L1 once settled); the L1
+    /// call gets [`WITHDRAW_GAS_LIMIT`].
     pub async fn withdraw_eth(
         &self,
         to: Address,
         amount: U256,
     ) -> Result<TransactionReceipt, RollupError> {
-        let call = L2Messenger::sendMessageCall { to, data: Bytes::new() };
+        let call = L2Messenger::sendMessageCall {
+            to,
+            gasLimit: U256::from(WITHDRAW_GAS_LIMIT),
+            data: Bytes::new(),
+        };
         let tx = TransactionRequest::default()
             .with_to(L2_MESSENGER)
             .with_input(call.abi_encode())
@@ -212,6 +233,7 @@ impl BridgeClient {
             sender: e.sender,
             to: e.to,
             value: e.value,
+            gasLimit: e.gasLimit,
             nonce: e.nonce,
             data: e.data,
         };
@@ -250,5 +272,156 @@ impl BridgeClient {
             TransactionRequest::default().with_to(self.rollup).with_input(call.abi_encode()),
         )
         .await
+    }
+
+    /// Delivers on L2, from this account, the L1->L2 message sent by L1 transaction
+    /// `l1_tx` (its first `MessageSent`), as a relayer would but without one: waits up to
+    /// `wait` for an L2 block anchored at or after the message's L1 block, proves that
+    /// anchor's message root on L2 unless known, then claims (this account gets the fee).
+    pub async fn claim_deposit(
+        &self,
+        l1_tx: B256,
+        wait: Duration,
+    ) -> Result<TransactionReceipt, RollupError> {
+        let r = self
+            .l1
+            .get_transaction_receipt(l1_tx)
+            .await
+            .map_err(err("eth_getTransactionReceipt"))?
+            .ok_or(RollupError::NoL1Transaction(l1_tx))?;
+        let sent_in = r.block_number.unwrap_or_default();
+        let e = r
+            .inner
+            .logs()
+            .iter()
+            .find(|l| {
+                l.address() == self.rollup
+                    && l.topics().first() == Some(&NativeRollup::MessageSent::SIGNATURE_HASH)
+            })
+            .map(|l| NativeRollup::MessageSent::decode_log_data(l.data()))
+            .ok_or(RollupError::NoL1Message(l1_tx))?
+            .map_err(RollupError::DecodeL1)?;
+        let m = l1_message(e);
+        let (l2_timestamp, anchor) = self.anchor_after(sent_in, wait).await?;
+        let tree = self.message_tree(anchor).await?;
+        let index: usize =
+            m.index.try_into().map_err(|_| RollupError::MessageOutOfOrder(m.index))?;
+        let leaf = l1_message_hash(&m);
+        let proof = tree.proof(index).ok_or(RollupError::MessageOutOfOrder(m.index))?;
+        if tree.leaf(index) != Some(leaf) {
+            return Err(RollupError::MessageOutOfOrder(m.index));
+        }
+        let root = tree.root();
+        let known = self.l2_view(L2Messenger::knownL1RootsCall(root)).await?;
+        if !known {
+            let header = self
+                .l1
+                .get_block_by_number(BlockNumberOrTag::Number(anchor))
+                .await
+                .map_err(err("eth_getBlockByNumber"))?
+                .ok_or(RollupError::NoL1Block(BlockNumberOrTag::Number(anchor)))?
+                .header
+                .inner;
+            let p = self
+                .l1
+                .get_proof(self.rollup, vec![B256::ZERO])
+                .block_id(anchor.into())
+                .await
+                .map_err(err("eth_getProof"))?;
+            let call = L2Messenger::proveL1MessageRootCall {
+                l2Timestamp: U256::from(l2_timestamp),
+                l1Header: Bytes::from(alloy_rlp::encode(&header)),
+                accountProof: p.account_proof,
+                storageProof: p.storage_proof.first().map(|s| s.proof.clone()).unwrap_or_default(),
+            };
+            let tx = TransactionRequest::default()
+                .with_to(L2_MESSENGER)
+                .with_input(call.abi_encode());
+            send(&self.l2, tx).await?;
+        }
+        let call = L2Messenger::claimL1MessageCall { m, root, proof };
+        let gas = nr_contracts::l1_message_claim_gas(call.m.gasLimit)
+            .ok_or(RollupError::UndeliverableGasLimit(call.m.gasLimit))?;
+        // The gas the messenger checks for is given explicitly, after a simulation that
+        // names any revert (estimation could pick an amount the 63/64 rule then fails).
+        let tx = TransactionRequest::default().with_to(L2_MESSENGER).with_input(call.abi_encode());
+        self.l2.call(tx.clone().with_gas_limit(gas)).await.map_err(RollupError::would_revert)?;
+        send(&self.l2, tx.with_gas_limit(gas)).await
+    }
+
+    /// A view call on the L2 messenger at the L2 head.
+    async fn l2_view<C: SolCall>(&self, call: C) -> Result<C::Return, RollupError> {
+        let tx = TransactionRequest::default().with_to(L2_MESSENGER).with_input(call.abi_encode());
+        let out = self.l2.call(tx).await.map_err(err(C::SIGNATURE))?;
+        C::abi_decode_returns(&out).map_err(RollupError::DecodeL2)
+    }
+
+    /// Waits (up to `wait`) for the L2 head to be anchored at L1 block `at` or later;
+    /// returns the head's timestamp and its anchor's number.
+    async fn anchor_after(&self, at: u64, wait: Duration) -> Result<(u64, u64), RollupError> {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            let head = self
+                .l2
+                .get_block_by_number(BlockNumberOrTag::Latest)
+                .await
+                .map_err(err("eth_getBlockByNumber"))?
+                .ok_or(RollupError::NoL2Block(0))?
+                .header;
+            if let Some(root) = head.parent_beacon_block_root {
+                let anchor = self
+                    .l1
+                    .get_block_by_hash(root)
+                    .await
+                    .map_err(err("eth_getBlockByHash"))?
+                    .ok_or(RollupError::UnknownAnchor(root))?
+                    .header
+                    .number;
+                if anchor >= at && head.number > 0 {
+                    return Ok((head.timestamp, anchor));
+                }
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(RollupError::NotAnchored { l1_block: at, waited: wait });
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// The L1->L2 message tree as the rollup held it after L1 block `at`.
+    async fn message_tree(&self, at: u64) -> Result<MessageTree, RollupError> {
+        let mut tree = MessageTree::default();
+        let mut from = self.deploy_block;
+        while from <= at {
+            let to = at.min(from.saturating_add(LOG_CHUNK - 1));
+            let filter = Filter::new()
+                .address(self.rollup)
+                .event_signature(NativeRollup::MessageSent::SIGNATURE_HASH)
+                .from_block(from)
+                .to_block(to);
+            for log in self.l1.get_logs(&filter).await.map_err(err("eth_getLogs"))? {
+                let e = NativeRollup::MessageSent::decode_log_data(log.data())
+                    .map_err(RollupError::DecodeL1)?;
+                if e.index != U256::from(tree.len()) {
+                    return Err(RollupError::MessageOutOfOrder(e.index));
+                }
+                tree.push(e.hash);
+            }
+            from = to + 1;
+        }
+        Ok(tree)
+    }
+}
+
+/// The L1->L2 message a `MessageSent` event describes (what `claimL1Message` takes).
+pub fn l1_message(e: NativeRollup::MessageSent) -> L2Messenger::L1Message {
+    L2Messenger::L1Message {
+        sender: e.sender,
+        to: e.to,
+        value: e.value,
+        fee: e.fee,
+        gasLimit: e.gasLimit,
+        index: e.index,
+        data: e.data,
     }
 }

@@ -1,5 +1,6 @@
 //! Deploys a rollup on an L1 through JSON-RPC: the L2 genesis is built in code, then
-//! `NativeRollup` (bound to that genesis), `L1TokenBridge` and a test ERC-20.
+//! `NativeRollup` (bound to that genesis, and locking the wei that backs the genesis's
+//! funded accounts), `L1TokenBridge` and a test ERC-20.
 
 use crate::{Deployment, RollupError};
 use alloy_network::{EthereumWallet, TransactionBuilder};
@@ -8,7 +9,10 @@ use alloy_provider::{Provider, ProviderBuilder};
 use alloy_rpc_types_eth::{BlockNumberOrTag, TransactionRequest};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolConstructor;
-use nr_contracts::{L1TokenBridge, L2_TOKEN_BRIDGE, NativeRollup, TestToken, l2_genesis};
+use nr_chain::spec::ChainSpec;
+use nr_contracts::{
+    L1TokenBridge, L2_TOKEN_BRIDGE, NativeRollup, TestToken, genesis_backing, l2_genesis,
+};
 
 /// What to deploy.
 #[derive(Debug, Clone)]
@@ -23,7 +27,8 @@ pub struct DeployParams {
     pub sequencer_timeout: u64,
     /// Oldest L2 timestamp accepted, in seconds behind the L1 block.
     pub max_timestamp_lag: u64,
-    /// L2 accounts funded at genesis (development convenience).
+    /// L2 accounts funded at genesis (development convenience). The deployer locks their
+    /// sum in the rollup contract, so it must hold that much on L1.
     pub funded: Vec<(Address, U256)>,
 }
 
@@ -31,8 +36,12 @@ async fn deploy_code(
     p: &impl Provider,
     from: Address,
     code: Vec<u8>,
+    value: U256,
 ) -> Result<(Address, u64), RollupError> {
-    let tx = TransactionRequest::default().with_from(from).with_deploy_code(Bytes::from(code));
+    let tx = TransactionRequest::default()
+        .with_from(from)
+        .with_deploy_code(Bytes::from(code))
+        .with_value(value);
     let r = p
         .send_transaction(tx)
         .await
@@ -91,7 +100,7 @@ pub async fn deploy(
     };
     let mut code = NativeRollup::BYTECODE.to_vec();
     code.extend(ctor.abi_encode());
-    let (a, deploy_block) = deploy_code(&p, from, code).await?;
+    let (a, deploy_block) = deploy_code(&p, from, code, genesis_backing(&l2)).await?;
     if a != rollup {
         return Err(RollupError::RollupAddressMoved { got: a, expected: rollup });
     }
@@ -99,10 +108,21 @@ pub async fn deploy(
     code.extend(
         L1TokenBridge::constructorCall { rollup_: rollup, l2Bridge_: L2_TOKEN_BRIDGE }.abi_encode(),
     );
-    let (b, _) = deploy_code(&p, from, code).await?;
+    let (b, _) = deploy_code(&p, from, code, U256::ZERO).await?;
     if b != l1_bridge {
         return Err(RollupError::BridgeAddressMoved { got: b, expected: l1_bridge });
     }
-    let (token, _) = deploy_code(&p, from, TestToken::BYTECODE.to_vec()).await?;
+    let (token, _) = deploy_code(&p, from, TestToken::BYTECODE.to_vec(), U256::ZERO).await?;
     Ok(Deployment { l1_chain_id, rollup, l1_bridge, test_token: Some(token), deploy_block, l2 })
+}
+
+/// Checks that the rollup locked on L1 at least the L2 ETH its genesis `l2` gives accounts
+/// outside the messenger: a node refuses to run an L2 whose genesis ETH is unbacked.
+pub async fn check_backing(l1: &crate::l1::L1Client, l2: &ChainSpec) -> Result<(), RollupError> {
+    let held = genesis_backing(l2);
+    let backing = l1.view(NativeRollup::genesisBackingCall {}).await?;
+    if held > backing {
+        return Err(RollupError::UnbackedGenesis { held, backing });
+    }
+    Ok(())
 }

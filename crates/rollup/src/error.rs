@@ -188,6 +188,15 @@ pub enum RollupError {
     /// not be sent.
     #[error("L1 rejected: {0}")]
     WouldRevert(TransportError),
+    /// One of our contracts refused the transaction (gas estimation or simulation hit its
+    /// custom error), named from the contracts' ABI.
+    #[error("{} rejected it: {error}", error.contract)]
+    ContractError {
+        /// The decoded error (`AlreadyClaimed`, `GasLimitTooHigh { .. }`).
+        error: nr_contracts::ContractError,
+        /// The node's answer.
+        source: TransportError,
+    },
     /// A transaction was mined and reverted.
     #[error("L1 rejected: transaction {0} reverted")]
     Reverted(B256),
@@ -248,6 +257,46 @@ pub enum RollupError {
     /// L1->L2 messages arrived out of order or with a wrong hash.
     #[error("derivation: message {0} out of order or mismatched")]
     MessageOutOfOrder(U256),
+    /// An L1 transaction to deliver sent no L1->L2 message.
+    #[error("config: L1 transaction {0} sent no L1->L2 message")]
+    NoL1Message(B256),
+    /// An L1->L2 message's gas limit is more than any L2 transaction can give its call.
+    #[error("bridge: message gas limit {0} cannot be given by any L2 transaction")]
+    UndeliverableGasLimit(U256),
+    /// The L2 was not anchored at or after an L1 block in time.
+    #[error("bridge: no L2 block anchored at or after L1 block {l1_block} after {waited:?}")]
+    NotAnchored {
+        /// The L1 block (of the message).
+        l1_block: u64,
+        /// How long we waited.
+        waited: std::time::Duration,
+    },
+    /// The L2 genesis gives accounts more ETH than the rollup locked on L1 to back it.
+    #[error(
+        "config: the L2 genesis gives {held} wei outside the messenger but the rollup locked \
+         only {backing} wei on L1 (every L2 ETH must be backed)"
+    )]
+    UnbackedGenesis {
+        /// Genesis L2 ETH outside the messenger.
+        held: U256,
+        /// `NativeRollup.genesisBacking`.
+        backing: U256,
+    },
+}
+
+impl RollupError {
+    /// A refused transaction (estimation or simulation failed): named when the revert
+    /// data is a custom error of our contracts, else [`RollupError::WouldRevert`].
+    pub fn would_revert(source: TransportError) -> Self {
+        let named = source
+            .as_error_resp()
+            .and_then(|r| r.as_revert_data())
+            .and_then(|data| nr_contracts::decode_error(&data));
+        match named {
+            Some(error) => Self::ContractError { error, source },
+            None => Self::WouldRevert(source),
+        }
+    }
 }
 
 /// A derived L2 block that differs from what the L1 settled.

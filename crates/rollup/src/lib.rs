@@ -187,6 +187,7 @@ impl nr_rpc::RpcExtension for L2Rpc {
             "nr_rollupInfo" => Some(Ok(json!({
                 "rollup": self.deployment.rollup,
                 "l1Bridge": self.deployment.l1_bridge,
+                "deployBlock": self.deployment.deploy_block,
                 "l1ChainId": self.deployment.l1_chain_id,
                 "l2ChainId": chain.chain_id(),
                 "l2Messenger": nr_contracts::L2_MESSENGER,
@@ -218,6 +219,7 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
     if genesis != Some(on_l1) {
         return Err(RollupError::GenesisMismatch { local: genesis, on_l1 });
     }
+    deploy::check_backing(&l1, &cfg.deployment.l2).await?;
     let status = Arc::new(Mutex::new(SettlementStatus::default()));
     let ext: Arc<dyn nr_rpc::RpcExtension> =
         Arc::new(L2Rpc { status: status.clone(), deployment: cfg.deployment.clone() });

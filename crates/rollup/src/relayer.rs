@@ -1,5 +1,9 @@
 //! The bridge relayer: watches L1->L2 messages on L1 and delivers them on L2 (proving the
 //! L1 message root from the anchored L1 header, then claiming each message).
+//!
+//! One message never holds up another: a message whose claim no L2 transaction can carry
+//! (gas limit beyond the L2 block, or beyond u64) is left for manual claiming at once, and
+//! a claim the pool refuses counts as a failed attempt; the relayer moves on to the next.
 
 use crate::{POLL, RollupError, l1::L1Client};
 use alloy_primitives::{B256, Bytes, U256};
@@ -7,7 +11,9 @@ use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
 use nr_chain::{CallOutcome, CallRequest, Chain, Eip1559Builder};
-use nr_contracts::{L2_MESSENGER, L2Messenger, MessageTree, NativeRollup, l1_message_hash};
+use nr_contracts::{
+    L2_MESSENGER, L2Messenger, MessageTree, NativeRollup, l1_message_claim_gas, l1_message_hash,
+};
 use std::{collections::HashMap, sync::Arc};
 
 /// Delivery of deposits and other L1->L2 messages.
@@ -84,17 +90,10 @@ impl Relayer {
             for (log, e) in
                 self.l1.events::<NativeRollup::MessageSent>(self.next_log_block, latest).await?
             {
-                let m = L2Messenger::L1Message {
-                    sender: e.sender,
-                    to: e.to,
-                    value: e.value,
-                    fee: e.fee,
-                    gasLimit: e.gasLimit,
-                    index: e.index,
-                    data: e.data,
-                };
-                if e.index != U256::from(self.messages.len()) || l1_message_hash(&m) != e.hash {
-                    return Err(RollupError::MessageOutOfOrder(e.index));
+                let (index, hash) = (e.index, e.hash);
+                let m = crate::bridge::l1_message(e);
+                if index != U256::from(self.messages.len()) || l1_message_hash(&m) != hash {
+                    return Err(RollupError::MessageOutOfOrder(index));
                 }
                 self.messages.push((m, log.block_number.unwrap_or_default()));
             }
@@ -150,17 +149,26 @@ impl Relayer {
         }
         for (i, leaf) in pending {
             let m = self.messages[i].0.clone();
-            let gas_limit: u64 = m.gasLimit.saturating_to();
-            let call = L2Messenger::claimL1MessageCall {
-                m,
-                root,
-                proof: tree.proof(i).expect("in range"),
+            let gas = l1_message_claim_gas(m.gasLimit).filter(|g| *g <= head.gas_limit);
+            let (Some(gas), Some(proof)) = (gas, tree.proof(i)) else {
+                tracing::warn!(
+                    index = i,
+                    %leaf,
+                    gas_limit = %m.gasLimit,
+                    "relayer: no L2 transaction can claim this message; left for manual claiming"
+                );
+                self.failures.insert(leaf, MAX_ATTEMPTS);
+                continue;
             };
-            let gas = gas_limit + gas_limit / 63 + 300_000;
-            let tx = self.submit(call.abi_encode(), gas)?;
-            tracing::info!(index = i, %leaf, "relayer: claiming L1 message");
+            let call = L2Messenger::claimL1MessageCall { m, root, proof };
             *self.failures.entry(leaf).or_default() += 1;
-            self.in_flight.insert(leaf, tx);
+            match self.submit(call.abi_encode(), gas) {
+                Ok(tx) => {
+                    tracing::info!(index = i, %leaf, "relayer: claiming L1 message");
+                    self.in_flight.insert(leaf, tx);
+                }
+                Err(e) => tracing::warn!(index = i, %leaf, "relayer: claim not submitted: {e}"),
+            }
         }
         Ok(())
     }

@@ -168,7 +168,9 @@ impl Env {
         let mut code = NativeRollup::BYTECODE.to_vec();
         code.extend(alloy_sol_types::SolConstructor::abi_encode(&ctor));
         let d = env.deployer.clone();
-        let r = env.l1_tx(&d, TxKind::Create, U256::ZERO, code.into());
+        // The deployer locks what backs the genesis L2 ETH outside the messenger.
+        let backing = genesis_backing(env.l2.spec());
+        let r = env.l1_tx(&d, TxKind::Create, backing, code.into());
         assert!(r.ok(), "rollup deploys");
         assert_eq!(r.receipt.contract_address, Some(rollup));
         let mut code = L1TokenBridge::BYTECODE.to_vec();

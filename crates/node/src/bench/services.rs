@@ -59,7 +59,8 @@ pub async fn services(n: usize) -> Result<ServicesRow, BenchError> {
         accounts: 3,
         l2_funded: clients
             .iter()
-            .map(|k| (k.address(), U256::from(10).pow(U256::from(22))))
+            // 10 ETH: gas for 500 transfers; the deployer locks it all on L1 as backing.
+            .map(|k| (k.address(), U256::from(10).pow(U256::from(19))))
             .collect(),
         relayer: false,
         ..DevnetConfig::default()
