@@ -168,3 +168,41 @@ async fn second_claim_names_already_claimed() {
     );
     assert!(e.to_string().contains("AlreadyClaimed"), "{e}");
 }
+
+/// Without any relayer, a user delivers their own deposit on L2 (`nr bridge claim-deposit`);
+/// a second delivery is refused by name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn user_delivers_own_deposit_without_relayer() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = DevnetConfig {
+        datadir: dir.path().to_path_buf(),
+        l1_http: "127.0.0.1:0".parse().unwrap(),
+        l2_http: "127.0.0.1:0".parse().unwrap(),
+        l1_block_time: 1,
+        l2_block_time: 1,
+        relayer: false,
+        ..Default::default()
+    };
+    let d = Devnet::start(&cfg).await.expect("devnet starts");
+    let user = client(&d, 3).await;
+    let to = Address::repeat_byte(0x55);
+    let r = user.deposit_eth(to, eth(700), eth(5)).await.expect("deposit on L1");
+    let before = user.l2().get_balance(user.from).await.unwrap();
+    let c = user.claim_deposit(r.transaction_hash, Duration::from_secs(60)).await;
+    let again = user.claim_deposit(r.transaction_hash, Duration::from_secs(60)).await;
+    let (got, after) = (
+        user.l2().get_balance(to).await.unwrap(),
+        user.l2().get_balance(user.from).await.unwrap(),
+    );
+    d.shutdown().await;
+    let c = c.expect("the user delivers the deposit");
+    println!("claim-deposit: L2 tx {} gas {}", c.transaction_hash, c.gas_used);
+    assert_eq!(got, eth(700), "delivered to the recipient");
+    // The deliverer collects the message's fee and pays the L2 gas of proof and claim.
+    assert!(after > before && after < before + eth(5), "{before} -> {after}");
+    let e = again.expect_err("a second delivery is refused");
+    assert!(
+        matches!(&e, nr_rollup::RollupError::ContractError { error, .. } if error.name == "AlreadyClaimed"),
+        "{e:?}"
+    );
+}
