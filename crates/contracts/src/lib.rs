@@ -324,7 +324,10 @@ mod tests {
         let e = decode_error(&data).unwrap();
         assert_eq!(e.name, "GasLimitTooHigh");
         assert!(e.args.contains("gasLimit: 7") && e.args.contains("max: 5"), "{e}");
-        assert_eq!(decode_error(&L2TokenBridge::OnlyPeer {}.abi_encode()).unwrap().name, "OnlyPeer");
+        assert_eq!(
+            decode_error(&L2TokenBridge::OnlyPeer {}.abi_encode()).unwrap().name,
+            "OnlyPeer"
+        );
         assert_eq!(decode_error(&[1, 2, 3, 4]), None);
         assert_eq!(decode_error(&[1]), None);
     }

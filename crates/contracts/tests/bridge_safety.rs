@@ -114,11 +114,21 @@ fn claim_starves_try_catch_receiver() {
         ok
     });
     let gas = first_success.unwrap_or_else(|| panic!("no claim succeeded; tried {tried:?}"));
-    let s = env.l1_tx_gas(&claimer, TxKind::Call(env.rollup), U256::ZERO, claim.abi_encode().into(), gas);
+    let s = env.l1_tx_gas(
+        &claimer,
+        TxKind::Call(env.rollup),
+        U256::ZERO,
+        claim.abi_encode().into(),
+        gas,
+    );
     assert!(s.ok(), "the simulated claim with {gas} gas succeeds on chain");
     let claimed: bool = env.l1_view(env.rollup, NativeRollup::claimedL2Call(l2_message_hash(&m)));
     let logged = |topic: B256| {
-        s.receipt.receipt.logs().iter().any(|l| l.address == receiver && l.topics().first() == Some(&topic))
+        s.receipt
+            .receipt
+            .logs()
+            .iter()
+            .any(|l| l.address == receiver && l.topics().first() == Some(&topic))
     };
     let (worked, starved) = (
         logged(TryCatchReceiver::Worked::SIGNATURE_HASH),
@@ -300,7 +310,8 @@ fn message_gas_limits_beyond_the_other_chain_are_refused() {
     let gas = nr_contracts::l1_message_claim_gas(max).expect("fits u64");
     println!("max L1->L2 message gas limit {max}; its claim needs {gas} L2 gas (cap {cap})");
     assert!(gas <= cap, "the claim of the largest message fits one L2 transaction");
-    for too_much in [max + U256::from(1), U256::from(50_000_000u64), U256::from(u64::MAX), U256::MAX]
+    for too_much in
+        [max + U256::from(1), U256::from(50_000_000u64), U256::from(u64::MAX), U256::MAX]
     {
         let call = NativeRollup::sendMessageCall {
             to: bob.address(),
@@ -318,12 +329,8 @@ fn message_gas_limits_beyond_the_other_chain_are_refused() {
     }
     // The largest accepted message is delivered by a claim of exactly the computed gas.
     let to = key(9).address();
-    let call = NativeRollup::sendMessageCall {
-        to,
-        fee: U256::ZERO,
-        gasLimit_: max,
-        data: Bytes::new(),
-    };
+    let call =
+        NativeRollup::sendMessageCall { to, fee: U256::ZERO, gasLimit_: max, data: Bytes::new() };
     let s = env.l1_call(&alice, env.rollup, call, milli(1000));
     assert!(s.ok(), "sendMessage with the largest gas limit");
     let index = env.tree.borrow().len();

@@ -96,8 +96,7 @@ async fn relayer_stall_by_oversized_gas_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn relayer_stall_by_overflowing_gas_limit() {
     // gas_limit + gas_limit / 63 overflows u64 (and U256 does not fit u64 at all).
-    let answers =
-        hostile_messages_then_deposit(&[U256::from(u64::MAX), U256::MAX]).await;
+    let answers = hostile_messages_then_deposit(&[U256::from(u64::MAX), U256::MAX]).await;
     for a in &answers {
         assert!(a.contains("GasLimitTooHigh"), "L1 must refuse it by name: {answers:?}");
     }
@@ -190,10 +189,8 @@ async fn user_delivers_own_deposit_without_relayer() {
     let before = user.l2().get_balance(user.from).await.unwrap();
     let c = user.claim_deposit(r.transaction_hash, Duration::from_secs(60)).await;
     let again = user.claim_deposit(r.transaction_hash, Duration::from_secs(60)).await;
-    let (got, after) = (
-        user.l2().get_balance(to).await.unwrap(),
-        user.l2().get_balance(user.from).await.unwrap(),
-    );
+    let (got, after) =
+        (user.l2().get_balance(to).await.unwrap(), user.l2().get_balance(user.from).await.unwrap());
     d.shutdown().await;
     let c = c.expect("the user delivers the deposit");
     println!("claim-deposit: L2 tx {} gas {}", c.transaction_hash, c.gas_used);

@@ -334,9 +334,8 @@ impl BridgeClient {
                 accountProof: p.account_proof,
                 storageProof: p.storage_proof.first().map(|s| s.proof.clone()).unwrap_or_default(),
             };
-            let tx = TransactionRequest::default()
-                .with_to(L2_MESSENGER)
-                .with_input(call.abi_encode());
+            let tx =
+                TransactionRequest::default().with_to(L2_MESSENGER).with_input(call.abi_encode());
             send(&self.l2, tx).await?;
         }
         let call = L2Messenger::claimL1MessageCall { m, root, proof };

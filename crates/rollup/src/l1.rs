@@ -123,7 +123,8 @@ impl L1Client {
             .with_to(to)
             .with_input(input)
             .with_value(value);
-        let gas = self.provider.estimate_gas(tx.clone()).await.map_err(RollupError::would_revert)?;
+        let gas =
+            self.provider.estimate_gas(tx.clone()).await.map_err(RollupError::would_revert)?;
         let tx = tx.with_gas_limit(gas + gas / 5);
         let pending =
             self.provider.send_transaction(tx).await.map_err(rpc_err("eth_sendRawTransaction"))?;

@@ -84,6 +84,41 @@ impl Relayer {
         self.chain.add_transaction(tx).map_err(RollupError::RelayerTxRefused)
     }
 
+    /// Submits a claim of each `pending` (index, leaf) message of `tree` (root `root`),
+    /// skipping for good those whose claim no L2 transaction under `block_gas_limit` can
+    /// carry; a refused submission counts as a failed attempt. Never stops early.
+    fn claim_pending(
+        &mut self,
+        block_gas_limit: u64,
+        root: B256,
+        tree: &MessageTree,
+        pending: Vec<(usize, B256)>,
+    ) {
+        for (i, leaf) in pending {
+            let m = self.messages[i].0.clone();
+            let gas = l1_message_claim_gas(m.gasLimit).filter(|g| *g <= block_gas_limit);
+            let (Some(gas), Some(proof)) = (gas, tree.proof(i)) else {
+                tracing::warn!(
+                    index = i,
+                    %leaf,
+                    gas_limit = %m.gasLimit,
+                    "relayer: no L2 transaction can claim this message; left for manual claiming"
+                );
+                self.failures.insert(leaf, MAX_ATTEMPTS);
+                continue;
+            };
+            let call = L2Messenger::claimL1MessageCall { m, root, proof };
+            *self.failures.entry(leaf).or_default() += 1;
+            match self.submit(call.abi_encode(), gas) {
+                Ok(tx) => {
+                    tracing::info!(index = i, %leaf, "relayer: claiming L1 message");
+                    self.in_flight.insert(leaf, tx);
+                }
+                Err(e) => tracing::warn!(index = i, %leaf, "relayer: claim not submitted: {e}"),
+            }
+        }
+    }
+
     async fn step(&mut self) -> Result<(), RollupError> {
         let latest = self.l1.block(BlockNumberOrTag::Latest).await?.number;
         if latest >= self.next_log_block {
@@ -147,29 +182,83 @@ impl Relayer {
             tracing::info!(%root, anchor, "relayer: proving L1 message root");
             self.in_flight.insert(root, tx);
         }
-        for (i, leaf) in pending {
-            let m = self.messages[i].0.clone();
-            let gas = l1_message_claim_gas(m.gasLimit).filter(|g| *g <= head.gas_limit);
-            let (Some(gas), Some(proof)) = (gas, tree.proof(i)) else {
-                tracing::warn!(
-                    index = i,
-                    %leaf,
-                    gas_limit = %m.gasLimit,
-                    "relayer: no L2 transaction can claim this message; left for manual claiming"
-                );
-                self.failures.insert(leaf, MAX_ATTEMPTS);
-                continue;
-            };
-            let call = L2Messenger::claimL1MessageCall { m, root, proof };
-            *self.failures.entry(leaf).or_default() += 1;
-            match self.submit(call.abi_encode(), gas) {
-                Ok(tx) => {
-                    tracing::info!(index = i, %leaf, "relayer: claiming L1 message");
-                    self.in_flight.insert(leaf, tx);
-                }
-                Err(e) => tracing::warn!(index = i, %leaf, "relayer: claim not submitted: {e}"),
+        self.claim_pending(head.gas_limit, root, &tree, pending);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::Address;
+    use nr_stateless::{Fork, ForkSchedule};
+
+    fn message(index: usize, gas_limit: U256) -> L2Messenger::L1Message {
+        L2Messenger::L1Message {
+            sender: Address::repeat_byte(1),
+            to: Address::repeat_byte(2),
+            value: U256::from(1),
+            fee: U256::ZERO,
+            gasLimit: gas_limit,
+            index: U256::from(index),
+            data: Bytes::new(),
+        }
+    }
+
+    /// Messages no L2 transaction can claim (above the block gas limit, beyond u64) are left
+    /// for manual claiming and the ones after them are still claimed.
+    #[test]
+    fn undeliverable_messages_do_not_block_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x42)).unwrap();
+        let mut spec = nr_contracts::l2_genesis(
+            8079,
+            ForkSchedule::from_genesis(Fork::Osaka),
+            1_700_000_000,
+            Address::repeat_byte(3),
+            Address::repeat_byte(4),
+            &[(key.address(), U256::from(10).pow(U256::from(20)))],
+        );
+        spec.genesis.gas_limit = 1_000_000;
+        let chain = Arc::new(
+            Chain::open(
+                &dir.path().join("l2.redb"),
+                spec,
+                Arc::new(nr_stateless::evm::PlainEthereum),
+            )
+            .unwrap(),
+        );
+        let l1 = L1Client::new("http://127.0.0.1:1", Address::ZERO, None).unwrap();
+        let mut relayer = Relayer::new(chain.clone(), l1, key, 0);
+        let gas_limits = [
+            U256::from(800_000),  // its claim needs more than the 1M block
+            U256::from(100_000),  // ordinary
+            U256::from(u64::MAX), // overflows the claim's gas
+            U256::MAX,            // not even a u64
+            U256::from(50_000),   // ordinary
+        ];
+        let mut tree = MessageTree::default();
+        for (i, g) in gas_limits.iter().enumerate() {
+            let m = message(i, *g);
+            tree.push(l1_message_hash(&m));
+            relayer.messages.push((m, 1));
+        }
+        let pending: Vec<(usize, B256)> = relayer
+            .messages
+            .iter()
+            .enumerate()
+            .map(|(i, (m, _))| (i, l1_message_hash(m)))
+            .collect();
+        relayer.claim_pending(chain.head().gas_limit, tree.root(), &tree, pending.clone());
+        for (i, leaf) in &pending {
+            let deliverable = [1, 4].contains(i);
+            assert_eq!(relayer.in_flight.contains_key(leaf), deliverable, "message {i} submitted");
+            let failures = relayer.failures.get(leaf).copied();
+            let expected = if deliverable { 1 } else { MAX_ATTEMPTS };
+            assert_eq!(failures, Some(expected), "message {i} attempts");
+            if let Some(tx) = relayer.in_flight.get(leaf) {
+                assert!(chain.pending_tx(tx).is_some(), "message {i}'s claim is in the pool");
             }
         }
-        Ok(())
     }
 }
