@@ -203,3 +203,58 @@ async fn user_delivers_own_deposit_without_relayer() {
         "{e:?}"
     );
 }
+
+/// A rollup deployed without locking its genesis L2 ETH: no L2 node runs it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn node_refuses_a_genesis_with_unbacked_eth() {
+    use alloy_provider::network::{EthereumWallet, TransactionBuilder};
+    use alloy_sol_types::SolConstructor;
+    use nr_contracts::NativeRollup;
+    let (d, dir) = devnet().await;
+    let key = d.accounts[7].clone();
+    let p = alloy_provider::ProviderBuilder::new()
+        .wallet(EthereumWallet::from(key))
+        .connect_http(d.l1_url().parse().unwrap());
+    // The Devnet's genesis with one more funded account, bound to a rollup that locks
+    // nothing.
+    let mut l2 = d.deployment.l2.clone();
+    l2.genesis.alloc.insert(
+        Address::repeat_byte(0x99),
+        alloy_genesis::GenesisAccount::default().with_balance(eth(1000)),
+    );
+    let mut mem = nr_stateless::memory::MemoryChain::default();
+    let root = mem.insert_alloc(l2.alloc().iter()).unwrap();
+    let genesis = l2.genesis_header(root);
+    let ctor = NativeRollup::constructorCall {
+        chainId_: l2.chain_id,
+        gasLimit_: genesis.gas_limit,
+        genesisHash: genesis.hash_slow(),
+        genesisStateRoot: genesis.state_root,
+        sequencer_: Address::ZERO,
+        sequencerTimeout_: U256::from(60),
+        maxTimestampLag_: U256::from(3600),
+    };
+    let mut code = NativeRollup::BYTECODE.to_vec();
+    code.extend(ctor.abi_encode());
+    let tx = <alloy_provider::network::Ethereum as alloy_provider::Network>::TransactionRequest::default()
+        .with_deploy_code(Bytes::from(code));
+    let r = p.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+    assert!(r.status(), "unbacked rollup deployed");
+    let mut deployment = d.deployment.clone();
+    deployment.rollup = r.contract_address.unwrap();
+    deployment.deploy_block = r.block_number.unwrap();
+    deployment.l2 = l2;
+    let mut cfg = d.follower_config(dir.path().join("unbacked"));
+    cfg.deployment = deployment;
+    let started = nr_rollup::start(cfg).await;
+    d.shutdown().await;
+    let e = started.err().expect("the node refuses to start");
+    println!("{e}");
+    match e {
+        nr_rollup::RollupError::UnbackedGenesis { held, backing } => {
+            assert_eq!(backing, U256::ZERO);
+            assert!(held >= eth(1000), "{held}");
+        }
+        other => panic!("expected UnbackedGenesis, got {other:?}"),
+    }
+}
