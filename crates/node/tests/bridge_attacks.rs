@@ -248,7 +248,7 @@ async fn node_refuses_a_genesis_with_unbacked_eth() {
     cfg.deployment = deployment;
     let started = nr_rollup::start(cfg).await;
     d.shutdown().await;
-    let e = started.err().expect("the node refuses to start");
+    let Err(e) = started else { panic!("the node started on an unbacked genesis") };
     println!("{e}");
     match e {
         nr_rollup::RollupError::UnbackedGenesis { held, backing } => {
