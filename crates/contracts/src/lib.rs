@@ -87,8 +87,9 @@ pub fn genesis_backing(spec: &ChainSpec) -> U256 {
 /// A custom error of the project's contracts, decoded from revert data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContractError {
-    /// The contract declaring it (the first that does, in [`decode_error`]'s order).
-    pub contract: &'static str,
+    /// The contract declaring it; `None` when several do (`AlreadyClaimed` is both
+    /// NativeRollup's and L2Messenger's, with the same selector).
+    pub contract: Option<&'static str>,
     /// The error's name (`AlreadyClaimed`).
     pub name: &'static str,
     /// Its arguments, if any (`{ gasLimit: 50000000, max: 9548437 }`), else empty.
@@ -97,6 +98,9 @@ pub struct ContractError {
 
 impl std::fmt::Display for ContractError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(c) = self.contract {
+            write!(f, "{c}.")?;
+        }
         if self.args.is_empty() {
             write!(f, "{}", self.name)
         } else {
@@ -110,16 +114,27 @@ impl std::fmt::Display for ContractError {
 pub fn decode_error(data: &[u8]) -> Option<ContractError> {
     use alloy_sol_types::SolInterface;
     let selector: [u8; 4] = data.get(..4)?.try_into().ok()?;
+    let mut found: Option<ContractError> = None;
     macro_rules! try_contract {
         ($contract:ident, $errors:ident) => {
             if let Some(name) = $contract::$errors::name_by_selector(selector) {
-                // The arguments as the bindings print them: `Name(Name { a: 1 })`.
-                let args = $contract::$errors::abi_decode(data)
-                    .ok()
-                    .map(|e| format!("{e:?}"))
-                    .and_then(|d| Some(d.get(d.find('{')?..=d.rfind('}')?)?.to_string()))
-                    .unwrap_or_default();
-                return Some(ContractError { contract: stringify!($contract), name, args });
+                match &mut found {
+                    // Declared by more than one contract: the name alone.
+                    Some(e) => e.contract = None,
+                    None => {
+                        // The arguments as the bindings print them: `Name(Name { a: 1 })`.
+                        let args = $contract::$errors::abi_decode(data)
+                            .ok()
+                            .map(|e| format!("{e:?}"))
+                            .and_then(|d| Some(d.get(d.find('{')?..=d.rfind('}')?)?.to_string()))
+                            .unwrap_or_default();
+                        found = Some(ContractError {
+                            contract: Some(stringify!($contract)),
+                            name,
+                            args,
+                        });
+                    }
+                }
             }
         };
     }
@@ -129,7 +144,7 @@ pub fn decode_error(data: &[u8]) -> Option<ContractError> {
     try_contract!(L2TokenBridge, L2TokenBridgeErrors);
     try_contract!(BridgedToken, BridgedTokenErrors);
     try_contract!(TestToken, TestTokenErrors);
-    None
+    found
 }
 
 /// The L2 genesis: the Ethereum system contracts, the messenger holding [`L2_PREMINT`] and
@@ -317,12 +332,17 @@ mod tests {
     #[test]
     fn errors_are_named_with_their_arguments() {
         use alloy_sol_types::SolError;
+        // Declared by both messengers: named without a contract.
         let e = decode_error(&NativeRollup::AlreadyClaimed {}.abi_encode()).unwrap();
-        assert_eq!((e.name, e.to_string().as_str()), ("AlreadyClaimed", "AlreadyClaimed"));
+        assert_eq!((e.name, e.contract), ("AlreadyClaimed", None));
+        assert_eq!(e.to_string(), "AlreadyClaimed");
+        let e = decode_error(&NativeRollup::UnknownStateRoot {}.abi_encode()).unwrap();
+        assert_eq!(e.to_string(), "NativeRollup.UnknownStateRoot");
         let data = NativeRollup::GasLimitTooHigh { gasLimit: U256::from(7), max: U256::from(5) }
             .abi_encode();
         let e = decode_error(&data).unwrap();
         assert_eq!(e.name, "GasLimitTooHigh");
+        assert_eq!(e.contract, None, "NativeRollup and L2Messenger both declare it");
         assert!(e.args.contains("gasLimit: 7") && e.args.contains("max: 5"), "{e}");
         assert_eq!(
             decode_error(&L2TokenBridge::OnlyPeer {}.abi_encode()).unwrap().name,

@@ -190,12 +190,12 @@ pub enum RollupError {
     WouldRevert(TransportError),
     /// One of our contracts refused the transaction (gas estimation or simulation hit its
     /// custom error), named from the contracts' ABI.
-    #[error("{} rejected it: {error}", error.contract)]
+    #[error("rejected by the contract: {error}")]
     ContractError {
         /// The decoded error (`AlreadyClaimed`, `GasLimitTooHigh { .. }`).
         error: nr_contracts::ContractError,
-        /// The node's answer.
-        source: TransportError,
+        /// The node's answer (raw revert data; kept for debugging, not printed as a cause).
+        answer: TransportError,
     },
     /// A transaction was mined and reverted.
     #[error("L1 rejected: transaction {0} reverted")]
@@ -293,7 +293,7 @@ impl RollupError {
             .and_then(|r| r.as_revert_data())
             .and_then(|data| nr_contracts::decode_error(&data));
         match named {
-            Some(error) => Self::ContractError { error, source },
+            Some(error) => Self::ContractError { error, answer: source },
             None => Self::WouldRevert(source),
         }
     }
