@@ -7,7 +7,7 @@ use alloy_eips::Encodable2718;
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use nr_chain::{Chain, Eip1559Builder, PoolPolicy, TxError, spec::ChainSpec};
+use nr_chain::{Chain, DropReason, Eip1559Builder, PoolPolicy, TxError, spec::ChainSpec};
 use nr_stateless::{ForkSchedule, evm::PlainEthereum};
 use std::sync::Arc;
 
@@ -65,7 +65,7 @@ fn pre_eip155_transaction_refused_over_rpc() {
 #[test]
 fn pool_flood_of_oversized_transactions() {
     let e = env();
-    e.chain.set_pool_policy(PoolPolicy { max_nonce_gap: 0, reject_below_base_fee: true });
+    e.chain.set_pool_policy(PoolPolicy::sequencer());
     // 128 KiB + 1 of calldata (geth's limit is on the whole encoded transaction).
     let big = vec![1u8; 128 * 1024 + 1];
     for nonce in 0..50 {
@@ -75,11 +75,20 @@ fn pool_flood_of_oversized_transactions() {
             .sign(&e.key)
             .unwrap();
         let r = e.chain.add_raw_transaction(&tx.encoded_2718());
-        assert!(r.is_err(), "oversized transaction {nonce} accepted: {r:?}");
+        assert!(
+            matches!(r, Err(TxError::OversizedData { size, limit: 131_072 }) if size > 131_072),
+            "oversized transaction {nonce}: {r:?}"
+        );
+        let r = e.chain.add_transaction(tx);
+        assert!(matches!(r, Err(TxError::OversizedData { .. })), "decoded: {r:?}");
     }
     assert_eq!(e.chain.pending_count(), 0);
     let ok = Eip1559Builder::new(CHAIN_ID, 0, Address::ZERO).sign(&e.key).unwrap();
     e.chain.add_transaction(ok).expect("an ordinary transaction after the flood");
+    assert_eq!(
+        TxError::OversizedData { size: 131_073, limit: 131_072 }.to_string(),
+        "oversized data: transaction size 131073, limit 131072"
+    );
 }
 
 #[test]
@@ -94,7 +103,22 @@ fn pool_overdraft_by_queued_transactions() {
     };
     e.chain.add_transaction(send(0, tenth * U256::from(9))).expect("0.9 ETH of 1 ETH");
     let err = e.chain.add_transaction(send(1, tenth * U256::from(9)));
-    assert!(err.is_err(), "a second 0.9 ETH while the first is queued: {err:?}");
+    let cost = U256::from(21_000u64 * 50_000_000_000);
+    let want = (tenth * U256::from(9) + cost) * U256::from(2);
+    assert!(
+        matches!(&err, Err(TxError::InsufficientFunds { want: w, .. }) if *w == want),
+        "a second 0.9 ETH while the first is queued: {err:?}"
+    );
+    // What the sender can still afford is admitted, and a cheaper replacement of the first
+    // frees room for more.
+    e.chain.add_transaction(send(1, tenth / U256::from(2))).expect("0.05 ETH more fits");
+    let replacement = Eip1559Builder::new(CHAIN_ID, 0, Address::repeat_byte(9))
+        .value(tenth)
+        .fees(60_000_000_000, 2_000_000_000)
+        .sign(&e.key)
+        .unwrap();
+    e.chain.add_transaction(replacement).expect("a cheaper replacement");
+    e.chain.add_transaction(send(2, tenth * U256::from(7))).expect("0.7 ETH after it");
 }
 
 #[test]
@@ -106,7 +130,11 @@ fn pool_value_near_2_256_wraps_the_balance_check() {
     let value = U256::MAX - gas_cost + U256::from(2);
     let tx = tx.value(value).sign(&e.key).unwrap();
     let r = e.chain.add_transaction(tx);
-    assert!(r.is_err(), "value 2^256 - gas cost + 2 accepted: {r:?}");
+    assert!(
+        matches!(r, Err(TxError::CostOverflow { address }) if address == e.key.address()),
+        "value 2^256 - gas cost + 2: {r:?}"
+    );
+    assert_eq!(e.chain.pending_count(), 0);
 }
 
 #[test]
@@ -118,7 +146,10 @@ fn pool_initcode_above_eip3860_limit_never_included() {
         .sign(&e.key)
         .unwrap();
     let r = e.chain.add_transaction(tx);
-    assert!(r.is_err(), "initcode over EIP-3860's 49,152 bytes accepted: {r:?}");
+    assert!(
+        matches!(r, Err(TxError::InitcodeTooLarge { size: 49_153, limit: 49_152 })),
+        "initcode over EIP-3860's 49,152 bytes: {r:?}"
+    );
 }
 
 #[test]
@@ -141,4 +172,19 @@ fn pool_keeps_a_transaction_that_can_never_be_included() {
          block for it every second"
     );
     assert!(e.chain.pending_tx(&hash).is_none(), "the never-includable transaction stayed");
+    assert_eq!(p.dropped.len(), 1, "{:?}", p.dropped);
+    assert!(
+        matches!(e.chain.drop_reason(&hash), Some(DropReason::NotExecutable { .. })),
+        "{:?}",
+        e.chain.drop_reason(&hash)
+    );
+    // A transaction skipped for want of fee (base fee above its cap) stays: it may fit later.
+    let cheap = Eip1559Builder::new(CHAIN_ID, 0, Address::repeat_byte(9))
+        .fees(1, 1)
+        .sign(&e.key)
+        .unwrap();
+    let cheap = e.chain.add_transaction(cheap).expect("the dev pool takes low fee caps");
+    let p = e.chain.produce_block(osaka + 1).unwrap();
+    assert!(p.block.body.transactions.is_empty() && p.dropped.is_empty(), "{p:?}");
+    assert!(e.chain.pending_tx(&cheap).is_some(), "an underpriced transaction waits");
 }

@@ -210,8 +210,9 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
         Arc::new(nr_stateless::evm::PlainEthereum),
     )?);
     // A sequencer refuses what it could not include now: nonce gaps, fee caps under the
-    // base fee (blob transactions and wrong chain ids are refused by every chain).
-    chain.set_pool_policy(nr_chain::PoolPolicy { max_nonce_gap: 0, reject_below_base_fee: true });
+    // base fee, transactions larger than a public mempool takes (blob transactions and
+    // wrong chain ids are refused by every chain).
+    chain.set_pool_policy(nr_chain::PoolPolicy::sequencer());
     let genesis = chain.header_by_number(0)?.map(|h| h.hash_slow());
     let on_l1: alloy_primitives::B256 =
         l1.view(nr_contracts::NativeRollup::blockHashAtCall { number: 0 }).await?;
