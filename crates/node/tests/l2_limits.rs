@@ -5,7 +5,7 @@
 use alloy_eips::Encodable2718;
 use alloy_primitives::{Address, B256, TxKind, U256, keccak256};
 use alloy_provider::{Provider, ProviderBuilder};
-use nr_chain::Eip1559Builder;
+use nr_chain::{DropReason, Eip1559Builder, OverBudget};
 use nr_node::devnet::{Devnet, DevnetConfig};
 use std::{
     future::Future,
@@ -201,6 +201,17 @@ async fn hostile_witness_block_halts_settlement() {
     assert!(
         l2.get_transaction_by_hash(probe_hash).await.unwrap().is_none(),
         "the hostile transaction is still pending"
+    );
+    // Dropped because a block of it alone needs more L1 gas than one `advance` may use.
+    let reason = devnet.l2.chain.drop_reason(&probe_hash);
+    eprintln!("hostile transaction dropped: {reason:?}");
+    assert!(
+        matches!(
+            reason,
+            Some(DropReason::OverBudget(OverBudget { what: "L1 gas of advance", needed, limit }))
+                if needed > limit
+        ),
+        "{reason:?}"
     );
     devnet.shutdown().await;
 }

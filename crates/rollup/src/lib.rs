@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod bridge;
+pub mod budget;
 pub mod deploy;
 mod error;
 pub mod follower;
@@ -218,6 +219,11 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
         l1.view(nr_contracts::NativeRollup::blockHashAtCall { number: 0 }).await?;
     if genesis != Some(on_l1) {
         return Err(RollupError::GenesisMismatch { local: genesis, on_l1 });
+    }
+    if !cfg.follow {
+        // Every block the sequencer makes must fit one L1 `advance` (see `budget`).
+        let budget = budget::AdvanceBudget::from_l1(&l1, chain.chain_id()).await?;
+        chain.set_block_budget(Arc::new(budget));
     }
     let status = Arc::new(Mutex::new(SettlementStatus::default()));
     let ext: Arc<dyn nr_rpc::RpcExtension> =
