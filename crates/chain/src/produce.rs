@@ -1,7 +1,9 @@
 //! Block production: the head's child from pending transactions, kept within the chain's
 //! [`BlockBudget`] when it has one, and the pool upkeep that follows.
 
-use crate::{BlockBudget, Chain, ChainError, DropReason, OverBudget, StoreView, pool::nonce_in, store};
+use crate::{
+    BlockBudget, Chain, ChainError, DropReason, OverBudget, StoreView, pool::nonce_in, store,
+};
 use alloy_consensus::{Block, BlockBody, EMPTY_OMMER_ROOT_HASH, Header, Transaction, TxEnvelope};
 use alloy_eips::eip1559::BaseFeeParams;
 use alloy_primitives::{Address, B256, Bytes, keccak256};
@@ -44,11 +46,14 @@ pub struct Produced {
     pub dropped: Vec<(B256, DropReason)>,
 }
 
+/// Candidates the executor skipped, by hash, with its reasons.
+type SkipList = Vec<(B256, String)>;
+
 /// A block built from candidates, not stored yet, and what was left out of it.
 struct Assembled<'v> {
     built: BuiltBlock<'v, StoreView>,
     /// Candidates the executor skipped, with reasons.
-    skipped: Vec<(B256, String)>,
+    skipped: SkipList,
     /// Gas used by the block the skipped candidates were tried in (the budget may have
     /// shortened the block since).
     skipped_in_gas_used: u64,
@@ -189,14 +194,18 @@ impl Chain {
         template: &Header,
         txs: Vec<TxEnvelope>,
         view: &'v StoreView,
-    ) -> Result<(BuiltBlock<'v, StoreView>, Vec<(B256, String)>), ChainError> {
+    ) -> Result<(BuiltBlock<'v, StoreView>, SkipList), ChainError> {
         let hooks = self.hooks.block_evm(parent, template);
         let hashes: Vec<B256> = txs.iter().map(|t| *t.tx_hash()).collect();
         let mut header = template.clone();
         header.extra_data = Bytes::new();
         let draft = Block {
             header,
-            body: BlockBody { transactions: txs, ommers: vec![], withdrawals: Some(Default::default()) },
+            body: BlockBody {
+                transactions: txs,
+                ommers: vec![],
+                withdrawals: Some(Default::default()),
+            },
         };
         let mut built = build_block(
             draft,
@@ -243,9 +252,8 @@ impl Chain {
         loop {
             round += 1;
             let (built, skipped) = self.build(parent, template, txs, view)?;
-            let (skipped, skipped_in_gas_used) = first_skipped
-                .get_or_insert_with(|| (skipped, built.block.header.gas_used))
-                .clone();
+            let (skipped, skipped_in_gas_used) =
+                first_skipped.get_or_insert((skipped, built.block.header.gas_used)).clone();
             let done = |built, deferred, dropped| Assembled {
                 built,
                 skipped,

@@ -73,7 +73,9 @@ fn block_budget_drops_what_never_fits_and_defers_what_fits_alone() {
     let probe_low = Address::repeat_byte(0xa1);
     let probe_high = Address::repeat_byte(0xa2);
     for (a, targets) in [(probe_all, &big[..]), (probe_low, &big[..4]), (probe_high, &big[4..])] {
-        spec.genesis.alloc.insert(a, GenesisAccount::default().with_code(Some(probe_code(targets))));
+        spec.genesis
+            .alloc
+            .insert(a, GenesisAccount::default().with_code(Some(probe_code(targets))));
     }
     let chain = Chain::open(&dir.path().join("c.redb"), spec, Arc::new(PlainEthereum)).unwrap();
     chain.set_block_budget(Arc::new(CodeBytes(5 * CODE as u64)));

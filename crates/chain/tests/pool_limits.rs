@@ -56,10 +56,7 @@ fn pre_eip155_transaction_refused_over_rpc() {
     let sig = e.key.sign_hash_sync(&tx.signature_hash()).unwrap();
     let tx = TxEnvelope::Legacy(tx.into_signed(sig));
     let err = e.chain.add_raw_transaction(&tx.encoded_2718()).expect_err("a pre-EIP-155 tx");
-    assert_eq!(
-        err.to_string(),
-        "only replay-protected (EIP-155) transactions allowed over RPC"
-    );
+    assert_eq!(err.to_string(), "only replay-protected (EIP-155) transactions allowed over RPC");
 }
 
 #[test]
@@ -179,10 +176,8 @@ fn pool_keeps_a_transaction_that_can_never_be_included() {
         e.chain.drop_reason(&hash)
     );
     // A transaction skipped for want of fee (base fee above its cap) stays: it may fit later.
-    let cheap = Eip1559Builder::new(CHAIN_ID, 0, Address::repeat_byte(9))
-        .fees(1, 1)
-        .sign(&e.key)
-        .unwrap();
+    let cheap =
+        Eip1559Builder::new(CHAIN_ID, 0, Address::repeat_byte(9)).fees(1, 1).sign(&e.key).unwrap();
     let cheap = e.chain.add_transaction(cheap).expect("the dev pool takes low fee caps");
     let p = e.chain.produce_block(osaka + 1).unwrap();
     assert!(p.block.body.transactions.is_empty() && p.dropped.is_empty(), "{p:?}");

@@ -149,8 +149,9 @@ async fn hostile_witness_block_halts_settlement() {
     }
     let mut targets = vec![];
     for h in &deploys {
-        let r = wait_until("a large contract deployed", Duration::from_secs(240), || mined(&l2, *h))
-            .await;
+        let r =
+            wait_until("a large contract deployed", Duration::from_secs(240), || mined(&l2, *h))
+                .await;
         assert!(r.status, "deployment {h} failed");
         targets.push(r.contract.expect("a creation receipt has an address"));
     }

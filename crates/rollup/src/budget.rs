@@ -99,13 +99,9 @@ impl BlockBudget for AdvanceBudget {
         witness: ExecutionWitness,
     ) -> Result<(), OverBudget> {
         let unencodable = OverBudget { what: "unencodable stateless input", needed: 1, limit: 0 };
-        let input = MemoryChain::stateless_input(
-            block,
-            witness,
-            &Requests::default(),
-            self.l2_chain_id,
-        )
-        .map_err(|_| unencodable)?;
+        let input =
+            MemoryChain::stateless_input(block, witness, &Requests::default(), self.l2_chain_id)
+                .map_err(|_| unencodable)?;
         let wire = input.to_wire();
         let input_len = wire.len();
         // The anchor block number as the largest value it can take on the wire.

@@ -95,9 +95,8 @@ impl Sequencer {
 /// How long to sleep until the clock reads `unix_secs` (at least a short poll, at most
 /// `max_secs`: a clock that jumps back does not stall the sequencer).
 fn until_unix(unix_secs: u64, max_secs: u64) -> Duration {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     Duration::from_secs(unix_secs)
         .saturating_sub(now)
         .min(Duration::from_secs(max_secs))
