@@ -264,3 +264,77 @@ async fn l2_block_time_is_honoured() {
     assert!(elapsed < Duration::from_secs(BLOCKS * BLOCK_TIME * 5), "{elapsed:?}");
     devnet.shutdown().await;
 }
+
+/// Floods of transactions the pool must refuse (oversized, overdrawing the sender's queued
+/// transactions, wrapping the cost past 2^256), sent over JSON-RPC: each is refused with
+/// geth's error, the node keeps answering while they arrive, and keeps sequencing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn l2_pool_floods_leave_the_node_answering() {
+    const EACH: u64 = 60;
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(&devnet_config(dir.path(), 1)).await.expect("devnet starts");
+    let url: url::Url = devnet.l2_url().parse().unwrap();
+    let l2 = ProviderBuilder::new().connect_http(url.clone());
+    let chain_id = l2.get_chain_id().await.expect("eth_chainId");
+    let key = devnet.accounts[5].clone();
+    let balance = l2.get_balance(key.address()).await.unwrap();
+    // Most of the balance in one queued transfer; every later one overdraws.
+    let first = Eip1559Builder::new(chain_id, 0, Address::repeat_byte(0x42))
+        .value(balance - U256::from(10u64).pow(U256::from(18u64)))
+        .sign(&key)
+        .unwrap();
+    let _first = l2.send_raw_transaction(&first.encoded_2718()).await.expect("the first transfer");
+
+    let flood = |kind: u8| {
+        let key = key.clone();
+        let l2 = ProviderBuilder::new().connect_http(url.clone());
+        tokio::spawn(async move {
+            for i in 0..EACH {
+                let to = Address::repeat_byte(0x43);
+                let tx = match kind {
+                    0 => Eip1559Builder::new(chain_id, 1 + i, to)
+                        .input(vec![0xab; 128 * 1024 + 1])
+                        .gas_limit(8_000_000),
+                    1 => Eip1559Builder::new(chain_id, 1, to).value(balance / U256::from(2)),
+                    _ => {
+                        let gas_cost = U256::from(21_000u64 * 50_000_000_000);
+                        Eip1559Builder::new(chain_id, 1, to)
+                            .value(U256::MAX - gas_cost + U256::from(2 + i))
+                    }
+                };
+                let raw = tx.sign(&key).unwrap().encoded_2718();
+                match l2.send_raw_transaction(&raw).await {
+                    Ok(p) => return Err(format!("flood {kind} tx {i} accepted: {}", p.tx_hash())),
+                    Err(e) => {
+                        let e = e.to_string();
+                        let want = ["oversized data", "insufficient funds", "insufficient funds"];
+                        if !e.contains(want[kind as usize]) {
+                            return Err(format!("flood {kind} tx {i}: {e}"));
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+    };
+    let floods = [flood(0), flood(1), flood(2)];
+    // The node answers while the floods arrive.
+    let mut answered = 0;
+    while floods.iter().any(|f| !f.is_finished()) {
+        let n = tokio::time::timeout(Duration::from_secs(5), l2.get_block_number()).await;
+        assert!(matches!(n, Ok(Ok(_))), "eth_blockNumber during the flood: {n:?}");
+        answered += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for f in floods {
+        f.await.unwrap().unwrap();
+    }
+    eprintln!("eth_blockNumber answered {answered} times during the floods");
+    let transfer = Eip1559Builder::new(chain_id, 0, Address::repeat_byte(0x44))
+        .sign(&devnet.accounts[6])
+        .unwrap();
+    let hash = *l2.send_raw_transaction(&transfer.encoded_2718()).await.unwrap().tx_hash();
+    wait_until("a transfer after the floods mined", Duration::from_secs(60), || mined(&l2, hash))
+        .await;
+    devnet.shutdown().await;
+}
