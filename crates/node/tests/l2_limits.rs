@@ -253,6 +253,7 @@ async fn l2_block_time_is_honoured() {
         stamps.push(b.header.timestamp);
     }
     let gaps: Vec<u64> = stamps.windows(2).map(|w| w[1] - w[0]).collect();
+    eprintln!("blocks {from}..={to}: timestamp gaps {gaps:?}, {elapsed:?} on the clock");
     assert!(
         gaps.iter().all(|g| *g == BLOCK_TIME),
         "timestamp gaps of blocks {from}..={to}: {gaps:?}, want {BLOCK_TIME} s each"
