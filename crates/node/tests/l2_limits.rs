@@ -203,6 +203,7 @@ async fn hostile_witness_block_halts_settlement() {
         l2.get_transaction_by_hash(probe_hash).await.unwrap().is_none(),
         "the hostile transaction is still pending"
     );
+    check_budget_model_against_l1(devnet.l1_url(), devnet.deployment.rollup).await;
     // Dropped because a block of it alone needs more L1 gas than one `advance` may use.
     let reason = devnet.l2.chain.drop_reason(&probe_hash);
     eprintln!("hostile transaction dropped: {reason:?}");
@@ -215,6 +216,42 @@ async fn hostile_witness_block_halts_settlement() {
         "{reason:?}"
     );
     devnet.shutdown().await;
+}
+
+/// For every `advance` the L1 has mined, the L1 gas the sequencer's budget model gives its
+/// calldata is at least the gas the L1 used (the model never under-counts).
+async fn check_budget_model_against_l1(l1_url: &str, rollup: Address) {
+    use alloy_consensus::Transaction as _;
+    use alloy_sol_types::{SolCall, SolEvent};
+    use nr_contracts::NativeRollup;
+    let l1 = ProviderBuilder::new().connect_http(l1_url.parse().unwrap());
+    let filter = serde_json::json!({
+        "address": rollup,
+        "fromBlock": "0x0",
+        "toBlock": "latest",
+        "topics": [NativeRollup::BlockAdvanced::SIGNATURE_HASH],
+    });
+    let logs: Vec<serde_json::Value> =
+        l1.raw_request("eth_getLogs".into(), [filter]).await.expect("eth_getLogs");
+    assert!(!logs.is_empty(), "no BlockAdvanced on L1");
+    let (mut worst, mut max_used) = (0.0f64, 0u64);
+    for log in &logs {
+        let hash: B256 = serde_json::from_value(log["transactionHash"].clone()).unwrap();
+        let tx = l1.get_transaction_by_hash(hash).await.unwrap().expect("advance tx");
+        let calldata = tx.input().clone();
+        let used = l1.get_transaction_receipt(hash).await.unwrap().expect("receipt").gas_used;
+        let call = NativeRollup::advanceCall::abi_decode(&calldata).expect("an advance call");
+        let input = nr_stateless::ssz::StatelessInput::from_wire(&call.input).expect("input");
+        let model = nr_rollup::budget::advance_gas(&calldata, &input, call.input.len());
+        assert!(model >= used, "advance {hash}: model {model} < {used} used on L1");
+        worst = worst.max(used as f64 / model as f64);
+        max_used = max_used.max(used);
+    }
+    eprintln!(
+        "{} advances: L1 gas used at most {:.0}% of the model (largest {max_used})",
+        logs.len(),
+        worst * 100.0
+    );
 }
 
 /// `--l2-block-time 2`: consecutive L2 blocks are 2 s apart in their timestamps, and about
