@@ -281,6 +281,15 @@ impl Chain {
                     Err(o) => (hi, hi_over) = (mid, o),
                 }
             }
+            if lo == 0 {
+                // Not even the empty block may keep the budget: then no transaction is to
+                // blame, and none is dropped (the block is produced as built).
+                let (empty, _) = self.build(parent, template, vec![], view)?;
+                if self.measure(budget, parent, &empty.block)?.is_err() {
+                    return Ok(done(built, vec![], dropped));
+                }
+                best = Some(empty);
+            }
             let culprit = &included[lo];
             let alone_over = if lo == 0 {
                 Some(hi_over)
@@ -303,9 +312,9 @@ impl Chain {
                 .map(|t| *t.tx_hash())
                 .filter(|h| !dropped.iter().any(|(d, _)| d == h))
                 .collect();
-            let built = match best {
-                Some(b) => b,
-                None => self.build(parent, template, vec![], view)?.0,
+            let Some(built) = best else {
+                // Unreachable: `best` holds the block of included[..lo] (lo = 0: the empty one).
+                return Ok(done(built, vec![], dropped));
             };
             return Ok(done(built, deferred, dropped));
         }

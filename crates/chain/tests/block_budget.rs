@@ -28,6 +28,16 @@ impl BlockBudget for CodeBytes {
     }
 }
 
+/// A budget no block keeps.
+#[derive(Debug)]
+struct Unattainable;
+
+impl BlockBudget for Unattainable {
+    fn check(&self, _: &Block<TxEnvelope>, _: ExecutionWitness) -> Result<(), OverBudget> {
+        Err(OverBudget { what: "anything", needed: 1, limit: 0 })
+    }
+}
+
 fn big_code(seed: u64) -> Bytes {
     let mut out = Vec::with_capacity(CODE);
     let mut h = keccak256(seed.to_be_bytes());
@@ -116,4 +126,25 @@ fn block_budget_drops_what_never_fits_and_defers_what_fits_alone() {
     assert_eq!(hashes(&p.block), vec![high, transfer], "the deferred ones follow");
     assert!(p.deferred.is_empty() && p.dropped.is_empty(), "{p:?}");
     assert_eq!(chain.pending_count(), 0);
+}
+
+#[test]
+fn block_budget_that_not_even_an_empty_block_keeps_drops_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = PrivateKeySigner::random();
+    let spec = ChainSpec::dev(
+        CHAIN_ID,
+        ForkSchedule::from_genesis(Fork::Osaka),
+        1_000,
+        &[key.address()],
+        U256::from(ETHER),
+    );
+    let chain = Chain::open(&dir.path().join("c.redb"), spec, Arc::new(PlainEthereum)).unwrap();
+    chain.set_block_budget(Arc::new(Unattainable));
+    let tx = Eip1559Builder::new(CHAIN_ID, 0, Address::repeat_byte(0x42)).sign(&key).unwrap();
+    let hash = chain.add_transaction(tx).unwrap();
+    let p = chain.produce_block(2_000).expect("a block");
+    assert!(p.dropped.is_empty() && p.deferred.is_empty(), "{p:?}");
+    assert_eq!(p.block.body.transactions.len(), 1, "produced as built");
+    assert!(chain.drop_reason(&hash).is_none());
 }
