@@ -6,7 +6,8 @@
 //! precompiles, header `extra_data`) comes from a [`BlockHooks`].
 //!
 //! The methods of [`Chain`] live with their concern: pool admission in [`pool`], block
-//! production in `produce`, import and witnesses in `import`, simulated calls in `call`,
+//! production in `produce` (within a [`BlockBudget`] when the chain has one, see
+//! [`budget`]), import and witnesses in `import`, simulated calls in `call`,
 //! read queries in `query`, and every store write in [`store`].
 #![warn(missing_docs)]
 
