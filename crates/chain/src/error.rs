@@ -73,13 +73,46 @@ pub enum TxError {
     /// Signature does not recover.
     #[error("invalid sender")]
     InvalidSender,
-    /// Wrong or missing chain id.
-    #[error("invalid chain id: have {have:?}, want {want}")]
+    /// Wrong chain id.
+    #[error("invalid chain id: have {have}, want {want}")]
     ChainId {
         /// The transaction's chain id.
-        have: Option<u64>,
+        have: u64,
         /// The chain's id.
         want: u64,
+    },
+    /// A legacy transaction signed without a chain id (pre-EIP-155): replayable on every
+    /// chain, so refused (as geth does over RPC by default).
+    #[error("only replay-protected (EIP-155) transactions allowed over RPC")]
+    NotReplayProtected,
+    /// The encoded transaction is larger than the pool accepts.
+    #[error("oversized data: transaction size {size}, limit {limit}")]
+    OversizedData {
+        /// Encoded size in bytes.
+        size: usize,
+        /// The pool's limit.
+        limit: usize,
+    },
+    /// A contract creation whose init code exceeds EIP-3860's limit (never executable).
+    #[error("max initcode size exceeded: code size {size}, limit {limit}")]
+    InitcodeTooLarge {
+        /// Init code size in bytes.
+        size: usize,
+        /// EIP-3860's limit.
+        limit: usize,
+    },
+    /// A set-code transaction without authorizations (never executable, EIP-7702).
+    #[error("EIP-7702 transaction with empty auth list")]
+    EmptyAuthorizationList,
+    /// Nonce 2^64 - 1, which no account can reach (EIP-2681).
+    #[error("nonce has max value")]
+    NonceMax,
+    /// The most a sender's queued transactions may cost, with this one, does not fit in
+    /// 256 bits (gas limit * fee cap + value); no balance covers it.
+    #[error("insufficient funds for gas * price + value: address {address} want more than 2^256-1")]
+    CostOverflow {
+        /// Sender.
+        address: Address,
     },
     /// Blob transactions (type 3) are not accepted.
     #[error("transaction type not supported: blob transactions (type 3)")]
@@ -103,7 +136,8 @@ pub enum TxError {
         /// The transaction's nonce.
         tx: u64,
     },
-    /// Balance does not cover the maximum cost.
+    /// Balance does not cover the maximum cost of this transaction and the sender's queued
+    /// transactions before it.
     #[error(
         "insufficient funds for gas * price + value: address {address} have {have} want {want}"
     )]
@@ -112,7 +146,7 @@ pub enum TxError {
         address: Address,
         /// Balance.
         have: U256,
-        /// Maximum cost.
+        /// Maximum cost of this transaction and the sender's queued ones before it.
         want: U256,
     },
     /// Gas limit below the intrinsic gas.

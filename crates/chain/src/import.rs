@@ -1,7 +1,7 @@
 //! Import of blocks produced elsewhere, and re-execution of stored blocks for witnesses.
 
 use crate::{Chain, ChainError};
-use alloy_consensus::{Block, TxEnvelope};
+use alloy_consensus::{Block, Header, TxEnvelope};
 use alloy_primitives::B256;
 use nr_stateless::{
     BlockError, block::execute_block_with, ssz::ExecutionWitness, state::RecordingSource,
@@ -40,12 +40,22 @@ impl Chain {
         let parent = self
             .header(&block.header.parent_hash)?
             .ok_or_else(|| ChainError::UnknownParent(*hash))?;
-        let view = self.view(&parent)?;
+        self.block_witness(&block, &parent)
+    }
+
+    /// [`Chain::witness`] of a complete block on the stored `parent`, stored or not (the
+    /// block producer measures a block before storing it).
+    pub(crate) fn block_witness(
+        &self,
+        block: &Block<TxEnvelope>,
+        parent: &Header,
+    ) -> Result<ExecutionWitness, ChainError> {
+        let view = self.view(parent)?;
         let recorder = RecordingSource::new(&view);
-        let hooks = self.hooks.block_evm(&parent, &block.header);
+        let hooks = self.hooks.block_evm(parent, &block.header);
         execute_block_with(
-            &block,
-            &parent,
+            block,
+            parent,
             &self.spec.schedule,
             self.spec.chain_id,
             &recorder,
@@ -55,12 +65,12 @@ impl Chain {
             && extra != block.header.extra_data
         {
             return Err(ChainError::Block(BlockError::ExtraData {
-                header: block.header.extra_data,
+                header: block.header.extra_data.clone(),
                 executed: extra,
             }));
         }
         let recorded = recorder.into_recorded();
-        let witness = build_witness(recorded, &parent, |n| self.header_by_number(n).ok().flatten())
+        let witness = build_witness(recorded, parent, |n| self.header_by_number(n).ok().flatten())
             .map_err(ChainError::Witness)?;
         Ok(witness)
     }

@@ -6,10 +6,12 @@
 //! precompiles, header `extra_data`) comes from a [`BlockHooks`].
 //!
 //! The methods of [`Chain`] live with their concern: pool admission in [`pool`], block
-//! production in `produce`, import and witnesses in `import`, simulated calls in `call`,
+//! production in `produce` (within a [`BlockBudget`] when the chain has one, see
+//! [`budget`]), import and witnesses in `import`, simulated calls in `call`,
 //! read queries in `query`, and every store write in [`store`].
 #![warn(missing_docs)]
 
+pub mod budget;
 mod call;
 mod error;
 mod import;
@@ -31,6 +33,7 @@ use pool::TxPool;
 use spec::ChainSpec;
 use std::{path::Path, sync::Arc};
 
+pub use budget::{BlockBudget, DropReason, OverBudget};
 pub use call::{CallOutcome, CallRequest};
 pub use error::{ChainError, TxError};
 pub use pool::PoolPolicy;
@@ -41,7 +44,7 @@ pub use tx::{Eip1559Builder, unix_now};
 
 /// One chain on an embedded store. All methods take `&self`; share it in an `Arc`.
 ///
-/// Lock order: `produce`, then `pool`, then `head` / `policy`. The head and the pool
+/// Lock order: `produce`, then `pool`, then `head` / `policy` / `dropped`. The head and the pool
 /// change together under the pool lock (see `Chain::store_block`).
 #[derive(Debug)]
 pub struct Chain {
@@ -52,6 +55,8 @@ pub struct Chain {
     pool: Mutex<TxPool>,
     produce: Mutex<()>,
     policy: RwLock<PoolPolicy>,
+    budget: RwLock<Option<Arc<dyn BlockBudget>>>,
+    dropped: Mutex<budget::DropLog>,
     /// Notified when a transaction enters the pool.
     pub tx_added: notify::Notify,
 }
@@ -101,6 +106,8 @@ impl Chain {
             pool: Mutex::new(TxPool::default()),
             produce: Mutex::new(()),
             policy: RwLock::new(PoolPolicy::default()),
+            budget: RwLock::new(None),
+            dropped: Mutex::new(budget::DropLog::default()),
             tx_added: Default::default(),
         };
         chain.reload_pool()?;

@@ -16,6 +16,14 @@ use std::collections::{BTreeMap, HashMap};
 pub const REPLACEMENT_BUMP_PERCENT: u128 = 10;
 /// How far ahead of the account nonce a transaction may be queued.
 pub const MAX_NONCE_GAP: u64 = 1024;
+/// Largest encoded transaction a public mempool takes (geth's `txMaxSize`, 128 KiB); an
+/// L2 sequencer's pool uses it.
+pub const PUBLIC_MAX_TX_SIZE: usize = 128 * 1024;
+/// Largest encoded transaction the default pool takes (1 MiB): a development L1 must take
+/// an L2's `advance` transactions, whose size the L2 bounds by the 2 MiB RPC body limit.
+pub const DEFAULT_MAX_TX_SIZE: usize = 1 << 20;
+/// Largest init code of a contract creation (EIP-3860: twice EIP-170's code size limit).
+pub const MAX_INITCODE_SIZE: usize = 2 * 24_576;
 
 /// One pending transaction.
 #[derive(Debug, Clone)]
@@ -66,6 +74,21 @@ impl TxPool {
             }
         }
         from
+    }
+
+    /// The most `sender`'s queued transactions from nonce `from` on can cost (gas limit *
+    /// fee cap + value each), with `tx` in place of the one with its nonce; `None` if the
+    /// sum does not fit in 256 bits.
+    pub fn queued_cost(&self, sender: &Address, from: u64, tx: &TxEnvelope) -> Option<U256> {
+        let mut total = max_cost(tx)?;
+        if let Some(q) = self.by_sender.get(sender) {
+            for (nonce, h) in q.range(from..) {
+                if *nonce != tx.nonce() {
+                    total = total.checked_add(max_cost(&self.by_hash[h].tx)?)?;
+                }
+            }
+        }
+        Some(total)
     }
 
     /// Checks a replacement and inserts; the caller has validated the transaction.
@@ -155,6 +178,14 @@ impl TxPool {
     }
 }
 
+/// The most a transaction can cost its sender: gas limit * fee cap + value (`None` if that
+/// does not fit in 256 bits).
+pub fn max_cost(tx: &TxEnvelope) -> Option<U256> {
+    U256::from(tx.gas_limit())
+        .checked_mul(U256::from(tx.max_fee_per_gas()))?
+        .checked_add(tx.value())
+}
+
 /// What the pool accepts beyond validity (a sequencer is stricter than a dev L1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolPolicy {
@@ -163,11 +194,25 @@ pub struct PoolPolicy {
     pub max_nonce_gap: u64,
     /// Refuse fee caps below the next block's base fee (`transaction underpriced`).
     pub reject_below_base_fee: bool,
+    /// Largest encoded transaction accepted, in bytes (`oversized data`).
+    pub max_tx_size: usize,
 }
 
 impl Default for PoolPolicy {
     fn default() -> Self {
-        Self { max_nonce_gap: MAX_NONCE_GAP, reject_below_base_fee: false }
+        Self {
+            max_nonce_gap: MAX_NONCE_GAP,
+            reject_below_base_fee: false,
+            max_tx_size: DEFAULT_MAX_TX_SIZE,
+        }
+    }
+}
+
+impl PoolPolicy {
+    /// An L2 sequencer's pool: only what it could include now (no nonce gaps, no fee cap
+    /// under the base fee) and no transaction larger than a public mempool takes.
+    pub fn sequencer() -> Self {
+        Self { max_nonce_gap: 0, reject_below_base_fee: true, max_tx_size: PUBLIC_MAX_TX_SIZE }
     }
 }
 
@@ -206,8 +251,18 @@ impl Chain {
         self.pool.lock().len()
     }
 
+    /// Why the transaction with this hash was removed from the pool without being
+    /// included, if it was (the last [`crate::budget::DROP_LOG_LEN`] drops are kept).
+    pub fn drop_reason(&self, hash: &B256) -> Option<crate::DropReason> {
+        self.dropped.lock().get(hash)
+    }
+
     /// Validates a raw EIP-2718 transaction against the head state and adds it to the pool.
     pub fn add_raw_transaction(&self, raw: &[u8]) -> Result<B256, TxError> {
+        let limit = self.policy.read().max_tx_size;
+        if raw.len() > limit {
+            return Err(TxError::OversizedData { size: raw.len(), limit });
+        }
         let tx = TxEnvelope::decode_2718(&mut &raw[..]).map_err(TxError::Decode)?;
         self.add_transaction(tx)
     }
@@ -216,6 +271,11 @@ impl Chain {
     pub fn add_transaction(&self, tx: TxEnvelope) -> Result<B256, TxError> {
         let head = self.head();
         let fork = self.spec.schedule.fork_at(head.timestamp);
+        let limit = self.policy.read().max_tx_size;
+        let size = tx.eip2718_encoded_length();
+        if size > limit {
+            return Err(TxError::OversizedData { size, limit });
+        }
         match &tx {
             TxEnvelope::Eip4844(_) => {
                 return Err(TxError::BlobTransaction);
@@ -223,10 +283,26 @@ impl Chain {
             TxEnvelope::Eip7702(_) if fork < Fork::Prague => {
                 return Err(TxError::SetCodeBeforePrague);
             }
+            TxEnvelope::Eip7702(t) if t.tx().authorization_list.is_empty() => {
+                return Err(TxError::EmptyAuthorizationList);
+            }
             _ => {}
         }
-        if tx.chain_id() != Some(self.spec.chain_id) {
-            return Err(TxError::ChainId { have: tx.chain_id(), want: self.spec.chain_id });
+        match tx.chain_id() {
+            None => return Err(TxError::NotReplayProtected),
+            Some(have) if have != self.spec.chain_id => {
+                return Err(TxError::ChainId { have, want: self.spec.chain_id });
+            }
+            Some(_) => {}
+        }
+        if tx.nonce() == u64::MAX {
+            return Err(TxError::NonceMax);
+        }
+        if tx.kind().is_create() && tx.input().len() > MAX_INITCODE_SIZE {
+            return Err(TxError::InitcodeTooLarge {
+                size: tx.input().len(),
+                limit: MAX_INITCODE_SIZE,
+            });
         }
         let sender = tx.recover_signer().map_err(|_| TxError::InvalidSender)?;
         if let Some(tip) = tx.max_priority_fee_per_gas()
@@ -270,7 +346,11 @@ impl Chain {
         if tx.nonce() > nonce + MAX_NONCE_GAP {
             return Err(TxError::NonceTooHigh { next: nonce, tx: tx.nonce() });
         }
-        let want = U256::from(tx.gas_limit()) * U256::from(tx.max_fee_per_gas()) + tx.value();
+        // The balance must cover this transaction and every queued one of the sender: the
+        // pool would otherwise hold transactions that fail for funds when their turn comes.
+        let want = pool
+            .queued_cost(&sender, nonce, &tx)
+            .ok_or(TxError::CostOverflow { address: sender })?;
         if balance < want {
             return Err(TxError::InsufficientFunds { address: sender, have: balance, want });
         }
@@ -288,6 +368,7 @@ impl Chain {
             }
         }
         drop(pool);
+        self.dropped.lock().forget(&hash);
         self.tx_added.notify();
         Ok(hash)
     }

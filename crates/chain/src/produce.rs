@@ -1,13 +1,23 @@
-//! Block production: the head's child from pending transactions.
+//! Block production: the head's child from pending transactions, kept within the chain's
+//! [`BlockBudget`] when it has one, and the pool upkeep that follows.
 
-use crate::{Chain, ChainError, pool::nonce_in, store};
-use alloy_consensus::{Block, BlockBody, EMPTY_OMMER_ROOT_HASH, Header, TxEnvelope};
+use crate::{
+    BlockBudget, Chain, ChainError, DropReason, OverBudget, StoreView, pool::nonce_in, store,
+};
+use alloy_consensus::{Block, BlockBody, EMPTY_OMMER_ROOT_HASH, Header, Transaction, TxEnvelope};
 use alloy_eips::eip1559::BaseFeeParams;
 use alloy_primitives::{Address, B256, Bytes, keccak256};
 use nr_stateless::{
     Fork,
-    block::{BuiltBlock, Skipped, build_block},
+    block::{BuiltBlock, build_block},
 };
+use std::sync::Arc;
+
+/// Most rounds per block of "leave out the transaction that does not fit the budget even
+/// alone, and build again": bounds the work hostile transactions cause the producer (a
+/// round builds and measures the block about log2(transactions) times); what remains is
+/// left for the next block.
+pub const MAX_BUDGET_ROUNDS: usize = 4;
 
 /// What a block producer chooses for a new block.
 #[derive(Debug, Clone, Default)]
@@ -27,8 +37,28 @@ pub struct Produced {
     pub block: Block<TxEnvelope>,
     /// Its hash.
     pub hash: B256,
-    /// Candidates not included, with reasons.
+    /// Candidates the executor could not include, with its reasons.
     pub skipped: Vec<(B256, String)>,
+    /// Candidates left for a later block: the block would exceed the chain's
+    /// [`BlockBudget`] with them.
+    pub deferred: Vec<B256>,
+    /// Transactions removed from the pool without being included, with why.
+    pub dropped: Vec<(B256, DropReason)>,
+}
+
+/// Candidates the executor skipped, by hash, with its reasons.
+type SkipList = Vec<(B256, String)>;
+
+/// A block built from candidates, not stored yet, and what was left out of it.
+struct Assembled<'v> {
+    built: BuiltBlock<'v, StoreView>,
+    /// Candidates the executor skipped, with reasons.
+    skipped: SkipList,
+    /// Gas used by the block the skipped candidates were tried in (the budget may have
+    /// shortened the block since).
+    skipped_in_gas_used: u64,
+    deferred: Vec<B256>,
+    dropped: Vec<(B256, DropReason)>,
 }
 
 impl Chain {
@@ -70,6 +100,13 @@ impl Chain {
         }
     }
 
+    /// Sets the limits every block this chain produces must keep beyond gas (an L2: what one
+    /// L1 `advance` can carry). Transactions that would break them are left for a later
+    /// block; one that breaks them even alone is dropped from the pool.
+    pub fn set_block_budget(&self, budget: Arc<dyn BlockBudget>) {
+        *self.budget.write() = Some(budget);
+    }
+
     /// Builds, executes and stores the head's child from pending transactions, at
     /// `timestamp` (raised to parent + 1 if needed). Atomic: on error nothing is stored.
     pub fn produce_block(&self, timestamp: u64) -> Result<Produced, ChainError> {
@@ -97,47 +134,195 @@ impl Chain {
             let pool = self.pool.lock();
             pool.candidates(base_fee, |a| nonce_in(parent.state_root, &view, a))
         };
-        let hooks = self.hooks.block_evm(&parent, &header);
+        let budget = self.budget.read().clone();
+        let assembled = match budget {
+            Some(budget) => self.build_within(&*budget, &parent, &header, candidates, &view)?,
+            None => {
+                let (built, skipped) = self.build(&parent, &header, candidates, &view)?;
+                let skipped_in_gas_used = built.block.header.gas_used;
+                Assembled { built, skipped, skipped_in_gas_used, deferred: vec![], dropped: vec![] }
+            }
+        };
+        let Assembled { built, skipped, skipped_in_gas_used, deferred, mut dropped } = assembled;
+        let BuiltBlock { block, executed, .. } = built;
+        let hash = block.header.hash_slow();
+        self.store_block(&block, hash, &executed)?;
+
+        // Pool upkeep: drop now-stale transactions, those that cannot be settled even alone,
+        // and skipped ones that would be skipped again in every block.
+        let mut pool = self.pool.lock();
+        let new_view = self.view(&block.header)?;
+        let mut removed = Vec::new();
+        for sender in pool.senders() {
+            let nonce = nonce_in(block.header.state_root, &new_view, &sender);
+            removed.extend(pool.stale(&sender, nonce));
+        }
+        for (h, reason) in &skipped {
+            let Some(p) = pool.get(h) else { continue };
+            let next = nonce_in(block.header.state_root, &new_view, &p.sender);
+            // Its sender's next transaction (so it would be tried first again), not skipped
+            // for its fee cap or for want of room: nothing about the next block helps it.
+            let hopeless = p.tx.nonce() == next
+                && p.tx.max_fee_per_gas() >= u128::from(base_fee)
+                && skipped_in_gas_used.saturating_add(p.tx.gas_limit()) <= block.header.gas_limit;
+            if hopeless {
+                dropped.push((*h, DropReason::NotExecutable { reason: reason.clone() }));
+            }
+        }
+        removed.extend(dropped.iter().map(|(h, _)| *h));
+        for h in &removed {
+            pool.remove(h);
+        }
+        {
+            let mut log = self.dropped.lock();
+            for (h, reason) in &dropped {
+                log.record(*h, reason.clone());
+            }
+        }
+        drop(pool);
+        if !removed.is_empty() {
+            store::remove_pool_txs(&self.db, &removed)?;
+        }
+        Ok(Produced { block, hash, skipped, deferred, dropped })
+    }
+
+    /// Builds the block of `txs` on `parent` with the header `template` (candidates that
+    /// cannot be executed are left out and reported by hash).
+    fn build<'v>(
+        &self,
+        parent: &Header,
+        template: &Header,
+        txs: Vec<TxEnvelope>,
+        view: &'v StoreView,
+    ) -> Result<(BuiltBlock<'v, StoreView>, SkipList), ChainError> {
+        let hooks = self.hooks.block_evm(parent, template);
+        let hashes: Vec<B256> = txs.iter().map(|t| *t.tx_hash()).collect();
+        let mut header = template.clone();
         header.extra_data = Bytes::new();
         let draft = Block {
             header,
             body: BlockBody {
-                transactions: candidates.clone(),
+                transactions: txs,
                 ommers: vec![],
                 withdrawals: Some(Default::default()),
             },
         };
-        let BuiltBlock { mut block, executed, skipped } = build_block(
+        let mut built = build_block(
             draft,
             parent.state_root,
             &self.spec.schedule,
             self.spec.chain_id,
-            &view,
+            view,
             &hooks.factory,
         )?;
-        block.header.extra_data = (hooks.extra_data)().unwrap_or_else(|| parent.extra_data.clone());
-        let hash = block.header.hash_slow();
-        self.store_block(&block, hash, &executed)?;
+        built.block.header.extra_data =
+            (hooks.extra_data)().unwrap_or_else(|| parent.extra_data.clone());
+        let skipped = built.skipped.iter().map(|s| (hashes[s.index], s.reason.clone())).collect();
+        Ok((built, skipped))
+    }
 
-        // Pool upkeep: drop included and now-stale transactions.
-        let skipped: Vec<(B256, String)> = skipped
-            .into_iter()
-            .map(|Skipped { index, reason }| (*candidates[index].tx_hash(), reason))
-            .collect();
-        let mut pool = self.pool.lock();
-        let new_view = self.view(&block.header)?;
-        let mut stale = Vec::new();
-        for sender in pool.senders() {
-            let nonce = nonce_in(block.header.state_root, &new_view, &sender);
-            stale.extend(pool.stale(&sender, nonce));
+    /// Measures a complete block against `budget` (its witness is recorded by executing it
+    /// once more, exactly as the settler will).
+    fn measure(
+        &self,
+        budget: &dyn BlockBudget,
+        parent: &Header,
+        block: &Block<TxEnvelope>,
+    ) -> Result<Result<(), OverBudget>, ChainError> {
+        let witness = self.block_witness(block, parent)?;
+        Ok(budget.check(block, witness))
+    }
+
+    /// Builds the largest block of `candidates` (in their order) that keeps `budget`. When
+    /// the whole block does not, the longest prefix of its transactions that does is found
+    /// by bisection; the first transaction past it is dropped from the pool if a block of
+    /// it alone exceeds the budget (and the block is built again without it, up to
+    /// [`MAX_BUDGET_ROUNDS`] times), otherwise it and the rest wait for a later block.
+    fn build_within<'v>(
+        &self,
+        budget: &dyn BlockBudget,
+        parent: &Header,
+        template: &Header,
+        mut txs: Vec<TxEnvelope>,
+        view: &'v StoreView,
+    ) -> Result<Assembled<'v>, ChainError> {
+        let mut first_skipped = None;
+        let mut dropped = Vec::new();
+        let mut round = 0;
+        loop {
+            round += 1;
+            let (built, skipped) = self.build(parent, template, txs, view)?;
+            let (skipped, skipped_in_gas_used) =
+                first_skipped.get_or_insert((skipped, built.block.header.gas_used)).clone();
+            let done = |built, deferred, dropped| Assembled {
+                built,
+                skipped,
+                skipped_in_gas_used,
+                deferred,
+                dropped,
+            };
+            let over = match self.measure(budget, parent, &built.block)? {
+                Ok(()) => return Ok(done(built, vec![], dropped)),
+                Err(over) => over,
+            };
+            let included = built.block.body.transactions.clone();
+            if included.is_empty() {
+                // Nothing to leave out: the empty block is the best there is.
+                return Ok(done(built, vec![], dropped));
+            }
+            // included[..hi] exceeds the budget (measure `hi_over`); included[..lo] keeps it
+            // (assumed for lo = 0 until built). Bisect to hi = lo + 1.
+            let (mut lo, mut hi, mut hi_over, mut best) = (0, included.len(), over, None);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                let (b, _) = self.build(parent, template, included[..mid].to_vec(), view)?;
+                match self.measure(budget, parent, &b.block)? {
+                    Ok(()) => (lo, best) = (mid, Some(b)),
+                    Err(o) => (hi, hi_over) = (mid, o),
+                }
+            }
+            if lo == 0 {
+                // Not even the empty block may keep the budget: then no transaction is to
+                // blame, and none is dropped (the block is produced as built).
+                let (empty, _) = self.build(parent, template, vec![], view)?;
+                if self.measure(budget, parent, &empty.block)?.is_err() {
+                    return Ok(done(built, vec![], dropped));
+                }
+                best = Some(empty);
+            }
+            let culprit = &included[lo];
+            let alone_over = if lo == 0 {
+                Some(hi_over)
+            } else if self.is_senders_next(culprit, parent, view) {
+                let (b, _) = self.build(parent, template, vec![culprit.clone()], view)?;
+                self.measure(budget, parent, &b.block)?.err()
+            } else {
+                None
+            };
+            let culprit_hash = *culprit.tx_hash();
+            if let Some(o) = alone_over {
+                dropped.push((culprit_hash, DropReason::OverBudget(o)));
+                if round < MAX_BUDGET_ROUNDS {
+                    txs = included.into_iter().filter(|t| *t.tx_hash() != culprit_hash).collect();
+                    continue;
+                }
+            }
+            let deferred = included[lo..]
+                .iter()
+                .map(|t| *t.tx_hash())
+                .filter(|h| !dropped.iter().any(|(d, _)| d == h))
+                .collect();
+            let Some(built) = best else {
+                // Unreachable: `best` holds the block of included[..lo] (lo = 0: the empty one).
+                return Ok(done(built, vec![], dropped));
+            };
+            return Ok(done(built, deferred, dropped));
         }
-        for h in &stale {
-            pool.remove(h);
-        }
-        drop(pool);
-        if !stale.is_empty() {
-            store::remove_pool_txs(&self.db, &stale)?;
-        }
-        Ok(Produced { block, hash, skipped })
+    }
+
+    /// Whether `tx` is its sender's next transaction on the state after `parent`.
+    fn is_senders_next(&self, tx: &TxEnvelope, parent: &Header, view: &StoreView) -> bool {
+        let sender = self.pool.lock().get(tx.tx_hash()).map(|p| p.sender);
+        sender.is_some_and(|s| nonce_in(parent.state_root, view, &s) == tx.nonce())
     }
 }

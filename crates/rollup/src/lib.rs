@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod bridge;
+pub mod budget;
 pub mod deploy;
 mod error;
 pub mod follower;
@@ -211,8 +212,9 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
         Arc::new(nr_stateless::evm::PlainEthereum),
     )?);
     // A sequencer refuses what it could not include now: nonce gaps, fee caps under the
-    // base fee (blob transactions and wrong chain ids are refused by every chain).
-    chain.set_pool_policy(nr_chain::PoolPolicy { max_nonce_gap: 0, reject_below_base_fee: true });
+    // base fee, transactions larger than a public mempool takes (blob transactions and
+    // wrong chain ids are refused by every chain).
+    chain.set_pool_policy(nr_chain::PoolPolicy::sequencer());
     let genesis = chain.header_by_number(0)?.map(|h| h.hash_slow());
     let on_l1: alloy_primitives::B256 =
         l1.view(nr_contracts::NativeRollup::blockHashAtCall { number: 0 }).await?;
@@ -220,6 +222,11 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
         return Err(RollupError::GenesisMismatch { local: genesis, on_l1 });
     }
     deploy::check_backing(&l1, &cfg.deployment.l2).await?;
+    if !cfg.follow {
+        // Every block the sequencer makes must fit one L1 `advance` (see `budget`).
+        let budget = budget::AdvanceBudget::from_l1(&l1, chain.chain_id()).await?;
+        chain.set_block_budget(Arc::new(budget));
+    }
     let status = Arc::new(Mutex::new(SettlementStatus::default()));
     let ext: Arc<dyn nr_rpc::RpcExtension> =
         Arc::new(L2Rpc { status: status.clone(), deployment: cfg.deployment.clone() });

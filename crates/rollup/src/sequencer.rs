@@ -33,10 +33,12 @@ impl Sequencer {
 
     async fn step(&self) -> Result<(), crate::RollupError> {
         let head = self.chain.head();
+        // With a block time, block N+1 is due when the clock reaches its timestamp, the
+        // head's plus the block time: wait for that instant (not for whole seconds counted
+        // from now, which drifts).
+        let due = head.timestamp + self.block_time;
         if self.block_time > 0 {
-            let next = head.timestamp + self.block_time;
-            let wait = next.saturating_sub(nr_chain::unix_now()).min(self.block_time);
-            tokio::time::sleep(Duration::from_secs(wait).max(POLL)).await;
+            tokio::time::sleep(until_unix(due, self.block_time)).await;
         } else {
             tokio::time::sleep(POLL).await;
         }
@@ -54,7 +56,14 @@ impl Sequencer {
                 return Ok(());
             }
         }
-        let timestamp = anchor.timestamp.max(head.timestamp + 1);
+        // Timestamps follow the clock: the block that is due, or now if production fell
+        // behind (never the anchor's time, which lags the clock by an L1 block or two);
+        // on demand, at least the anchor's and past the head's.
+        let timestamp = if self.block_time > 0 {
+            due.max(nr_chain::unix_now()).max(anchor.timestamp)
+        } else {
+            anchor.timestamp.max(head.timestamp + 1)
+        };
         if timestamp > nr_chain::unix_now() + 1 {
             // Ahead of the clock (several L2 blocks per L1 block): let time catch up, or
             // the rollup would refuse the block as from the future.
@@ -72,9 +81,27 @@ impl Sequencer {
             number = produced.block.header.number,
             hash = %produced.hash,
             txs = produced.block.body.transactions.len(),
+            deferred = produced.deferred.len(),
             anchor = anchor.number,
             "L2 block"
         );
+        for (tx, reason) in &produced.dropped {
+            tracing::warn!(%tx, %reason, "transaction dropped from the pool");
+        }
         Ok(())
     }
 }
+
+/// How long to sleep until the clock reads `unix_secs` (at least a short poll, at most
+/// `max_secs`: a clock that jumps back does not stall the sequencer).
+fn until_unix(unix_secs: u64, max_secs: u64) -> Duration {
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    Duration::from_secs(unix_secs)
+        .saturating_sub(now)
+        .min(Duration::from_secs(max_secs))
+        .max(MIN_WAIT)
+}
+
+/// Shortest sleep between two production attempts.
+const MIN_WAIT: Duration = Duration::from_millis(50);
