@@ -44,6 +44,8 @@ pub struct DevnetConfig {
     pub l2_funded: Vec<(Address, U256)>,
     /// Run the bridge relayer (delivers deposits).
     pub relayer: bool,
+    /// Blocks between the L1 head and its `finalized` block.
+    pub l1_finality_depth: u64,
 }
 
 impl Default for DevnetConfig {
@@ -62,6 +64,7 @@ impl Default for DevnetConfig {
             l2_dev_balance: U256::from(1_000u64) * U256::from(ETHER),
             l2_funded: vec![],
             relayer: true,
+            l1_finality_depth: crate::l1::DEFAULT_FINALITY_DEPTH,
         }
     }
 }
@@ -81,6 +84,7 @@ impl DevnetConfig {
             prague_at: ForkTime::At(0),
             osaka_at: self.l1_osaka_at,
             execute_gas: ExecuteGasParams::default(),
+            finality_depth: self.l1_finality_depth,
         }
     }
 }

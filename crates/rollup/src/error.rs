@@ -80,6 +80,15 @@ pub enum RollupError {
     /// Signing a transaction failed.
     #[error("config: {0}")]
     Sign(#[from] alloy_signer::Error),
+    /// A background service stopped (it panicked or returned): the node no longer does
+    /// its job and must be stopped.
+    #[error("node: the {service} stopped: {reason}; the node is stopping")]
+    ServiceDied {
+        /// Which service.
+        service: crate::Service,
+        /// Its panic message, or why it ended.
+        reason: String,
+    },
     /// A blocking task of the node panicked or was cancelled.
     #[error("config: {0}")]
     TaskJoin(#[from] tokio::task::JoinError),

@@ -33,6 +33,63 @@ use std::{
 };
 use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
+/// A background service of an L2 node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    /// Builds L2 blocks.
+    Sequencer,
+    /// Settles L2 blocks on L1.
+    Settler,
+    /// Delivers L1->L2 messages.
+    Relayer,
+    /// Derives the L2 chain from L1.
+    Follower,
+}
+
+impl std::fmt::Display for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Sequencer => "sequencer",
+            Self::Settler => "settler",
+            Self::Relayer => "relayer",
+            Self::Follower => "follower",
+        })
+    }
+}
+
+/// Services told to panic (a test hook, see [`L2Node::inject_panic`]).
+#[derive(Debug, Default)]
+struct Faults {
+    panic: Mutex<std::collections::HashSet<Service>>,
+    changed: tokio::sync::Notify,
+}
+
+impl Faults {
+    /// Resolves when `service` is told to panic.
+    async fn wait(&self, service: Service) {
+        loop {
+            let notified = self.changed.notified();
+            if self.panic.lock().remove(&service) {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Runs `service`'s future; panics (inside the service's task, as a bug in it would)
+/// when the test hook asks for it.
+async fn run_service(
+    service: Service,
+    faults: Arc<Faults>,
+    fut: impl std::future::Future<Output = ()>,
+) {
+    tokio::select! {
+        () = fut => {}
+        () = faults.wait(service) => panic!("injected panic in the {service} (test hook)"),
+    }
+}
+
 /// Where a rollup lives: written by the deployer, read by every L2 node.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -143,9 +200,25 @@ pub struct L2Node {
     tasks: Vec<AbortOnDropHandle<()>>,
     /// Tracks the services' tasks and their blocking work on the chain.
     tracker: TaskTracker,
+    /// The test hook of [`L2Node::inject_panic`].
+    faults: Arc<Faults>,
 }
 
 impl L2Node {
+    /// Test hook: makes `service` panic at once, inside its own task, as a bug in it
+    /// would. Nothing else calls it.
+    pub fn inject_panic(&self, service: Service) {
+        self.faults.panic.lock().insert(service);
+        self.faults.changed.notify_waiters();
+    }
+
+    /// Resolves when a service of the node has stopped (panicked or returned): the node
+    /// no longer does its job, and the caller should stop it ([`L2Node::shutdown`]) and
+    /// report the error. Never resolves while every service runs.
+    pub async fn failure(&self) -> RollupError {
+        std::future::pending().await
+    }
+
     /// Stops the RPC server (its port is closed on return) and every service, waiting for
     /// their tasks and blocking work to end, so that nothing of the node holds the chain
     /// any more: the store closes with the last reference to [`L2Node::chain`]. Dropping
@@ -226,6 +299,7 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
         .map_err(|source| RollupError::RpcListen { addr: cfg.http, source })?;
     let rpc = server.local_addr();
     let tracker = TaskTracker::new();
+    let faults = Arc::new(Faults::default());
     let mut tasks = vec![];
     if cfg.follow {
         let f = follower::Follower::new(
@@ -234,7 +308,11 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             cfg.deployment.clone(),
             tracker.clone(),
         );
-        tasks.push(AbortOnDropHandle::new(tracker.spawn(f.run(cfg.progress.clone()))));
+        tasks.push(AbortOnDropHandle::new(tracker.spawn(run_service(
+            Service::Follower,
+            faults.clone(),
+            f.run(cfg.progress.clone()),
+        ))));
     } else {
         let seq = sequencer::Sequencer {
             chain: chain.clone(),
@@ -242,7 +320,11 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             block_time: cfg.block_time,
             blocking: tracker.clone(),
         };
-        tasks.push(AbortOnDropHandle::new(tracker.spawn(seq.run())));
+        tasks.push(AbortOnDropHandle::new(tracker.spawn(run_service(
+            Service::Sequencer,
+            faults.clone(),
+            seq.run(),
+        ))));
         if cfg.settler_key.is_some() {
             let s = settler::Settler {
                 chain: chain.clone(),
@@ -250,15 +332,23 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
                 status: status.clone(),
                 blocking: tracker.clone(),
             };
-            tasks.push(AbortOnDropHandle::new(tracker.spawn(s.run())));
+            tasks.push(AbortOnDropHandle::new(tracker.spawn(run_service(
+                Service::Settler,
+                faults.clone(),
+                s.run(),
+            ))));
         }
         if let Some(key) = cfg.relayer_key.clone() {
             let r =
                 relayer::Relayer::new(chain.clone(), l1.clone(), key, cfg.deployment.deploy_block);
-            tasks.push(AbortOnDropHandle::new(tracker.spawn(r.run())));
+            tasks.push(AbortOnDropHandle::new(tracker.spawn(run_service(
+                Service::Relayer,
+                faults.clone(),
+                r.run(),
+            ))));
         }
     }
-    Ok(L2Node { chain, rpc, status, server, tasks, tracker })
+    Ok(L2Node { chain, rpc, status, server, tasks, tracker, faults })
 }
 
 /// How long services wait between polls of the L1.

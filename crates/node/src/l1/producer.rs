@@ -18,6 +18,8 @@ const STOP_CHECK: Duration = Duration::from_millis(200);
 #[derive(Debug)]
 pub(crate) struct Producer {
     stop: Arc<AtomicBool>,
+    /// Test hook: the thread panics at its next round when set.
+    panic: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -25,9 +27,16 @@ impl Producer {
     /// Starts producing blocks of `chain` every `block_time` seconds (0: on demand).
     pub(crate) fn spawn(chain: Arc<Chain>, block_time: u64) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || produce_loop(&chain, block_time, &flag));
-        Self { stop, thread: Some(thread) }
+        let panic = Arc::new(AtomicBool::new(false));
+        let (flag, panic_flag) = (stop.clone(), panic.clone());
+        let thread =
+            std::thread::spawn(move || produce_loop(&chain, block_time, &flag, &panic_flag));
+        Self { stop, panic, thread: Some(thread) }
+    }
+
+    /// Makes the thread panic at its next round (test hook).
+    pub(crate) fn inject_panic(&self) {
+        self.panic.store(true, Ordering::Relaxed);
     }
 
     /// Asks the thread to stop and waits for it, off the async runtime's threads.
@@ -65,12 +74,15 @@ fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) -> bool {
     }
 }
 
-fn produce_loop(chain: &Chain, block_time: u64, stop: &AtomicBool) {
+fn produce_loop(chain: &Chain, block_time: u64, stop: &AtomicBool, panic: &AtomicBool) {
     let mut seen = chain.tx_added.count();
     // On demand: a block when executable transactions wait; if a block included none of
     // them (all failed at execution), wait for new transactions before trying again.
     let mut stalled = false;
     while !stop.load(Ordering::Relaxed) {
+        if panic.load(Ordering::Relaxed) {
+            panic!("injected panic in the L1 block producer (test hook)");
+        }
         if block_time == 0 {
             if stalled || !chain.has_ready_transactions() {
                 let now_seen = chain.tx_added.wait_past(seen, Duration::from_millis(500));
