@@ -192,6 +192,15 @@ impl Devnet {
         Ok((deployment, deployment_file, l2))
     }
 
+    /// Resolves when a service of either node has stopped (the L1 block producer, or a
+    /// service of the L2 node): the Devnet no longer works and should be shut down.
+    pub async fn failure(&self) -> NodeError {
+        tokio::select! {
+            e = self.l1.failure() => e,
+            e = self.l2.failure() => e.into(),
+        }
+    }
+
     /// The L1 JSON-RPC URL.
     pub fn l1_url(&self) -> &str {
         &self.l1_url

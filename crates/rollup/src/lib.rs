@@ -31,6 +31,7 @@ use std::{
     sync::Arc,
     time::Duration,
 };
+use tokio::{sync::watch, task::JoinSet};
 use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
 /// A background service of an L2 node.
@@ -88,6 +89,38 @@ async fn run_service(
         () = fut => {}
         () = faults.wait(service) => panic!("injected panic in the {service} (test hook)"),
     }
+}
+
+/// The services of a node, watched: the first one to stop (a panic, or a return, which a
+/// service never does on purpose) is logged, reported through `died`, and every other
+/// service is stopped, so the node never keeps answering RPC while not doing its job.
+/// Aborting the supervisor (node shutdown) aborts every service without a report.
+async fn supervise(
+    mut set: JoinSet<()>,
+    names: std::collections::HashMap<tokio::task::Id, Service>,
+    died: watch::Sender<Option<(Service, String)>>,
+) {
+    let Some(ended) = set.join_next_with_id().await else { return };
+    let (id, reason) = match ended {
+        Ok((id, ())) => (id, "it returned".to_string()),
+        Err(e) => {
+            let id = e.id();
+            let reason = match e.try_into_panic() {
+                Ok(p) => p
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .map_or_else(|| "panicked".to_string(), |m| format!("panicked: {m}")),
+                Err(_) => "it was cancelled".to_string(),
+            };
+            (id, reason)
+        }
+    };
+    let service = names.get(&id).copied().unwrap_or(Service::Sequencer);
+    tracing::error!(%service, reason, "service stopped; stopping the node's other services");
+    set.abort_all();
+    while set.join_next().await.is_some() {}
+    died.send_replace(Some((service, reason)));
 }
 
 /// Where a rollup lives: written by the deployer, read by every L2 node.
@@ -196,8 +229,10 @@ pub struct L2Node {
     pub status: Arc<Mutex<SettlementStatus>>,
     /// The RPC server.
     server: nr_rpc::RpcServer,
-    /// The services' tasks (aborted when dropped).
-    tasks: Vec<AbortOnDropHandle<()>>,
+    /// The supervisor, owning the services' tasks (all aborted when dropped).
+    supervisor: AbortOnDropHandle<()>,
+    /// Set by the supervisor when a service stops.
+    died: watch::Receiver<Option<(Service, String)>>,
     /// Tracks the services' tasks and their blocking work on the chain.
     tracker: TaskTracker,
     /// The test hook of [`L2Node::inject_panic`].
@@ -216,7 +251,15 @@ impl L2Node {
     /// no longer does its job, and the caller should stop it ([`L2Node::shutdown`]) and
     /// report the error. Never resolves while every service runs.
     pub async fn failure(&self) -> RollupError {
-        std::future::pending().await
+        let mut died = self.died.clone();
+        match died.wait_for(Option::is_some).await {
+            Ok(d) => {
+                let (service, reason) = d.clone().unwrap_or((Service::Sequencer, String::new()));
+                RollupError::ServiceDied { service, reason }
+            }
+            // The supervisor is gone: the node is shutting down, not failing.
+            Err(_) => std::future::pending().await,
+        }
     }
 
     /// Stops the RPC server (its port is closed on return) and every service, waiting for
@@ -225,12 +268,8 @@ impl L2Node {
     /// the node also stops both, without waiting.
     pub async fn shutdown(self) {
         self.server.stop().await;
-        for t in &self.tasks {
-            t.abort();
-        }
-        for t in self.tasks {
-            t.await.ok();
-        }
+        self.supervisor.abort();
+        self.supervisor.await.ok();
         self.tracker.close();
         self.tracker.wait().await;
     }
@@ -300,7 +339,12 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
     let rpc = server.local_addr();
     let tracker = TaskTracker::new();
     let faults = Arc::new(Faults::default());
-    let mut tasks = vec![];
+    let mut set = JoinSet::new();
+    let mut names = std::collections::HashMap::new();
+    let mut spawn = |service: Service, fut: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>| {
+        let task = tracker.track_future(run_service(service, faults.clone(), fut));
+        names.insert(set.spawn(task).id(), service);
+    };
     if cfg.follow {
         let f = follower::Follower::new(
             chain.clone(),
@@ -308,11 +352,7 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             cfg.deployment.clone(),
             tracker.clone(),
         );
-        tasks.push(AbortOnDropHandle::new(tracker.spawn(run_service(
-            Service::Follower,
-            faults.clone(),
-            f.run(cfg.progress.clone()),
-        ))));
+        spawn(Service::Follower, Box::pin(f.run(cfg.progress.clone())));
     } else {
         let seq = sequencer::Sequencer {
             chain: chain.clone(),
@@ -320,11 +360,7 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             block_time: cfg.block_time,
             blocking: tracker.clone(),
         };
-        tasks.push(AbortOnDropHandle::new(tracker.spawn(run_service(
-            Service::Sequencer,
-            faults.clone(),
-            seq.run(),
-        ))));
+        spawn(Service::Sequencer, Box::pin(seq.run()));
         if cfg.settler_key.is_some() {
             let s = settler::Settler {
                 chain: chain.clone(),
@@ -332,23 +368,17 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
                 status: status.clone(),
                 blocking: tracker.clone(),
             };
-            tasks.push(AbortOnDropHandle::new(tracker.spawn(run_service(
-                Service::Settler,
-                faults.clone(),
-                s.run(),
-            ))));
+            spawn(Service::Settler, Box::pin(s.run()));
         }
         if let Some(key) = cfg.relayer_key.clone() {
             let r =
                 relayer::Relayer::new(chain.clone(), l1.clone(), key, cfg.deployment.deploy_block);
-            tasks.push(AbortOnDropHandle::new(tracker.spawn(run_service(
-                Service::Relayer,
-                faults.clone(),
-                r.run(),
-            ))));
+            spawn(Service::Relayer, Box::pin(r.run()));
         }
     }
-    Ok(L2Node { chain, rpc, status, server, tasks, tracker, faults })
+    let (died_tx, died) = watch::channel(None);
+    let supervisor = AbortOnDropHandle::new(tokio::spawn(supervise(set, names, died_tx)));
+    Ok(L2Node { chain, rpc, status, server, supervisor, died, tracker, faults })
 }
 
 /// How long services wait between polls of the L1.

@@ -277,7 +277,7 @@ impl L1Node {
     /// no longer makes blocks, and the caller should stop it and report the error.
     /// Never resolves while the producer runs.
     pub async fn failure(&self) -> NodeError {
-        std::future::pending().await
+        NodeError::ProducerDied(self.producer.died().await)
     }
 
     /// The JSON-RPC URL.

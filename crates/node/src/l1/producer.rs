@@ -20,6 +20,8 @@ pub(crate) struct Producer {
     stop: Arc<AtomicBool>,
     /// Test hook: the thread panics at its next round when set.
     panic: Arc<AtomicBool>,
+    /// The thread's panic message, once it died of one.
+    died: tokio::sync::watch::Receiver<Option<String>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -29,9 +31,31 @@ impl Producer {
         let stop = Arc::new(AtomicBool::new(false));
         let panic = Arc::new(AtomicBool::new(false));
         let (flag, panic_flag) = (stop.clone(), panic.clone());
-        let thread =
-            std::thread::spawn(move || produce_loop(&chain, block_time, &flag, &panic_flag));
-        Self { stop, panic, thread: Some(thread) }
+        let (died_tx, died) = tokio::sync::watch::channel(None);
+        let thread = std::thread::spawn(move || {
+            let run = std::panic::AssertUnwindSafe(|| {
+                produce_loop(&chain, block_time, &flag, &panic_flag)
+            });
+            if let Err(p) = std::panic::catch_unwind(run) {
+                let reason = p
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic without message".into());
+                tracing::error!(reason, "the L1 block producer panicked; the node is stopping");
+                died_tx.send_replace(Some(reason));
+            }
+        });
+        Self { stop, panic, died, thread: Some(thread) }
+    }
+
+    /// Resolves with the panic message when the thread dies of a panic; never otherwise.
+    pub(crate) async fn died(&self) -> String {
+        let mut died = self.died.clone();
+        match died.wait_for(Option::is_some).await {
+            Ok(r) => r.clone().unwrap_or_default(),
+            Err(_) => std::future::pending().await,
+        }
     }
 
     /// Makes the thread panic at its next round (test hook).
