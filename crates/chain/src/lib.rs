@@ -13,6 +13,7 @@
 mod call;
 mod error;
 mod import;
+mod labels;
 pub mod notify;
 pub mod pool;
 mod produce;
@@ -33,6 +34,7 @@ use std::{path::Path, sync::Arc};
 
 pub use call::{CallOutcome, CallRequest};
 pub use error::{ChainError, TxError};
+pub use labels::BlockLabels;
 pub use pool::PoolPolicy;
 pub use produce::{BlockOptions, Produced};
 pub use query::{AccountProof, LogInfo, ReceiptInfo};
@@ -52,6 +54,7 @@ pub struct Chain {
     pool: Mutex<TxPool>,
     produce: Mutex<()>,
     policy: RwLock<PoolPolicy>,
+    labels: RwLock<BlockLabels>,
     /// Notified when a transaction enters the pool.
     pub tx_added: notify::Notify,
 }
@@ -101,6 +104,7 @@ impl Chain {
             pool: Mutex::new(TxPool::default()),
             produce: Mutex::new(()),
             policy: RwLock::new(PoolPolicy::default()),
+            labels: RwLock::new(BlockLabels::default()),
             tx_added: Default::default(),
         };
         chain.reload_pool()?;

@@ -1,7 +1,10 @@
 //! The follower: rebuilds the L2 chain from L1 data alone (`advance` calldata and
 //! `BlockAdvanced` events), re-executing every block and checking hashes and state roots.
 
-use crate::{Deployment, DerivedMismatch, POLL, ProgressSink, RollupError, l1::L1Client};
+use crate::{
+    Deployment, DerivedMismatch, POLL, ProgressSink, RollupError, l1::L1Client,
+    reconcile::Reconciler,
+};
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_sol_types::SolCall;
 use nr_chain::Chain;
@@ -26,6 +29,7 @@ pub struct Follower {
     l1: L1Client,
     next_log_block: u64,
     blocking: TaskTracker,
+    reconciler: Reconciler,
 }
 
 impl Follower {
@@ -37,7 +41,9 @@ impl Follower {
         deployment: Deployment,
         blocking: TaskTracker,
     ) -> Self {
-        Self { chain, l1, next_log_block: deployment.deploy_block, blocking }
+        let reconciler =
+            Reconciler { chain: chain.clone(), l1: l1.clone(), blocking: blocking.clone() };
+        Self { chain, l1, next_log_block: deployment.deploy_block, blocking, reconciler }
     }
 
     /// Runs until the process ends (or its task is aborted), telling `progress` how far it is.
@@ -60,7 +66,7 @@ impl Follower {
         if latest < self.next_log_block {
             return Ok(());
         }
-        let (settled, _) = self.l1.settled_head().await?;
+        let settled = self.reconciler.step().await?.settled;
         if let Some(report) = progress {
             report(FollowerProgress { derived: self.chain.head().number, settled });
         }

@@ -101,6 +101,38 @@ impl L1Client {
             .map_err(|source| RollupError::Decode { what: C::SIGNATURE, source })
     }
 
+    /// A view call on the rollup contract in the state of L1 block `at` (a tag such as
+    /// `finalized`, or a number).
+    pub async fn view_at<C: SolCall>(
+        &self,
+        call: C,
+        at: BlockNumberOrTag,
+    ) -> Result<C::Return, RollupError> {
+        let tx = TransactionRequest::default().with_to(self.rollup).with_input(call.abi_encode());
+        let out = self.provider.call(tx).block(at.into()).await.map_err(rpc_err(C::SIGNATURE))?;
+        C::abi_decode_returns(&out)
+            .map_err(|source| RollupError::Decode { what: C::SIGNATURE, source })
+    }
+
+    /// Whether the L1 block with hash `hash` is on the L1's canonical chain now (an L1
+    /// reorg may have removed it; a node may still serve it by hash).
+    pub async fn is_canonical(&self, hash: B256) -> Result<bool, RollupError> {
+        let Some(b) = self
+            .provider
+            .get_block_by_hash(hash)
+            .await
+            .map_err(rpc_err("eth_getBlockByHash"))?
+        else {
+            return Ok(false);
+        };
+        let at = self
+            .provider
+            .get_block_by_number(b.header.number.into())
+            .await
+            .map_err(rpc_err("eth_getBlockByNumber"))?;
+        Ok(at.is_some_and(|a| a.header.hash == hash))
+    }
+
     /// The rollup's settled head: (number, hash).
     pub async fn settled_head(&self) -> Result<(u64, B256), RollupError> {
         Ok((

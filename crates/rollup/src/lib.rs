@@ -12,6 +12,7 @@ pub mod deploy;
 mod error;
 pub mod follower;
 pub mod l1;
+pub mod reconcile;
 pub mod relayer;
 pub mod sequencer;
 pub mod settler;
@@ -45,6 +46,8 @@ pub enum Service {
     Relayer,
     /// Derives the L2 chain from L1.
     Follower,
+    /// Follows the settled head (a sequencer without a settler key).
+    Reconciler,
 }
 
 impl std::fmt::Display for Service {
@@ -54,6 +57,7 @@ impl std::fmt::Display for Service {
             Self::Settler => "settler",
             Self::Relayer => "relayer",
             Self::Follower => "follower",
+            Self::Reconciler => "reconciler",
         })
     }
 }
@@ -330,6 +334,8 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
     if genesis != Some(on_l1) {
         return Err(RollupError::GenesisMismatch { local: genesis, on_l1 });
     }
+    // Genesis is settled (the contract holds it) and final; the services move both labels.
+    chain.set_safe_finalized(0, 0);
     let status = Arc::new(Mutex::new(SettlementStatus::default()));
     let ext: Arc<dyn nr_rpc::RpcExtension> =
         Arc::new(L2Rpc { status: status.clone(), deployment: cfg.deployment.clone() });
@@ -361,14 +367,22 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             blocking: tracker.clone(),
         };
         spawn(Service::Sequencer, Box::pin(seq.run()));
+        let reconciler = reconcile::Reconciler {
+            chain: chain.clone(),
+            l1: l1.clone(),
+            blocking: tracker.clone(),
+        };
         if cfg.settler_key.is_some() {
             let s = settler::Settler {
                 chain: chain.clone(),
                 l1: l1.clone(),
                 status: status.clone(),
                 blocking: tracker.clone(),
+                reconciler,
             };
             spawn(Service::Settler, Box::pin(s.run()));
+        } else {
+            spawn(Service::Reconciler, Box::pin(reconciler.run()));
         }
         if let Some(key) = cfg.relayer_key.clone() {
             let r =

@@ -258,7 +258,7 @@ impl L1Node {
             .await
             .map_err(NodeError::RpcListen)?;
         let addr = server.local_addr();
-        let producer = producer::Producer::spawn(chain.clone(), cfg.block_time);
+        let producer = producer::Producer::spawn(chain.clone(), cfg.block_time, cfg.finality_depth);
         Ok(Self { chain, addr, signers, execute_gas: params, start_head, server, producer })
     }
 

@@ -26,15 +26,16 @@ pub(crate) struct Producer {
 }
 
 impl Producer {
-    /// Starts producing blocks of `chain` every `block_time` seconds (0: on demand).
-    pub(crate) fn spawn(chain: Arc<Chain>, block_time: u64) -> Self {
+    /// Starts producing blocks of `chain` every `block_time` seconds (0: on demand),
+    /// keeping its `safe` and `finalized` blocks `finality_depth` blocks below the head.
+    pub(crate) fn spawn(chain: Arc<Chain>, block_time: u64, finality_depth: u64) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let panic = Arc::new(AtomicBool::new(false));
         let (flag, panic_flag) = (stop.clone(), panic.clone());
         let (died_tx, died) = tokio::sync::watch::channel(None);
         let thread = std::thread::spawn(move || {
             let run = std::panic::AssertUnwindSafe(|| {
-                produce_loop(&chain, block_time, &flag, &panic_flag)
+                produce_loop(&chain, block_time, finality_depth, &flag, &panic_flag)
             });
             if let Err(p) = std::panic::catch_unwind(run) {
                 let reason = p
@@ -98,7 +99,20 @@ fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) -> bool {
     }
 }
 
-fn produce_loop(chain: &Chain, block_time: u64, stop: &AtomicBool, panic: &AtomicBool) {
+/// Sets the `safe` and `finalized` blocks `depth` below the head (see docs/l1.md).
+pub(crate) fn label_finality(chain: &Chain, depth: u64) {
+    let finalized = chain.head().number.saturating_sub(depth);
+    chain.set_safe_finalized(finalized, finalized);
+}
+
+fn produce_loop(
+    chain: &Chain,
+    block_time: u64,
+    finality_depth: u64,
+    stop: &AtomicBool,
+    panic: &AtomicBool,
+) {
+    label_finality(chain, finality_depth);
     let mut seen = chain.tx_added.count();
     // On demand: a block when executable transactions wait; if a block included none of
     // them (all failed at execution), wait for new transactions before trying again.
@@ -123,6 +137,7 @@ fn produce_loop(chain: &Chain, block_time: u64, stop: &AtomicBool, panic: &Atomi
         }
         match chain.produce_block(nr_chain::unix_now()) {
             Ok(p) => {
+                label_finality(chain, finality_depth);
                 stalled = block_time == 0 && p.block.body.transactions.is_empty();
                 tracing::info!(
                     number = p.block.header.number,
