@@ -34,6 +34,7 @@ use std::{path::Path, sync::Arc};
 
 pub use call::{CallOutcome, CallRequest};
 pub use error::{ChainError, TxError};
+pub use import::Rewound;
 pub use labels::BlockLabels;
 pub use pool::PoolPolicy;
 pub use produce::{BlockOptions, Produced};
