@@ -237,6 +237,18 @@ pub enum RollupError {
         /// Why.
         source: alloy_sol_types::Error,
     },
+    /// The block rebuilt from an `advance` call's input is not the one its event names.
+    #[error("derivation: L1 tx {tx} settled block {number} as {l1_hash}, its input rebuilds {hash}")]
+    SettledHashMismatch {
+        /// The L1 transaction.
+        tx: B256,
+        /// The L2 block number.
+        number: u64,
+        /// Hash of the rebuilt block.
+        hash: B256,
+        /// Hash the event names.
+        l1_hash: B256,
+    },
     /// A derived block differs from what the L1 settled.
     #[error("derivation: {0}")]
     DerivedMismatch(Box<DerivedMismatch>),

@@ -5,6 +5,7 @@ use crate::{
     Deployment, DerivedMismatch, POLL, ProgressSink, RollupError, l1::L1Client,
     reconcile::Reconciler,
 };
+use alloy_consensus::{Block, TxEnvelope};
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_sol_types::SolCall;
 use nr_chain::Chain;
@@ -41,8 +42,12 @@ impl Follower {
         deployment: Deployment,
         blocking: TaskTracker,
     ) -> Self {
-        let reconciler =
-            Reconciler { chain: chain.clone(), l1: l1.clone(), blocking: blocking.clone() };
+        let reconciler = Reconciler {
+            chain: chain.clone(),
+            l1: l1.clone(),
+            blocking: blocking.clone(),
+            deploy_block: deployment.deploy_block,
+        };
         Self { chain, l1, next_log_block: deployment.deploy_block, blocking, reconciler }
     }
 
@@ -62,11 +67,18 @@ impl Follower {
         &mut self,
         progress: Option<&(dyn Fn(FollowerProgress) + Send + Sync)>,
     ) -> Result<(), RollupError> {
+        let r = self.reconciler.step_follower().await?;
+        let settled = r.settled;
         let latest = self.l1.block(BlockNumberOrTag::Latest).await?.number;
+        if r.rewound_to.is_some() || latest < self.next_log_block && settled > self.chain.head().number {
+            // After a rewind (or an L1 reorg below the scan position), derivation resumes
+            // where the L1 now settles the block after the local head.
+            let next = self.chain.head().number + 1;
+            self.next_log_block = self.reconciler.settlement_block(next).await?;
+        }
         if latest < self.next_log_block {
             return Ok(());
         }
-        let settled = self.reconciler.step().await?.settled;
         if let Some(report) = progress {
             report(FollowerProgress { derived: self.chain.head().number, settled });
         }
@@ -78,14 +90,13 @@ impl Follower {
             if e.number <= head.number {
                 continue; // already derived (restart)
             }
-            let tx = log.transaction_hash.ok_or(RollupError::LogWithoutTransaction)?;
-            let input = self.l1.tx_input(tx).await?;
-            let call = NativeRollup::advanceCall::abi_decode(&input)
-                .map_err(|source| RollupError::NotAdvanceCall { tx, source })?;
-            let si = StatelessInput::from_wire(&call.input)?;
-            let npr = &si.new_payload_request;
-            let fork = self.chain.spec().schedule.fork_at(npr.execution_payload.timestamp);
-            let block = new_payload_to_block(npr, fork)?;
+            if e.number > head.number + 1 {
+                // A settlement was missed (an L1 reorg moved it behind the scan position):
+                // rescan from where the L1 settles the next block.
+                self.next_log_block = self.reconciler.settlement_block(head.number + 1).await?;
+                return Ok(());
+            }
+            let block = settled_block(&self.l1, &self.chain, &log, &e).await?;
             let chain = self.chain.clone();
             let hash = self.blocking.spawn_blocking(move || chain.import_block(&block)).await??;
             let imported = self.chain.head();
@@ -106,4 +117,27 @@ impl Follower {
         self.next_log_block = to + 1;
         Ok(())
     }
+}
+
+/// The L2 block an L1 `BlockAdvanced` event settled, rebuilt from the calldata of the L1
+/// transaction that emitted it; its hash is checked against the event's.
+pub(crate) async fn settled_block(
+    l1: &L1Client,
+    chain: &Chain,
+    log: &alloy_rpc_types_eth::Log,
+    e: &NativeRollup::BlockAdvanced,
+) -> Result<Block<TxEnvelope>, RollupError> {
+    let tx = log.transaction_hash.ok_or(RollupError::LogWithoutTransaction)?;
+    let input = l1.tx_input(tx).await?;
+    let call = NativeRollup::advanceCall::abi_decode(&input)
+        .map_err(|source| RollupError::NotAdvanceCall { tx, source })?;
+    let si = StatelessInput::from_wire(&call.input)?;
+    let npr = &si.new_payload_request;
+    let fork = chain.spec().schedule.fork_at(npr.execution_payload.timestamp);
+    let block = new_payload_to_block(npr, fork)?;
+    let hash = block.header.hash_slow();
+    if hash != e.blockHash {
+        return Err(RollupError::SettledHashMismatch { tx, number: e.number, hash, l1_hash: e.blockHash });
+    }
+    Ok(block)
 }

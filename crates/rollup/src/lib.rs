@@ -371,6 +371,7 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             chain: chain.clone(),
             l1: l1.clone(),
             blocking: tracker.clone(),
+            deploy_block: cfg.deployment.deploy_block,
         };
         if cfg.settler_key.is_some() {
             let s = settler::Settler {
