@@ -20,6 +20,7 @@ mod produce;
 mod query;
 pub mod spec;
 pub mod store;
+pub mod trace;
 pub mod tx;
 
 use alloy_consensus::{Block, BlockBody, Header, TxEnvelope};

@@ -76,6 +76,7 @@ async fn settling_through_a_wrapper_halts_the_follower() {
         assert!(tokio::time::Instant::now() < deadline, "the sequencer made no block in 30 s");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    let mut last_tx = None;
     for n in 1..=2u64 {
         // As the settler does: retry while the L1 is not ready for the block yet (its
         // timestamp ahead of the L1's, say); every attempt goes through the wrapper.
@@ -93,7 +94,10 @@ async fn settling_through_a_wrapper_halts_the_follower() {
                     .with_timeout(Some(Duration::from_secs(30)))
                     .get_receipt()
                     .await
-                    .map(|r| r.status())
+                    .map(|r| {
+                        last_tx = Some(r.transaction_hash);
+                        r.status()
+                    })
                     .map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             };
@@ -107,6 +111,23 @@ async fn settling_through_a_wrapper_halts_the_follower() {
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
+    // The L1 serves geth's callTracer: the advance is a CALL nested in the wrapper's.
+    let trace: serde_json::Value = provider
+        .raw_request(
+            "debug_traceTransaction".into(),
+            (last_tx.expect("a settle transaction"), serde_json::json!({"tracer": "callTracer"})),
+        )
+        .await
+        .expect("debug_traceTransaction");
+    let to = |v: &serde_json::Value| v["to"].as_str().unwrap_or("").to_lowercase();
+    assert_eq!(to(&trace), wrapper.to_string().to_lowercase(), "top call: {trace}");
+    let inner = &trace["calls"][0];
+    assert_eq!(inner["type"], "CALL", "{trace}");
+    assert_eq!(to(inner), deployment.rollup.to_string().to_lowercase(), "{trace}");
+    let selector = alloy_primitives::hex::encode_prefixed(
+        nr_contracts::NativeRollup::advanceCall::SELECTOR,
+    );
+    assert!(inner["input"].as_str().unwrap_or("").starts_with(&selector), "{trace}");
     let want = sequencer.chain.hash_by_number(2).unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {

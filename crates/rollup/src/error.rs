@@ -229,25 +229,16 @@ pub enum RollupError {
     /// The work bound of a block could not be computed.
     #[error("derivation: {0}")]
     WorkBound(#[source] nr_stateless::stateless::PayloadError),
-    /// An L1 transaction carrying a `BlockAdvanced` event is not a direct `advance` call.
-    #[error("derivation: L1 tx {tx} is not a direct advance call: {source}")]
-    NotAdvanceCall {
+    /// No `advance` call of an L1 transaction carrying a `BlockAdvanced` event rebuilds
+    /// the block the event names.
+    #[error("derivation: no advance call of L1 tx {tx} ({calls} nested found) settles block {number}")]
+    NoAdvanceFound {
         /// The L1 transaction.
         tx: B256,
-        /// Why.
-        source: alloy_sol_types::Error,
-    },
-    /// The block rebuilt from an `advance` call's input is not the one its event names.
-    #[error("derivation: L1 tx {tx} settled block {number} as {l1_hash}, its input rebuilds {hash}")]
-    SettledHashMismatch {
-        /// The L1 transaction.
-        tx: B256,
-        /// The L2 block number.
+        /// The L2 block the event names.
         number: u64,
-        /// Hash of the rebuilt block.
-        hash: B256,
-        /// Hash the event names.
-        l1_hash: B256,
+        /// Nested `advance` calls found in its trace.
+        calls: usize,
     },
     /// A derived block differs from what the L1 settled.
     #[error("derivation: {0}")]

@@ -119,8 +119,13 @@ impl Follower {
     }
 }
 
-/// The L2 block an L1 `BlockAdvanced` event settled, rebuilt from the calldata of the L1
-/// transaction that emitted it; its hash is checked against the event's.
+/// The L2 block an L1 `BlockAdvanced` event settled, rebuilt from the input of the
+/// `advance` call that emitted it, whatever the call's shape (docs/l2.md, "Deriving
+/// whatever the call shape"): when the L1 transaction calls the rollup directly its
+/// calldata is that input; otherwise (a wrapper contract, an EIP-7702 account, a batch)
+/// the transaction's `callTracer` trace gives every successful `CALL` of `advance` on the
+/// rollup, nested at any depth. The block is the one whose rebuilt hash is the event's:
+/// the hash commits to the whole block, so a look-alike input cannot be taken for it.
 pub(crate) async fn settled_block(
     l1: &L1Client,
     chain: &Chain,
@@ -128,16 +133,56 @@ pub(crate) async fn settled_block(
     e: &NativeRollup::BlockAdvanced,
 ) -> Result<Block<TxEnvelope>, RollupError> {
     let tx = log.transaction_hash.ok_or(RollupError::LogWithoutTransaction)?;
-    let input = l1.tx_input(tx).await?;
-    let call = NativeRollup::advanceCall::abi_decode(&input)
-        .map_err(|source| RollupError::NotAdvanceCall { tx, source })?;
+    let (to, input) = l1.tx_call(tx).await?;
+    if to == Some(l1.rollup)
+        && let Ok(block) = block_of_call(chain, &input)
+        && block.header.hash_slow() == e.blockHash
+    {
+        return Ok(block);
+    }
+    let trace = l1.call_trace(tx).await?;
+    let mut inputs = vec![];
+    advance_inputs(&trace, l1.rollup, &mut inputs);
+    for input in &inputs {
+        if let Ok(block) = block_of_call(chain, input)
+            && block.header.hash_slow() == e.blockHash
+        {
+            return Ok(block);
+        }
+    }
+    Err(RollupError::NoAdvanceFound { tx, number: e.number, calls: inputs.len() })
+}
+
+/// The block an `advance(input, anchor)` calldata settles.
+fn block_of_call(chain: &Chain, calldata: &[u8]) -> Result<Block<TxEnvelope>, RollupError> {
+    let call = NativeRollup::advanceCall::abi_decode(calldata).map_err(RollupError::DecodeL1)?;
     let si = StatelessInput::from_wire(&call.input)?;
     let npr = &si.new_payload_request;
     let fork = chain.spec().schedule.fork_at(npr.execution_payload.timestamp);
-    let block = new_payload_to_block(npr, fork)?;
-    let hash = block.header.hash_slow();
-    if hash != e.blockHash {
-        return Err(RollupError::SettledHashMismatch { tx, number: e.number, hash, l1_hash: e.blockHash });
+    Ok(new_payload_to_block(npr, fork)?)
+}
+
+/// The calldata of every call in a `callTracer` frame tree that is a successful `CALL` of
+/// `advance` on `rollup` (a reverted call emitted nothing), in execution order.
+fn advance_inputs(frame: &serde_json::Value, rollup: alloy_primitives::Address, out: &mut Vec<alloy_primitives::Bytes>) {
+    if frame.get("error").is_some_and(|e| !e.is_null()) {
+        return; // reverted: nothing below it was kept
     }
-    Ok(block)
+    let is_call = frame.get("type").and_then(|t| t.as_str()) == Some("CALL");
+    let to = frame.get("to").and_then(|t| serde_json::from_value::<alloy_primitives::Address>(t.clone()).ok());
+    let input = frame
+        .get("input")
+        .and_then(|i| serde_json::from_value::<alloy_primitives::Bytes>(i.clone()).ok());
+    if is_call
+        && to == Some(rollup)
+        && let Some(input) = input
+        && input.starts_with(&NativeRollup::advanceCall::SELECTOR)
+    {
+        out.push(input);
+    }
+    if let Some(calls) = frame.get("calls").and_then(|c| c.as_array()) {
+        for c in calls {
+            advance_inputs(c, rollup, out);
+        }
+    }
 }

@@ -241,6 +241,28 @@ impl L1Client {
         Ok(tx.inner.input().clone())
     }
 
+    /// The L1 transaction with this hash: its target and calldata.
+    pub async fn tx_call(&self, hash: B256) -> Result<(Option<Address>, Bytes), RollupError> {
+        use alloy_consensus::Transaction as _;
+        let tx = self
+            .provider
+            .get_transaction_by_hash(hash)
+            .await
+            .map_err(rpc_err("eth_getTransactionByHash"))?
+            .ok_or(RollupError::NoL1Transaction(hash))?;
+        Ok((tx.inner.to(), tx.inner.input().clone()))
+    }
+
+    /// geth's `callTracer` trace of L1 transaction `hash` (`debug_traceTransaction`): the
+    /// tree of its calls, each with `type`, `to`, `input`, `error` and nested `calls`.
+    pub async fn call_trace(&self, hash: B256) -> Result<serde_json::Value, RollupError> {
+        let opts = serde_json::json!({ "tracer": "callTracer" });
+        self.provider
+            .raw_request("debug_traceTransaction".into(), (hash, opts))
+            .await
+            .map_err(rpc_err("debug_traceTransaction"))
+    }
+
     /// `eth_getProof` of the rollup contract's `slots` at L1 block `number`.
     pub async fn rollup_proof(
         &self,
