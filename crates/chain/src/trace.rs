@@ -2,12 +2,12 @@
 //! tracers (revm-inspectors), for `debug_traceTransaction`.
 
 use crate::{Chain, ChainError};
+use alloy_consensus::transaction::SignerRecoverable;
 use alloy_evm::{
     Evm, EvmEnv, EvmFactory,
     block::{BlockExecutor, BlockExecutorFactory},
     eth::{EthBlockExecutionCtx, EthBlockExecutorFactory, receipt_builder::AlloyReceiptBuilder},
 };
-use alloy_consensus::transaction::SignerRecoverable;
 use alloy_primitives::B256;
 pub use alloy_rpc_types_trace::geth::{CallConfig, CallFrame};
 use nr_stateless::state::TrieDb;
@@ -19,7 +19,11 @@ impl Chain {
     /// geth's `callTracer` frame of canonical transaction `hash`: its block's state
     /// before it is rebuilt (system calls, the transactions before it), then it runs with
     /// the tracer. `None` if no canonical transaction has this hash.
-    pub fn call_trace(&self, hash: &B256, config: CallConfig) -> Result<Option<CallFrame>, ChainError> {
+    pub fn call_trace(
+        &self,
+        hash: &B256,
+        config: CallConfig,
+    ) -> Result<Option<CallFrame>, ChainError> {
         let Some((block_hash, index)) = self.tx_location(hash)? else { return Ok(None) };
         let block = self.block(&block_hash)?.ok_or(ChainError::UnknownBlock(block_hash))?;
         let header = &block.header;
@@ -40,7 +44,8 @@ impl Chain {
             self.spec.schedule.clone(),
             hooks.factory.clone(),
         );
-        let inspector = TracingInspector::new(TracingInspectorConfig::from_geth_call_config(&config));
+        let inspector =
+            TracingInspector::new(TracingInspectorConfig::from_geth_call_config(&config));
         let mut evm = factory.evm_factory().create_evm_with_inspector(&mut db, env, inspector);
         evm.disable_inspector();
         let ctx = EthBlockExecutionCtx {
@@ -56,9 +61,9 @@ impl Chain {
         let frame = (|| {
             executor.apply_pre_execution_changes()?;
             for (i, tx) in block.body.transactions.iter().enumerate() {
-                let sender = tx.recover_signer().map_err(|_| {
-                    alloy_evm::block::BlockExecutionError::msg("invalid sender")
-                })?;
+                let sender = tx
+                    .recover_signer()
+                    .map_err(|_| alloy_evm::block::BlockExecutionError::msg("invalid sender"))?;
                 let tx = alloy_consensus::transaction::Recovered::new_unchecked(tx, sender);
                 if i as u64 == index {
                     executor.evm_mut().enable_inspector();

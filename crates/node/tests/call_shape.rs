@@ -3,8 +3,8 @@
 
 use alloy_network::{EthereumWallet, TransactionBuilder};
 use alloy_primitives::U256;
-use alloy_rpc_types_eth::TransactionRequest;
 use alloy_provider::{Provider, ProviderBuilder};
+use alloy_rpc_types_eth::TransactionRequest;
 use alloy_sol_types::SolCall;
 use nr_node::l1::{L1Config, L1Node};
 use nr_rollup::{NodeConfig, deploy::DeployParams};
@@ -124,9 +124,8 @@ async fn settling_through_a_wrapper_halts_the_follower() {
     let inner = &trace["calls"][0];
     assert_eq!(inner["type"], "CALL", "{trace}");
     assert_eq!(to(inner), deployment.rollup.to_string().to_lowercase(), "{trace}");
-    let selector = alloy_primitives::hex::encode_prefixed(
-        nr_contracts::NativeRollup::advanceCall::SELECTOR,
-    );
+    let selector =
+        alloy_primitives::hex::encode_prefixed(nr_contracts::NativeRollup::advanceCall::SELECTOR);
     assert!(inner["input"].as_str().unwrap_or("").starts_with(&selector), "{trace}");
     let want = sequencer.chain.hash_by_number(2).unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);

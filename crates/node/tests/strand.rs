@@ -70,7 +70,10 @@ async fn panicking_settler_leaves_a_zombie_node() {
             )
         });
     assert!(
-        matches!(err, nr_rollup::RollupError::ServiceDied { service: nr_rollup::Service::Settler, .. }),
+        matches!(
+            err,
+            nr_rollup::RollupError::ServiceDied { service: nr_rollup::Service::Settler, .. }
+        ),
         "{err:?}"
     );
     assert!(err.to_string().contains("injected panic"), "the error says why: {err}");
@@ -83,9 +86,13 @@ async fn panicking_l1_producer_leaves_a_zombie_node() {
     let cfg = devnet_config(dir.path()).l1_config();
     let l1 = nr_node::l1::L1Node::start(&cfg).await.expect("L1 starts");
     l1.inject_panic();
-    let err = tokio::time::timeout(Duration::from_secs(20), l1.failure()).await.unwrap_or_else(
-        |_| panic!("the L1 producer panicked but the node reported nothing within 20 s (head {})", l1.chain.head().number),
-    );
+    let err =
+        tokio::time::timeout(Duration::from_secs(20), l1.failure()).await.unwrap_or_else(|_| {
+            panic!(
+                "the L1 producer panicked but the node reported nothing within 20 s (head {})",
+                l1.chain.head().number
+            )
+        });
     assert!(matches!(err, nr_node::NodeError::ProducerDied(_)), "{err:?}");
     assert!(err.to_string().contains("injected panic"), "the error says why: {err}");
     l1.shutdown().await;
@@ -114,14 +121,10 @@ async fn safe_and_finalized_report_unsettled_blocks() {
                 .unwrap();
         // Before the L1's finalized block reaches the deployment there is no contract there
         // (an empty answer): nothing is settled in a finalized L1 block yet.
-        let settled_in_final = rollup_view(
-            &l1,
-            rollup,
-            NativeRollup::headNumberCall {},
-            BlockNumberOrTag::Finalized,
-        )
-        .await
-        .unwrap_or(0);
+        let settled_in_final =
+            rollup_view(&l1, rollup, NativeRollup::headNumberCall {}, BlockNumberOrTag::Finalized)
+                .await
+                .unwrap_or(0);
         assert!(
             safe.header.number <= settled,
             "L2 safe is block {} but only {settled} are settled on L1 (head {})",
@@ -147,7 +150,10 @@ async fn safe_and_finalized_report_unsettled_blocks() {
         let l1_final = l1.get_block_by_number(BlockNumberOrTag::Finalized).await.unwrap();
         let l1_latest = l1.get_block_number().await.unwrap();
         let l1_final = l1_final.expect("the L1 has a finalized block").header.number;
-        assert!(l1_final + 4 <= l1_latest.max(4), "L1 finalized {l1_final} is not 4 below {l1_latest}");
+        assert!(
+            l1_final + 4 <= l1_latest.max(4),
+            "L1 finalized {l1_final} is not 4 below {l1_latest}"
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     assert!(final_seen > 0, "no L2 block became finalized within 60 s ({samples} samples)");
@@ -189,19 +195,16 @@ async fn settled_on_l1(
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("{hash}: no receipt"))?;
-    let (number, block_hash) = (r.block_number.unwrap_or_default(), r.block_hash.unwrap_or_default());
+    let (number, block_hash) =
+        (r.block_number.unwrap_or_default(), r.block_hash.unwrap_or_default());
     let head =
         rollup_view(l1, rollup, NativeRollup::headNumberCall {}, BlockNumberOrTag::Latest).await?;
     if number > head {
         return Err(format!("{hash}: in L2 block {number}, settled head {head}"));
     }
-    let on_l1 = rollup_view(
-        l1,
-        rollup,
-        NativeRollup::blockHashAtCall { number },
-        BlockNumberOrTag::Latest,
-    )
-    .await?;
+    let on_l1 =
+        rollup_view(l1, rollup, NativeRollup::blockHashAtCall { number }, BlockNumberOrTag::Latest)
+            .await?;
     if on_l1 != block_hash {
         return Err(format!(
             "{hash}: in L2 block {number} {block_hash}, but L1 settled {on_l1} (orphan)"
@@ -250,7 +253,10 @@ async fn holds_settled_head(
     if local == Some(on_l1) {
         Ok(settled)
     } else {
-        Err(format!("settled {settled} {on_l1} on L1, node has {local:?} (head {})", node.chain.head().number))
+        Err(format!(
+            "settled {settled} {on_l1} on L1, node has {local:?} (head {})",
+            node.chain.head().number
+        ))
     }
 }
 
@@ -363,7 +369,8 @@ async fn l1_reorg_under_anchor_strands_the_node() {
     .await;
     let header = devnet.l2.chain.header_by_number(mined).unwrap().expect("mined block");
     let anchor = header.parent_beacon_block_root.expect("anchor");
-    let anchor_number = l1.get_block_by_hash(anchor).await.unwrap().expect("anchor on L1").header.number;
+    let anchor_number =
+        l1.get_block_by_hash(anchor).await.unwrap().expect("anchor on L1").header.number;
     let l1_head = l1.get_block_number().await.unwrap();
     let settled_before =
         rollup_view(&l1, rollup, NativeRollup::headNumberCall {}, BlockNumberOrTag::Latest)
@@ -382,19 +389,23 @@ async fn l1_reorg_under_anchor_strands_the_node() {
         "L1 rewound from {l1_head} to {} under the anchor (L1 {anchor_number}) of L2 block {mined}; settled head was {settled_before}",
         anchor_number - 1
     );
-    let block = wait_until("the transfer settled after the L1 reorg", Duration::from_secs(120), || {
-        settled_on_l1(&l1, &l2, rollup, hash)
-    })
-    .await;
+    let block =
+        wait_until("the transfer settled after the L1 reorg", Duration::from_secs(120), || {
+            settled_on_l1(&l1, &l2, rollup, hash)
+        })
+        .await;
     assert!(settled_on_l1(&l1, &l2, rollup, first).await.is_ok(), "the first transfer kept");
     let settled = settled_once_each(&l1, rollup).await;
-    let f = ProviderBuilder::new().connect_http(format!("http://{}", follower.rpc).parse().unwrap());
+    let f =
+        ProviderBuilder::new().connect_http(format!("http://{}", follower.rpc).parse().unwrap());
     wait_until("the follower derives the settled chain", Duration::from_secs(60), || {
         settled_on_l1(&l1, &f, rollup, hash)
     })
     .await;
     assert_eq!(l2.get_balance(to).await.unwrap(), alloy_primitives::U256::from(2));
-    println!("transfer settled in L2 block {block}; {settled} blocks settled once each; follower agrees");
+    println!(
+        "transfer settled in L2 block {block}; {settled} blocks settled once each; follower agrees"
+    );
     follower.shutdown().await;
     devnet.shutdown().await;
 }

@@ -231,7 +231,9 @@ pub enum RollupError {
     WorkBound(#[source] nr_stateless::stateless::PayloadError),
     /// No `advance` call of an L1 transaction carrying a `BlockAdvanced` event rebuilds
     /// the block the event names.
-    #[error("derivation: no advance call of L1 tx {tx} ({calls} nested found) settles block {number}")]
+    #[error(
+        "derivation: no advance call of L1 tx {tx} ({calls} nested found) settles block {number}"
+    )]
     NoAdvanceFound {
         /// The L1 transaction.
         tx: B256,

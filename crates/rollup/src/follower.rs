@@ -70,7 +70,9 @@ impl Follower {
         let r = self.reconciler.step_follower().await?;
         let settled = r.settled;
         let latest = self.l1.block(BlockNumberOrTag::Latest).await?.number;
-        if r.rewound_to.is_some() || latest < self.next_log_block && settled > self.chain.head().number {
+        if r.rewound_to.is_some()
+            || latest < self.next_log_block && settled > self.chain.head().number
+        {
             // After a rewind (or an L1 reorg below the scan position), derivation resumes
             // where the L1 now settles the block after the local head.
             let next = self.chain.head().number + 1;
@@ -164,12 +166,18 @@ fn block_of_call(chain: &Chain, calldata: &[u8]) -> Result<Block<TxEnvelope>, Ro
 
 /// The calldata of every call in a `callTracer` frame tree that is a successful `CALL` of
 /// `advance` on `rollup` (a reverted call emitted nothing), in execution order.
-fn advance_inputs(frame: &serde_json::Value, rollup: alloy_primitives::Address, out: &mut Vec<alloy_primitives::Bytes>) {
+fn advance_inputs(
+    frame: &serde_json::Value,
+    rollup: alloy_primitives::Address,
+    out: &mut Vec<alloy_primitives::Bytes>,
+) {
     if frame.get("error").is_some_and(|e| !e.is_null()) {
         return; // reverted: nothing below it was kept
     }
     let is_call = frame.get("type").and_then(|t| t.as_str()) == Some("CALL");
-    let to = frame.get("to").and_then(|t| serde_json::from_value::<alloy_primitives::Address>(t.clone()).ok());
+    let to = frame
+        .get("to")
+        .and_then(|t| serde_json::from_value::<alloy_primitives::Address>(t.clone()).ok());
     let input = frame
         .get("input")
         .and_then(|i| serde_json::from_value::<alloy_primitives::Bytes>(i.clone()).ok());

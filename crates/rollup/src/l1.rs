@@ -117,11 +117,8 @@ impl L1Client {
     /// Whether the L1 block with hash `hash` is on the L1's canonical chain now (an L1
     /// reorg may have removed it; a node may still serve it by hash).
     pub async fn is_canonical(&self, hash: B256) -> Result<bool, RollupError> {
-        let Some(b) = self
-            .provider
-            .get_block_by_hash(hash)
-            .await
-            .map_err(rpc_err("eth_getBlockByHash"))?
+        let Some(b) =
+            self.provider.get_block_by_hash(hash).await.map_err(rpc_err("eth_getBlockByHash"))?
         else {
             return Ok(false);
         };

@@ -347,10 +347,11 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
     let faults = Arc::new(Faults::default());
     let mut set = JoinSet::new();
     let mut names = std::collections::HashMap::new();
-    let mut spawn = |service: Service, fut: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>| {
-        let task = tracker.track_future(run_service(service, faults.clone(), fut));
-        names.insert(set.spawn(task).id(), service);
-    };
+    let mut spawn =
+        |service: Service, fut: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>| {
+            let task = tracker.track_future(run_service(service, faults.clone(), fut));
+            names.insert(set.spawn(task).id(), service);
+        };
     if cfg.follow {
         let f = follower::Follower::new(
             chain.clone(),

@@ -99,7 +99,12 @@ impl Reconciler {
     }
 
     /// The highest local block (at most the settled head) whose hash the contract holds.
-    async fn agreed(&self, settled: u64, settled_hash: B256, head: u64) -> Result<u64, RollupError> {
+    async fn agreed(
+        &self,
+        settled: u64,
+        settled_hash: B256,
+        head: u64,
+    ) -> Result<u64, RollupError> {
         let mut n = settled.min(head);
         loop {
             let local = self.chain.hash_by_number(n)?;
@@ -141,7 +146,8 @@ impl Reconciler {
     /// state holds a settled head of at least `number` (binary search on the contract's
     /// `headNumber`, which never decreases along the L1 chain).
     pub async fn settlement_block(&self, number: u64) -> Result<u64, RollupError> {
-        let (mut lo, mut hi) = (self.deploy_block, self.l1.block(BlockNumberOrTag::Latest).await?.number);
+        let (mut lo, mut hi) =
+            (self.deploy_block, self.l1.block(BlockNumberOrTag::Latest).await?.number);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let at = self

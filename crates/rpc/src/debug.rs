@@ -5,10 +5,8 @@ use crate::{Ctx, Handler, RpcError, params};
 use serde_json::{Value, json};
 
 /// The `debug_*` methods.
-pub(crate) const METHODS: &[(&str, Handler)] = &[
-    ("debug_executionWitness", execution_witness),
-    ("debug_traceTransaction", trace_transaction),
-];
+pub(crate) const METHODS: &[(&str, Handler)] =
+    &[("debug_executionWitness", execution_witness), ("debug_traceTransaction", trace_transaction)];
 
 /// `debug_traceTransaction(hash, {tracer: "callTracer", tracerConfig: {onlyTopCall,
 /// withLog}})`: the transaction re-executed in its block, as geth's `callTracer` frames
@@ -24,7 +22,8 @@ fn trace_transaction(c: &Ctx, p: &[Value]) -> Result<Value, RpcError> {
             "tracer {tracer:?} is not supported (this node serves \"callTracer\")"
         )));
     }
-    let flag = |name: &str| opts.get("tracerConfig").and_then(|c| c.get(name)).and_then(Value::as_bool);
+    let flag =
+        |name: &str| opts.get("tracerConfig").and_then(|c| c.get(name)).and_then(Value::as_bool);
     let config = nr_chain::trace::CallConfig {
         only_top_call: flag("onlyTopCall"),
         with_log: flag("withLog"),
