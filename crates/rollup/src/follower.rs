@@ -194,3 +194,39 @@ fn advance_inputs(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::{Address, hex};
+    use serde_json::json;
+
+    #[test]
+    fn advance_inputs_are_the_successful_nested_calls_of_the_rollup() {
+        let rollup = Address::repeat_byte(1);
+        let other = Address::repeat_byte(2);
+        let sel = hex::encode_prefixed(NativeRollup::advanceCall::SELECTOR);
+        let call = |ty: &str, to: Address, tail: &str, calls: serde_json::Value| json!({"type": ty, "to": to, "input": format!("{sel}{tail}"), "calls": calls});
+        let trace = json!({
+            "type": "CALL", "to": other, "input": "0x12345678",
+            "calls": [
+                call("CALL", rollup, "01", json!([])),
+                call("DELEGATECALL", rollup, "02", json!([])),
+                call("STATICCALL", rollup, "03", json!([])),
+                call("CALL", other, "04", json!([])),
+                {"type": "CALL", "to": other, "input": "0x", "error": "execution reverted",
+                 "calls": [call("CALL", rollup, "05", json!([]))]},
+                {"type": "CALL", "to": other, "input": "0x",
+                 "calls": [call("CALL", rollup, "06", json!([]))]},
+            ]
+        });
+        let mut out = vec![];
+        advance_inputs(&trace, rollup, &mut out);
+        let tails: Vec<u8> = out.iter().map(|i| i[4]).collect();
+        assert_eq!(
+            tails,
+            vec![1, 6],
+            "direct and deeply nested CALLs, in order; no reverted, delegate or static call"
+        );
+    }
+}
