@@ -125,10 +125,18 @@ pub fn run(args: L1Args) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let node = rt.block_on(L1Node::start(&cfg))?;
     print_banner(&node, &cfg, &args.balance);
-    rt.block_on(async {
-        tokio::signal::ctrl_c().await.ok();
+    // A dead block producer stops the node with its error instead of leaving an RPC
+    // server that answers but makes no blocks.
+    let failed = rt.block_on(async {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => None,
+            e = node.failure() => Some(e),
+        }
     });
     println!("nr l1: stopped at #{}", node.chain.head().number);
     rt.block_on(node.shutdown());
-    Ok(())
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }

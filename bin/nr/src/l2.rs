@@ -205,11 +205,20 @@ pub fn run_l2(args: L2Args) -> Result<()> {
     println!("  head         #{} {}", node.chain.head().number, node.chain.head().hash_slow());
     use std::io::Write;
     std::io::stdout().flush().ok();
-    rt.block_on(async {
-        tokio::signal::ctrl_c().await.ok();
+    // A dead service stops the node with its error instead of leaving an RPC server that
+    // answers but no longer produces, settles or relays.
+    let failed = rt.block_on(async {
+        let failed = tokio::select! {
+            _ = tokio::signal::ctrl_c() => None,
+            e = node.failure() => Some(e),
+        };
         node.shutdown().await;
+        failed
     });
-    Ok(())
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }
 
 /// Runs `nr devnet` until Ctrl-C.
@@ -263,11 +272,17 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
     println!("  ready");
     use std::io::Write;
     std::io::stdout().flush().ok();
-    rt.block_on(async {
-        tokio::signal::ctrl_c().await.ok();
+    let failed = rt.block_on(async {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => None,
+            e = devnet.failure() => Some(e),
+        }
     });
     rt.block_on(devnet.shutdown());
-    Ok(())
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }
 
 /// A progress bar on stderr fed by a follower's progress reports.

@@ -44,6 +44,17 @@ pub enum ChainError {
     /// The parent of the block with this hash is not stored.
     #[error("unknown block parent of {0}")]
     UnknownParent(B256),
+    /// A rewind would remove a finalized block.
+    #[error("cannot rewind to block {to}: block {finalized} is finalized")]
+    RewindBelowFinalized {
+        /// The block asked for.
+        to: u64,
+        /// The finalized block.
+        finalized: u64,
+    },
+    /// No canonical block has this number.
+    #[error("no canonical block {0}")]
+    UnknownNumber(u64),
 }
 
 macro_rules! store_err {

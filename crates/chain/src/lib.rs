@@ -15,12 +15,14 @@ pub mod budget;
 mod call;
 mod error;
 mod import;
+mod labels;
 pub mod notify;
 pub mod pool;
 mod produce;
 mod query;
 pub mod spec;
 pub mod store;
+pub mod trace;
 pub mod tx;
 
 use alloy_consensus::{Block, BlockBody, Header, TxEnvelope};
@@ -36,6 +38,8 @@ use std::{path::Path, sync::Arc};
 pub use budget::{BlockBudget, DropReason, OverBudget};
 pub use call::{CallOutcome, CallRequest};
 pub use error::{ChainError, TxError};
+pub use import::Rewound;
+pub use labels::BlockLabels;
 pub use pool::PoolPolicy;
 pub use produce::{BlockOptions, Produced};
 pub use query::{AccountProof, LogInfo, ReceiptInfo};
@@ -57,6 +61,7 @@ pub struct Chain {
     policy: RwLock<PoolPolicy>,
     budget: RwLock<Option<Arc<dyn BlockBudget>>>,
     dropped: Mutex<budget::DropLog>,
+    labels: RwLock<BlockLabels>,
     /// Notified when a transaction enters the pool.
     pub tx_added: notify::Notify,
 }
@@ -108,6 +113,7 @@ impl Chain {
             policy: RwLock::new(PoolPolicy::default()),
             budget: RwLock::new(None),
             dropped: Mutex::new(budget::DropLog::default()),
+            labels: RwLock::new(BlockLabels::default()),
             tx_added: Default::default(),
         };
         chain.reload_pool()?;

@@ -189,6 +189,35 @@ fn write_block(
     Ok(())
 }
 
+/// Makes block `keep` (number, hash) the head, in one transaction: the canonical entries
+/// above it and the transaction index entries of `removed` (the transactions of the
+/// blocks above it) go, and those transactions are stored as pending, so that a crash
+/// right after the rewind loses none of them. Block data, receipts and state stay (they
+/// are keyed by hash, like an archive's side chains).
+pub(crate) fn rewind(
+    db: &redb::Database,
+    keep: (u64, B256),
+    old_head: u64,
+    removed: &[TxEnvelope],
+) -> Result<(), StoreError> {
+    let tx = db.begin_write()?;
+    {
+        let mut canonical = tx.open_table(CANONICAL)?;
+        for n in keep.0 + 1..=old_head {
+            canonical.remove(n)?;
+        }
+        let mut index = tx.open_table(TX_INDEX)?;
+        let mut pool = tx.open_table(POOL)?;
+        for t in removed {
+            index.remove(t.tx_hash().as_slice())?;
+            pool.insert(t.tx_hash().as_slice(), t.encoded_2718().as_slice())?;
+        }
+        tx.open_table(META)?.insert("head", keep.1.as_slice())?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 /// The stored pending transactions (EIP-2718 bytes); unreadable entries are skipped.
 pub(crate) fn read_pool(db: &redb::Database) -> Result<Vec<Vec<u8>>, StoreError> {
     let tx = db.begin_read()?;

@@ -45,6 +45,8 @@ pub struct DevnetConfig {
     pub l2_funded: Vec<(Address, U256)>,
     /// Run the bridge relayer (delivers deposits).
     pub relayer: bool,
+    /// Blocks between the L1 head and its `finalized` block.
+    pub l1_finality_depth: u64,
 }
 
 impl Default for DevnetConfig {
@@ -63,6 +65,7 @@ impl Default for DevnetConfig {
             l2_dev_balance: U256::from(100u64) * U256::from(ETHER),
             l2_funded: vec![],
             relayer: true,
+            l1_finality_depth: crate::l1::DEFAULT_FINALITY_DEPTH,
         }
     }
 }
@@ -82,6 +85,7 @@ impl DevnetConfig {
             prague_at: ForkTime::At(0),
             osaka_at: self.l1_osaka_at,
             execute_gas: ExecuteGasParams::default(),
+            finality_depth: self.l1_finality_depth,
         }
     }
 }
@@ -187,6 +191,15 @@ impl Devnet {
         })
         .await?;
         Ok((deployment, deployment_file, l2))
+    }
+
+    /// Resolves when a service of either node has stopped (the L1 block producer, or a
+    /// service of the L2 node): the Devnet no longer works and should be shut down.
+    pub async fn failure(&self) -> NodeError {
+        tokio::select! {
+            e = self.l1.failure() => e,
+            e = self.l2.failure() => e.into(),
+        }
     }
 
     /// The L1 JSON-RPC URL.

@@ -82,6 +82,9 @@ pub enum NodeError {
     /// Deploying the rollup failed.
     #[error("deploying the rollup")]
     Deploy(#[source] Box<RollupError>),
+    /// The L1 block producer stopped (it panicked): the node no longer makes blocks.
+    #[error("the L1 block producer stopped: {0}; the node is stopping")]
+    ProducerDied(String),
     /// The L2 node (or reading the deployment file) failed.
     #[error(transparent)]
     Rollup(Box<RollupError>),

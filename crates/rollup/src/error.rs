@@ -80,6 +80,15 @@ pub enum RollupError {
     /// Signing a transaction failed.
     #[error("config: {0}")]
     Sign(#[from] alloy_signer::Error),
+    /// A background service stopped (it panicked or returned): the node no longer does
+    /// its job and must be stopped.
+    #[error("node: the {service} stopped: {reason}; the node is stopping")]
+    ServiceDied {
+        /// Which service.
+        service: crate::Service,
+        /// Its panic message, or why it ended.
+        reason: String,
+    },
     /// A blocking task of the node panicked or was cancelled.
     #[error("config: {0}")]
     TaskJoin(#[from] tokio::task::JoinError),
@@ -229,13 +238,18 @@ pub enum RollupError {
     /// The work bound of a block could not be computed.
     #[error("derivation: {0}")]
     WorkBound(#[source] nr_stateless::stateless::PayloadError),
-    /// An L1 transaction carrying a `BlockAdvanced` event is not a direct `advance` call.
-    #[error("derivation: L1 tx {tx} is not a direct advance call: {source}")]
-    NotAdvanceCall {
+    /// No `advance` call of an L1 transaction carrying a `BlockAdvanced` event rebuilds
+    /// the block the event names.
+    #[error(
+        "derivation: no advance call of L1 tx {tx} ({calls} nested found) settles block {number}"
+    )]
+    NoAdvanceFound {
         /// The L1 transaction.
         tx: B256,
-        /// Why.
-        source: alloy_sol_types::Error,
+        /// The L2 block the event names.
+        number: u64,
+        /// Nested `advance` calls found in its trace.
+        calls: usize,
     },
     /// A derived block differs from what the L1 settled.
     #[error("derivation: {0}")]

@@ -1,7 +1,11 @@
 //! The follower: rebuilds the L2 chain from L1 data alone (`advance` calldata and
 //! `BlockAdvanced` events), re-executing every block and checking hashes and state roots.
 
-use crate::{Deployment, DerivedMismatch, POLL, ProgressSink, RollupError, l1::L1Client};
+use crate::{
+    Deployment, DerivedMismatch, POLL, ProgressSink, RollupError, l1::L1Client,
+    reconcile::Reconciler,
+};
+use alloy_consensus::{Block, TxEnvelope};
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_sol_types::SolCall;
 use nr_chain::Chain;
@@ -26,6 +30,7 @@ pub struct Follower {
     l1: L1Client,
     next_log_block: u64,
     blocking: TaskTracker,
+    reconciler: Reconciler,
 }
 
 impl Follower {
@@ -37,7 +42,13 @@ impl Follower {
         deployment: Deployment,
         blocking: TaskTracker,
     ) -> Self {
-        Self { chain, l1, next_log_block: deployment.deploy_block, blocking }
+        let reconciler = Reconciler {
+            chain: chain.clone(),
+            l1: l1.clone(),
+            blocking: blocking.clone(),
+            deploy_block: deployment.deploy_block,
+        };
+        Self { chain, l1, next_log_block: deployment.deploy_block, blocking, reconciler }
     }
 
     /// Runs until the process ends (or its task is aborted), telling `progress` how far it is.
@@ -56,11 +67,20 @@ impl Follower {
         &mut self,
         progress: Option<&(dyn Fn(FollowerProgress) + Send + Sync)>,
     ) -> Result<(), RollupError> {
+        let r = self.reconciler.step_follower().await?;
+        let settled = r.settled;
         let latest = self.l1.block(BlockNumberOrTag::Latest).await?.number;
+        if r.rewound_to.is_some()
+            || latest < self.next_log_block && settled > self.chain.head().number
+        {
+            // After a rewind (or an L1 reorg below the scan position), derivation resumes
+            // where the L1 now settles the block after the local head.
+            let next = self.chain.head().number + 1;
+            self.next_log_block = self.reconciler.settlement_block(next).await?;
+        }
         if latest < self.next_log_block {
             return Ok(());
         }
-        let (settled, _) = self.l1.settled_head().await?;
         if let Some(report) = progress {
             report(FollowerProgress { derived: self.chain.head().number, settled });
         }
@@ -72,14 +92,13 @@ impl Follower {
             if e.number <= head.number {
                 continue; // already derived (restart)
             }
-            let tx = log.transaction_hash.ok_or(RollupError::LogWithoutTransaction)?;
-            let input = self.l1.tx_input(tx).await?;
-            let call = NativeRollup::advanceCall::abi_decode(&input)
-                .map_err(|source| RollupError::NotAdvanceCall { tx, source })?;
-            let si = StatelessInput::from_wire(&call.input)?;
-            let npr = &si.new_payload_request;
-            let fork = self.chain.spec().schedule.fork_at(npr.execution_payload.timestamp);
-            let block = new_payload_to_block(npr, fork)?;
+            if e.number > head.number + 1 {
+                // A settlement was missed (an L1 reorg moved it behind the scan position):
+                // rescan from where the L1 settles the next block.
+                self.next_log_block = self.reconciler.settlement_block(head.number + 1).await?;
+                return Ok(());
+            }
+            let block = settled_block(&self.l1, &self.chain, &log, &e).await?;
             let chain = self.chain.clone();
             let hash = self.blocking.spawn_blocking(move || chain.import_block(&block)).await??;
             let imported = self.chain.head();
@@ -99,5 +118,115 @@ impl Follower {
         }
         self.next_log_block = to + 1;
         Ok(())
+    }
+}
+
+/// The L2 block an L1 `BlockAdvanced` event settled, rebuilt from the input of the
+/// `advance` call that emitted it, whatever the call's shape (docs/l2.md, "Deriving
+/// whatever the call shape"): when the L1 transaction calls the rollup directly its
+/// calldata is that input; otherwise (a wrapper contract, an EIP-7702 account, a batch)
+/// the transaction's `callTracer` trace gives every successful `CALL` of `advance` on the
+/// rollup, nested at any depth. The block is the one whose rebuilt hash is the event's:
+/// the hash commits to the whole block, so a look-alike input cannot be taken for it.
+pub(crate) async fn settled_block(
+    l1: &L1Client,
+    chain: &Chain,
+    log: &alloy_rpc_types_eth::Log,
+    e: &NativeRollup::BlockAdvanced,
+) -> Result<Block<TxEnvelope>, RollupError> {
+    let tx = log.transaction_hash.ok_or(RollupError::LogWithoutTransaction)?;
+    let (to, input) = l1.tx_call(tx).await?;
+    if to == Some(l1.rollup)
+        && let Ok(block) = block_of_call(chain, &input)
+        && block.header.hash_slow() == e.blockHash
+    {
+        return Ok(block);
+    }
+    let trace = l1.call_trace(tx).await?;
+    let mut inputs = vec![];
+    advance_inputs(&trace, l1.rollup, &mut inputs);
+    for input in &inputs {
+        if let Ok(block) = block_of_call(chain, input)
+            && block.header.hash_slow() == e.blockHash
+        {
+            return Ok(block);
+        }
+    }
+    Err(RollupError::NoAdvanceFound { tx, number: e.number, calls: inputs.len() })
+}
+
+/// The block an `advance(input, anchor)` calldata settles.
+fn block_of_call(chain: &Chain, calldata: &[u8]) -> Result<Block<TxEnvelope>, RollupError> {
+    let call = NativeRollup::advanceCall::abi_decode(calldata).map_err(RollupError::DecodeL1)?;
+    let si = StatelessInput::from_wire(&call.input)?;
+    let npr = &si.new_payload_request;
+    let fork = chain.spec().schedule.fork_at(npr.execution_payload.timestamp);
+    Ok(new_payload_to_block(npr, fork)?)
+}
+
+/// The calldata of every call in a `callTracer` frame tree that is a successful `CALL` of
+/// `advance` on `rollup` (a reverted call emitted nothing), in execution order.
+fn advance_inputs(
+    frame: &serde_json::Value,
+    rollup: alloy_primitives::Address,
+    out: &mut Vec<alloy_primitives::Bytes>,
+) {
+    if frame.get("error").is_some_and(|e| !e.is_null()) {
+        return; // reverted: nothing below it was kept
+    }
+    let is_call = frame.get("type").and_then(|t| t.as_str()) == Some("CALL");
+    let to = frame
+        .get("to")
+        .and_then(|t| serde_json::from_value::<alloy_primitives::Address>(t.clone()).ok());
+    let input = frame
+        .get("input")
+        .and_then(|i| serde_json::from_value::<alloy_primitives::Bytes>(i.clone()).ok());
+    if is_call
+        && to == Some(rollup)
+        && let Some(input) = input
+        && input.starts_with(&NativeRollup::advanceCall::SELECTOR)
+    {
+        out.push(input);
+    }
+    if let Some(calls) = frame.get("calls").and_then(|c| c.as_array()) {
+        for c in calls {
+            advance_inputs(c, rollup, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::{Address, hex};
+    use serde_json::json;
+
+    #[test]
+    fn advance_inputs_are_the_successful_nested_calls_of_the_rollup() {
+        let rollup = Address::repeat_byte(1);
+        let other = Address::repeat_byte(2);
+        let sel = hex::encode_prefixed(NativeRollup::advanceCall::SELECTOR);
+        let call = |ty: &str, to: Address, tail: &str, calls: serde_json::Value| json!({"type": ty, "to": to, "input": format!("{sel}{tail}"), "calls": calls});
+        let trace = json!({
+            "type": "CALL", "to": other, "input": "0x12345678",
+            "calls": [
+                call("CALL", rollup, "01", json!([])),
+                call("DELEGATECALL", rollup, "02", json!([])),
+                call("STATICCALL", rollup, "03", json!([])),
+                call("CALL", other, "04", json!([])),
+                {"type": "CALL", "to": other, "input": "0x", "error": "execution reverted",
+                 "calls": [call("CALL", rollup, "05", json!([]))]},
+                {"type": "CALL", "to": other, "input": "0x",
+                 "calls": [call("CALL", rollup, "06", json!([]))]},
+            ]
+        });
+        let mut out = vec![];
+        advance_inputs(&trace, rollup, &mut out);
+        let tails: Vec<u8> = out.iter().map(|i| i[4]).collect();
+        assert_eq!(
+            tails,
+            vec![1, 6],
+            "direct and deeply nested CALLs, in order; no reverted, delegate or static call"
+        );
     }
 }

@@ -101,6 +101,35 @@ impl L1Client {
             .map_err(|source| RollupError::Decode { what: C::SIGNATURE, source })
     }
 
+    /// A view call on the rollup contract in the state of L1 block `at` (a tag such as
+    /// `finalized`, or a number).
+    pub async fn view_at<C: SolCall>(
+        &self,
+        call: C,
+        at: BlockNumberOrTag,
+    ) -> Result<C::Return, RollupError> {
+        let tx = TransactionRequest::default().with_to(self.rollup).with_input(call.abi_encode());
+        let out = self.provider.call(tx).block(at.into()).await.map_err(rpc_err(C::SIGNATURE))?;
+        C::abi_decode_returns(&out)
+            .map_err(|source| RollupError::Decode { what: C::SIGNATURE, source })
+    }
+
+    /// Whether the L1 block with hash `hash` is on the L1's canonical chain now (an L1
+    /// reorg may have removed it; a node may still serve it by hash).
+    pub async fn is_canonical(&self, hash: B256) -> Result<bool, RollupError> {
+        let Some(b) =
+            self.provider.get_block_by_hash(hash).await.map_err(rpc_err("eth_getBlockByHash"))?
+        else {
+            return Ok(false);
+        };
+        let at = self
+            .provider
+            .get_block_by_number(b.header.number.into())
+            .await
+            .map_err(rpc_err("eth_getBlockByNumber"))?;
+        Ok(at.is_some_and(|a| a.header.hash == hash))
+    }
+
     /// The rollup's settled head: (number, hash).
     pub async fn settled_head(&self) -> Result<(u64, B256), RollupError> {
         Ok((
@@ -208,6 +237,28 @@ impl L1Client {
             .map_err(rpc_err("eth_getTransactionByHash"))?
             .ok_or(RollupError::NoL1Transaction(hash))?;
         Ok(tx.inner.input().clone())
+    }
+
+    /// The L1 transaction with this hash: its target and calldata.
+    pub async fn tx_call(&self, hash: B256) -> Result<(Option<Address>, Bytes), RollupError> {
+        use alloy_consensus::Transaction as _;
+        let tx = self
+            .provider
+            .get_transaction_by_hash(hash)
+            .await
+            .map_err(rpc_err("eth_getTransactionByHash"))?
+            .ok_or(RollupError::NoL1Transaction(hash))?;
+        Ok((tx.inner.to(), tx.inner.input().clone()))
+    }
+
+    /// geth's `callTracer` trace of L1 transaction `hash` (`debug_traceTransaction`): the
+    /// tree of its calls, each with `type`, `to`, `input`, `error` and nested `calls`.
+    pub async fn call_trace(&self, hash: B256) -> Result<serde_json::Value, RollupError> {
+        let opts = serde_json::json!({ "tracer": "callTracer" });
+        self.provider
+            .raw_request("debug_traceTransaction".into(), (hash, opts))
+            .await
+            .map_err(rpc_err("debug_traceTransaction"))
     }
 
     /// `eth_getProof` of the rollup contract's `slots` at L1 block `number`.

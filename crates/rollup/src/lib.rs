@@ -13,6 +13,7 @@ pub mod deploy;
 mod error;
 pub mod follower;
 pub mod l1;
+pub mod reconcile;
 pub mod relayer;
 pub mod sequencer;
 pub mod settler;
@@ -32,7 +33,100 @@ use std::{
     sync::Arc,
     time::Duration,
 };
+use tokio::{sync::watch, task::JoinSet};
 use tokio_util::task::{AbortOnDropHandle, TaskTracker};
+
+/// A background service of an L2 node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    /// Builds L2 blocks.
+    Sequencer,
+    /// Settles L2 blocks on L1.
+    Settler,
+    /// Delivers L1->L2 messages.
+    Relayer,
+    /// Derives the L2 chain from L1.
+    Follower,
+    /// Follows the settled head (a sequencer without a settler key).
+    Reconciler,
+}
+
+impl std::fmt::Display for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Sequencer => "sequencer",
+            Self::Settler => "settler",
+            Self::Relayer => "relayer",
+            Self::Follower => "follower",
+            Self::Reconciler => "reconciler",
+        })
+    }
+}
+
+/// Services told to panic (a test hook, see [`L2Node::inject_panic`]).
+#[derive(Debug, Default)]
+struct Faults {
+    panic: Mutex<std::collections::HashSet<Service>>,
+    changed: tokio::sync::Notify,
+}
+
+impl Faults {
+    /// Resolves when `service` is told to panic.
+    async fn wait(&self, service: Service) {
+        loop {
+            let notified = self.changed.notified();
+            if self.panic.lock().remove(&service) {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Runs `service`'s future; panics (inside the service's task, as a bug in it would)
+/// when the test hook asks for it.
+async fn run_service(
+    service: Service,
+    faults: Arc<Faults>,
+    fut: impl std::future::Future<Output = ()>,
+) {
+    tokio::select! {
+        () = fut => {}
+        () = faults.wait(service) => panic!("injected panic in the {service} (test hook)"),
+    }
+}
+
+/// The services of a node, watched: the first one to stop (a panic, or a return, which a
+/// service never does on purpose) is logged, reported through `died`, and every other
+/// service is stopped, so the node never keeps answering RPC while not doing its job.
+/// Aborting the supervisor (node shutdown) aborts every service without a report.
+async fn supervise(
+    mut set: JoinSet<()>,
+    names: std::collections::HashMap<tokio::task::Id, Service>,
+    died: watch::Sender<Option<(Service, String)>>,
+) {
+    let Some(ended) = set.join_next_with_id().await else { return };
+    let (id, reason) = match ended {
+        Ok((id, ())) => (id, "it returned".to_string()),
+        Err(e) => {
+            let id = e.id();
+            let reason = match e.try_into_panic() {
+                Ok(p) => p
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .map_or_else(|| "panicked".to_string(), |m| format!("panicked: {m}")),
+                Err(_) => "it was cancelled".to_string(),
+            };
+            (id, reason)
+        }
+    };
+    let service = names.get(&id).copied().unwrap_or(Service::Sequencer);
+    tracing::error!(%service, reason, "service stopped; stopping the node's other services");
+    set.abort_all();
+    while set.join_next().await.is_some() {}
+    died.send_replace(Some((service, reason)));
+}
 
 /// Where a rollup lives: written by the deployer, read by every L2 node.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -140,25 +234,47 @@ pub struct L2Node {
     pub status: Arc<Mutex<SettlementStatus>>,
     /// The RPC server.
     server: nr_rpc::RpcServer,
-    /// The services' tasks (aborted when dropped).
-    tasks: Vec<AbortOnDropHandle<()>>,
+    /// The supervisor, owning the services' tasks (all aborted when dropped).
+    supervisor: AbortOnDropHandle<()>,
+    /// Set by the supervisor when a service stops.
+    died: watch::Receiver<Option<(Service, String)>>,
     /// Tracks the services' tasks and their blocking work on the chain.
     tracker: TaskTracker,
+    /// The test hook of [`L2Node::inject_panic`].
+    faults: Arc<Faults>,
 }
 
 impl L2Node {
+    /// Test hook: makes `service` panic at once, inside its own task, as a bug in it
+    /// would. Nothing else calls it.
+    pub fn inject_panic(&self, service: Service) {
+        self.faults.panic.lock().insert(service);
+        self.faults.changed.notify_waiters();
+    }
+
+    /// Resolves when a service of the node has stopped (panicked or returned): the node
+    /// no longer does its job, and the caller should stop it ([`L2Node::shutdown`]) and
+    /// report the error. Never resolves while every service runs.
+    pub async fn failure(&self) -> RollupError {
+        let mut died = self.died.clone();
+        match died.wait_for(Option::is_some).await {
+            Ok(d) => {
+                let (service, reason) = d.clone().unwrap_or((Service::Sequencer, String::new()));
+                RollupError::ServiceDied { service, reason }
+            }
+            // The supervisor is gone: the node is shutting down, not failing.
+            Err(_) => std::future::pending().await,
+        }
+    }
+
     /// Stops the RPC server (its port is closed on return) and every service, waiting for
     /// their tasks and blocking work to end, so that nothing of the node holds the chain
     /// any more: the store closes with the last reference to [`L2Node::chain`]. Dropping
     /// the node also stops both, without waiting.
     pub async fn shutdown(self) {
         self.server.stop().await;
-        for t in &self.tasks {
-            t.abort();
-        }
-        for t in self.tasks {
-            t.await.ok();
-        }
+        self.supervisor.abort();
+        self.supervisor.await.ok();
         self.tracker.close();
         self.tracker.wait().await;
     }
@@ -227,6 +343,8 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
         let budget = budget::AdvanceBudget::from_l1(&l1, chain.chain_id()).await?;
         chain.set_block_budget(Arc::new(budget));
     }
+    // Genesis is settled (the contract holds it) and final; the services move both labels.
+    chain.set_safe_finalized(0, 0);
     let status = Arc::new(Mutex::new(SettlementStatus::default()));
     let ext: Arc<dyn nr_rpc::RpcExtension> =
         Arc::new(L2Rpc { status: status.clone(), deployment: cfg.deployment.clone() });
@@ -235,7 +353,14 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
         .map_err(|source| RollupError::RpcListen { addr: cfg.http, source })?;
     let rpc = server.local_addr();
     let tracker = TaskTracker::new();
-    let mut tasks = vec![];
+    let faults = Arc::new(Faults::default());
+    let mut set = JoinSet::new();
+    let mut names = std::collections::HashMap::new();
+    let mut spawn =
+        |service: Service, fut: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>| {
+            let task = tracker.track_future(run_service(service, faults.clone(), fut));
+            names.insert(set.spawn(task).id(), service);
+        };
     if cfg.follow {
         let f = follower::Follower::new(
             chain.clone(),
@@ -243,7 +368,7 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             cfg.deployment.clone(),
             tracker.clone(),
         );
-        tasks.push(AbortOnDropHandle::new(tracker.spawn(f.run(cfg.progress.clone()))));
+        spawn(Service::Follower, Box::pin(f.run(cfg.progress.clone())));
     } else {
         let seq = sequencer::Sequencer {
             chain: chain.clone(),
@@ -251,23 +376,34 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             block_time: cfg.block_time,
             blocking: tracker.clone(),
         };
-        tasks.push(AbortOnDropHandle::new(tracker.spawn(seq.run())));
+        spawn(Service::Sequencer, Box::pin(seq.run()));
+        let reconciler = reconcile::Reconciler {
+            chain: chain.clone(),
+            l1: l1.clone(),
+            blocking: tracker.clone(),
+            deploy_block: cfg.deployment.deploy_block,
+        };
         if cfg.settler_key.is_some() {
             let s = settler::Settler {
                 chain: chain.clone(),
                 l1: l1.clone(),
                 status: status.clone(),
                 blocking: tracker.clone(),
+                reconciler,
             };
-            tasks.push(AbortOnDropHandle::new(tracker.spawn(s.run())));
+            spawn(Service::Settler, Box::pin(s.run()));
+        } else {
+            spawn(Service::Reconciler, Box::pin(reconciler.run()));
         }
         if let Some(key) = cfg.relayer_key.clone() {
             let r =
                 relayer::Relayer::new(chain.clone(), l1.clone(), key, cfg.deployment.deploy_block);
-            tasks.push(AbortOnDropHandle::new(tracker.spawn(r.run())));
+            spawn(Service::Relayer, Box::pin(r.run()));
         }
     }
-    Ok(L2Node { chain, rpc, status, server, tasks, tracker })
+    let (died_tx, died) = watch::channel(None);
+    let supervisor = AbortOnDropHandle::new(tokio::spawn(supervise(set, names, died_tx)));
+    Ok(L2Node { chain, rpc, status, server, supervisor, died, tracker, faults })
 }
 
 /// How long services wait between polls of the L1.

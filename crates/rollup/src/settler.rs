@@ -1,6 +1,6 @@
 //! The settler: proves every L2 block to the L1 rollup contract with `advance`.
 
-use crate::{POLL, RollupError, SettlementStatus, l1::L1Client};
+use crate::{POLL, RollupError, SettlementStatus, l1::L1Client, reconcile::Reconciler};
 use alloy_eips::eip7685::Requests;
 use alloy_primitives::U256;
 use alloy_sol_types::SolCall;
@@ -22,6 +22,8 @@ pub struct Settler {
     pub status: Arc<Mutex<SettlementStatus>>,
     /// Runs the witness building off the async runtime; the node's shutdown waits for it.
     pub blocking: TaskTracker,
+    /// Brings the chain in line with the settled head before each round.
+    pub reconciler: Reconciler,
 }
 
 impl Settler {
@@ -78,7 +80,7 @@ impl Settler {
     }
 
     async fn step(&self) -> Result<(), RollupError> {
-        let (settled, _) = self.l1.settled_head().await?;
+        let settled = self.reconciler.step().await?.settled;
         self.update(settled);
         let head = self.chain.head().number;
         if head <= settled {

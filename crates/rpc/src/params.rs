@@ -72,8 +72,9 @@ fn block_id_value(v: &Value) -> Result<Option<BlockId>, RpcError> {
     }
 }
 
-/// The header `id` names (`None`, latest, pending, safe and finalized are the head);
-/// `None` if the chain has no such block.
+/// The header `id` names (`None`, latest and pending are the head; safe and finalized
+/// are the chain's labels, see [`Chain::safe_number`]); `None` if the chain has no such
+/// block.
 pub(crate) fn header(chain: &Chain, id: Option<BlockId>) -> Result<Option<Header>, RpcError> {
     let by_number = |n: u64| chain.header_by_number(n).map_err(RpcError::internal);
     match id {
@@ -81,6 +82,8 @@ pub(crate) fn header(chain: &Chain, id: Option<BlockId>) -> Result<Option<Header
         Some(BlockId::Hash(h)) => chain.header(&h.block_hash).map_err(RpcError::internal),
         Some(BlockId::Number(BlockNumberOrTag::Number(n))) => by_number(n),
         Some(BlockId::Number(BlockNumberOrTag::Earliest)) => by_number(0),
+        Some(BlockId::Number(BlockNumberOrTag::Safe)) => by_number(chain.safe_number()),
+        Some(BlockId::Number(BlockNumberOrTag::Finalized)) => by_number(chain.finalized_number()),
         Some(BlockId::Number(_)) => Ok(Some(chain.head())),
     }
 }

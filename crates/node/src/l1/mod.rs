@@ -155,7 +155,14 @@ pub struct L1Config {
     pub osaka_at: ForkTime,
     /// EXECUTE gas limit and target per L1 block.
     pub execute_gas: ExecuteGasParams,
+    /// How many blocks below the head the `safe` and `finalized` blocks are
+    /// ([`DEFAULT_FINALITY_DEPTH`]; see docs/l1.md).
+    pub finality_depth: u64,
 }
+
+/// Blocks between the head and the `finalized` block of the dev L1 (geth's dev mode
+/// finalizes one 32-block epoch behind the head).
+pub const DEFAULT_FINALITY_DEPTH: u64 = 32;
 
 impl Default for L1Config {
     fn default() -> Self {
@@ -174,6 +181,7 @@ impl Default for L1Config {
                 limit: DEFAULT_EXECUTE_GAS_LIMIT,
                 target: DEFAULT_EXECUTE_GAS_TARGET,
             },
+            finality_depth: DEFAULT_FINALITY_DEPTH,
         }
     }
 }
@@ -250,13 +258,26 @@ impl L1Node {
             .await
             .map_err(NodeError::RpcListen)?;
         let addr = server.local_addr();
-        let producer = producer::Producer::spawn(chain.clone(), cfg.block_time);
+        let producer = producer::Producer::spawn(chain.clone(), cfg.block_time, cfg.finality_depth);
         Ok(Self { chain, addr, signers, execute_gas: params, start_head, server, producer })
     }
 
     /// The chain spec in force (the stored one on restart).
     pub fn spec(&self) -> &ChainSpec {
         self.chain.spec()
+    }
+
+    /// Test hook: makes the block producer thread panic at its next round, as a bug in
+    /// it would. Nothing else calls it.
+    pub fn inject_panic(&self) {
+        self.producer.inject_panic();
+    }
+
+    /// Resolves when the block producer has stopped on its own (it panicked): the node
+    /// no longer makes blocks, and the caller should stop it and report the error.
+    /// Never resolves while the producer runs.
+    pub async fn failure(&self) -> NodeError {
+        NodeError::ProducerDied(self.producer.died().await)
     }
 
     /// The JSON-RPC URL.

@@ -1,11 +1,12 @@
-//! The L1's extra JSON-RPC methods: the EXECUTE gas market and the fork schedule.
+//! The L1's extra JSON-RPC methods: the EXECUTE gas market, the fork schedule, and the
+//! development reorg `debug_setHead`.
 
 use nr_chain::Chain;
 use nr_execute::precompile::{EXECUTE_ADDRESS, ExecuteBlockData, L1Hooks};
 use nr_rpc::{RpcError, RpcExtension};
 use serde_json::{Value, json};
 
-/// `nr_executeBaseFee`, `nr_executeMarket` and `nr_forkSchedule`.
+/// `nr_executeBaseFee`, `nr_executeMarket`, `nr_forkSchedule` and `debug_setHead`.
 #[derive(Debug)]
 pub struct L1Rpc {
     hooks: L1Hooks,
@@ -48,7 +49,7 @@ impl L1Rpc {
 
 impl RpcExtension for L1Rpc {
     fn methods(&self) -> &'static [&'static str] {
-        &["nr_executeBaseFee", "nr_executeMarket", "nr_forkSchedule"]
+        &["nr_executeBaseFee", "nr_executeMarket", "nr_forkSchedule", "debug_setHead"]
     }
 
     fn call(
@@ -64,10 +65,34 @@ impl RpcExtension for L1Rpc {
                 Some(Ok(json!(format!("{:#x}", self.hooks.execute_base_fee(&head, &next)))))
             }
             "nr_executeMarket" => Some(self.market(chain, params)),
+            "debug_setHead" => Some(set_head(chain, params)),
             "nr_forkSchedule" => {
                 Some(Ok(serde_json::to_value(&chain.spec().schedule).unwrap_or_default()))
             }
             _ => None,
         }
     }
+}
+
+/// `debug_setHead(number)`, as geth's: a development reorg. Block `number` becomes the
+/// head; the blocks above it leave the canonical chain and their transactions go back to
+/// the pool (as after a real reorg), so the producer mines them again in new blocks with
+/// new hashes. Refused below the `finalized` block. Returns `null`.
+fn set_head(chain: &Chain, params: &[Value]) -> Result<Value, RpcError> {
+    let number: Option<alloy_primitives::U64> = nr_rpc::param(params, 0, "block number")?;
+    let number = number.ok_or_else(|| RpcError::params("missing block number (param 0)"))?;
+    let to = number.to::<u64>();
+    let head = chain.head().number;
+    if to > head {
+        return Err(RpcError::params(format!("block {to} is above the head {head}")));
+    }
+    let r = chain.rewind_to(to).map_err(|e| RpcError::server(e.to_string()))?;
+    tracing::warn!(
+        from = head,
+        to,
+        requeued = r.requeued.len(),
+        dropped = r.dropped.len(),
+        "debug_setHead: development reorg"
+    );
+    Ok(Value::Null)
 }
