@@ -288,7 +288,7 @@ impl Chain {
             }
         }
         drop(pool);
-        self.tx_added.notify();
+        self.tx_added.notify_added(hash);
         Ok(hash)
     }
 
