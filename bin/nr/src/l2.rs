@@ -40,6 +40,9 @@ pub struct L2Args {
     /// Follower: rebuild the chain from L1 data only (no sequencing or settlement).
     #[arg(long)]
     pub follow: bool,
+    /// JSON-RPC limits.
+    #[command(flatten)]
+    pub rpc: crate::rpc_limits::RpcLimitArgs,
 }
 
 /// Options of `nr devnet`.
@@ -181,6 +184,7 @@ pub fn run_l2(args: L2Args) -> Result<()> {
         follow: args.follow,
         progress: (args.follow && std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .then(follower_bar),
+        rpc_limits: args.rpc.limits(),
     };
     let node = rt.block_on(nr_rollup::start(cfg))?;
     println!(

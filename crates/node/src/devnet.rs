@@ -81,6 +81,7 @@ impl DevnetConfig {
             prague_at: ForkTime::At(0),
             osaka_at: self.l1_osaka_at,
             execute_gas: ExecuteGasParams::default(),
+            rpc_limits: Default::default(),
         }
     }
 }
@@ -183,6 +184,7 @@ impl Devnet {
             relayer_key: cfg.relayer.then(|| relayer.clone()),
             follow: false,
             progress: None,
+            rpc_limits: Default::default(),
         })
         .await?;
         Ok((deployment, deployment_file, l2))
@@ -211,6 +213,7 @@ impl Devnet {
             relayer_key: None,
             follow: true,
             progress: None,
+            rpc_limits: Default::default(),
         }
     }
 

@@ -155,6 +155,8 @@ pub struct L1Config {
     pub osaka_at: ForkTime,
     /// EXECUTE gas limit and target per L1 block.
     pub execute_gas: ExecuteGasParams,
+    /// Limits of the JSON-RPC server.
+    pub rpc_limits: nr_rpc::RpcLimits,
 }
 
 impl Default for L1Config {
@@ -174,6 +176,7 @@ impl Default for L1Config {
                 limit: DEFAULT_EXECUTE_GAS_LIMIT,
                 target: DEFAULT_EXECUTE_GAS_TARGET,
             },
+            rpc_limits: nr_rpc::RpcLimits::default(),
         }
     }
 }
@@ -246,7 +249,7 @@ impl L1Node {
         let hooks = L1Hooks { schedule: chain.spec().schedule.clone(), params };
         let start_head = chain.head();
         let ext: Arc<dyn nr_rpc::RpcExtension> = Arc::new(L1Rpc::new(hooks));
-        let server = nr_rpc::serve(cfg.http, chain.clone(), Some(ext))
+        let server = nr_rpc::serve_with(cfg.http, chain.clone(), Some(ext), cfg.rpc_limits.clone())
             .await
             .map_err(NodeError::RpcListen)?;
         let addr = server.local_addr();
