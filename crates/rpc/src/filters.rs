@@ -97,7 +97,10 @@ fn new_pending_transaction_filter(c: &Ctx, _: &[Value]) -> Result<Value, RpcErro
 
 fn uninstall_filter(c: &Ctx, p: &[Value]) -> Result<Value, RpcError> {
     let id: U256 = required(p, 0, "filterId")?;
-    Ok(json!(c.filters.lock().by_id.remove(&id.saturating_to::<u64>()).is_some()))
+    let timeout = c.limits.filter_timeout;
+    let removed = c.filters.lock().by_id.remove(&id.saturating_to::<u64>());
+    // An expired filter was already gone.
+    Ok(json!(removed.is_some_and(|i| i.last_poll.elapsed() < timeout)))
 }
 
 /// The error for an unknown (never installed, uninstalled or expired) filter, as geth.

@@ -295,6 +295,9 @@ async fn filter_not_polled_within_the_timeout_is_gone() {
     let new = |m: &str| call(1, m, json!([]));
     let polled = post(addr, &new("eth_newBlockFilter").to_string()).await["result"].clone();
     let idle = post(addr, &new("eth_newBlockFilter").to_string()).await["result"].clone();
+    let never_polled =
+        post(addr, &call(1, "eth_newFilter", json!([{}])).to_string()).await["result"].clone();
+    assert!(never_polled.is_string(), "{never_polled}");
     // `polled` is polled every 100 ms for 600 ms; `idle` is not. No filter is installed
     // meanwhile (installing used to be the only moment expired filters were dropped).
     for _ in 0..6 {
@@ -306,8 +309,10 @@ async fn filter_not_polled_within_the_timeout_is_gone() {
         let v = post(addr, &call(1, method, json!([idle])).to_string()).await;
         assert_eq!(v["error"], json!({"code": -32000, "message": "filter not found"}), "{method}");
     }
-    let v = post(addr, &call(1, "eth_uninstallFilter", json!([idle])).to_string()).await;
-    assert_eq!(v["result"], false, "already gone");
+    for id in [idle, never_polled] {
+        let v = post(addr, &call(1, "eth_uninstallFilter", json!([id])).to_string()).await;
+        assert_eq!(v["result"], false, "already gone");
+    }
     still_answers(addr).await;
 }
 
@@ -335,5 +340,46 @@ async fn rpc_flood_by_wide_log_range() {
     // A range past the head is clamped to it.
     let v = post(addr, &logs(2, "0xffffffff")).await;
     assert_eq!(v["result"], json!([]), "{v}");
+    still_answers(addr).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rpc_flood_by_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = nr_rpc::RpcLimits { connections: 4, ..Default::default() };
+    let server =
+        nr_rpc::serve_with("127.0.0.1:0".parse().unwrap(), chain(dir.path()), None, limits)
+            .await
+            .unwrap();
+    let addr = server.local_addr();
+    // Four WebSocket connections held open take every slot.
+    let mut held = vec![];
+    for _ in 0..4 {
+        let ws = tokio::time::timeout(
+            DEADLINE,
+            WsClientBuilder::default().build(format!("ws://{addr}")),
+        )
+        .await
+        .expect("connects")
+        .unwrap();
+        held.push(ws);
+    }
+    let (status, body) =
+        post_raw(addr, &call(1, "eth_chainId", json!([])).to_string(), None, DEADLINE).await;
+    assert_eq!(status, 429, "{body}");
+    // The held connections are still served; once they close, everyone is again.
+    let id: String = held[0].request("eth_chainId", rpc_params![]).await.unwrap();
+    assert_eq!(id, format!("{CHAIN_ID:#x}"));
+    drop(held);
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let (status, _) =
+            post_raw(addr, &call(7, "eth_chainId", json!([])).to_string(), None, DEADLINE).await;
+        if status == 200 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "slots never freed (last status {status})");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     still_answers(addr).await;
 }
