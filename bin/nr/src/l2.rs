@@ -40,9 +40,9 @@ pub struct L2Args {
     /// Follower: rebuild the chain from L1 data only (no sequencing or settlement).
     #[arg(long)]
     pub follow: bool,
-    /// JSON-RPC limits.
+    /// JSON-RPC limits (boxed: keeps the command enum small).
     #[command(flatten)]
-    pub rpc: crate::rpc_limits::RpcLimitArgs,
+    pub rpc: Box<crate::rpc_limits::RpcLimitArgs>,
 }
 
 /// Options of `nr devnet`.
