@@ -24,9 +24,13 @@ use std::{
     fmt,
     future::Future,
     pin::Pin,
-    sync::atomic::{AtomicU64, Ordering},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     task::{Context, Poll},
 };
+use tokio::sync::Semaphore;
 
 /// What to do with an HTTP request body.
 #[derive(Debug, PartialEq)]
@@ -53,6 +57,9 @@ fn error_response(id: &str, code: i64, message: &str) -> String {
     let message = serde_json::to_string(message).unwrap_or_else(|_| "\"\"".into());
     format!(r#"{{"jsonrpc":"2.0","id":{id},"error":{{"code":{code},"message":{message}}}}}"#)
 }
+
+/// EIP-1474's "limit exceeded".
+const LIMIT_EXCEEDED: i32 = -32005;
 
 /// The error text of a request without a method.
 const NO_METHOD: &str = "invalid request: no method";
@@ -392,22 +399,38 @@ where
 }
 
 /// RPC middleware: geth's text for unknown methods, ours for invalid batch entries, and
-/// a bound on the calls one connection runs at once.
+/// bounds on the calls of one connection: how many run at once, and how many parameter
+/// bytes wait (jsonrpsee reads WebSocket messages without waiting for earlier calls).
 #[derive(Debug, Clone)]
 pub(crate) struct Legacy<S> {
     inner: S,
     max_response_size: usize,
     /// Permits for the calls of this connection (jsonrpsee builds the middleware once per
     /// WebSocket connection and once per HTTP request).
-    running: std::sync::Arc<tokio::sync::Semaphore>,
+    running: Arc<Semaphore>,
+    /// [`QUEUE_UNIT`]s of parameters this connection's admitted calls may hold.
+    queued: Arc<Semaphore>,
 }
+
+/// The parameter bytes one connection's admitted calls (running or waiting) may hold:
+/// twice the largest request, so one call of any allowed size always fits.
+pub const MAX_QUEUED_CALL_BYTES: usize = 2 * MAX_REQUEST_BODY_SIZE as usize;
+/// Granularity of [`MAX_QUEUED_CALL_BYTES`]: every call counts at least this much.
+const QUEUE_UNIT: usize = 4096;
+
+/// The error of a call refused because its connection holds too many waiting calls.
+const QUEUE_FULL: &str = "too many calls waiting on this connection";
 
 impl<S> Legacy<S> {
     /// Wraps `inner`; batches answer at most `max_response_size` bytes; at most
     /// `concurrent` calls run at once, the others wait for a permit.
     pub(crate) fn new(inner: S, max_response_size: usize, concurrent: usize) -> Self {
-        let running = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrent.max(1)));
-        Self { inner, max_response_size, running }
+        Self {
+            inner,
+            max_response_size,
+            running: Arc::new(Semaphore::new(concurrent.max(1))),
+            queued: Arc::new(Semaphore::new(MAX_QUEUED_CALL_BYTES / QUEUE_UNIT)),
+        }
     }
 }
 
@@ -429,9 +452,18 @@ where
     fn call<'a>(&self, req: Request<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
         let inner = self.inner.clone();
         let running = self.running.clone();
+        let queued = self.queued.clone();
         async move {
             let method = req.method_name().to_owned();
             let id = req.id().into_owned();
+            let size = req.params.as_ref().map_or(0, |p| p.get().len());
+            let units = u32::try_from(size / QUEUE_UNIT + 1).unwrap_or(u32::MAX);
+            let Ok(_admitted) = queued.try_acquire_many_owned(units) else {
+                return MethodResponse::error(
+                    id,
+                    ErrorObjectOwned::owned(LIMIT_EXCEEDED, QUEUE_FULL, None::<()>),
+                );
+            };
             // The semaphore is never closed: an error cannot happen, and would only mean
             // the call runs without a permit.
             let _permit = running.acquire_owned().await.ok();

@@ -25,7 +25,9 @@
 //!   first call (over WebSocket, jsonrpsee's -32010 "The batch request was too large").
 //! - at most [`RpcLimits::connections`] open connections, and at most
 //!   [`RpcLimits::calls_per_connection`] calls running at once for one connection (the
-//!   others wait; a WebSocket client can send many calls without waiting).
+//!   others wait; a WebSocket client can send many calls without waiting); the calls of
+//!   one connection hold at most [`MAX_QUEUED_CALL_BYTES`] of parameters, running or
+//!   waiting, and a call over that is refused at once (-32005).
 //! - at most [`RpcLimits::filters`] installed filters; a filter not polled for
 //!   [`RpcLimits::filter_timeout`] (5 minutes, as geth) is gone ("filter not found").
 //! - log queries span at most [`RpcLimits::log_block_range`] blocks and return at most
@@ -56,6 +58,7 @@ mod params;
 mod server;
 mod web3;
 
+pub use compat::MAX_QUEUED_CALL_BYTES;
 pub use error::RpcError;
 pub use fees::SUGGESTED_TIP;
 pub use limits::{MAX_FILTER_ADDRESSES, MAX_FILTER_TOPICS, RpcLimits};

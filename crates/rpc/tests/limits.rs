@@ -383,3 +383,75 @@ async fn rpc_flood_by_connections() {
     }
     still_answers(addr).await;
 }
+
+/// `nr_gated` waits until the gate opens (or [`DEADLINE`] passes).
+#[derive(Default)]
+struct Gated {
+    open: std::sync::atomic::AtomicBool,
+}
+
+impl RpcExtension for Gated {
+    fn methods(&self) -> &'static [&'static str] {
+        &["nr_gated"]
+    }
+    fn call(&self, _: &Chain, _: &str, _: &[Value]) -> Option<Result<Value, RpcError>> {
+        let start = std::time::Instant::now();
+        while !self.open.load(Ordering::SeqCst) && start.elapsed() < DEADLINE {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Some(Ok(json!("done")))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rpc_flood_by_large_calls_queued_on_one_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let gate = Arc::new(Gated::default());
+    let limits = nr_rpc::RpcLimits { calls_per_connection: 1, ..Default::default() };
+    let server = nr_rpc::serve_with(
+        "127.0.0.1:0".parse().unwrap(),
+        chain(dir.path()),
+        Some(gate.clone()),
+        limits,
+    )
+    .await
+    .unwrap();
+    let addr = server.local_addr();
+    let ws = Arc::new(WsClientBuilder::default().build(format!("ws://{addr}")).await.unwrap());
+    // 20 calls of 4 MiB each, sent without waiting while the first one blocks: 80 MiB
+    // the node would hold at once. The bound admits 15 of them (parameters counted in
+    // 4 KiB units, 1,025 per call, 16,384 in all).
+    let big = "ab".repeat(2 << 20);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    for _ in 0..20 {
+        let (ws, big, tx) = (ws.clone(), big.clone(), tx.clone());
+        tokio::spawn(async move {
+            let _ = tx.send(ws.request::<String, _>("nr_gated", rpc_params![big]).await);
+        });
+    }
+    let (mut served, mut refused) = (0, 0);
+    while served + refused < 20 {
+        let answer = tokio::time::timeout(DEADLINE, rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("{served} served, {refused} refused, no more answers"))
+            .expect("answers");
+        match answer {
+            Ok(_) => served += 1,
+            Err(jsonrpsee::core::client::Error::Call(e)) => {
+                assert_eq!(
+                    (e.code(), e.message()),
+                    (-32005, "too many calls waiting on this connection")
+                );
+                refused += 1;
+            }
+            Err(e) => panic!("{e}"),
+        }
+        if refused == 5 {
+            gate.open.store(true, Ordering::SeqCst);
+        }
+    }
+    assert_eq!((served, refused), (15, 5), "calls held at once are bounded");
+    let per_call = (4 << 20) / 4096 + 1;
+    assert_eq!(nr_rpc::MAX_QUEUED_CALL_BYTES / 4096 / per_call, 15);
+    still_answers(addr).await;
+}
