@@ -50,6 +50,9 @@ pub struct L1Args {
     /// EXECUTE gas target per L1 block (EIP-1559 style).
     #[arg(long, default_value_t = DEFAULT_EXECUTE_GAS_TARGET)]
     pub execute_gas_target: u64,
+    /// JSON-RPC limits.
+    #[command(flatten)]
+    pub rpc: crate::rpc_limits::RpcLimitArgs,
 }
 
 impl L1Args {
@@ -71,6 +74,7 @@ impl L1Args {
             mnemonic: self.mnemonic.clone(),
             accounts: self.accounts,
             execute_gas,
+            rpc_limits: self.rpc.limits(),
             ..L1Config::default()
         };
         if self.genesis.is_none() {

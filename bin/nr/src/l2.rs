@@ -40,6 +40,9 @@ pub struct L2Args {
     /// Follower: rebuild the chain from L1 data only (no sequencing or settlement).
     #[arg(long)]
     pub follow: bool,
+    /// JSON-RPC limits (boxed: keeps the command enum small).
+    #[command(flatten)]
+    pub rpc: Box<crate::rpc_limits::RpcLimitArgs>,
 }
 
 /// Options of `nr devnet`.
@@ -193,6 +196,7 @@ pub fn run_l2(args: L2Args) -> Result<()> {
         follow: args.follow,
         progress: (args.follow && std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .then(follower_bar),
+        rpc_limits: args.rpc.limits(),
     };
     let node = rt.block_on(nr_rollup::start(cfg))?;
     println!(

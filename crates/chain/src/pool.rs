@@ -369,7 +369,7 @@ impl Chain {
         }
         drop(pool);
         self.dropped.lock().forget(&hash);
-        self.tx_added.notify();
+        self.tx_added.notify_added(hash);
         Ok(hash)
     }
 

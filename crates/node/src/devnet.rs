@@ -86,6 +86,7 @@ impl DevnetConfig {
             osaka_at: self.l1_osaka_at,
             execute_gas: ExecuteGasParams::default(),
             finality_depth: self.l1_finality_depth,
+            rpc_limits: Default::default(),
         }
     }
 }
@@ -188,6 +189,7 @@ impl Devnet {
             relayer_key: cfg.relayer.then(|| relayer.clone()),
             follow: false,
             progress: None,
+            rpc_limits: Default::default(),
         })
         .await?;
         Ok((deployment, deployment_file, l2))
@@ -225,6 +227,7 @@ impl Devnet {
             relayer_key: None,
             follow: true,
             progress: None,
+            rpc_limits: Default::default(),
         }
     }
 

@@ -39,6 +39,15 @@ fn rpc_err(
     move |source| RollupError::Rpc { method, source }
 }
 
+/// Whether an `eth_getLogs` error is a node's range or result limit (ours, and the
+/// wording geth-style providers use), which a smaller range avoids.
+fn asks_for_a_smaller_range(e: &alloy_provider::transport::TransportError) -> bool {
+    e.as_error_resp().is_some_and(|r| {
+        r.message.starts_with("query returned more than")
+            || r.message.starts_with("query exceeds max block range")
+    })
+}
+
 impl L1Client {
     /// A client for `url`, signing with `key` when given.
     pub fn new(
@@ -206,18 +215,33 @@ impl L1Client {
         }
     }
 
-    /// Logs of the rollup contract with event `E` in L1 blocks `from..=to`.
+    /// Logs of the rollup contract with event `E` in L1 blocks `from..=to`. A range the
+    /// node refuses as too large (more logs or blocks than its limits; `docs/l2.md`, "RPC
+    /// limits") is fetched in halves, so a flood of events cannot stall a scan.
     pub async fn events<E: SolEvent>(
         &self,
         from: u64,
         to: u64,
     ) -> Result<Vec<(Log, E)>, RollupError> {
-        let filter = Filter::new()
-            .address(self.rollup)
-            .event_signature(E::SIGNATURE_HASH)
-            .from_block(from)
-            .to_block(to);
-        let logs = self.provider.get_logs(&filter).await.map_err(rpc_err("eth_getLogs"))?;
+        let mut logs = Vec::new();
+        // Ranges still to fetch, the next one last.
+        let mut pending = vec![(from, to)];
+        while let Some((lo, hi)) = pending.pop() {
+            let filter = Filter::new()
+                .address(self.rollup)
+                .event_signature(E::SIGNATURE_HASH)
+                .from_block(lo)
+                .to_block(hi);
+            match self.provider.get_logs(&filter).await {
+                Ok(l) => logs.extend(l),
+                Err(e) if lo < hi && asks_for_a_smaller_range(&e) => {
+                    let mid = lo + (hi - lo) / 2;
+                    pending.push((mid + 1, hi));
+                    pending.push((lo, mid));
+                }
+                Err(e) => return Err(rpc_err("eth_getLogs")(e)),
+            }
+        }
         logs.into_iter()
             .map(|l| {
                 let e = E::decode_log_data(l.data())
@@ -280,5 +304,78 @@ impl L1Client {
             .raw_request("nr_forkSchedule".into(), ())
             .await
             .map_err(rpc_err("nr_forkSchedule"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nr_chain::{Chain, Eip1559Builder, spec::ChainSpec};
+    use std::sync::Arc;
+
+    alloy_sol_types::sol! {
+        event Ping();
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn events_split_a_range_the_node_refuses_as_too_large() {
+        let dir = std::env::temp_dir().join(format!("nr-l1-events-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(7)).unwrap();
+        let schedule = nr_stateless::ForkSchedule::from_genesis(nr_stateless::Fork::Prague);
+        let eth = U256::from(10).pow(U256::from(18));
+        let spec = ChainSpec::dev(1, schedule, 0, &[key.address()], eth);
+        let chain = Arc::new(
+            Chain::open(&dir.join("chain.redb"), spec, Arc::new(nr_stateless::evm::PlainEthereum))
+                .unwrap(),
+        );
+        // A contract whose code emits 4 `Ping()` logs, deployed in block 1 and called in
+        // blocks 2, 3 and 4: 12 logs of one address.
+        let mut code = vec![];
+        for _ in 0..4 {
+            code.push(0x7f); // PUSH32 topic, PUSH1 0, PUSH1 0, LOG1
+            code.extend_from_slice(Ping::SIGNATURE_HASH.as_slice());
+            code.extend_from_slice(&[0x60, 0, 0x60, 0, 0xa1]);
+        }
+        code.push(0x00);
+        let len = u8::try_from(code.len()).unwrap();
+        // CODECOPY the code after this 12-byte prefix to memory 0 and RETURN it.
+        let mut init = vec![0x60, len, 0x60, 12, 0x60, 0, 0x39, 0x60, len, 0x60, 0, 0xf3];
+        init.extend_from_slice(&code);
+        let emitter = key.address().create(0);
+        for nonce in 0..4u64 {
+            let to = if nonce == 0 {
+                alloy_primitives::TxKind::Create
+            } else {
+                alloy_primitives::TxKind::Call(emitter)
+            };
+            let input = if nonce == 0 { init.clone() } else { vec![] };
+            let tx = Eip1559Builder::new(1, nonce, to)
+                .input(input)
+                .gas_limit(300_000)
+                .fees(10_000_000_000, 1_000_000_000)
+                .sign(&key)
+                .unwrap();
+            chain.add_transaction(tx).unwrap();
+            let p = chain.produce_block(12 * (nonce + 1)).unwrap();
+            assert_eq!(p.block.body.transactions.len(), 1, "{:?}", p.skipped);
+        }
+        let limits = nr_rpc::RpcLimits { log_results: 5, ..Default::default() };
+        let server =
+            nr_rpc::serve_with("127.0.0.1:0".parse().unwrap(), chain.clone(), None, limits)
+                .await
+                .unwrap();
+        let url = format!("http://{}", server.local_addr());
+        let l1 = L1Client::new(&url, emitter, None).unwrap();
+        // The whole range is refused by the node...
+        let whole =
+            l1.provider.get_logs(&Filter::new().address(emitter).from_block(0).to_block(4)).await;
+        assert!(whole.as_ref().is_err_and(asks_for_a_smaller_range), "{whole:?}");
+        // ...and fetched by halves, in block order.
+        let events = l1.events::<Ping>(0, 4).await.unwrap();
+        let blocks: Vec<_> = events.iter().map(|(l, _)| l.block_number.unwrap()).collect();
+        assert_eq!(blocks, [2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4]);
+        drop(server);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

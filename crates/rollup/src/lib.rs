@@ -205,6 +205,8 @@ pub struct NodeConfig {
     pub follow: bool,
     /// Told of a follower's progress while it catches up (none: not reported).
     pub progress: Option<ProgressSink>,
+    /// Limits of the JSON-RPC server.
+    pub rpc_limits: nr_rpc::RpcLimits,
 }
 
 impl std::fmt::Debug for NodeConfig {
@@ -219,6 +221,7 @@ impl std::fmt::Debug for NodeConfig {
             .field("relayer_key", &self.relayer_key)
             .field("follow", &self.follow)
             .field("progress", &self.progress.is_some())
+            .field("rpc_limits", &self.rpc_limits)
             .finish()
     }
 }
@@ -348,7 +351,7 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
     let status = Arc::new(Mutex::new(SettlementStatus::default()));
     let ext: Arc<dyn nr_rpc::RpcExtension> =
         Arc::new(L2Rpc { status: status.clone(), deployment: cfg.deployment.clone() });
-    let server = nr_rpc::serve(cfg.http, chain.clone(), Some(ext))
+    let server = nr_rpc::serve_with(cfg.http, chain.clone(), Some(ext), cfg.rpc_limits.clone())
         .await
         .map_err(|source| RollupError::RpcListen { addr: cfg.http, source })?;
     let rpc = server.local_addr();

@@ -7,10 +7,7 @@
 //! (RPC middleware, both transports) rewords jsonrpsee's "Method not found" and, in
 //! batches, its "Invalid request".
 
-use crate::{
-    RpcError,
-    server::{MAX_BATCH_LEN, MAX_REQUEST_BODY_SIZE},
-};
+use crate::{RpcError, server::MAX_REQUEST_BODY_SIZE};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use jsonrpsee::{
     core::{
@@ -27,9 +24,13 @@ use std::{
     fmt,
     future::Future,
     pin::Pin,
-    sync::atomic::{AtomicU64, Ordering},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     task::{Context, Poll},
 };
+use tokio::sync::Semaphore;
 
 /// What to do with an HTTP request body.
 #[derive(Debug, PartialEq)]
@@ -56,6 +57,9 @@ fn error_response(id: &str, code: i64, message: &str) -> String {
     let message = serde_json::to_string(message).unwrap_or_else(|_| "\"\"".into());
     format!(r#"{{"jsonrpc":"2.0","id":{id},"error":{{"code":{code},"message":{message}}}}}"#)
 }
+
+/// EIP-1474's "limit exceeded".
+const LIMIT_EXCEEDED: i32 = -32005;
 
 /// The error text of a request without a method.
 const NO_METHOD: &str = "invalid request: no method";
@@ -87,36 +91,62 @@ struct Probe<'a> {
     method: Member<'a>,
 }
 
-/// The entries of a batch, as raw JSON; more than [`MAX_BATCH_LEN`] stops the parse.
+/// The entries of a batch, as raw JSON.
 struct Entries<'a>(Vec<&'a RawValue>);
 
-/// Marks the parse error of a batch over [`MAX_BATCH_LEN`].
+/// Parses a batch into [`Entries`]: more than `limit` entries stops the parse. Notes the
+/// raw id of the first call (an entry with a method and an id) in `first_call`.
+struct EntriesUpTo<'s, 'de> {
+    limit: usize,
+    first_call: &'s mut Option<&'de str>,
+}
+
+/// Marks the parse error of a batch over the limit.
 const TOO_MANY: &str = "nr: batch over the limit";
 
-impl<'de> Deserialize<'de> for Entries<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> de::Visitor<'de> for Visit {
-            type Value = Entries<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a batch of requests")
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Entries<'de>, A::Error> {
-                let mut out = Vec::new();
-                while let Some(e) = seq.next_element::<&'de RawValue>()? {
-                    if out.len() == MAX_BATCH_LEN as usize {
-                        return Err(de::Error::custom(TOO_MANY));
-                    }
-                    out.push(e);
-                }
-                Ok(Entries(out))
-            }
-        }
-        d.deserialize_seq(Visit)
+impl<'de> de::DeserializeSeed<'de> for EntriesUpTo<'_, 'de> {
+    type Value = Entries<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Entries<'de>, D::Error> {
+        d.deserialize_seq(self)
     }
+}
+
+impl<'de> de::Visitor<'de> for EntriesUpTo<'_, 'de> {
+    type Value = Entries<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a batch of requests")
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Entries<'de>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(e) = seq.next_element::<&'de RawValue>()? {
+            if out.len() == self.limit {
+                return Err(de::Error::custom(TOO_MANY));
+            }
+            if self.first_call.is_none() {
+                *self.first_call = call_id(e);
+            }
+            out.push(e);
+        }
+        Ok(Entries(out))
+    }
+}
+
+/// The raw id of `entry` if it is a call (has a string method and an id).
+fn call_id(entry: &RawValue) -> Option<&str> {
+    match serde_json::from_str::<Probe>(entry.get()).ok()? {
+        Probe { method: Member::Present(m), id: Member::Present(id), .. }
+            if m.get().starts_with('"') =>
+        {
+            Some(id.get())
+        }
+        _ => None,
+    }
+}
+
+/// geth's answer to a batch over its limit: a batch holding one error, -32600 "batch too
+/// large", with the id of the first call (`null` if none was seen).
+fn batch_too_large(first_call: Option<&str>) -> String {
+    format!("[{}]", error_response(first_call.unwrap_or("null"), -32600, "batch too large"))
 }
 
 /// One splice of the body: replace `len` bytes at `at` with `text`.
@@ -142,22 +172,26 @@ fn id_supported(raw: &str) -> bool {
 /// Classifies a request body as the previous server did, without building it as a JSON
 /// value: the body is parsed once into raw slices (cheap: nothing is copied), each
 /// request object is probed for `jsonrpc`, `id` and `method`, and what must change is
-/// spliced into a copy. A batch over [`MAX_BATCH_LEN`] is refused as soon as its entry
-/// `MAX_BATCH_LEN + 1` is seen, with jsonrpsee's error (-32010).
-pub(crate) fn check(body: &[u8]) -> Body {
+/// spliced into a copy. A batch over `batch_limit` entries is refused as soon as entry
+/// `batch_limit + 1` is seen, with geth's error ([`batch_too_large`]).
+pub(crate) fn check(body: &[u8], batch_limit: usize) -> Body {
     let batch = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
     let entries: Vec<&RawValue> = if batch {
-        match serde_json::from_slice::<Entries>(body) {
-            Ok(Entries(e)) if e.is_empty() => {
+        let mut first_call = None;
+        let parsed = {
+            use de::DeserializeSeed;
+            let mut d = serde_json::Deserializer::from_slice(body);
+            let seed = EntriesUpTo { limit: batch_limit, first_call: &mut first_call };
+            seed.deserialize(&mut d).and_then(|Entries(e)| d.end().map(|()| e))
+        };
+        match parsed {
+            Ok(e) if e.is_empty() => {
                 return Body::Answer(error_response("null", -32600, "empty batch"));
             }
-            Ok(Entries(e)) => e,
+            Ok(e) => e,
             Err(e) if e.to_string().starts_with(TOO_MANY) => {
-                // Refused here, with jsonrpsee's error, before anything counts the rest.
-                let e =
-                    jsonrpsee::types::error::reject_too_big_batch_request(MAX_BATCH_LEN as usize);
-                let e = serde_json::to_string(&e).unwrap_or_default();
-                return Body::Answer(format!(r#"{{"jsonrpc":"2.0","id":null,"error":{e}}}"#));
+                // Refused here, before anything reads the rest.
+                return Body::Answer(batch_too_large(first_call));
             }
             Err(e) => {
                 return Body::Answer(error_response("null", -32700, &format!("parse error: {e}")));
@@ -272,14 +306,17 @@ fn restore_ids(response: &[u8], ids: &[(String, String)]) -> Vec<u8> {
     out
 }
 
-/// Tower layer putting [`HttpService`] in front of jsonrpsee's HTTP handling.
+/// Tower layer putting [`HttpService`] in front of jsonrpsee's HTTP handling; batches
+/// of more than `batch_limit` requests are refused.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct HttpLayer;
+pub(crate) struct HttpLayer {
+    pub(crate) batch_limit: usize,
+}
 
 impl<S> tower::Layer<S> for HttpLayer {
     type Service = HttpService<S>;
     fn layer(&self, inner: S) -> HttpService<S> {
-        HttpService { inner }
+        HttpService { inner, batch_limit: self.batch_limit }
     }
 }
 
@@ -287,6 +324,7 @@ impl<S> tower::Layer<S> for HttpLayer {
 #[derive(Debug, Clone)]
 pub(crate) struct HttpService<S> {
     inner: S,
+    batch_limit: usize,
 }
 
 /// Bodies up to this size are checked on the async executor; larger ones on the
@@ -318,6 +356,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let declared = req.headers().get(http::header::CONTENT_LENGTH);
         let declared = declared.and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        let batch_limit = self.batch_limit;
         Box::pin(async move {
             // Refused before reading when the declared length is already too much.
             if declared.is_some_and(|n| n > u64::from(MAX_REQUEST_BODY_SIZE)) {
@@ -332,10 +371,10 @@ where
                 Err(e) => return Err(e),
             };
             let checked = if bytes.len() <= INLINE_CHECK {
-                check(&bytes)
+                check(&bytes, batch_limit)
             } else {
                 let b = bytes.clone();
-                tokio::task::spawn_blocking(move || check(&b)).await?
+                tokio::task::spawn_blocking(move || check(&b, batch_limit)).await?
             };
             let (bytes, ids) = match checked {
                 Body::Answer(text) => return Ok(response::ok_response(text)),
@@ -359,17 +398,39 @@ where
     }
 }
 
-/// RPC middleware: geth's text for unknown methods, ours for invalid batch entries.
+/// RPC middleware: geth's text for unknown methods, ours for invalid batch entries, and
+/// bounds on the calls of one connection: how many run at once, and how many parameter
+/// bytes wait (jsonrpsee reads WebSocket messages without waiting for earlier calls).
 #[derive(Debug, Clone)]
 pub(crate) struct Legacy<S> {
     inner: S,
     max_response_size: usize,
+    /// Permits for the calls of this connection (jsonrpsee builds the middleware once per
+    /// WebSocket connection and once per HTTP request).
+    running: Arc<Semaphore>,
+    /// [`QUEUE_UNIT`]s of parameters this connection's admitted calls may hold.
+    queued: Arc<Semaphore>,
 }
 
+/// The parameter bytes one connection's admitted calls (running or waiting) may hold:
+/// twice the largest request, so one call of any allowed size always fits.
+pub const MAX_QUEUED_CALL_BYTES: usize = 2 * MAX_REQUEST_BODY_SIZE as usize;
+/// Granularity of [`MAX_QUEUED_CALL_BYTES`]: every call counts at least this much.
+const QUEUE_UNIT: usize = 4096;
+
+/// The error of a call refused because its connection holds too many waiting calls.
+const QUEUE_FULL: &str = "too many calls waiting on this connection";
+
 impl<S> Legacy<S> {
-    /// Wraps `inner`; batches answer at most `max_response_size` bytes.
-    pub(crate) fn new(inner: S, max_response_size: usize) -> Self {
-        Self { inner, max_response_size }
+    /// Wraps `inner`; batches answer at most `max_response_size` bytes; at most
+    /// `concurrent` calls run at once, the others wait for a permit.
+    pub(crate) fn new(inner: S, max_response_size: usize, concurrent: usize) -> Self {
+        Self {
+            inner,
+            max_response_size,
+            running: Arc::new(Semaphore::new(concurrent.max(1))),
+            queued: Arc::new(Semaphore::new(MAX_QUEUED_CALL_BYTES / QUEUE_UNIT)),
+        }
     }
 }
 
@@ -390,9 +451,22 @@ where
 
     fn call<'a>(&self, req: Request<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
         let inner = self.inner.clone();
+        let running = self.running.clone();
+        let queued = self.queued.clone();
         async move {
             let method = req.method_name().to_owned();
             let id = req.id().into_owned();
+            let size = req.params.as_ref().map_or(0, |p| p.get().len());
+            let units = u32::try_from(size / QUEUE_UNIT + 1).unwrap_or(u32::MAX);
+            let Ok(_admitted) = queued.try_acquire_many_owned(units) else {
+                return MethodResponse::error(
+                    id,
+                    ErrorObjectOwned::owned(LIMIT_EXCEEDED, QUEUE_FULL, None::<()>),
+                );
+            };
+            // The semaphore is never closed: an error cannot happen, and would only mean
+            // the call runs without a permit.
+            let _permit = running.acquire_owned().await.ok();
             let rp = inner.call(req).await;
             if rp.as_error_code() == Some(ErrorCode::MethodNotFound.code()) {
                 return MethodResponse::error(id, RpcError::method_not_found(&method));
@@ -449,14 +523,18 @@ mod tests {
     use serde_json::{Value, json};
 
     fn answer(body: &str) -> Value {
-        match check(body.as_bytes()) {
+        answer_with(body, 1000)
+    }
+
+    fn answer_with(body: &str, batch_limit: usize) -> Value {
+        match check(body.as_bytes(), batch_limit) {
             Body::Answer(v) => serde_json::from_str(&v).unwrap(),
             other => panic!("{other:?}"),
         }
     }
 
     fn forwarded(body: &str) -> Value {
-        match check(body.as_bytes()) {
+        match check(body.as_bytes(), 1000) {
             Body::Forward(Forward { body: Some(b), .. }) => serde_json::from_slice(&b).unwrap(),
             other => panic!("{other:?}"),
         }
@@ -480,7 +558,7 @@ mod tests {
     #[test]
     fn lenient_requests_are_completed() {
         let ok = r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}"#;
-        assert_eq!(check(ok.as_bytes()), Body::Forward(Forward::default()));
+        assert_eq!(check(ok.as_bytes(), 1000), Body::Forward(Forward::default()));
         let v = forwarded(r#"[{"method":"eth_chainId"}, {}, 3, { } ]"#);
         assert_eq!(v[0], json!({"jsonrpc": "2.0", "id": null, "method": "eth_chainId"}));
         assert_eq!(v[1], json!({"jsonrpc": "2.0", "id": null}));
@@ -496,6 +574,7 @@ mod tests {
     fn unsupported_ids_are_swapped_and_restored() {
         let Body::Forward(Forward { body: Some(b), ids }) = check(
             br#"[{"jsonrpc":"2.0","id":-1,"method":"a"},{"jsonrpc":"2.0","id":2.5,"method":"b"}]"#,
+            1000,
         ) else {
             panic!()
         };
@@ -516,11 +595,19 @@ mod tests {
 
     #[test]
     fn batches_over_the_limit_are_refused_at_the_first_entry_too_many() {
-        // Whatever follows the entry over the limit is not read.
-        let body = format!("[{}{{}}, this is not JSON", "{},".repeat(MAX_BATCH_LEN as usize));
-        let e = answer(&body);
-        assert_eq!(e["error"]["code"], -32010);
-        assert_eq!(e["error"]["message"], "The batch request was too large");
-        assert_eq!(e["error"]["data"], "Exceeded max limit of 1000");
+        // Whatever follows the entry over the limit is not read. The answer is geth's:
+        // a batch of one error with the id of the first call (the first entries are not).
+        let body = format!(
+            r#"[{{}}, 3, {{"id":8}}, {{"id":[9],"method":"m"}}{}, this is not JSON"#,
+            ",{}".repeat(997)
+        );
+        let e = answer_with(&body, 1000);
+        assert_eq!(
+            e,
+            json!([{"jsonrpc": "2.0", "id": [9], "error": {"code": -32600, "message": "batch too large"}}])
+        );
+        let e = answer_with("[{},{},{}]", 2);
+        assert_eq!(e[0]["id"], Value::Null);
+        assert_eq!(e[0]["error"]["message"], "batch too large");
     }
 }

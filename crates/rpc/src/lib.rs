@@ -12,16 +12,28 @@
 //! tokio's blocking pool, off the async executor, because chain reads touch the store.
 //!
 //! # Limits
-//! Set in [`serve`], per HTTP body or WebSocket message:
-//! - requests up to [`MAX_REQUEST_BODY_SIZE`] (32 MiB): an `eth_sendRawTransaction`,
-//!   `eth_call` or `eth_estimateGas` carrying an EXECUTE input is several MB of hex; the
-//!   previous server took 2 MiB (axum's default), so nothing that worked is refused. A
-//!   larger HTTP body is answered with status 413 and error -32007 "Request is too big".
+//! Set in [`serve_with`] by [`RpcLimits`] (its [`Default`] is what [`serve`] uses):
+//! - requests up to [`MAX_REQUEST_BODY_SIZE`] (32 MiB) per HTTP body or WebSocket
+//!   message: an `eth_sendRawTransaction`, `eth_call` or `eth_estimateGas` carrying an
+//!   EXECUTE input is several MB of hex. A larger HTTP body is answered with status 413
+//!   and error -32007 "Request is too big".
 //! - responses up to [`MAX_RESPONSE_BODY_SIZE`] (256 MiB): `debug_executionWitness` of a
 //!   large block is big; a larger response becomes error -32008 "Response is too big".
-//! - batches of at most [`MAX_BATCH_LEN`] (1000, geth's limit) requests; a longer batch is
-//!   refused as a whole with error -32010 "The batch request was too large".
-//! - at most [`MAX_CONNECTIONS`] (500) open connections.
+//! - batches of at most [`RpcLimits::batch_requests`] (1000, geth's
+//!   `--rpc.batch-request-limit`); over HTTP a longer batch is refused as a whole with
+//!   geth's answer, a batch of one error -32600 "batch too large" carrying the id of the
+//!   first call (over WebSocket, jsonrpsee's -32010 "The batch request was too large").
+//! - at most [`RpcLimits::connections`] open connections, and at most
+//!   [`RpcLimits::calls_per_connection`] calls running at once for one connection (the
+//!   others wait; a WebSocket client can send many calls without waiting); the calls of
+//!   one connection hold at most [`MAX_QUEUED_CALL_BYTES`] of parameters, running or
+//!   waiting, and a call over that is refused at once (-32005).
+//! - at most [`RpcLimits::filters`] installed filters; a filter not polled for
+//!   [`RpcLimits::filter_timeout`] (5 minutes, as geth) is gone ("filter not found").
+//! - log queries span at most [`RpcLimits::log_block_range`] blocks and return at most
+//!   [`RpcLimits::log_results`] logs; a log filter has at most [`MAX_FILTER_TOPICS`]
+//!   topic positions and [`MAX_FILTER_ADDRESSES`] addresses or topics per position (geth's
+//!   errors).
 //!
 //! # Malformed requests
 //! Over HTTP, requests that are not well-formed JSON-RPC 2.0 get the answers of the
@@ -39,19 +51,19 @@ mod error;
 mod eth;
 mod fees;
 mod filters;
+mod limits;
 mod net;
 mod nr;
 mod params;
 mod server;
 mod web3;
 
+pub use compat::MAX_QUEUED_CALL_BYTES;
 pub use error::RpcError;
 pub use fees::SUGGESTED_TIP;
-pub use filters::{FILTER_TIMEOUT, MAX_LOG_RANGE};
+pub use limits::{MAX_FILTER_ADDRESSES, MAX_FILTER_TOPICS, RpcLimits};
 pub use params::param;
-pub use server::{
-    MAX_BATCH_LEN, MAX_CONNECTIONS, MAX_REQUEST_BODY_SIZE, MAX_RESPONSE_BODY_SIZE, RpcServer, serve,
-};
+pub use server::{MAX_REQUEST_BODY_SIZE, MAX_RESPONSE_BODY_SIZE, RpcServer, serve, serve_with};
 pub use web3::CLIENT_VERSION;
 
 use nr_chain::Chain;
@@ -77,6 +89,8 @@ pub trait RpcExtension: Send + Sync {
 pub(crate) struct Ctx {
     chain: Arc<Chain>,
     filters: parking_lot::Mutex<filters::Filters>,
+    /// The server's limits.
+    limits: RpcLimits,
     /// Closed when the last reference to the context (and so to the chain) is dropped:
     /// [`RpcServer::stop`] waits for it.
     _alive: tokio::sync::mpsc::Sender<()>,

@@ -1,6 +1,8 @@
 //! Server startup: one port for HTTP and WebSocket, its limits, the method table.
 
-use crate::{Ctx, Handler, RpcExtension, compat, debug, eth, fees, filters, net, nr, params, web3};
+use crate::{
+    Ctx, Handler, RpcExtension, RpcLimits, compat, debug, eth, fees, filters, net, nr, params, web3,
+};
 use jsonrpsee::{
     RpcModule,
     core::{RegisterMethodError, middleware::RpcServiceBuilder},
@@ -16,10 +18,6 @@ use tokio::sync::mpsc;
 pub const MAX_REQUEST_BODY_SIZE: u32 = 32 * 1024 * 1024;
 /// Largest response: 256 MiB, room for `debug_executionWitness` of large blocks.
 pub const MAX_RESPONSE_BODY_SIZE: u32 = 256 * 1024 * 1024;
-/// Most requests in one batch (geth's limit).
-pub const MAX_BATCH_LEN: u32 = 1000;
-/// Most open connections (HTTP and WebSocket together).
-pub const MAX_CONNECTIONS: u32 = 500;
 
 /// A running JSON-RPC server: owns jsonrpsee's [`ServerHandle`]. [`RpcServer::stop`]
 /// stops it and waits until its port is closed and it holds no reference to the chain;
@@ -65,22 +63,33 @@ pub async fn serve(
     chain: Arc<Chain>,
     ext: Option<Arc<dyn RpcExtension>>,
 ) -> std::io::Result<RpcServer> {
+    serve_with(addr, chain, ext, RpcLimits::default()).await
+}
+
+/// [`serve`] with `limits` instead of the defaults.
+pub async fn serve_with(
+    addr: SocketAddr,
+    chain: Arc<Chain>,
+    ext: Option<Arc<dyn RpcExtension>>,
+    limits: RpcLimits,
+) -> std::io::Result<RpcServer> {
     let (alive, released) = mpsc::channel(1);
-    let module = methods(Ctx { chain, filters: Default::default(), _alive: alive }, ext)
-        .map_err(std::io::Error::other)?;
     let config = ServerConfig::builder()
         .max_request_body_size(MAX_REQUEST_BODY_SIZE)
         .max_response_body_size(MAX_RESPONSE_BODY_SIZE)
-        .max_connections(MAX_CONNECTIONS)
-        .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_LEN))
+        .max_connections(limits.connections)
+        .set_batch_request_config(BatchRequestConfig::Limit(limits.batch_requests))
         .build();
+    let batch_limit = limits.batch_requests as usize;
+    let calls_per_connection = limits.calls_per_connection;
+    let module = methods(Ctx { chain, filters: Default::default(), limits, _alive: alive }, ext)
+        .map_err(std::io::Error::other)?;
     let server = Server::builder()
         .set_config(config)
-        .set_http_middleware(tower::ServiceBuilder::new().layer(compat::HttpLayer))
-        .set_rpc_middleware(
-            RpcServiceBuilder::new()
-                .layer_fn(|s| compat::Legacy::new(s, MAX_RESPONSE_BODY_SIZE as usize)),
-        )
+        .set_http_middleware(tower::ServiceBuilder::new().layer(compat::HttpLayer { batch_limit }))
+        .set_rpc_middleware(RpcServiceBuilder::new().layer_fn(move |s| {
+            compat::Legacy::new(s, MAX_RESPONSE_BODY_SIZE as usize, calls_per_connection)
+        }))
         .build(addr)
         .await?;
     let addr = server.local_addr()?;

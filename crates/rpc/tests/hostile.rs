@@ -72,7 +72,8 @@ async fn batch_of_empty_objects_does_not_multiply_memory() {
         extra as f64 / body.len() as f64
     );
     let v: Value = serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{e}: {answer}"));
-    assert_eq!((status, v["error"]["code"].clone()), (200, json!(-32010)), "{answer}");
+    assert_eq!((status, v[0]["error"]["code"].clone()), (200, json!(-32600)), "{answer}");
+    assert_eq!(v[0]["error"]["message"], "batch too large");
     assert!(
         extra < 8 * body.len(),
         "answering a {} byte batch took {} bytes at peak ({:.0}x the body)",

@@ -7,7 +7,7 @@ use alloy_primitives::Address;
 use common::{CHAIN_ID, dev_chain, post_raw};
 use jsonrpsee::{core::client::ClientT, rpc_params, ws_client::WsClientBuilder};
 use nr_chain::Chain;
-use nr_rpc::{MAX_BATCH_LEN, MAX_REQUEST_BODY_SIZE, RpcError, RpcExtension};
+use nr_rpc::{MAX_REQUEST_BODY_SIZE, RpcError, RpcExtension, RpcLimits};
 use serde_json::{Value, json};
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -96,14 +96,15 @@ async fn batches_answer_in_order_and_long_batches_are_refused() {
     );
     assert_eq!(v[3]["error"], json!({"code": -32600, "message": "invalid request: no method"}));
 
-    let long: Vec<Value> = (0..=u64::from(MAX_BATCH_LEN)).map(|i| call(i, "eth_chainId")).collect();
+    let max = u64::from(RpcLimits::default().batch_requests);
+    let long: Vec<Value> = (0..=max).map(|i| call(i, "eth_chainId")).collect();
     let (status, v) = post(addr, &Value::Array(long).to_string(), None).await;
     assert_eq!(status, 200);
-    assert_eq!(v["error"]["code"], -32010, "{v}");
-    assert_eq!(v["error"]["message"], "The batch request was too large");
-    let full: Vec<Value> = (0..u64::from(MAX_BATCH_LEN)).map(|i| call(i, "eth_chainId")).collect();
+    assert_eq!(v[0]["error"]["code"], -32600, "{v}");
+    assert_eq!(v[0]["error"]["message"], "batch too large");
+    let full: Vec<Value> = (0..max).map(|i| call(i, "eth_chainId")).collect();
     let (_, v) = post(addr, &Value::Array(full).to_string(), None).await;
-    assert_eq!(v.as_array().map(Vec::len), Some(MAX_BATCH_LEN as usize));
+    assert_eq!(v.as_array().map(Vec::len), Some(max as usize));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -158,6 +158,8 @@ pub struct L1Config {
     /// How many blocks below the head the `safe` and `finalized` blocks are
     /// ([`DEFAULT_FINALITY_DEPTH`]; see docs/l1.md).
     pub finality_depth: u64,
+    /// Limits of the JSON-RPC server.
+    pub rpc_limits: nr_rpc::RpcLimits,
 }
 
 /// Blocks between the head and the `finalized` block of the dev L1 (geth's dev mode
@@ -182,6 +184,7 @@ impl Default for L1Config {
                 target: DEFAULT_EXECUTE_GAS_TARGET,
             },
             finality_depth: DEFAULT_FINALITY_DEPTH,
+            rpc_limits: nr_rpc::RpcLimits::default(),
         }
     }
 }
@@ -254,7 +257,7 @@ impl L1Node {
         let hooks = L1Hooks { schedule: chain.spec().schedule.clone(), params };
         let start_head = chain.head();
         let ext: Arc<dyn nr_rpc::RpcExtension> = Arc::new(L1Rpc::new(hooks));
-        let server = nr_rpc::serve(cfg.http, chain.clone(), Some(ext))
+        let server = nr_rpc::serve_with(cfg.http, chain.clone(), Some(ext), cfg.rpc_limits.clone())
             .await
             .map_err(NodeError::RpcListen)?;
         let addr = server.local_addr();
