@@ -41,6 +41,7 @@ async fn settling_through_a_wrapper_halts_the_follower() {
         relayer_key: None,
         follow,
         progress: None,
+        rpc_limits: Default::default(),
     };
     let sequencer = nr_rollup::start(node_cfg(dir.path().join("l2"), false)).await.expect("L2");
     let follower =
