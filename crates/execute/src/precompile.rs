@@ -469,6 +469,15 @@ mod tests {
     }
 
     #[test]
+    fn keccak_gas_is_the_opcode_price_per_item() {
+        assert_eq!(keccak_gas(0), 30);
+        assert_eq!(keccak_gas(1), 36);
+        assert_eq!(keccak_gas(32), 36);
+        assert_eq!(keccak_gas(33), 42);
+        assert_eq!(keccak_gas(1024), 30 + 6 * 32);
+    }
+
+    #[test]
     fn garbage_input_fails_closed_after_charge_and_short_gas_is_oog() {
         let m = ExecuteMarket::new(ExecuteGasParams::default(), 1, 1);
         let s = ForkSchedule::from_genesis(nr_stateless::Fork::Osaka);

@@ -329,6 +329,19 @@ mod tests {
     }
 
     #[test]
+    fn work_bound_counts_at_least_21000_per_transaction_even_past_the_gas_limit() {
+        let mut input = sample();
+        // One undecodable transaction in a block of gas limit 2: still 21,000.
+        assert_eq!(input.work_bound(), MIN_TRANSACTION_GAS);
+        input.new_payload_request.execution_payload.transactions = vec![Bytes::new(); 3];
+        input.new_payload_request.execution_payload.gas_limit = 1_000_000;
+        assert_eq!(input.work_bound(), 3 * MIN_TRANSACTION_GAS, "0 declared counts 21,000");
+        input.new_payload_request.execution_payload.gas_limit = 50_000;
+        assert_eq!(input.work_bound(), 3 * MIN_TRANSACTION_GAS, "the floor is not capped");
+        assert_eq!(input.transaction_floor_gas(), 63_000);
+    }
+
+    #[test]
     fn result_is_43_bytes_root_bool_chain_id_schema_id_little_endian() {
         let r = StatelessValidationResult::new(B256::repeat_byte(0xaa), true, 8079);
         let b = r.to_bytes();
