@@ -44,6 +44,10 @@ const DEEP_READS: u64 = 4_000;
 const BIG_CODES: u64 = 200;
 /// First address of the 24 KB contracts.
 const BIG_CODE_BASE: u64 = 0xc000;
+/// Key index of the deep-paths caller.
+const DEEP_CALLER: usize = 20_000;
+/// Key index of the maximal-code caller.
+const CODE_CALLER: usize = 20_001;
 /// Address of the deep-paths reader.
 const READER: u64 = 0xe5;
 /// Address of the 24 KB contract prober.
@@ -81,7 +85,7 @@ pub struct AdversarialRow {
     pub old_rule_gas: u64,
     /// Fastest wall time of the EXECUTE call, in ms.
     pub wall_ms: f64,
-    /// Process CPU time (all threads) per run, averaged over the runs, in ms.
+    /// Least process CPU time (all threads) of a run, in ms.
     pub cpu_ms: f64,
     /// Wall nanoseconds per charged gas.
     pub wall_ns_per_gas: f64,
@@ -101,7 +105,7 @@ pub struct ReferenceRow {
     pub gas_used: u64,
     /// Fastest wall time, in ms.
     pub wall_ms: f64,
-    /// Process CPU time per run, averaged over the runs, in ms.
+    /// Least process CPU time of a run, in ms.
     pub cpu_ms: f64,
     /// Wall nanoseconds per gas.
     pub wall_ns_per_gas: f64,
@@ -118,17 +122,35 @@ pub struct AdversarialReport {
     pub rows: Vec<AdversarialRow>,
 }
 
-/// CPU time (user + system) of the whole process, every thread included (also threads that
-/// have ended), in seconds, from `/proc/self/stat` (10 ms resolution: average over runs);
-/// 0 where there is no procfs.
+/// CPU time of the whole process, every thread included (also threads that have ended),
+/// in seconds; 0 off Linux.
 fn process_cpu() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
-    // Fields after the command name (which may hold spaces) start at field 3; utime and
-    // stime are fields 14 and 15, in USER_HZ (100 per second on Linux).
-    let Some((_, rest)) = stat.rsplit_once(')') else { return 0.0 };
-    let ticks: u64 =
-        rest.split_whitespace().skip(11).take(2).filter_map(|f| f.parse::<u64>().ok()).sum();
-    ticks as f64 / 100.0
+    #[cfg(target_os = "linux")]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+        t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+    }
+    #[cfg(not(target_os = "linux"))]
+    0.0
+}
+
+/// Runs `f` `reps` times; the fastest wall time and the least process CPU time of a run,
+/// in seconds (minimums filter out the runs other processes slowed down).
+fn time_min<T>(
+    reps: usize,
+    mut f: impl FnMut() -> Result<T, BenchError>,
+) -> Result<(f64, f64, T), BenchError> {
+    let (mut wall, mut cpu) = (f64::MAX, f64::MAX);
+    let mut last = None;
+    for _ in 0..reps.max(1) {
+        let (t, c) = (Instant::now(), process_cpu());
+        let out = f()?;
+        wall = wall.min(t.elapsed().as_secs_f64());
+        cpu = cpu.min(process_cpu() - c);
+        last = Some(out);
+    }
+    let last = last.ok_or(BenchError::NoTransactions)?;
+    Ok((wall, cpu, last))
 }
 
 /// The L2 chain of the adversarial blocks: the benchmark genesis plus the deep-paths reader
@@ -142,6 +164,8 @@ struct Fixture {
     head: Header,
     token: Address,
     writer: Address,
+    /// Workload blocks made so far (each uses its own senders).
+    workloads: usize,
     _dir: tempfile::TempDir,
 }
 
@@ -155,7 +179,10 @@ struct Made {
 impl Fixture {
     fn new() -> Result<Self, BenchError> {
         let schedule = ForkSchedule::from_genesis(Fork::Prague);
-        let senders: Vec<_> = (0..SENDERS).map(signer).collect();
+        // One set of SENDERS funded keys per workload block (nonces start at 0 in each).
+        // Plus the callers of the deep-paths and maximal-code transactions.
+        let senders: Vec<_> =
+            (0..3 * SENDERS).chain([DEEP_CALLER, CODE_CALLER]).map(signer).collect();
         let (mut spec, token, writer) =
             bench_spec(&schedule, &senders, Address::with_last_byte(0x01));
         let storage = (0..DEEP_SLOTS)
@@ -190,7 +217,7 @@ impl Fixture {
             return Err(BenchError::GenesisDiffers);
         }
         mem.insert_header(head.clone());
-        Ok(Self { schedule, l2, mem, head, token, writer, _dir: dir })
+        Ok(Self { schedule, l2, mem, head, token, writer, workloads: 0, _dir: dir })
     }
 
     /// Records a block the L2 chain produced: imports it into memory, returns its input.
@@ -210,21 +237,11 @@ impl Fixture {
         reps: usize,
     ) -> Result<ReferenceRow, BenchError> {
         let evm = NrEvmFactory::default();
-        let mut wall = f64::MAX;
-        let cpu_start = process_cpu();
-        for _ in 0..reps.max(1) {
-            let t = Instant::now();
-            execute_block_with(
-                &m.block,
-                &m.parent,
-                &self.schedule,
-                L2_ID,
-                &self.mem.view(&m.parent),
-                &evm,
-            )?;
-            wall = wall.min(t.elapsed().as_secs_f64());
-        }
-        let cpu = (process_cpu() - cpu_start) / reps.max(1) as f64;
+        let view = self.mem.view(&m.parent);
+        let (wall, cpu, ()) = time_min(reps, || {
+            execute_block_with(&m.block, &m.parent, &self.schedule, L2_ID, &view, &evm)?;
+            Ok(())
+        })?;
         let gas = m.block.header.gas_used as f64;
         Ok(ReferenceRow {
             workload,
@@ -259,9 +276,11 @@ impl Fixture {
         self.made(produced.block, produced.hash)
     }
 
-    /// A block of `mgas` million gas of `workload` (the chain advances by it).
+    /// A block of `mgas` million gas of `workload` (the chain advances by it); at most three.
     fn workload(&mut self, workload: Workload, mgas: u64) -> Result<Made, BenchError> {
-        let senders: Vec<_> = (0..SENDERS).map(signer).collect();
+        let first = self.workloads * SENDERS;
+        self.workloads += 1;
+        let senders: Vec<_> = (first..first + SENDERS).map(signer).collect();
         let mut txs = TxGenerator::new(workload, senders, self.token, self.writer);
         let produced = fill_and_produce(&self.l2, &mut txs, mgas, &self.options())?;
         self.made(produced.block, produced.hash)
@@ -326,20 +345,13 @@ fn time_case(
     let wire = input.to_wire();
     let given = required_gas(input, wire.len(), 1, 1);
     let params = ExecuteGasParams { limit: u64::MAX / 4, target: u64::MAX / 8 };
-    let mut wall = f64::MAX;
-    let mut last = None;
-    let cpu_start = process_cpu();
-    for _ in 0..reps.max(1) {
+    let (wall, cpu, last) = time_min(reps, || {
         let market = ExecuteMarket::new(params, 1, 1);
-        let t = Instant::now();
-        let outcome = execute_call(&wire, given, schedule, &market);
-        wall = wall.min(t.elapsed().as_secs_f64());
-        last = Some(outcome);
-    }
-    let cpu = (process_cpu() - cpu_start) / reps.max(1) as f64;
+        Ok(execute_call(&wire, given, schedule, &market))
+    })?;
     let (valid, failure, charged) = match last {
-        Some(ExecuteOutcome::Success { gas, .. }) => (true, None, gas),
-        Some(ExecuteOutcome::Failed(e)) => (false, Some(e.to_string()), given),
+        ExecuteOutcome::Success { gas, .. } => (true, None, gas),
+        ExecuteOutcome::Failed(e) => (false, Some(e.to_string()), given),
         other => {
             return Err(BenchError::UnexpectedVerdict { case, got: format!("{other:?}") });
         }
@@ -361,8 +373,8 @@ fn time_case(
     })
 }
 
-/// Builds every adversarial input, times each through EXECUTE (fastest of `reps` for wall
-/// time, average for CPU time), and times ordinary stateful execution of ~10 Mgas transfer
+/// Builds every adversarial input, times each through EXECUTE (least wall and CPU time of
+/// `reps` runs), and times ordinary stateful execution of ~10 Mgas transfer
 /// and ERC-20 blocks on the same chain.
 pub fn adversarial(reps: usize) -> Result<AdversarialReport, BenchError> {
     let mut f = Fixture::new()?;
@@ -403,10 +415,10 @@ pub fn adversarial(reps: usize) -> Result<AdversarialReport, BenchError> {
     tiny.witness.state.extend((0..TINY_ITEMS).map(|_| Bytes::new()));
     rows.push(time_case("tiny witness items (+100,000 empty)", &tiny, &f.schedule, reps)?);
 
-    let call = f.call(20_000, READER, DEEP_READS, 10_000_000)?;
+    let call = f.call(DEEP_CALLER, READER, DEEP_READS, 10_000_000)?;
     let deep = f.produce(vec![call])?.input;
     rows.push(time_case("deep storage paths (4,000 cold SLOADs)", &deep, &f.schedule, reps)?);
-    let call = f.call(20_001, PROBER, BIG_CODES, 2_000_000)?;
+    let call = f.call(CODE_CALLER, PROBER, BIG_CODES, 2_000_000)?;
     let code = f.produce(vec![call])?.input;
     rows.push(time_case("maximal code (200 x 24 KB contracts)", &code, &f.schedule, reps)?);
     rows.push(time_case(
