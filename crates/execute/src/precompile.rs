@@ -29,8 +29,8 @@
 //!   priced apart from the L2 gas, at the price L1 contracts pay for the same operation.
 //! - **Per witness item, 500 plus keccak's word price**: every node, code and header is
 //!   decoded, hashed and indexed once, whether execution reads it or not. That costs
-//!   ~0.7 us of CPU per item whatever its size; at keccak's own 30 per item a witness of
-//!   empty items cost ~16 ns of CPU per gas charged against ~1.5-2.9 for ordinary execution
+//!   ~0.4 us of CPU per item whatever its size; at keccak's own 30 per item a witness of
+//!   empty items cost ~8 ns of CPU per gas charged against 1.2-2.5 for ordinary execution
 //!   (`nr bench --adversarial`), so the item price was raised to 500.
 //! - **Per input byte, 2**: SSZ and RLP decoding and the SHA-256 hash tree root of the
 //!   payload.
@@ -72,7 +72,7 @@ pub const EXECUTE_GAS_PER_INPUT_BYTE: u64 = 2;
 /// Cost per transaction signature (public key) checked: ECRECOVER's price on L1.
 pub const EXECUTE_GAS_PER_SIGNATURE: u64 = 3_000;
 /// Cost per witness item (node, code, header): decoding it, hashing it and indexing it by
-/// its hash take ~0.7 us of CPU whatever its size (measured by `nr bench --adversarial`),
+/// its hash take ~0.4 us of CPU whatever its size (measured by `nr bench --adversarial`),
 /// far more than the KECCAK256 opcode's base price of 30 pays for.
 pub const EXECUTE_GAS_PER_WITNESS_ITEM: u64 = 500;
 /// Cost per 32-byte word of a witness item hashed: the KECCAK256 opcode's word price.
