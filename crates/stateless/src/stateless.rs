@@ -299,8 +299,8 @@ pub fn open_witness(
     Ok((parent, index_witness(witness, chain)))
 }
 
-/// The ancestor headers of a witness, checked: the parent header and the hash of every
-/// ancestor by number.
+/// The checked ancestor chain of a witness ([`open_witness_headers`]): the hash of every
+/// ancestor header by number, the parent's included (what BLOCKHASH reads).
 #[derive(Debug)]
 pub struct WitnessChain {
     block_hashes: HashMap<u64, B256>,
