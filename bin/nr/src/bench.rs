@@ -46,6 +46,11 @@ pub struct BenchArgs {
     /// JSON object per block.
     #[arg(long, value_name = "DIR")]
     pub export_dir: Option<std::path::PathBuf>,
+    /// Instead of the measurements above, time adversarial EXECUTE inputs (many tiny
+    /// transactions, maximal witness, deep storage paths, maximal code, blocks failing their
+    /// last check) per L1 gas charged, next to ordinary stateful execution per gas.
+    #[arg(long, conflicts_with = "export_dir")]
+    pub adversarial: bool,
     /// With --export-dir: this many extra prefunded accounts in the genesis (a large state).
     #[arg(long, default_value_t = 0, requires = "export_dir")]
     pub prefill: usize,
@@ -77,6 +82,9 @@ impl<P: TypedValueParser> TypedValueParser for Trimmed<P> {
 pub fn run(args: BenchArgs) -> Result<()> {
     if let Some(dir) = &args.export_dir {
         return export(&args, dir);
+    }
+    if args.adversarial {
+        return adversarial(&args);
     }
     let opts = MeasureOptions { reps: args.reps, settle: !args.no_settle };
     let mut rows = vec![];
@@ -122,6 +130,55 @@ fn export(args: &BenchArgs, dir: &std::path::Path) -> Result<()> {
             let row = nr_node::bench::export_block(workload, mgas, &opts)?;
             println!("{}", serde_json::to_string(&row)?);
         }
+    }
+    Ok(())
+}
+
+/// `--adversarial`: the adversarial EXECUTE table.
+fn adversarial(args: &BenchArgs) -> Result<()> {
+    let report = nr_node::bench::adversarial(args.reps)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!(
+        "| ordinary L1 execution (stateful) | Mgas | wall ms | CPU ms | wall ns/gas | CPU ns/gas |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for r in &report.reference {
+        println!(
+            "| {} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            r.workload.name(),
+            r.gas_used as f64 / 1e6,
+            r.wall_ms,
+            r.cpu_ms,
+            r.wall_ns_per_gas,
+            r.cpu_ns_per_gas
+        );
+    }
+    println!();
+    println!(
+        "| EXECUTE input | txs | input B | verdict | charged gas | wall ms | CPU ms | wall ns/gas | CPU ns/gas | old-rule gas | old-rule CPU ns/gas |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in &report.rows {
+        println!(
+            "| {} | {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {:.2} |",
+            r.case,
+            r.txs,
+            r.input_bytes,
+            if r.valid { "valid" } else { "fails" },
+            r.charged_gas,
+            r.wall_ms,
+            r.cpu_ms,
+            r.wall_ns_per_gas,
+            r.cpu_ns_per_gas,
+            r.old_rule_gas,
+            r.old_cpu_ns_per_gas
+        );
+    }
+    for r in report.rows.iter().filter_map(|r| r.failure.as_ref().map(|f| (r.case, f))) {
+        println!("- {}: {}", r.0, r.1.chars().take(160).collect::<String>());
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use alloy_rpc_types_eth::TransactionRequest;
 use alloy_signer_local::PrivateKeySigner;
 use common::{DEV_KEY, L1Node, L2, L2_CHAIN_ID, receipt, tempdir, wait_until_async};
 use nr_chain::Eip1559Builder;
-use nr_execute::precompile::{EXECUTE_BASE_GAS, EXECUTE_GAS_PER_INPUT_BYTE};
+use nr_execute::precompile::{charged_gas, fixed_gas};
 use nr_stateless::{
     Fork, ForkSchedule,
     memory::MemoryChain,
@@ -139,8 +139,9 @@ fn l2_with_one_block(schedule: ForkSchedule) -> (L2, Block<TxEnvelope>) {
     (l2, block)
 }
 
-fn charge(input_len: usize, l2_gas: u64) -> u64 {
-    EXECUTE_BASE_GAS + EXECUTE_GAS_PER_INPUT_BYTE * input_len as u64 + l2_gas
+/// What EXECUTE charges a valid input while the EXECUTE market is not congested.
+fn charge(wire: &[u8]) -> u64 {
+    charged_gas(&StatelessInput::from_wire(wire).unwrap(), wire.len(), 1, 1)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -166,7 +167,7 @@ async fn execute_verifies_valid_l2_blocks_and_rejects_every_tampered_variant() {
     assert_eq!(result.new_payload_request_root, input.new_payload_request.hash_tree_root());
     assert_eq!(result.chain_id, L2_CHAIN_ID);
     assert_eq!(result.schema_id, 0x1501);
-    assert_eq!(ok.consumed, charge(bytes.len(), l2_gas), "gas = base + per-byte + L2 gas");
+    assert_eq!(ok.consumed, charge(&bytes), "gas = fixed part + L2 gas");
     let m = market(&p, ok.block).await;
     assert_eq!(hex_u128(&m["executeGasUsed"]), u128::from(l2_gas));
     println!(
@@ -284,7 +285,7 @@ async fn execute_verifies_valid_l2_blocks_and_rejects_every_tampered_variant() {
     // One gas short of the charge: out of gas before any verification work, and no
     // EXECUTE gas reserved in the market. The transaction's gas limit is chosen so that
     // STATICCALL forwards exactly `charge - 1` (overhead before the call measured above).
-    let need = charge(bytes.len(), l2_gas);
+    let need = charge(&bytes);
     let before_call = ok.gas_limit - ok.g0 + (CALL_OVERHEAD - 2);
     let mut left = (need - 1) * 64 / 63;
     while left - left / 64 > need - 1 {
@@ -325,7 +326,7 @@ async fn execute_gas_limit_and_base_fee_per_l1_block() {
     let input = l2.input(block.header.hash_slow()).to_wire();
     // A call reserves the block's work bound (sum of its transactions' gas limits) and
     // keeps what the block used: room for one such call per L1 block, not two.
-    let bound = StatelessInput::from_wire(&input).unwrap().work_bound().unwrap();
+    let bound = StatelessInput::from_wire(&input).unwrap().work_bound();
     assert!(bound > l2_gas);
     let limit = bound + l2_gas / 2;
     let target = l2_gas / 2;
@@ -383,7 +384,7 @@ async fn execute_gas_limit_and_base_fee_per_l1_block() {
     assert!(scaled > l2_gas, "congestion makes EXECUTE dearer");
     assert_eq!(
         later.consumed,
-        EXECUTE_BASE_GAS + EXECUTE_GAS_PER_INPUT_BYTE * input.len() as u64 + scaled
+        fixed_gas(&StatelessInput::from_wire(&input).unwrap(), input.len()) + scaled
     );
     println!(
         "EXECUTE base fee {fee} -> {next}; later call charged {} for {l2_gas} L2 gas",

@@ -7,7 +7,7 @@ mod common;
 use alloy_primitives::{Bytes, TxKind, U256};
 use alloy_sol_types::SolCall;
 use common::*;
-use nr_execute::precompile::{EXECUTE_BASE_GAS, EXECUTE_GAS_PER_INPUT_BYTE};
+use nr_execute::precompile::charged_gas;
 
 /// Runtime: `for i in 0..calldata[0] { sstore(i, i + 1) }`.
 const WRITER: &str = "5f355f5b818110156017578060010181556001016003565b00";
@@ -75,9 +75,8 @@ fn advance_gas_by_witness_size_and_l2_gas() {
         }
         .abi_encode();
         let (standard, floor) = calldata_gas(&call);
-        let execute = EXECUTE_BASE_GAS
-            + EXECUTE_GAS_PER_INPUT_BYTE * input.len() as u64
-            + p.block.header.gas_used;
+        // The EXECUTE market is not congested in this test: one L2 gas costs one L1 gas.
+        let execute = charged_gas(&decoded, input.len(), 1, 1);
         let work = s.gas().saturating_sub(21_000 + standard + execute);
         println!(
             "| {name} | {} | {} | {} | {} | {} ({}) | {} | {} | {} |",

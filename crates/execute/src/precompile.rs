@@ -1,30 +1,58 @@
 //! EXECUTE as a revm precompile at [`EXECUTE_ADDRESS`], with its gas rule and the
 //! per-L1-block EXECUTE gas market.
 //!
-//! Gas rule (checked before the work it pays for; on failure all gas given is kept):
+//! Gas rule: every CPU-heavy step is priced before it runs; on failure all gas given is
+//! kept. ([`required_gas`] and [`charged_gas`] compute it for callers.)
 //!
 //! ```text
-//! required = EXECUTE_BASE_GAS + EXECUTE_GAS_PER_INPUT_BYTE * len(input) + price(bound)
-//!            (len(input) is the wire length, schema id included)
-//! charged  = EXECUTE_BASE_GAS + EXECUTE_GAS_PER_INPUT_BYTE * len(input) + price(gas_used)
-//! bound    = min(sum of the transactions' gas limits, block gas limit)   (StatelessInput::work_bound)
-//! price(g) = ceil(g * execute_base_fee / max(l1_base_fee, 1)), at least g
+//! input(len)   = EXECUTE_BASE_GAS + EXECUTE_GAS_PER_INPUT_BYTE * len      (decoding; len = wire length)
+//! fixed        = input(len)
+//!              + EXECUTE_GAS_PER_SIGNATURE * transactions                 (one key recovery each)
+//!              + Σ over witness nodes, codes, headers: item(len(item))    (each decoded, hashed, indexed)
+//! item(n)      = EXECUTE_GAS_PER_WITNESS_ITEM + EXECUTE_GAS_PER_HASH_WORD * ceil(n / 32)
+//! bound        = StatelessInput::work_bound: Σ max(tx gas limit, 21,000), capped by the block
+//!                gas limit, but never below 21,000 * transactions (that floor is not capped)
+//! required     = fixed + price(bound)                 (checked before any signature or execution)
+//! charged      = fixed + price(min(gas_used, bound))  (on success; a failure keeps all gas given)
+//! price(g)     = ceil(g * execute_base_fee / max(l1_base_fee, 1)), at least g
 //! ```
 //!
-//! The first two terms are checked before the input is decoded; the bound before the
-//! block is executed. A valid block pays for the gas it used; an invalid one pays for all
-//! the gas it was given, which covers the most work it could have caused.
+//! `input(len)` is checked before the input is decoded, `required` before any signature is
+//! recovered or the block executed. Why each term:
+//!
+//! - **Per transaction, 21,000 at least** (the intrinsic gas of the cheapest transaction, in
+//!   `bound`): a transaction may declare a gas limit of 0, yet the verifier decodes it,
+//!   recovers its signature and starts executing it. No valid block has a transaction using
+//!   less, so the floor costs honest blocks nothing (they pay `gas_used`, which includes it).
+//! - **Per signature, ECRECOVER's 3,000**: the public key of every transaction is checked by
+//!   a signature recovery that runs before and beside execution, not inside it, so it is
+//!   priced apart from the L2 gas, at the price L1 contracts pay for the same operation.
+//! - **Per witness item, 500 plus keccak's word price**: every node, code and header is
+//!   decoded, hashed and indexed once, whether execution reads it or not. That costs
+//!   ~0.4 us of CPU per item whatever its size; at keccak's own 30 per item a witness of
+//!   empty items cost ~8 ns of CPU per gas charged against 1.2-2.5 for ordinary execution
+//!   (`nr bench --adversarial`), so the item price was raised to 500.
+//! - **Per input byte, 2**: SSZ and RLP decoding and the SHA-256 hash tree root of the
+//!   payload.
+//! - **L2 gas at par** (scaled by the EXECUTE market): re-execution costs what execution cost
+//!   on L2, with the same EVM code L1 runs.
+//!
+//! Inputs that are inconsistent before any signature is needed (more transactions than the
+//! gas limit admits at 21,000 each, a header that does not fit its parent, a body that does
+//! not match its roots) are refused before any key is recovered (see
+//! `nr_stateless::stateless`). `docs/l1.md` ("Gas rule") gives the measurements behind the
+//! constants.
 //!
 //! The EXECUTE base fee follows EIP-1559 over the cumulative L2 gas verified per L1 block
 //! (see [`ExecuteMarket`]) and never falls below the L1 base fee, so when EXECUTE is not
-//! congested one L2 gas costs exactly one L1 gas. `docs/l1.md` explains the constants.
+//! congested one L2 gas costs exactly one L1 gas.
 
 use crate::{ExecuteError, execute_decoded};
 use alloy_consensus::Header;
 use alloy_evm::precompiles::{DynPrecompile, PrecompileInput, PrecompilesMap};
 use alloy_primitives::{Address, Bytes, address};
 use nr_stateless::{
-    ForkSchedule, PayloadError,
+    ForkSchedule,
     evm::{BlockEvm, BlockHooks, NrEvmFactory},
     ssz::StatelessInput,
 };
@@ -37,9 +65,18 @@ pub const EXECUTE_ADDRESS: Address = address!("0x0000000000000000000000000000000
 /// Fixed cost of one EXECUTE call: header rebuild and hashing, SSZ hash tree root of the
 /// payload, witness indexing setup, and the state root walk that every block needs.
 pub const EXECUTE_BASE_GAS: u64 = 50_000;
-/// Cost per input byte: keccak of every witness node and code (6 gas per word ~ 0.2 gas
-/// per byte), SHA-256 over the payload for its root (~0.4 gas per byte) and RLP decoding.
+/// Cost per input byte: SSZ and RLP decoding and SHA-256 over the payload for its hash tree
+/// root (~0.4 gas per byte at the SHA-256 precompile's price). Hashing witness items is
+/// priced per item ([`EXECUTE_GAS_PER_WITNESS_ITEM`], [`EXECUTE_GAS_PER_HASH_WORD`]).
 pub const EXECUTE_GAS_PER_INPUT_BYTE: u64 = 2;
+/// Cost per transaction signature (public key) checked: ECRECOVER's price on L1.
+pub const EXECUTE_GAS_PER_SIGNATURE: u64 = 3_000;
+/// Cost per witness item (node, code, header): decoding it, hashing it and indexing it by
+/// its hash take ~0.4 us of CPU whatever its size (measured by `nr bench --adversarial`),
+/// far more than the KECCAK256 opcode's base price of 30 pays for.
+pub const EXECUTE_GAS_PER_WITNESS_ITEM: u64 = 500;
+/// Cost per 32-byte word of a witness item hashed: the KECCAK256 opcode's word price.
+pub const EXECUTE_GAS_PER_HASH_WORD: u64 = 6;
 /// Default cumulative L2 gas that EXECUTE may verify in one L1 block.
 pub const DEFAULT_EXECUTE_GAS_LIMIT: u64 = 60_000_000;
 /// Default EXECUTE gas target per L1 block (half the limit, as EIP-1559).
@@ -191,15 +228,68 @@ pub fn input_gas(input_len: usize) -> u64 {
     EXECUTE_BASE_GAS.saturating_add(EXECUTE_GAS_PER_INPUT_BYTE.saturating_mul(input_len as u64))
 }
 
+/// The gas of one `len`-byte witness item: [`EXECUTE_GAS_PER_WITNESS_ITEM`] plus keccak's
+/// word price.
+pub fn witness_item_gas(len: usize) -> u64 {
+    EXECUTE_GAS_PER_WITNESS_ITEM
+        .saturating_add(EXECUTE_GAS_PER_HASH_WORD.saturating_mul(len.div_ceil(32) as u64))
+}
+
+/// The gas EXECUTE charges for an input apart from its L2 gas: the input charge
+/// ([`input_gas`] of `wire_len`, the length of the wire bytes), one
+/// [`EXECUTE_GAS_PER_SIGNATURE`] per transaction and [`witness_item_gas`] per witness node, code
+/// and header. The same whether the block is valid or not.
+pub fn fixed_gas(input: &StatelessInput, wire_len: usize) -> u64 {
+    let transactions = input.new_payload_request.execution_payload.transactions.len() as u64;
+    let w = &input.witness;
+    let hashing = w
+        .state
+        .iter()
+        .chain(&w.codes)
+        .chain(&w.headers)
+        .fold(0u64, |sum, item| sum.saturating_add(witness_item_gas(item.len())));
+    input_gas(wire_len)
+        .saturating_add(EXECUTE_GAS_PER_SIGNATURE.saturating_mul(transactions))
+        .saturating_add(hashing)
+}
+
+/// The gas an EXECUTE call with `input` (whose wire bytes are `wire_len` long) must be given
+/// at the given fees, checked before any signature is recovered or any transaction
+/// executed: [`fixed_gas`] plus the price of the block's work bound
+/// ([`StatelessInput::work_bound`]). A call given less fails (out of gas) without doing
+/// that work; a valid block is then charged [`charged_gas`], at most this.
+pub fn required_gas(
+    input: &StatelessInput,
+    wire_len: usize,
+    l1_base_fee: u64,
+    execute_base_fee: u128,
+) -> u64 {
+    fixed_gas(input, wire_len).saturating_add(l2_gas_charge(
+        input.work_bound(),
+        l1_base_fee,
+        execute_base_fee,
+    ))
+}
+
+/// The gas a successful EXECUTE call with `input` is charged at the given fees:
+/// [`fixed_gas`] plus the price of the L2 gas the block used (`gas_used`, which
+/// verification checked; never more than the work bound).
+pub fn charged_gas(
+    input: &StatelessInput,
+    wire_len: usize,
+    l1_base_fee: u64,
+    execute_base_fee: u128,
+) -> u64 {
+    let used = input.new_payload_request.execution_payload.gas_used.min(input.work_bound());
+    fixed_gas(input, wire_len).saturating_add(l2_gas_charge(used, l1_base_fee, execute_base_fee))
+}
+
 /// Why an EXECUTE call failed after its input charge was covered (all gas is consumed).
 #[derive(Debug, thiserror::Error)]
 pub enum ExecuteCallError {
     /// Decoding or verification failed.
     #[error(transparent)]
     Execute(#[from] ExecuteError),
-    /// A transaction does not decode, so the work bound of the block cannot be computed.
-    #[error(transparent)]
-    WorkBound(PayloadError),
     /// Verifying the block would exceed the EXECUTE gas limit of the L1 block.
     #[error("EXECUTE gas limit of the L1 block exceeded: {used} used + {requested} > {limit}")]
     BlockGasLimit {
@@ -247,17 +337,16 @@ pub fn execute_call(
         Ok(d) => d,
         Err(e) => return ExecuteOutcome::Failed(ExecuteError::Decode(e).into()),
     };
+    let fixed = fixed_gas(&decoded, input.len());
     // The declared `gas_used` cannot bound the work: it is only compared after execution,
     // so an input declaring 0 would otherwise buy a full re-execution for nothing.
-    let bound = match decoded.work_bound() {
-        Ok(b) => b,
-        Err(e) => return ExecuteOutcome::Failed(ExecuteCallError::WorkBound(e)),
-    };
+    let bound = decoded.work_bound();
     let l2_gas = decoded.new_payload_request.execution_payload.gas_used.min(bound);
     let (l1_fee, exec_fee) = market.prices();
-    // The caller must provide for the most work the block can cause; it pays for what the
-    // block declares (and then provably used) only if verification succeeds.
-    let required = pre.saturating_add(l2_gas_charge(bound, l1_fee, exec_fee));
+    // The caller must provide for the most work the block can cause (signatures, hashing,
+    // execution); it pays for what the block declares (and then provably used) only if
+    // verification succeeds. Same as `required_gas`, without decoding transactions twice.
+    let required = fixed.saturating_add(l2_gas_charge(bound, l1_fee, exec_fee));
     if gas_limit < required {
         return ExecuteOutcome::OutOfGas { required };
     }
@@ -267,7 +356,7 @@ pub fn execute_call(
     match execute_decoded(&decoded, schedule) {
         Ok(result) => {
             market.release(bound - l2_gas);
-            let gas = pre.saturating_add(l2_gas_charge(l2_gas, l1_fee, exec_fee));
+            let gas = fixed.saturating_add(l2_gas_charge(l2_gas, l1_fee, exec_fee));
             ExecuteOutcome::Success { output: result.to_bytes().to_vec().into(), gas }
         }
         Err(e) => ExecuteOutcome::Failed(e.into()),
@@ -382,6 +471,15 @@ mod tests {
         assert_eq!(l2_gas_charge(1000, 10, 1), 1000, "never below the L2 gas");
         assert_eq!(l2_gas_charge(3, 2, 3), 5, "rounds up");
         assert_eq!(l2_gas_charge(u64::MAX, 1, u128::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn witness_item_gas_is_a_fixed_price_plus_keccak_words() {
+        assert_eq!(witness_item_gas(0), 500);
+        assert_eq!(witness_item_gas(1), 506);
+        assert_eq!(witness_item_gas(32), 506);
+        assert_eq!(witness_item_gas(33), 512);
+        assert_eq!(witness_item_gas(1024), 500 + 6 * 32);
     }
 
     #[test]

@@ -8,7 +8,8 @@ mod common;
 use nr_execute::{
     ExecuteError,
     precompile::{
-        ExecuteCallError, ExecuteGasParams, ExecuteMarket, ExecuteOutcome, execute_call, input_gas,
+        ExecuteCallError, ExecuteGasParams, ExecuteMarket, ExecuteOutcome, charged_gas,
+        execute_call, fixed_gas, input_gas, required_gas,
     },
 };
 use nr_stateless::{BlockError, StatelessError, block::FieldMismatch};
@@ -97,20 +98,22 @@ fn a_block_declaring_less_gas_than_it_can_use_must_still_bring_gas_for_its_work(
     let chain = common::build();
     let lying = chain.input_with(|b| b.header.gas_used = 0).to_wire();
     let decoded = nr_stateless::ssz::StatelessInput::from_wire(&lying).unwrap();
-    let bound = decoded.work_bound().unwrap();
+    let bound = decoded.work_bound();
     assert!(bound >= chain.block.header.gas_used, "bound covers the real work");
     let params = ExecuteGasParams::default();
     let market = ExecuteMarket::new(params, 7, 7);
-    let cheap = input_gas(lying.len()) + 1_000;
+    let fixed = fixed_gas(&decoded, lying.len());
+    assert_eq!(required_gas(&decoded, lying.len(), 7, 7), fixed + bound);
+    let cheap = fixed + 1_000;
     let r = execute_call(&lying, cheap, &chain.schedule, &market);
     assert!(
-        matches!(r, ExecuteOutcome::OutOfGas { required } if required == input_gas(lying.len()) + bound),
+        matches!(r, ExecuteOutcome::OutOfGas { required } if required == fixed + bound),
         "refused before executing anything: {r:?}"
     );
     assert_eq!(market.snapshot().gas_used, 0);
     // With the gas for its work it is executed, fails, and keeps all of it (precompile
     // failure); the market counts the whole bound.
-    let given = input_gas(lying.len()) + bound;
+    let given = fixed + bound;
     let r = execute_call(&lying, given, &chain.schedule, &market);
     assert!(
         matches!(
@@ -127,7 +130,9 @@ fn a_block_declaring_less_gas_than_it_can_use_must_still_bring_gas_for_its_work(
     let market = ExecuteMarket::new(params, 7, 7);
     match execute_call(&honest, 30_000_000, &chain.schedule, &market) {
         ExecuteOutcome::Success { gas, .. } => {
-            assert_eq!(gas, input_gas(honest.len()) + chain.block.header.gas_used)
+            let decoded = nr_stateless::ssz::StatelessInput::from_wire(&honest).unwrap();
+            assert_eq!(gas, fixed_gas(&decoded, honest.len()) + chain.block.header.gas_used);
+            assert_eq!(gas, charged_gas(&decoded, honest.len(), 7, 7));
         }
         other => panic!("{other:?}"),
     }

@@ -37,13 +37,11 @@ pub const ADVANCE_OWN_GAS: u64 = 300_000;
 /// leave that room below the L1 cap, so the budget is 5/6 of the cap.
 pub const ESTIMATE_HEADROOM: (u64, u64) = (5, 6);
 
-/// L1 gas EXECUTE requires before it runs on `input` (`input_len` wire bytes): the input
-/// charge and the price of the block's work bound when EXECUTE is not congested (one L1
-/// gas per L2 gas). The one place the sequencer prices EXECUTE.
+/// L1 gas EXECUTE requires before it runs on `input` (`input_len` wire bytes):
+/// [`nr_execute::precompile::required_gas`] when EXECUTE is not congested (one L1 gas per
+/// L2 gas). The one place the sequencer prices EXECUTE.
 pub fn execute_required_gas(input: &StatelessInput, input_len: usize) -> u64 {
-    let bound = input.work_bound().unwrap_or(u64::MAX);
-    nr_execute::precompile::input_gas(input_len)
-        .saturating_add(nr_execute::precompile::l2_gas_charge(bound, 1, 1))
+    nr_execute::precompile::required_gas(input, input_len, 1, 1)
 }
 
 /// L1 gas of an `advance` transaction with `calldata` carrying `input` (`input_len` wire

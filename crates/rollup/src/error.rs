@@ -235,9 +235,6 @@ pub enum RollupError {
     /// `advance` calldata does not hold a valid SSZ stateless input.
     #[error("derivation: {0}")]
     Ssz(#[from] nr_stateless::ssz::SszError),
-    /// The work bound of a block could not be computed.
-    #[error("derivation: {0}")]
-    WorkBound(#[source] nr_stateless::stateless::PayloadError),
     /// No `advance` call of an L1 transaction carrying a `BlockAdvanced` event rebuilds
     /// the block the event names.
     #[error(

@@ -99,18 +99,12 @@ impl Settler {
                 sent.push((n, r.transaction_hash));
                 continue;
             }
-            // EXECUTE needs gas for the block's work bound (sum of its transactions' gas
-            // limits) under the 63/64 rule; what it does not use is refunded.
+            // EXECUTE must be given the gas its rule requires before it does any work
+            // (`required_gas`, at par: uncongested EXECUTE market), passed down under the
+            // 63/64 rule; what it does not use is refunded.
             let si = nr_stateless::ssz::StatelessInput::from_wire(&call.input)?;
-            let bound = si.work_bound().map_err(RollupError::WorkBound)?;
-            let len = call.input.len() as u64;
-            let gas = (21_000
-                + 16 * input.len() as u64
-                + 50_000
-                + 2 * len
-                + bound
-                + bound / 32
-                + 300_000)
+            let execute = nr_execute::precompile::required_gas(&si, call.input.len(), 1, 1);
+            let gas = (21_000 + 16 * input.len() as u64 + execute + execute / 32 + 300_000)
                 .min(alloy_eips::eip7825::MAX_TX_GAS_LIMIT_OSAKA);
             match self.l1.send_unchecked(self.l1.rollup, input, gas).await {
                 Ok(h) => sent.push((n, h)),

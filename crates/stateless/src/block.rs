@@ -374,10 +374,36 @@ pub(crate) fn execute_checked<'s, S: StateSource + ?Sized>(
     senders: Option<&[Address]>,
     tx_root: TxRoot,
 ) -> Result<ExecutedBlock<'s, S>, BlockError> {
+    check_header_and_body(block, parent, schedule, tx_root)?;
+    execute_validated(block, parent, schedule, chain_id, source, evm, senders)
+}
+
+/// The checks of a block that need neither state nor signatures: its header against the
+/// parent, its body against the header's roots. Cheap; verification runs them before any
+/// signature is recovered.
+pub(crate) fn check_header_and_body(
+    block: &Block<TxEnvelope>,
+    parent: &Header,
+    schedule: &ForkSchedule,
+    tx_root: TxRoot,
+) -> Result<(), BlockError> {
+    validate_header(&block.header, parent, schedule)?;
+    validate_body_with(block, schedule.fork_at(block.header.timestamp), tx_root)
+}
+
+/// Executes a block that passed [`check_header_and_body`] and compares every commitment of
+/// its header with what execution produced.
+pub(crate) fn execute_validated<'s, S: StateSource + ?Sized>(
+    block: &Block<TxEnvelope>,
+    parent: &Header,
+    schedule: &ForkSchedule,
+    chain_id: u64,
+    source: &'s S,
+    evm: &NrEvmFactory,
+    senders: Option<&[Address]>,
+) -> Result<ExecutedBlock<'s, S>, BlockError> {
     let header = &block.header;
-    validate_header(header, parent, schedule)?;
     let fork = schedule.fork_at(header.timestamp);
-    validate_body_with(block, fork, tx_root)?;
     let out = run_block(block, parent.state_root, schedule, chain_id, source, evm, senders)?;
     if out.gas_used != header.gas_used {
         return Err(mismatch("gas_used", header.gas_used, out.gas_used));

@@ -90,6 +90,18 @@ pub enum PayloadError {
     /// The versioned hashes differ from those of the blob transactions.
     #[error("versioned_hashes do not match the blob transactions")]
     VersionedHashes,
+    /// More transactions than the block gas limit can hold at
+    /// [`MIN_TRANSACTION_GAS`](crate::ssz::MIN_TRANSACTION_GAS) each: refused before any
+    /// signature is recovered.
+    #[error(
+        "{transactions} transactions need at least 21000 gas each, block gas limit is {gas_limit}"
+    )]
+    TooManyTransactions {
+        /// Transactions in the payload.
+        transactions: usize,
+        /// The payload's gas limit.
+        gas_limit: u64,
+    },
     /// The number of public keys differs from the number of transactions.
     #[error("public_keys: {keys} keys for {transactions} transactions")]
     PublicKeyCount {

@@ -5,31 +5,33 @@
 //! validation with an error naming it:
 //!
 //! 1. **Schema limits**: every item of the input is within its SSZ bound
-//!    ([`StatelessInput::check_limits`]).
+//!    ([`StatelessInput::check_limits`]); no more transactions than the gas limit admits at
+//!    21,000 each ([`PayloadError::TooManyTransactions`]).
 //! 2. **Payload to block**: the block is rebuilt from the `NewPayloadRequest` under the fork
 //!    the verifier's own schedule gives for its timestamp ([`new_payload_to_block`]):
 //!    transactions decode, fields the fork does not have are empty, requests split by type,
 //!    the rebuilt header hashes to `block_hash`, and `versioned_hashes` are those of the
 //!    blob transactions. The input carries no fork information (v0.8 has only `chain_id`).
-//! 3. **Public keys** (mandatory): exactly one per transaction, each the key its signature
+//! 3. **Ancestors, header and body** (no state, no signature): the witness headers decode
+//!    and form one chain ending at the block's parent ([`open_witness_headers`]); the header
+//!    is checked against the parent (gas limit and used, timestamp, base fee, fork fields)
+//!    and the body against the header's roots. These cheap checks come before any signature
+//!    is recovered, so an input that fails them costs no signature work.
+//! 4. **Public keys** (mandatory): exactly one per transaction, each the key its signature
 //!    recovers to with its y-parity ([`check_public_keys`](crate::signer::check_public_keys)).
-//!    With more than one core this runs alongside steps 4 and 5 (which use the senders the
-//!    keys claim); a key failure is still the error reported.
-//! 4. **Witness**: the headers decode and form one chain ending at the block's parent; the
-//!    parent header gives the pre-state root and the chain gives BLOCKHASH; nodes and codes
-//!    are indexed by hash ([`open_witness`]).
-//! 5. **Execution** ([`execute_block`](crate::block::execute_block)): the header is checked against the parent, the body
-//!    against the header's roots, then system calls and transactions run on the partial
-//!    tries the witness provides (a missing node fails, never reads as empty), and gas used,
-//!    blob gas used, receipts root, logs bloom, requests hash and post-state root must equal
-//!    the header's.
+//!    With more than one core this runs alongside step 5 (which uses the senders the keys
+//!    claim); a key failure is still the error reported.
+//! 5. **Execution**: witness nodes and codes are indexed by hash ([`index_witness`]), then
+//!    system calls and transactions run on the partial tries the witness provides (a missing
+//!    node fails, never reads as empty), and gas used, blob gas used, receipts root, logs
+//!    bloom, requests hash and post-state root must equal the header's.
 //!    Transactions are executed under the input's `chain_id` (EIP-155 signatures of another
 //!    chain fail); EXECUTE has no chain id of its own to compare, the rollup contract checks
 //!    the one the result reports.
 //! 6. **Result**: the execution-layer `hash_tree_root` of the `NewPayloadRequest`
 //!    ([`RootFlavor::Execution`]), the chain id and the schema id.
 
-use crate::block::{TxRoot, execute_checked};
+use crate::block::{TxRoot, check_header_and_body, execute_validated};
 pub use crate::error::{PayloadError, StatelessError, WitnessError};
 use crate::evm::NrEvmFactory;
 use crate::fork::{Fork, ForkSchedule};
@@ -293,6 +295,24 @@ pub fn open_witness(
     witness: &ExecutionWitness,
     parent_hash: B256,
 ) -> Result<(Header, WitnessSource), StatelessError> {
+    let (parent, chain) = open_witness_headers(witness, parent_hash)?;
+    Ok((parent, index_witness(witness, chain)))
+}
+
+/// The checked ancestor chain of a witness ([`open_witness_headers`]): the hash of every
+/// ancestor header by number, the parent's included (what BLOCKHASH reads).
+#[derive(Debug)]
+pub struct WitnessChain {
+    block_hashes: HashMap<u64, B256>,
+}
+
+/// The header part of [`open_witness`]: decodes the witness headers, checks they form one
+/// chain ending at `parent_hash` (ascending, parent last), and returns the parent header
+/// and the chain. Hashes only the headers, not the nodes and codes.
+pub fn open_witness_headers(
+    witness: &ExecutionWitness,
+    parent_hash: B256,
+) -> Result<(Header, WitnessChain), StatelessError> {
     let mut by_hash = HashMap::with_capacity(witness.headers.len());
     let mut numbers = Vec::with_capacity(witness.headers.len());
     for (i, raw) in witness.headers.iter().enumerate() {
@@ -309,10 +329,10 @@ pub fn open_witness(
     }
     let parent =
         by_hash.get(&parent_hash).cloned().ok_or(WitnessError::MissingParent(parent_hash))?;
-    let mut src = WitnessSource::default();
+    let mut block_hashes = HashMap::with_capacity(by_hash.len());
     let (mut hash, mut cursor) = (parent_hash, Some(parent.clone()));
     while let Some(h) = cursor {
-        src.block_hashes.insert(h.number, hash);
+        block_hashes.insert(h.number, hash);
         hash = h.parent_hash;
         cursor = match by_hash.get(&hash) {
             Some(p) if Some(p.number) == h.number.checked_sub(1) => Some(p.clone()),
@@ -320,7 +340,7 @@ pub fn open_witness(
             None => None,
         };
     }
-    if src.block_hashes.len() != by_hash.len() {
+    if block_hashes.len() != by_hash.len() {
         return Err(WitnessError::Unchained.into());
     }
     // One chain ending at the parent: it must also be listed oldest first, parent last.
@@ -330,25 +350,49 @@ pub fn open_witness(
             return Err(WitnessError::HeaderOrder { index, number, expected }.into());
         }
     }
+    Ok((parent, WitnessChain { block_hashes }))
+}
+
+/// The state part of [`open_witness`]: indexes the witness nodes and codes by their keccak
+/// hash, next to the ancestor hashes of `chain`.
+pub fn index_witness(witness: &ExecutionWitness, chain: WitnessChain) -> WitnessSource {
+    let mut src = WitnessSource { block_hashes: chain.block_hashes, ..Default::default() };
     src.nodes = B256Map::with_capacity_and_hasher(witness.state.len(), Default::default());
     src.nodes.extend(witness.state.iter().map(|n| (keccak256(n), n.clone())));
     src.codes = B256Map::with_capacity_and_hasher(witness.codes.len(), Default::default());
     src.codes.extend(witness.codes.iter().map(|c| (keccak256(c), c.clone())));
-    Ok((parent, src))
+    src
 }
 
 /// Validates the block of `input` statelessly under `schedule` (fork rules by the
 /// payload's timestamp) and the input's `chain_id`: rebuilds the block from the payload,
-/// checks the public keys, opens the witness and executes. Any failure is an error naming
-/// the reason; success returns the validation result.
+/// runs every check that needs neither state nor signatures, then checks the public keys
+/// while it indexes the witness and executes. Any failure is an error naming the reason;
+/// success returns the validation result.
 pub fn verify_stateless_new_payload(
     input: &StatelessInput,
     schedule: &ForkSchedule,
 ) -> Result<StatelessValidationResult, StatelessError> {
     input.check_limits()?;
     let npr = &input.new_payload_request;
-    let fork = schedule.fork_at(npr.execution_payload.timestamp);
+    let payload = &npr.execution_payload;
+    // Every transaction uses at least MIN_TRANSACTION_GAS, so a block with more than its
+    // gas limit admits is invalid whatever its signatures: refused before decoding them.
+    if input.transaction_floor_gas() > payload.gas_limit {
+        return Err(PayloadError::TooManyTransactions {
+            transactions: payload.transactions.len(),
+            gas_limit: payload.gas_limit,
+        }
+        .into());
+    }
+    let fork = schedule.fork_at(payload.timestamp);
     let block = new_payload_to_block(npr, fork)?;
+    // The checks that need no state and no signature (ancestor headers, header against
+    // parent, body against header) come before any key is recovered: an input failing them
+    // costs no signature work.
+    let (parent, chain) = open_witness_headers(&input.witness, block.header.parent_hash)?;
+    // new_payload_to_block computed the header's root from these transactions.
+    check_header_and_body(&block, &parent, schedule, TxRoot::FromBody)?;
     // The keys are checked while the block executes with the senders they claim (and the
     // result root is computed); a key failure is reported first, as if checked before.
     // Senders checked against the keys are not recovered again.
@@ -357,8 +401,8 @@ pub fn verify_stateless_new_payload(
         &input.public_keys,
         || npr.root(RootFlavor::Execution),
         |senders| -> Result<(), StatelessError> {
-            let (parent, source) = open_witness(&input.witness, block.header.parent_hash)?;
-            execute_checked(
+            let source = index_witness(&input.witness, chain);
+            execute_validated(
                 &block,
                 &parent,
                 schedule,
@@ -366,8 +410,6 @@ pub fn verify_stateless_new_payload(
                 &source,
                 &NrEvmFactory::default(),
                 Some(senders),
-                // new_payload_to_block computed the header's root from these transactions.
-                TxRoot::FromBody,
             )?;
             Ok(())
         },

@@ -1,13 +1,16 @@
 //! Benchmarks: stateless EXECUTE verification against stateful execution, witness sizes
 //! and the L1 gas of settling each block, over generated L2 workloads ([`measure`]); and
-//! the L2 services over a [`crate::devnet::Devnet`] ([`services()`]).
+//! the L2 services over a [`crate::devnet::Devnet`] ([`services()`]); and adversarial
+//! EXECUTE inputs timed per L1 gas charged ([`adversarial()`]).
 
+mod adversarial;
 mod block;
 mod export;
 mod services;
 mod settle;
 mod workload;
 
+pub use adversarial::{AdversarialReport, AdversarialRow, ReferenceRow, adversarial};
 pub use block::{MeasureOptions, measure};
 pub use export::{ExportOptions, ExportRow, export_block};
 pub use services::{ServicesRow, services};

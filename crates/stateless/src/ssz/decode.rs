@@ -4,10 +4,10 @@
 
 use super::{
     ExecutionWitness, MAX_BYTES_PER_CODE, MAX_BYTES_PER_HEADER, MAX_BYTES_PER_WITNESS_NODE,
-    MAX_EXTRA_DATA_BYTES, MAX_WITNESS_HEADERS, NewPayloadRequest, STATELESS_INPUT_SCHEMA_ID,
-    STATELESS_VALIDATION_RESULT_SIZE, StatelessInput, StatelessValidationResult,
+    MAX_EXTRA_DATA_BYTES, MAX_WITNESS_HEADERS, MIN_TRANSACTION_GAS, NewPayloadRequest,
+    STATELESS_INPUT_SCHEMA_ID, STATELESS_VALIDATION_RESULT_SIZE, StatelessInput,
+    StatelessValidationResult,
 };
-use crate::error::PayloadError;
 use alloy_primitives::{B256, FixedBytes};
 
 /// Why bytes are not a [`StatelessInput`] (or a [`StatelessValidationResult`]).
@@ -122,21 +122,32 @@ impl StatelessInput {
         ssz::Encode::as_ssz_bytes(self)
     }
 
-    /// The most L2 gas executing this block can take: the sum of its transactions' gas
-    /// limits (a transaction never uses more), capped by the block gas limit. EXECUTE
-    /// requires gas for this bound before executing (the declared `gas_used` is only
-    /// checked after execution, so it cannot bound the work).
-    pub fn work_bound(&self) -> Result<u64, PayloadError> {
+    /// The most L2 gas executing this block can take, for EXECUTE to charge before any work:
+    /// each transaction counts for its declared gas limit (a transaction never uses more)
+    /// but at least [`MIN_TRANSACTION_GAS`] (what its signature and intrinsic work cost, even
+    /// if it declares 0 or does not decode); the sum is capped by the block gas limit, yet
+    /// never below `MIN_TRANSACTION_GAS` per transaction: that floor is not capped, so a block
+    /// with more transactions than its gas limit admits still pays for each one (and
+    /// verification refuses it before recovering any signature). The declared `gas_used`
+    /// cannot bound the work: it is only compared with the real one after execution.
+    pub fn work_bound(&self) -> u64 {
         use alloy_consensus::Transaction as _;
         use alloy_eips::Decodable2718;
         let p = &self.new_payload_request.execution_payload;
         let mut sum: u64 = 0;
-        for (i, raw) in p.transactions.iter().enumerate() {
-            let tx = alloy_consensus::TxEnvelope::decode_2718(&mut raw.as_ref())
-                .map_err(|source| PayloadError::Transaction { index: i, source })?;
-            sum = sum.saturating_add(tx.gas_limit());
+        for raw in &p.transactions {
+            let declared = alloy_consensus::TxEnvelope::decode_2718(&mut raw.as_ref())
+                .map_or(0, |tx| tx.gas_limit());
+            sum = sum.saturating_add(declared.max(MIN_TRANSACTION_GAS));
         }
-        Ok(sum.min(p.gas_limit))
+        sum.min(p.gas_limit).max(self.transaction_floor_gas())
+    }
+
+    /// [`MIN_TRANSACTION_GAS`] times the number of transactions (saturating): the least L2
+    /// gas the block's transactions can use.
+    pub fn transaction_floor_gas(&self) -> u64 {
+        let n = self.new_payload_request.execution_payload.transactions.len() as u64;
+        n.saturating_mul(MIN_TRANSACTION_GAS)
     }
 
     /// Checks the limits of the schema: `extra_data`, the number of headers and the size
@@ -315,6 +326,19 @@ mod tests {
             StatelessInput::from_wire(&node.to_wire()),
             Err(SszError::TooLong { field: "witness.state[i]", .. })
         ));
+    }
+
+    #[test]
+    fn work_bound_counts_at_least_21000_per_transaction_even_past_the_gas_limit() {
+        let mut input = sample();
+        // One undecodable transaction in a block of gas limit 2: still 21,000.
+        assert_eq!(input.work_bound(), MIN_TRANSACTION_GAS);
+        input.new_payload_request.execution_payload.transactions = vec![Bytes::new(); 3];
+        input.new_payload_request.execution_payload.gas_limit = 1_000_000;
+        assert_eq!(input.work_bound(), 3 * MIN_TRANSACTION_GAS, "0 declared counts 21,000");
+        input.new_payload_request.execution_payload.gas_limit = 50_000;
+        assert_eq!(input.work_bound(), 3 * MIN_TRANSACTION_GAS, "the floor is not capped");
+        assert_eq!(input.transaction_floor_gas(), 63_000);
     }
 
     #[test]

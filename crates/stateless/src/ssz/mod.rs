@@ -44,6 +44,10 @@ pub const MAX_BYTES_PER_CODE: usize = 1 << 16;
 pub const MAX_BYTES_PER_HEADER: usize = 1 << 10;
 /// Maximum size of one trie node.
 pub const MAX_BYTES_PER_WITNESS_NODE: usize = 1 << 10;
+/// Intrinsic gas of the cheapest transaction (`G_transaction`, every fork): no valid block
+/// holds more than `gas_limit / MIN_TRANSACTION_GAS` transactions, and no transaction costs
+/// less to execute, whatever gas limit it declares.
+pub const MIN_TRANSACTION_GAS: u64 = 21_000;
 /// Size of one transaction public key (uncompressed SEC1, `0x04 || x || y`).
 pub const PUBLIC_KEY_BYTES: usize = 65;
 /// Size of the schema id that prefixes the wire bytes of a [`StatelessInput`].
