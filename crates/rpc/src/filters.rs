@@ -201,9 +201,15 @@ fn logs(c: &Ctx, filter: &Filter, window: Option<(u64, u64)>) -> Result<Value, R
             (h.number, h.number)
         }
         FilterBlockOption::Range { from_block, to_block } => {
+            // The tags mean what they mean everywhere else: `safe`/`finalized` are the
+            // chain's labels (settled on L1 for an L2), not the head.
             let resolve = |b: Option<BlockNumberOrTag>| match b {
                 None => head,
-                Some(t) => t.as_number().unwrap_or(if t.is_earliest() { 0 } else { head }),
+                Some(BlockNumberOrTag::Number(n)) => n,
+                Some(BlockNumberOrTag::Earliest) => 0,
+                Some(BlockNumberOrTag::Safe) => chain.safe_number(),
+                Some(BlockNumberOrTag::Finalized) => chain.finalized_number(),
+                Some(BlockNumberOrTag::Latest | BlockNumberOrTag::Pending) => head,
             };
             let from = match (from_block, window) {
                 (None, Some((lo, _))) => lo,

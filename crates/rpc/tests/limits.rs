@@ -455,3 +455,29 @@ async fn rpc_flood_by_large_calls_queued_on_one_connection() {
     assert_eq!(nr_rpc::MAX_QUEUED_CALL_BYTES / 4096 / per_call, 15);
     still_answers(addr).await;
 }
+
+/// A wallet asking for the logs up to `safe` (or `finalized`) must not be shown logs of
+/// blocks that are not yet safe: the tags name the chain's labels in `eth_getLogs` as in
+/// every other method, not the head.
+#[tokio::test(flavor = "multi_thread")]
+async fn get_logs_to_safe_serves_unsafe_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain(dir.path());
+    mine_logs(&chain, 0, 2);
+    mine_logs(&chain, 1, 3);
+    chain.set_safe_finalized(1, 0);
+    let server = start(chain, None).await;
+    let addr = server.local_addr();
+    let count = |from: &str, to: &str| {
+        let body = call(1, "eth_getLogs", json!([{"fromBlock": from, "toBlock": to}])).to_string();
+        async move {
+            let v = post(addr, &body).await;
+            v["result"].as_array().map(Vec::len).unwrap_or_else(|| panic!("no logs: {v}"))
+        }
+    };
+    assert_eq!(count("0x0", "latest").await, 5);
+    assert_eq!(count("0x0", "safe").await, 2, "logs up to safe (block 1)");
+    assert_eq!(count("0x0", "finalized").await, 0, "logs up to finalized (genesis)");
+    assert_eq!(count("safe", "latest").await, 5, "logs from safe (block 1) on");
+    still_answers(addr).await;
+}
