@@ -39,6 +39,11 @@ pub struct Pending {
 pub struct TxPool {
     by_hash: HashMap<B256, Pending>,
     by_sender: HashMap<Address, BTreeMap<u64, B256>>,
+    /// Arrival order of each pending transaction (equal tips are mined first come, first
+    /// served, as geth does, not in hash-map order).
+    arrival: HashMap<B256, u64>,
+    /// The next arrival number.
+    next_arrival: u64,
 }
 
 /// What adding a transaction did.
@@ -109,16 +114,20 @@ impl TxPool {
                 return Err("replacement transaction underpriced");
             }
             self.by_hash.remove(&old_hash);
+            self.arrival.remove(&old_hash);
             added = Added::Replaced(old_hash);
         }
         q.insert(nonce, hash);
         self.by_hash.insert(hash, p);
+        self.arrival.insert(hash, self.next_arrival);
+        self.next_arrival += 1;
         Ok(added)
     }
 
     /// Removes a transaction.
     pub fn remove(&mut self, hash: &B256) -> Option<Pending> {
         let p = self.by_hash.remove(hash)?;
+        self.arrival.remove(hash);
         if let Some(q) = self.by_sender.get_mut(&p.sender) {
             q.remove(&p.tx.nonce());
             if q.is_empty() {
@@ -150,12 +159,12 @@ impl TxPool {
     /// consecutive nonces starting at its account nonce (`nonce_of`), merged by effective
     /// tip (highest first), keeping each sender's nonce order.
     pub fn candidates(&self, base_fee: u64, nonce_of: impl Fn(&Address) -> u64) -> Vec<TxEnvelope> {
-        let mut queues: Vec<Vec<&TxEnvelope>> = Vec::new();
+        let mut queues: Vec<Vec<(u64, &TxEnvelope)>> = Vec::new();
         for (sender, q) in &self.by_sender {
             let mut next = nonce_of(sender);
             let mut run = Vec::new();
             while let Some(h) = q.get(&next) {
-                run.push(&self.by_hash[h].tx);
+                run.push((self.arrival.get(h).copied().unwrap_or(u64::MAX), &self.by_hash[h].tx));
                 next += 1;
             }
             if !run.is_empty() {
@@ -166,13 +175,14 @@ impl TxPool {
         let tip = |t: &TxEnvelope| t.effective_tip_per_gas(base_fee).unwrap_or(0);
         let mut out = Vec::new();
         loop {
+            // Highest tip first; among equal tips, the earliest arrival.
             let best = queues
                 .iter()
                 .enumerate()
-                .filter_map(|(i, q)| q.last().map(|t| (tip(t), i)))
-                .max_by_key(|(t, i)| (*t, std::cmp::Reverse(*i)));
-            let Some((_, i)) = best else { break };
-            out.push(queues[i].pop().expect("non-empty").clone());
+                .filter_map(|(i, q)| q.last().map(|(seq, t)| (tip(t), std::cmp::Reverse(*seq), i)))
+                .max_by_key(|(t, seq, _)| (*t, *seq));
+            let Some((_, _, i)) = best else { break };
+            out.push(queues[i].pop().expect("non-empty").1.clone());
         }
         out
     }

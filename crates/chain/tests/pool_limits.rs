@@ -183,3 +183,35 @@ fn pool_keeps_a_transaction_that_can_never_be_included() {
     assert!(p.block.body.transactions.is_empty() && p.dropped.is_empty(), "{p:?}");
     assert!(e.chain.pending_tx(&cheap).is_some(), "an underpriced transaction waits");
 }
+
+/// Two settlers of one based rollup send `advance` with the same tip: the one that reached
+/// the pool first must be mined first (geth orders equal prices by arrival), not the one a
+/// hash map happens to list first, or one sender wins every tie forever.
+#[test]
+fn equal_tip_ties_favour_one_sender_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys: Vec<PrivateKeySigner> = (0..8).map(|_| PrivateKeySigner::random()).collect();
+    let addrs: Vec<Address> = keys.iter().map(|k| k.address()).collect();
+    let schedule = ForkSchedule::from_genesis(nr_stateless::Fork::Osaka);
+    let spec = ChainSpec::dev(CHAIN_ID, schedule, GENESIS_TIME, &addrs, U256::from(ETHER));
+    let chain = Chain::open(&dir.path().join("c.redb"), spec, Arc::new(PlainEthereum)).unwrap();
+    // Each round, the senders arrive in a different order; the block must follow it.
+    for round in 0..4u64 {
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.rotate_left(round as usize * 3 % keys.len());
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        let mut sent = Vec::new();
+        for &i in &order {
+            let tx = Eip1559Builder::new(CHAIN_ID, round, Address::ZERO)
+                .fees(10_000_000_000, 1_000_000_000)
+                .sign(&keys[i])
+                .unwrap();
+            sent.push(chain.add_transaction(tx).unwrap());
+        }
+        let p = chain.produce_block(GENESIS_TIME + 12 * (round + 1)).unwrap();
+        let mined: Vec<_> = p.block.body.transactions.iter().map(|t| *t.tx_hash()).collect();
+        assert_eq!(mined, sent, "round {round}: equal tips must be mined in arrival order");
+    }
+}
