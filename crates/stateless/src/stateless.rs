@@ -435,3 +435,30 @@ pub fn verify_stateless_new_payload(
     executed?;
     Ok(StatelessValidationResult::new(root, true, input.chain_id))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request contract may return any number of bytes (EIP-7685 treats them as opaque);
+    /// the typed lists of a `StatelessInput` hold whole requests only.
+    #[test]
+    fn irregular_request_length_is_unrepresentable() {
+        let mut irregular = Requests::default();
+        irregular.push_request_with_type(1, vec![0u8; 40]);
+        match requests_to_ssz(&irregular) {
+            Err(StatelessError::Payload(PayloadError::RequestLength {
+                ty: 1,
+                len: 40,
+                item_size: WITHDRAWAL_REQUEST_BYTES,
+            })) => {}
+            other => panic!("expected RequestLength, got {other:?}"),
+        }
+        let mut whole = Requests::default();
+        whole.push_request_with_type(1, vec![7u8; 2 * WITHDRAWAL_REQUEST_BYTES]);
+        whole.push_request_with_type(2, vec![9u8; CONSOLIDATION_REQUEST_BYTES]);
+        let typed = requests_to_ssz(&whole).expect("whole requests convert");
+        assert_eq!((typed.withdrawals.len(), typed.consolidations.len()), (2, 1));
+        assert_eq!(requests_from_ssz(&typed).expect("and back"), whole);
+    }
+}
