@@ -209,7 +209,10 @@ fn eest_prague_and_osaka_pass_stateful_and_stateless() {
     for line in [
         format!("stateful: {run} passed, 0 failed, {skipped} skipped"),
         format!("stateless: {} passed, 0 failed, {skipped} skipped, 20 unrepresentable", run - 20),
-        format!("conformance: {} passed, 0 failed, {skipped} skipped, 20 unrepresentable", run - 20),
+        format!(
+            "conformance: {} passed, 0 failed, {skipped} skipped, 20 unrepresentable",
+            run - 20
+        ),
     ] {
         assert!(stdout.lines().any(|l| l == line), "missing `{line}` in\n{stdout}");
     }

@@ -4,9 +4,9 @@ use nr_conformance::{Outcome, RunOptions, run_file};
 use std::path::{Path, PathBuf};
 
 fn eest(file: &str) -> PathBuf {
-    let dir = std::env::var_os("NR_FIXTURES").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-    });
+    let dir = std::env::var_os("NR_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"));
     let path = dir.join("eest/prague").join(file);
     assert!(path.is_file(), "fixture not found at {}", path.display());
     path
