@@ -90,9 +90,9 @@ pub enum Outcome {
     /// The case was not run (unsupported network).
     Skip(String),
     /// Stateless only: a block the stateful run accepts (as the fixture expects) cannot be
-    /// written as a `StatelessInput` (docs/stateless.md, "Blocks a StatelessInput cannot
-    /// carry"); every other block and the final state were checked. Neither a pass nor a
-    /// failure; the text says which block and why.
+    /// written as a `StatelessInput` (docs/stateless.md, "Request contracts and requests on
+    /// Prague and later"); every other block and the final state were checked. Neither a
+    /// pass nor a failure; the text says which block and why.
     Unrepresentable(String),
 }
 
