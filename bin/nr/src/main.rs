@@ -136,6 +136,7 @@ fn conformance(dir: PathBuf, verbose: bool, opts: nr_conformance::RunOptions) ->
             match o {
                 Outcome::Fail(e) => println!("FAIL {mode} {}: {e}", r.name),
                 Outcome::Skip(e) => println!("SKIP {mode} {}: {e}", r.name),
+                Outcome::Unrepresentable(e) => println!("UNREPRESENTABLE {mode} {}: {e}", r.name),
                 Outcome::Pass => {}
             }
         }
@@ -147,6 +148,9 @@ fn conformance(dir: PathBuf, verbose: bool, opts: nr_conformance::RunOptions) ->
                 );
             }
         }
+    }
+    for (network, (stateful, stateless, _)) in nr_conformance::tally_by_network(&results) {
+        println!("network {network}: stateful {stateful}; stateless {stateless}");
     }
     let (stateful, stateless, both) = nr_conformance::tally(&results);
     println!("stateful: {stateful}");

@@ -11,13 +11,16 @@
 #![warn(missing_docs)]
 
 pub mod public_input;
+mod report;
 pub mod spec_vectors;
+
+pub use report::{Tally, tally, tally_by_network};
 
 use alloy_consensus::{Block, TxEnvelope};
 use alloy_eips::eip7685::Requests;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use nr_stateless::{
-    Fork, ForkSchedule,
+    Fork, ForkSchedule, PayloadError, StatelessError,
     block::decode_block,
     memory::{GenesisAccount, MemoryChain},
     ssz::{ExecutionWitness, HashTreeRoot, StatelessInput},
@@ -86,6 +89,11 @@ pub enum Outcome {
     Fail(String),
     /// The case was not run (unsupported network).
     Skip(String),
+    /// Stateless only: a block the stateful run accepts (as the fixture expects) cannot be
+    /// written as a `StatelessInput` (docs/stateless.md, "Request contracts and requests on
+    /// Prague and later"); every other block and the final state were checked. Neither a
+    /// pass nor a failure; the text says which block and why.
+    Unrepresentable(String),
 }
 
 /// Results of one case.
@@ -93,54 +101,14 @@ pub enum Outcome {
 pub struct CaseResult {
     /// `file::case`.
     pub name: String,
+    /// The fixture's network (`Prague`, `CancunToPragueAtTime15k`, ...).
+    pub network: String,
     /// Stateful run.
     pub stateful: Outcome,
     /// Stateless run.
     pub stateless: Outcome,
     /// Expected rejections: (block index, stateful reason, stateless reason).
     pub rejections: Vec<(usize, String, String)>,
-}
-
-/// Counts of one mode.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Tally {
-    /// Passed cases.
-    pub passed: usize,
-    /// Failed cases.
-    pub failed: usize,
-    /// Skipped cases.
-    pub skipped: usize,
-}
-
-impl Tally {
-    fn add(&mut self, o: &Outcome) {
-        match o {
-            Outcome::Pass => self.passed += 1,
-            Outcome::Fail(_) => self.failed += 1,
-            Outcome::Skip(_) => self.skipped += 1,
-        }
-    }
-}
-
-impl std::fmt::Display for Tally {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} passed, {} failed, {} skipped", self.passed, self.failed, self.skipped)
-    }
-}
-
-/// Tallies of a whole run: per mode, and cases passing both ways.
-pub fn tally(results: &[CaseResult]) -> (Tally, Tally, Tally) {
-    let (mut a, mut b, mut both) = (Tally::default(), Tally::default(), Tally::default());
-    for r in results {
-        a.add(&r.stateful);
-        b.add(&r.stateless);
-        both.add(&match (&r.stateful, &r.stateless) {
-            (Outcome::Pass, Outcome::Pass) => Outcome::Pass,
-            (Outcome::Skip(s), _) | (_, Outcome::Skip(s)) => Outcome::Skip(s.clone()),
-            _ => Outcome::Fail(String::new()),
-        });
-    }
-    (a, b, both)
 }
 
 /// Errors reading fixtures.
@@ -235,7 +203,13 @@ pub fn run_file(
                         .map_err(|source| FixtureError::Io { path, source })?;
                 }
             }
-            Ok(CaseResult { name: format!("{rel}::{name}"), stateful, stateless, rejections })
+            Ok(CaseResult {
+                name: format!("{rel}::{name}"),
+                network: case.network.clone(),
+                stateful,
+                stateless,
+                rejections,
+            })
         })
         .collect()
 }
@@ -314,6 +288,7 @@ fn run_case_inner(
     let mut stateless_head = genesis_hash;
     let mut rejections = Vec::new();
     let mut inputs = Vec::new();
+    let mut unrepresentable: Option<String> = None;
     let expected = |fb: &FixtureBlock| fb.expect_exception.clone().unwrap_or_default();
 
     for (i, fb) in case.blocks.iter().enumerate() {
@@ -325,16 +300,24 @@ fn run_case_inner(
             }
             Ok(block) => {
                 let imported = chain.import(&block, schedule, TEST_CHAIN_ID);
+                let stateful = imported.result.map_err(|e| e.to_string());
                 let stateless =
-                    stateless_check(&block, imported.witness, schedule, &imported.requests).map(
-                        |bytes| {
+                    match stateless_check(&block, imported.witness, schedule, &imported.requests) {
+                        Ok(bytes) => {
                             if keep_inputs {
                                 inputs.push((i, bytes));
                             }
-                            block.header.hash_slow()
-                        },
-                    );
-                (imported.result.map_err(|e| e.to_string()), stateless)
+                            Ok(block.header.hash_slow())
+                        }
+                        // A block the stateful run accepts but no input can carry: the
+                        // stateless side cannot judge it, the chain goes on from it.
+                        Err(Check::Unrepresentable(e)) if valid && stateful.is_ok() => {
+                            unrepresentable.get_or_insert(format!("block {i}: {e}"));
+                            Ok(block.header.hash_slow())
+                        }
+                        Err(Check::Unrepresentable(e) | Check::Rejected(e)) => Err(e),
+                    };
+                (stateful, stateless)
             }
         };
         if let (Err(a), Err(b)) = (&stateful, &stateless) {
@@ -376,7 +359,19 @@ fn run_case_inner(
         None => Outcome::Pass,
         Some(e) => Outcome::Fail(e),
     };
-    Ok((outcome(stateful_fail, head), outcome(stateless_fail, stateless_head), rejections, inputs))
+    let stateless = match (outcome(stateless_fail, stateless_head), unrepresentable) {
+        (Outcome::Pass, Some(e)) => Outcome::Unrepresentable(e),
+        (o, _) => o,
+    };
+    Ok((outcome(stateful_fail, head), stateless, rejections, inputs))
+}
+
+/// Why a block did not pass the stateless check.
+enum Check {
+    /// No `StatelessInput` can carry the block (its requests are not whole typed requests).
+    Unrepresentable(String),
+    /// The input was built and the verifier rejected it (or the round trip failed).
+    Rejected(String),
 }
 
 /// Packs block + witness into a `StatelessInput`, round-trips it through SSZ, verifies it,
@@ -386,19 +381,26 @@ fn stateless_check(
     witness: ExecutionWitness,
     schedule: &ForkSchedule,
     requests: &Requests,
-) -> Result<Vec<u8>, String> {
-    let input = MemoryChain::stateless_input(block, witness, requests, TEST_CHAIN_ID)
-        .map_err(|e| e.to_string())?;
+) -> Result<Vec<u8>, Check> {
+    let rejected = |e: &dyn std::fmt::Display| Check::Rejected(e.to_string());
+    let input = MemoryChain::stateless_input(block, witness, requests, TEST_CHAIN_ID).map_err(
+        |e| match e {
+            StatelessError::Payload(PayloadError::RequestLength { .. }) => {
+                Check::Unrepresentable(e.to_string())
+            }
+            e => rejected(&e),
+        },
+    )?;
     let bytes = input.to_wire();
-    let decoded = StatelessInput::from_wire(&bytes).map_err(|e| e.to_string())?;
+    let decoded = StatelessInput::from_wire(&bytes).map_err(|e| rejected(&e))?;
     if decoded != input {
-        return Err("SSZ round trip changed the input".into());
+        return Err(rejected(&"SSZ round trip changed the input"));
     }
-    let result = verify_stateless_new_payload(&decoded, schedule).map_err(|e| e.to_string())?;
+    let result = verify_stateless_new_payload(&decoded, schedule).map_err(|e| rejected(&e))?;
     if !result.successful_validation
         || result.new_payload_request_root != input.new_payload_request.hash_tree_root()
     {
-        return Err("validation result does not commit to the input".into());
+        return Err(rejected(&"validation result does not commit to the input"));
     }
     Ok(bytes)
 }

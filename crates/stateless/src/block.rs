@@ -17,7 +17,7 @@ use alloy_eips::Typed2718;
 use alloy_eips::eip7685::Requests;
 use alloy_eips::{eip1559::BaseFeeParams, eip4844::DATA_GAS_PER_BLOB};
 use alloy_evm::{
-    EvmEnv, EvmFactory,
+    Evm, EvmEnv, EvmFactory,
     block::{BlockExecutionError, BlockExecutor, BlockExecutorFactory},
     eth::{EthBlockExecutionCtx, EthBlockExecutorFactory, receipt_builder::AlloyReceiptBuilder},
 };
@@ -118,7 +118,8 @@ pub enum BlockError {
         /// What execution produced.
         executed: Bytes,
     },
-    /// A request system contract (EIP-7002/EIP-7251) has no code.
+    /// A request system contract (EIP-7002/EIP-7251) has no code when it is called, after
+    /// the block's transactions.
     #[error("system contract {0} has no code")]
     MissingSystemContract(Address),
     /// The parent block is not known.
@@ -581,16 +582,6 @@ fn run_transactions<'s, S: StateSource + ?Sized>(
         .with_database(TrieDb::new(parent_state_root, source))
         .with_bundle_update()
         .build();
-    if fork >= Fork::Prague {
-        // EIP-7002 / EIP-7251: a block whose request contract has no code is invalid.
-        // (No transaction can add or remove code at these addresses, so the pre-state decides.)
-        for address in REQUEST_CONTRACTS {
-            let account = revm::Database::basic(&mut db.database, address)?;
-            if account.is_none_or(|a| a.code_hash == KECCAK256_EMPTY) {
-                return Err(BlockError::MissingSystemContract(address));
-            }
-        }
-    }
     let env = EvmEnv::for_eth_block(header, schedule, chain_id, fork.blob_params());
     let factory =
         EthBlockExecutorFactory::new(AlloyReceiptBuilder::default(), schedule.clone(), evm.clone());
@@ -619,7 +610,24 @@ fn run_transactions<'s, S: StateSource + ?Sized>(
         }
         Ok(())
     };
-    let outcome = run(&mut executor).and_then(|()| executor.finish().map(|(_, r)| r));
+    let ran = run(&mut executor);
+    if ran.is_ok() && fork >= Fork::Prague {
+        // EIP-7002 / EIP-7251: the request contracts are called after the transactions (and
+        // the withdrawals, which move no code), and the block is invalid if one has no code
+        // *at that point*: a transaction of this very block may deploy it (docs/stateless.md).
+        let db: &mut State<_> = executor.evm_mut().db_mut();
+        for address in REQUEST_CONTRACTS {
+            // The cache holds every account the transactions touched, as they left it.
+            let account = match db.cache.accounts.get(&address) {
+                Some(cached) => cached.account_info(),
+                None => revm::Database::basic(&mut db.database, address)?,
+            };
+            if account.is_none_or(|a| a.code_hash == KECCAK256_EMPTY) {
+                return Err(BlockError::MissingSystemContract(address));
+            }
+        }
+    }
+    let outcome = ran.and_then(|()| executor.finish().map(|(_, r)| r));
     let result = match outcome {
         Ok(r) => r,
         Err(e) => {

@@ -38,6 +38,18 @@ pub enum PayloadError {
         /// `Display` nor `std::error::Error`).
         decode_error: String,
     },
+    /// The data of an EIP-7685 request is not a whole number of requests of its type (a
+    /// request contract returned an irregular length): the block may be valid, but the
+    /// typed `ExecutionRequests` of a `StatelessInput` cannot represent it.
+    #[error("request type {ty}: {len} bytes is not a whole number of {item_size}-byte requests")]
+    RequestLength {
+        /// The request type.
+        ty: u8,
+        /// Bytes of request data (without the type byte).
+        len: usize,
+        /// Bytes of one request of this type.
+        item_size: usize,
+    },
     /// An EIP-7685 request type this verifier does not know.
     #[error("unknown request type {0}")]
     UnknownRequestType(u8),

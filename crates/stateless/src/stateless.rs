@@ -78,6 +78,13 @@ impl StateSource for WitnessSource {
     }
 }
 
+/// Bytes of one EIP-6110 deposit request.
+pub const DEPOSIT_REQUEST_BYTES: usize = 48 + 32 + 8 + 96 + 8;
+/// Bytes of one EIP-7002 withdrawal request.
+pub const WITHDRAWAL_REQUEST_BYTES: usize = 20 + 48 + 8;
+/// Bytes of one EIP-7251 consolidation request.
+pub const CONSOLIDATION_REQUEST_BYTES: usize = 20 + 48 + 48;
+
 /// Splits EIP-7685 requests into their typed SSZ lists (the flat data of each request type
 /// is the SSZ serialization of its list).
 pub fn requests_to_ssz(requests: &Requests) -> Result<ExecutionRequests, StatelessError> {
@@ -85,6 +92,17 @@ pub fn requests_to_ssz(requests: &Requests) -> Result<ExecutionRequests, Statele
     for r in requests.iter() {
         let (&ty, data) = r.split_first().ok_or(PayloadError::EmptyRequest)?;
         let bad = |e| PayloadError::Request { ty, decode_error: format!("{e:?}") };
+        // The typed lists hold whole requests only: EIP-7685 lets a request contract return
+        // any length, the SSZ container (like the consensus layer) cannot carry the rest.
+        let item_size = match ty {
+            0 => DEPOSIT_REQUEST_BYTES,
+            1 => WITHDRAWAL_REQUEST_BYTES,
+            2 => CONSOLIDATION_REQUEST_BYTES,
+            _ => return Err(PayloadError::UnknownRequestType(ty).into()),
+        };
+        if data.len() % item_size != 0 {
+            return Err(PayloadError::RequestLength { ty, len: data.len(), item_size }.into());
+        }
         match ty {
             0 => out.deposits = ssz::Decode::from_ssz_bytes(data).map_err(bad)?,
             1 => out.withdrawals = ssz::Decode::from_ssz_bytes(data).map_err(bad)?,
@@ -416,4 +434,31 @@ pub fn verify_stateless_new_payload(
     )?;
     executed?;
     Ok(StatelessValidationResult::new(root, true, input.chain_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request contract may return any number of bytes (EIP-7685 treats them as opaque);
+    /// the typed lists of a `StatelessInput` hold whole requests only.
+    #[test]
+    fn irregular_request_length_is_unrepresentable() {
+        let mut irregular = Requests::default();
+        irregular.push_request_with_type(1, vec![0u8; 40]);
+        match requests_to_ssz(&irregular) {
+            Err(StatelessError::Payload(PayloadError::RequestLength {
+                ty: 1,
+                len: 40,
+                item_size: WITHDRAWAL_REQUEST_BYTES,
+            })) => {}
+            other => panic!("expected RequestLength, got {other:?}"),
+        }
+        let mut whole = Requests::default();
+        whole.push_request_with_type(1, vec![7u8; 2 * WITHDRAWAL_REQUEST_BYTES]);
+        whole.push_request_with_type(2, vec![9u8; CONSOLIDATION_REQUEST_BYTES]);
+        let typed = requests_to_ssz(&whole).expect("whole requests convert");
+        assert_eq!((typed.withdrawals.len(), typed.consolidations.len()), (2, 1));
+        assert_eq!(requests_from_ssz(&typed).expect("and back"), whole);
+    }
 }
