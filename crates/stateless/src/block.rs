@@ -4,6 +4,7 @@
 //! body, runs system calls and transactions, applies the changes to the state tries and
 //! compares every header commitment with what execution produced.
 
+use crate::collision::CreateCollisionGuard;
 use crate::evm::NrEvmFactory;
 use crate::fork::{Fork, ForkSchedule};
 use crate::state::{StateError, StateSource, TrieDb};
@@ -594,7 +595,12 @@ fn run_transactions<'s, S: StateSource + ?Sized>(
     let env = EvmEnv::for_eth_block(header, schedule, chain_id, fork.blob_params());
     let factory =
         EthBlockExecutorFactory::new(AlloyReceiptBuilder::default(), schedule.clone(), evm.clone());
-    let evm = factory.evm_factory().create_evm(&mut db, env);
+    // EIP-7610 needs the inspector path: the guard sees each creation frame as it starts.
+    let evm = factory.evm_factory().create_evm_with_inspector(
+        &mut db,
+        env,
+        CreateCollisionGuard::untraced(),
+    );
     let ctx = EthBlockExecutionCtx {
         parent_hash: header.parent_hash,
         parent_beacon_block_root: header.parent_beacon_block_root,
