@@ -289,3 +289,26 @@ fn chain_create_into_storage_only_account_collides() {
             .unwrap_or_else(|e| panic!("{fork:?}: stateless verification: {e}"));
     }
 }
+
+/// An empty account (no nonce, balance or code) that holds storage is deleted with its
+/// storage when a transaction touches it (EIP-161); a later creation into it in the same
+/// block then finds no storage and succeeds.
+#[test]
+fn create_into_storage_only_account_deleted_earlier_in_the_block_succeeds() {
+    let stored = Target { nonce: 0, storage: true, balance: 0 };
+    let (mut chain, genesis) =
+        memory_chain(stored, Target { nonce: 0, storage: false, balance: 0 });
+    let s = signer();
+    let fees = |b: Eip1559Builder| b.fees(20_000_000_000, 1_000_000_000);
+    let touch = fees(Eip1559Builder::new(CHAIN_ID, 0, create2_target()).gas_limit(50_000));
+    let create2 =
+        fees(Eip1559Builder::new(CHAIN_ID, 1, factory()).input(hex(INIT)).gas_limit(300_000));
+    let mut block = draft(&genesis);
+    block.body.transactions = vec![touch.sign(&s).unwrap(), create2.sign(&s).unwrap()];
+    let (block, witness, requests) = chain.produce(block, &shanghai(), CHAIN_ID).unwrap();
+    let acc = read_account(&chain, block.header.state_root, create2_target()).unwrap();
+    assert_eq!((acc.nonce, acc.code_hash), (1, keccak256([0u8])), "deployed after the deletion");
+    assert_eq!(acc.storage_root, alloy_trie::EMPTY_ROOT_HASH, "the old storage went with it");
+    let input = MemoryChain::stateless_input(&block, witness, &requests, CHAIN_ID).unwrap();
+    verify_stateless_new_payload(&input, &shanghai()).expect("stateless verification");
+}
