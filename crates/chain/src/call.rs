@@ -134,7 +134,12 @@ impl Chain {
         };
         let hooks = self.hooks.block_evm(parent, header);
         let mut db = State::builder().with_database(TrieDb::new(state.state_root, &view)).build();
-        let mut evm = hooks.factory.create_evm(&mut db, env);
+        // The guard makes a creation into an account with storage collide (EIP-7610).
+        let mut evm = hooks.factory.create_evm_with_inspector(
+            &mut db,
+            env,
+            nr_stateless::collision::CreateCollisionGuard::untraced(),
+        );
         let result = evm.transact(tx);
         drop(evm);
         if let Some(f) = db.database.failure() {

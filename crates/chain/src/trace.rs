@@ -10,6 +10,7 @@ use alloy_evm::{
 };
 use alloy_primitives::B256;
 pub use alloy_rpc_types_trace::geth::{CallConfig, CallFrame};
+use nr_stateless::collision::CreateCollisionGuard;
 use nr_stateless::state::TrieDb;
 use revm::database::State;
 use revm_inspectors::tracing::{TracingInspector, TracingInspectorConfig};
@@ -44,10 +45,14 @@ impl Chain {
             self.spec.schedule.clone(),
             hooks.factory.clone(),
         );
-        let inspector =
-            TracingInspector::new(TracingInspectorConfig::from_geth_call_config(&config));
-        let mut evm = factory.evm_factory().create_evm_with_inspector(&mut db, env, inspector);
-        evm.disable_inspector();
+        let tracer = || {
+            CreateCollisionGuard::new(TracingInspector::new(
+                TracingInspectorConfig::from_geth_call_config(&config),
+            ))
+        };
+        // The inspector stays enabled for every transaction: its guard applies EIP-7610;
+        // the tracer is replaced by a fresh one before the traced transaction.
+        let evm = factory.evm_factory().create_evm_with_inspector(&mut db, env, tracer());
         let ctx = EthBlockExecutionCtx {
             parent_hash: header.parent_hash,
             parent_beacon_block_root: header.parent_beacon_block_root,
@@ -66,10 +71,11 @@ impl Chain {
                     .map_err(|_| alloy_evm::block::BlockExecutionError::msg("invalid sender"))?;
                 let tx = alloy_consensus::transaction::Recovered::new_unchecked(tx, sender);
                 if i as u64 == index {
-                    executor.evm_mut().enable_inspector();
+                    *executor.evm_mut().inspector_mut() = tracer();
                     let result = executor.execute_transaction_without_commit(tx)?;
                     let gas = result.result.result.tx_gas_used();
-                    let builder = executor.evm_mut().inspector_mut().clone().into_geth_builder();
+                    let builder =
+                        executor.evm_mut().inspector_mut().inner().clone().into_geth_builder();
                     return Ok(builder.geth_call_traces(config, gas));
                 }
                 executor.execute_transaction(tx)?;

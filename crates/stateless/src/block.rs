@@ -4,12 +4,13 @@
 //! body, runs system calls and transactions, applies the changes to the state tries and
 //! compares every header commitment with what execution produced.
 
+use crate::collision::CreateCollisionGuard;
 use crate::evm::NrEvmFactory;
 use crate::fork::{Fork, ForkSchedule};
 use crate::state::{StateError, StateSource, TrieDb};
 use alloy_consensus::ReceiptEnvelope;
 use alloy_consensus::{
-    Block, EMPTY_OMMER_ROOT_HASH, Header, TxEnvelope, TxReceipt,
+    Block, EMPTY_OMMER_ROOT_HASH, Header, TxEip4844Variant, TxEnvelope, TxReceipt,
     proofs::{calculate_receipt_root, calculate_transaction_root, calculate_withdrawals_root},
     transaction::{Recovered, SignerRecoverable},
 };
@@ -65,6 +66,13 @@ fn mismatch(
 /// Why a block is invalid.
 #[derive(Debug, thiserror::Error)]
 pub enum BlockError {
+    /// A blob transaction in its network form (with blobs, commitments and proofs): a block
+    /// carries the canonical form only.
+    #[error("transaction {index}: blob transaction with its sidecar (network form) in a block")]
+    BlobSidecar {
+        /// Position in the block.
+        index: usize,
+    },
     /// A header field is wrong (against the parent, the fork rules, or execution results).
     #[error("invalid header: {0}")]
     Header(FieldMismatch),
@@ -285,6 +293,9 @@ fn validate_body_with(
             got: format!("{:?}", h.withdrawals_root),
             expected: format!("{w_root:?}"),
         }));
+    }
+    if let Some(index) = network_form_blob_tx(&block.body.transactions) {
+        return Err(BlockError::BlobSidecar { index });
     }
     for (index, tx) in block.body.transactions.iter().enumerate() {
         let ty = tx.ty();
@@ -585,7 +596,12 @@ fn run_transactions<'s, S: StateSource + ?Sized>(
     let env = EvmEnv::for_eth_block(header, schedule, chain_id, fork.blob_params());
     let factory =
         EthBlockExecutorFactory::new(AlloyReceiptBuilder::default(), schedule.clone(), evm.clone());
-    let evm = factory.evm_factory().create_evm(&mut db, env);
+    // EIP-7610 needs the inspector path: the guard sees each creation frame as it starts.
+    let evm = factory.evm_factory().create_evm_with_inspector(
+        &mut db,
+        env,
+        CreateCollisionGuard::untraced(),
+    );
     let ctx = EthBlockExecutionCtx {
         parent_hash: header.parent_hash,
         parent_beacon_block_root: header.parent_beacon_block_root,
@@ -669,12 +685,26 @@ fn run_transactions<'s, S: StateSource + ?Sized>(
     Ok((executed, skipped))
 }
 
-/// Parses a block from its RLP encoding, rejecting trailing bytes.
+/// Parses a block from its RLP encoding, rejecting trailing bytes and blob transactions in
+/// their network form (alloy's decoder accepts both forms of a type-3 transaction; a block
+/// holds the canonical one only).
 pub fn decode_block(rlp: &[u8]) -> Result<Block<TxEnvelope>, alloy_rlp::Error> {
     let mut buf = rlp;
     let block = <Block<TxEnvelope> as alloy_rlp::Decodable>::decode(&mut buf)?;
     if !buf.is_empty() {
         return Err(alloy_rlp::Error::Custom("trailing bytes after block"));
     }
+    if network_form_blob_tx(&block.body.transactions).is_some() {
+        return Err(alloy_rlp::Error::Custom("blob transaction with its sidecar in a block"));
+    }
     Ok(block)
+}
+
+/// Position of the first blob transaction that carries its sidecar (the network form,
+/// `0x03 || rlp([tx_payload_body, blobs, commitments, proofs])`), if any.
+pub fn network_form_blob_tx(transactions: &[TxEnvelope]) -> Option<usize> {
+    transactions.iter().position(|tx| {
+        matches!(tx, TxEnvelope::Eip4844(signed)
+            if matches!(signed.tx(), TxEip4844Variant::TxEip4844WithSidecar(_)))
+    })
 }

@@ -73,6 +73,13 @@ pub enum PayloadError {
         /// Position in the payload.
         index: usize,
     },
+    /// A blob transaction in its network form (with blobs, commitments and proofs): a
+    /// payload carries canonical EIP-2718 transactions only.
+    #[error("transactions[{index}]: blob transaction with its sidecar (network form)")]
+    BlobSidecar {
+        /// Position in the payload.
+        index: usize,
+    },
     /// A block access list (EIP-7928) before Amsterdam.
     #[error("block_access_list must be empty before Amsterdam")]
     BlockAccessList,

@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod block;
+pub mod collision;
 mod error;
 pub mod evm;
 pub mod fork;

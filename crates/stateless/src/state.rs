@@ -114,6 +114,13 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
         Ok(account)
     }
 
+    /// Whether `address` had non-empty storage in the pre-state (its account leaf's storage
+    /// root is not the empty root). Reads only the account leaf, which a witness carries.
+    pub fn had_storage(&mut self, address: Address) -> Result<bool, StateError> {
+        let account = self.account(address).map_err(|e| self.fail(e))?;
+        Ok(account.is_some_and(|a| a.storage_root != EMPTY_ROOT_HASH))
+    }
+
     fn storage_trie(&mut self, address: Address) -> Result<&mut Trie, StateError> {
         if !self.storage.contains_key(&address) {
             let root = self.account(address)?.map_or(EMPTY_ROOT_HASH, |a| a.storage_root);

@@ -197,6 +197,9 @@ pub fn new_payload_to_block(
         if !buf.is_empty() {
             return Err(PayloadError::TransactionTrailingBytes { index: i }.into());
         }
+        if crate::block::network_form_blob_tx(std::slice::from_ref(&tx)).is_some() {
+            return Err(PayloadError::BlobSidecar { index: i }.into());
+        }
         transactions.push(tx);
     }
     let withdrawals: Vec<AlloyWithdrawal> = p

@@ -1,0 +1,193 @@
+//! EIP-7610: a contract creation into an account with non-empty storage is a collision.
+//!
+//! revm applies EIP-684 (a creation into an account with a nonce or code fails) but its
+//! accounts carry no storage root, so it cannot see the third condition EIP-7610 adds:
+//! non-empty storage. Our state is trie-backed and knows every account's storage root, so
+//! [`CreateCollisionGuard`] completes the rule: when revm has started a creation frame (all
+//! its own checks passed: depth, balance, caller nonce, EIP-684), the guard asks the state
+//! whether the target had storage and, if so, halts the frame before its first instruction
+//! with [`InstructionResult::CreateCollision`]. The frame's checkpoint is reverted, so what
+//! remains is exactly revm's own collision: caller nonce bumped, target warm and unchanged,
+//! the gas given to the creation spent, 0 pushed (or the transaction failed).
+//!
+//! Storage of an account with nonce 0 and no code can only come from the pre-state: writing
+//! storage needs code running at the address (which gives it code or a nonce first). It can
+//! only be removed by deleting the account (an empty account touched, EIP-161), which the
+//! block's [`State`] cache records as destroyed. Hence "had storage" = the pre-state storage
+//! root is non-empty and the account was not destroyed earlier in the block.
+
+use crate::state::{StateSource, TrieDb};
+use alloy_evm::eth::EthEvmContext;
+use revm::{
+    Inspector,
+    context::ContextTr,
+    database::State,
+    handler::FrameResult,
+    inspector::NoOpInspector,
+    interpreter::{
+        CallInputs, CallOutcome, CreateInputs, CreateOutcome, FrameInput, InstructionResult,
+        Interpreter, interpreter::EthInterpreter, interpreter_types::LoopControl,
+    },
+    primitives::{Address, Log, U256},
+};
+
+/// The EVM context block execution runs on: revm's [`State`] over a [`TrieDb`].
+pub type TrieContext<'a, 's, S> = EthEvmContext<&'a mut State<TrieDb<'s, S>>>;
+
+/// Inspector that makes a creation into an account with storage a collision (EIP-7610),
+/// forwarding every hook to `inner` (a tracer, or [`NoOpInspector`]).
+#[derive(Debug, Clone, Default)]
+pub struct CreateCollisionGuard<I = NoOpInspector> {
+    inner: I,
+}
+
+impl CreateCollisionGuard {
+    /// A guard with nothing behind it (block execution without tracing).
+    pub fn untraced() -> Self {
+        Self { inner: NoOpInspector }
+    }
+}
+
+impl<I> CreateCollisionGuard<I> {
+    /// A guard around `inner`.
+    pub fn new(inner: I) -> Self {
+        Self { inner }
+    }
+
+    /// The wrapped inspector.
+    pub fn inner(&self) -> &I {
+        &self.inner
+    }
+
+    /// The wrapped inspector, mutably.
+    pub fn inner_mut(&mut self) -> &mut I {
+        &mut self.inner
+    }
+
+    /// Unwraps the inner inspector.
+    pub fn into_inner(self) -> I {
+        self.inner
+    }
+}
+
+/// Whether a creation into `target` collides with the storage it already holds.
+fn storage_collision<S: StateSource + ?Sized>(
+    state: &mut State<TrieDb<'_, S>>,
+    target: Address,
+) -> Result<bool, crate::state::StateError> {
+    if state.cache.accounts.get(&target).is_some_and(|a| a.status.was_destroyed()) {
+        return Ok(false);
+    }
+    state.database.had_storage(target)
+}
+
+impl<'a, 's, S, I> Inspector<TrieContext<'a, 's, S>> for CreateCollisionGuard<I>
+where
+    S: StateSource + ?Sized,
+    I: Inspector<TrieContext<'a, 's, S>>,
+{
+    fn initialize_interp(
+        &mut self,
+        interp: &mut Interpreter<EthInterpreter>,
+        context: &mut TrieContext<'a, 's, S>,
+    ) {
+        // A creation frame runs init code, which has no bytecode address.
+        if interp.input.bytecode_address.is_none() {
+            let target = interp.input.target_address;
+            match storage_collision(context.db_mut(), target) {
+                Ok(false) => {}
+                Ok(true) => interp.halt(InstructionResult::CreateCollision),
+                // The state error is kept by the TrieDb and reported by the caller.
+                Err(_) => interp.halt_fatal(),
+            }
+        }
+        self.inner.initialize_interp(interp, context);
+    }
+
+    fn step(
+        &mut self,
+        interp: &mut Interpreter<EthInterpreter>,
+        context: &mut TrieContext<'a, 's, S>,
+    ) {
+        // A frame halted before its first instruction runs none.
+        if interp.bytecode.is_not_end() {
+            self.inner.step(interp, context);
+        }
+    }
+
+    fn step_end(
+        &mut self,
+        interp: &mut Interpreter<EthInterpreter>,
+        context: &mut TrieContext<'a, 's, S>,
+    ) {
+        self.inner.step_end(interp, context);
+    }
+
+    fn log(&mut self, context: &mut TrieContext<'a, 's, S>, log: Log) {
+        self.inner.log(context, log);
+    }
+
+    fn log_full(
+        &mut self,
+        interp: &mut Interpreter<EthInterpreter>,
+        context: &mut TrieContext<'a, 's, S>,
+        log: Log,
+    ) {
+        self.inner.log_full(interp, context, log);
+    }
+
+    fn call(
+        &mut self,
+        context: &mut TrieContext<'a, 's, S>,
+        inputs: &mut CallInputs,
+    ) -> Option<CallOutcome> {
+        self.inner.call(context, inputs)
+    }
+
+    fn call_end(
+        &mut self,
+        context: &mut TrieContext<'a, 's, S>,
+        inputs: &CallInputs,
+        outcome: &mut CallOutcome,
+    ) {
+        self.inner.call_end(context, inputs, outcome);
+    }
+
+    fn create(
+        &mut self,
+        context: &mut TrieContext<'a, 's, S>,
+        inputs: &mut CreateInputs,
+    ) -> Option<CreateOutcome> {
+        self.inner.create(context, inputs)
+    }
+
+    fn create_end(
+        &mut self,
+        context: &mut TrieContext<'a, 's, S>,
+        inputs: &CreateInputs,
+        outcome: &mut CreateOutcome,
+    ) {
+        self.inner.create_end(context, inputs, outcome);
+    }
+
+    fn frame_start(
+        &mut self,
+        context: &mut TrieContext<'a, 's, S>,
+        frame_input: &mut FrameInput,
+    ) -> Option<FrameResult> {
+        self.inner.frame_start(context, frame_input)
+    }
+
+    fn frame_end(
+        &mut self,
+        context: &mut TrieContext<'a, 's, S>,
+        frame_input: &FrameInput,
+        frame_result: &mut FrameResult,
+    ) {
+        self.inner.frame_end(context, frame_input, frame_result);
+    }
+
+    fn selfdestruct(&mut self, contract: Address, target: Address, value: U256) {
+        self.inner.selfdestruct(contract, target, value);
+    }
+}
