@@ -103,6 +103,13 @@ pub fn print_banner(node: &L1Node, cfg: &L1Config, balance: &str) {
         fmt(spec.schedule.prague_time),
         fmt(spec.schedule.osaka_time)
     );
+    for bpo in &spec.schedule.blobs.bpos {
+        let b = bpo.blobs;
+        println!(
+            "  bpo{}         at {}: blobs target {} max {} fraction {}",
+            bpo.number, bpo.time, b.target, b.max, b.base_fee_update_fraction
+        );
+    }
     let params = node.execute_gas;
     println!("  EXECUTE gas  limit {} / target {} per L1 block", params.limit, params.target);
     if cfg.genesis.is_none() {

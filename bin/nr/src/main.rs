@@ -117,6 +117,7 @@ fn main() -> Result<()> {
                     cancun_time: Some(0),
                     prague_time: prague_at,
                     osaka_time: osaka_at,
+                    ..Default::default()
                 }
             } else {
                 nr_stateless::ForkSchedule::from_genesis(fork.into())

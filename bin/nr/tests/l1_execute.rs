@@ -415,8 +415,12 @@ async fn call_execute_pair(p: &impl Provider, caller: Address, input: &[u8]) -> 
 #[tokio::test(flavor = "multi_thread")]
 async fn l2_blocks_follow_the_l1_fork_schedule() {
     let osaka_at = nr_chain::unix_now() + 1_000;
-    let l1_schedule =
-        ForkSchedule { cancun_time: Some(0), prague_time: Some(0), osaka_time: Some(osaka_at) };
+    let l1_schedule = ForkSchedule {
+        cancun_time: Some(0),
+        prague_time: Some(0),
+        osaka_time: Some(osaka_at),
+        ..Default::default()
+    };
     let dir = tempdir();
     let node = L1Node::start(
         dir.path(),

@@ -91,12 +91,11 @@ impl Chain {
         req: &CallRequest,
     ) -> Result<CallOutcome, ChainError> {
         let view = self.view(state)?;
-        let fork = self.spec.schedule.fork_at(header.timestamp);
         let mut env = EvmEnv::for_eth_block(
             header,
             &self.spec.schedule,
             self.spec.chain_id,
-            fork.blob_params(),
+            self.spec.schedule.blob_params_at(header.timestamp),
         );
         env.cfg_env.disable_base_fee = true;
         env.cfg_env.disable_nonce_check = true;

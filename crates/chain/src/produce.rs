@@ -75,8 +75,7 @@ impl Chain {
 
     /// The header template of the head's child at `timestamp` (no body commitments yet).
     pub fn child_template(&self, parent: &Header, timestamp: u64) -> Header {
-        let fork = self.spec.schedule.fork_at(timestamp);
-        let params = fork.blob_params();
+        let params = self.spec.schedule.blob_params_at(timestamp);
         Header {
             parent_hash: parent.hash_slow(),
             ommers_hash: EMPTY_OMMER_ROOT_HASH,

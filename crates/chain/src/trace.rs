@@ -32,12 +32,11 @@ impl Chain {
             self.header(&header.parent_hash)?.ok_or(ChainError::UnknownParent(block_hash))?;
         let view = self.view(&parent)?;
         let hooks = self.hooks.block_evm(&parent, header);
-        let fork = self.spec.schedule.fork_at(header.timestamp);
         let env = EvmEnv::for_eth_block(
             header,
             &self.spec.schedule,
             self.spec.chain_id,
-            fork.blob_params(),
+            self.spec.schedule.blob_params_at(header.timestamp),
         );
         let mut db = State::builder().with_database(TrieDb::new(parent.state_root, &view)).build();
         let factory = EthBlockExecutorFactory::new(

@@ -153,8 +153,12 @@ fn pool_initcode_above_eip3860_limit_never_included() {
 fn pool_keeps_a_transaction_that_can_never_be_included() {
     // Admitted before Osaka with 20M gas; from Osaka on EIP-7825 caps a transaction at 2^24.
     let osaka = GENESIS_TIME + 100;
-    let schedule =
-        ForkSchedule { cancun_time: Some(0), prague_time: Some(0), osaka_time: Some(osaka) };
+    let schedule = ForkSchedule {
+        cancun_time: Some(0),
+        prague_time: Some(0),
+        osaka_time: Some(osaka),
+        ..Default::default()
+    };
     let e = env_with(schedule, U256::from(ETHER));
     let tx = Eip1559Builder::new(CHAIN_ID, 0, Address::repeat_byte(9))
         .gas_limit(20_000_000)

@@ -9,7 +9,12 @@ use nr_stateless::{ForkSchedule, evm::PlainEthereum};
 use std::sync::Arc;
 
 fn open(path: &std::path::Path, funded: Address) -> Chain {
-    let schedule = ForkSchedule { cancun_time: Some(0), prague_time: Some(0), osaka_time: Some(0) };
+    let schedule = ForkSchedule {
+        cancun_time: Some(0),
+        prague_time: Some(0),
+        osaka_time: Some(0),
+        ..Default::default()
+    };
     let spec = ChainSpec::dev(7, schedule, 1_000, &[funded], U256::from(10u64).pow(U256::from(20)));
     Chain::open(path, spec, Arc::new(PlainEthereum)).unwrap()
 }

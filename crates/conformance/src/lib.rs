@@ -10,17 +10,19 @@
 //! blocks with `expectException` must be rejected both ways.
 #![warn(missing_docs)]
 
+pub mod network;
 pub mod public_input;
 mod report;
 pub mod spec_vectors;
 
+pub use network::{FixtureConfig, NetworkError, schedule_for};
 pub use report::{Tally, tally, tally_by_network};
 
 use alloy_consensus::{Block, TxEnvelope};
 use alloy_eips::eip7685::Requests;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use nr_stateless::{
-    Fork, ForkSchedule, PayloadError, StatelessError,
+    ForkSchedule, PayloadError, StatelessError,
     block::decode_block,
     memory::{GenesisAccount, MemoryChain},
     ssz::{ExecutionWitness, HashTreeRoot, StatelessInput},
@@ -78,6 +80,9 @@ pub struct Fixture {
     /// Expected head hash.
     #[serde(rename = "lastblockhash")]
     pub last_block_hash: B256,
+    /// Chain configuration (the blob schedule of BPO networks).
+    #[serde(default)]
+    pub config: FixtureConfig,
 }
 
 /// The outcome of one case in one mode.
@@ -214,25 +219,6 @@ pub fn run_file(
         .collect()
 }
 
-/// The fork schedule of a fixture network name, if supported.
-pub fn schedule_for(network: &str) -> Option<ForkSchedule> {
-    if let Some(f) = Fork::from_name(network) {
-        return Some(ForkSchedule::from_genesis(f));
-    }
-    let (from, rest) = network.split_once("To")?;
-    let (to, at) = rest.split_once("AtTime")?;
-    let at: u64 = at.strip_suffix('k')?.parse::<u64>().ok()? * 1000;
-    let (from, to) = (Fork::from_name(from)?, Fork::from_name(to)?);
-    let mut s = ForkSchedule::from_genesis(from);
-    match to {
-        Fork::Cancun => s.cancun_time = Some(at),
-        Fork::Prague => s.prague_time = Some(at),
-        Fork::Osaka => s.osaka_time = Some(at),
-        Fork::Shanghai => return None,
-    }
-    Some(s)
-}
-
 fn alloc_of(
     accounts: &BTreeMap<Address, FixtureAccount>,
 ) -> Result<BTreeMap<Address, GenesisAccount>, String> {
@@ -259,9 +245,16 @@ pub type CaseOutcome = (Outcome, Outcome, Vec<(usize, String, String)>, Vec<(usi
 
 /// Runs one case both ways; `keep_inputs` keeps the SSZ input of every valid block.
 pub fn run_case(case: &Fixture, keep_inputs: bool) -> CaseOutcome {
-    let Some(schedule) = schedule_for(&case.network) else {
-        let s = Outcome::Skip(format!("unsupported network {}", case.network));
-        return (s.clone(), s, vec![], vec![]);
+    let schedule = match schedule_for(&case.network, &case.config) {
+        Ok(s) => s,
+        Err(e) => {
+            let o = if e.is_skip() {
+                Outcome::Skip(e.to_string())
+            } else {
+                Outcome::Fail(e.to_string())
+            };
+            return (o.clone(), o, vec![], vec![]);
+        }
     };
     match run_case_inner(case, &schedule, keep_inputs) {
         Ok(r) => r,

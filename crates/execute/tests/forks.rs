@@ -22,8 +22,12 @@ fn osaka_and_prague_chains_verify() {
 #[test]
 fn fork_boundary_inside_the_chain() {
     // Blocks at t = 12, 24, 36: Cancun, then Prague from t = 20, then Osaka from t = 30.
-    let schedule =
-        ForkSchedule { cancun_time: Some(0), prague_time: Some(20), osaka_time: Some(30) };
+    let schedule = ForkSchedule {
+        cancun_time: Some(0),
+        prague_time: Some(20),
+        osaka_time: Some(30),
+        ..Default::default()
+    };
     let t = common::build_with(schedule.clone());
     assert_eq!(schedule.fork_at(t.block.header.timestamp), Fork::Osaka);
     execute(&t.input().to_wire(), &schedule).expect("Osaka block verifies");

@@ -31,7 +31,12 @@ fn key() -> PrivateKeySigner {
 
 /// A Prague chain in `dir` whose only funded account is [`key`]'s.
 fn chain(dir: &std::path::Path) -> Arc<Chain> {
-    let schedule = ForkSchedule { cancun_time: Some(0), prague_time: Some(0), osaka_time: None };
+    let schedule = ForkSchedule {
+        cancun_time: Some(0),
+        prague_time: Some(0),
+        osaka_time: None,
+        ..Default::default()
+    };
     let eth = U256::from(10).pow(U256::from(18));
     let spec = ChainSpec::dev(CHAIN_ID, schedule, 0, &[key().address()], eth * U256::from(1000));
     let chain =

@@ -199,7 +199,7 @@ pub fn validate_header(
     if header.withdrawals_root.is_none() {
         return Err(missing("withdrawals_root"));
     }
-    match fork.blob_params() {
+    match schedule.blob_params_at(header.timestamp) {
         Some(params) => {
             let used = header.blob_gas_used.ok_or_else(|| missing("blob_gas_used"))?;
             let excess = header.excess_blob_gas.ok_or_else(|| missing("excess_blob_gas"))?;
@@ -593,7 +593,12 @@ fn run_transactions<'s, S: StateSource + ?Sized>(
         .with_database(TrieDb::new(parent_state_root, source))
         .with_bundle_update()
         .build();
-    let env = EvmEnv::for_eth_block(header, schedule, chain_id, fork.blob_params());
+    let env = EvmEnv::for_eth_block(
+        header,
+        schedule,
+        chain_id,
+        schedule.blob_params_at(header.timestamp),
+    );
     let factory =
         EthBlockExecutorFactory::new(AlloyReceiptBuilder::default(), schedule.clone(), evm.clone());
     // EIP-7610 needs the inspector path: the guard sees each creation frame as it starts.

@@ -203,6 +203,7 @@ impl L1Config {
             cancun_time: Some(0),
             prague_time: self.prague_at.resolve(timestamp),
             osaka_time: self.osaka_at.resolve(timestamp),
+            ..Default::default()
         };
         if let (Some(prague), Some(osaka)) = (schedule.prague_time, schedule.osaka_time)
             && osaka < prague

@@ -12,7 +12,12 @@ pub const CHAIN_ID: u64 = 31337;
 
 /// A Prague chain in `dir` with one funded account.
 pub fn dev_chain(dir: &std::path::Path) -> Arc<Chain> {
-    let schedule = ForkSchedule { cancun_time: Some(0), prague_time: Some(0), osaka_time: None };
+    let schedule = ForkSchedule {
+        cancun_time: Some(0),
+        prague_time: Some(0),
+        osaka_time: None,
+        ..Default::default()
+    };
     let spec = ChainSpec::dev(CHAIN_ID, schedule, 0, &[Address::repeat_byte(1)], U256::from(1));
     let chain =
         Chain::open(&dir.join("chain.redb"), spec, Arc::new(nr_stateless::evm::PlainEthereum))
