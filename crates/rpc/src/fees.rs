@@ -36,8 +36,15 @@ fn max_priority_fee(_: &Ctx, _: &[Value]) -> Result<Value, RpcError> {
     Ok(quantity(U256::from(SUGGESTED_TIP)))
 }
 
-fn blob_base_fee(_: &Ctx, _: &[Value]) -> Result<Value, RpcError> {
-    Ok(quantity(1u64))
+/// The head's blob base fee, as geth answers: its excess blob gas priced under the blob
+/// parameters in force at its time (BPO forks included); 0 before Cancun.
+fn blob_base_fee(c: &Ctx, _: &[Value]) -> Result<Value, RpcError> {
+    let head = c.chain.head();
+    let fee = match (c.chain.spec().schedule.blob_params_at(head.timestamp), head.excess_blob_gas) {
+        (Some(params), Some(excess)) => params.calc_blob_fee(excess),
+        _ => 0,
+    };
+    Ok(quantity(U256::from(fee)))
 }
 
 /// Base fees, gas used ratios and tip percentiles of up to [`MAX_FEE_HISTORY`] blocks

@@ -486,3 +486,35 @@ async fn get_logs_to_safe_serves_unsafe_blocks() {
     assert_eq!(count("safe", "latest").await, 5, "logs from safe (block 1) on");
     still_answers(addr).await;
 }
+
+/// A wallet pricing a blob transaction from `eth_blobBaseFee` must get the head's blob
+/// base fee (its excess blob gas under its blob schedule, as geth answers), not a constant
+/// 1 wei that would make every such transaction underpriced once blobs are in demand.
+#[tokio::test(flavor = "multi_thread")]
+async fn blob_base_fee_ignores_excess_blob_gas() {
+    const EXCESS: u64 = 40_000_000;
+    let genesis = json!({
+        "config": {
+            "chainId": CHAIN_ID, "shanghaiTime": 0, "cancunTime": 0, "pragueTime": 0,
+            "terminalTotalDifficulty": 0, "terminalTotalDifficultyPassed": true,
+            "blobSchedule": {
+                "cancun": { "target": 3, "max": 6, "baseFeeUpdateFraction": 3338477 },
+                "prague": { "target": 6, "max": 9, "baseFeeUpdateFraction": 5007716 }
+            }
+        },
+        "timestamp": "0x0", "gasLimit": "0x1c9c380", "baseFeePerGas": "0x7",
+        "excessBlobGas": format!("{EXCESS:#x}"), "blobGasUsed": "0x0",
+        "difficulty": "0x0", "extraData": "0x", "alloc": {}
+    });
+    let spec = ChainSpec::from_geth_json(&genesis.to_string()).expect("genesis");
+    let dir = tempfile::tempdir().unwrap();
+    let chain =
+        Chain::open(&dir.path().join("c.redb"), spec, Arc::new(nr_stateless::evm::PlainEthereum))
+            .expect("chain opens");
+    let server = start(Arc::new(chain), None).await;
+    let v = post(server.local_addr(), &call(1, "eth_blobBaseFee", json!([])).to_string()).await;
+    // Prague's blob parameters at the head (genesis): EIP-4844's fake exponential.
+    let want = alloy_eips::eip4844::fake_exponential(1, u128::from(EXCESS), 5_007_716);
+    assert!(want > 1000, "the excess makes blobs expensive: {want}");
+    assert_eq!(v["result"], json!(format!("{want:#x}")), "{v}");
+}
