@@ -1,32 +1,14 @@
 //! Attacks on the bridge of a running Devnet, through JSON-RPC as any user would make
 //! them: messages that stall the relayer, and unbacked genesis ETH draining the escrow.
 
+mod common;
+
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_provider::Provider;
+use common::wait_until;
 use nr_node::devnet::{Devnet, DevnetConfig};
 use nr_rollup::bridge::BridgeClient;
-use std::{future::Future, time::Duration};
-
-/// Polls `check` until it gives `Some`, failing after `timeout` with `what` and the last
-/// value seen.
-async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, String>>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let last = match tokio::time::timeout(Duration::from_secs(10), check()).await {
-            Ok(Ok(v)) => return v,
-            Ok(Err(seen)) => seen,
-            Err(_) => "one check took over 10 s".to_string(),
-        };
-        if tokio::time::Instant::now() >= deadline {
-            panic!("{what}: not within {timeout:?}; last seen: {last}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
+use std::time::Duration;
 
 fn eth(milli: u64) -> U256 {
     U256::from(milli) * U256::from(1_000_000_000_000_000u64)

@@ -1,8 +1,11 @@
 //! The Devnet as a library: started in-process, used through JSON-RPC like any client
 //! would, shut down cleanly (ports and stores released), and resumed from its datadir.
 
+mod common;
+
 use alloy_primitives::{Address, B256, U256};
 use alloy_provider::{Provider, ProviderBuilder};
+use common::{settled, wait_until};
 use nr_chain::Eip1559Builder;
 use nr_node::{
     NodeError,
@@ -10,39 +13,9 @@ use nr_node::{
     l1::L1Node,
 };
 use std::{
-    future::Future,
     net::{SocketAddr, TcpStream},
     time::Duration,
 };
-
-/// Polls `check` until it gives `Some`, failing after `timeout` with `what` and the last
-/// value seen.
-async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, String>>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let last = match tokio::time::timeout(Duration::from_secs(10), check()).await {
-            Ok(Ok(v)) => return v,
-            Ok(Err(seen)) => seen,
-            Err(_) => "one check took over 10 s".to_string(),
-        };
-        if tokio::time::Instant::now() >= deadline {
-            panic!("{what}: not within {timeout:?}; last seen: {last}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn settled(l2: &impl Provider) -> Result<u64, String> {
-    let s: serde_json::Value = l2
-        .raw_request("nr_settlementStatus".into(), ())
-        .await
-        .map_err(|e| format!("nr_settlementStatus: {e}"))?;
-    s["settled"].as_u64().ok_or_else(|| format!("no settled field in {s}"))
-}
 
 fn closed(addr: SocketAddr) -> Result<(), String> {
     match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {

@@ -2,44 +2,15 @@
 //! sequencer makes can always be settled (a transaction whose witness alone is too large
 //! for one L1 `advance` is dropped, not sequenced), and `--l2-block-time` is honoured.
 
+mod common;
+
 use alloy_eips::Encodable2718;
 use alloy_primitives::{Address, B256, TxKind, U256, keccak256};
 use alloy_provider::{Provider, ProviderBuilder};
+use common::{settled, wait_until};
 use nr_chain::{DropReason, Eip1559Builder, OverBudget};
 use nr_node::devnet::{Devnet, DevnetConfig};
-use std::{
-    future::Future,
-    time::{Duration, Instant},
-};
-
-/// Polls `check` until it gives `Some`, failing after `timeout` with `what` and the last
-/// value seen.
-async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, String>>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let last = match tokio::time::timeout(Duration::from_secs(10), check()).await {
-            Ok(Ok(v)) => return v,
-            Ok(Err(seen)) => seen,
-            Err(_) => "one check took over 10 s".to_string(),
-        };
-        if tokio::time::Instant::now() >= deadline {
-            panic!("{what}: not within {timeout:?}; last seen: {last}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn settled(l2: &impl Provider) -> Result<u64, String> {
-    let s: serde_json::Value = l2
-        .raw_request("nr_settlementStatus".into(), ())
-        .await
-        .map_err(|e| format!("nr_settlementStatus: {e}"))?;
-    s["settled"].as_u64().ok_or_else(|| format!("no settled field in {s}"))
-}
+use std::time::{Duration, Instant};
 
 fn devnet_config(dir: &std::path::Path, l2_block_time: u64) -> DevnetConfig {
     DevnetConfig {

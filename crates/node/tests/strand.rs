@@ -2,34 +2,16 @@
 //! and `finalized` mean settled; a node whose blocks lose a settlement race or whose
 //! anchors vanish in an L1 reorg rewinds to the settled head and carries on.
 
+mod common;
+
 use alloy_primitives::{Address, B256};
 use alloy_provider::{Provider, ProviderBuilder};
 use alloy_rpc_types_eth::{BlockNumberOrTag, TransactionRequest};
 use alloy_sol_types::SolCall;
+use common::wait_until;
 use nr_contracts::NativeRollup;
 use nr_node::devnet::{Devnet, DevnetConfig};
-use std::{future::Future, time::Duration};
-
-/// Polls `check` until it gives `Some`, failing after `timeout` with `what` and the last
-/// value seen.
-async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, String>>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let last = match tokio::time::timeout(Duration::from_secs(10), check()).await {
-            Ok(Ok(v)) => return v,
-            Ok(Err(seen)) => seen,
-            Err(_) => "one check took over 10 s".to_string(),
-        };
-        if tokio::time::Instant::now() >= deadline {
-            panic!("{what}: not within {timeout:?}; last seen: {last}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
+use std::time::Duration;
 
 fn devnet_config(dir: &std::path::Path) -> DevnetConfig {
     DevnetConfig {
