@@ -251,18 +251,6 @@ impl L1Client {
             .collect()
     }
 
-    /// Calldata of an L1 transaction.
-    pub async fn tx_input(&self, hash: B256) -> Result<Bytes, RollupError> {
-        use alloy_consensus::Transaction as _;
-        let tx = self
-            .provider
-            .get_transaction_by_hash(hash)
-            .await
-            .map_err(rpc_err("eth_getTransactionByHash"))?
-            .ok_or(RollupError::NoL1Transaction(hash))?;
-        Ok(tx.inner.input().clone())
-    }
-
     /// The L1 transaction with this hash: its target and calldata.
     pub async fn tx_call(&self, hash: B256) -> Result<(Option<Address>, Bytes), RollupError> {
         use alloy_consensus::Transaction as _;
