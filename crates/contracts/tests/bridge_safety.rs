@@ -9,9 +9,7 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolError, SolEvent};
 use common::*;
 use nr_chain::{CallOutcome, CallRequest};
-use nr_contracts::{
-    L2_MESSENGER, L2Messenger, NativeRollup, l1_message_hash, l2_message_hash, sent_message_slot,
-};
+use nr_contracts::{L2_MESSENGER, L2Messenger, NativeRollup, l1_message_hash, l2_message_hash};
 
 alloy_sol_types::sol!(
     #[sol(all_derives)]
@@ -29,24 +27,6 @@ fn l1_balance(env: &Env, a: Address) -> U256 {
 
 fn l2_balance(env: &Env, a: Address) -> U256 {
     env.l2.account(&env.l2.head(), a).unwrap().map_or(U256::ZERO, |x| x.balance)
-}
-
-/// The claim of L2->L1 message `m` sent in (settled) L2 block `l2_block`.
-fn claim_l2_call(
-    env: &Env,
-    m: &NativeRollup::L2Message,
-    l2_block: u64,
-) -> NativeRollup::claimL2MessageCall {
-    let header = env.l2.header_by_number(l2_block).unwrap().unwrap();
-    let slot = sent_message_slot(l2_message_hash(m));
-    let proof = env.l2.proof(&header, L2_MESSENGER, &[slot]).unwrap();
-    assert_eq!(proof.storage[0].1, U256::from(1), "sent on L2");
-    NativeRollup::claimL2MessageCall {
-        m: m.clone(),
-        l2Block: l2_block,
-        accountProof: proof.account_proof,
-        storageProof: proof.storage[0].2.clone(),
-    }
 }
 
 /// Sends an L2->L1 message from `from` in its own settled L2 block; returns the message
@@ -91,7 +71,7 @@ fn claim_starves_try_catch_receiver() {
     // The receiver's work needs about 40 x 22,100 gas; its sender asks for 1M.
     let (m, block) =
         send_l2_message(&env, &env.alice.clone(), receiver, U256::ZERO, 1_000_000, data);
-    let claim = claim_l2_call(&env, &m, block);
+    let claim = env.claim_l2_call(&m, block);
     let claimer = env.bob.clone();
     let simulate = |gas: u64| {
         let req = CallRequest {
@@ -273,7 +253,7 @@ fn withdrawable_l2_eth_never_exceeds_escrow() {
                     let (m, block) = pending.remove(rng.below(pending.len() as u64) as usize);
                     env.l1_mine();
                     env.l2_block_settled();
-                    let call = claim_l2_call(&env, &m, block);
+                    let call = env.claim_l2_call(&m, block);
                     assert!(env.l1_call(&env.alice.clone(), env.rollup, call, U256::ZERO).ok());
                     log.push(format!("claim {} to {}", m.value, m.to));
                 }

@@ -148,24 +148,6 @@ impl Env {
             E::SIGNATURE
         );
     }
-
-    /// Claims L2->L1 message `m`, sent in L2 block `l2_block` (settled), on L1.
-    fn claim_l2_call(
-        &self,
-        m: &NativeRollup::L2Message,
-        l2_block: u64,
-    ) -> NativeRollup::claimL2MessageCall {
-        let header = self.l2.header_by_number(l2_block).unwrap().unwrap();
-        let slot = sent_message_slot(l2_message_hash(m));
-        let proof = self.l2.proof(&header, L2_MESSENGER, &[slot]).unwrap();
-        assert_eq!(proof.storage[0].1, U256::from(1), "sent on L2");
-        NativeRollup::claimL2MessageCall {
-            m: m.clone(),
-            l2Block: l2_block,
-            accountProof: proof.account_proof,
-            storageProof: proof.storage[0].2.clone(),
-        }
-    }
 }
 
 #[test]
