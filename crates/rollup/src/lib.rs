@@ -9,6 +9,7 @@
 
 pub mod bridge;
 pub mod budget;
+pub mod delivery;
 pub mod deploy;
 mod error;
 pub mod follower;
@@ -401,9 +402,23 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
         } else {
             spawn(Service::Reconciler, Box::pin(reconciler.run()));
         }
-        if let Some(key) = cfg.relayer_key.clone() {
-            let r =
-                relayer::Relayer::new(chain.clone(), l1.clone(), key, cfg.deployment.deploy_block);
+        // Due L1->L2 messages must be processed or no block settles: without a relayer
+        // key, the settler key delivers those (and only those) itself.
+        let relayer = match (cfg.relayer_key.clone(), cfg.settler_key.clone()) {
+            (Some(key), _) => Some((key, false)),
+            (None, Some(key)) => Some((key, true)),
+            (None, None) => None,
+        };
+        if let Some((key, due_only)) = relayer {
+            let delay = delivery::forced_delay(&l1).await?;
+            let policy = delivery::DeliveryPolicy::new(delay, cfg.censor.clone(), due_only);
+            let r = relayer::Relayer::new(
+                chain.clone(),
+                l1.clone(),
+                key,
+                cfg.deployment.deploy_block,
+                policy,
+            );
             spawn(Service::Relayer, Box::pin(r.run()));
         }
     }
