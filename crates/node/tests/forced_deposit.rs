@@ -51,6 +51,8 @@ struct Seen {
     delivered_at_l1: u64,
     /// L2 block in which it showed.
     l2_block: u64,
+    /// An L2 block settled after the deadline (past the `advanceWithDelivery` one).
+    settled_past: u64,
 }
 
 /// Deposits 1 ETH from account 3 (U) to itself and follows it until it shows on L2 and
@@ -110,7 +112,7 @@ async fn deposit_and_follow(d: &Devnet) -> Seen {
     .await;
     let status: serde_json::Value = l2.raw_request("nr_settlementStatus".into(), ()).await.unwrap();
     println!("settled up to L2 block {past}; status {status}");
-    Seen { sent, delivered_at_l1, l2_block }
+    Seen { sent, delivered_at_l1, l2_block, settled_past: past }
 }
 
 /// `--censor U`: U's deposit is left out until it is due within the relayer's margin
@@ -120,9 +122,27 @@ async fn deposit_and_follow(d: &Devnet) -> Seen {
 async fn censored_deposit_is_delivered_before_it_is_due() {
     let accounts = nr_node::l1::dev_signers(nr_node::l1::DEV_MNEMONIC, 4).unwrap();
     let u = accounts[3].address();
-    let (d, _dir) = devnet(vec![u]).await;
+    let (d, dir) = devnet(vec![u]).await;
     assert_eq!(d.accounts[3].address(), u, "U is the Devnet's account 3");
     let seen = deposit_and_follow(&d).await;
+    // A follower derives the blocks settled with advanceWithDelivery from L1 alone.
+    let follower =
+        nr_rollup::start(d.follower_config(dir.path().join("follower"))).await.expect("follower");
+    let l2 = alloy_provider::ProviderBuilder::new().connect_http(d.l2_url().parse().unwrap());
+    let past = seen.settled_past;
+    let want = l2.get_block_by_number(past.into()).await.unwrap().expect("block").header.hash;
+    let chain = follower.chain.clone();
+    wait_until("the follower derives the blocks settled after the deadline", WAIT, || {
+        let chain = chain.clone();
+        async move {
+            match chain.hash_by_number(past).map_err(|e| e.to_string())? {
+                Some(h) if h == want => Ok(()),
+                other => Err(format!("follower has {other:?}, want {want}")),
+            }
+        }
+    })
+    .await;
+    follower.shutdown().await;
     d.shutdown().await;
     // Censored: not delivered until due within the margin (8 / 2 = 4 L1 blocks).
     assert!(
