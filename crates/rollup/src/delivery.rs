@@ -26,6 +26,11 @@ pub const SETTLE_SLACK: u64 = 2;
 /// verification; 225k measured with small proofs, see docs/contracts.md "Forced deposits").
 pub const PROOF_GAS: u64 = 500_000;
 
+/// Bytes `advanceWithDelivery`'s account and storage proofs may add to the `advance`
+/// calldata (870 measured on a small state; an account proof is at most ~9 nodes of
+/// 532 bytes, a storage proof of the messenger's few slots a few hundred).
+pub const PROOF_BYTES: usize = 8 * 1024;
+
 /// Which L1->L2 messages a relayer claims now.
 #[derive(Debug, Clone, Default)]
 pub struct DeliveryPolicy {
