@@ -239,4 +239,15 @@ mod tests {
             "direct and deeply nested CALLs, in order; no reverted, delegate or static call"
         );
     }
+
+    /// Blocks settled with `advanceWithDelivery` (a forced deposit was due) are derived too.
+    #[test]
+    fn advance_with_delivery_calls_are_advance_inputs() {
+        let rollup = Address::repeat_byte(1);
+        let sel = hex::encode_prefixed(NativeRollup::advanceWithDeliveryCall::SELECTOR);
+        let trace = json!({"type": "CALL", "to": rollup, "input": format!("{sel}07")});
+        let mut out = vec![];
+        advance_inputs(&trace, rollup, &mut out);
+        assert_eq!(out.len(), 1);
+    }
 }
