@@ -197,6 +197,7 @@ pub fn run_l2(args: L2Args) -> Result<()> {
         progress: (args.follow && std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .then(follower_bar),
         rpc_limits: args.rpc.limits(),
+        censor: vec![],
     };
     let node = rt.block_on(nr_rollup::start(cfg))?;
     println!(

@@ -35,6 +35,14 @@ contract NativeRollup {
     mapping(bytes32 => bool) public claimedL2;
     address private transient xL2Sender;
 
+    // ---- forced deposits (new storage goes after every slot above) ----
+    /// L1 block of each L1->L2 message, four 64-bit lanes per word (word i / 4, lane i % 4).
+    mapping(uint256 => uint256) private messageBlockWords;
+    /// The last proven `L2Messenger.deliveredPrefix`: every L1->L2 message with a smaller
+    /// index has been processed on L2 (at a settled block).
+    uint256 public deliveredMessages;
+    bool private transient xProvingDelivery;
+
     /// The EXECUTE precompile.
     address public constant EXECUTE = address(0x0101);
     /// The L2 messenger predeploy (the other side's messenger).
@@ -55,6 +63,8 @@ contract NativeRollup {
     /// The EXECUTE input schema id this contract speaks (the wire prefix of `advance`'s
     /// input and the schema_id of EXECUTE's result), defined once in StatelessInputReader.
     uint16 public constant SCHEMA_ID = StatelessInputReader.SCHEMA_ID;
+    /// Storage slot of `L2Messenger.deliveredPrefix` (proven in `advanceWithDelivery`).
+    uint256 public constant DELIVERED_PREFIX_SLOT = 5;
 
     /// L2 chain id.
     uint64 public immutable chainId;
@@ -69,6 +79,8 @@ contract NativeRollup {
     /// Wei locked at deployment to back the L2 ETH the genesis gives accounts outside the
     /// messenger (every L2 ETH is backed by this contract's balance).
     uint256 public immutable genesisBacking;
+    /// L1 blocks after which a forced transaction or an L1->L2 message is due.
+    uint256 public immutable forcedDelay;
 
     /// An L2 block was settled.
     event BlockAdvanced(
@@ -87,6 +99,8 @@ contract NativeRollup {
     );
     /// An L2->L1 message was delivered.
     event L2MessageClaimed(bytes32 indexed hash, address indexed to);
+    /// `deliveredMessages` was raised to `delivered`, proven at settled L2 block `l2Block`.
+    event MessagesDelivered(uint256 delivered, uint64 indexed l2Block);
 
     error NotSequencer();
     error WrongParent();
@@ -108,6 +122,9 @@ contract NativeRollup {
     error NotInDelivery();
     error GasLimitTooHigh(uint256 gasLimit, uint256 max);
     error InsufficientGas();
+    /// `due` L1->L2 messages are due but only the first `delivered` are proven processed
+    /// on L2: the block must deliver them (`advanceWithDelivery`).
+    error MessagesDue(uint256 due, uint256 delivered);
 
     /// An L2->L1 message as the L2 messenger hashed it; the L1 call gets exactly `gasLimit`.
     struct L2Message {
@@ -128,13 +145,15 @@ contract NativeRollup {
         bytes32 genesisStateRoot,
         address sequencer_,
         uint256 sequencerTimeout_,
-        uint256 maxTimestampLag_
+        uint256 maxTimestampLag_,
+        uint256 forcedDelay_
     ) payable {
         chainId = chainId_;
         gasLimit = gasLimit_;
         sequencer = sequencer_;
         sequencerTimeout = sequencerTimeout_;
         maxTimestampLag = maxTimestampLag_;
+        forcedDelay = forcedDelay_;
         genesisBacking = msg.value;
         headHash = genesisHash;
         blockHashes[0] = genesisHash;
@@ -148,6 +167,10 @@ contract NativeRollup {
     /// `anchorBlock` is the L1 block whose hash the L2 block carries as its
     /// parent_beacon_block_root.
     function advance(bytes calldata input, uint256 anchorBlock) external {
+        _advance(input, anchorBlock);
+    }
+
+    function _advance(bytes calldata input, uint256 anchorBlock) private {
         if (
             sequencer != address(0) && msg.sender != sequencer
                 && block.timestamp <= lastAdvanceTime + sequencerTimeout
@@ -167,6 +190,7 @@ contract NativeRollup {
         if (b.timestamp > block.timestamp) revert FutureTimestamp();
         if (uint256(b.timestamp) + maxTimestampLag < block.timestamp) revert StaleTimestamp();
 
+        _checkDelivered();
         (bool ok, bytes memory out) = EXECUTE.staticcall(input);
         bytes32 payloadRoot = ExecuteResult.check(ok, out, chainId);
 
@@ -177,6 +201,59 @@ contract NativeRollup {
         blockHashes[b.number % ROOT_HISTORY] = b.blockHash;
         stateRoots[b.number % ROOT_HISTORY] = b.stateRoot;
         emit BlockAdvanced(b.number, b.blockHash, b.stateRoot, anchorBlock, payloadRoot);
+    }
+
+    /// Settles the next L2 block exactly as `advance`, then proves `deliveredPrefix` of the
+    /// L2 messenger in the new block's state (`accountProof` of the messenger,
+    /// `storageProof` of slot `DELIVERED_PREFIX_SLOT`), raises `deliveredMessages` to it,
+    /// and refuses the block if L1->L2 messages are still due (`MessagesDue`).
+    function advanceWithDelivery(
+        bytes calldata input,
+        uint256 anchorBlock,
+        bytes[] calldata accountProof,
+        bytes[] calldata storageProof
+    ) external {
+        xProvingDelivery = true;
+        _advance(input, anchorBlock);
+        xProvingDelivery = false;
+        uint64 number = headNumber;
+        bytes32 storageRoot = MerkleTrie.storageRoot(stateRoots[number % ROOT_HISTORY], L2_MESSENGER, accountProof);
+        uint256 prefix = MerkleTrie.storageValue(storageRoot, bytes32(DELIVERED_PREFIX_SLOT), storageProof);
+        if (prefix > deliveredMessages) {
+            deliveredMessages = prefix;
+            emit MessagesDelivered(prefix, number);
+        }
+        _checkDelivered();
+    }
+
+    /// Number of L1->L2 messages due: sent at least `forcedDelay` L1 blocks ago (sent at
+    /// L1 block <= block.number - forcedDelay).
+    function dueMessages() public view returns (uint256) {
+        if (block.number < forcedDelay) return 0;
+        uint256 cutoff = block.number - forcedDelay;
+        // Messages are in L1 block order: find the first sent after `cutoff`.
+        (uint256 lo, uint256 hi) = (0, messageCount);
+        while (lo < hi) {
+            uint256 mid = (lo + hi) / 2;
+            if (messageBlock(mid) <= cutoff) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    /// L1 block in which L1->L2 message `index` was sent (0 for an index not sent yet).
+    function messageBlock(uint256 index) public view returns (uint256) {
+        return (messageBlockWords[index / 4] >> (64 * (index % 4))) & type(uint64).max;
+    }
+
+    /// Reverts with `MessagesDue` while a due L1->L2 message is not proven processed on L2
+    /// (messages are in block order: it is enough to look at the first unproven one).
+    function _checkDelivered() private view {
+        if (xProvingDelivery) return;
+        uint256 delivered = deliveredMessages;
+        if (delivered >= messageCount) return;
+        if (block.number < forcedDelay || messageBlock(delivered) > block.number - forcedDelay) return;
+        revert MessagesDue(dueMessages(), delivered);
     }
 
     /// State root of settled L2 block `number` (within the last ROOT_HISTORY blocks).
@@ -228,6 +305,7 @@ contract NativeRollup {
         }
         messageCount = index + 1;
         messageRoot = _root(index + 1);
+        messageBlockWords[index / 4] |= block.number << (64 * (index % 4));
         emit MessageSent(index, leaf, msg.sender, to, value, fee, gasLimit_, data);
     }
 

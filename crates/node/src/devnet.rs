@@ -47,6 +47,8 @@ pub struct DevnetConfig {
     pub relayer: bool,
     /// Blocks between the L1 head and its `finalized` block.
     pub l1_finality_depth: u64,
+    /// Development only: the sequencer leaves out transactions from these addresses (and L1->L2 messages from or to them) until the rollup contract forces them.
+    pub censor: Vec<Address>,
 }
 
 impl Default for DevnetConfig {
@@ -66,6 +68,7 @@ impl Default for DevnetConfig {
             l2_funded: vec![],
             relayer: true,
             l1_finality_depth: crate::l1::DEFAULT_FINALITY_DEPTH,
+            censor: vec![],
         }
     }
 }
@@ -171,6 +174,7 @@ impl Devnet {
                 sequencer: cfg.sequenced.then(|| settler.address()),
                 sequencer_timeout: 60,
                 max_timestamp_lag: 3_600,
+                forced_delay: 8,
                 funded,
             };
             let d = nr_rollup::deploy::deploy(&l1_url, deployer.clone(), &params)
@@ -190,6 +194,7 @@ impl Devnet {
             follow: false,
             progress: None,
             rpc_limits: Default::default(),
+            censor: cfg.censor.clone(),
         })
         .await?;
         Ok((deployment, deployment_file, l2))
@@ -228,6 +233,7 @@ impl Devnet {
             follow: true,
             progress: None,
             rpc_limits: Default::default(),
+            censor: vec![],
         }
     }
 

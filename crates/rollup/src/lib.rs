@@ -9,6 +9,7 @@
 
 pub mod bridge;
 pub mod budget;
+pub mod delivery;
 pub mod deploy;
 mod error;
 pub mod follower;
@@ -207,6 +208,8 @@ pub struct NodeConfig {
     pub progress: Option<ProgressSink>,
     /// Limits of the JSON-RPC server.
     pub rpc_limits: nr_rpc::RpcLimits,
+    /// Development only: the sequencer leaves out transactions from these addresses (and L1->L2 messages from or to them) until the rollup contract forces them.
+    pub censor: Vec<Address>,
 }
 
 impl std::fmt::Debug for NodeConfig {
@@ -222,6 +225,7 @@ impl std::fmt::Debug for NodeConfig {
             .field("follow", &self.follow)
             .field("progress", &self.progress.is_some())
             .field("rpc_limits", &self.rpc_limits)
+            .field("censor", &self.censor)
             .finish()
     }
 }
@@ -398,9 +402,23 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
         } else {
             spawn(Service::Reconciler, Box::pin(reconciler.run()));
         }
-        if let Some(key) = cfg.relayer_key.clone() {
-            let r =
-                relayer::Relayer::new(chain.clone(), l1.clone(), key, cfg.deployment.deploy_block);
+        // Due L1->L2 messages must be processed or no block settles: without a relayer
+        // key, the settler key delivers those (and only those) itself.
+        let relayer = match (cfg.relayer_key.clone(), cfg.settler_key.clone()) {
+            (Some(key), _) => Some((key, false)),
+            (None, Some(key)) => Some((key, true)),
+            (None, None) => None,
+        };
+        if let Some((key, due_only)) = relayer {
+            let delay = delivery::forced_delay(&l1).await?;
+            let policy = delivery::DeliveryPolicy::new(delay, cfg.censor.clone(), due_only);
+            let r = relayer::Relayer::new(
+                chain.clone(),
+                l1.clone(),
+                key,
+                cfg.deployment.deploy_block,
+                policy,
+            );
             spawn(Service::Relayer, Box::pin(r.run()));
         }
     }

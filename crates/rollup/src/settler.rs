@@ -1,4 +1,5 @@
-//! The settler: proves every L2 block to the L1 rollup contract with `advance`.
+//! The settler: proves every L2 block to the L1 rollup contract with `advance`, or with
+//! `advanceWithDelivery` when an L1->L2 message is due (see [`crate::delivery`]).
 
 use crate::{POLL, RollupError, SettlementStatus, l1::L1Client, reconcile::Reconciler};
 use alloy_eips::eip7685::Requests;
@@ -91,9 +92,22 @@ impl Settler {
         // consecutive nonces and a gas limit from the EXECUTE rule, so settlement catches up
         // in one L1 block instead of one L1 block per L2 block.
         let mut sent = vec![];
+        let (due_soon, mut delivered) = crate::delivery::delivery_due_soon(&self.l1).await?;
         for (i, n) in (settled + 1..=head).take(MAX_BATCH).enumerate() {
             let call = self.advance_call(n).await?;
-            let input: alloy_primitives::Bytes = call.abi_encode().into();
+            // A message is due (or about to be): prove the prefix where it moved.
+            let proving = match due_soon {
+                true => crate::delivery::with_delivery(&self.chain, n, &call, delivered)?,
+                false => None,
+            };
+            let input: alloy_primitives::Bytes = match &proving {
+                Some((c, prefix)) => {
+                    tracing::info!(l2_block = n, %prefix, "settler: proving delivered messages");
+                    delivered = *prefix;
+                    c.abi_encode().into()
+                }
+                None => call.abi_encode().into(),
+            };
             if i == 0 {
                 let r = self.l1.send(self.l1.rollup, input, U256::ZERO).await?;
                 sent.push((n, r.transaction_hash));
@@ -104,8 +118,10 @@ impl Settler {
             // 63/64 rule; what it does not use is refunded.
             let si = nr_stateless::ssz::StatelessInput::from_wire(&call.input)?;
             let execute = nr_execute::precompile::required_gas(&si, call.input.len(), 1, 1);
-            let gas = (21_000 + 16 * input.len() as u64 + execute + execute / 32 + 300_000)
-                .min(alloy_eips::eip7825::MAX_TX_GAS_LIMIT_OSAKA);
+            let proofs = if proving.is_some() { crate::delivery::PROOF_GAS } else { 0 };
+            let gas =
+                (21_000 + 16 * input.len() as u64 + execute + execute / 32 + 300_000 + proofs)
+                    .min(alloy_eips::eip7825::MAX_TX_GAS_LIMIT_OSAKA);
             match self.l1.send_unchecked(self.l1.rollup, input, gas).await {
                 Ok(h) => sent.push((n, h)),
                 Err(e) => {
