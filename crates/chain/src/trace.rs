@@ -303,8 +303,15 @@ impl Chain {
                         TraceResult::Success { result, tx_hash }
                     }
                 };
+                if matches!(trace, TraceResult::Error { .. }) {
+                    // Halted at its deadline, the transaction left a state it never had:
+                    // it runs again, untraced, for the transactions after it.
+                    drop(out);
+                    executor.execute_transaction(recovered).map_err(execution)?;
+                } else {
+                    executor.commit_transaction(out);
+                }
                 traces.push(trace);
-                executor.commit_transaction(out);
             }
             Ok(())
         };

@@ -89,3 +89,24 @@ async fn trace_past_its_timeout_is_an_execution_timeout() {
     assert_eq!(v["error"], "out of gas", "{v}");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn block_trace_after_a_timed_out_transaction_uses_its_real_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain(dir.path());
+    // A loop that ends (~40k gas), then a transfer whose prestate shows the sender's
+    // balance after the loop paid for its gas.
+    let looped = tx(0, TxKind::Create, memory_loop(1000));
+    let transfer = tx(1, TxKind::Call(Address::repeat_byte(0x55)), vec![]);
+    let (first, second) = (*looped.tx_hash(), *transfer.tx_hash());
+    let block = mine(&chain, vec![looped, transfer]);
+    let server = nr_rpc::serve("127.0.0.1:0".parse().unwrap(), chain, None).await.unwrap();
+    let c = client(server.local_addr());
+    let opts = json!({"tracer": "prestateTracer", "timeout": "1ns"});
+    let v = rpc(&c, "debug_traceBlockByHash", vec![json!(block), opts]).await.unwrap();
+    assert_eq!(v[0], json!({"error": "execution timeout", "txHash": first}));
+    let alone = json!({"tracer": "prestateTracer"});
+    let want = rpc(&c, "debug_traceTransaction", vec![json!(second), alone]).await.unwrap();
+    assert_eq!(v[1], json!({"result": want, "txHash": second}), "the state before the transfer");
+    server.stop().await;
+}
