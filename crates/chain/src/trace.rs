@@ -85,7 +85,7 @@ pub enum TraceError {
 #[derive(Debug, Clone)]
 pub enum TraceCallAt {
     /// On the state after this block, in its environment (as `eth_call`).
-    Block(Header),
+    Block(Box<Header>),
     /// As the first transaction of the head's next block, at this timestamp.
     Pending {
         /// Unix time of the pending block.
@@ -173,8 +173,8 @@ impl Chain {
         let timeout = timeout_of(&opts.tracing_options)?;
         let (state, parent, header) = match at {
             TraceCallAt::Block(h) => {
-                let parent = self.header(&h.parent_hash)?.unwrap_or_else(|| h.clone());
-                (h.clone(), parent, h.clone())
+                let parent = self.header(&h.parent_hash)?.unwrap_or_else(|| (**h).clone());
+                ((**h).clone(), parent, (**h).clone())
             }
             TraceCallAt::Pending { timestamp } => {
                 let head = self.head();

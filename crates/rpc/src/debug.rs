@@ -117,9 +117,9 @@ fn trace_call(c: &Ctx, p: &[Value]) -> Result<Value, RpcError> {
         Some(BlockId::Number(BlockNumberOrTag::Pending)) => {
             TraceCallAt::Pending { timestamp: nr_chain::unix_now() }
         }
-        id => TraceCallAt::Block(
+        id => TraceCallAt::Block(Box::new(
             params::header(&c.chain, id)?.ok_or_else(|| RpcError::server("header not found"))?,
-        ),
+        )),
     };
     let opts: GethDebugTracingCallOptions =
         params::param(p, 2, "tracer options")?.unwrap_or_default();

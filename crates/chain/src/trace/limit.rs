@@ -141,7 +141,7 @@ impl LimitedTracer {
     /// Checks the limits before a step; true if the tracer should record it.
     fn admit_step(&mut self, interp: &Interpreter) -> bool {
         if self.exceeded.is_none()
-            && self.steps % CLOCK_EVERY == 0
+            && self.steps.is_multiple_of(CLOCK_EVERY)
             && self.deadline.is_some_and(|d| Instant::now() >= d)
         {
             self.exceeded = Some(Exceeded::Timeout);
