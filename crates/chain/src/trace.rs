@@ -118,22 +118,6 @@ impl Chain {
         }
     }
 
-    /// geth's `callTracer` frame of canonical transaction `hash` (what the follower reads);
-    /// `None` if no canonical transaction has this hash.
-    pub fn call_trace(
-        &self,
-        hash: &B256,
-        config: CallConfig,
-        limits: TraceLimits,
-    ) -> Result<Option<CallFrame>, TraceError> {
-        let opts = GethDebugTracingOptions::call_tracer(config);
-        match self.trace_transaction(hash, &opts, limits)? {
-            Some(GethTrace::CallTracer(frame)) => Ok(Some(frame)),
-            Some(_) => Err(TraceError::Tracer("callTracer gave another trace".into())),
-            None => Ok(None),
-        }
-    }
-
     /// The traces of every transaction of stored block `block_hash`, in order, each with
     /// its hash; a transaction whose trace timed out has an error entry (as geth). `None`
     /// if no block has this hash.
