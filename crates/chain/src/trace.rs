@@ -14,11 +14,11 @@ mod limit;
 
 use crate::{CallRequest, Chain, ChainError};
 use alloy_consensus::{
-    Block, Header, Transaction, TxEnvelope,
+    Block, Header, TxEnvelope,
     transaction::{Recovered, SignerRecoverable},
 };
 use alloy_evm::{
-    Evm, EvmFactory,
+    Evm, EvmFactory, FromRecoveredTx,
     block::{BlockExecutionError, BlockExecutor},
     overrides::{apply_block_overrides, apply_state_overrides},
 };
@@ -272,11 +272,7 @@ impl Chain {
                             tx_index: Some(index),
                             tx_hash,
                         };
-                        let tx_env = TxEnv {
-                            caller: sender,
-                            gas_limit: tx.gas_limit(),
-                            ..Default::default()
-                        };
+                        let tx_env = TxEnv::from_recovered_tx(tx, sender);
                         let block_env = executor.evm().block().clone();
                         let mut db = ReadThrough(RefCell::new(executor.evm_mut().db_mut()));
                         let result = tracer
