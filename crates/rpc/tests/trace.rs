@@ -224,3 +224,28 @@ async fn other_tracers_and_bad_options() {
     assert_eq!(e.unwrap_err().0, -32000);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn traced_transaction_sees_its_blocks_beacon_root_system_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = trace_fixture::chain(dir.path());
+    // Init code: MSTORE(0, TIMESTAMP); STATICCALL(gas, beacon roots, 0, 32, 0, 32); STOP.
+    let mut init = vec![0x42, 0x60, 0, 0x52, 0x60, 32, 0x60, 0, 0x60, 32, 0x60, 0, 0x73];
+    init.extend_from_slice(alloy_eips::eip4788::BEACON_ROOTS_ADDRESS.as_slice());
+    init.extend_from_slice(&[0x5a, 0xfa, 0x00]);
+    let t = trace_fixture::tx(0, alloy_primitives::TxKind::Create, init);
+    let hash = *t.tx_hash();
+    let block = trace_fixture::mine(&chain, vec![t]);
+    let root = chain.block(&block).unwrap().unwrap().header.parent_beacon_block_root.unwrap();
+    assert_ne!(root, B256::ZERO, "a root to look up");
+    let server = nr_rpc::serve("127.0.0.1:0".parse().unwrap(), chain, None).await.unwrap();
+    let c = client(server.local_addr());
+    let opts = json!({"tracer": "callTracer"});
+    let top = rpc(&c, "debug_traceTransaction", vec![json!(hash), opts]).await.unwrap();
+    // The EIP-4788 system call at the block's start stored the root the call reads back.
+    let inner = &top["calls"][0];
+    assert_eq!(inner["type"], "STATICCALL", "{top}");
+    assert!(inner.get("error").is_none(), "{top}");
+    assert_eq!(inner["output"], json!(root), "{top}");
+    server.stop().await;
+}
