@@ -33,6 +33,9 @@ pub struct RpcLimitArgs {
     /// Most logs one log query may return.
     #[arg(long = "rpc.log-results", default_value_t = RpcLimits::default().log_results)]
     pub log_results: usize,
+    /// Most bytes of JSON one debug_trace* answer may take.
+    #[arg(long = "rpc.trace-bytes", default_value_t = RpcLimits::default().trace_bytes)]
+    pub trace_bytes: usize,
 }
 
 impl RpcLimitArgs {
@@ -46,6 +49,7 @@ impl RpcLimitArgs {
             filter_timeout: Duration::from_secs(self.filter_timeout),
             log_block_range: self.log_block_range,
             log_results: self.log_results,
+            trace_bytes: self.trace_bytes,
         }
     }
 }

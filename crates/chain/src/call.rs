@@ -83,14 +83,15 @@ impl Chain {
         self.call_in(&head, &head, &next, req)
     }
 
-    fn call_in(
+    /// The EVM environment and transaction of call `req` on the state after `state`, in
+    /// the environment of block `header` (no base fee, nonce or EIP-3607 checks, as geth's
+    /// `eth_call`). `debug_traceCall` runs the same call with a tracer.
+    pub(crate) fn call_env(
         &self,
         state: &Header,
-        parent: &Header,
         header: &Header,
         req: &CallRequest,
-    ) -> Result<CallOutcome, ChainError> {
-        let view = self.view(state)?;
+    ) -> Result<(EvmEnv, TxEnv), ChainError> {
         let mut env = EvmEnv::for_eth_block(
             header,
             &self.spec.schedule,
@@ -131,6 +132,18 @@ impl Chain {
             },
             ..Default::default()
         };
+        Ok((env, tx))
+    }
+
+    fn call_in(
+        &self,
+        state: &Header,
+        parent: &Header,
+        header: &Header,
+        req: &CallRequest,
+    ) -> Result<CallOutcome, ChainError> {
+        let view = self.view(state)?;
+        let (env, tx) = self.call_env(state, header, req)?;
         let hooks = self.hooks.block_evm(parent, header);
         let mut db = State::builder().with_database(TrieDb::new(state.state_root, &view)).build();
         // The guard makes a creation into an account with storage collide (EIP-7610).

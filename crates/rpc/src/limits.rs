@@ -27,6 +27,10 @@ pub struct RpcLimits {
     /// Most logs one log query may return; a query that would return more is refused
     /// with "query returned more than N results".
     pub log_results: usize,
+    /// Most bytes of JSON one `debug_trace*` answer may take; a trace that would be
+    /// larger stops while it runs, with -32000 "trace larger than the response limit of
+    /// N bytes", before it fills memory.
+    pub trace_bytes: usize,
 }
 
 impl Default for RpcLimits {
@@ -39,6 +43,7 @@ impl Default for RpcLimits {
             filter_timeout: Duration::from_secs(300),
             log_block_range: 10_000,
             log_results: 10_000,
+            trace_bytes: crate::MAX_RESPONSE_BODY_SIZE as usize - 64 * 1024,
         }
     }
 }
