@@ -26,6 +26,7 @@ async fn settling_through_a_wrapper_halts_the_follower() {
         sequencer: None,
         sequencer_timeout: 60,
         max_timestamp_lag: 3_600,
+        forced_delay: 8,
         funded: vec![(keys[3].address(), U256::from(10u64).pow(U256::from(18)))],
     };
     let deployment =
@@ -42,6 +43,8 @@ async fn settling_through_a_wrapper_halts_the_follower() {
         follow,
         progress: None,
         rpc_limits: Default::default(),
+        censor: vec![],
+        censor_forced: false,
     };
     let sequencer = nr_rollup::start(node_cfg(dir.path().join("l2"), false)).await.expect("L2");
     let follower =

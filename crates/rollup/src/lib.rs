@@ -207,6 +207,11 @@ pub struct NodeConfig {
     pub progress: Option<ProgressSink>,
     /// Limits of the JSON-RPC server.
     pub rpc_limits: nr_rpc::RpcLimits,
+    /// Development only: the sequencer leaves out transactions from these addresses (and L1->L2 messages from or to them) until the rollup contract forces them.
+    pub censor: Vec<Address>,
+    /// Development only: the sequencer leaves out forced transactions of censored
+    /// addresses even once due (settlement then stalls with `ForcedTransactionDue`).
+    pub censor_forced: bool,
 }
 
 impl std::fmt::Debug for NodeConfig {
@@ -222,6 +227,8 @@ impl std::fmt::Debug for NodeConfig {
             .field("follow", &self.follow)
             .field("progress", &self.progress.is_some())
             .field("rpc_limits", &self.rpc_limits)
+            .field("censor", &self.censor)
+            .field("censor_forced", &self.censor_forced)
             .finish()
     }
 }

@@ -28,6 +28,8 @@ pub const L1_BLOCK_TIME: u64 = 12;
 pub const MAX_LAG: u64 = 600;
 /// Sequencer timeout in sequenced mode.
 pub const SEQUENCER_TIMEOUT: u64 = 120;
+/// L1 blocks after which a forced transaction or an L1->L2 message is due.
+pub const FORCED_DELAY: u64 = 8;
 
 /// Decodes EXECUTE wire bytes (must be well formed).
 pub fn from_wire(wire: &[u8]) -> StatelessInput {
@@ -182,6 +184,7 @@ impl Env {
             sequencer_: seq,
             sequencerTimeout_: U256::from(SEQUENCER_TIMEOUT),
             maxTimestampLag_: U256::from(MAX_LAG),
+            forcedDelay_: U256::from(FORCED_DELAY),
         };
         let mut code = NativeRollup::BYTECODE.to_vec();
         code.extend(alloy_sol_types::SolConstructor::abi_encode(&ctor));
