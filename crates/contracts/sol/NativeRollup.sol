@@ -87,7 +87,7 @@ contract NativeRollup {
     uint256 public constant MAX_FORCED_TX_BYTES = 4096;
     /// L1 gas one forced entry adds to `advance` (measured, docs/contracts.md), charged in
     /// `forcedFee` besides the transaction's own L2 gas and its calldata.
-    uint256 public constant FORCED_ENTRY_GAS = 50_000;
+    uint256 public constant FORCED_ENTRY_GAS = 60_000;
     /// Least gas price `forcedFee` charges (a spam floor where the L1 base fee is tiny).
     uint256 public constant MIN_FORCED_GAS_PRICE = 1 gwei;
 
