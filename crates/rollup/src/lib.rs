@@ -12,6 +12,7 @@ pub mod budget;
 pub mod deploy;
 mod error;
 pub mod follower;
+pub mod forced;
 pub mod l1;
 pub mod reconcile;
 pub mod relayer;
@@ -385,6 +386,14 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             l1: l1.clone(),
             block_time: cfg.block_time,
             blocking: tracker.clone(),
+            forced: tokio::sync::Mutex::new(forced::ForcedInbox::new(
+                l1.clone(),
+                cfg.deployment.deploy_block,
+            )),
+            censorship: forced::Censorship {
+                censor: cfg.censor.clone(),
+                censor_forced: cfg.censor_forced,
+            },
         };
         spawn(Service::Sequencer, Box::pin(seq.run()));
         let reconciler = reconcile::Reconciler {

@@ -90,8 +90,14 @@ impl Settler {
         // reason is reported); the rest of the backlog follows in the same L1 block with
         // consecutive nonces and a gas limit from the EXECUTE rule, so settlement catches up
         // in one L1 block instead of one L1 block per L2 block.
+        // A forced-inbox head entry that cannot run on the settled state is pruned first;
+        // while entries are pending, one block per round (each is checked against the
+        // state it settles on).
+        let forced_pending =
+            crate::forced::prune_invalid_head(&self.l1, &self.chain, settled + 1).await?;
+        let batch = if forced_pending { 1 } else { MAX_BATCH };
         let mut sent = vec![];
-        for (i, n) in (settled + 1..=head).take(MAX_BATCH).enumerate() {
+        for (i, n) in (settled + 1..=head).take(batch).enumerate() {
             let call = self.advance_call(n).await?;
             let input: alloy_primitives::Bytes = call.abi_encode().into();
             if i == 0 {
