@@ -14,6 +14,10 @@ use std::collections::{BTreeMap, HashMap};
 
 /// Most invalid head entries the settler prunes before one `advance`.
 pub const MAX_PRUNES_PER_ROUND: usize = 16;
+/// L1 blocks before its deadline from which a censoring sequencer includes a forced entry
+/// anyway: a block built then is settled before the entry is due, so it is not refused for
+/// leaving it out (a block refused nonetheless is rebuilt, see `Settler`).
+pub const CENSOR_MARGIN: u64 = 2;
 
 /// A pending entry of the rollup's forced-transaction inbox.
 #[derive(Debug, Clone)]
@@ -100,7 +104,8 @@ pub struct Censorship {
 
 /// The forced transactions to put first in the head's child, in inbox order: pending
 /// entries not already in the chain, stopping at a censored one (kept out until it is due
-/// at `next_l1_block`, or always with `censor_forced`), and leaving out those that could
+/// at `next_l1_block` plus [`CENSOR_MARGIN`], or always with `censor_forced`), and leaving
+/// out those that could
 /// not run on the head state (wrong nonce, not enough balance, fee cap below the next
 /// base fee): the L1 drops them (`advance`) or the settler prunes them (`pruneForced`).
 pub fn select(
@@ -119,7 +124,7 @@ pub fn select(
         }
         let sender = p.entry.sender;
         if censorship.censor.contains(&sender)
-            && (censorship.censor_forced || next_l1_block < p.entry.deadline)
+            && (censorship.censor_forced || next_l1_block + CENSOR_MARGIN < p.entry.deadline)
         {
             break;
         }
@@ -139,6 +144,11 @@ pub fn select(
         out.push(p.tx.clone());
     }
     Ok(out)
+}
+
+/// Whether `e` is the rollup refusing a block for leaving out a due forced entry.
+pub fn is_forced_due(e: &RollupError) -> bool {
+    matches!(e, RollupError::ContractError { error, .. } if error.name == "ForcedTransactionDue")
 }
 
 /// Before the settler advances L2 block `number` (its parent is the settled head): while

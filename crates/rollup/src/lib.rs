@@ -409,6 +409,7 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
                 status: status.clone(),
                 blocking: tracker.clone(),
                 reconciler,
+                rebuild_on_forced_due: !cfg.censor_forced,
             };
             spawn(Service::Settler, Box::pin(s.run()));
         } else {

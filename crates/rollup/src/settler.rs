@@ -24,6 +24,10 @@ pub struct Settler {
     pub blocking: TaskTracker,
     /// Brings the chain in line with the settled head before each round.
     pub reconciler: Reconciler,
+    /// Rewind the chain to the settled head when the rollup refuses the next block for
+    /// leaving out a due forced transaction, so the sequencer builds it again with it
+    /// first (off only for the `--censor-forced` demonstration of the stall).
+    pub rebuild_on_forced_due: bool,
 }
 
 impl Settler {
@@ -101,7 +105,20 @@ impl Settler {
             let call = self.advance_call(n).await?;
             let input: alloy_primitives::Bytes = call.abi_encode().into();
             if i == 0 {
-                let r = self.l1.send(self.l1.rollup, input, U256::ZERO).await?;
+                let r = match self.l1.send(self.l1.rollup, input, U256::ZERO).await {
+                    Err(e) if self.rebuild_on_forced_due && crate::forced::is_forced_due(&e) => {
+                        // Built before the entry was due (or before it was submitted): it
+                        // can never settle. Rebuild from the settled head.
+                        let r = self.chain.rewind_to(settled)?;
+                        tracing::warn!(
+                            settled,
+                            removed = r.removed_blocks,
+                            "a due forced transaction is missing: rebuilding the unsettled blocks"
+                        );
+                        return Err(e);
+                    }
+                    r => r?,
+                };
                 sent.push((n, r.transaction_hash));
                 continue;
             }
