@@ -40,14 +40,9 @@ pub struct L2Args {
     /// Follower: rebuild the chain from L1 data only (no sequencing or settlement).
     #[arg(long)]
     pub follow: bool,
-    /// Development only: leave out this L2 address's transactions until the rollup forces
-    /// them (repeatable).
-    #[arg(long = "censor", value_name = "ADDR")]
-    pub censor: Vec<Address>,
-    /// Development only: censor even forced transactions that are due (settlement stalls
-    /// with `ForcedTransactionDue`).
-    #[arg(long)]
-    pub censor_forced: bool,
+    /// Development-only censorship (boxed: keeps the command enum small).
+    #[command(flatten)]
+    pub censorship: Box<CensorArgs>,
     /// JSON-RPC limits (boxed: keeps the command enum small).
     #[command(flatten)]
     pub rpc: Box<crate::rpc_limits::RpcLimitArgs>,
@@ -86,6 +81,14 @@ pub struct DevnetArgs {
     /// L1 blocks after which a forced transaction is due (the rollup's `forcedDelay`).
     #[arg(long, default_value_t = nr_node::devnet::DEFAULT_FORCED_DELAY)]
     pub forced_delay: u64,
+    /// Development-only censorship (boxed: keeps the command enum small).
+    #[command(flatten)]
+    pub censorship: Box<CensorArgs>,
+}
+
+/// Development-only censorship options of `nr l2` and `nr devnet`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CensorArgs {
     /// Development only: the sequencer leaves out this L2 address's transactions until the
     /// rollup forces them (repeatable).
     #[arg(long = "censor", value_name = "ADDR")]
@@ -237,8 +240,8 @@ pub fn run_l2(args: L2Args) -> Result<()> {
         progress: (args.follow && std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .then(follower_bar),
         rpc_limits: args.rpc.limits(),
-        censor: args.censor.clone(),
-        censor_forced: args.censor_forced,
+        censor: args.censorship.censor.clone(),
+        censor_forced: args.censorship.censor_forced,
     };
     let node = rt.block_on(nr_rollup::start(cfg))?;
     println!(
@@ -280,8 +283,8 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
         l1_osaka_at: ForkTime::parse(&args.l1_osaka_at)?,
         mnemonic: args.mnemonic.clone(),
         forced_delay: args.forced_delay,
-        censor: args.censor.clone(),
-        censor_forced: args.censor_forced,
+        censor: args.censorship.censor.clone(),
+        censor_forced: args.censorship.censor_forced,
         ..DevnetConfig::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
