@@ -28,6 +28,16 @@ fn eth(milli: u64) -> U256 {
 /// development account [`USER`] when `censor` (and its due forced entries too when
 /// `censor_forced`).
 async fn devnet(sequenced: bool, censor: bool, censor_forced: bool) -> (Devnet, tempfile::TempDir) {
+    devnet_with_delay(sequenced, censor, censor_forced, FORCED_DELAY).await
+}
+
+/// [`devnet`] with the rollup's `forcedDelay`.
+async fn devnet_with_delay(
+    sequenced: bool,
+    censor: bool,
+    censor_forced: bool,
+    forced_delay: u64,
+) -> (Devnet, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let user = nr_node::l1::dev_signers(nr_node::l1::DEV_MNEMONIC, USER as u32 + 1).unwrap()[USER]
         .address();
@@ -40,7 +50,7 @@ async fn devnet(sequenced: bool, censor: bool, censor_forced: bool) -> (Devnet, 
         sequenced,
         censor: if censor { vec![user] } else { vec![] },
         censor_forced,
-        forced_delay: FORCED_DELAY,
+        forced_delay,
         ..Default::default()
     };
     let d = Devnet::start(&cfg).await.expect("devnet starts");
@@ -171,19 +181,54 @@ async fn censoring_a_due_forced_transaction_stalls_settlement() {
     d.shutdown().await;
 }
 
+/// A signed transfer of 12345 wei from `account` to 0x4242..42, with its next nonce.
+async fn signed_transfer(
+    d: &Devnet,
+    u: &BridgeClient,
+    account: usize,
+) -> alloy_consensus::TxEnvelope {
+    let l2 = u.l2();
+    let nonce = l2.get_transaction_count(u.from).await.unwrap();
+    let chain_id = l2.get_chain_id().await.unwrap();
+    nr_chain::Eip1559Builder::new(chain_id, nonce, Address::repeat_byte(0x42))
+        .value(U256::from(12345))
+        .gas_limit(21_000)
+        .fees(10_000_000_000, 1_000_000_000)
+        .sign(&d.accounts[account])
+        .unwrap()
+}
+
+/// With `forcedDelay` = 1 an entry is due in the L1 block after its submission: blocks the
+/// sequencer built before it saw the entry reach the L1 after that and are refused; the
+/// settler rebuilds them and settlement goes on, with the entry first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn blocks_built_before_a_forced_entry_was_due_are_rebuilt() {
+    let (d, _dir) = devnet_with_delay(true, false, false, 1).await;
+    let u = client(&d, USER).await;
+    let tx = signed_transfer(&d, &u, USER).await;
+    let forced = u.force_send(tx.encoded_2718().into()).await.expect("force-send");
+    // Its receipt may move: a block carrying it can be rebuilt (with it, first, again).
+    let block = wait_until("the forced transfer settles", Duration::from_secs(90), || async {
+        let r = l2_receipt(&u, forced.tx_hash).await.ok_or_else(|| "not included".to_string())?;
+        let (b, i) = (r.block_number.unwrap_or_default(), r.transaction_index);
+        let s = settled(u.l2()).await?;
+        if s >= b { Ok((b, i)) } else { Err(format!("in block {b} at {i:?}, settled {s}")) }
+    })
+    .await;
+    assert_eq!(block.1, Some(0), "first transaction of its block");
+    let block = block.0;
+    let l2_block = d.l2.chain.hash_by_number(block).unwrap().unwrap();
+    let included = d.l2.chain.block(&l2_block).unwrap().unwrap();
+    assert_eq!(included.body.transactions[0].tx_hash(), &forced.tx_hash);
+    d.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn based_mode_includes_and_settles_a_forced_entry() {
     let (d, _dir) = devnet(false, false, false).await;
     let u = client(&d, USER).await;
     let l2 = u.l2();
-    let nonce = l2.get_transaction_count(u.from).await.unwrap();
-    let chain_id = l2.get_chain_id().await.unwrap();
-    let tx = nr_chain::Eip1559Builder::new(chain_id, nonce, Address::repeat_byte(0x42))
-        .value(U256::from(12345))
-        .gas_limit(21_000)
-        .fees(10_000_000_000, 1_000_000_000)
-        .sign(&d.accounts[USER])
-        .unwrap();
+    let tx = signed_transfer(&d, &u, USER).await;
     let forced = u.force_send(tx.encoded_2718().into()).await.expect("force-send");
     assert_eq!(forced.tx_hash, *tx.tx_hash());
     let r = wait_until("the forced transfer is included", Duration::from_secs(60), || async {
