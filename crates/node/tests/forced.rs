@@ -223,6 +223,60 @@ async fn blocks_built_before_a_forced_entry_was_due_are_rebuilt() {
     d.shutdown().await;
 }
 
+/// The rollup's `forcedHead`.
+async fn forced_head(u: &BridgeClient) -> U256 {
+    let call = nr_contracts::NativeRollup::forcedHeadCall {};
+    let req = TransactionRequest::default().with_to(u.rollup).with_input(call.abi_encode());
+    let out = u.l1().call(req).await.unwrap();
+    nr_contracts::NativeRollup::forcedHeadCall::abi_decode_returns(&out).unwrap()
+}
+
+/// An entry that can never run (its nonce is ahead of the sender's) is not put in a block;
+/// the settler drops it with `pruneForced` and an account proof, and the entry after it
+/// is included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn invalid_forced_entry_is_pruned_by_the_settler() {
+    let (d, _dir) = devnet(true, false, false).await;
+    let u = client(&d, USER).await;
+    let l2 = u.l2();
+    let nonce = l2.get_transaction_count(u.from).await.unwrap();
+    let chain_id = l2.get_chain_id().await.unwrap();
+    let gapped = nr_chain::Eip1559Builder::new(chain_id, nonce + 5, Address::repeat_byte(0x43))
+        .value(U256::from(1))
+        .gas_limit(21_000)
+        .fees(10_000_000_000, 1_000_000_000)
+        .sign(&d.accounts[USER])
+        .unwrap();
+    let bad = u.force_send(gapped.encoded_2718().into()).await.expect("force-send");
+    let good = u
+        .force_send(signed_transfer(&d, &u, USER).await.encoded_2718().into())
+        .await
+        .expect("force-send");
+    assert_eq!(good.index, bad.index + 1);
+    let r = wait_until("the valid entry behind it settles", Duration::from_secs(90), || async {
+        let r = l2_receipt(&u, good.tx_hash).await.ok_or_else(|| "not included".to_string())?;
+        let b = r.block_number.unwrap_or_default();
+        let s = settled(l2).await?;
+        if s >= b { Ok(r) } else { Err(format!("in block {b}, settled {s}")) }
+    })
+    .await;
+    assert_eq!(r.transaction_index, Some(0));
+    assert!(l2_receipt(&u, bad.tx_hash).await.is_none(), "the invalid entry is never included");
+    assert_eq!(forced_head(&u).await, U256::from(good.index + 1), "both consumed");
+    let latest = u.l1().get_block_number().await.unwrap();
+    let filter = alloy_rpc_types_eth::Filter::new()
+        .address(u.rollup)
+        .event_signature(<nr_contracts::NativeRollup::ForcedDropped as alloy_sol_types::SolEvent>::SIGNATURE_HASH)
+        .from_block(0)
+        .to_block(latest);
+    let logs = u.l1().get_logs(&filter).await.unwrap();
+    assert_eq!(logs.len(), 1, "one entry dropped");
+    let e = logs[0].log_decode::<nr_contracts::NativeRollup::ForcedDropped>().unwrap().inner.data;
+    assert_eq!(e.index, U256::from(bad.index));
+    assert_eq!(e.reason, 1, "reason Nonce (ForcedDropReason 1)");
+    d.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn based_mode_includes_and_settles_a_forced_entry() {
     let (d, _dir) = devnet(false, false, false).await;
@@ -242,13 +296,7 @@ async fn based_mode_includes_and_settles_a_forced_entry() {
         if s >= block { Ok(()) } else { Err(format!("settled {s}")) }
     })
     .await;
-    let head: U256 = {
-        let call = nr_contracts::NativeRollup::forcedHeadCall {};
-        let req = TransactionRequest::default().with_to(u.rollup).with_input(call.abi_encode());
-        let out = u.l1().call(req).await.unwrap();
-        nr_contracts::NativeRollup::forcedHeadCall::abi_decode_returns(&out).unwrap()
-    };
-    assert_eq!(head, U256::from(forced.index + 1), "consumed on L1");
+    assert_eq!(forced_head(&u).await, U256::from(forced.index + 1), "consumed on L1");
     assert_eq!(l2.get_balance(Address::repeat_byte(0x42)).await.unwrap(), U256::from(12345));
     d.shutdown().await;
 }
