@@ -353,3 +353,116 @@ fn forced_tx_bounds_are_enforced() {
         CallOutcome::Success { .. }
     ));
 }
+
+/// A type-2 transaction from already RLP-encoded `fields` (hand-made, possibly malformed).
+fn hand_made(fields: &[Vec<u8>]) -> Bytes {
+    let payload: Vec<u8> = fields.concat();
+    let mut out = vec![2u8];
+    alloy_rlp::Header { list: true, payload_length: payload.len() }.encode(&mut out);
+    out.extend(payload);
+    out.into()
+}
+
+fn rlp<T: alloy_rlp::Encodable>(v: T) -> Vec<u8> {
+    alloy_rlp::encode(v)
+}
+
+/// The twelve fields of a transfer with gas limit 21,000, `value` encoded as given.
+fn fields_with_value(value: Vec<u8>) -> Vec<Vec<u8>> {
+    vec![
+        rlp(L2_ID),
+        rlp(0u64),
+        rlp(1u64),
+        rlp(100_000_000_000u64),
+        rlp(21_000u64),
+        rlp(Address::with_last_byte(1)),
+        value,
+        rlp(Bytes::new()),
+        vec![0xc0],
+        rlp(0u8),
+        rlp(U256::from(1)),
+        rlp(U256::from(1)),
+    ]
+}
+
+#[test]
+fn forced_tx_decoding_is_strict_and_counts_access_lists_and_creates() {
+    let env = Env::new(true);
+    let big = U256::from(10).pow(U256::from(18));
+    let alice = env.alice.clone();
+    // Non-canonical RLP the L2's decoder refuses: a value with a leading zero byte, a single
+    // byte below 0x80 wrapped in a string header, a thirteenth field.
+    let e: NativeRollup::ForcedTxField =
+        force_refused(&env, hand_made(&fields_with_value(vec![0x82, 0x00, 0x01])), big);
+    assert_eq!(e.field, U256::from(7));
+    let e: NativeRollup::ForcedTxField =
+        force_refused(&env, hand_made(&fields_with_value(vec![0x81, 0x05])), big);
+    assert_eq!(e.field, U256::from(7));
+    let mut thirteen = fields_with_value(rlp(1u64));
+    thirteen.push(rlp(0u8));
+    let e: NativeRollup::ForcedTxField = force_refused(&env, hand_made(&thirteen), big);
+    assert_eq!(e.field, U256::ZERO);
+    // The well-formed hand-made one is accepted: (r, s) = (1, 1) recovers to some address
+    // (no one's funded account: the entry would be pruned for its balance).
+    let fine = NativeRollup::forceIncludeCall { rawTx: hand_made(&fields_with_value(rlp(1u64))) };
+    assert!(matches!(
+        env.l1_simulate(alice.address(), env.rollup, &fine, big),
+        CallOutcome::Success { .. }
+    ));
+
+    // An access list of one address and two keys: 21,000 + 2,400 + 2 × 1,900.
+    let list = alloy_eips::eip2930::AccessList(vec![alloy_eips::eip2930::AccessListItem {
+        address: Address::with_last_byte(9),
+        storage_keys: vec![B256::ZERO, B256::with_last_byte(1)],
+    }]);
+    let with_list = |gas: u64| -> Bytes {
+        let t = TxEip1559 {
+            chain_id: L2_ID,
+            nonce: 0,
+            gas_limit: gas,
+            max_fee_per_gas: 100_000_000_000,
+            max_priority_fee_per_gas: 1,
+            to: TxKind::Call(Address::ZERO),
+            value: U256::ZERO,
+            access_list: list.clone(),
+            input: Bytes::new(),
+        };
+        let sig = alice.sign_hash_sync(&t.signature_hash()).unwrap();
+        t.into_signed(sig).encoded_2718().into()
+    };
+    let e: NativeRollup::ForcedTxGasLimit = force_refused(&env, with_list(27_199), big);
+    assert_eq!(e.min, U256::from(27_200));
+    let ok = with_list(27_200);
+    assert!(matches!(
+        env.l1_simulate(
+            alice.address(),
+            env.rollup,
+            &NativeRollup::forceIncludeCall { rawTx: ok },
+            big
+        ),
+        CallOutcome::Success { .. }
+    ));
+    // A create with 10 nonzero initcode bytes: 21,000 + 160 + 32,000 + 2 × 1 word.
+    let create = |gas: u64| -> Bytes {
+        Eip1559Builder::new(L2_ID, 0, TxKind::Create)
+            .input(vec![0x60u8; 10])
+            .gas_limit(gas)
+            .fees(100_000_000_000, 1)
+            .sign(&alice)
+            .unwrap()
+            .encoded_2718()
+            .into()
+    };
+    let e: NativeRollup::ForcedTxGasLimit = force_refused(&env, create(53_161), big);
+    assert_eq!(e.min, U256::from(53_162));
+    // Initcode above EIP-3860's limit.
+    let huge = Eip1559Builder::new(L2_ID, 0, TxKind::Create)
+        .input(vec![0u8; 49_153])
+        .gas_limit(1_000_000)
+        .fees(100_000_000_000, 1)
+        .sign(&alice)
+        .unwrap();
+    let e: NativeRollup::ForcedTxSize = force_refused(&env, raw(&huge), big);
+    assert_eq!(e.max, U256::from(4096), "the size bound comes first");
+    assert_eq!(env.l1_view(env.rollup, NativeRollup::forcedCountCall {}), U256::ZERO);
+}
