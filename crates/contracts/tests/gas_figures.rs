@@ -151,7 +151,18 @@ fn forced_inbox_gas() {
         s.gas(),
         fee
     );
-    // Drop it (not due: leave it; a fresh env per figure keeps the queue clean).
+    // Its L2 gas, included first in a block (the entry is consumed).
+    let anchor = env.l1.head();
+    let opts = nr_chain::BlockOptions {
+        timestamp: anchor.timestamp,
+        parent_beacon_block_root: Some(anchor.hash_slow()),
+        fee_recipient: None,
+    };
+    let sel = nr_chain::BlockSelection { first: vec![withdrawal.clone()], exclude: vec![] };
+    let p = env.l2.produce_block_selected(&opts, &sel).unwrap();
+    let l2_gas = env.l2.receipt(withdrawal.tx_hash()).unwrap().expect("included").gas_used;
+    println!("the withdrawal uses {l2_gas} L2 gas (block {})", p.block.header.number);
+    // A fresh env per figure keeps the queue clean.
     let figures = |k: usize, forced: bool| -> u64 {
         let env = Env::new(false);
         let keys: Vec<_> = (0..k).map(|i| common::key(20 + i as u8)).collect();
