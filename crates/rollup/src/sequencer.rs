@@ -59,7 +59,12 @@ impl Sequencer {
             n => self.l1.block(BlockNumberOrTag::Number(n - 1)).await?,
         };
         // Pending forced transactions go first, in inbox order (module `forced`).
-        let pending = self.forced.lock().await.pending().await?;
+        // A failed read (an L1 hiccup, or a rollup deployed before the inbox existed) leaves
+        // them out of this block: if one is due, the settler rebuilds the block.
+        let pending = self.forced.lock().await.pending().await.unwrap_or_else(|e| {
+            tracing::warn!("sequencer: reading the forced inbox: {e}");
+            vec![]
+        });
         let first = forced::select(&self.chain, &pending, next_l1_block, &self.censorship)?;
         if self.block_time == 0 {
             let head_anchor = head.parent_beacon_block_root.unwrap_or_default();

@@ -98,7 +98,14 @@ impl Settler {
         // while entries are pending, one block per round (each is checked against the
         // state it settles on).
         let forced_pending =
-            crate::forced::prune_invalid_head(&self.l1, &self.chain, settled + 1).await?;
+            match crate::forced::prune_invalid_head(&self.l1, &self.chain, settled + 1).await {
+                Ok(p) => p,
+                // `advance` decides; a refusal is reported as usual.
+                Err(e) => {
+                    tracing::warn!("settler: forced inbox: {e}");
+                    true
+                }
+            };
         let batch = if forced_pending { 1 } else { MAX_BATCH };
         let mut sent = vec![];
         for (i, n) in (settled + 1..=head).take(batch).enumerate() {
