@@ -214,6 +214,23 @@ fn forced_inbox_gas() {
         }
         s.gas()
     };
+    // An empty block while one entry waits, not due: the walk reads it and stops.
+    let waiting = {
+        let env = Env::new(false);
+        env.l2_block_settled(); // as in `figures`: the measured block is not the first
+        let t = signed_transfer(&env.alice, 0);
+        let raw: Bytes = t.encoded_2718().into();
+        let call = NativeRollup::forcedFeeCall {
+            len: U256::from(raw.len()),
+            txGasLimit: U256::from(21_000),
+        };
+        let fee: U256 = env.l1_view(env.rollup, call);
+        let force = NativeRollup::forceIncludeCall { rawTx: raw };
+        assert!(env.l1_call(&env.bob, env.rollup, force, fee).ok());
+        let p = env.l2_block();
+        env.settle(p.hash).gas()
+    };
+    println!("advance of an empty block with one entry waiting (not due): {waiting} L1 gas");
     println!(
         "| transfers in the block | advance, pool txs | advance, forced entries | extra | extra per entry |"
     );
