@@ -14,6 +14,8 @@ use std::{net::SocketAddr, path::PathBuf};
 
 /// One ether in wei.
 const ETHER: u64 = 1_000_000_000_000_000_000;
+/// Default `forcedDelay` of a Devnet rollup, in L1 blocks.
+pub const DEFAULT_FORCED_DELAY: u64 = 8;
 
 /// Configuration of a [`Devnet`].
 #[derive(Debug, Clone)]
@@ -47,8 +49,12 @@ pub struct DevnetConfig {
     pub relayer: bool,
     /// Blocks between the L1 head and its `finalized` block.
     pub l1_finality_depth: u64,
-    /// Development only: the sequencer leaves out transactions from these addresses (and L1->L2 messages from or to them) until the rollup contract forces them.
+    /// L1 blocks after which a forced transaction is due (the rollup's `forcedDelay`).
+    pub forced_delay: u64,
+    /// Development only: the sequencer censors these L2 addresses (see [`NodeConfig`]).
     pub censor: Vec<Address>,
+    /// Development only: censor even due forced transactions (settlement stalls).
+    pub censor_forced: bool,
 }
 
 impl Default for DevnetConfig {
@@ -68,7 +74,9 @@ impl Default for DevnetConfig {
             l2_funded: vec![],
             relayer: true,
             l1_finality_depth: crate::l1::DEFAULT_FINALITY_DEPTH,
+            forced_delay: DEFAULT_FORCED_DELAY,
             censor: vec![],
+            censor_forced: false,
         }
     }
 }
@@ -174,8 +182,8 @@ impl Devnet {
                 sequencer: cfg.sequenced.then(|| settler.address()),
                 sequencer_timeout: 60,
                 max_timestamp_lag: 3_600,
-                forced_delay: 8,
                 funded,
+                forced_delay: cfg.forced_delay,
             };
             let d = nr_rollup::deploy::deploy(&l1_url, deployer.clone(), &params)
                 .await
@@ -195,6 +203,7 @@ impl Devnet {
             progress: None,
             rpc_limits: Default::default(),
             censor: cfg.censor.clone(),
+            censor_forced: cfg.censor_forced,
         })
         .await?;
         Ok((deployment, deployment_file, l2))
@@ -234,6 +243,7 @@ impl Devnet {
             progress: None,
             rpc_limits: Default::default(),
             censor: vec![],
+            censor_forced: false,
         }
     }
 

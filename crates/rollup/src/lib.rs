@@ -13,6 +13,7 @@ pub mod delivery;
 pub mod deploy;
 mod error;
 pub mod follower;
+pub mod forced;
 pub mod l1;
 pub mod reconcile;
 pub mod relayer;
@@ -210,6 +211,9 @@ pub struct NodeConfig {
     pub rpc_limits: nr_rpc::RpcLimits,
     /// Development only: the sequencer leaves out transactions from these addresses (and L1->L2 messages from or to them) until the rollup contract forces them.
     pub censor: Vec<Address>,
+    /// Development only: the sequencer leaves out forced transactions of censored
+    /// addresses even once due (settlement then stalls with `ForcedTransactionDue`).
+    pub censor_forced: bool,
 }
 
 impl std::fmt::Debug for NodeConfig {
@@ -226,6 +230,7 @@ impl std::fmt::Debug for NodeConfig {
             .field("progress", &self.progress.is_some())
             .field("rpc_limits", &self.rpc_limits)
             .field("censor", &self.censor)
+            .field("censor_forced", &self.censor_forced)
             .finish()
     }
 }
@@ -382,6 +387,14 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             l1: l1.clone(),
             block_time: cfg.block_time,
             blocking: tracker.clone(),
+            forced: tokio::sync::Mutex::new(forced::ForcedInbox::new(
+                l1.clone(),
+                cfg.deployment.deploy_block,
+            )),
+            censorship: forced::Censorship {
+                censor: cfg.censor.clone(),
+                censor_forced: cfg.censor_forced,
+            },
         };
         spawn(Service::Sequencer, Box::pin(seq.run()));
         let reconciler = reconcile::Reconciler {
@@ -397,6 +410,7 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
                 status: status.clone(),
                 blocking: tracker.clone(),
                 reconciler,
+                rebuild_on_forced_due: !cfg.censor_forced,
             };
             spawn(Service::Settler, Box::pin(s.run()));
         } else {

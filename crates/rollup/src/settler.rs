@@ -25,6 +25,10 @@ pub struct Settler {
     pub blocking: TaskTracker,
     /// Brings the chain in line with the settled head before each round.
     pub reconciler: Reconciler,
+    /// Rewind the chain to the settled head when the rollup refuses the next block for
+    /// leaving out a due forced transaction, so the sequencer builds it again with it
+    /// first (off only for the `--censor-forced` demonstration of the stall).
+    pub rebuild_on_forced_due: bool,
 }
 
 impl Settler {
@@ -91,9 +95,22 @@ impl Settler {
         // reason is reported); the rest of the backlog follows in the same L1 block with
         // consecutive nonces and a gas limit from the EXECUTE rule, so settlement catches up
         // in one L1 block instead of one L1 block per L2 block.
+        // A forced-inbox head entry that cannot run on the settled state is pruned first;
+        // while entries are pending, one block per round (each is checked against the
+        // state it settles on).
+        let forced_pending =
+            match crate::forced::prune_invalid_head(&self.l1, &self.chain, settled + 1).await {
+                Ok(p) => p,
+                // `advance` decides; a refusal is reported as usual.
+                Err(e) => {
+                    tracing::warn!("settler: forced inbox: {e}");
+                    true
+                }
+            };
+        let batch = if forced_pending { 1 } else { MAX_BATCH };
         let mut sent = vec![];
         let (due_soon, mut delivered) = crate::delivery::delivery_due_soon(&self.l1).await?;
-        for (i, n) in (settled + 1..=head).take(MAX_BATCH).enumerate() {
+        for (i, n) in (settled + 1..=head).take(batch).enumerate() {
             let call = self.advance_call(n).await?;
             // A message is due (or about to be): prove the prefix where it moved.
             let proving = match due_soon {
@@ -109,7 +126,20 @@ impl Settler {
                 None => call.abi_encode().into(),
             };
             if i == 0 {
-                let r = self.l1.send(self.l1.rollup, input, U256::ZERO).await?;
+                let r = match self.l1.send(self.l1.rollup, input, U256::ZERO).await {
+                    Err(e) if self.rebuild_on_forced_due && crate::forced::is_forced_due(&e) => {
+                        // Built before the entry was due (or before it was submitted): it
+                        // can never settle. Rebuild from the settled head.
+                        let r = self.chain.rewind_to(settled)?;
+                        tracing::warn!(
+                            settled,
+                            removed = r.removed_blocks,
+                            "a due forced transaction is missing: rebuilding the unsettled blocks"
+                        );
+                        return Err(e);
+                    }
+                    r => r?,
+                };
                 sent.push((n, r.transaction_hash));
                 continue;
             }

@@ -31,6 +31,9 @@ pub const SEQUENCER_TIMEOUT: u64 = 120;
 /// L1 blocks after which an L1->L2 message is due, in the tests that do not test forced
 /// deposits (far beyond any test's L1 length, so none becomes due).
 pub const FORCED_DELAY: u64 = 1 << 32;
+/// L1 blocks after which a forced transaction is due, in the forced-inbox tests
+/// (`Env::with_forced_delay`).
+pub const FORCED_TX_DELAY: u64 = 8;
 
 /// Decodes EXECUTE wire bytes (must be well formed).
 pub fn from_wire(wire: &[u8]) -> StatelessInput {
