@@ -11,6 +11,7 @@ pub mod bridge;
 pub mod budget;
 pub mod deploy;
 mod error;
+pub mod explorer;
 pub mod follower;
 pub mod l1;
 pub mod reconcile;
@@ -383,7 +384,7 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
     telemetry::register(&metrics, &chain, &status);
     let options = nr_rpc::ServeOptions {
         metrics: metrics.clone(),
-        page: Some(EXPLORER_PAGE),
+        page: Some(explorer::PAGE),
         cors: nr_rpc::CorsOrigins::None,
     };
     let server = nr_rpc::serve_with_options(
@@ -453,10 +454,6 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
     let supervisor = AbortOnDropHandle::new(tokio::spawn(supervise(set, names, died_tx)));
     Ok(L2Node { chain, rpc, status, server, supervisor, died, tracker, faults, sampler })
 }
-
-/// The explorer page served at `GET /` on the L2 node's JSON-RPC port: one static file
-/// (HTML, CSS, JavaScript) that reads the L2 and L1 nodes' public JSON-RPC only.
-pub const EXPLORER_PAGE: &str = include_str!("explorer.html");
 
 /// The rollup's parameters as `advance` enforces them (read from the L1 contract), and
 /// whether it has a sequencer.
