@@ -176,6 +176,17 @@ async fn explorer_page_shows_messages_and_settlement_in_chromium() {
     assert!(dom.contains(&format!("data-l2-block=\"{shown}\"")), "the settled block's row (L1 tx) shown");
     assert!(!text_of(&dom, "l1-head").starts_with('–'), "L1 head shown");
 
+    // The detail view of the withdrawal: transaction, receipt, logs, and its call trace
+    // (or a note that the node has no `debug_traceTransaction`).
+    let detail = run_chromium(&format!("{url}#l2/tx/{}", r.transaction_hash), &["--dump-dom".into()]).await;
+    let section = detail.split("id=\"detail\"").nth(1).expect("the detail view");
+    assert!(section.contains("receipt") && section.contains("logs"), "detail view: {section}");
+    assert!(section.contains(&format!("{withdrawal}")), "the withdrawal's log in the detail view");
+    assert!(
+        section.contains("call trace (callTracer)") || section.contains("id=\"trace-unavailable\""),
+        "neither a trace nor 'trace unavailable': {section}"
+    );
+
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("explorer.png");
     let _ = std::fs::remove_file(&shot);
     run_chromium(
