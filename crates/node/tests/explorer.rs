@@ -30,7 +30,8 @@ const CHROMIUM_DEADLINE: Duration = Duration::from_secs(120);
 fn chromium() -> &'static Path {
     let path = Path::new(CHROMIUM);
     if !path.exists() {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/setup-chromium.sh");
+        let script =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/setup-chromium.sh");
         eprintln!("{CHROMIUM} missing: running {}", script.display());
         let status = std::process::Command::new("bash").arg(&script).status();
         eprintln!("{} ended: {status:?}", script.display());
@@ -139,7 +140,10 @@ async fn explorer_page_shows_messages_and_settlement_in_chromium() {
     .await;
 
     // A withdrawal (L2 -> L1), claimed on L1 once its block is settled.
-    let r = bridge.withdraw_eth(Address::repeat_byte(0x55), amount / U256::from(5)).await.expect("withdraw");
+    let r = bridge
+        .withdraw_eth(Address::repeat_byte(0x55), amount / U256::from(5))
+        .await
+        .expect("withdraw");
     let withdrawal = r
         .inner
         .logs()
@@ -166,19 +170,31 @@ async fn explorer_page_shows_messages_and_settlement_in_chromium() {
         dom[at..].split('"').next().unwrap().parse().unwrap()
     };
     assert!(polls >= 1, "the page completed no poll; status: {}", text_of(&dom, "status"));
-    assert_eq!(message_state(&dom, "deposit", deposit).as_deref(), Some("delivered"), "deposit row");
-    assert_eq!(message_state(&dom, "withdrawal", withdrawal).as_deref(), Some("claimed"), "withdrawal row");
+    assert_eq!(
+        message_state(&dom, "deposit", deposit).as_deref(),
+        Some("delivered"),
+        "deposit row"
+    );
+    assert_eq!(
+        message_state(&dom, "withdrawal", withdrawal).as_deref(),
+        Some("claimed"),
+        "withdrawal row"
+    );
     let shown: u64 = text_of(&dom, "settled-head").parse().expect("a settled head number");
     assert!(
         (settled_before..=settled_after).contains(&shown),
         "page shows settled {shown}, nr_settlementStatus said {settled_before} before and {settled_after} after"
     );
-    assert!(dom.contains(&format!("data-l2-block=\"{shown}\"")), "the settled block's row (L1 tx) shown");
+    assert!(
+        dom.contains(&format!("data-l2-block=\"{shown}\"")),
+        "the settled block's row (L1 tx) shown"
+    );
     assert!(!text_of(&dom, "l1-head").starts_with('–'), "L1 head shown");
 
     // The detail view of the withdrawal: transaction, receipt, logs, and its call trace
     // (or a note that the node has no `debug_traceTransaction`).
-    let detail = run_chromium(&format!("{url}#l2/tx/{}", r.transaction_hash), &["--dump-dom".into()]).await;
+    let detail =
+        run_chromium(&format!("{url}#l2/tx/{}", r.transaction_hash), &["--dump-dom".into()]).await;
     let section = detail.split("id=\"detail\"").nth(1).expect("the detail view");
     assert!(section.contains("receipt") && section.contains("logs"), "detail view: {section}");
     assert!(section.contains(&format!("{withdrawal}")), "the withdrawal's log in the detail view");

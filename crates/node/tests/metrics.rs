@@ -68,9 +68,15 @@ async fn metrics_agree_with_the_chains_json_rpc() {
     assert!(page.header("content-type").is_some_and(|c| c.starts_with("text/plain")), "{page:?}");
     let t = &page.body;
     let head = value(t, "nr_l2_head") as u64;
-    assert!((head_before..=head_after).contains(&head), "nr_l2_head {head}, eth_blockNumber {head_before}..={head_after}");
+    assert!(
+        (head_before..=head_after).contains(&head),
+        "nr_l2_head {head}, eth_blockNumber {head_before}..={head_after}"
+    );
     let s = value(t, "nr_l2_settled_head") as u64;
-    assert!((settled_before..=settled_after).contains(&s), "nr_l2_settled_head {s}, nr_settlementStatus {settled_before}..={settled_after}");
+    assert!(
+        (settled_before..=settled_after).contains(&s),
+        "nr_l2_settled_head {s}, nr_settlementStatus {settled_before}..={settled_after}"
+    );
     assert!(s >= settled_once);
     let lag = value(t, "nr_l2_settlement_lag_blocks") as u64;
     assert!(lag <= head - s, "lag {lag} over head {head} - settled {s}");
@@ -80,7 +86,10 @@ async fn metrics_agree_with_the_chains_json_rpc() {
     assert_eq!(value(t, r#"nr_rpc_requests_total{method="unknown"}"#), 1.0, "{t}");
     assert_eq!(value(t, r#"nr_rpc_errors_total{method="unknown"}"#), 1.0, "{t}");
     assert!(!t.contains("nr_noSuchMethod"), "unknown method names are not labels: {t}");
-    assert!(t.contains(r#"nr_rpc_request_duration_seconds_count{method="eth_blockNumber"}"#), "{t}");
+    assert!(
+        t.contains(r#"nr_rpc_request_duration_seconds_count{method="eth_blockNumber"}"#),
+        "{t}"
+    );
     // The relayer's queue: the deposit was sent and delivered.
     wait_until("the relayer queue sampled", Duration::from_secs(30), || async {
         let t = http::get(devnet.l2.rpc, "/metrics", &[]).await.body;
@@ -98,13 +107,24 @@ async fn metrics_agree_with_the_chains_json_rpc() {
     let t = http::get(devnet.l1.addr, "/metrics", &[]).await.body;
     let after = l1.get_block_number().await.unwrap();
     let l1_head = value(&t, "nr_l1_head") as u64;
-    assert!((before..=after).contains(&l1_head), "nr_l1_head {l1_head}, eth_blockNumber {before}..={after}");
+    assert!(
+        (before..=after).contains(&l1_head),
+        "nr_l1_head {l1_head}, eth_blockNumber {before}..={after}"
+    );
     let market: Value = l1
         .raw_request("nr_executeMarket".into(), (format!("{l1_head:#x}"),))
         .await
         .expect("nr_executeMarket");
-    assert_eq!(value(&t, "nr_l1_execute_gas_used") as u64, hex(&market["executeGasUsed"]), "{market}");
-    assert_eq!(value(&t, "nr_l1_execute_base_fee_wei") as u64, hex(&market["executeBaseFee"]), "{market}");
+    assert_eq!(
+        value(&t, "nr_l1_execute_gas_used") as u64,
+        hex(&market["executeGasUsed"]),
+        "{market}"
+    );
+    assert_eq!(
+        value(&t, "nr_l1_execute_base_fee_wei") as u64,
+        hex(&market["executeBaseFee"]),
+        "{market}"
+    );
     assert_eq!(value(&t, "nr_l1_execute_gas_limit") as u64, hex(&market["executeGasLimit"]));
     assert_eq!(value(&t, "nr_l1_execute_gas_target") as u64, hex(&market["executeGasTarget"]));
     assert!(!t.contains("nr_l2_head"), "the L1 renders only its own metrics: {t}");

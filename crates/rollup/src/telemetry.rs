@@ -11,7 +11,11 @@ use parking_lot::Mutex;
 use std::sync::{Arc, Weak};
 
 /// Registers the L2 gauges read at each scrape: heads, settlement lag, pool size.
-pub(crate) fn register(metrics: &Metrics, chain: &Arc<Chain>, status: &Arc<Mutex<SettlementStatus>>) {
+pub(crate) fn register(
+    metrics: &Metrics,
+    chain: &Arc<Chain>,
+    status: &Arc<Mutex<SettlementStatus>>,
+) {
     let chain: Weak<Chain> = Arc::downgrade(chain);
     let status = Arc::downgrade(status);
     metrics.on_render(Arc::new(move |m: &Metrics| {

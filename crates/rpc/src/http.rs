@@ -84,7 +84,8 @@ pub(crate) struct Pages<S> {
 
 fn answer(content_type: &'static str, body: String) -> HttpResponse {
     let mut r = HttpResponse::new(HttpBody::new(Full::new(body.into())));
-    r.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
+    r.headers_mut()
+        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
     r.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
     r
 }
@@ -136,6 +137,9 @@ mod tests {
         };
         assert_eq!(l.len(), 2);
         assert!(CorsOrigins::parse("http://a\n").is_ok(), "trimmed");
-        assert_eq!(CorsOrigins::parse("bad\u{7f}origin"), Err("invalid origin \"bad\\u{7f}origin\"".into()));
+        assert_eq!(
+            CorsOrigins::parse("bad\u{7f}origin"),
+            Err("invalid origin \"bad\\u{7f}origin\"".into())
+        );
     }
 }

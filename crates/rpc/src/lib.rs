@@ -63,9 +63,9 @@ mod web3;
 pub use compat::MAX_QUEUED_CALL_BYTES;
 pub use error::RpcError;
 pub use fees::SUGGESTED_TIP;
+pub use http::CorsOrigins;
 pub use limits::{MAX_FILTER_ADDRESSES, MAX_FILTER_TOPICS, RpcLimits};
 pub use params::param;
-pub use http::CorsOrigins;
 pub use server::{
     MAX_REQUEST_BODY_SIZE, MAX_RESPONSE_BODY_SIZE, RpcServer, ServeOptions, serve, serve_with,
     serve_with_options,

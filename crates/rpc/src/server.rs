@@ -122,9 +122,7 @@ pub async fn serve_with_options(
                 .layer_fn(move |s| {
                     compat::Legacy::new(s, MAX_RESPONSE_BODY_SIZE as usize, calls_per_connection)
                 })
-                .layer_fn(move |s| {
-                    telemetry::RpcMetrics::new(s, metrics.clone(), known.clone())
-                }),
+                .layer_fn(move |s| telemetry::RpcMetrics::new(s, metrics.clone(), known.clone())),
         )
         .build(addr)
         .await?;

@@ -67,7 +67,12 @@ impl Metrics {
     }
 
     /// The gauge `name` with `labels`, described by `help` (the first description wins).
-    pub fn gauge(&self, name: &'static str, labels: &[(&'static str, String)], help: &'static str) -> Gauge {
+    pub fn gauge(
+        &self,
+        name: &'static str,
+        labels: &[(&'static str, String)],
+        help: &'static str,
+    ) -> Gauge {
         self.recorder.describe_gauge(name.into(), None, help.into());
         self.recorder.register_gauge(&key(name, labels), &METADATA)
     }
@@ -153,10 +158,16 @@ where
             let start = Instant::now();
             let rp = inner.call(req).await;
             let labels = [("method", method)];
-            metrics.counter(RPC_REQUESTS, &labels, "JSON-RPC calls answered, by method").increment(1);
+            metrics
+                .counter(RPC_REQUESTS, &labels, "JSON-RPC calls answered, by method")
+                .increment(1);
             if rp.is_error() {
                 metrics
-                    .counter(RPC_ERRORS, &labels, "JSON-RPC calls answered with an error, by method")
+                    .counter(
+                        RPC_ERRORS,
+                        &labels,
+                        "JSON-RPC calls answered with an error, by method",
+                    )
                     .increment(1);
             }
             metrics
