@@ -46,17 +46,20 @@ impl CorsOrigins {
         Ok(Self::List(origins))
     }
 
-    /// The tower-http layer answering preflights and adding the headers.
-    pub(crate) fn layer(&self) -> CorsLayer {
+    /// The tower-http layer answering preflights and adding the headers; none when no
+    /// origin is allowed, so requests (OPTIONS included) reach the server as before.
+    pub(crate) fn layer(&self) -> Option<CorsLayer> {
         let allow = match self {
-            Self::None => return CorsLayer::new(),
+            Self::None => return None,
             Self::Any => AllowOrigin::any(),
             Self::List(l) => AllowOrigin::list(l.iter().cloned()),
         };
-        CorsLayer::new()
-            .allow_origin(allow)
-            .allow_methods([http::Method::GET, http::Method::POST])
-            .allow_headers(Any)
+        Some(
+            CorsLayer::new()
+                .allow_origin(allow)
+                .allow_methods([http::Method::GET, http::Method::POST])
+                .allow_headers(Any),
+        )
     }
 }
 

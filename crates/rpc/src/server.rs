@@ -111,7 +111,7 @@ pub async fn serve_with_options(
     let known: Arc<HashSet<String>> = Arc::new(module.method_names().map(String::from).collect());
     let metrics = options.metrics.clone();
     let http = tower::ServiceBuilder::new()
-        .layer(options.cors.layer())
+        .option_layer(options.cors.layer())
         .layer(http::PagesLayer { metrics: options.metrics, page: options.page })
         .layer(compat::HttpLayer { batch_limit });
     let server = Server::builder()
