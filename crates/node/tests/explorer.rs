@@ -190,6 +190,8 @@ async fn explorer_page_shows_messages_and_settlement_in_chromium() {
         "the settled block's row (L1 tx) shown"
     );
     assert!(!text_of(&dom, "l1-head").starts_with('–'), "L1 head shown");
+    let plot = dom.split("id=\"lag-plot\"").nth(1).and_then(|s| s.split("</svg>").next());
+    assert!(plot.is_some_and(|p| p.contains("<path")), "no lag plot: {plot:?}");
 
     // The detail view of the withdrawal: transaction, receipt, logs, and its call trace
     // (or a note that the node has no `debug_traceTransaction`).

@@ -128,5 +128,29 @@ async fn metrics_agree_with_the_chains_json_rpc() {
     assert_eq!(value(&t, "nr_l1_execute_gas_limit") as u64, hex(&market["executeGasLimit"]));
     assert_eq!(value(&t, "nr_l1_execute_gas_target") as u64, hex(&market["executeGasTarget"]));
     assert!(!t.contains("nr_l2_head"), "the L1 renders only its own metrics: {t}");
+
+    // CORS: the Devnet's L1 allows any origin (the explorer page reads it); the L2 node
+    // allows none and answers as before, without CORS headers.
+    let origin = [("Origin", "http://page.example")];
+    let l1_answer = http::get(devnet.l1.addr, "/metrics", &origin).await;
+    assert_eq!(l1_answer.header("access-control-allow-origin"), Some("*"), "{l1_answer:?}");
+    let l2_answer = http::get(devnet.l2.rpc, "/metrics", &origin).await;
+    assert_eq!(l2_answer.header("access-control-allow-origin"), None, "{l2_answer:?}");
+
+    // A follower reports how far it derived the chain from L1 data.
+    let follower = nr_rollup::start(devnet.follower_config(dir.path().join("follower")))
+        .await
+        .expect("follower starts");
+    wait_until("the follower's progress in its metrics", Duration::from_secs(120), || async {
+        let t = http::get(follower.rpc, "/metrics", &[]).await.body;
+        let derived = http::metric(&t, "nr_follower_derived");
+        let settled = http::metric(&t, "nr_follower_settled");
+        match (derived, settled) {
+            (Some(d), Some(s)) if d >= settled_once as f64 && s >= d => Ok(()),
+            _ => Err(format!("derived {derived:?} settled {settled:?}")),
+        }
+    })
+    .await;
+    follower.shutdown().await;
     devnet.shutdown().await;
 }

@@ -1,7 +1,11 @@
-//! `--log-format json`: `nr l1` writes one JSON object per log line on stderr.
+//! The `nr` binary's observability flags: `--log-format json` writes one JSON object per
+//! log line on stderr; `nr l1` serves `GET /metrics` and CORS headers for the origins of
+//! `--http-corsdomain`.
+
+mod common;
 
 use std::{
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Read, Write},
     process::{Command, Stdio},
     sync::mpsc,
     time::{Duration, Instant},
@@ -56,4 +60,32 @@ fn json_log_lines_parse_as_json() {
     assert_eq!(block["level"], "INFO", "{block}");
     assert!(block["timestamp"].is_string(), "{block}");
     assert!(block["fields"]["number"].is_u64(), "{block}");
+}
+
+/// `GET /metrics` on `url` (`http://host:port`) with an `Origin`; the whole answer as text.
+fn get_metrics(url: &str, origin: &str) -> String {
+    let addr = url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("an answer within 10 s");
+    out
+}
+
+#[test]
+fn l1_serves_metrics_and_the_cors_origins_of_its_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = common::L1Node::start(dir.path(), &["--http-corsdomain", "http://page.example"]);
+    let allowed = get_metrics(&node.url, "http://page.example").to_ascii_lowercase();
+    assert!(allowed.starts_with("http/1.1 200"), "{allowed}");
+    assert!(allowed.contains("access-control-allow-origin: http://page.example"), "{allowed}");
+    assert!(allowed.contains("\nnr_l1_head "), "{allowed}");
+    assert!(allowed.contains("\nnr_l1_execute_gas_limit 60000000"), "{allowed}");
+    let other = get_metrics(&node.url, "http://elsewhere.example").to_ascii_lowercase();
+    assert!(!other.contains("access-control-allow-origin"), "{other}");
 }
