@@ -50,6 +50,11 @@ pub struct L1Args {
     /// EXECUTE gas target per L1 block (EIP-1559 style).
     #[arg(long, default_value_t = DEFAULT_EXECUTE_GAS_TARGET)]
     pub execute_gas_target: u64,
+    /// Browser origins allowed to call the JSON-RPC server (CORS), comma-separated; `*`
+    /// for any (as geth's `--http.corsdomain`). The L2 explorer page needs its own origin
+    /// (or `*`) here to read this L1.
+    #[arg(long, default_value = "")]
+    pub http_corsdomain: String,
     /// JSON-RPC limits.
     #[command(flatten)]
     pub rpc: crate::rpc_limits::RpcLimitArgs,
@@ -75,6 +80,8 @@ impl L1Args {
             accounts: self.accounts,
             execute_gas,
             rpc_limits: self.rpc.limits(),
+            cors: nr_rpc::CorsOrigins::parse(&self.http_corsdomain)
+                .map_err(|e| eyre!("--http-corsdomain: {e}"))?,
             ..L1Config::default()
         };
         if self.genesis.is_none() {

@@ -250,6 +250,7 @@ pub fn run_l2(args: L2Args) -> Result<()> {
         deployment.rollup
     );
     println!("  rpc          http://{}", node.rpc);
+    println!("  explorer     http://{}/   (metrics: /metrics)", node.rpc);
     println!("  chain id     {}", node.chain.chain_id());
     println!("  head         #{} {}", node.chain.head().number, node.chain.head().hash_slow());
     use std::io::Write;
@@ -297,6 +298,7 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
     );
     println!("  L1 rpc        {}   (chain id {})", devnet.l1_url(), deployment.l1_chain_id);
     println!("  L2 rpc        {}   (chain id {})", devnet.l2_url(), devnet.l2.chain.chain_id());
+    println!("  explorer      {}/   (metrics: /metrics on both rpc ports)", devnet.l2_url());
     println!("  NativeRollup  {}", deployment.rollup);
     println!("  L1TokenBridge {}", deployment.l1_bridge);
     if let Some(t) = deployment.test_token {

@@ -98,6 +98,8 @@ impl DevnetConfig {
             execute_gas: ExecuteGasParams::default(),
             finality_depth: self.l1_finality_depth,
             rpc_limits: Default::default(),
+            // The explorer page served by the L2 node reads the L1 from the browser.
+            cors: nr_rpc::CorsOrigins::Any,
         }
     }
 }

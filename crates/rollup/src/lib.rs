@@ -12,6 +12,7 @@ pub mod budget;
 pub mod delivery;
 pub mod deploy;
 mod error;
+pub mod explorer;
 pub mod follower;
 pub mod forced;
 pub mod l1;
@@ -19,6 +20,7 @@ pub mod reconcile;
 pub mod relayer;
 pub mod sequencer;
 pub mod settler;
+mod telemetry;
 
 pub use error::{DerivedMismatch, RollupError};
 pub use follower::FollowerProgress;
@@ -254,6 +256,8 @@ pub struct L2Node {
     tracker: TaskTracker,
     /// The test hook of [`L2Node::inject_panic`].
     faults: Arc<Faults>,
+    /// Samples the relayer queue for `/metrics` (aborted when dropped).
+    sampler: AbortOnDropHandle<()>,
 }
 
 impl L2Node {
@@ -287,6 +291,8 @@ impl L2Node {
         self.server.stop().await;
         self.supervisor.abort();
         self.supervisor.await.ok();
+        self.sampler.abort();
+        self.sampler.await.ok();
         self.tracker.close();
         self.tracker.wait().await;
     }
@@ -295,6 +301,12 @@ impl L2Node {
 struct L2Rpc {
     status: Arc<Mutex<SettlementStatus>>,
     deployment: Deployment,
+    /// The L1 JSON-RPC URL this node uses (`nr_rollupInfo`'s `l1Rpc`).
+    l1_rpc: String,
+    /// The rollup's parameters read from L1 at start (`nr_rollupInfo`'s `params`).
+    params: Value,
+    /// `based`, `sequenced` or `follower` (this node).
+    mode: &'static str,
 }
 
 impl nr_rpc::RpcExtension for L2Rpc {
@@ -322,6 +334,10 @@ impl nr_rpc::RpcExtension for L2Rpc {
                 "l2Messenger": nr_contracts::L2_MESSENGER,
                 "l2TokenBridge": nr_contracts::L2_TOKEN_BRIDGE,
                 "genesisHash": chain.header_by_number(0).ok().flatten().map(|h| h.hash_slow()),
+                "l1Rpc": self.l1_rpc,
+                "mode": self.mode,
+                "settlement": "re-execution, per block",
+                "params": self.params,
             }))),
             _ => None,
         }
@@ -358,11 +374,37 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
     // Genesis is settled (the contract holds it) and final; the services move both labels.
     chain.set_safe_finalized(0, 0);
     let status = Arc::new(Mutex::new(SettlementStatus::default()));
-    let ext: Arc<dyn nr_rpc::RpcExtension> =
-        Arc::new(L2Rpc { status: status.clone(), deployment: cfg.deployment.clone() });
-    let server = nr_rpc::serve_with(cfg.http, chain.clone(), Some(ext), cfg.rpc_limits.clone())
-        .await
-        .map_err(|source| RollupError::RpcListen { addr: cfg.http, source })?;
+    let (params, sequenced) = rollup_params(&l1).await?;
+    let mode = if cfg.follow {
+        "follower"
+    } else if sequenced {
+        "sequenced"
+    } else {
+        "based"
+    };
+    let ext: Arc<dyn nr_rpc::RpcExtension> = Arc::new(L2Rpc {
+        status: status.clone(),
+        deployment: cfg.deployment.clone(),
+        l1_rpc: cfg.l1_rpc.clone(),
+        params,
+        mode,
+    });
+    let metrics = nr_rpc::Metrics::new();
+    telemetry::register(&metrics, &chain, &status);
+    let options = nr_rpc::ServeOptions {
+        metrics: metrics.clone(),
+        page: Some(explorer::PAGE),
+        cors: nr_rpc::CorsOrigins::None,
+    };
+    let server = nr_rpc::serve_with_options(
+        cfg.http,
+        chain.clone(),
+        Some(ext),
+        cfg.rpc_limits.clone(),
+        options,
+    )
+    .await
+    .map_err(|source| RollupError::RpcListen { addr: cfg.http, source })?;
     let rpc = server.local_addr();
     let tracker = TaskTracker::new();
     let faults = Arc::new(Faults::default());
@@ -380,7 +422,8 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             cfg.deployment.clone(),
             tracker.clone(),
         );
-        spawn(Service::Follower, Box::pin(f.run(cfg.progress.clone())));
+        let progress = telemetry::follower_sink(&metrics, cfg.progress.clone());
+        spawn(Service::Follower, Box::pin(f.run(Some(progress))));
     } else {
         let seq = sequencer::Sequencer {
             chain: chain.clone(),
@@ -436,9 +479,27 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             spawn(Service::Relayer, Box::pin(r.run()));
         }
     }
+    let sampler = AbortOnDropHandle::new(tokio::spawn(tracker.track_future(
+        telemetry::sample_relayer_queue(metrics, Arc::downgrade(&chain), l1.clone()),
+    )));
     let (died_tx, died) = watch::channel(None);
     let supervisor = AbortOnDropHandle::new(tokio::spawn(supervise(set, names, died_tx)));
-    Ok(L2Node { chain, rpc, status, server, supervisor, died, tracker, faults })
+    Ok(L2Node { chain, rpc, status, server, supervisor, died, tracker, faults, sampler })
+}
+
+/// The rollup's parameters as `advance` enforces them (read from the L1 contract), and
+/// whether it has a sequencer.
+async fn rollup_params(l1: &l1::L1Client) -> Result<(Value, bool), RollupError> {
+    use nr_contracts::NativeRollup as R;
+    let sequencer = l1.view(R::sequencerCall {}).await?;
+    let params = json!({
+        "gasLimit": l1.view(R::gasLimitCall {}).await?,
+        "sequencer": sequencer,
+        "sequencerTimeout": l1.view(R::sequencerTimeoutCall {}).await?,
+        "maxTimestampLag": l1.view(R::maxTimestampLagCall {}).await?,
+        "execute": nr_execute::precompile::EXECUTE_ADDRESS,
+    });
+    Ok((params, sequencer != Address::ZERO))
 }
 
 /// How long services wait between polls of the L1.

@@ -51,19 +51,26 @@ mod error;
 mod eth;
 mod fees;
 mod filters;
+mod http;
 mod limits;
 mod net;
 mod nr;
 mod params;
 mod server;
+pub mod telemetry;
 mod web3;
 
 pub use compat::MAX_QUEUED_CALL_BYTES;
 pub use error::RpcError;
 pub use fees::SUGGESTED_TIP;
+pub use http::CorsOrigins;
 pub use limits::{MAX_FILTER_ADDRESSES, MAX_FILTER_TOPICS, RpcLimits};
 pub use params::param;
-pub use server::{MAX_REQUEST_BODY_SIZE, MAX_RESPONSE_BODY_SIZE, RpcServer, serve, serve_with};
+pub use server::{
+    MAX_REQUEST_BODY_SIZE, MAX_RESPONSE_BODY_SIZE, RpcServer, ServeOptions, serve, serve_with,
+    serve_with_options,
+};
+pub use telemetry::Metrics;
 pub use web3::CLIENT_VERSION;
 
 use nr_chain::Chain;

@@ -1,7 +1,8 @@
 //! Server startup: one port for HTTP and WebSocket, its limits, the method table.
 
 use crate::{
-    Ctx, Handler, RpcExtension, RpcLimits, compat, debug, eth, fees, filters, net, nr, params, web3,
+    CorsOrigins, Ctx, Handler, Metrics, RpcExtension, RpcLimits, compat, debug, eth, fees, filters,
+    http, net, nr, params, telemetry, web3,
 };
 use jsonrpsee::{
     RpcModule,
@@ -10,7 +11,7 @@ use jsonrpsee::{
     types::ErrorObjectOwned,
 };
 use nr_chain::Chain;
-use std::{net::SocketAddr, sync::Arc};
+use std::{collections::HashSet, net::SocketAddr, sync::Arc};
 use tokio::sync::mpsc;
 
 /// Largest request body (HTTP) or message (WebSocket): 32 MiB, room for EXECUTE inputs of
@@ -73,6 +74,29 @@ pub async fn serve_with(
     ext: Option<Arc<dyn RpcExtension>>,
     limits: RpcLimits,
 ) -> std::io::Result<RpcServer> {
+    serve_with_options(addr, chain, ext, limits, ServeOptions::default()).await
+}
+
+/// What the port serves besides JSON-RPC (see [`serve_with_options`]).
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// Rendered at `GET /metrics`; the server adds its RPC call counts and latencies.
+    pub metrics: Metrics,
+    /// A static HTML page served at `GET /` (none: `GET /` is not answered with a page).
+    pub page: Option<&'static str>,
+    /// Browser origins allowed to call the server (CORS).
+    pub cors: CorsOrigins,
+}
+
+/// [`serve_with`], also serving `GET /metrics`, the page of `options` at `GET /`, and CORS
+/// headers for the allowed origins.
+pub async fn serve_with_options(
+    addr: SocketAddr,
+    chain: Arc<Chain>,
+    ext: Option<Arc<dyn RpcExtension>>,
+    limits: RpcLimits,
+    options: ServeOptions,
+) -> std::io::Result<RpcServer> {
     let (alive, released) = mpsc::channel(1);
     let config = ServerConfig::builder()
         .max_request_body_size(MAX_REQUEST_BODY_SIZE)
@@ -84,12 +108,22 @@ pub async fn serve_with(
     let calls_per_connection = limits.calls_per_connection;
     let module = methods(Ctx { chain, filters: Default::default(), limits, _alive: alive }, ext)
         .map_err(std::io::Error::other)?;
+    let known: Arc<HashSet<String>> = Arc::new(module.method_names().map(String::from).collect());
+    let metrics = options.metrics.clone();
+    let http = tower::ServiceBuilder::new()
+        .option_layer(options.cors.layer())
+        .layer(http::PagesLayer { metrics: options.metrics, page: options.page })
+        .layer(compat::HttpLayer { batch_limit });
     let server = Server::builder()
         .set_config(config)
-        .set_http_middleware(tower::ServiceBuilder::new().layer(compat::HttpLayer { batch_limit }))
-        .set_rpc_middleware(RpcServiceBuilder::new().layer_fn(move |s| {
-            compat::Legacy::new(s, MAX_RESPONSE_BODY_SIZE as usize, calls_per_connection)
-        }))
+        .set_http_middleware(http)
+        .set_rpc_middleware(
+            RpcServiceBuilder::new()
+                .layer_fn(move |s| {
+                    compat::Legacy::new(s, MAX_RESPONSE_BODY_SIZE as usize, calls_per_connection)
+                })
+                .layer_fn(move |s| telemetry::RpcMetrics::new(s, metrics.clone(), known.clone())),
+        )
         .build(addr)
         .await?;
     let addr = server.local_addr()?;

@@ -7,6 +7,7 @@
 
 mod producer;
 mod rpc;
+mod telemetry;
 
 use crate::NodeError;
 use alloy_consensus::Header;
@@ -160,6 +161,8 @@ pub struct L1Config {
     pub finality_depth: u64,
     /// Limits of the JSON-RPC server.
     pub rpc_limits: nr_rpc::RpcLimits,
+    /// Browser origins allowed to call the JSON-RPC server (CORS; none by default).
+    pub cors: nr_rpc::CorsOrigins,
 }
 
 /// Blocks between the head and the `finalized` block of the dev L1 (geth's dev mode
@@ -185,6 +188,7 @@ impl Default for L1Config {
             },
             finality_depth: DEFAULT_FINALITY_DEPTH,
             rpc_limits: nr_rpc::RpcLimits::default(),
+            cors: nr_rpc::CorsOrigins::None,
         }
     }
 }
@@ -258,9 +262,18 @@ impl L1Node {
         let hooks = L1Hooks { schedule: chain.spec().schedule.clone(), params };
         let start_head = chain.head();
         let ext: Arc<dyn nr_rpc::RpcExtension> = Arc::new(L1Rpc::new(hooks));
-        let server = nr_rpc::serve_with(cfg.http, chain.clone(), Some(ext), cfg.rpc_limits.clone())
-            .await
-            .map_err(NodeError::RpcListen)?;
+        let metrics = nr_rpc::Metrics::new();
+        telemetry::register(&metrics, &chain, params);
+        let options = nr_rpc::ServeOptions { metrics, page: None, cors: cfg.cors.clone() };
+        let server = nr_rpc::serve_with_options(
+            cfg.http,
+            chain.clone(),
+            Some(ext),
+            cfg.rpc_limits.clone(),
+            options,
+        )
+        .await
+        .map_err(NodeError::RpcListen)?;
         let addr = server.local_addr();
         let producer = producer::Producer::spawn(chain.clone(), cfg.block_time, cfg.finality_depth);
         Ok(Self { chain, addr, signers, execute_gas: params, start_head, server, producer })

@@ -1,6 +1,8 @@
 //! Helpers shared by the node's integration tests (each test binary uses some of them).
 #![allow(dead_code)]
 
+pub mod http;
+
 use alloy_provider::Provider;
 use std::{future::Future, time::Duration};
 
