@@ -51,6 +51,7 @@ mod error;
 mod eth;
 mod fees;
 mod filters;
+mod getters;
 mod limits;
 mod net;
 mod nr;

@@ -1,7 +1,8 @@
 //! Server startup: one port for HTTP and WebSocket, its limits, the method table.
 
 use crate::{
-    Ctx, Handler, RpcExtension, RpcLimits, compat, debug, eth, fees, filters, net, nr, params, web3,
+    Ctx, Handler, RpcExtension, RpcLimits, compat, debug, eth, fees, filters, getters, net, nr,
+    params, web3,
 };
 use jsonrpsee::{
     RpcModule,
@@ -105,6 +106,7 @@ fn methods(
     let mut module = RpcModule::new(ctx);
     let tables = [
         eth::METHODS,
+        getters::METHODS,
         fees::METHODS,
         filters::METHODS,
         net::METHODS,

@@ -1,0 +1,125 @@
+//! The methods of issue 17, called through alloy's provider over HTTP as an outside client
+//! would: getters by position, raw transactions and uncles, the `txpool` namespace, the
+//! `pending` tag, the fee oracle and `eth_createAccessList`.
+
+use alloy_consensus::TxEnvelope;
+use alloy_eips::{BlockId, BlockNumberOrTag, Encodable2718};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy_provider::{Provider, ProviderBuilder, RootProvider};
+use alloy_signer_local::PrivateKeySigner;
+use nr_chain::{Chain, Eip1559Builder, spec::ChainSpec};
+use nr_stateless::fork::ForkSchedule;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Chain id of the test chain.
+const CHAIN_ID: u64 = 31337;
+
+/// The funded key of [`chain`].
+fn key() -> PrivateKeySigner {
+    PrivateKeySigner::from_bytes(&B256::repeat_byte(0x42)).unwrap()
+}
+
+/// A second funded key.
+fn key2() -> PrivateKeySigner {
+    PrivateKeySigner::from_bytes(&B256::repeat_byte(0x43)).unwrap()
+}
+
+/// A Prague chain in `dir` with [`key`] and [`key2`] funded.
+fn chain(dir: &std::path::Path) -> Arc<Chain> {
+    let schedule = ForkSchedule {
+        cancun_time: Some(0),
+        prague_time: Some(0),
+        osaka_time: None,
+        ..Default::default()
+    };
+    let eth = U256::from(10).pow(U256::from(18));
+    let funded = [key().address(), key2().address()];
+    let spec = ChainSpec::dev(CHAIN_ID, schedule, 0, &funded, eth * U256::from(1000));
+    let chain =
+        Chain::open(&dir.join("chain.redb"), spec, Arc::new(nr_stateless::evm::PlainEthereum))
+            .expect("chain opens");
+    Arc::new(chain)
+}
+
+/// A transfer of `value` wei from `key` with `nonce`, tip `tip` wei.
+fn transfer(key: &PrivateKeySigner, nonce: u64, value: u64, tip: u128) -> TxEnvelope {
+    Eip1559Builder::new(CHAIN_ID, nonce, TxKind::Call(Address::repeat_byte(9)))
+        .value(U256::from(value))
+        .fees(50_000_000_000, tip)
+        .sign(key)
+        .unwrap()
+}
+
+/// Mines the pool into one block.
+fn mine(chain: &Chain) -> nr_chain::Produced {
+    let head = chain.head();
+    chain.produce_block(head.timestamp + 12).unwrap()
+}
+
+/// A server on `chain` and alloy's HTTP provider on it.
+async fn serve(chain: Arc<Chain>) -> (nr_rpc::RpcServer, RootProvider) {
+    let server = nr_rpc::serve("127.0.0.1:0".parse().unwrap(), chain, None).await.unwrap();
+    let url = format!("http://{}", server.local_addr()).parse().unwrap();
+    let provider = ProviderBuilder::new().disable_recommended_fillers().connect_http(url);
+    (server, provider.root().clone())
+}
+
+/// `method(params)` as raw JSON.
+async fn raw(p: &RootProvider, method: &'static str, params: Value) -> Value {
+    p.raw_request::<_, Value>(method.into(), params)
+        .await
+        .unwrap_or_else(|e| panic!("{method}: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transaction_getters_by_position_raw_and_uncles() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain(dir.path());
+    let a = transfer(&key(), 0, 1, 1);
+    let b = transfer(&key(), 1, 2, 1);
+    chain.add_transaction(a.clone()).unwrap();
+    chain.add_transaction(b.clone()).unwrap();
+    let block = mine(&chain);
+    assert_eq!(block.block.body.transactions.len(), 2);
+    let pending = transfer(&key(), 2, 3, 1);
+    chain.add_transaction(pending.clone()).unwrap();
+    let (_server, p) = serve(chain.clone()).await;
+
+    // Raw by hash: mined, pending, unknown.
+    let got = p.get_raw_transaction_by_hash(*a.tx_hash()).await.unwrap();
+    assert_eq!(got, Some(Bytes::from(a.encoded_2718())));
+    let got = p.get_raw_transaction_by_hash(*pending.tx_hash()).await.unwrap();
+    assert_eq!(got, Some(Bytes::from(pending.encoded_2718())));
+    assert_eq!(p.get_raw_transaction_by_hash(B256::repeat_byte(5)).await.unwrap(), None);
+
+    // By block number / hash and index.
+    let num = BlockNumberOrTag::Number(1);
+    let t = p.get_transaction_by_block_number_and_index(num, 1).await.unwrap().expect("tx 1");
+    assert_eq!(*t.inner.tx_hash(), *b.tx_hash());
+    assert_eq!((t.block_number, t.transaction_index), (Some(1), Some(1)));
+    let t = p.get_transaction_by_block_hash_and_index(block.hash, 0).await.unwrap().expect("tx 0");
+    assert_eq!((*t.inner.tx_hash(), t.inner.signer()), (*a.tx_hash(), key().address()));
+    assert!(p.get_transaction_by_block_hash_and_index(block.hash, 2).await.unwrap().is_none());
+    let latest = BlockNumberOrTag::Latest;
+    let r = p.get_raw_transaction_by_block_number_and_index(latest, 1).await.unwrap();
+    assert_eq!(r, Some(Bytes::from(b.encoded_2718())));
+    let r = p.get_raw_transaction_by_block_hash_and_index(block.hash, 0).await.unwrap();
+    assert_eq!(r, Some(Bytes::from(a.encoded_2718())));
+    let r = p.get_raw_transaction_by_block_hash_and_index(B256::repeat_byte(5), 0).await.unwrap();
+    assert_eq!(r, None);
+    let far = BlockNumberOrTag::Number(99);
+    assert!(p.get_transaction_by_block_number_and_index(far, 0).await.unwrap().is_none());
+    let n = p.get_block_transaction_count_by_hash(block.hash).await.unwrap();
+    assert_eq!(n, Some(2));
+
+    // Uncles: 0 for a known block, null for an unknown one, never an uncle.
+    assert_eq!(p.get_uncle_count(BlockId::hash(block.hash)).await.unwrap(), 0);
+    assert_eq!(p.get_uncle_count(BlockId::number(1)).await.unwrap(), 0);
+    let unknown = raw(&p, "eth_getUncleCountByBlockHash", json!([B256::repeat_byte(5)])).await;
+    assert_eq!(unknown, Value::Null);
+    let unknown = raw(&p, "eth_getUncleCountByBlockNumber", json!(["0x63"])).await;
+    assert_eq!(unknown, Value::Null);
+    assert!(p.get_uncle(BlockId::hash(block.hash), 0).await.unwrap().is_none());
+    assert!(p.get_uncle(BlockId::number(1), 0).await.unwrap().is_none());
+}
