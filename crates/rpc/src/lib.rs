@@ -57,6 +57,7 @@ mod net;
 mod nr;
 mod params;
 mod server;
+mod subscribe;
 mod web3;
 
 pub use compat::MAX_QUEUED_CALL_BYTES;
@@ -65,6 +66,7 @@ pub use fees::SUGGESTED_TIP;
 pub use limits::{MAX_FILTER_ADDRESSES, MAX_FILTER_TOPICS, RpcLimits};
 pub use params::param;
 pub use server::{MAX_REQUEST_BODY_SIZE, MAX_RESPONSE_BODY_SIZE, RpcServer, serve, serve_with};
+pub use subscribe::{REORG_WINDOW, SUBSCRIPTION_POLL};
 pub use web3::CLIENT_VERSION;
 
 use nr_chain::Chain;
@@ -84,6 +86,21 @@ pub trait RpcExtension: Send + Sync {
         method: &str,
         params: &[Value],
     ) -> Option<Result<Value, RpcError>>;
+
+    /// Names of the subscriptions this extension feeds (`eth_subscribe` kinds, such as an
+    /// L2's `nr_settlement`); none by default.
+    fn subscriptions(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The current value of subscription `name` (one of
+    /// [`subscriptions`](Self::subscriptions)), or `None` when there is none yet. Each
+    /// subscriber is sent the value whenever it differs from the last one it was sent; it
+    /// is read every [`SUBSCRIPTION_POLL`] for every subscriber, so it must be cheap.
+    fn subscription_value(&self, chain: &Chain, name: &str) -> Option<Value> {
+        let _ = (chain, name);
+        None
+    }
 }
 
 /// What every method handler sees: the chain and the installed filters.

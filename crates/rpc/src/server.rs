@@ -2,7 +2,7 @@
 
 use crate::{
     Ctx, Handler, RpcExtension, RpcLimits, compat, debug, eth, fees, filters, getters, net, nr,
-    params, web3,
+    params, subscribe, web3,
 };
 use jsonrpsee::{
     RpcModule,
@@ -80,6 +80,9 @@ pub async fn serve_with(
         .max_response_body_size(MAX_RESPONSE_BODY_SIZE)
         .max_connections(limits.connections)
         .set_batch_request_config(BatchRequestConfig::Limit(limits.batch_requests))
+        .max_subscriptions_per_connection(limits.subscriptions_per_connection)
+        .set_message_buffer_capacity(limits.connection_buffer.max(1))
+        .set_id_provider(subscribe::GethIds::default())
         .build();
     let batch_limit = limits.batch_requests as usize;
     let calls_per_connection = limits.calls_per_connection;
@@ -116,6 +119,7 @@ fn methods(
     for &(name, handler) in tables.into_iter().flatten() {
         register(&mut module, name, handler)?;
     }
+    subscribe::register(&mut module, ext.clone())?;
     if let Some(ext) = ext {
         nr::register(&mut module, ext)?;
     }
