@@ -317,6 +317,15 @@ impl nr_rpc::RpcExtension for L2Rpc {
             _ => None,
         }
     }
+
+    /// `eth_subscribe("nr_settlement")`: the object of `nr_settlementStatus`, pushed on change.
+    fn subscriptions(&self) -> &'static [&'static str] {
+        &["nr_settlement"]
+    }
+
+    fn subscription_value(&self, _: &Chain, name: &str) -> Option<Value> {
+        (name == "nr_settlement").then(|| json!(self.status.lock().clone()))
+    }
 }
 
 /// Opens the L2 store, checks its genesis against the rollup contract, starts the RPC

@@ -58,6 +58,7 @@ mod nr;
 mod params;
 mod server;
 mod subscribe;
+mod txpool;
 mod web3;
 
 pub use compat::MAX_QUEUED_CALL_BYTES;

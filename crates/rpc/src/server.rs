@@ -2,7 +2,7 @@
 
 use crate::{
     Ctx, Handler, RpcExtension, RpcLimits, compat, debug, eth, fees, filters, getters, net, nr,
-    params, subscribe, web3,
+    params, subscribe, txpool, web3,
 };
 use jsonrpsee::{
     RpcModule,
@@ -110,6 +110,7 @@ fn methods(
     let tables = [
         eth::METHODS,
         getters::METHODS,
+        txpool::METHODS,
         fees::METHODS,
         filters::METHODS,
         net::METHODS,

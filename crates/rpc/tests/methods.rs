@@ -123,3 +123,49 @@ async fn transaction_getters_by_position_raw_and_uncles() {
     assert!(p.get_uncle(BlockId::hash(block.hash), 0).await.unwrap().is_none());
     assert!(p.get_uncle(BlockId::number(1), 0).await.unwrap().is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn txpool_namespace_splits_pending_and_queued_as_geth() {
+    use alloy_provider::ext::TxPoolApi;
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain(dir.path());
+    // key: nonces 0 and 1 executable, 3 after a gap; key2: nonce 0.
+    let txs = [transfer(&key(), 0, 1, 2), transfer(&key(), 1, 1, 2), transfer(&key(), 3, 1, 2)];
+    for t in &txs {
+        chain.add_transaction(t.clone()).unwrap();
+    }
+    let other = transfer(&key2(), 0, 7, 3);
+    chain.add_transaction(other.clone()).unwrap();
+    let (_server, p) = serve(chain.clone()).await;
+
+    let s = p.txpool_status().await.unwrap();
+    assert_eq!((s.pending, s.queued), (3, 1));
+
+    let c = p.txpool_content().await.unwrap();
+    let first = &c.pending[&key().address()];
+    assert_eq!(first.keys().collect::<Vec<_>>(), ["0", "1"]);
+    assert_eq!(*first["1"].inner.tx_hash(), *txs[1].tx_hash());
+    assert_eq!(*c.queued[&key().address()]["3"].inner.tx_hash(), *txs[2].tx_hash());
+    assert_eq!(*c.pending[&key2().address()]["0"].inner.tx_hash(), *other.tx_hash());
+    assert!(!c.queued.contains_key(&key2().address()));
+
+    let from = p.txpool_content_from(key2().address()).await.unwrap();
+    assert_eq!(from.pending.len(), 1);
+    assert!(from.queued.is_empty());
+    let none = p.txpool_content_from(Address::repeat_byte(3)).await.unwrap();
+    assert!(none.pending.is_empty() && none.queued.is_empty());
+
+    let i = raw(&p, "txpool_inspect", json!([])).await;
+    let to = Address::repeat_byte(9).to_checksum(None);
+    let sender = key2().address().to_checksum(None);
+    assert_eq!(i["pending"][&sender]["0"], format!("{to}: 7 wei + 21000 gas × 50000000000 wei"));
+    assert_eq!(
+        i["queued"][key().address().to_checksum(None)]["3"],
+        format!("{to}: 1 wei + 21000 gas × 50000000000 wei")
+    );
+
+    // Mining the executable ones leaves the queued one queued.
+    mine(&chain);
+    let s = p.txpool_status().await.unwrap();
+    assert_eq!((s.pending, s.queued), (0, 1));
+}
