@@ -47,6 +47,8 @@ pub struct DevnetConfig {
     pub relayer: bool,
     /// Blocks between the L1 head and its `finalized` block.
     pub l1_finality_depth: u64,
+    /// Fee recipient of the L2 blocks; none: the settler's address.
+    pub fee_recipient: Option<Address>,
 }
 
 impl Default for DevnetConfig {
@@ -66,6 +68,7 @@ impl Default for DevnetConfig {
             l2_funded: vec![],
             relayer: true,
             l1_finality_depth: crate::l1::DEFAULT_FINALITY_DEPTH,
+            fee_recipient: None,
         }
     }
 }
@@ -190,6 +193,7 @@ impl Devnet {
             follow: false,
             progress: None,
             rpc_limits: Default::default(),
+            fee_recipient: cfg.fee_recipient,
         })
         .await?;
         Ok((deployment, deployment_file, l2))
@@ -228,6 +232,7 @@ impl Devnet {
             follow: true,
             progress: None,
             rpc_limits: Default::default(),
+            fee_recipient: None,
         }
     }
 

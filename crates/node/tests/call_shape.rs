@@ -42,6 +42,7 @@ async fn settling_through_a_wrapper_halts_the_follower() {
         follow,
         progress: None,
         rpc_limits: Default::default(),
+        fee_recipient: Some(alloy_primitives::Address::repeat_byte(0xfe)),
     };
     let sequencer = nr_rollup::start(node_cfg(dir.path().join("l2"), false)).await.expect("L2");
     let follower =

@@ -51,3 +51,34 @@ async fn settlement_status_is_pushed_over_websocket() {
     drop(sub);
     devnet.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn l2_fees_go_to_the_sequencer_not_to_zero() {
+    use alloy_eips::BlockNumberOrTag;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = DevnetConfig {
+        datadir: dir.path().to_path_buf(),
+        l1_http: "127.0.0.1:0".parse().unwrap(),
+        l2_http: "127.0.0.1:0".parse().unwrap(),
+        l1_block_time: 1,
+        l2_block_time: 1,
+        ..Default::default()
+    };
+    let devnet = Devnet::start(&cfg).await.expect("devnet starts");
+    let l2 = ProviderBuilder::new().connect_http(devnet.l2_url().parse().unwrap());
+    let start = tokio::time::Instant::now();
+    let block = loop {
+        let b = l2.get_block_by_number(BlockNumberOrTag::Latest).await.expect("latest block");
+        if let Some(b) = b.filter(|b| b.header.number >= 1) {
+            break b;
+        }
+        assert!(start.elapsed() < DEADLINE, "no L2 block within {DEADLINE:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    // The settler key is the sequencer's (account 1 of the devnet).
+    let settler = devnet.accounts[1].address();
+    assert_eq!(block.header.beneficiary, settler, "L2 block {} fee recipient", block.header.number);
+    // The tip suggested on an L2 with empty blocks is the L2's default, not 1 gwei.
+    assert_eq!(l2.get_max_priority_fee_per_gas().await.unwrap(), 1);
+    devnet.shutdown().await;
+}

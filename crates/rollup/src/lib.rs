@@ -207,6 +207,9 @@ pub struct NodeConfig {
     pub progress: Option<ProgressSink>,
     /// Limits of the JSON-RPC server.
     pub rpc_limits: nr_rpc::RpcLimits,
+    /// Fee recipient of the sequencer's blocks; none: the settler key's address (the
+    /// sequencer's), else the relayer key's. Never 0x0 (see `docs/rpc.md`).
+    pub fee_recipient: Option<alloy_primitives::Address>,
 }
 
 impl std::fmt::Debug for NodeConfig {
@@ -222,6 +225,7 @@ impl std::fmt::Debug for NodeConfig {
             .field("follow", &self.follow)
             .field("progress", &self.progress.is_some())
             .field("rpc_limits", &self.rpc_limits)
+            .field("fee_recipient", &self.fee_recipient)
             .finish()
     }
 }
@@ -318,6 +322,12 @@ impl nr_rpc::RpcExtension for L2Rpc {
         }
     }
 
+    /// Tips are suggested from the L2's own blocks; with none to go by, 1 wei (the base
+    /// fee of an idle L2 is a few wei: 1 gwei would be most of what a user pays).
+    fn default_tip(&self) -> Option<u128> {
+        Some(1)
+    }
+
     /// `eth_subscribe("nr_settlement")`: the object of `nr_settlementStatus`, pushed on change.
     fn subscriptions(&self) -> &'static [&'static str] {
         &["nr_settlement"]
@@ -382,7 +392,13 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
         );
         spawn(Service::Follower, Box::pin(f.run(cfg.progress.clone())));
     } else {
+        let fee_recipient = cfg
+            .fee_recipient
+            .or(cfg.settler_key.as_ref().map(|k| k.address()))
+            .or(cfg.relayer_key.as_ref().map(|k| k.address()))
+            .ok_or(RollupError::NoFeeRecipient)?;
         let seq = sequencer::Sequencer {
+            fee_recipient,
             chain: chain.clone(),
             l1: l1.clone(),
             block_time: cfg.block_time,

@@ -18,6 +18,8 @@ pub struct Sequencer {
     pub block_time: u64,
     /// Runs the block production off the async runtime; the node's shutdown waits for it.
     pub blocking: TaskTracker,
+    /// Fee recipient of the blocks (the sequencer's address unless configured).
+    pub fee_recipient: alloy_primitives::Address,
 }
 
 impl Sequencer {
@@ -73,7 +75,7 @@ impl Sequencer {
         let opts = BlockOptions {
             timestamp,
             parent_beacon_block_root: Some(anchor.hash),
-            fee_recipient: None,
+            fee_recipient: Some(self.fee_recipient),
         };
         let produced =
             self.blocking.spawn_blocking(move || chain.produce_block_with(&opts)).await??;

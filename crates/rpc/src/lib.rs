@@ -63,7 +63,9 @@ mod web3;
 
 pub use compat::MAX_QUEUED_CALL_BYTES;
 pub use error::RpcError;
-pub use fees::SUGGESTED_TIP;
+pub use fees::{
+    ORACLE_BLOCKS, ORACLE_IGNORE_PRICE, ORACLE_MAX_PRICE, ORACLE_PERCENTILE, SUGGESTED_TIP,
+};
 pub use limits::{MAX_FILTER_ADDRESSES, MAX_FILTER_TOPICS, RpcLimits};
 pub use params::param;
 pub use server::{MAX_REQUEST_BODY_SIZE, MAX_RESPONSE_BODY_SIZE, RpcServer, serve, serve_with};
@@ -102,6 +104,12 @@ pub trait RpcExtension: Send + Sync {
         let _ = (chain, name);
         None
     }
+
+    /// The tip `eth_maxPriorityFeePerGas` suggests while the recent blocks say nothing
+    /// (empty, or only tips under [`ORACLE_IGNORE_PRICE`]); [`SUGGESTED_TIP`] if `None`.
+    fn default_tip(&self) -> Option<u128> {
+        None
+    }
 }
 
 /// What every method handler sees: the chain and the installed filters.
@@ -110,6 +118,8 @@ pub(crate) struct Ctx {
     filters: parking_lot::Mutex<filters::Filters>,
     /// The server's limits.
     limits: RpcLimits,
+    /// The tip oracle's last answer and the head it was computed on.
+    oracle: parking_lot::Mutex<fees::Oracle>,
     /// Closed when the last reference to the context (and so to the chain) is dropped:
     /// [`RpcServer::stop`] waits for it.
     _alive: tokio::sync::mpsc::Sender<()>,

@@ -86,8 +86,10 @@ pub async fn serve_with(
         .build();
     let batch_limit = limits.batch_requests as usize;
     let calls_per_connection = limits.calls_per_connection;
-    let module = methods(Ctx { chain, filters: Default::default(), limits, _alive: alive }, ext)
-        .map_err(std::io::Error::other)?;
+    let default_tip = ext.as_ref().and_then(|e| e.default_tip()).unwrap_or(fees::SUGGESTED_TIP);
+    let oracle = parking_lot::Mutex::new(fees::Oracle::new(default_tip));
+    let ctx = Ctx { chain, filters: Default::default(), limits, oracle, _alive: alive };
+    let module = methods(ctx, ext).map_err(std::io::Error::other)?;
     let server = Server::builder()
         .set_config(config)
         .set_http_middleware(tower::ServiceBuilder::new().layer(compat::HttpLayer { batch_limit }))

@@ -169,3 +169,63 @@ async fn txpool_namespace_splits_pending_and_queued_as_geth() {
     let s = p.txpool_status().await.unwrap();
     assert_eq!((s.pending, s.queued), (0, 1));
 }
+
+/// Blocks 1 and 2 with the tips the oracle tests sample: block 1 tips 10, 20, 30 and 40
+/// wei; block 2 tips 1 wei (under the ignore price) and 50 wei.
+fn tipped_blocks(chain: &Chain) {
+    for (nonce, tip) in [10, 20, 30, 40].into_iter().enumerate() {
+        chain.add_transaction(transfer(&key(), nonce as u64, 1, tip)).unwrap();
+    }
+    assert_eq!(mine(chain).block.body.transactions.len(), 4);
+    chain.add_transaction(transfer(&key2(), 0, 1, 1)).unwrap();
+    chain.add_transaction(transfer(&key2(), 1, 1, 50)).unwrap();
+    assert_eq!(mine(chain).block.body.transactions.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tip_suggestion_follows_recent_blocks_as_geths_oracle() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain(dir.path());
+    tipped_blocks(&chain);
+    let (_server, p) = serve(chain.clone()).await;
+    // Samples: block 2 gives 50 (1 is ignored), block 1 its lowest three (10, 20, 30), the
+    // empty genesis the last answer (1 gwei at first): the 60th percentile of the five.
+    let tip = p.get_max_priority_fee_per_gas().await.unwrap();
+    assert_eq!(tip, 30);
+    let base =
+        chain.head().next_block_base_fee(alloy_eips::eip1559::BaseFeeParams::ethereum()).unwrap();
+    assert_eq!(p.get_gas_price().await.unwrap(), u128::from(base) + 30);
+}
+
+/// A chain whose extension sets the oracle's default tip to 1 wei (as the L2 does).
+struct OneWei;
+
+impl nr_rpc::RpcExtension for OneWei {
+    fn methods(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn call(&self, _: &Chain, _: &str, _: &[Value]) -> Option<Result<Value, nr_rpc::RpcError>> {
+        None
+    }
+    fn default_tip(&self) -> Option<u128> {
+        Some(1)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tip_suggestion_of_empty_blocks_is_the_chains_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain(dir.path());
+    for _ in 0..3 {
+        mine(&chain);
+    }
+    let ext: Arc<dyn nr_rpc::RpcExtension> = Arc::new(OneWei);
+    let server =
+        nr_rpc::serve("127.0.0.1:0".parse().unwrap(), chain.clone(), Some(ext)).await.unwrap();
+    let url = format!("http://{}", server.local_addr()).parse().unwrap();
+    let p = ProviderBuilder::new().disable_recommended_fillers().connect_http(url);
+    assert_eq!(p.get_max_priority_fee_per_gas().await.unwrap(), 1);
+    // Without an extension the default stays 1 gwei (the L1 dev node's answer).
+    let (_plain, p) = serve(chain).await;
+    assert_eq!(p.get_max_priority_fee_per_gas().await.unwrap(), nr_rpc::SUGGESTED_TIP);
+}
