@@ -117,10 +117,17 @@ fn send_transaction(_: &Ctx, _: &[Value]) -> Result<Value, RpcError> {
     ))
 }
 
+/// A call on a block's state; at `pending`, in the head's next block (its number, time
+/// and base fee) on the head's state (the pool's transactions are not applied).
 fn call(c: &Ctx, p: &[Value]) -> Result<Value, RpcError> {
     let req = params::call_request(p)?;
-    let h = params::block(&c.chain, p, 1)?;
-    match c.chain.call(&h, &req).map_err(RpcError::internal)? {
+    let outcome = if block_id(p, 1)? == Some(BlockId::Number(BlockNumberOrTag::Pending)) {
+        c.chain.call_pending(nr_chain::unix_now(), &req)
+    } else {
+        let h = params::block(&c.chain, p, 1)?;
+        c.chain.call(&h, &req)
+    };
+    match outcome.map_err(RpcError::internal)? {
         CallOutcome::Success { output, .. } => Ok(json!(output)),
         other => Err(call_error(other)),
     }

@@ -229,3 +229,34 @@ async fn tip_suggestion_of_empty_blocks_is_the_chains_default() {
     let (_plain, p) = serve(chain).await;
     assert_eq!(p.get_max_priority_fee_per_gas().await.unwrap(), nr_rpc::SUGGESTED_TIP);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pending_tag_is_the_next_block_on_the_pool() {
+    use alloy_rpc_types_eth::TransactionRequest;
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain(dir.path());
+    mine(&chain);
+    // Nonces 0 and 1 pending, 5 queued behind a gap: the pending nonce is 2.
+    for nonce in [0, 1, 5] {
+        chain.add_transaction(transfer(&key(), nonce, 1, 2)).unwrap();
+    }
+    let (_server, p) = serve(chain.clone()).await;
+    let me = key().address();
+    assert_eq!(p.get_transaction_count(me).pending().await.unwrap(), 2);
+    assert_eq!(p.get_transaction_count(me).latest().await.unwrap(), 0);
+    let by_object =
+        raw(&p, "eth_getTransactionCount", json!([me, {"blockNumber": "pending"}])).await;
+    assert_eq!(by_object, "0x2");
+    // A call at `pending` runs in the next block: NUMBER is the head's plus one.
+    // Init code: NUMBER, PUSH1 0, MSTORE, PUSH1 32, PUSH1 0, RETURN.
+    let mut number = TransactionRequest::default()
+        .from(me)
+        .input(Bytes::from_static(&[0x43, 0x60, 0, 0x52, 0x60, 32, 0x60, 0, 0xf3]).into());
+    number.to = Some(TxKind::Create);
+    let at = |out: Bytes| U256::from_be_slice(&out);
+    let latest = p.call(number.clone()).block(BlockId::latest()).await.unwrap();
+    let pending = p.call(number.clone()).block(BlockId::pending()).await.unwrap();
+    assert_eq!((at(latest), at(pending)), (U256::from(1), U256::from(2)));
+    let gas = p.estimate_gas(number).block(BlockId::pending()).await.unwrap();
+    assert!(gas > 21_000, "{gas}");
+}
