@@ -91,6 +91,31 @@ impl Chain {
         req: &CallRequest,
     ) -> Result<CallOutcome, ChainError> {
         let view = self.view(state)?;
+        let (env, tx) = self.call_env(state, header, req)?;
+        let hooks = self.hooks.block_evm(parent, header);
+        let mut db = State::builder().with_database(TrieDb::new(state.state_root, &view)).build();
+        // The guard makes a creation into an account with storage collide (EIP-7610).
+        let mut evm = hooks.factory.create_evm_with_inspector(
+            &mut db,
+            env,
+            nr_stateless::collision::CreateCollisionGuard::untraced(),
+        );
+        let result = evm.transact(tx);
+        drop(evm);
+        if let Some(f) = db.database.failure() {
+            return Err(ChainError::Read(f.clone()));
+        }
+        Ok(outcome(result))
+    }
+
+    /// The EVM environment and transaction of simulated call `req` on the state after
+    /// `state`, in the environment of `header` (base fee and nonce checks off).
+    pub(crate) fn call_env(
+        &self,
+        state: &Header,
+        header: &Header,
+        req: &CallRequest,
+    ) -> Result<(EvmEnv, TxEnv), ChainError> {
         let mut env = EvmEnv::for_eth_block(
             header,
             &self.spec.schedule,
@@ -131,33 +156,7 @@ impl Chain {
             },
             ..Default::default()
         };
-        let hooks = self.hooks.block_evm(parent, header);
-        let mut db = State::builder().with_database(TrieDb::new(state.state_root, &view)).build();
-        // The guard makes a creation into an account with storage collide (EIP-7610).
-        let mut evm = hooks.factory.create_evm_with_inspector(
-            &mut db,
-            env,
-            nr_stateless::collision::CreateCollisionGuard::untraced(),
-        );
-        let result = evm.transact(tx);
-        drop(evm);
-        if let Some(f) = db.database.failure() {
-            return Err(ChainError::Read(f.clone()));
-        }
-        Ok(match result {
-            Ok(ResultAndState { result, .. }) => match result {
-                ExecutionResult::Success { output, gas, .. } => {
-                    CallOutcome::Success { output: output.into_data(), gas_used: gas.tx_gas_used() }
-                }
-                ExecutionResult::Revert { output, gas, .. } => {
-                    CallOutcome::Revert { output, gas_used: gas.tx_gas_used() }
-                }
-                ExecutionResult::Halt { reason, gas, .. } => {
-                    CallOutcome::Halt { reason: format!("{reason:?}"), gas_used: gas.tx_gas_used() }
-                }
-            },
-            Err(e) => CallOutcome::Invalid(e.to_string()),
-        })
+        Ok((env, tx))
     }
 
     /// The smallest gas limit with which `req` succeeds on the state after `header`.
@@ -190,5 +189,25 @@ impl Chain {
             }
         }
         Ok(Ok(hi))
+    }
+}
+
+/// What a simulated call's result means to a caller.
+pub(crate) fn outcome<E: std::fmt::Display>(
+    result: Result<ResultAndState<revm::context_interface::result::HaltReason>, E>,
+) -> CallOutcome {
+    match result {
+        Ok(ResultAndState { result, .. }) => match result {
+            ExecutionResult::Success { output, gas, .. } => {
+                CallOutcome::Success { output: output.into_data(), gas_used: gas.tx_gas_used() }
+            }
+            ExecutionResult::Revert { output, gas, .. } => {
+                CallOutcome::Revert { output, gas_used: gas.tx_gas_used() }
+            }
+            ExecutionResult::Halt { reason, gas, .. } => {
+                CallOutcome::Halt { reason: format!("{reason:?}"), gas_used: gas.tx_gas_used() }
+            }
+        },
+        Err(e) => CallOutcome::Invalid(e.to_string()),
     }
 }

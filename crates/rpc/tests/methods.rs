@@ -260,3 +260,45 @@ async fn pending_tag_is_the_next_block_on_the_pool() {
     let gas = p.estimate_gas(number).block(BlockId::pending()).await.unwrap();
     assert!(gas > 21_000, "{gas}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_access_list_finds_touched_slots_with_gas_and_revert_error() {
+    use alloy_eips::eip2930::{AccessList, AccessListItem};
+    use alloy_rpc_types_eth::TransactionRequest;
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain(dir.path());
+    // Runtime: SLOAD slot 1; revert when there is calldata. Init code copies it out.
+    let runtime =
+        [0x60, 1, 0x54, 0x50, 0x36, 0x15, 0x60, 0x0d, 0x57, 0x60, 0, 0x80, 0xfd, 0x5b, 0x00];
+    let mut init = vec![0x60, runtime.len() as u8, 0x60, 12, 0x60, 0, 0x39];
+    init.extend_from_slice(&[0x60, runtime.len() as u8, 0x60, 0, 0xf3]);
+    assert_eq!(init.len(), 12);
+    init.extend_from_slice(&runtime);
+    let deploy = Eip1559Builder::new(CHAIN_ID, 0, TxKind::Create)
+        .input(init)
+        .gas_limit(200_000)
+        .sign(&key())
+        .unwrap();
+    chain.add_transaction(deploy).unwrap();
+    mine(&chain);
+    let contract = key().address().create(0);
+    assert_eq!(chain.code(&chain.head(), contract).unwrap().as_ref(), &runtime[..]);
+    let (_server, p) = serve(chain.clone()).await;
+
+    let call = TransactionRequest::default().from(key().address()).to(contract);
+    let r = p.create_access_list(&call).await.unwrap();
+    let want = AccessList(vec![AccessListItem {
+        address: contract,
+        storage_keys: vec![B256::with_last_byte(1)],
+    }]);
+    assert_eq!((&r.access_list, &r.error), (&want, &None));
+    // The gas is that of the call made with the list.
+    let with_list = call.clone().access_list(want.clone());
+    let gas = p.estimate_gas(with_list).await.unwrap();
+    assert_eq!(r.gas_used, U256::from(gas));
+
+    let reverting = call.input(Bytes::from_static(&[1]).into());
+    let r = p.create_access_list(&reverting).await.unwrap();
+    assert_eq!(r.access_list, want);
+    assert_eq!(r.error.as_deref(), Some("execution reverted"));
+}
