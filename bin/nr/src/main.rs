@@ -51,7 +51,7 @@ enum Command {
     /// Run a development L1 node with the EXECUTE precompile at 0x0101.
     L1(l1::L1Args),
     /// Run an L2 node (sequencer, settler, relayer) or a follower of a deployed rollup.
-    L2(l2::L2Args),
+    L2(Box<l2::L2Args>),
     /// Start an L1, deploy a native rollup, and run its L2 node: everything on one machine.
     Devnet(l2::DevnetArgs),
     /// Move ETH and ERC-20 tokens between L1 and L2.
@@ -104,7 +104,7 @@ fn main() -> Result<()> {
         .init();
     match cli.command {
         Command::L1(args) => l1::run(args),
-        Command::L2(args) => l2::run_l2(args),
+        Command::L2(args) => l2::run_l2(*args),
         Command::Devnet(args) => l2::run_devnet(args),
         Command::Bench(args) => bench::run(args),
         Command::Bridge { command } => l2::run_bridge(command),
