@@ -8,8 +8,11 @@
 //! jsonrpsee by name and answered by [`RpcExtension::call`]. An extension method replaces
 //! a standard method of the same name.
 //!
-//! One module per namespace (`eth`, `net`, `web3`, `debug`, `nr`); every method runs on
-//! tokio's blocking pool, off the async executor, because chain reads touch the store.
+//! One module per namespace (`eth`, `net`, `web3`, `debug`, `txpool`, `nr`); every method
+//! runs on tokio's blocking pool, off the async executor, because chain reads touch the
+//! store. `eth_subscribe` (WebSocket only) is in `subscribe`: `newHeads`, `logs`,
+//! `newPendingTransactions` and the extension's named subscriptions
+//! ([`RpcExtension::subscriptions`]). `docs/rpc.md` lists every method.
 //!
 //! # Limits
 //! Set in [`serve_with`] by [`RpcLimits`] (its [`Default`] is what [`serve`] uses):
@@ -34,6 +37,9 @@
 //!   [`RpcLimits::log_results`] logs; a log filter has at most [`MAX_FILTER_TOPICS`]
 //!   topic positions and [`MAX_FILTER_ADDRESSES`] addresses or topics per position (geth's
 //!   errors).
+//! - at most [`RpcLimits::subscriptions_per_connection`] subscriptions per WebSocket
+//!   connection (-32006), and at most [`RpcLimits::connection_buffer`] messages waiting to
+//!   be written on one: a subscription whose notification does not fit is dropped.
 //!
 //! # Malformed requests
 //! Over HTTP, requests that are not well-formed JSON-RPC 2.0 get the answers of the
