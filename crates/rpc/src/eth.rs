@@ -134,10 +134,16 @@ fn call(c: &Ctx, p: &[Value]) -> Result<Value, RpcError> {
     }
 }
 
+/// The gas a call needs; at `pending`, in the head's next block (as `eth_call`).
 fn estimate_gas(c: &Ctx, p: &[Value]) -> Result<Value, RpcError> {
     let req = params::call_request(p)?;
-    let h = params::block(&c.chain, p, 1)?;
-    match c.chain.estimate_gas(&h, &req).map_err(RpcError::internal)? {
+    let estimate = if block_id(p, 1)? == Some(BlockId::Number(BlockNumberOrTag::Pending)) {
+        c.chain.estimate_gas_pending(nr_chain::unix_now(), &req)
+    } else {
+        let h = params::block(&c.chain, p, 1)?;
+        c.chain.estimate_gas(&h, &req)
+    };
+    match estimate.map_err(RpcError::internal)? {
         Ok(gas) => Ok(quantity(gas)),
         Err(other) => Err(call_error(other)),
     }

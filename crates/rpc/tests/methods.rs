@@ -302,3 +302,22 @@ async fn create_access_list_finds_touched_slots_with_gas_and_revert_error() {
     assert_eq!(r.access_list, want);
     assert_eq!(r.error.as_deref(), Some("execution reverted"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn estimate_gas_at_pending_runs_in_the_next_block() {
+    use alloy_rpc_types_eth::TransactionRequest;
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain(dir.path());
+    mine(&chain);
+    let (_server, p) = serve(chain.clone()).await;
+    // Init code that succeeds only in block 2 (the head is 1): NUMBER, PUSH1 2, EQ,
+    // PUSH1 8, JUMPI, INVALID, JUMPDEST, STOP.
+    let code = [0x43, 0x60, 2, 0x14, 0x60, 8, 0x57, 0xfe, 0x5b, 0x00];
+    let mut req = TransactionRequest::default()
+        .from(key().address())
+        .input(Bytes::copy_from_slice(&code).into());
+    req.to = Some(TxKind::Create);
+    let pending = p.estimate_gas(req.clone()).block(BlockId::pending()).await;
+    assert!(pending.is_ok(), "at pending: {pending:?}");
+    assert!(p.estimate_gas(req).block(BlockId::latest()).await.is_err(), "at latest");
+}
