@@ -43,6 +43,9 @@ pub struct L2Args {
     /// Follower: rebuild the chain from L1 data only (no sequencing or settlement).
     #[arg(long)]
     pub follow: bool,
+    /// Development-only censorship (boxed: keeps the command enum small).
+    #[command(flatten)]
+    pub censorship: Box<CensorArgs>,
     /// JSON-RPC limits (boxed: keeps the command enum small).
     #[command(flatten)]
     pub rpc: Box<crate::rpc_limits::RpcLimitArgs>,
@@ -81,6 +84,25 @@ pub struct DevnetArgs {
     /// Fee recipient of the L2 blocks (default: the settler's address).
     #[arg(long)]
     pub fee_recipient: Option<Address>,
+    /// L1 blocks after which a forced transaction is due (the rollup's `forcedDelay`).
+    #[arg(long, default_value_t = nr_node::devnet::DEFAULT_FORCED_DELAY)]
+    pub forced_delay: u64,
+    /// Development-only censorship (boxed: keeps the command enum small).
+    #[command(flatten)]
+    pub censorship: Box<CensorArgs>,
+}
+
+/// Development-only censorship options of `nr l2` and `nr devnet`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CensorArgs {
+    /// Development only: the sequencer leaves out this L2 address's transactions until the
+    /// rollup forces them (repeatable).
+    #[arg(long = "censor", value_name = "ADDR")]
+    pub censor: Vec<Address>,
+    /// Development only: censor even forced transactions that are due (settlement stalls
+    /// with `ForcedTransactionDue`).
+    #[arg(long)]
+    pub censor_forced: bool,
 }
 
 /// `nr bridge` subcommands.
@@ -151,6 +173,27 @@ pub enum BridgeCommand {
         #[arg(long, default_value_t = 120)]
         wait: u64,
     },
+    /// Submit a signed L2 transaction (EIP-1559, hex) to the rollup's forced inbox: every
+    /// block settled after its deadline must start with it (`forcedFee` is paid).
+    ForceSend {
+        #[command(flatten)]
+        c: BridgeConn,
+        /// The raw signed transaction (0x-prefixed hex).
+        #[arg(long)]
+        tx: alloy_primitives::Bytes,
+    },
+    /// Withdraw ETH from L2 to L1 through the forced inbox (when the sequencer censors you):
+    /// signs the L2 withdrawal, force-sends it, then `nr bridge claim` once settled.
+    ForceWithdraw {
+        #[command(flatten)]
+        c: BridgeConn,
+        /// Amount in wei.
+        #[arg(long)]
+        amount: U256,
+        /// Recipient on L1 (default: the sender).
+        #[arg(long)]
+        to: Option<Address>,
+    },
     /// Claim on L1 the withdrawal made by an L2 transaction, once its block is settled.
     Claim {
         #[command(flatten)]
@@ -204,6 +247,8 @@ pub fn run_l2(args: L2Args) -> Result<()> {
             .then(follower_bar),
         rpc_limits: args.rpc.limits(),
         fee_recipient: args.fee_recipient,
+        censor: args.censorship.censor.clone(),
+        censor_forced: args.censorship.censor_forced,
     };
     let node = rt.block_on(nr_rollup::start(cfg))?;
     println!(
@@ -245,6 +290,9 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
         l1_osaka_at: ForkTime::parse(&args.l1_osaka_at)?,
         mnemonic: args.mnemonic.clone(),
         fee_recipient: args.fee_recipient,
+        forced_delay: args.forced_delay,
+        censor: args.censorship.censor.clone(),
+        censor_forced: args.censorship.censor_forced,
         ..DevnetConfig::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -368,6 +416,19 @@ pub fn run_bridge(cmd: BridgeCommand) -> Result<()> {
                     r.gas_used
                 );
             }
+            BridgeCommand::ForceSend { c, tx } => {
+                let b = connect(&c).await?;
+                print_forced(&b.force_send(tx).await?);
+            }
+            BridgeCommand::ForceWithdraw { c, amount, to } => {
+                let b = connect(&c).await?;
+                let s = b.force_withdraw(&c.key, to.unwrap_or(b.from), amount).await?;
+                print_forced(&s);
+                println!(
+                    "claim it on L1 once included and settled: nr bridge claim --tx {}",
+                    s.tx_hash
+                );
+            }
             BridgeCommand::Claim { c, tx, wait } => {
                 let b = connect(&c).await?;
                 let r = b.claim(tx, Duration::from_secs(wait)).await?;
@@ -376,4 +437,10 @@ pub fn run_bridge(cmd: BridgeCommand) -> Result<()> {
         }
         Ok::<_, eyre::Report>(())
     })
+}
+
+/// Prints a forced-inbox submission.
+fn print_forced(s: &nr_rollup::forced::ForcedSubmission) {
+    println!("forced inbox entry {}: L2 tx {} (L1 tx {})", s.index, s.tx_hash, s.l1_tx);
+    println!("  fee {} wei; due from L1 block {}", s.fee, s.deadline);
 }

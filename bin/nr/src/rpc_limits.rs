@@ -43,6 +43,9 @@ pub struct RpcLimitArgs {
     /// that falls further behind is dropped.
     #[arg(long = "rpc.connection-buffer", default_value_t = RpcLimits::default().connection_buffer)]
     pub connection_buffer: u32,
+    /// Most bytes of JSON one debug_trace* answer may take.
+    #[arg(long = "rpc.trace-bytes", default_value_t = RpcLimits::default().trace_bytes)]
+    pub trace_bytes: usize,
 }
 
 impl RpcLimitArgs {
@@ -58,6 +61,7 @@ impl RpcLimitArgs {
             log_results: self.log_results,
             subscriptions_per_connection: self.subscriptions_per_connection,
             connection_buffer: self.connection_buffer,
+            trace_bytes: self.trace_bytes,
         }
     }
 }

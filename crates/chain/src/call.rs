@@ -83,33 +83,9 @@ impl Chain {
         self.call_in(&head, &head, &next, req)
     }
 
-    fn call_in(
-        &self,
-        state: &Header,
-        parent: &Header,
-        header: &Header,
-        req: &CallRequest,
-    ) -> Result<CallOutcome, ChainError> {
-        let view = self.view(state)?;
-        let (env, tx) = self.call_env(state, header, req)?;
-        let hooks = self.hooks.block_evm(parent, header);
-        let mut db = State::builder().with_database(TrieDb::new(state.state_root, &view)).build();
-        // The guard makes a creation into an account with storage collide (EIP-7610).
-        let mut evm = hooks.factory.create_evm_with_inspector(
-            &mut db,
-            env,
-            nr_stateless::collision::CreateCollisionGuard::untraced(),
-        );
-        let result = evm.transact(tx);
-        drop(evm);
-        if let Some(f) = db.database.failure() {
-            return Err(ChainError::Read(f.clone()));
-        }
-        Ok(outcome(result))
-    }
-
-    /// The EVM environment and transaction of simulated call `req` on the state after
-    /// `state`, in the environment of `header` (base fee and nonce checks off).
+    /// The EVM environment and transaction of call `req` on the state after `state`, in
+    /// the environment of block `header` (no base fee, nonce or EIP-3607 checks, as geth's
+    /// `eth_call`). `debug_traceCall` runs the same call with a tracer.
     pub(crate) fn call_env(
         &self,
         state: &Header,
@@ -157,6 +133,31 @@ impl Chain {
             ..Default::default()
         };
         Ok((env, tx))
+    }
+
+    fn call_in(
+        &self,
+        state: &Header,
+        parent: &Header,
+        header: &Header,
+        req: &CallRequest,
+    ) -> Result<CallOutcome, ChainError> {
+        let view = self.view(state)?;
+        let (env, tx) = self.call_env(state, header, req)?;
+        let hooks = self.hooks.block_evm(parent, header);
+        let mut db = State::builder().with_database(TrieDb::new(state.state_root, &view)).build();
+        // The guard makes a creation into an account with storage collide (EIP-7610).
+        let mut evm = hooks.factory.create_evm_with_inspector(
+            &mut db,
+            env,
+            nr_stateless::collision::CreateCollisionGuard::untraced(),
+        );
+        let result = evm.transact(tx);
+        drop(evm);
+        if let Some(f) = db.database.failure() {
+            return Err(ChainError::Read(f.clone()));
+        }
+        Ok(outcome(result))
     }
 
     /// The smallest gas limit with which `req` succeeds on the state after `header`.

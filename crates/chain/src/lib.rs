@@ -42,7 +42,7 @@ pub use error::{ChainError, TxError};
 pub use import::Rewound;
 pub use labels::BlockLabels;
 pub use pool::PoolPolicy;
-pub use produce::{BlockOptions, Produced};
+pub use produce::{BlockOptions, BlockSelection, Produced};
 pub use query::{AccountProof, LogInfo, ReceiptInfo};
 pub use store::{StoreError, StoreView};
 pub use tx::{Eip1559Builder, unix_now};

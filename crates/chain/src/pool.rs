@@ -174,12 +174,17 @@ impl TxPool {
         self.by_sender.iter().any(|(sender, q)| q.contains_key(&nonce_of(sender)))
     }
 
-    /// Executable transactions for a block with `base_fee`: for each sender the run of
-    /// consecutive nonces starting at its account nonce (`nonce_of`), merged by effective
-    /// tip (highest first), keeping each sender's nonce order.
-    pub fn candidates(&self, base_fee: u64, nonce_of: impl Fn(&Address) -> u64) -> Vec<TxEnvelope> {
+    /// Executable transactions for a block with `base_fee`: for each sender (but those in
+    /// `exclude`) the run of consecutive nonces starting at its account nonce (`nonce_of`),
+    /// merged by effective tip (highest first), keeping each sender's nonce order.
+    pub fn candidates(
+        &self,
+        base_fee: u64,
+        nonce_of: impl Fn(&Address) -> u64,
+        exclude: &[Address],
+    ) -> Vec<TxEnvelope> {
         let mut queues: Vec<Vec<(u64, &TxEnvelope)>> = Vec::new();
-        for (sender, q) in &self.by_sender {
+        for (sender, q) in self.by_sender.iter().filter(|(s, _)| !exclude.contains(s)) {
             let mut next = nonce_of(sender);
             let mut run = Vec::new();
             while let Some(h) = q.get(&next) {

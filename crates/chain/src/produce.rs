@@ -30,6 +30,17 @@ pub struct BlockOptions {
     pub fee_recipient: Option<Address>,
 }
 
+/// Which transactions a block producer puts in a block besides the pool's order (an L2
+/// sequencer: forced transactions first, censored senders left out).
+#[derive(Debug, Clone, Default)]
+pub struct BlockSelection {
+    /// Transactions put first, in this order, before the pool's candidates (each one the
+    /// executor cannot include is skipped and reported like a pool transaction).
+    pub first: Vec<TxEnvelope>,
+    /// Senders whose pool transactions are left out of the block.
+    pub exclude: Vec<Address>,
+}
+
 /// A produced block and what was left out.
 #[derive(Debug, Clone)]
 pub struct Produced {
@@ -115,6 +126,16 @@ impl Chain {
     /// [`Chain::produce_block`] with the producer's choices (an L2 sequencer sets the L1
     /// anchor as `parent_beacon_block_root`).
     pub fn produce_block_with(&self, opts: &BlockOptions) -> Result<Produced, ChainError> {
+        self.produce_block_selected(opts, &BlockSelection::default())
+    }
+
+    /// [`Chain::produce_block_with`], with `selection`'s transactions first and its
+    /// excluded senders' pool transactions left out.
+    pub fn produce_block_selected(
+        &self,
+        opts: &BlockOptions,
+        selection: &BlockSelection,
+    ) -> Result<Produced, ChainError> {
         let _guard = self.produce.lock();
         let parent = self.head();
         let timestamp = opts.timestamp.max(parent.timestamp + 1);
@@ -131,7 +152,12 @@ impl Chain {
         let view = self.view(&parent)?;
         let candidates = {
             let pool = self.pool.lock();
-            pool.candidates(base_fee, |a| nonce_in(parent.state_root, &view, a))
+            let nonce_of = |a: &Address| nonce_in(parent.state_root, &view, a);
+            let pooled = pool.candidates(base_fee, nonce_of, &selection.exclude);
+            let first = selection.first.iter().map(|t| *t.tx_hash()).collect::<Vec<_>>();
+            let mut all = selection.first.clone();
+            all.extend(pooled.into_iter().filter(|t| !first.contains(t.tx_hash())));
+            all
         };
         let budget = self.budget.read().clone();
         let assembled = match budget {

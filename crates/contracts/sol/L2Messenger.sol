@@ -24,6 +24,15 @@ contract L2Messenger {
     address public l1Rollup;
     /// Number of L2->L1 messages sent (slot 4).
     uint256 public nonce;
+    /// Number n such that every L1->L2 message with index < n has been processed here:
+    /// delivered, or its call failed and it is recorded in `failedL1` (slot 5; protocol:
+    /// the rollup contract on L1 proves it in `advanceWithDelivery`).
+    uint256 public deliveredPrefix;
+    /// L1->L2 messages processed, by index (slot 6).
+    mapping(uint256 => bool) public processedL1;
+    /// L1->L2 messages whose call failed, by leaf hash: retryable by anyone, refundable by
+    /// their L1 sender; their value stays in this contract meanwhile (slot 7).
+    mapping(bytes32 => bool) public failedL1;
     address private transient xL1Sender;
 
     /// EIP-4788 beacon roots contract (holds the L1 anchor of each L2 block).
@@ -38,6 +47,9 @@ contract L2Messenger {
     /// Largest gas limit of an L2->L1 message: its claim (with the 1/63 EIP-150 keeps back
     /// and `L1_CLAIM_OVERHEAD`) fits one L1 transaction, so every message can be claimed.
     uint256 public constant MAX_GAS_LIMIT = (L1_TX_GAS_CAP - L1_CLAIM_OVERHEAD) * 63 / 64;
+    /// Most steps a claim moves `deliveredPrefix` over already processed messages (bounds
+    /// the claim's gas whatever others claimed out of order; `catchUp` does the rest).
+    uint256 public constant PREFIX_STEPS_PER_CLAIM = 8;
 
     /// An L2->L1 message was sent.
     event MessageSent(
@@ -47,6 +59,13 @@ contract L2Messenger {
     event L1RootProven(bytes32 indexed root, bytes32 indexed l1BlockHash);
     /// An L1->L2 message was delivered.
     event L1MessageClaimed(bytes32 indexed hash, address indexed to);
+    /// An L1->L2 message was processed but its call failed: retryable, or refundable to
+    /// its L1 sender; its value stays here meanwhile.
+    event L1MessageFailed(bytes32 indexed hash, uint256 indexed index, address indexed to);
+    /// A failed L1->L2 message's value was refunded to `refundTo` (it is no longer retryable).
+    event L1MessageRefunded(bytes32 indexed hash, address indexed refundTo, uint256 value);
+    /// `deliveredPrefix` moved to `prefix`.
+    event DeliveredPrefix(uint256 prefix);
 
     error ToMessenger();
     error NoAnchor();
@@ -59,6 +78,12 @@ contract L2Messenger {
     error NotInDelivery();
     error FeeTransferFailed();
     error GasLimitTooHigh(uint256 gasLimit, uint256 max);
+    /// The message is not recorded as failed (never claimed, delivered, or refunded).
+    error NotFailed(bytes32 hash);
+    /// Only the message's L1 sender (the same address on L2) may refund it.
+    error NotMessageSender(address caller, address sender);
+    /// The refund transfer failed.
+    error RefundFailed(address refundTo, uint256 value);
 
     /// An L1->L2 message as the rollup contract hashed it.
     struct L1Message {
@@ -102,9 +127,14 @@ contract L2Messenger {
         emit L1RootProven(root, bytes32(anchor));
     }
 
-    /// Delivers L1->L2 message `m`, proven in the tree with (proven) root `root`. The call
-    /// gets exactly `m.gasLimit` gas; if it fails the whole claim reverts and the message
-    /// stays claimable. The caller (relayer) receives `m.fee`.
+    /// Processes L1->L2 message `m`, proven in the tree with (proven) root `root`. The call
+    /// gets exactly `m.gasLimit` gas (the claim reverts with `InsufficientGas`, and nothing
+    /// is recorded, when the transaction cannot give it that). If the call fails, the
+    /// message still counts as processed: it is recorded in `failedL1` (retryable with
+    /// `retryL1Message`, refundable with `refundL1Message`) and its value stays here; a
+    /// receiver that always reverts cannot stop the messages after it. The caller
+    /// (relayer) receives `m.fee` either way. Moves `deliveredPrefix` at most
+    /// `PREFIX_STEPS_PER_CLAIM` steps.
     function claimL1Message(L1Message calldata m, bytes32 root, bytes32[32] calldata proof) external {
         if (m.to == address(this)) revert ToMessenger();
         if (!knownL1Roots[root]) revert UnknownRoot();
@@ -119,17 +149,68 @@ contract L2Messenger {
         if (node != root) revert BadMerkleProof();
         if (claimedL1[leaf]) revert AlreadyClaimed();
         claimedL1[leaf] = true;
-        // EIP-150: a call forwards at most 63/64 of what is left; make sure that is enough.
-        if (gasleft() < m.gasLimit + m.gasLimit / 63 + DELIVERY_OVERHEAD) revert InsufficientGas();
-        xL1Sender = m.sender;
-        (bool ok,) = m.to.call{gas: m.gasLimit, value: m.value}(m.data);
-        xL1Sender = address(0);
-        if (!ok) revert DeliveryFailed();
+        processedL1[m.index] = true;
+        if (_deliver(m)) {
+            emit L1MessageClaimed(leaf, m.to);
+        } else {
+            failedL1[leaf] = true;
+            emit L1MessageFailed(leaf, m.index, m.to);
+        }
         if (m.fee > 0) {
             (bool paid,) = msg.sender.call{value: m.fee}("");
             if (!paid) revert FeeTransferFailed();
         }
+        _catchUp(PREFIX_STEPS_PER_CLAIM);
+    }
+
+    /// Retries failed L1->L2 message `m` (anyone may): the call gets exactly `m.gasLimit`
+    /// and `m.value`; if it fails again the retry reverts and the message stays failed.
+    function retryL1Message(L1Message calldata m) external {
+        bytes32 leaf = keccak256(abi.encode(m.sender, m.to, m.value, m.fee, m.gasLimit, keccak256(m.data), m.index));
+        if (!failedL1[leaf]) revert NotFailed(leaf);
+        failedL1[leaf] = false;
+        if (!_deliver(m)) revert DeliveryFailed();
         emit L1MessageClaimed(leaf, m.to);
+    }
+
+    /// Gives up failed L1->L2 message `m` and sends its value to `refundTo` instead. Only
+    /// its L1 sender may, from the same address on L2 (an EOA's key controls both).
+    function refundL1Message(L1Message calldata m, address refundTo) external {
+        bytes32 leaf = keccak256(abi.encode(m.sender, m.to, m.value, m.fee, m.gasLimit, keccak256(m.data), m.index));
+        if (!failedL1[leaf]) revert NotFailed(leaf);
+        if (msg.sender != m.sender) revert NotMessageSender(msg.sender, m.sender);
+        failedL1[leaf] = false;
+        (bool ok,) = refundTo.call{value: m.value}("");
+        if (!ok) revert RefundFailed(refundTo, m.value);
+        emit L1MessageRefunded(leaf, refundTo, m.value);
+    }
+
+    /// Moves `deliveredPrefix` over at most `maxSteps` processed messages (anyone may;
+    /// claims out of order leave work here that each claim only does in part).
+    function catchUp(uint256 maxSteps) external returns (uint256) {
+        return _catchUp(maxSteps);
+    }
+
+    function _catchUp(uint256 maxSteps) private returns (uint256 prefix) {
+        prefix = deliveredPrefix;
+        uint256 start = prefix;
+        for (uint256 i; i < maxSteps && processedL1[prefix]; i++) {
+            prefix++;
+        }
+        if (prefix != start) {
+            deliveredPrefix = prefix;
+            emit DeliveredPrefix(prefix);
+        }
+    }
+
+    /// Calls `m.to` with exactly `m.gasLimit` gas and `m.value` as `m.sender`; whether it
+    /// succeeded. Reverts with `InsufficientGas` when the transaction cannot give that gas.
+    function _deliver(L1Message calldata m) private returns (bool ok) {
+        // EIP-150: a call forwards at most 63/64 of what is left; make sure that is enough.
+        if (gasleft() < m.gasLimit + m.gasLimit / 63 + DELIVERY_OVERHEAD) revert InsufficientGas();
+        xL1Sender = m.sender;
+        (ok,) = m.to.call{gas: m.gasLimit, value: m.value}(m.data);
+        xL1Sender = address(0);
     }
 
     /// The L1 sender of the L1->L2 message being delivered (reverts outside a delivery).

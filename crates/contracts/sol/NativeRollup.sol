@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {StatelessInputReader} from "./lib/StatelessInputReader.sol";
 import {MerkleTrie} from "./lib/MerkleTrie.sol";
 import {ExecuteResult} from "./lib/ExecuteResult.sol";
+import {ForcedTx} from "./lib/ForcedTx.sol";
 
 /// @title NativeRollup
 /// @notice A native rollup settled by L1 re-execution: `advance` binds an L2 block to this
@@ -35,6 +36,40 @@ contract NativeRollup {
     mapping(bytes32 => bool) public claimedL2;
     address private transient xL2Sender;
 
+    // ---- forced deposits (new storage goes after every slot above) ----
+    /// L1 block of each L1->L2 message, four 64-bit lanes per word (word i / 4, lane i % 4).
+    mapping(uint256 => uint256) private messageBlockWords;
+    /// The last proven `L2Messenger.deliveredPrefix`: every L1->L2 message with a smaller
+    /// index has been processed on L2 (at a settled block).
+    uint256 public deliveredMessages;
+    bool private transient xProvingDelivery;
+    // ---- forced-transaction inbox (after every earlier slot) ----
+    /// A forced L2 transaction waiting in the inbox: what the inclusion and pruning checks
+    /// need (the raw bytes are in the `ForcedTransaction` event).
+    struct ForcedEntry {
+        /// keccak256 of the raw transaction: its L2 transaction hash.
+        bytes32 txHash;
+        /// Its signer.
+        address sender;
+        /// Its nonce.
+        uint64 nonce;
+        /// L1 block from which it is due.
+        uint64 deadline;
+        /// Its fee cap per gas.
+        uint128 maxFeePerGas;
+        /// Wei paid to whoever includes or drops it.
+        uint256 fee;
+        /// gasLimit * maxFeePerGas + value: the balance it needs.
+        uint256 maxCost;
+    }
+    mapping(uint256 => ForcedEntry) private forced;
+    /// Index of the first forced entry not yet included or dropped.
+    uint256 public forcedHead;
+    /// Number of forced entries ever submitted.
+    uint256 public forcedCount;
+    /// Fees owed to includers whose address refused a plain transfer (see `claimForcedFees`).
+    mapping(address => uint256) public forcedFeeCredit;
+
     /// The EXECUTE precompile.
     address public constant EXECUTE = address(0x0101);
     /// The L2 messenger predeploy (the other side's messenger).
@@ -55,6 +90,15 @@ contract NativeRollup {
     /// The EXECUTE input schema id this contract speaks (the wire prefix of `advance`'s
     /// input and the schema_id of EXECUTE's result), defined once in StatelessInputReader.
     uint16 public constant SCHEMA_ID = StatelessInputReader.SCHEMA_ID;
+    /// Storage slot of `L2Messenger.deliveredPrefix` (proven in `advanceWithDelivery`).
+    uint256 public constant DELIVERED_PREFIX_SLOT = 5;
+    /// Largest raw forced transaction, in bytes.
+    uint256 public constant MAX_FORCED_TX_BYTES = 4096;
+    /// L1 gas one forced entry adds to `advance` (measured, docs/contracts.md), charged in
+    /// `forcedFee` besides the transaction's own L2 gas and its calldata.
+    uint256 public constant FORCED_ENTRY_GAS = 60_000;
+    /// Least gas price `forcedFee` charges (a spam floor where the L1 base fee is tiny).
+    uint256 public constant MIN_FORCED_GAS_PRICE = 1 gwei;
 
     /// L2 chain id.
     uint64 public immutable chainId;
@@ -69,6 +113,8 @@ contract NativeRollup {
     /// Wei locked at deployment to back the L2 ETH the genesis gives accounts outside the
     /// messenger (every L2 ETH is backed by this contract's balance).
     uint256 public immutable genesisBacking;
+    /// L1 blocks after which a forced transaction or an L1->L2 message is due.
+    uint256 public immutable forcedDelay;
 
     /// An L2 block was settled.
     event BlockAdvanced(
@@ -87,6 +133,26 @@ contract NativeRollup {
     );
     /// An L2->L1 message was delivered.
     event L2MessageClaimed(bytes32 indexed hash, address indexed to);
+    /// `deliveredMessages` was raised to `delivered`, proven at settled L2 block `l2Block`.
+    event MessagesDelivered(uint256 delivered, uint64 indexed l2Block);
+    /// A transaction entered the forced inbox; it is due from L1 block `deadline`.
+    event ForcedTransaction(
+        uint256 indexed index, bytes32 indexed txHash, address indexed sender, uint256 deadline, uint256 fee, bytes rawTx
+    );
+    /// Forced entry `index` was included in L2 block `l2Block`.
+    event ForcedIncluded(uint256 indexed index, uint64 indexed l2Block);
+    /// Forced entry `index` was dropped without inclusion.
+    event ForcedDropped(uint256 indexed index, ForcedDropReason reason);
+
+    /// Why a forced entry was dropped.
+    enum ForcedDropReason {
+        /// Due, but its fee cap is below the base fee of the block settled.
+        Underpriced,
+        /// Its nonce is not its sender's next one in the settled state (`pruneForced`).
+        Nonce,
+        /// Its sender cannot pay its maximum cost in the settled state (`pruneForced`).
+        Balance
+    }
 
     error NotSequencer();
     error WrongParent();
@@ -108,6 +174,19 @@ contract NativeRollup {
     error NotInDelivery();
     error GasLimitTooHigh(uint256 gasLimit, uint256 max);
     error InsufficientGas();
+    /// `due` L1->L2 messages are due but only the first `delivered` are proven processed
+    /// on L2: the block must deliver them (`advanceWithDelivery`).
+    error MessagesDue(uint256 due, uint256 delivered);
+    /// The raw forced transaction is empty or longer than `max` bytes.
+    error ForcedTxSize(uint256 len, uint256 max);
+    /// `msg.value` is below `forcedFee` for the transaction.
+    error ForcedFeeTooLow(uint256 paid, uint256 required);
+    /// The block leaves out forced entry `index`, which is due and payable.
+    error ForcedTransactionDue(uint256 index);
+    /// The head forced entry `index` is valid on the settled state: it cannot be pruned.
+    error ForcedTxStillValid(uint256 index);
+    /// The forced inbox has no pending entry.
+    error NoForcedEntry();
 
     /// An L2->L1 message as the L2 messenger hashed it; the L1 call gets exactly `gasLimit`.
     struct L2Message {
@@ -128,7 +207,8 @@ contract NativeRollup {
         bytes32 genesisStateRoot,
         address sequencer_,
         uint256 sequencerTimeout_,
-        uint256 maxTimestampLag_
+        uint256 maxTimestampLag_,
+        uint256 forcedDelay_
     ) payable {
         chainId = chainId_;
         gasLimit = gasLimit_;
@@ -136,6 +216,7 @@ contract NativeRollup {
         sequencerTimeout = sequencerTimeout_;
         maxTimestampLag = maxTimestampLag_;
         genesisBacking = msg.value;
+        forcedDelay = forcedDelay_;
         headHash = genesisHash;
         blockHashes[0] = genesisHash;
         stateRoots[0] = genesisStateRoot;
@@ -148,6 +229,10 @@ contract NativeRollup {
     /// `anchorBlock` is the L1 block whose hash the L2 block carries as its
     /// parent_beacon_block_root.
     function advance(bytes calldata input, uint256 anchorBlock) external {
+        _advance(input, anchorBlock);
+    }
+
+    function _advance(bytes calldata input, uint256 anchorBlock) private {
         if (
             sequencer != address(0) && msg.sender != sequencer
                 && block.timestamp <= lastAdvanceTime + sequencerTimeout
@@ -166,7 +251,9 @@ contract NativeRollup {
         if (anchor == bytes32(0) || anchor != b.parentBeaconBlockRoot) revert WrongAnchor();
         if (b.timestamp > block.timestamp) revert FutureTimestamp();
         if (uint256(b.timestamp) + maxTimestampLag < block.timestamp) revert StaleTimestamp();
+        _processForced(b, input);
 
+        _checkDelivered();
         (bool ok, bytes memory out) = EXECUTE.staticcall(input);
         bytes32 payloadRoot = ExecuteResult.check(ok, out, chainId);
 
@@ -177,6 +264,59 @@ contract NativeRollup {
         blockHashes[b.number % ROOT_HISTORY] = b.blockHash;
         stateRoots[b.number % ROOT_HISTORY] = b.stateRoot;
         emit BlockAdvanced(b.number, b.blockHash, b.stateRoot, anchorBlock, payloadRoot);
+    }
+
+    /// Settles the next L2 block exactly as `advance`, then proves `deliveredPrefix` of the
+    /// L2 messenger in the new block's state (`accountProof` of the messenger,
+    /// `storageProof` of slot `DELIVERED_PREFIX_SLOT`), raises `deliveredMessages` to it,
+    /// and refuses the block if L1->L2 messages are still due (`MessagesDue`).
+    function advanceWithDelivery(
+        bytes calldata input,
+        uint256 anchorBlock,
+        bytes[] calldata accountProof,
+        bytes[] calldata storageProof
+    ) external {
+        xProvingDelivery = true;
+        _advance(input, anchorBlock);
+        xProvingDelivery = false;
+        uint64 number = headNumber;
+        bytes32 storageRoot = MerkleTrie.storageRoot(stateRoots[number % ROOT_HISTORY], L2_MESSENGER, accountProof);
+        uint256 prefix = MerkleTrie.storageValue(storageRoot, bytes32(DELIVERED_PREFIX_SLOT), storageProof);
+        if (prefix > deliveredMessages) {
+            deliveredMessages = prefix;
+            emit MessagesDelivered(prefix, number);
+        }
+        _checkDelivered();
+    }
+
+    /// Number of L1->L2 messages due: sent at least `forcedDelay` L1 blocks ago (sent at
+    /// L1 block <= block.number - forcedDelay).
+    function dueMessages() public view returns (uint256) {
+        if (block.number < forcedDelay) return 0;
+        uint256 cutoff = block.number - forcedDelay;
+        // Messages are in L1 block order: find the first sent after `cutoff`.
+        (uint256 lo, uint256 hi) = (0, messageCount);
+        while (lo < hi) {
+            uint256 mid = (lo + hi) / 2;
+            if (messageBlock(mid) <= cutoff) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    /// L1 block in which L1->L2 message `index` was sent (0 for an index not sent yet).
+    function messageBlock(uint256 index) public view returns (uint256) {
+        return (messageBlockWords[index / 4] >> (64 * (index % 4))) & type(uint64).max;
+    }
+
+    /// Reverts with `MessagesDue` while a due L1->L2 message is not proven processed on L2
+    /// (messages are in block order: it is enough to look at the first unproven one).
+    function _checkDelivered() private view {
+        if (xProvingDelivery) return;
+        uint256 delivered = deliveredMessages;
+        if (delivered >= messageCount) return;
+        if (block.number < forcedDelay || messageBlock(delivered) > block.number - forcedDelay) return;
+        revert MessagesDue(dueMessages(), delivered);
     }
 
     /// State root of settled L2 block `number` (within the last ROOT_HISTORY blocks).
@@ -228,6 +368,7 @@ contract NativeRollup {
         }
         messageCount = index + 1;
         messageRoot = _root(index + 1);
+        messageBlockWords[index / 4] |= block.number << (64 * (index % 4));
         emit MessageSent(index, leaf, msg.sender, to, value, fee, gasLimit_, data);
     }
 
@@ -279,5 +420,116 @@ contract NativeRollup {
     function l2Sender() external view returns (address) {
         if (xL2Sender == address(0)) revert NotInDelivery();
         return xL2Sender;
+    }
+
+    // ---------------------------------------------------------------- forced inbox
+
+    /// Fee for forcing a transaction of `len` raw bytes and gas limit `txGasLimit`: the L1
+    /// gas the entry adds to `advance` (its own bookkeeping, its bytes in the input, its L2
+    /// gas re-executed by EXECUTE) at the current base fee, at least MIN_FORCED_GAS_PRICE.
+    function forcedFee(uint256 len, uint256 txGasLimit) public view returns (uint256) {
+        uint256 price = block.basefee > MIN_FORCED_GAS_PRICE ? block.basefee : MIN_FORCED_GAS_PRICE;
+        return (FORCED_ENTRY_GAS + txGasLimit + 16 * len) * price;
+    }
+
+    /// Submits a signed EIP-1559 L2 transaction that every block settled from L1 block
+    /// `block.number + forcedDelay` on must start with (see `_processForced`), unless it is
+    /// dropped as invalid. `msg.value` (at least `forcedFee`) goes to whoever includes or
+    /// drops it.
+    function forceInclude(bytes calldata rawTx) external payable returns (uint256 index) {
+        if (rawTx.length == 0 || rawTx.length > MAX_FORCED_TX_BYTES) {
+            revert ForcedTxSize(rawTx.length, MAX_FORCED_TX_BYTES);
+        }
+        uint256 cap = gasLimit < TX_GAS_CAP ? gasLimit : TX_GAS_CAP;
+        ForcedTx.Decoded memory d = ForcedTx.decode(rawTx, chainId, cap);
+        uint256 required = forcedFee(rawTx.length, d.gasLimit);
+        if (msg.value < required) revert ForcedFeeTooLow(msg.value, required);
+        index = forcedCount;
+        bytes32 h = keccak256(rawTx);
+        uint256 deadline = block.number + forcedDelay;
+        if (deadline > type(uint64).max) deadline = type(uint64).max; // never due
+        forced[index] = ForcedEntry({
+            txHash: h,
+            sender: d.sender,
+            nonce: d.nonce,
+            deadline: uint64(deadline),
+            maxFeePerGas: d.maxFeePerGas,
+            fee: msg.value,
+            maxCost: d.maxCost
+        });
+        forcedCount = index + 1;
+        emit ForcedTransaction(index, h, d.sender, deadline, msg.value, rawTx);
+    }
+
+    /// Forced entry `i` (included, dropped or pending; all zero if never submitted).
+    function forcedEntry(uint256 i) external view returns (ForcedEntry memory) {
+        return forced[i];
+    }
+
+    /// The inclusion rule, applied to every block before EXECUTE: from `forcedHead`, each
+    /// entry is included (it is the block's next transaction, by hash), or the walk stops
+    /// at a not-yet-due entry, or a due entry whose fee cap is below the block's base fee
+    /// is dropped, or a due payable entry refuses the block if none was included in it
+    /// (otherwise it waits, first in line, for the next block). Fees go to the caller.
+    function _processForced(StatelessInputReader.Block memory b, bytes calldata input) private {
+        uint256 i = forcedHead;
+        uint256 count = forcedCount;
+        if (i == count) return;
+        StatelessInputReader.Transactions memory txs = StatelessInputReader.transactions(input);
+        uint256 k;
+        uint256 paid;
+        for (; i < count; i++) {
+            ForcedEntry storage e = forced[i];
+            if (k < txs.count && StatelessInputReader.txHash(input, txs, k) == e.txHash) {
+                k++;
+                emit ForcedIncluded(i, b.number);
+            } else if (block.number < e.deadline) {
+                break;
+            } else if (e.maxFeePerGas < txs.baseFee) {
+                emit ForcedDropped(i, ForcedDropReason.Underpriced);
+            } else if (k == 0) {
+                revert ForcedTransactionDue(i);
+            } else {
+                break;
+            }
+            paid += e.fee;
+        }
+        forcedHead = i;
+        _payForcedFee(paid);
+    }
+
+    /// Drops the head forced entry when the account proof of its sender against the latest
+    /// settled state root shows it cannot run as the next block's first transaction: its
+    /// nonce is not the sender's next one, or the sender cannot pay its maximum cost.
+    /// An absent account (exclusion proof) has nonce 0 and balance 0. Pays the entry's fee
+    /// to the caller.
+    function pruneForced(bytes[] calldata accountProof) external {
+        uint256 i = forcedHead;
+        if (i == forcedCount) revert NoForcedEntry();
+        ForcedEntry storage e = forced[i];
+        (uint256 nonce, uint256 balance) = MerkleTrie.accountState(stateRootAt(headNumber), e.sender, accountProof);
+        ForcedDropReason reason;
+        if (nonce != e.nonce) reason = ForcedDropReason.Nonce;
+        else if (balance < e.maxCost) reason = ForcedDropReason.Balance;
+        else revert ForcedTxStillValid(i);
+        forcedHead = i + 1;
+        emit ForcedDropped(i, reason);
+        _payForcedFee(e.fee);
+    }
+
+    /// Pays `amount` of forced fees to the caller with a bare transfer (the 2,300 gas
+    /// stipend only: no re-entry), crediting it to `forcedFeeCredit` if the caller refuses it.
+    function _payForcedFee(uint256 amount) private {
+        if (amount == 0) return;
+        (bool ok,) = payable(msg.sender).call{value: amount, gas: 0}("");
+        if (!ok) forcedFeeCredit[msg.sender] += amount;
+    }
+
+    /// Sends the caller's `forcedFeeCredit` to `to`.
+    function claimForcedFees(address payable to) external {
+        uint256 amount = forcedFeeCredit[msg.sender];
+        forcedFeeCredit[msg.sender] = 0;
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert DeliveryFailed();
     }
 }

@@ -152,6 +152,7 @@ fn claim_against_a_state_root_evicted_from_the_history_is_refused() {
         sequencer_: Address::ZERO,
         sequencerTimeout_: U256::from(SEQUENCER_TIMEOUT),
         maxTimestampLag_: U256::from(MAX_LAG),
+        forcedDelay_: U256::from(FORCED_DELAY),
     };
     let mut code = NativeRollupHistoryHarness::BYTECODE.to_vec();
     code.extend(ctor.abi_encode());

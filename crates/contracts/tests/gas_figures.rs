@@ -94,3 +94,158 @@ fn advance_gas_by_witness_size_and_l2_gas() {
         env.l1_mine();
     }
 }
+
+/// An L2 transfer of 1 wei from `key` with `nonce` (signed, not sent).
+fn signed_transfer(
+    key: &alloy_signer_local::PrivateKeySigner,
+    nonce: u64,
+) -> alloy_consensus::TxEnvelope {
+    nr_chain::Eip1559Builder::new(L2_ID, nonce, TxKind::Call(alloy_primitives::Address::ZERO))
+        .value(U256::from(1))
+        .gas_limit(21_000)
+        .fees(100_000_000_000, 1_000_000_000)
+        .sign(key)
+        .unwrap()
+}
+
+#[test]
+fn forced_inbox_gas() {
+    use alloy_eips::eip2718::Encodable2718;
+    use nr_contracts::NativeRollup;
+    let env = Env::new(false);
+    let nonce = |k: &alloy_signer_local::PrivateKeySigner| {
+        env.l2.account(&env.l2.head(), k.address()).unwrap().unwrap().nonce
+    };
+    // forceInclude of a typical withdrawal: L2Messenger.sendMessage(to, 0, "") with value.
+    let w = nr_contracts::L2Messenger::sendMessageCall {
+        to: env.alice.address(),
+        gasLimit: U256::ZERO,
+        data: Bytes::new(),
+    };
+    let withdrawal = nr_chain::Eip1559Builder::new(
+        L2_ID,
+        nonce(&env.alice),
+        TxKind::Call(nr_contracts::L2_MESSENGER),
+    )
+    .value(U256::from(10).pow(U256::from(17)))
+    .input(w.abi_encode())
+    .gas_limit(150_000)
+    .fees(100_000_000_000, 1_000_000_000)
+    .sign(&env.alice)
+    .unwrap();
+    let raw: Bytes = withdrawal.encoded_2718().into();
+    let fee: U256 = env.l1_view(
+        env.rollup,
+        NativeRollup::forcedFeeCall { len: U256::from(raw.len()), txGasLimit: U256::from(150_000) },
+    );
+    let s = env.l1_call(
+        &env.bob,
+        env.rollup,
+        NativeRollup::forceIncludeCall { rawTx: raw.clone() },
+        fee,
+    );
+    assert!(s.ok());
+    println!(
+        "forceInclude of a withdrawal ({} raw bytes, 150,000 L2 gas): {} L1 gas, forcedFee {} wei",
+        raw.len(),
+        s.gas(),
+        fee
+    );
+    // Its L2 gas, included first in a block (the entry is consumed).
+    let anchor = env.l1.head();
+    let opts = nr_chain::BlockOptions {
+        timestamp: anchor.timestamp,
+        parent_beacon_block_root: Some(anchor.hash_slow()),
+        fee_recipient: None,
+    };
+    let sel = nr_chain::BlockSelection { first: vec![withdrawal.clone()], exclude: vec![] };
+    let p = env.l2.produce_block_selected(&opts, &sel).unwrap();
+    let l2_gas = env.l2.receipt(withdrawal.tx_hash()).unwrap().expect("included").gas_used;
+    println!("the withdrawal uses {l2_gas} L2 gas (block {})", p.block.header.number);
+    // A fresh env per figure keeps the queue clean.
+    let figures = |k: usize, forced: bool| -> u64 {
+        let env = Env::new(false);
+        let keys: Vec<_> = (0..k).map(|i| common::key(20 + i as u8)).collect();
+        // Fund the senders on L2 first (settled), so the block measured holds only transfers.
+        for key in &keys {
+            env.l2_transfer(&env.bob, key.address(), U256::from(10).pow(U256::from(17)));
+        }
+        env.l2_block_settled();
+        let txs: Vec<_> = keys.iter().map(|key| signed_transfer(key, 0)).collect();
+        if forced {
+            for t in &txs {
+                let raw: Bytes = t.encoded_2718().into();
+                let fee: U256 = env.l1_view(
+                    env.rollup,
+                    NativeRollup::forcedFeeCall {
+                        len: U256::from(raw.len()),
+                        txGasLimit: U256::from(21_000),
+                    },
+                );
+                assert!(
+                    env.l1_call(
+                        &env.bob,
+                        env.rollup,
+                        NativeRollup::forceIncludeCall { rawTx: raw },
+                        fee
+                    )
+                    .ok()
+                );
+            }
+        } else {
+            for t in &txs {
+                env.l2.add_transaction(t.clone()).unwrap();
+            }
+        }
+        let anchor = env.l1.head();
+        let opts = nr_chain::BlockOptions {
+            timestamp: anchor.timestamp,
+            parent_beacon_block_root: Some(anchor.hash_slow()),
+            fee_recipient: None,
+        };
+        let sel =
+            nr_chain::BlockSelection { first: if forced { txs } else { vec![] }, exclude: vec![] };
+        let p = env.l2.produce_block_selected(&opts, &sel).unwrap();
+        assert_eq!(p.block.body.transactions.len(), k);
+        let s = env.settle(p.hash);
+        if forced {
+            let head: U256 = env.l1_view(env.rollup, NativeRollup::forcedHeadCall {});
+            assert_eq!(head, U256::from(k), "all consumed");
+        }
+        s.gas()
+    };
+    // An empty block while one entry waits, not due: the walk reads it and stops.
+    let waiting = {
+        let env = Env::new(false);
+        env.l2_block_settled(); // as in `figures`: the measured block is not the first
+        let t = signed_transfer(&env.alice, 0);
+        let raw: Bytes = t.encoded_2718().into();
+        let call = NativeRollup::forcedFeeCall {
+            len: U256::from(raw.len()),
+            txGasLimit: U256::from(21_000),
+        };
+        let fee: U256 = env.l1_view(env.rollup, call);
+        let force = NativeRollup::forceIncludeCall { rawTx: raw };
+        assert!(env.l1_call(&env.bob, env.rollup, force, fee).ok());
+        let p = env.l2_block();
+        env.settle(p.hash).gas()
+    };
+    println!("advance of an empty block with one entry waiting (not due): {waiting} L1 gas");
+    println!(
+        "| transfers in the block | advance, pool txs | advance, forced entries | extra | extra per entry |"
+    );
+    println!("|---|---|---|---|---|");
+    for k in [0usize, 1, 4] {
+        let (plain, forced) = (figures(k, false), figures(k, true));
+        let extra = forced as i64 - plain as i64;
+        let per = if k == 0 { extra } else { extra / k as i64 };
+        println!("| {k} | {plain} | {forced} | {extra} | {per} |");
+        if k > 0 {
+            let per_entry: U256 = env.l1_view(env.rollup, NativeRollup::FORCED_ENTRY_GASCall {});
+            assert!(
+                U256::from(per.max(0)) <= per_entry,
+                "FORCED_ENTRY_GAS {per_entry} covers the measured {per}"
+            );
+        }
+    }
+}

@@ -14,6 +14,8 @@ use std::{net::SocketAddr, path::PathBuf};
 
 /// One ether in wei.
 const ETHER: u64 = 1_000_000_000_000_000_000;
+/// Default `forcedDelay` of a Devnet rollup, in L1 blocks.
+pub const DEFAULT_FORCED_DELAY: u64 = 8;
 
 /// Configuration of a [`Devnet`].
 #[derive(Debug, Clone)]
@@ -49,6 +51,12 @@ pub struct DevnetConfig {
     pub l1_finality_depth: u64,
     /// Fee recipient of the L2 blocks; none: the settler's address.
     pub fee_recipient: Option<Address>,
+    /// L1 blocks after which a forced transaction is due (the rollup's `forcedDelay`).
+    pub forced_delay: u64,
+    /// Development only: the sequencer censors these L2 addresses (see [`NodeConfig`]).
+    pub censor: Vec<Address>,
+    /// Development only: censor even due forced transactions (settlement stalls).
+    pub censor_forced: bool,
 }
 
 impl Default for DevnetConfig {
@@ -69,6 +77,9 @@ impl Default for DevnetConfig {
             relayer: true,
             l1_finality_depth: crate::l1::DEFAULT_FINALITY_DEPTH,
             fee_recipient: None,
+            forced_delay: DEFAULT_FORCED_DELAY,
+            censor: vec![],
+            censor_forced: false,
         }
     }
 }
@@ -175,6 +186,7 @@ impl Devnet {
                 sequencer_timeout: 60,
                 max_timestamp_lag: 3_600,
                 funded,
+                forced_delay: cfg.forced_delay,
             };
             let d = nr_rollup::deploy::deploy(&l1_url, deployer.clone(), &params)
                 .await
@@ -194,6 +206,8 @@ impl Devnet {
             progress: None,
             rpc_limits: Default::default(),
             fee_recipient: cfg.fee_recipient,
+            censor: cfg.censor.clone(),
+            censor_forced: cfg.censor_forced,
         })
         .await?;
         Ok((deployment, deployment_file, l2))
@@ -233,6 +247,8 @@ impl Devnet {
             progress: None,
             rpc_limits: Default::default(),
             fee_recipient: None,
+            censor: vec![],
+            censor_forced: false,
         }
     }
 

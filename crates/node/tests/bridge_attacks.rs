@@ -215,6 +215,7 @@ async fn node_refuses_a_genesis_with_unbacked_eth() {
         sequencer_: Address::ZERO,
         sequencerTimeout_: U256::from(60),
         maxTimestampLag_: U256::from(3600),
+        forcedDelay_: U256::from(8),
     };
     let mut code = NativeRollup::BYTECODE.to_vec();
     code.extend(ctor.abi_encode());

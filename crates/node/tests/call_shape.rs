@@ -26,6 +26,7 @@ async fn settling_through_a_wrapper_halts_the_follower() {
         sequencer: None,
         sequencer_timeout: 60,
         max_timestamp_lag: 3_600,
+        forced_delay: 8,
         funded: vec![(keys[3].address(), U256::from(10u64).pow(U256::from(18)))],
     };
     let deployment =
@@ -43,6 +44,8 @@ async fn settling_through_a_wrapper_halts_the_follower() {
         progress: None,
         rpc_limits: Default::default(),
         fee_recipient: Some(alloy_primitives::Address::repeat_byte(0xfe)),
+        censor: vec![],
+        censor_forced: false,
     };
     let sequencer = nr_rollup::start(node_cfg(dir.path().join("l2"), false)).await.expect("L2");
     let follower =
@@ -72,6 +75,7 @@ async fn settling_through_a_wrapper_halts_the_follower() {
             blocking: Default::default(),
             deploy_block: deployment.deploy_block,
         },
+        rebuild_on_forced_due: true,
     };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while sequencer.chain.head().number < 2 {

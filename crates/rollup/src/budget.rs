@@ -105,7 +105,9 @@ impl BlockBudget for AdvanceBudget {
         // The anchor block number as the largest value it can take on the wire.
         let call = NativeRollup::advanceCall { input: wire.into(), anchorBlock: U256::MAX };
         let calldata = call.abi_encode();
-        let tx_bytes = (calldata.len() + TX_ENVELOPE_BYTES) as u64;
+        // Room for the prefix proofs, should the block be settled with
+        // `advanceWithDelivery` (a message due: see `crate::delivery`).
+        let tx_bytes = (calldata.len() + TX_ENVELOPE_BYTES + crate::delivery::PROOF_BYTES) as u64;
         if tx_bytes > self.max_tx_bytes {
             return Err(OverBudget {
                 what: "bytes of the advance transaction",
@@ -113,7 +115,7 @@ impl BlockBudget for AdvanceBudget {
                 limit: self.max_tx_bytes,
             });
         }
-        let gas = advance_gas(&calldata, &input, input_len);
+        let gas = advance_gas(&calldata, &input, input_len) + crate::delivery::PROOF_GAS;
         if gas > self.max_gas {
             return Err(OverBudget { what: "L1 gas of advance", needed: gas, limit: self.max_gas });
         }

@@ -27,6 +27,8 @@ pub struct DeployParams {
     pub sequencer_timeout: u64,
     /// Oldest L2 timestamp accepted, in seconds behind the L1 block.
     pub max_timestamp_lag: u64,
+    /// L1 blocks after which a forced transaction or an L1->L2 message is due.
+    pub forced_delay: u64,
     /// L2 accounts funded at genesis (development convenience). The deployer locks their
     /// sum in the rollup contract, so it must hold that much on L1.
     pub funded: Vec<(Address, U256)>,
@@ -97,6 +99,7 @@ pub async fn deploy(
         sequencer_: params.sequencer.unwrap_or_default(),
         sequencerTimeout_: U256::from(params.sequencer_timeout),
         maxTimestampLag_: U256::from(params.max_timestamp_lag),
+        forcedDelay_: U256::from(params.forced_delay),
     };
     let mut code = NativeRollup::BYTECODE.to_vec();
     code.extend(ctor.abi_encode());

@@ -230,6 +230,22 @@ pub enum RollupError {
     /// An L2 block is missing by number.
     #[error("derivation: no L2 block {0}")]
     NoL2Block(u64),
+    /// A transaction given to the forced inbox does not decode or could not be signed.
+    #[error("forced transaction: {0}")]
+    BadForcedTx(String),
+    /// A `forceInclude` receipt without its `ForcedTransaction` event.
+    #[error("forceInclude {0}: no ForcedTransaction event in the receipt")]
+    NoForcedEvent(B256),
+    /// The L2 RPC returned no latest block.
+    #[error("the L2 has no latest block")]
+    NoL2Head,
+    /// The `ForcedTransaction` log of a pending forced-inbox entry was not found (or its
+    /// bytes do not hash to the stored transaction hash).
+    #[error("forced inbox: no ForcedTransaction log for entry {index}")]
+    ForcedTxMissing {
+        /// The entry's index.
+        index: u64,
+    },
     /// An L2 block is missing by hash.
     #[error("derivation: no L2 block {0}")]
     NoL2BlockHash(B256),

@@ -155,17 +155,26 @@ pub(crate) async fn settled_block(
     Err(RollupError::NoAdvanceFound { tx, number: e.number, calls: inputs.len() })
 }
 
-/// The block an `advance(input, anchor)` calldata settles.
+/// The block an `advance(input, anchor)` or `advanceWithDelivery(input, anchor, ..)`
+/// calldata settles.
 fn block_of_call(chain: &Chain, calldata: &[u8]) -> Result<Block<TxEnvelope>, RollupError> {
-    let call = NativeRollup::advanceCall::abi_decode(calldata).map_err(RollupError::DecodeL1)?;
-    let si = StatelessInput::from_wire(&call.input)?;
+    let input = match NativeRollup::advanceCall::abi_decode(calldata) {
+        Ok(call) => call.input,
+        Err(e) => {
+            NativeRollup::advanceWithDeliveryCall::abi_decode(calldata)
+                .map_err(|_| RollupError::DecodeL1(e))?
+                .input
+        }
+    };
+    let si = StatelessInput::from_wire(&input)?;
     let npr = &si.new_payload_request;
     let fork = chain.spec().schedule.fork_at(npr.execution_payload.timestamp);
     Ok(new_payload_to_block(npr, fork)?)
 }
 
 /// The calldata of every call in a `callTracer` frame tree that is a successful `CALL` of
-/// `advance` on `rollup` (a reverted call emitted nothing), in execution order.
+/// `advance` or `advanceWithDelivery` on `rollup` (a reverted call emitted nothing), in
+/// execution order.
 fn advance_inputs(
     frame: &serde_json::Value,
     rollup: alloy_primitives::Address,
@@ -184,7 +193,8 @@ fn advance_inputs(
     if is_call
         && to == Some(rollup)
         && let Some(input) = input
-        && input.starts_with(&NativeRollup::advanceCall::SELECTOR)
+        && (input.starts_with(&NativeRollup::advanceCall::SELECTOR)
+            || input.starts_with(&NativeRollup::advanceWithDeliveryCall::SELECTOR))
     {
         out.push(input);
     }
@@ -228,5 +238,16 @@ mod tests {
             vec![1, 6],
             "direct and deeply nested CALLs, in order; no reverted, delegate or static call"
         );
+    }
+
+    /// Blocks settled with `advanceWithDelivery` (a forced deposit was due) are derived too.
+    #[test]
+    fn advance_with_delivery_calls_are_advance_inputs() {
+        let rollup = Address::repeat_byte(1);
+        let sel = hex::encode_prefixed(NativeRollup::advanceWithDeliveryCall::SELECTOR);
+        let trace = json!({"type": "CALL", "to": rollup, "input": format!("{sel}07")});
+        let mut out = vec![];
+        advance_inputs(&trace, rollup, &mut out);
+        assert_eq!(out.len(), 1);
     }
 }

@@ -9,9 +9,11 @@
 
 pub mod bridge;
 pub mod budget;
+pub mod delivery;
 pub mod deploy;
 mod error;
 pub mod follower;
+pub mod forced;
 pub mod l1;
 pub mod reconcile;
 pub mod relayer;
@@ -210,6 +212,11 @@ pub struct NodeConfig {
     /// Fee recipient of the sequencer's blocks; none: the settler key's address (the
     /// sequencer's), else the relayer key's. Never 0x0 (see `docs/rpc.md`).
     pub fee_recipient: Option<alloy_primitives::Address>,
+    /// Development only: the sequencer leaves out transactions from these addresses (and L1->L2 messages from or to them) until the rollup contract forces them.
+    pub censor: Vec<Address>,
+    /// Development only: the sequencer leaves out forced transactions of censored
+    /// addresses even once due (settlement then stalls with `ForcedTransactionDue`).
+    pub censor_forced: bool,
 }
 
 impl std::fmt::Debug for NodeConfig {
@@ -226,6 +233,8 @@ impl std::fmt::Debug for NodeConfig {
             .field("progress", &self.progress.is_some())
             .field("rpc_limits", &self.rpc_limits)
             .field("fee_recipient", &self.fee_recipient)
+            .field("censor", &self.censor)
+            .field("censor_forced", &self.censor_forced)
             .finish()
     }
 }
@@ -403,6 +412,14 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             l1: l1.clone(),
             block_time: cfg.block_time,
             blocking: tracker.clone(),
+            forced: tokio::sync::Mutex::new(forced::ForcedInbox::new(
+                l1.clone(),
+                cfg.deployment.deploy_block,
+            )),
+            censorship: forced::Censorship {
+                censor: cfg.censor.clone(),
+                censor_forced: cfg.censor_forced,
+            },
         };
         spawn(Service::Sequencer, Box::pin(seq.run()));
         let reconciler = reconcile::Reconciler {
@@ -418,14 +435,29 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
                 status: status.clone(),
                 blocking: tracker.clone(),
                 reconciler,
+                rebuild_on_forced_due: !cfg.censor_forced,
             };
             spawn(Service::Settler, Box::pin(s.run()));
         } else {
             spawn(Service::Reconciler, Box::pin(reconciler.run()));
         }
-        if let Some(key) = cfg.relayer_key.clone() {
-            let r =
-                relayer::Relayer::new(chain.clone(), l1.clone(), key, cfg.deployment.deploy_block);
+        // Due L1->L2 messages must be processed or no block settles: without a relayer
+        // key, the settler key delivers those (and only those) itself.
+        let relayer = match (cfg.relayer_key.clone(), cfg.settler_key.clone()) {
+            (Some(key), _) => Some((key, false)),
+            (None, Some(key)) => Some((key, true)),
+            (None, None) => None,
+        };
+        if let Some((key, due_only)) = relayer {
+            let delay = delivery::forced_delay(&l1).await?;
+            let policy = delivery::DeliveryPolicy::new(delay, cfg.censor.clone(), due_only);
+            let r = relayer::Relayer::new(
+                chain.clone(),
+                l1.clone(),
+                key,
+                cfg.deployment.deploy_block,
+                policy,
+            );
             spawn(Service::Relayer, Box::pin(r.run()));
         }
     }

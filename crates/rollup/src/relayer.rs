@@ -4,8 +4,11 @@
 //! One message never holds up another: a message whose claim no L2 transaction can carry
 //! (gas limit beyond the L2 block, or beyond u64) is left for manual claiming at once, and
 //! a claim the pool refuses counts as a failed attempt; the relayer moves on to the next.
+//!
+//! What it claims when is its [`DeliveryPolicy`]: messages due soon always (forced
+//! deposits, see [`crate::delivery`]), the others at once unless censored or due-only.
 
-use crate::{POLL, RollupError, l1::L1Client};
+use crate::{POLL, RollupError, delivery::DeliveryPolicy, l1::L1Client};
 use alloy_primitives::{B256, Bytes, U256};
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_signer_local::PrivateKeySigner;
@@ -27,14 +30,22 @@ pub struct Relayer {
     /// Submitted transactions not yet seen in a block, by message leaf (or root).
     in_flight: HashMap<B256, B256>,
     failures: HashMap<B256, u32>,
+    policy: DeliveryPolicy,
 }
 
 /// Attempts before a message whose delivery keeps failing is left for manual claiming.
 pub const MAX_ATTEMPTS: u32 = 3;
 
 impl Relayer {
-    /// A relayer paying L2 gas with `key`, reading messages from L1 block `from` on.
-    pub fn new(chain: Arc<Chain>, l1: L1Client, key: PrivateKeySigner, from: u64) -> Self {
+    /// A relayer paying L2 gas with `key`, reading messages from L1 block `from` on,
+    /// claiming what `policy` says when.
+    pub fn new(
+        chain: Arc<Chain>,
+        l1: L1Client,
+        key: PrivateKeySigner,
+        from: u64,
+        policy: DeliveryPolicy,
+    ) -> Self {
         Self {
             chain,
             l1,
@@ -43,6 +54,7 @@ impl Relayer {
             messages: vec![],
             in_flight: HashMap::new(),
             failures: HashMap::new(),
+            policy,
         }
     }
 
@@ -148,9 +160,10 @@ impl Relayer {
             tree.push(l1_message_hash(m));
         }
         let mut pending = vec![];
-        for (i, (m, _)) in self.messages[..covered].iter().enumerate() {
+        for (i, (m, sent)) in self.messages[..covered].iter().enumerate() {
             let leaf = l1_message_hash(m);
-            if self.in_flight.contains_key(&leaf)
+            if !self.policy.claim_now(m, *sent, latest)
+                || self.in_flight.contains_key(&leaf)
                 || self.failures.get(&leaf).is_some_and(|n| *n >= MAX_ATTEMPTS)
             {
                 continue;
@@ -229,7 +242,7 @@ mod tests {
             .unwrap(),
         );
         let l1 = L1Client::new("http://127.0.0.1:1", Address::ZERO, None).unwrap();
-        let mut relayer = Relayer::new(chain.clone(), l1, key, 0);
+        let mut relayer = Relayer::new(chain.clone(), l1, key, 0, DeliveryPolicy::default());
         let gas_limits = [
             U256::from(800_000),  // its claim needs more than the 1M block
             U256::from(100_000),  // ordinary

@@ -1,8 +1,12 @@
 //! The sequencer: builds L2 blocks from the pool, each anchored to the latest L1 block.
 
-use crate::{POLL, l1::L1Client};
+use crate::{
+    POLL,
+    forced::{self, Censorship, ForcedInbox},
+    l1::L1Client,
+};
 use alloy_rpc_types_eth::BlockNumberOrTag;
-use nr_chain::{BlockOptions, Chain};
+use nr_chain::{BlockOptions, BlockSelection, Chain};
 use std::{sync::Arc, time::Duration};
 use tokio_util::task::TaskTracker;
 
@@ -20,6 +24,10 @@ pub struct Sequencer {
     pub blocking: TaskTracker,
     /// Fee recipient of the blocks (the sequencer's address unless configured).
     pub fee_recipient: alloy_primitives::Address,
+    /// The rollup's forced-transaction inbox (pending entries go first in each block).
+    pub forced: tokio::sync::Mutex<ForcedInbox>,
+    /// Development-only censorship.
+    pub censorship: Censorship,
 }
 
 impl Sequencer {
@@ -47,13 +55,22 @@ impl Sequencer {
         // Anchor to the L1 block below the latest: its hash is visible to BLOCKHASH in the
         // latest block's context, where gas estimation of `advance` runs.
         let latest = self.l1.block(BlockNumberOrTag::Latest).await?;
+        let next_l1_block = latest.number + 1;
         let anchor = match latest.number {
             0 => latest,
             n => self.l1.block(BlockNumberOrTag::Number(n - 1)).await?,
         };
+        // Pending forced transactions go first, in inbox order (module `forced`).
+        // A failed read (an L1 hiccup, or a rollup deployed before the inbox existed) leaves
+        // them out of this block: if one is due, the settler rebuilds the block.
+        let pending = self.forced.lock().await.pending().await.unwrap_or_else(|e| {
+            tracing::warn!("sequencer: reading the forced inbox: {e}");
+            vec![]
+        });
+        let first = forced::select(&self.chain, &pending, next_l1_block, &self.censorship)?;
         if self.block_time == 0 {
             let head_anchor = head.parent_beacon_block_root.unwrap_or_default();
-            let ready = self.chain.has_ready_transactions();
+            let ready = self.chain.has_ready_transactions() || !first.is_empty();
             if !ready && (anchor.hash == head_anchor || head.timestamp >= nr_chain::unix_now()) {
                 return Ok(());
             }
@@ -77,13 +94,18 @@ impl Sequencer {
             parent_beacon_block_root: Some(anchor.hash),
             fee_recipient: Some(self.fee_recipient),
         };
-        let produced =
-            self.blocking.spawn_blocking(move || chain.produce_block_with(&opts)).await??;
+        let selection_len = first.len();
+        let selection = BlockSelection { first, exclude: self.censorship.censor.clone() };
+        let produced = self
+            .blocking
+            .spawn_blocking(move || chain.produce_block_selected(&opts, &selection))
+            .await??;
         tracing::info!(
             number = produced.block.header.number,
             hash = %produced.hash,
             txs = produced.block.body.transactions.len(),
             deferred = produced.deferred.len(),
+            forced = selection_len,
             anchor = anchor.number,
             "L2 block"
         );

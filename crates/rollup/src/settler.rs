@@ -1,4 +1,5 @@
-//! The settler: proves every L2 block to the L1 rollup contract with `advance`.
+//! The settler: proves every L2 block to the L1 rollup contract with `advance`, or with
+//! `advanceWithDelivery` when an L1->L2 message is due (see [`crate::delivery`]).
 
 use crate::{POLL, RollupError, SettlementStatus, l1::L1Client, reconcile::Reconciler};
 use alloy_eips::eip7685::Requests;
@@ -24,6 +25,10 @@ pub struct Settler {
     pub blocking: TaskTracker,
     /// Brings the chain in line with the settled head before each round.
     pub reconciler: Reconciler,
+    /// Rewind the chain to the settled head when the rollup refuses the next block for
+    /// leaving out a due forced transaction, so the sequencer builds it again with it
+    /// first (off only for the `--censor-forced` demonstration of the stall).
+    pub rebuild_on_forced_due: bool,
 }
 
 impl Settler {
@@ -90,12 +95,51 @@ impl Settler {
         // reason is reported); the rest of the backlog follows in the same L1 block with
         // consecutive nonces and a gas limit from the EXECUTE rule, so settlement catches up
         // in one L1 block instead of one L1 block per L2 block.
+        // A forced-inbox head entry that cannot run on the settled state is pruned first;
+        // while entries are pending, one block per round (each is checked against the
+        // state it settles on).
+        let forced_pending =
+            match crate::forced::prune_invalid_head(&self.l1, &self.chain, settled + 1).await {
+                Ok(p) => p,
+                // `advance` decides; a refusal is reported as usual.
+                Err(e) => {
+                    tracing::warn!("settler: forced inbox: {e}");
+                    true
+                }
+            };
+        let batch = if forced_pending { 1 } else { MAX_BATCH };
         let mut sent = vec![];
-        for (i, n) in (settled + 1..=head).take(MAX_BATCH).enumerate() {
+        let (due_soon, mut delivered) = crate::delivery::delivery_due_soon(&self.l1).await?;
+        for (i, n) in (settled + 1..=head).take(batch).enumerate() {
             let call = self.advance_call(n).await?;
-            let input: alloy_primitives::Bytes = call.abi_encode().into();
+            // A message is due (or about to be): prove the prefix where it moved.
+            let proving = match due_soon {
+                true => crate::delivery::with_delivery(&self.chain, n, &call, delivered)?,
+                false => None,
+            };
+            let input: alloy_primitives::Bytes = match &proving {
+                Some((c, prefix)) => {
+                    tracing::info!(l2_block = n, %prefix, "settler: proving delivered messages");
+                    delivered = *prefix;
+                    c.abi_encode().into()
+                }
+                None => call.abi_encode().into(),
+            };
             if i == 0 {
-                let r = self.l1.send(self.l1.rollup, input, U256::ZERO).await?;
+                let r = match self.l1.send(self.l1.rollup, input, U256::ZERO).await {
+                    Err(e) if self.rebuild_on_forced_due && crate::forced::is_forced_due(&e) => {
+                        // Built before the entry was due (or before it was submitted): it
+                        // can never settle. Rebuild from the settled head.
+                        let r = self.chain.rewind_to(settled)?;
+                        tracing::warn!(
+                            settled,
+                            removed = r.removed_blocks,
+                            "a due forced transaction is missing: rebuilding the unsettled blocks"
+                        );
+                        return Err(e);
+                    }
+                    r => r?,
+                };
                 sent.push((n, r.transaction_hash));
                 continue;
             }
@@ -104,8 +148,10 @@ impl Settler {
             // 63/64 rule; what it does not use is refunded.
             let si = nr_stateless::ssz::StatelessInput::from_wire(&call.input)?;
             let execute = nr_execute::precompile::required_gas(&si, call.input.len(), 1, 1);
-            let gas = (21_000 + 16 * input.len() as u64 + execute + execute / 32 + 300_000)
-                .min(alloy_eips::eip7825::MAX_TX_GAS_LIMIT_OSAKA);
+            let proofs = if proving.is_some() { crate::delivery::PROOF_GAS } else { 0 };
+            let gas =
+                (21_000 + 16 * input.len() as u64 + execute + execute / 32 + 300_000 + proofs)
+                    .min(alloy_eips::eip7825::MAX_TX_GAS_LIMIT_OSAKA);
             match self.l1.send_unchecked(self.l1.rollup, input, gas).await {
                 Ok(h) => sent.push((n, h)),
                 Err(e) => {

@@ -35,6 +35,10 @@ pub struct RpcLimits {
     /// notifications); a subscription whose next notification does not fit is dropped
     /// (its subscriber does not read fast enough) rather than buffered without bound.
     pub connection_buffer: u32,
+    /// Most bytes of JSON one `debug_trace*` answer may take; a trace that would be
+    /// larger stops while it runs, with -32000 "trace larger than the response limit of
+    /// N bytes", before it fills memory.
+    pub trace_bytes: usize,
 }
 
 impl Default for RpcLimits {
@@ -49,6 +53,7 @@ impl Default for RpcLimits {
             log_results: 10_000,
             subscriptions_per_connection: 1000,
             connection_buffer: 1024,
+            trace_bytes: crate::MAX_RESPONSE_BODY_SIZE as usize - 64 * 1024,
         }
     }
 }

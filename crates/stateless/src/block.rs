@@ -6,6 +6,7 @@
 
 use crate::collision::CreateCollisionGuard;
 use crate::evm::NrEvmFactory;
+use crate::executor::BlockSetup;
 use crate::fork::{Fork, ForkSchedule};
 use crate::state::{StateError, StateSource, TrieDb};
 use alloy_consensus::ReceiptEnvelope;
@@ -18,13 +19,11 @@ use alloy_eips::Typed2718;
 use alloy_eips::eip7685::Requests;
 use alloy_eips::{eip1559::BaseFeeParams, eip4844::DATA_GAS_PER_BLOB};
 use alloy_evm::{
-    Evm, EvmEnv, EvmFactory,
-    block::{BlockExecutionError, BlockExecutor, BlockExecutorFactory},
-    eth::{EthBlockExecutionCtx, EthBlockExecutorFactory, receipt_builder::AlloyReceiptBuilder},
+    Evm,
+    block::{BlockExecutionError, BlockExecutor},
 };
 use alloy_primitives::{Address, B256, Bloom, Bytes, KECCAK256_EMPTY};
 use revm::database::{State, states::bundle_state::BundleRetention};
-use std::borrow::Cow;
 
 pub use crate::ssz::MAX_EXTRA_DATA_BYTES;
 /// The minimum block gas limit.
@@ -593,30 +592,9 @@ fn run_transactions<'s, S: StateSource + ?Sized>(
         .with_database(TrieDb::new(parent_state_root, source))
         .with_bundle_update()
         .build();
-    let env = EvmEnv::for_eth_block(
-        header,
-        schedule,
-        chain_id,
-        schedule.blob_params_at(header.timestamp),
-    );
-    let factory =
-        EthBlockExecutorFactory::new(AlloyReceiptBuilder::default(), schedule.clone(), evm.clone());
+    let setup = BlockSetup::new(block, schedule, chain_id, evm);
     // EIP-7610 needs the inspector path: the guard sees each creation frame as it starts.
-    let evm = factory.evm_factory().create_evm_with_inspector(
-        &mut db,
-        env,
-        CreateCollisionGuard::untraced(),
-    );
-    let ctx = EthBlockExecutionCtx {
-        parent_hash: header.parent_hash,
-        parent_beacon_block_root: header.parent_beacon_block_root,
-        ommers: &[],
-        withdrawals: block.body.withdrawals.as_ref().map(|w| Cow::Borrowed(w.as_slice())),
-        extra_data: header.extra_data.clone(),
-        tx_count_hint: Some(txs.len()),
-        slot_number: None,
-    };
-    let mut executor = factory.create_executor(evm, ctx);
+    let mut executor = setup.executor(&mut db, CreateCollisionGuard::untraced(), block, txs.len());
     let mut run = |executor: &mut _| -> Result<(), BlockExecutionError> {
         let executor: &mut alloy_evm::eth::EthBlockExecutor<_, _, _> = executor;
         executor.apply_pre_execution_changes()?;

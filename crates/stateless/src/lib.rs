@@ -9,6 +9,7 @@ pub mod block;
 pub mod collision;
 mod error;
 pub mod evm;
+pub mod executor;
 pub mod fork;
 pub mod guest;
 pub mod memory;

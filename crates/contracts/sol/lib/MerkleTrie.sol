@@ -71,6 +71,20 @@ library MerkleTrie {
         return fields[2].toBytes32();
     }
 
+    /// Nonce and balance of `account` in the state with root `stateRoot`; an account
+    /// proven absent (exclusion proof) has nonce 0 and balance 0. Reverts on an invalid proof.
+    function accountState(bytes32 stateRoot, address account_, bytes[] memory accountProof)
+        internal
+        pure
+        returns (uint256 nonce, uint256 balance)
+    {
+        (bool exists, bytes memory leaf) = get(stateRoot, keccak256(abi.encodePacked(account_)), accountProof);
+        if (!exists) return (0, 0);
+        RLPReader.Item[] memory fields = RLPReader.toItem(leaf).toList();
+        if (fields.length != 4) revert InvalidProof();
+        return (fields[0].toUint(), fields[1].toUint());
+    }
+
     /// The value of storage slot `slot` in the storage trie with root `root` (0 if absent).
     function storageValue(bytes32 root, bytes32 slot, bytes[] memory storageProof) internal pure returns (uint256) {
         bytes32 empty = 0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421;

@@ -59,7 +59,9 @@ library StatelessInputReader {
     uint256 private constant P_GAS_LIMIT = 412;
     uint256 private constant P_GAS_USED = 420;
     uint256 private constant P_TIMESTAMP = 428;
+    uint256 private constant P_BASE_FEE = 440;
     uint256 private constant P_BLOCK_HASH = 472;
+    uint256 private constant P_TRANSACTIONS = 504;
     uint256 private constant P_WITHDRAWALS = 508;
     uint256 private constant P_BLOB_GAS_USED = 512;
     uint256 private constant P_EXCESS_BLOB_GAS = 520;
@@ -113,5 +115,42 @@ library StatelessInputReader {
         r.versionedHashesBytes = requests > vh ? requests - vh : 0;
         r.parentBeaconBlockRoot = word(s, npr + N_PARENT_BEACON_BLOCK_ROOT);
         r.chainId = uint64(le(s, S_CHAIN_ID, 8));
+    }
+
+    /// Where the block's transactions list lies in the SSZ body (offsets relative to the
+    /// body, after the schema prefix), how many it holds, and the block's base fee.
+    struct Transactions {
+        uint256 start;
+        uint256 end;
+        uint256 count;
+        uint256 baseFee;
+    }
+
+    /// Locates the transactions list (SSZ `List[ByteList]`: 4-byte offsets, then the
+    /// transactions) of the execution payload in `input`, and reads base_fee_per_gas.
+    function transactions(bytes calldata input) internal pure returns (Transactions memory t) {
+        bytes calldata s = body(input);
+        uint256 npr = le(s, S_NEW_PAYLOAD_REQUEST, 4);
+        uint256 payload = npr + le(s, npr + N_PAYLOAD, 4);
+        if (payload + P_FIXED > s.length) revert InputTooShort();
+        t.baseFee = le(s, payload + P_BASE_FEE, 32);
+        t.start = payload + le(s, payload + P_TRANSACTIONS, 4);
+        t.end = payload + le(s, payload + P_WITHDRAWALS, 4);
+        if (t.end < t.start || t.end > s.length) revert InputTooShort();
+        if (t.end > t.start) {
+            uint256 first = le(s, t.start, 4);
+            if (first % 4 != 0 || first == 0 || t.start + first > t.end) revert InputTooShort();
+            t.count = first / 4;
+        }
+    }
+
+    /// keccak256 of the bytes of transaction `k` (< t.count) of the list `t` in `input`:
+    /// its EIP-2718 encoding, so the L2 transaction hash.
+    function txHash(bytes calldata input, Transactions memory t, uint256 k) internal pure returns (bytes32) {
+        bytes calldata s = body(input);
+        uint256 from = t.start + le(s, t.start + 4 * k, 4);
+        uint256 to = k + 1 < t.count ? t.start + le(s, t.start + 4 * (k + 1), 4) : t.end;
+        if (to < from || to > t.end) revert InputTooShort();
+        return keccak256(s[from:to]);
     }
 }

@@ -35,10 +35,18 @@ contract NativeRollupHistoryHarness is NativeRollup {
         bytes32 genesisStateRoot,
         address sequencer_,
         uint256 sequencerTimeout_,
-        uint256 maxTimestampLag_
+        uint256 maxTimestampLag_,
+        uint256 forcedDelay_
     )
         NativeRollup(
-            chainId_, gasLimit_, genesisHash, genesisStateRoot, sequencer_, sequencerTimeout_, maxTimestampLag_
+            chainId_,
+            gasLimit_,
+            genesisHash,
+            genesisStateRoot,
+            sequencer_,
+            sequencerTimeout_,
+            maxTimestampLag_,
+            forcedDelay_
         )
     {}
 

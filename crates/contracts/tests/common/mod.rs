@@ -28,6 +28,12 @@ pub const L1_BLOCK_TIME: u64 = 12;
 pub const MAX_LAG: u64 = 600;
 /// Sequencer timeout in sequenced mode.
 pub const SEQUENCER_TIMEOUT: u64 = 120;
+/// L1 blocks after which an L1->L2 message is due, in the tests that do not test forced
+/// deposits (far beyond any test's L1 length, so none becomes due).
+pub const FORCED_DELAY: u64 = 1 << 32;
+/// L1 blocks after which a forced transaction is due, in the forced-inbox tests
+/// (`Env::with_forced_delay`).
+pub const FORCED_TX_DELAY: u64 = 8;
 
 /// Decodes EXECUTE wire bytes (must be well formed).
 pub fn from_wire(wire: &[u8]) -> StatelessInput {
@@ -124,8 +130,13 @@ impl Env {
         }
     }
 
-    /// Deploys everything; `sequenced` picks the mode.
+    /// Deploys everything; `sequenced` picks the mode. L1->L2 messages never become due.
     pub fn new(sequenced: bool) -> Self {
+        Self::with_forced_delay(sequenced, FORCED_DELAY)
+    }
+
+    /// [`Env::new`] with L1->L2 messages due `forced_delay` L1 blocks after they are sent.
+    pub fn with_forced_delay(sequenced: bool, forced_delay: u64) -> Self {
         let schedule = ForkSchedule::from_genesis(Fork::Osaka);
         let (deployer, alice, bob, sequencer) = (key(1), key(2), key(3), key(4));
         let eth = U256::from(10).pow(U256::from(18));
@@ -182,6 +193,7 @@ impl Env {
             sequencer_: seq,
             sequencerTimeout_: U256::from(SEQUENCER_TIMEOUT),
             maxTimestampLag_: U256::from(MAX_LAG),
+            forcedDelay_: U256::from(forced_delay),
         };
         let mut code = NativeRollup::BYTECODE.to_vec();
         code.extend(alloy_sol_types::SolConstructor::abi_encode(&ctor));
@@ -463,5 +475,150 @@ impl Env {
         let p = self.l2_block();
         let s = self.settle_all().pop().expect("settled");
         (p, s)
+    }
+}
+
+// ---------------------------------------------------------------- L1 -> L2 messages
+
+/// `n` ether in wei.
+pub fn eth(n: u64) -> U256 {
+    U256::from(n) * U256::from(10).pow(U256::from(18))
+}
+
+/// An L1->L2 message sent in the current L1 block, ready to relay.
+pub struct Deposit {
+    /// The message as the L2 messenger takes it.
+    pub message: L2Messenger::L1Message,
+    /// L1 block it was sent in.
+    pub l1_block: u64,
+}
+
+impl Env {
+    /// L1 balance of `a` at the head.
+    pub fn l1_balance(&self, a: Address) -> U256 {
+        self.l1.account(&self.l1.head(), a).unwrap().map_or(U256::ZERO, |x| x.balance)
+    }
+    /// L2 balance of `a` at the head.
+    pub fn l2_balance(&self, a: Address) -> U256 {
+        self.l2.account(&self.l2.head(), a).unwrap().map_or(U256::ZERO, |x| x.balance)
+    }
+
+    /// `NativeRollup.sendMessage` from `from`; mirrors the leaf in the local tree.
+    pub fn send_l1_message(
+        &self,
+        from: &alloy_signer_local::PrivateKeySigner,
+        to: Address,
+        value: U256,
+        fee: U256,
+        gas_limit: u64,
+        data: Bytes,
+    ) -> Deposit {
+        let call = NativeRollup::sendMessageCall {
+            to,
+            fee,
+            gasLimit_: U256::from(gas_limit),
+            data: data.clone(),
+        };
+        let s = self.l1_call(from, self.rollup, call, value + fee);
+        assert!(s.ok(), "sendMessage");
+        let index = self.tree.borrow().len();
+        let message = L2Messenger::L1Message {
+            sender: from.address(),
+            to,
+            value,
+            fee,
+            gasLimit: U256::from(gas_limit),
+            index: U256::from(index),
+            data,
+        };
+        self.tree.borrow_mut().push(l1_message_hash(&message));
+        let root: B256 = self.l1_view(self.rollup, NativeRollup::messageRootCall {});
+        assert_eq!(root, self.tree.borrow().root(), "on-chain tree root matches the mirror");
+        Deposit { message, l1_block: s.receipt.header.number }
+    }
+
+    /// The proveL1MessageRoot call for the L2 block anchored to `l1_block` at `l2_timestamp`.
+    pub fn prove_root_call(
+        &self,
+        l1_block: u64,
+        l2_timestamp: u64,
+    ) -> L2Messenger::proveL1MessageRootCall {
+        let header = self.l1.header_by_number(l1_block).unwrap().unwrap();
+        let proof = self.l1.proof(&header, self.rollup, &[B256::ZERO]).unwrap();
+        L2Messenger::proveL1MessageRootCall {
+            l2Timestamp: U256::from(l2_timestamp),
+            l1Header: alloy_rlp::encode(&header).into(),
+            accountProof: proof.account_proof,
+            storageProof: proof.storage[0].2.clone(),
+        }
+    }
+
+    /// The claimL1Message call of `m` against the current tree root.
+    pub fn claim_call(&self, m: &L2Messenger::L1Message) -> L2Messenger::claimL1MessageCall {
+        let index = m.index.to::<usize>();
+        L2Messenger::claimL1MessageCall {
+            m: m.clone(),
+            root: self.tree.borrow().root(),
+            proof: self.tree.borrow().proof(index).unwrap(),
+        }
+    }
+
+    /// Relays a deposit: an L2 block anchored to the deposit's L1 block proves the root and
+    /// claims. Returns the claim's L2 receipt.
+    pub fn relay(
+        &self,
+        relayer: &alloy_signer_local::PrivateKeySigner,
+        d: &Deposit,
+        gas: u64,
+    ) -> nr_chain::ReceiptInfo {
+        assert_eq!(self.l1.head().number, d.l1_block, "relay right after the deposit block");
+        let ts = self.l1.head().timestamp.max(self.l2.head().timestamp + 1);
+        let prove = self.prove_root_call(d.l1_block, ts);
+        let p = self.l2_tx(relayer, L2_MESSENGER, prove, U256::ZERO, 2_000_000);
+        let c = self.l2_tx(relayer, L2_MESSENGER, self.claim_call(&d.message), U256::ZERO, gas);
+        let block = self.l2_block();
+        assert_eq!(block.block.header.timestamp, ts);
+        let pr = self.l2.receipt(&p).unwrap().unwrap();
+        assert!(pr.receipt.status(), "proveL1MessageRoot");
+        println!("proveL1MessageRoot: {} L2 gas", pr.gas_used);
+        self.l2.receipt(&c).unwrap().unwrap()
+    }
+
+    /// Simulates an L2 call on the head (state and environment), expecting error `E`, then
+    /// sends it in a new L2 block and checks it fails there.
+    pub fn l2_expect_revert<C: SolCall, E: SolError>(
+        &self,
+        from: &alloy_signer_local::PrivateKeySigner,
+        to: Address,
+        call: C,
+        gas: u64,
+    ) {
+        let req = CallRequest {
+            from: Some(from.address()),
+            to: Some(to),
+            input: call.abi_encode().into(),
+            gas: Some(gas),
+            ..Default::default()
+        };
+        match self.l2.call(&self.l2.head(), &req).unwrap() {
+            CallOutcome::Revert { output, .. } => {
+                assert_eq!(
+                    output.get(..4),
+                    Some(&E::SELECTOR[..]),
+                    "expected {}, got 0x{}",
+                    E::SIGNATURE,
+                    alloy_primitives::hex::encode(&output)
+                )
+            }
+            other => panic!("expected {}, got {other:?}", E::SIGNATURE),
+        }
+        let h = self.l2_tx(from, to, call, U256::ZERO, gas);
+        self.l1_mine();
+        self.l2_block();
+        assert!(
+            !self.l2.receipt(&h).unwrap().unwrap().receipt.status(),
+            "{} fails on L2",
+            E::SIGNATURE
+        );
     }
 }

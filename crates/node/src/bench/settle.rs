@@ -57,6 +57,7 @@ impl SettlementL1 {
             sequencer_: Address::ZERO,
             sequencerTimeout_: U256::ZERO,
             maxTimestampLag_: U256::from(1u64 << 40),
+            forcedDelay_: U256::from(8),
         };
         let mut code = NativeRollup::BYTECODE.to_vec();
         code.extend(ctor.abi_encode());
