@@ -37,6 +37,9 @@ pub struct L2Args {
     /// L2 key relaying deposits; without it, deposits are not delivered.
     #[arg(long)]
     pub relayer_key: Option<PrivateKeySigner>,
+    /// Fee recipient of the L2 blocks (default: the settler key's address).
+    #[arg(long)]
+    pub fee_recipient: Option<Address>,
     /// Follower: rebuild the chain from L1 data only (no sequencing or settlement).
     #[arg(long)]
     pub follow: bool,
@@ -78,6 +81,9 @@ pub struct DevnetArgs {
     /// Mnemonic of the development accounts (funded on both chains).
     #[arg(long, default_value = DEV_MNEMONIC)]
     pub mnemonic: String,
+    /// Fee recipient of the L2 blocks (default: the settler's address).
+    #[arg(long)]
+    pub fee_recipient: Option<Address>,
     /// L1 blocks after which a forced transaction is due (the rollup's `forcedDelay`).
     #[arg(long, default_value_t = nr_node::devnet::DEFAULT_FORCED_DELAY)]
     pub forced_delay: u64,
@@ -240,6 +246,7 @@ pub fn run_l2(args: L2Args) -> Result<()> {
         progress: (args.follow && std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .then(follower_bar),
         rpc_limits: args.rpc.limits(),
+        fee_recipient: args.fee_recipient,
         censor: args.censorship.censor.clone(),
         censor_forced: args.censorship.censor_forced,
     };
@@ -283,6 +290,7 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
         l2_chain_id: args.l2_chain_id,
         l1_osaka_at: ForkTime::parse(&args.l1_osaka_at)?,
         mnemonic: args.mnemonic.clone(),
+        fee_recipient: args.fee_recipient,
         forced_delay: args.forced_delay,
         censor: args.censorship.censor.clone(),
         censor_forced: args.censorship.censor_forced,

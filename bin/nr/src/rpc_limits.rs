@@ -33,6 +33,16 @@ pub struct RpcLimitArgs {
     /// Most logs one log query may return.
     #[arg(long = "rpc.log-results", default_value_t = RpcLimits::default().log_results)]
     pub log_results: usize,
+    /// Most subscriptions (eth_subscribe) one WebSocket connection holds.
+    #[arg(
+        long = "rpc.subscriptions-per-connection",
+        default_value_t = RpcLimits::default().subscriptions_per_connection
+    )]
+    pub subscriptions_per_connection: u32,
+    /// Messages one WebSocket connection may have waiting to be written; a subscriber
+    /// that falls further behind is dropped.
+    #[arg(long = "rpc.connection-buffer", default_value_t = RpcLimits::default().connection_buffer)]
+    pub connection_buffer: u32,
     /// Most bytes of JSON one debug_trace* answer may take.
     #[arg(long = "rpc.trace-bytes", default_value_t = RpcLimits::default().trace_bytes)]
     pub trace_bytes: usize,
@@ -49,6 +59,8 @@ impl RpcLimitArgs {
             filter_timeout: Duration::from_secs(self.filter_timeout),
             log_block_range: self.log_block_range,
             log_results: self.log_results,
+            subscriptions_per_connection: self.subscriptions_per_connection,
+            connection_buffer: self.connection_buffer,
             trace_bytes: self.trace_bytes,
         }
     }

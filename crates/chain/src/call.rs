@@ -157,20 +157,7 @@ impl Chain {
         if let Some(f) = db.database.failure() {
             return Err(ChainError::Read(f.clone()));
         }
-        Ok(match result {
-            Ok(ResultAndState { result, .. }) => match result {
-                ExecutionResult::Success { output, gas, .. } => {
-                    CallOutcome::Success { output: output.into_data(), gas_used: gas.tx_gas_used() }
-                }
-                ExecutionResult::Revert { output, gas, .. } => {
-                    CallOutcome::Revert { output, gas_used: gas.tx_gas_used() }
-                }
-                ExecutionResult::Halt { reason, gas, .. } => {
-                    CallOutcome::Halt { reason: format!("{reason:?}"), gas_used: gas.tx_gas_used() }
-                }
-            },
-            Err(e) => CallOutcome::Invalid(e.to_string()),
-        })
+        Ok(outcome(result))
     }
 
     /// The smallest gas limit with which `req` succeeds on the state after `header`.
@@ -179,29 +166,69 @@ impl Chain {
         header: &Header,
         req: &CallRequest,
     ) -> Result<Result<u64, CallOutcome>, ChainError> {
-        let mut hi = req.gas.unwrap_or(self.tx_gas_cap(header));
-        let run = |gas: u64| {
-            let mut r = req.clone();
-            r.gas = Some(gas);
-            self.call(header, &r)
-        };
-        let first = run(hi)?;
-        let used = match first {
-            CallOutcome::Success { gas_used, .. } => gas_used,
-            other => return Ok(Err(other)),
-        };
-        let mut lo = used.saturating_sub(1).max(20_999);
-        // Most calls succeed with their used gas (or a little more, for the 63/64 rule).
-        if let CallOutcome::Success { .. } = run(used)? {
-            return Ok(Ok(used));
+        estimate_with(self.tx_gas_cap(header), req, |r| self.call(header, r))
+    }
+
+    /// [`Chain::estimate_gas`] in the head's next block ([`Chain::call_pending`]).
+    pub fn estimate_gas_pending(
+        &self,
+        timestamp: u64,
+        req: &CallRequest,
+    ) -> Result<Result<u64, CallOutcome>, ChainError> {
+        let head = self.head();
+        let next = self.child_template(&head, timestamp.max(head.timestamp + 1));
+        estimate_with(self.tx_gas_cap(&next), req, |r| self.call_pending(timestamp, r))
+    }
+}
+
+/// The smallest gas limit up to `req.gas` (else `cap`) with which `call` succeeds.
+fn estimate_with(
+    cap: u64,
+    req: &CallRequest,
+    call: impl Fn(&CallRequest) -> Result<CallOutcome, ChainError>,
+) -> Result<Result<u64, CallOutcome>, ChainError> {
+    let mut hi = req.gas.unwrap_or(cap);
+    let run = |gas: u64| {
+        let mut r = req.clone();
+        r.gas = Some(gas);
+        call(&r)
+    };
+    let first = run(hi)?;
+    let used = match first {
+        CallOutcome::Success { gas_used, .. } => gas_used,
+        other => return Ok(Err(other)),
+    };
+    let mut lo = used.saturating_sub(1).max(20_999);
+    // Most calls succeed with their used gas (or a little more, for the 63/64 rule).
+    if let CallOutcome::Success { .. } = run(used)? {
+        return Ok(Ok(used));
+    }
+    while lo + 1 < hi {
+        let mid = lo + (hi - lo) / 2;
+        match run(mid)? {
+            CallOutcome::Success { .. } => hi = mid,
+            _ => lo = mid,
         }
-        while lo + 1 < hi {
-            let mid = lo + (hi - lo) / 2;
-            match run(mid)? {
-                CallOutcome::Success { .. } => hi = mid,
-                _ => lo = mid,
+    }
+    Ok(Ok(hi))
+}
+
+/// What a simulated call's result means to a caller.
+pub(crate) fn outcome<E: std::fmt::Display>(
+    result: Result<ResultAndState<revm::context_interface::result::HaltReason>, E>,
+) -> CallOutcome {
+    match result {
+        Ok(ResultAndState { result, .. }) => match result {
+            ExecutionResult::Success { output, gas, .. } => {
+                CallOutcome::Success { output: output.into_data(), gas_used: gas.tx_gas_used() }
             }
-        }
-        Ok(Ok(hi))
+            ExecutionResult::Revert { output, gas, .. } => {
+                CallOutcome::Revert { output, gas_used: gas.tx_gas_used() }
+            }
+            ExecutionResult::Halt { reason, gas, .. } => {
+                CallOutcome::Halt { reason: format!("{reason:?}"), gas_used: gas.tx_gas_used() }
+            }
+        },
+        Err(e) => CallOutcome::Invalid(e.to_string()),
     }
 }

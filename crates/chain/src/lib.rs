@@ -11,6 +11,7 @@
 //! read queries in `query`, and every store write in [`store`].
 #![warn(missing_docs)]
 
+pub mod access_list;
 pub mod budget;
 mod call;
 mod error;

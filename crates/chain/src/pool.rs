@@ -34,6 +34,17 @@ pub struct Pending {
     pub sender: Address,
 }
 
+/// One sender's transactions in the pool ([`Chain::pool_content`]), in nonce order.
+#[derive(Debug, Clone)]
+pub struct SenderQueue {
+    /// The sender.
+    pub sender: Address,
+    /// Executable in turn from the sender's account nonce.
+    pub pending: Vec<Pending>,
+    /// After a nonce gap: not executable until the gap is filled.
+    pub queued: Vec<Pending>,
+}
+
 /// Pending transactions by hash and by sender nonce.
 #[derive(Debug, Default)]
 pub struct TxPool {
@@ -140,6 +151,14 @@ impl TxPool {
     /// Senders with pending transactions.
     pub fn senders(&self) -> Vec<Address> {
         self.by_sender.keys().copied().collect()
+    }
+
+    /// `sender`'s transactions in nonce order.
+    pub fn queue(&self, sender: &Address) -> Vec<&Pending> {
+        self.by_sender
+            .get(sender)
+            .map(|q| q.values().filter_map(|h| self.by_hash.get(h)).collect())
+            .unwrap_or_default()
     }
 
     /// Hashes of `sender`'s transactions with nonce below `nonce` (already used).
@@ -392,6 +411,31 @@ impl Chain {
     pub fn pending_nonce(&self, sender: Address) -> Result<u64, ChainError> {
         let nonce = self.account(&self.head(), sender)?.map_or(0, |a| a.nonce);
         Ok(self.pool.lock().next_nonce(&sender, nonce))
+    }
+
+    /// The pool by sender, each sender's transactions in nonce order and split as geth's
+    /// `txpool_content` splits them: `pending` (executable in turn from the account nonce
+    /// on the head state) and `queued` (after a nonce gap).
+    pub fn pool_content(&self) -> Result<Vec<SenderQueue>, ChainError> {
+        let head = self.head();
+        let view = self.view(&head)?;
+        let pool = self.pool.lock();
+        let mut out = Vec::new();
+        for sender in pool.senders() {
+            let mut next = nonce_in(head.state_root, &view, &sender);
+            let (mut pending, mut queued) = (Vec::new(), Vec::new());
+            for p in pool.queue(&sender) {
+                if p.tx.nonce() == next && queued.is_empty() {
+                    next += 1;
+                    pending.push(p.clone());
+                } else {
+                    queued.push(p.clone());
+                }
+            }
+            out.push(SenderQueue { sender, pending, queued });
+        }
+        out.sort_by_key(|q| q.sender);
+        Ok(out)
     }
 
     /// Whether a pending transaction is executable on the head state now (its sender's

@@ -49,6 +49,8 @@ pub struct DevnetConfig {
     pub relayer: bool,
     /// Blocks between the L1 head and its `finalized` block.
     pub l1_finality_depth: u64,
+    /// Fee recipient of the L2 blocks; none: the settler's address.
+    pub fee_recipient: Option<Address>,
     /// L1 blocks after which a forced transaction is due (the rollup's `forcedDelay`).
     pub forced_delay: u64,
     /// Development only: the sequencer censors these L2 addresses (see [`NodeConfig`]).
@@ -74,6 +76,7 @@ impl Default for DevnetConfig {
             l2_funded: vec![],
             relayer: true,
             l1_finality_depth: crate::l1::DEFAULT_FINALITY_DEPTH,
+            fee_recipient: None,
             forced_delay: DEFAULT_FORCED_DELAY,
             censor: vec![],
             censor_forced: false,
@@ -204,6 +207,7 @@ impl Devnet {
             follow: false,
             progress: None,
             rpc_limits: Default::default(),
+            fee_recipient: cfg.fee_recipient,
             censor: cfg.censor.clone(),
             censor_forced: cfg.censor_forced,
         })
@@ -244,6 +248,7 @@ impl Devnet {
             follow: true,
             progress: None,
             rpc_limits: Default::default(),
+            fee_recipient: None,
             censor: vec![],
             censor_forced: false,
         }

@@ -43,6 +43,7 @@ async fn settling_through_a_wrapper_halts_the_follower() {
         follow,
         progress: None,
         rpc_limits: Default::default(),
+        fee_recipient: Some(alloy_primitives::Address::repeat_byte(0xfe)),
         censor: vec![],
         censor_forced: false,
     };

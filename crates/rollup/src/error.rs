@@ -8,6 +8,10 @@ use std::{net::SocketAddr, path::PathBuf};
 /// Errors of the L2 services.
 #[derive(Debug, thiserror::Error)]
 pub enum RollupError {
+    /// A sequencer was started without a fee recipient and without a settler or relayer
+    /// key to take one from (its blocks would pay their fees to 0x0).
+    #[error("config: a sequencer needs a fee recipient (--fee-recipient, or a settler key)")]
+    NoFeeRecipient,
     /// A deployment file could not be read.
     #[error("config: {}: {source}", path.display())]
     ReadDeployment {

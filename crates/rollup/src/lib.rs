@@ -211,6 +211,9 @@ pub struct NodeConfig {
     pub progress: Option<ProgressSink>,
     /// Limits of the JSON-RPC server.
     pub rpc_limits: nr_rpc::RpcLimits,
+    /// Fee recipient of the sequencer's blocks; none: the settler key's address (the
+    /// sequencer's), else the relayer key's. Never 0x0 (see `docs/rpc.md`).
+    pub fee_recipient: Option<alloy_primitives::Address>,
     /// Development only: the sequencer leaves out transactions from these addresses (and L1->L2 messages from or to them) until the rollup contract forces them.
     pub censor: Vec<Address>,
     /// Development only: the sequencer leaves out forced transactions of censored
@@ -231,6 +234,7 @@ impl std::fmt::Debug for NodeConfig {
             .field("follow", &self.follow)
             .field("progress", &self.progress.is_some())
             .field("rpc_limits", &self.rpc_limits)
+            .field("fee_recipient", &self.fee_recipient)
             .field("censor", &self.censor)
             .field("censor_forced", &self.censor_forced)
             .finish()
@@ -342,6 +346,21 @@ impl nr_rpc::RpcExtension for L2Rpc {
             _ => None,
         }
     }
+
+    /// Tips are suggested from the L2's own blocks; with none to go by, 1 wei (the base
+    /// fee of an idle L2 is a few wei: 1 gwei would be most of what a user pays).
+    fn default_tip(&self) -> Option<u128> {
+        Some(1)
+    }
+
+    /// `eth_subscribe("nr_settlement")`: the object of `nr_settlementStatus`, pushed on change.
+    fn subscriptions(&self) -> &'static [&'static str] {
+        &["nr_settlement"]
+    }
+
+    fn subscription_value(&self, _: &Chain, name: &str) -> Option<Value> {
+        (name == "nr_settlement").then(|| json!(self.status.lock().clone()))
+    }
 }
 
 /// Opens the L2 store, checks its genesis against the rollup contract, starts the RPC
@@ -425,7 +444,13 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
         let progress = telemetry::follower_sink(&metrics, cfg.progress.clone());
         spawn(Service::Follower, Box::pin(f.run(Some(progress))));
     } else {
+        let fee_recipient = cfg
+            .fee_recipient
+            .or(cfg.settler_key.as_ref().map(|k| k.address()))
+            .or(cfg.relayer_key.as_ref().map(|k| k.address()))
+            .ok_or(RollupError::NoFeeRecipient)?;
         let seq = sequencer::Sequencer {
+            fee_recipient,
             chain: chain.clone(),
             l1: l1.clone(),
             block_time: cfg.block_time,

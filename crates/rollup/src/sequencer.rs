@@ -22,6 +22,8 @@ pub struct Sequencer {
     pub block_time: u64,
     /// Runs the block production off the async runtime; the node's shutdown waits for it.
     pub blocking: TaskTracker,
+    /// Fee recipient of the blocks (the sequencer's address unless configured).
+    pub fee_recipient: alloy_primitives::Address,
     /// The rollup's forced-transaction inbox (pending entries go first in each block).
     pub forced: tokio::sync::Mutex<ForcedInbox>,
     /// Development-only censorship.
@@ -90,7 +92,7 @@ impl Sequencer {
         let opts = BlockOptions {
             timestamp,
             parent_beacon_block_root: Some(anchor.hash),
-            fee_recipient: None,
+            fee_recipient: Some(self.fee_recipient),
         };
         let selection_len = first.len();
         let selection = BlockSelection { first, exclude: self.censorship.censor.clone() };

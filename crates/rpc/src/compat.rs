@@ -468,6 +468,12 @@ where
             // the call runs without a permit.
             let _permit = running.acquire_owned().await.ok();
             let rp = inner.call(req).await;
+            // jsonrpsee answers a subscription over HTTP with a bare internal error.
+            if matches!(method.as_str(), "eth_subscribe" | "eth_unsubscribe")
+                && rp.as_error_code() == Some(ErrorCode::InternalError.code())
+            {
+                return MethodResponse::error(id, RpcError::notifications_unsupported());
+            }
             if rp.as_error_code() == Some(ErrorCode::MethodNotFound.code()) {
                 return MethodResponse::error(id, RpcError::method_not_found(&method));
             }

@@ -65,6 +65,11 @@ pub(crate) fn block_json(block: Block<TxEnvelope>, hash: B256, full: bool) -> Va
     to_json(rpc)
 }
 
+/// A header as `newHeads` sends it (geth's header JSON: the fields and the hash).
+pub(crate) fn header_json(header: Header, hash: B256) -> Value {
+    to_json(alloy_rpc_types_eth::Header { hash, inner: header, total_difficulty: None, size: None })
+}
+
 /// A receipt with positions filled in its logs.
 pub(crate) fn receipt_json(r: &ReceiptInfo) -> Value {
     let mut log_index = r.first_log_index;

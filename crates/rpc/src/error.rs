@@ -33,6 +33,11 @@ impl RpcError {
     pub(crate) fn internal(e: ChainError) -> Self {
         Self { code: INTERNAL_ERROR.into(), message: e.to_string(), data: None }
     }
+    /// A subscription asked over a transport without notifications (HTTP): geth's
+    /// -32601 "notifications not supported".
+    pub(crate) fn notifications_unsupported() -> Self {
+        Self { code: -32601, message: "notifications not supported".into(), data: None }
+    }
     /// An unknown method (-32601), worded as geth does.
     pub(crate) fn method_not_found(method: &str) -> Self {
         Self {

@@ -29,6 +29,7 @@ pub(crate) const METHODS: &[(&str, Handler)] = &[
     ("eth_sendTransaction", send_transaction),
     ("eth_call", call),
     ("eth_estimateGas", estimate_gas),
+    ("eth_createAccessList", create_access_list),
     ("eth_getBlockByNumber", get_block_by_number),
     ("eth_getBlockByHash", get_block_by_hash),
     ("eth_getBlockTransactionCountByNumber", get_block_transaction_count_by_number),
@@ -117,22 +118,55 @@ fn send_transaction(_: &Ctx, _: &[Value]) -> Result<Value, RpcError> {
     ))
 }
 
+/// A call on a block's state; at `pending`, in the head's next block (its number, time
+/// and base fee) on the head's state (the pool's transactions are not applied).
 fn call(c: &Ctx, p: &[Value]) -> Result<Value, RpcError> {
     let req = params::call_request(p)?;
-    let h = params::block(&c.chain, p, 1)?;
-    match c.chain.call(&h, &req).map_err(RpcError::internal)? {
+    let outcome = if block_id(p, 1)? == Some(BlockId::Number(BlockNumberOrTag::Pending)) {
+        c.chain.call_pending(nr_chain::unix_now(), &req)
+    } else {
+        let h = params::block(&c.chain, p, 1)?;
+        c.chain.call(&h, &req)
+    };
+    match outcome.map_err(RpcError::internal)? {
         CallOutcome::Success { output, .. } => Ok(json!(output)),
         other => Err(call_error(other)),
     }
 }
 
+/// The gas a call needs; at `pending`, in the head's next block (as `eth_call`).
 fn estimate_gas(c: &Ctx, p: &[Value]) -> Result<Value, RpcError> {
     let req = params::call_request(p)?;
-    let h = params::block(&c.chain, p, 1)?;
-    match c.chain.estimate_gas(&h, &req).map_err(RpcError::internal)? {
+    let estimate = if block_id(p, 1)? == Some(BlockId::Number(BlockNumberOrTag::Pending)) {
+        c.chain.estimate_gas_pending(nr_chain::unix_now(), &req)
+    } else {
+        let h = params::block(&c.chain, p, 1)?;
+        c.chain.estimate_gas(&h, &req)
+    };
+    match estimate.map_err(RpcError::internal)? {
         Ok(gas) => Ok(quantity(gas)),
         Err(other) => Err(call_error(other)),
     }
+}
+
+/// The access list of a call (geth's fixed point, see [`nr_chain::Chain::create_access_list`]),
+/// the gas it uses with that list, and `error` when it reverts or halts; a call that
+/// cannot run at all (funds, nonce, gas cap) is an error, as in `eth_call`.
+fn create_access_list(c: &Ctx, p: &[Value]) -> Result<Value, RpcError> {
+    let req = params::call_request(p)?;
+    let h = params::block(&c.chain, p, 1)?;
+    let (list, outcome) = c.chain.create_access_list(&h, &req).map_err(RpcError::internal)?;
+    let (gas, error) = match outcome {
+        CallOutcome::Success { gas_used, .. } => (gas_used, None),
+        CallOutcome::Revert { gas_used, .. } => (gas_used, Some("execution reverted".to_string())),
+        CallOutcome::Halt { reason, gas_used } => (gas_used, Some(reason)),
+        invalid @ CallOutcome::Invalid(_) => return Err(call_error(invalid)),
+    };
+    let mut out = json!({"accessList": list, "gasUsed": quantity(gas)});
+    if let Some(e) = error {
+        out["error"] = json!(e);
+    }
+    Ok(out)
 }
 
 fn block_json(c: &Ctx, hash: &B256, full: bool) -> Result<Value, RpcError> {

@@ -12,8 +12,19 @@ use alloy_primitives::U256;
 use nr_chain::Chain;
 use serde_json::{Value, json};
 
-/// Tip suggested by `eth_maxPriorityFeePerGas` (1 gwei).
+/// Tip the oracle starts from when recent blocks say nothing, unless the chain's
+/// extension gives another ([`crate::RpcExtension::default_tip`]): 1 gwei.
 pub const SUGGESTED_TIP: u128 = 1_000_000_000;
+/// Blocks the tip oracle samples, the head and those before it (geth's `--gpo.blocks`).
+pub const ORACLE_BLOCKS: u64 = 20;
+/// Percentile of the sampled tips the oracle suggests (geth's `--gpo.percentile`).
+pub const ORACLE_PERCENTILE: usize = 60;
+/// Tips under this are not sampled (geth's `--gpo.ignoreprice`, 2 wei).
+pub const ORACLE_IGNORE_PRICE: u128 = 2;
+/// Highest tip the oracle suggests (geth's `--gpo.maxprice`, 500 gwei).
+pub const ORACLE_MAX_PRICE: u128 = 500_000_000_000;
+/// Tips sampled per block: its lowest ones (as geth).
+const ORACLE_SAMPLES: usize = 3;
 
 /// Most blocks one `eth_feeHistory` call covers (larger counts are clamped).
 const MAX_FEE_HISTORY: u64 = 1024;
@@ -26,14 +37,81 @@ pub(crate) const METHODS: &[(&str, Handler)] = &[
     ("eth_feeHistory", fee_history),
 ];
 
-/// Next block's base fee plus [`SUGGESTED_TIP`].
+/// Next block's base fee plus the oracle's tip ([`suggested_tip`]).
 fn gas_price(c: &Ctx, _: &[Value]) -> Result<Value, RpcError> {
     let base = c.chain.head().next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or_default();
-    Ok(quantity(U256::from(base) + U256::from(SUGGESTED_TIP)))
+    Ok(quantity(U256::from(base) + U256::from(suggested_tip(c)?)))
 }
 
-fn max_priority_fee(_: &Ctx, _: &[Value]) -> Result<Value, RpcError> {
-    Ok(quantity(U256::from(SUGGESTED_TIP)))
+fn max_priority_fee(c: &Ctx, _: &[Value]) -> Result<Value, RpcError> {
+    Ok(quantity(U256::from(suggested_tip(c)?)))
+}
+
+/// The tip oracle's memory: its last answer and the head it was computed on.
+#[derive(Debug)]
+pub(crate) struct Oracle {
+    head: Option<alloy_primitives::B256>,
+    last: u128,
+}
+
+impl Oracle {
+    /// An oracle that has not answered yet: `default_tip` is its last answer.
+    pub(crate) fn new(default_tip: u128) -> Self {
+        Self { head: None, last: default_tip }
+    }
+}
+
+/// The tip to suggest, as geth's oracle: the lowest [`ORACLE_SAMPLES`] effective tips of
+/// each of the last [`ORACLE_BLOCKS`] blocks (tips under [`ORACLE_IGNORE_PRICE`] and
+/// transactions sent by the block's fee recipient are skipped; a block with none counts
+/// as the last answer), then their [`ORACLE_PERCENTILE`]th percentile, at most
+/// [`ORACLE_MAX_PRICE`]. Computed once per head.
+fn suggested_tip(c: &Ctx) -> Result<u128, RpcError> {
+    let head = c.chain.head();
+    let hash = head.hash_slow();
+    let last = {
+        let o = c.oracle.lock();
+        if o.head == Some(hash) {
+            return Ok(o.last);
+        }
+        o.last
+    };
+    let mut samples = Vec::new();
+    for n in (head.number.saturating_sub(ORACLE_BLOCKS - 1)..=head.number).rev() {
+        let Some(h) = c.chain.header_by_number(n).map_err(RpcError::internal)? else { break };
+        let block = c.chain.block(&h.hash_slow()).map_err(RpcError::internal)?;
+        let base = h.base_fee_per_gas.unwrap_or_default();
+        let mut txs: Vec<_> = block
+            .map(|b| b.body.transactions)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|t| t.effective_tip_per_gas(base).map(|tip| (tip, t)))
+            .filter(|(tip, _)| *tip >= ORACLE_IGNORE_PRICE)
+            .collect();
+        txs.sort_by_key(|(tip, _)| *tip);
+        let before = samples.len();
+        for (tip, t) in txs {
+            use alloy_consensus::transaction::SignerRecoverable;
+            if t.recover_signer().ok() == Some(h.beneficiary) {
+                continue;
+            }
+            samples.push(tip);
+            if samples.len() - before == ORACLE_SAMPLES {
+                break;
+            }
+        }
+        if samples.len() == before {
+            samples.push(last);
+        }
+    }
+    samples.sort_unstable();
+    let tip = samples
+        .get(samples.len().saturating_sub(1) * ORACLE_PERCENTILE / 100)
+        .copied()
+        .unwrap_or(last)
+        .min(ORACLE_MAX_PRICE);
+    *c.oracle.lock() = Oracle { head: Some(hash), last: tip };
+    Ok(tip)
 }
 
 /// The head's blob base fee, as geth answers: its excess blob gas priced under the blob

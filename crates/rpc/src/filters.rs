@@ -53,7 +53,7 @@ pub(crate) const METHODS: &[(&str, Handler)] = &[
 /// The log filter of parameter 0, refused (as geth) when it has more than
 /// [`MAX_FILTER_TOPICS`] topic positions or more than [`MAX_FILTER_ADDRESSES`] addresses
 /// or topics in one position. Checked on the JSON, before the filter is built.
-fn log_filter(p: &[Value]) -> Result<Filter, RpcError> {
+pub(crate) fn log_filter(p: &[Value]) -> Result<Filter, RpcError> {
     if let Some(Value::Object(f)) = p.first() {
         let count = |v: Option<&Value>| match v {
             Some(Value::Array(a)) => a.len(),

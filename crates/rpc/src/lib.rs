@@ -8,8 +8,11 @@
 //! jsonrpsee by name and answered by [`RpcExtension::call`]. An extension method replaces
 //! a standard method of the same name.
 //!
-//! One module per namespace (`eth`, `net`, `web3`, `debug`, `nr`); every method runs on
-//! tokio's blocking pool, off the async executor, because chain reads touch the store.
+//! One module per namespace (`eth`, `net`, `web3`, `debug`, `txpool`, `nr`); every method
+//! runs on tokio's blocking pool, off the async executor, because chain reads touch the
+//! store. `eth_subscribe` (WebSocket only) is in `subscribe`: `newHeads`, `logs`,
+//! `newPendingTransactions` and the extension's named subscriptions
+//! ([`RpcExtension::subscriptions`]). `docs/rpc.md` lists every method.
 //!
 //! # Limits
 //! Set in [`serve_with`] by [`RpcLimits`] (its [`Default`] is what [`serve`] uses):
@@ -34,6 +37,9 @@
 //!   [`RpcLimits::log_results`] logs; a log filter has at most [`MAX_FILTER_TOPICS`]
 //!   topic positions and [`MAX_FILTER_ADDRESSES`] addresses or topics per position (geth's
 //!   errors).
+//! - at most [`RpcLimits::subscriptions_per_connection`] subscriptions per WebSocket
+//!   connection (-32006), and at most [`RpcLimits::connection_buffer`] messages waiting to
+//!   be written on one: a subscription whose notification does not fit is dropped.
 //!
 //! # Malformed requests
 //! Over HTTP, requests that are not well-formed JSON-RPC 2.0 get the answers of the
@@ -51,18 +57,23 @@ mod error;
 mod eth;
 mod fees;
 mod filters;
+mod getters;
 mod http;
 mod limits;
 mod net;
 mod nr;
 mod params;
 mod server;
+mod subscribe;
 pub mod telemetry;
+mod txpool;
 mod web3;
 
 pub use compat::MAX_QUEUED_CALL_BYTES;
 pub use error::RpcError;
-pub use fees::SUGGESTED_TIP;
+pub use fees::{
+    ORACLE_BLOCKS, ORACLE_IGNORE_PRICE, ORACLE_MAX_PRICE, ORACLE_PERCENTILE, SUGGESTED_TIP,
+};
 pub use http::CorsOrigins;
 pub use limits::{MAX_FILTER_ADDRESSES, MAX_FILTER_TOPICS, RpcLimits};
 pub use params::param;
@@ -70,6 +81,7 @@ pub use server::{
     MAX_REQUEST_BODY_SIZE, MAX_RESPONSE_BODY_SIZE, RpcServer, ServeOptions, serve, serve_with,
     serve_with_options,
 };
+pub use subscribe::{REORG_WINDOW, SUBSCRIPTION_POLL};
 pub use telemetry::Metrics;
 pub use web3::CLIENT_VERSION;
 
@@ -90,6 +102,27 @@ pub trait RpcExtension: Send + Sync {
         method: &str,
         params: &[Value],
     ) -> Option<Result<Value, RpcError>>;
+
+    /// Names of the subscriptions this extension feeds (`eth_subscribe` kinds, such as an
+    /// L2's `nr_settlement`); none by default.
+    fn subscriptions(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The current value of subscription `name` (one of
+    /// [`subscriptions`](Self::subscriptions)), or `None` when there is none yet. Each
+    /// subscriber is sent the value whenever it differs from the last one it was sent; it
+    /// is read every [`SUBSCRIPTION_POLL`] for every subscriber, so it must be cheap.
+    fn subscription_value(&self, chain: &Chain, name: &str) -> Option<Value> {
+        let _ = (chain, name);
+        None
+    }
+
+    /// The tip `eth_maxPriorityFeePerGas` suggests while the recent blocks say nothing
+    /// (empty, or only tips under [`ORACLE_IGNORE_PRICE`]); [`SUGGESTED_TIP`] if `None`.
+    fn default_tip(&self) -> Option<u128> {
+        None
+    }
 }
 
 /// What every method handler sees: the chain and the installed filters.
@@ -98,6 +131,8 @@ pub(crate) struct Ctx {
     filters: parking_lot::Mutex<filters::Filters>,
     /// The server's limits.
     limits: RpcLimits,
+    /// The tip oracle's last answer and the head it was computed on.
+    oracle: parking_lot::Mutex<fees::Oracle>,
     /// Closed when the last reference to the context (and so to the chain) is dropped:
     /// [`RpcServer::stop`] waits for it.
     _alive: tokio::sync::mpsc::Sender<()>,

@@ -27,6 +27,14 @@ pub struct RpcLimits {
     /// Most logs one log query may return; a query that would return more is refused
     /// with "query returned more than N results".
     pub log_results: usize,
+    /// Most subscriptions one WebSocket connection holds (`eth_subscribe`); one more is
+    /// refused with -32006 "Too many subscriptions on the connection". geth has no such
+    /// limit; 1,000 is jsonrpsee's default rounded to the batch limit.
+    pub subscriptions_per_connection: u32,
+    /// Messages one WebSocket connection may have waiting to be written (answers and
+    /// notifications); a subscription whose next notification does not fit is dropped
+    /// (its subscriber does not read fast enough) rather than buffered without bound.
+    pub connection_buffer: u32,
     /// Most bytes of JSON one `debug_trace*` answer may take; a trace that would be
     /// larger stops while it runs, with -32000 "trace larger than the response limit of
     /// N bytes", before it fills memory.
@@ -43,6 +51,8 @@ impl Default for RpcLimits {
             filter_timeout: Duration::from_secs(300),
             log_block_range: 10_000,
             log_results: 10_000,
+            subscriptions_per_connection: 1000,
+            connection_buffer: 1024,
             trace_bytes: crate::MAX_RESPONSE_BODY_SIZE as usize - 64 * 1024,
         }
     }

@@ -2,7 +2,7 @@
 
 use crate::{
     CorsOrigins, Ctx, Handler, Metrics, RpcExtension, RpcLimits, compat, debug, eth, fees, filters,
-    http, net, nr, params, telemetry, web3,
+    getters, http, net, nr, params, subscribe, telemetry, txpool, web3,
 };
 use jsonrpsee::{
     RpcModule,
@@ -103,11 +103,16 @@ pub async fn serve_with_options(
         .max_response_body_size(MAX_RESPONSE_BODY_SIZE)
         .max_connections(limits.connections)
         .set_batch_request_config(BatchRequestConfig::Limit(limits.batch_requests))
+        .max_subscriptions_per_connection(limits.subscriptions_per_connection)
+        .set_message_buffer_capacity(limits.connection_buffer.max(1))
+        .set_id_provider(subscribe::GethIds::default())
         .build();
     let batch_limit = limits.batch_requests as usize;
     let calls_per_connection = limits.calls_per_connection;
-    let module = methods(Ctx { chain, filters: Default::default(), limits, _alive: alive }, ext)
-        .map_err(std::io::Error::other)?;
+    let default_tip = ext.as_ref().and_then(|e| e.default_tip()).unwrap_or(fees::SUGGESTED_TIP);
+    let oracle = parking_lot::Mutex::new(fees::Oracle::new(default_tip));
+    let ctx = Ctx { chain, filters: Default::default(), limits, oracle, _alive: alive };
+    let module = methods(ctx, ext).map_err(std::io::Error::other)?;
     let known: Arc<HashSet<String>> = Arc::new(module.method_names().map(String::from).collect());
     let metrics = options.metrics.clone();
     let http = tower::ServiceBuilder::new()
@@ -139,6 +144,8 @@ fn methods(
     let mut module = RpcModule::new(ctx);
     let tables = [
         eth::METHODS,
+        getters::METHODS,
+        txpool::METHODS,
         fees::METHODS,
         filters::METHODS,
         net::METHODS,
@@ -148,6 +155,7 @@ fn methods(
     for &(name, handler) in tables.into_iter().flatten() {
         register(&mut module, name, handler)?;
     }
+    subscribe::register(&mut module, ext.clone())?;
     if let Some(ext) = ext {
         nr::register(&mut module, ext)?;
     }
