@@ -9,6 +9,7 @@
 
 pub mod bridge;
 pub mod budget;
+pub mod calls;
 pub mod delivery;
 pub mod deploy;
 mod error;
