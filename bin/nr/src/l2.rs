@@ -40,6 +40,10 @@ pub struct L2Args {
     /// Follower: rebuild the chain from L1 data only (no sequencing or settlement).
     #[arg(long)]
     pub follow: bool,
+    /// Most L2 blocks the settler settles in one L1 transaction (0: as many as fit the
+    /// L1's per-transaction gas cap).
+    #[arg(long, default_value_t = 0)]
+    pub settle_batch: usize,
     /// JSON-RPC limits (boxed: keeps the command enum small).
     #[command(flatten)]
     pub rpc: Box<crate::rpc_limits::RpcLimitArgs>,
@@ -75,6 +79,10 @@ pub struct DevnetArgs {
     /// Mnemonic of the development accounts (funded on both chains).
     #[arg(long, default_value = DEV_MNEMONIC)]
     pub mnemonic: String,
+    /// Most L2 blocks the settler settles in one L1 transaction (0: as many as fit the
+    /// L1's per-transaction gas cap).
+    #[arg(long, default_value_t = 0)]
+    pub settle_batch: usize,
 }
 
 /// `nr bridge` subcommands.
@@ -198,6 +206,7 @@ pub fn run_l2(args: L2Args) -> Result<()> {
             .then(follower_bar),
         rpc_limits: args.rpc.limits(),
         censor: vec![],
+        settle_batch: args.settle_batch,
     };
     let node = rt.block_on(nr_rollup::start(cfg))?;
     println!(
@@ -238,6 +247,7 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
         l2_chain_id: args.l2_chain_id,
         l1_osaka_at: ForkTime::parse(&args.l1_osaka_at)?,
         mnemonic: args.mnemonic.clone(),
+        settle_batch: args.settle_batch,
         ..DevnetConfig::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

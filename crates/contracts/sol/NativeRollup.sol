@@ -229,9 +229,7 @@ contract NativeRollup {
     /// the ring buffer and `BlockAdvanced` for each). Any refused block reverts the batch.
     function advanceBatch(bytes[] calldata inputs, uint256[] calldata anchorBlocks) external {
         _checkBatch(inputs.length, anchorBlocks.length);
-        for (uint256 i; i < inputs.length; i++) {
-            _advance(inputs[i], anchorBlocks[i]);
-        }
+        _advanceAll(inputs, anchorBlocks);
     }
 
     /// Settles a batch as `advanceBatch`, then proves `deliveredPrefix` of the L2 messenger
@@ -246,11 +244,26 @@ contract NativeRollup {
     ) external {
         _checkBatch(inputs.length, anchorBlocks.length);
         xProvingDelivery = true;
-        for (uint256 i; i < inputs.length; i++) {
-            _advance(inputs[i], anchorBlocks[i]);
-        }
+        _advanceAll(inputs, anchorBlocks);
         xProvingDelivery = false;
         _proveDelivered(accountProof, storageProof);
+    }
+
+    /// `_advance` of each block in order. Each block's memory (its input copied for the
+    /// EXECUTE call, the decoded header, EXECUTE's output) is released after it: nothing
+    /// allocated there outlives `_advance`, so a batch pays memory expansion for its
+    /// largest block, not (quadratically) for the sum of its blocks.
+    function _advanceAll(bytes[] calldata inputs, uint256[] calldata anchorBlocks) private {
+        uint256 freeMemory;
+        assembly ("memory-safe") {
+            freeMemory := mload(0x40)
+        }
+        for (uint256 i; i < inputs.length; i++) {
+            _advance(inputs[i], anchorBlocks[i]);
+            assembly ("memory-safe") {
+                mstore(0x40, freeMemory)
+            }
+        }
     }
 
     function _checkBatch(uint256 inputs, uint256 anchors) private pure {

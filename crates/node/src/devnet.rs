@@ -49,6 +49,8 @@ pub struct DevnetConfig {
     pub l1_finality_depth: u64,
     /// Development only: the sequencer leaves out transactions from these addresses (and L1->L2 messages from or to them) until the rollup contract forces them.
     pub censor: Vec<Address>,
+    /// Most L2 blocks settled per L1 transaction (0: as many as fit).
+    pub settle_batch: usize,
 }
 
 impl Default for DevnetConfig {
@@ -69,6 +71,7 @@ impl Default for DevnetConfig {
             relayer: true,
             l1_finality_depth: crate::l1::DEFAULT_FINALITY_DEPTH,
             censor: vec![],
+            settle_batch: 0,
         }
     }
 }
@@ -195,6 +198,7 @@ impl Devnet {
             progress: None,
             rpc_limits: Default::default(),
             censor: cfg.censor.clone(),
+            settle_batch: cfg.settle_batch,
         })
         .await?;
         Ok((deployment, deployment_file, l2))
@@ -234,6 +238,7 @@ impl Devnet {
             progress: None,
             rpc_limits: Default::default(),
             censor: vec![],
+            settle_batch: 0,
         }
     }
 

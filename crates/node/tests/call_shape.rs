@@ -44,6 +44,7 @@ async fn settling_through_a_wrapper_halts_the_follower() {
         progress: None,
         rpc_limits: Default::default(),
         censor: vec![],
+        settle_batch: 0,
     };
     let sequencer = nr_rollup::start(node_cfg(dir.path().join("l2"), false)).await.expect("L2");
     let follower =
@@ -73,6 +74,7 @@ async fn settling_through_a_wrapper_halts_the_follower() {
             blocking: Default::default(),
             deploy_block: deployment.deploy_block,
         },
+        settle_batch: 1,
     };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while sequencer.chain.head().number < 2 {

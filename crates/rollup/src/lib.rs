@@ -7,6 +7,7 @@
 //! ([`l1::L1Client`]), so any L1 with EXECUTE and the rollup contract works.
 #![warn(missing_docs)]
 
+pub mod batching;
 pub mod bridge;
 pub mod budget;
 pub mod calls;
@@ -211,6 +212,9 @@ pub struct NodeConfig {
     pub rpc_limits: nr_rpc::RpcLimits,
     /// Development only: the sequencer leaves out transactions from these addresses (and L1->L2 messages from or to them) until the rollup contract forces them.
     pub censor: Vec<Address>,
+    /// Most L2 blocks the settler settles in one L1 transaction (`advanceBatch`); 0: as
+    /// many as fit the L1's per-transaction gas cap (see [`batching`]).
+    pub settle_batch: usize,
 }
 
 impl std::fmt::Debug for NodeConfig {
@@ -227,6 +231,7 @@ impl std::fmt::Debug for NodeConfig {
             .field("progress", &self.progress.is_some())
             .field("rpc_limits", &self.rpc_limits)
             .field("censor", &self.censor)
+            .field("settle_batch", &self.settle_batch)
             .finish()
     }
 }
@@ -398,6 +403,7 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
                 status: status.clone(),
                 blocking: tracker.clone(),
                 reconciler,
+                settle_batch: cfg.settle_batch,
             };
             spawn(Service::Settler, Box::pin(s.run()));
         } else {
