@@ -28,6 +28,9 @@ struct RollupTx {
     gas: u64,
     /// L2 blocks its calldata carries (0: not a settlement call).
     blocks: usize,
+    /// Of `gas`, for a settlement: (L2 gas charged at par, EXECUTE's other charges,
+    /// calldata gas of the inputs).
+    parts: (u64, u64, u64),
     /// Why it failed (the rollup's error, from its `callTracer` trace).
     error: Option<String>,
 }
@@ -79,11 +82,23 @@ async fn rollup_txs(l1: &impl Provider, rollup: Address, from: u64) -> Vec<Rollu
                 ok: r.status(),
                 gas: r.gas_used,
                 blocks: nr_rollup::calls::settlement_inputs(&input).map_or(0, |i| i.len()),
+                parts: parts(&input),
                 error,
             });
         }
     }
     out
+}
+
+/// Where a settlement's gas goes: (L2 gas at par, EXECUTE's other charges, calldata).
+fn parts(calldata: &[u8]) -> (u64, u64, u64) {
+    let inputs = nr_rollup::calls::settlement_inputs(calldata).unwrap_or_default();
+    inputs.iter().fold((0, 0, 0), |(l2, fixed, data), i| {
+        let si = nr_stateless::ssz::StatelessInput::from_wire(i).expect("settled input decodes");
+        let used = si.new_payload_request.execution_payload.gas_used;
+        let bytes: u64 = i.iter().map(|b| if *b == 0 { 4 } else { 16 }).sum();
+        (l2 + used, fixed + nr_execute::precompile::fixed_gas(&si, i.len()), data + bytes)
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -188,11 +203,38 @@ async fn settler_batches_its_backlog_and_a_follower_derives_it() {
 /// to the rollup counted with its status and selector: none may revert.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn burst_of_transfers_wastes_no_rollup_transaction() {
+    burst(Duration::ZERO, 0).await;
+}
+
+/// The same burst sent at the pace of a client outside the process (one transaction every
+/// 40 ms: about 12 s, six L2 blocks of the devnet's 2 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn paced_burst_of_transfers_wastes_no_rollup_transaction() {
+    burst(Duration::from_millis(40), 0).await;
+}
+
+/// The paced burst with `--settle-batch 4`: the settler waits (a slot at most) for four
+/// blocks, so the burst is settled in about a quarter of the transactions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn paced_burst_settled_four_blocks_per_transaction() {
+    let txs = burst(Duration::from_millis(40), 4).await;
+    let settling: Vec<&RollupTx> = txs.iter().filter(|t| t.blocks > 0).collect();
+    let blocks: usize = settling.iter().map(|t| t.blocks).sum();
+    assert!(settling.iter().all(|t| t.blocks <= 4), "K = 4 bounds every batch");
+    assert!(
+        settling.len() * 2 <= blocks,
+        "{} settlement transactions for {blocks} blocks: the burst was not batched",
+        settling.len()
+    );
+}
+
+async fn burst(pace: Duration, settle_batch: usize) -> Vec<RollupTx> {
     let dir = tempfile::tempdir().unwrap();
     let cfg = DevnetConfig {
         datadir: dir.path().to_path_buf(),
         l1_http: "127.0.0.1:0".parse().unwrap(),
         l2_http: "127.0.0.1:0".parse().unwrap(),
+        settle_batch,
         ..Default::default()
     };
     let devnet = Devnet::start(&cfg).await.expect("devnet starts");
@@ -209,6 +251,9 @@ async fn burst_of_transfers_wastes_no_rollup_transaction() {
             let tx = Eip1559Builder::new(chain_id, nonce, to).value(U256::from(1)).sign(s).unwrap();
             let raw = alloy_eips::Encodable2718::encoded_2718(&tx);
             last = *l2.send_raw_transaction(&raw).await.expect("L2 accepts").tx_hash();
+            if !pace.is_zero() {
+                tokio::time::sleep(pace).await;
+            }
         }
     }
     let sent = per_sender as usize * senders.len();
@@ -241,7 +286,20 @@ async fn burst_of_transfers_wastes_no_rollup_transaction() {
             t.hash, t.selector, t.ok, t.gas, t.blocks, t.error
         );
     }
+    let (l2, fixed, data) =
+        txs.iter().fold((0, 0, 0), |a, t| (a.0 + t.parts.0, a.1 + t.parts.1, a.2 + t.parts.2));
+    let rest = gas.saturating_sub(l2 + fixed + data + 21_000 * txs.len() as u64);
+    println!(
+        "per transfer: L2 gas at par {}, EXECUTE other charges {}, calldata {}, intrinsic {}, \
+         contract {}",
+        l2 / sent as u64,
+        fixed / sent as u64,
+        data / sent as u64,
+        21_000 * txs.len() as u64 / sent as u64,
+        rest / sent as u64
+    );
     let wasted: Vec<&RollupTx> = txs.iter().filter(|t| !t.ok).collect();
     assert!(wasted.is_empty(), "reverted rollup transactions: {wasted:#?}");
     devnet.shutdown().await;
+    txs
 }

@@ -29,6 +29,19 @@ pub const BATCH_ELEMENT_BYTES: u64 = 3 * 32;
 /// Blocks per batch when `--settle-batch` is 0 ("as many as fit"), before the gas cap.
 pub const MAX_BLOCKS: usize = 64;
 
+/// Longest the settler holds back a backlog smaller than `--settle-batch K` to fill a
+/// batch, counted from the oldest unsettled block's timestamp (one Ethereum slot; far
+/// below any `sequencerTimeout` worth configuring).
+pub const MAX_BATCH_WAIT_SECS: u64 = 12;
+
+/// Whether the settler should wait for more blocks before settling a backlog of `backlog`
+/// blocks whose oldest is `oldest_age` seconds old: only with an explicit K above 1, while
+/// the backlog is smaller than K and the oldest block is younger than `max_wait`. Never
+/// while a message is due (the caller settles at once then).
+pub fn wait_for_more(backlog: u64, k: usize, oldest_age: u64, max_wait: u64) -> bool {
+    k > 1 && backlog < k as u64 && oldest_age < max_wait
+}
+
 /// What one block adds to a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlockCost {
@@ -156,6 +169,16 @@ mod tests {
 
     fn costs(gas: &[u64]) -> Vec<BlockCost> {
         gas.iter().map(|g| BlockCost { gas: *g, bytes: 1_000 }).collect()
+    }
+
+    #[test]
+    fn waits_only_to_fill_an_explicit_batch_and_not_for_long() {
+        assert!(wait_for_more(1, 4, 0, 12));
+        assert!(wait_for_more(3, 4, 11, 12));
+        assert!(!wait_for_more(4, 4, 0, 12), "a full batch goes");
+        assert!(!wait_for_more(1, 4, 12, 12), "the oldest block waited long enough");
+        assert!(!wait_for_more(1, 0, 0, 12), "as many as fit: no waiting");
+        assert!(!wait_for_more(1, 1, 0, 12), "per block: no waiting");
     }
 
     #[test]

@@ -151,6 +151,13 @@ impl Settler {
         let sent = if due_soon {
             self.send_one_by_one(settled, head, delivered).await?
         } else {
+            // With an explicit K, a short backlog waits a little for the batch to fill.
+            let oldest = self.chain.header_by_number(settled + 1)?;
+            let age = oldest.map_or(0, |h| nr_chain::unix_now().saturating_sub(h.timestamp));
+            let wait = crate::batching::MAX_BATCH_WAIT_SECS;
+            if crate::batching::wait_for_more(head - settled, self.settle_batch, age, wait) {
+                return Ok(());
+            }
             let window = MAX_BATCH.max(self.settle_batch);
             crate::batching::send_batches(self, settled + 1, head, window).await?
         };
