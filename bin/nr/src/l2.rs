@@ -41,9 +41,10 @@ pub struct L2Args {
     #[arg(long)]
     pub follow: bool,
     /// Most L2 blocks the settler settles in one L1 transaction (0: as many as fit the
-    /// L1's per-transaction gas cap).
+    /// L1's per-transaction gas cap; a block costs at least ~190k L1 gas, so fewer than
+    /// 100 ever fit 2^24).
     #[arg(long, default_value_t = 0)]
-    pub settle_batch: usize,
+    pub settle_batch: u8,
     /// JSON-RPC limits (boxed: keeps the command enum small).
     #[command(flatten)]
     pub rpc: Box<crate::rpc_limits::RpcLimitArgs>,
@@ -80,9 +81,10 @@ pub struct DevnetArgs {
     #[arg(long, default_value = DEV_MNEMONIC)]
     pub mnemonic: String,
     /// Most L2 blocks the settler settles in one L1 transaction (0: as many as fit the
-    /// L1's per-transaction gas cap).
+    /// L1's per-transaction gas cap; a block costs at least ~190k L1 gas, so fewer than
+    /// 100 ever fit 2^24).
     #[arg(long, default_value_t = 0)]
-    pub settle_batch: usize,
+    pub settle_batch: u8,
 }
 
 /// `nr bridge` subcommands.
@@ -206,7 +208,7 @@ pub fn run_l2(args: L2Args) -> Result<()> {
             .then(follower_bar),
         rpc_limits: args.rpc.limits(),
         censor: vec![],
-        settle_batch: args.settle_batch,
+        settle_batch: args.settle_batch.into(),
     };
     let node = rt.block_on(nr_rollup::start(cfg))?;
     println!(
@@ -247,7 +249,7 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
         l2_chain_id: args.l2_chain_id,
         l1_osaka_at: ForkTime::parse(&args.l1_osaka_at)?,
         mnemonic: args.mnemonic.clone(),
-        settle_batch: args.settle_batch,
+        settle_batch: args.settle_batch.into(),
         ..DevnetConfig::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
