@@ -51,6 +51,11 @@ pub struct BenchArgs {
     /// last check) per L1 gas charged, next to ordinary stateful execution per gas.
     #[arg(long, conflicts_with = "export_dir")]
     pub adversarial: bool,
+    /// Instead of the measurements above, batched settlement (issue 15): 16 L2 blocks of
+    /// each workload and size settled with `advance` per block (K = 1) and `advanceBatch`
+    /// of K = 4 and 16 blocks, L1 gas per L2 transaction and where it goes.
+    #[arg(long, conflicts_with_all = ["export_dir", "adversarial"])]
+    pub batched: bool,
     /// With --export-dir: this many extra prefunded accounts in the genesis (a large state).
     #[arg(long, default_value_t = 0, requires = "export_dir")]
     pub prefill: usize,
@@ -85,6 +90,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
     }
     if args.adversarial {
         return adversarial(&args);
+    }
+    if args.batched {
+        return batched(&args);
     }
     let opts = MeasureOptions { reps: args.reps, settle: !args.no_settle };
     let mut rows = vec![];
@@ -160,7 +168,7 @@ fn adversarial(args: &BenchArgs) -> Result<()> {
     println!(
         "| EXECUTE input | txs | input B | verdict | charged gas | wall ms | CPU ms | wall ns/gas | CPU ns/gas | old-rule gas | old-rule CPU ns/gas |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for r in &report.rows {
         println!(
             "| {} | {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {:.2} |",
@@ -223,4 +231,42 @@ fn print_services(s: &ServicesRow) {
         s.follower_blocks_per_s,
         s.follower_mgas_per_s
     );
+}
+
+/// `nr bench --batched`: L1 gas per L2 transaction with K blocks per settlement.
+fn batched(args: &BenchArgs) -> Result<()> {
+    let mut rows = vec![];
+    if !args.json {
+        println!(
+            "| workload | Mgas/block | K | blocks | L2 txs | L1 gas | L1 gas/L2 tx | EXECUTE at-par (L2 gas) | EXECUTE other charges | calldata gas | intrinsic gas | contract gas/block |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    }
+    for &workload in &args.workloads {
+        for &mgas in &args.sizes {
+            for r in nr_node::bench::measure_batched(workload, mgas, 16, &[1, 4, 16])? {
+                if !args.json {
+                    println!(
+                        "| {} | {mgas} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {:.0} |",
+                        r.workload.name(),
+                        r.k,
+                        r.blocks,
+                        r.txs,
+                        r.l1_gas,
+                        r.l1_gas_per_tx,
+                        r.execute_l2_gas,
+                        r.execute_fixed_gas,
+                        r.calldata_gas,
+                        r.intrinsic_gas,
+                        r.contract_gas_per_block
+                    );
+                }
+                rows.push(r);
+            }
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    }
+    Ok(())
 }

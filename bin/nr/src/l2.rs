@@ -43,6 +43,11 @@ pub struct L2Args {
     /// Follower: rebuild the chain from L1 data only (no sequencing or settlement).
     #[arg(long)]
     pub follow: bool,
+    /// Most L2 blocks the settler settles in one L1 transaction (0: as many as fit the
+    /// L1's per-transaction gas cap; a block costs at least ~190k L1 gas, so fewer than
+    /// 100 ever fit 2^24).
+    #[arg(long, default_value_t = 0)]
+    pub settle_batch: u8,
     /// Development-only censorship (boxed: keeps the command enum small).
     #[command(flatten)]
     pub censorship: Box<CensorArgs>,
@@ -87,6 +92,11 @@ pub struct DevnetArgs {
     /// L1 blocks after which a forced transaction is due (the rollup's `forcedDelay`).
     #[arg(long, default_value_t = nr_node::devnet::DEFAULT_FORCED_DELAY)]
     pub forced_delay: u64,
+    /// Most L2 blocks the settler settles in one L1 transaction (0: as many as fit the
+    /// L1's per-transaction gas cap; a block costs at least ~190k L1 gas, so fewer than
+    /// 100 ever fit 2^24).
+    #[arg(long, default_value_t = 0)]
+    pub settle_batch: u8,
     /// Development-only censorship (boxed: keeps the command enum small).
     #[command(flatten)]
     pub censorship: Box<CensorArgs>,
@@ -249,6 +259,7 @@ pub fn run_l2(args: L2Args) -> Result<()> {
         fee_recipient: args.fee_recipient,
         censor: args.censorship.censor.clone(),
         censor_forced: args.censorship.censor_forced,
+        settle_batch: args.settle_batch.into(),
     };
     let node = rt.block_on(nr_rollup::start(cfg))?;
     println!(
@@ -294,6 +305,7 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
         forced_delay: args.forced_delay,
         censor: args.censorship.censor.clone(),
         censor_forced: args.censorship.censor_forced,
+        settle_batch: args.settle_batch.into(),
         ..DevnetConfig::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -187,6 +187,10 @@ contract NativeRollup {
     error ForcedTxStillValid(uint256 index);
     /// The forced inbox has no pending entry.
     error NoForcedEntry();
+    /// `advanceBatch` was given no block.
+    error EmptyBatch();
+    /// `advanceBatch` was given `inputs` and `anchors` anchor blocks.
+    error BatchLengthMismatch(uint256 inputs, uint256 anchors);
 
     /// An L2->L1 message as the L2 messenger hashed it; the L1 call gets exactly `gasLimit`.
     struct L2Message {
@@ -279,6 +283,60 @@ contract NativeRollup {
         xProvingDelivery = true;
         _advance(input, anchorBlock);
         xProvingDelivery = false;
+        _proveDelivered(accountProof, storageProof);
+    }
+
+    /// Settles K consecutive L2 blocks in one transaction: `inputs[i]` with anchor
+    /// `anchorBlocks[i]` goes through exactly what `advance` does, in order (parent
+    /// chaining, number, anchors non-decreasing, timestamps, the delivery check, EXECUTE,
+    /// the ring buffer and `BlockAdvanced` for each). Any refused block reverts the batch.
+    function advanceBatch(bytes[] calldata inputs, uint256[] calldata anchorBlocks) external {
+        _checkBatch(inputs.length, anchorBlocks.length);
+        _advanceAll(inputs, anchorBlocks);
+    }
+
+    /// Settles a batch as `advanceBatch`, then proves `deliveredPrefix` of the L2 messenger
+    /// in the state of the batch's LAST block (as `advanceWithDelivery`) and refuses the
+    /// whole batch if L1->L2 messages are still due (`MessagesDue`). The blocks before the
+    /// last are not checked one by one: see docs/contracts.md, "Batched settlement".
+    function advanceBatchWithDelivery(
+        bytes[] calldata inputs,
+        uint256[] calldata anchorBlocks,
+        bytes[] calldata accountProof,
+        bytes[] calldata storageProof
+    ) external {
+        _checkBatch(inputs.length, anchorBlocks.length);
+        xProvingDelivery = true;
+        _advanceAll(inputs, anchorBlocks);
+        xProvingDelivery = false;
+        _proveDelivered(accountProof, storageProof);
+    }
+
+    /// `_advance` of each block in order. Each block's memory (its input copied for the
+    /// EXECUTE call, the decoded header, EXECUTE's output) is released after it: nothing
+    /// allocated there outlives `_advance`, so a batch pays memory expansion for its
+    /// largest block, not (quadratically) for the sum of its blocks.
+    function _advanceAll(bytes[] calldata inputs, uint256[] calldata anchorBlocks) private {
+        uint256 freeMemory;
+        assembly ("memory-safe") {
+            freeMemory := mload(0x40)
+        }
+        for (uint256 i; i < inputs.length; i++) {
+            _advance(inputs[i], anchorBlocks[i]);
+            assembly ("memory-safe") {
+                mstore(0x40, freeMemory)
+            }
+        }
+    }
+
+    function _checkBatch(uint256 inputs, uint256 anchors) private pure {
+        if (inputs == 0) revert EmptyBatch();
+        if (inputs != anchors) revert BatchLengthMismatch(inputs, anchors);
+    }
+
+    /// Proves `deliveredPrefix` at the settled head, raises `deliveredMessages` to it, then
+    /// refuses the settlement while a due message is still undelivered.
+    function _proveDelivered(bytes[] calldata accountProof, bytes[] calldata storageProof) private {
         uint64 number = headNumber;
         bytes32 storageRoot = MerkleTrie.storageRoot(stateRoots[number % ROOT_HISTORY], L2_MESSENGER, accountProof);
         uint256 prefix = MerkleTrie.storageValue(storageRoot, bytes32(DELIVERED_PREFIX_SLOT), storageProof);

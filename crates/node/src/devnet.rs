@@ -57,6 +57,8 @@ pub struct DevnetConfig {
     pub censor: Vec<Address>,
     /// Development only: censor even due forced transactions (settlement stalls).
     pub censor_forced: bool,
+    /// Most L2 blocks settled per L1 transaction (0: as many as fit).
+    pub settle_batch: usize,
 }
 
 impl Default for DevnetConfig {
@@ -80,6 +82,7 @@ impl Default for DevnetConfig {
             forced_delay: DEFAULT_FORCED_DELAY,
             censor: vec![],
             censor_forced: false,
+            settle_batch: 0,
         }
     }
 }
@@ -210,6 +213,7 @@ impl Devnet {
             fee_recipient: cfg.fee_recipient,
             censor: cfg.censor.clone(),
             censor_forced: cfg.censor_forced,
+            settle_batch: cfg.settle_batch,
         })
         .await?;
         Ok((deployment, deployment_file, l2))
@@ -251,6 +255,7 @@ impl Devnet {
             fee_recipient: None,
             censor: vec![],
             censor_forced: false,
+            settle_batch: 0,
         }
     }
 

@@ -46,6 +46,7 @@ async fn settling_through_a_wrapper_halts_the_follower() {
         fee_recipient: Some(alloy_primitives::Address::repeat_byte(0xfe)),
         censor: vec![],
         censor_forced: false,
+        settle_batch: 0,
     };
     let sequencer = nr_rollup::start(node_cfg(dir.path().join("l2"), false)).await.expect("L2");
     let follower =
@@ -76,6 +77,7 @@ async fn settling_through_a_wrapper_halts_the_follower() {
             deploy_block: deployment.deploy_block,
         },
         rebuild_on_forced_due: true,
+        settle_batch: 1,
     };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while sequencer.chain.head().number < 2 {

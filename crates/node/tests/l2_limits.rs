@@ -206,14 +206,33 @@ async fn check_budget_model_against_l1(l1_url: &str, rollup: Address) {
         l1.raw_request("eth_getLogs".into(), [filter]).await.expect("eth_getLogs");
     assert!(!logs.is_empty(), "no BlockAdvanced on L1");
     let (mut worst, mut max_used) = (0.0f64, 0u64);
+    let mut seen = std::collections::HashSet::new();
     for log in &logs {
         let hash: B256 = serde_json::from_value(log["transactionHash"].clone()).unwrap();
+        if !seen.insert(hash) {
+            continue; // a batch: one event per block, one transaction
+        }
         let tx = l1.get_transaction_by_hash(hash).await.unwrap().expect("advance tx");
         let calldata = tx.input().clone();
         let used = l1.get_transaction_receipt(hash).await.unwrap().expect("receipt").gas_used;
-        let call = NativeRollup::advanceCall::abi_decode(&calldata).expect("an advance call");
-        let input = nr_stateless::ssz::StatelessInput::from_wire(&call.input).expect("input");
-        let model = nr_rollup::budget::advance_gas(&calldata, &input, call.input.len());
+        // A batch is modelled as the settler plans it: intrinsic gas once, then each block
+        // as its own `advance` (`nr_rollup::batching`).
+        let model = match NativeRollup::advanceCall::abi_decode(&calldata) {
+            Ok(call) => {
+                let input =
+                    nr_stateless::ssz::StatelessInput::from_wire(&call.input).expect("input");
+                nr_rollup::budget::advance_gas(&calldata, &input, call.input.len())
+            }
+            Err(_) => {
+                let batch = NativeRollup::advanceBatchCall::abi_decode(&calldata)
+                    .expect("an advance or advanceBatch call");
+                let blocks = batch.inputs.into_iter().zip(batch.anchorBlocks).map(|(i, a)| {
+                    let call = NativeRollup::advanceCall { input: i, anchorBlock: a };
+                    nr_rollup::batching::block_cost(&call).expect("block cost").gas
+                });
+                nr_rollup::batching::TX_BASE_GAS + blocks.sum::<u64>()
+            }
+        };
         assert!(model >= used, "advance {hash}: model {model} < {used} used on L1");
         worst = worst.max(used as f64 / model as f64);
         max_used = max_used.max(used);

@@ -1,4 +1,4 @@
-//! The follower: rebuilds the L2 chain from L1 data alone (`advance` calldata and
+//! The follower: rebuilds the L2 chain from L1 data alone (settlement calldata and
 //! `BlockAdvanced` events), re-executing every block and checking hashes and state roots.
 
 use crate::{
@@ -7,7 +7,6 @@ use crate::{
 };
 use alloy_consensus::{Block, TxEnvelope};
 use alloy_rpc_types_eth::BlockNumberOrTag;
-use alloy_sol_types::SolCall;
 use nr_chain::Chain;
 use nr_contracts::NativeRollup;
 use nr_stateless::{ssz::StatelessInput, stateless::new_payload_to_block};
@@ -137,7 +136,7 @@ pub(crate) async fn settled_block(
     let tx = log.transaction_hash.ok_or(RollupError::LogWithoutTransaction)?;
     let (to, input) = l1.tx_call(tx).await?;
     if to == Some(l1.rollup)
-        && let Ok(block) = block_of_call(chain, &input)
+        && let Some(block) = block_of_call(chain, &input, e.number)
         && block.header.hash_slow() == e.blockHash
     {
         return Ok(block);
@@ -146,7 +145,7 @@ pub(crate) async fn settled_block(
     let mut inputs = vec![];
     advance_inputs(&trace, l1.rollup, &mut inputs);
     for input in &inputs {
-        if let Ok(block) = block_of_call(chain, input)
+        if let Some(block) = block_of_call(chain, input, e.number)
             && block.header.hash_slow() == e.blockHash
         {
             return Ok(block);
@@ -155,25 +154,30 @@ pub(crate) async fn settled_block(
     Err(RollupError::NoAdvanceFound { tx, number: e.number, calls: inputs.len() })
 }
 
-/// The block an `advance(input, anchor)` or `advanceWithDelivery(input, anchor, ..)`
-/// calldata settles.
-fn block_of_call(chain: &Chain, calldata: &[u8]) -> Result<Block<TxEnvelope>, RollupError> {
-    let input = match NativeRollup::advanceCall::abi_decode(calldata) {
-        Ok(call) => call.input,
-        Err(e) => {
-            NativeRollup::advanceWithDeliveryCall::abi_decode(calldata)
-                .map_err(|_| RollupError::DecodeL1(e))?
-                .input
-        }
-    };
-    let si = StatelessInput::from_wire(&input)?;
+/// Block `number` as settlement call `calldata` carries it (any of
+/// [`crate::calls::SETTLEMENT_SELECTORS`]), if it does. A batch holds consecutive blocks
+/// (the contract chains them), so the block is found from the first one's number without
+/// decoding the others.
+fn block_of_call(chain: &Chain, calldata: &[u8], number: u64) -> Option<Block<TxEnvelope>> {
+    let inputs = crate::calls::settlement_inputs(calldata).ok()?;
+    let first = block_of_input(chain, inputs.first()?).ok()?;
+    let index = usize::try_from(number.checked_sub(first.header.number)?).ok()?;
+    match index {
+        0 => Some(first),
+        i => block_of_input(chain, inputs.get(i)?).ok(),
+    }
+}
+
+/// The block an EXECUTE input (wire bytes) carries.
+fn block_of_input(chain: &Chain, input: &[u8]) -> Result<Block<TxEnvelope>, RollupError> {
+    let si = StatelessInput::from_wire(input)?;
     let npr = &si.new_payload_request;
     let fork = chain.spec().schedule.fork_at(npr.execution_payload.timestamp);
     Ok(new_payload_to_block(npr, fork)?)
 }
 
 /// The calldata of every call in a `callTracer` frame tree that is a successful `CALL` of
-/// `advance` or `advanceWithDelivery` on `rollup` (a reverted call emitted nothing), in
+/// a settlement call (`advance`, `advanceWithDelivery` or a batch) on `rollup` (a reverted call emitted nothing), in
 /// execution order.
 fn advance_inputs(
     frame: &serde_json::Value,
@@ -193,8 +197,7 @@ fn advance_inputs(
     if is_call
         && to == Some(rollup)
         && let Some(input) = input
-        && (input.starts_with(&NativeRollup::advanceCall::SELECTOR)
-            || input.starts_with(&NativeRollup::advanceWithDeliveryCall::SELECTOR))
+        && crate::calls::is_settlement_call(&input)
     {
         out.push(input);
     }
@@ -209,6 +212,7 @@ fn advance_inputs(
 mod tests {
     use super::*;
     use alloy_primitives::{Address, hex};
+    use alloy_sol_types::SolCall;
     use serde_json::json;
 
     #[test]
@@ -249,5 +253,21 @@ mod tests {
         let mut out = vec![];
         advance_inputs(&trace, rollup, &mut out);
         assert_eq!(out.len(), 1);
+    }
+
+    /// Blocks settled with `advanceBatch` or `advanceBatchWithDelivery` are derived too.
+    #[test]
+    fn advance_batch_calls_are_advance_inputs() {
+        let rollup = Address::repeat_byte(1);
+        for sel in [
+            NativeRollup::advanceBatchCall::SELECTOR,
+            NativeRollup::advanceBatchWithDeliveryCall::SELECTOR,
+        ] {
+            let sel = hex::encode_prefixed(sel);
+            let trace = json!({"type": "CALL", "to": rollup, "input": format!("{sel}07")});
+            let mut out = vec![];
+            advance_inputs(&trace, rollup, &mut out);
+            assert_eq!(out.len(), 1, "selector {sel}");
+        }
     }
 }

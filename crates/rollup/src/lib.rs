@@ -7,8 +7,10 @@
 //! ([`l1::L1Client`]), so any L1 with EXECUTE and the rollup contract works.
 #![warn(missing_docs)]
 
+pub mod batching;
 pub mod bridge;
 pub mod budget;
+pub mod calls;
 pub mod delivery;
 pub mod deploy;
 mod error;
@@ -219,6 +221,9 @@ pub struct NodeConfig {
     /// Development only: the sequencer leaves out forced transactions of censored
     /// addresses even once due (settlement then stalls with `ForcedTransactionDue`).
     pub censor_forced: bool,
+    /// Most L2 blocks the settler settles in one L1 transaction (`advanceBatch`); 0: as
+    /// many as fit the L1's per-transaction gas cap (see [`batching`]).
+    pub settle_batch: usize,
 }
 
 impl std::fmt::Debug for NodeConfig {
@@ -237,6 +242,7 @@ impl std::fmt::Debug for NodeConfig {
             .field("fee_recipient", &self.fee_recipient)
             .field("censor", &self.censor)
             .field("censor_forced", &self.censor_forced)
+            .field("settle_batch", &self.settle_batch)
             .finish()
     }
 }
@@ -479,6 +485,7 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
                 blocking: tracker.clone(),
                 reconciler,
                 rebuild_on_forced_due: !cfg.censor_forced,
+                settle_batch: cfg.settle_batch,
             };
             spawn(Service::Settler, Box::pin(s.run()));
         } else {

@@ -1,4 +1,5 @@
-//! The settler: proves every L2 block to the L1 rollup contract with `advance`, or with
+//! The settler: proves every L2 block to the L1 rollup contract, its backlog in batches
+//! (`advanceBatch`, see [`crate::batching`]), or one block at a time with
 //! `advanceWithDelivery` when an L1->L2 message is due (see [`crate::delivery`]).
 
 use crate::{POLL, RollupError, SettlementStatus, l1::L1Client, reconcile::Reconciler};
@@ -29,6 +30,8 @@ pub struct Settler {
     /// leaving out a due forced transaction, so the sequencer builds it again with it
     /// first (off only for the `--censor-forced` demonstration of the stall).
     pub rebuild_on_forced_due: bool,
+    /// Most blocks per L1 transaction (0: as many as fit; see [`crate::batching`]).
+    pub settle_batch: usize,
 }
 
 impl Settler {
@@ -84,33 +87,23 @@ impl Settler {
         Ok(NativeRollup::advanceCall { input: input.into(), anchorBlock: U256::from(anchor) })
     }
 
-    async fn step(&self) -> Result<(), RollupError> {
-        let settled = self.reconciler.step().await?.settled;
-        self.update(settled);
-        let head = self.chain.head().number;
-        if head <= settled {
-            return Ok(());
-        }
+    /// Sends blocks `settled + 1..=head` (at most `limit`) one per transaction; while
+    /// `due_soon`, each with `advanceWithDelivery` where its state proves more messages
+    /// delivered than `delivered`.
+    async fn send_one_by_one(
+        &self,
+        settled: u64,
+        head: u64,
+        limit: usize,
+        due_soon: bool,
+        mut delivered: U256,
+    ) -> Result<Vec<crate::batching::SentBatch>, RollupError> {
         // The first block is estimated (a block the rollup would refuse is not sent, and the
         // reason is reported); the rest of the backlog follows in the same L1 block with
         // consecutive nonces and a gas limit from the EXECUTE rule, so settlement catches up
         // in one L1 block instead of one L1 block per L2 block.
-        // A forced-inbox head entry that cannot run on the settled state is pruned first;
-        // while entries are pending, one block per round (each is checked against the
-        // state it settles on).
-        let forced_pending =
-            match crate::forced::prune_invalid_head(&self.l1, &self.chain, settled + 1).await {
-                Ok(p) => p,
-                // `advance` decides; a refusal is reported as usual.
-                Err(e) => {
-                    tracing::warn!("settler: forced inbox: {e}");
-                    true
-                }
-            };
-        let batch = if forced_pending { 1 } else { MAX_BATCH };
         let mut sent = vec![];
-        let (due_soon, mut delivered) = crate::delivery::delivery_due_soon(&self.l1).await?;
-        for (i, n) in (settled + 1..=head).take(batch).enumerate() {
+        for (i, n) in (settled + 1..=head).take(limit).enumerate() {
             let call = self.advance_call(n).await?;
             // A message is due (or about to be): prove the prefix where it moved.
             let proving = match due_soon {
@@ -140,7 +133,11 @@ impl Settler {
                     }
                     r => r?,
                 };
-                sent.push((n, r.transaction_hash));
+                sent.push(crate::batching::SentBatch {
+                    first: n,
+                    last: n,
+                    hash: r.transaction_hash,
+                });
                 continue;
             }
             // EXECUTE must be given the gas its rule requires before it does any work
@@ -153,22 +150,63 @@ impl Settler {
                 (21_000 + 16 * input.len() as u64 + execute + execute / 32 + 300_000 + proofs)
                     .min(alloy_eips::eip7825::MAX_TX_GAS_LIMIT_OSAKA);
             match self.l1.send_unchecked(self.l1.rollup, input, gas).await {
-                Ok(h) => sent.push((n, h)),
+                Ok(hash) => sent.push(crate::batching::SentBatch { first: n, last: n, hash }),
                 Err(e) => {
                     tracing::warn!("settler: sending block {n}: {e}");
                     break;
                 }
             }
         }
-        for (n, hash) in sent {
+        Ok(sent)
+    }
+
+    async fn step(&self) -> Result<(), RollupError> {
+        let settled = self.reconciler.step().await?.settled;
+        self.update(settled);
+        let head = self.chain.head().number;
+        if head <= settled {
+            return Ok(());
+        }
+        // A forced-inbox head entry that cannot run on the settled state is pruned first;
+        // while entries are pending, one block per round (each is checked against the
+        // state it settles on).
+        let forced_pending =
+            match crate::forced::prune_invalid_head(&self.l1, &self.chain, settled + 1).await {
+                Ok(p) => p,
+                // `advance` decides; a refusal is reported as usual.
+                Err(e) => {
+                    tracing::warn!("settler: forced inbox: {e}");
+                    true
+                }
+            };
+        let (due_soon, delivered) = crate::delivery::delivery_due_soon(&self.l1).await?;
+        // While a message is due (or about to be), one block per transaction: each proves
+        // the prefix where it moved. Otherwise the backlog goes in batches.
+        let sent = if forced_pending {
+            self.send_one_by_one(settled, head, 1, due_soon, delivered).await?
+        } else if due_soon {
+            self.send_one_by_one(settled, head, MAX_BATCH, due_soon, delivered).await?
+        } else {
+            // With an explicit K, a short backlog waits a little for the batch to fill.
+            let oldest = self.chain.header_by_number(settled + 1)?;
+            let age = oldest.map_or(0, |h| nr_chain::unix_now().saturating_sub(h.timestamp));
+            let wait = crate::batching::MAX_BATCH_WAIT_SECS;
+            if crate::batching::wait_for_more(head - settled, self.settle_batch, age, wait) {
+                return Ok(());
+            }
+            let window = MAX_BATCH.max(self.settle_batch);
+            crate::batching::send_batches(self, settled + 1, head, window).await?
+        };
+        for crate::batching::SentBatch { first, last: n, hash } in sent {
             let r = self.l1.receipt(hash, 60).await?;
             if !r.status() {
-                return Err(RollupError::AdvanceReverted { number: n, hash });
+                return Err(RollupError::AdvanceReverted { number: first, hash });
             }
             self.status.lock().last_l1_tx = Some(hash);
             self.update(n);
             tracing::info!(
                 l2_block = n,
+                blocks = n - first + 1,
                 l1_block = r.block_number,
                 gas = r.gas_used,
                 lag_blocks = self.chain.head().number - n,

@@ -4,6 +4,7 @@
 //! EXECUTE inputs timed per L1 gas charged ([`adversarial()`]).
 
 mod adversarial;
+mod batched;
 mod block;
 mod export;
 mod services;
@@ -11,6 +12,7 @@ mod settle;
 mod workload;
 
 pub use adversarial::{AdversarialReport, AdversarialRow, ReferenceRow, adversarial};
+pub use batched::{BatchRow, measure_batched};
 pub use block::{MeasureOptions, measure};
 pub use export::{ExportOptions, ExportRow, export_block};
 pub use services::{ServicesRow, services};
@@ -121,6 +123,9 @@ pub enum BenchError {
         /// What the verifier returned.
         got: String,
     },
+    /// A stateless input did not decode.
+    #[error("SSZ: {0}")]
+    Ssz(nr_stateless::ssz::SszError),
     /// EXECUTE rejected the block.
     #[error("EXECUTE: {0}")]
     Execute(nr_execute::ExecuteError),

@@ -85,9 +85,16 @@ impl SettlementL1 {
 
     /// Settles a block with `advance(input)` anchored at the L1 head; returns its L1 gas.
     pub fn advance_gas(&mut self, input: &[u8]) -> Result<u64, BenchError> {
+        let anchor = self.chain.head().number;
+        self.advance_gas_at(input, anchor)
+    }
+
+    /// Settles a block with `advance(input)` anchored at L1 block `anchor`; returns its L1
+    /// gas.
+    pub fn advance_gas_at(&mut self, input: &[u8], anchor: u64) -> Result<u64, BenchError> {
         let call = NativeRollup::advanceCall {
             input: input.to_vec().into(),
-            anchorBlock: U256::from(self.chain.head().number),
+            anchorBlock: U256::from(anchor),
         };
         let req = CallRequest {
             from: Some(self.deployer.address()),
@@ -101,6 +108,29 @@ impl SettlementL1 {
         {
             return Err(BenchError::AdvanceWouldRevert(output));
         }
+        let r = self.send(TxKind::Call(self.rollup), call.abi_encode().into())?;
+        if !r.receipt.status() {
+            return Err(BenchError::AdvanceReverted);
+        }
+        Ok(r.gas_used)
+    }
+
+    /// Mines an empty L1 block (an anchor for the next L2 block); returns its header.
+    pub fn mine_empty(&mut self) -> Result<Header, BenchError> {
+        let p = self.chain.produce_block(self.chain.head().timestamp + 12)?;
+        Ok(p.block.header)
+    }
+
+    /// Settles consecutive blocks with `advanceBatch(inputs, anchors)`; returns its L1 gas.
+    pub fn advance_batch_gas(
+        &mut self,
+        inputs: &[Vec<u8>],
+        anchors: &[u64],
+    ) -> Result<u64, BenchError> {
+        let call = NativeRollup::advanceBatchCall {
+            inputs: inputs.iter().map(|i| Bytes::from(i.clone())).collect(),
+            anchorBlocks: anchors.iter().map(|a| U256::from(*a)).collect(),
+        };
         let r = self.send(TxKind::Call(self.rollup), call.abi_encode().into())?;
         if !r.receipt.status() {
             return Err(BenchError::AdvanceReverted);
