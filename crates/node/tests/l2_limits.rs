@@ -150,6 +150,14 @@ async fn unsettleable_forced_tx_halts_the_rollup() {
         .sign(attacker)
         .unwrap();
     let probe_hash = *probe.tx_hash();
+    // The forced entry must be valid on the settled state (its nonce follows the
+    // deployments), or the settler prunes it (`pruneForced`, Nonce).
+    let deployed = l2.get_block_number().await.unwrap();
+    wait_until("the deployments settled", Duration::from_secs(120), || async {
+        let s = settled(&l2).await?;
+        if s >= deployed { Ok(()) } else { Err(format!("settled {s}, want {deployed}")) }
+    })
+    .await;
     let client = nr_rollup::bridge::BridgeClient::connect(
         devnet.l1_url(),
         &devnet.l2_url(),
