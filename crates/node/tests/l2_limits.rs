@@ -176,7 +176,7 @@ async fn unsettleable_forced_tx_halts_the_rollup() {
                 .map_err(|e| e.to_string())?;
             let e = s["lastError"].as_str().unwrap_or_default();
             if e.contains("ForcedTransactionDue") {
-                return Ok(settled(&l2).await?);
+                return settled(&l2).await;
             }
             let included =
                 l2.get_transaction_receipt(probe_hash).await.map_err(|e| e.to_string())?;
