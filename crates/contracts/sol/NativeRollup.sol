@@ -151,7 +151,11 @@ contract NativeRollup {
         /// Its nonce is not its sender's next one in the settled state (`pruneForced`).
         Nonce,
         /// Its sender cannot pay its maximum cost in the settled state (`pruneForced`).
-        Balance
+        Balance,
+        /// Still not included `forcedDelay` L1 blocks after it became due (from L1 block
+        /// `deadline + forcedDelay` on): no block could carry it (e.g. its witness makes
+        /// `advance` exceed the L1 per-transaction gas cap), so it must not halt the rollup.
+        Expired
     }
 
     error NotSequencer();
@@ -527,7 +531,8 @@ contract NativeRollup {
     /// The inclusion rule, applied to every block before EXECUTE: from `forcedHead`, each
     /// entry is included (it is the block's next transaction, by hash), or the walk stops
     /// at a not-yet-due entry, or a due entry whose fee cap is below the block's base fee
-    /// is dropped, or a due payable entry refuses the block if none was included in it
+    /// is dropped, or a due entry expired (`forcedDelay` L1 blocks past its deadline) is
+    /// dropped, or a due payable entry refuses the block if none was included in it
     /// (otherwise it waits, first in line, for the next block). Fees go to the caller.
     function _processForced(StatelessInputReader.Block memory b, bytes calldata input) private {
         uint256 i = forcedHead;
@@ -545,6 +550,8 @@ contract NativeRollup {
                 break;
             } else if (e.maxFeePerGas < txs.baseFee) {
                 emit ForcedDropped(i, ForcedDropReason.Underpriced);
+            } else if (block.number >= uint256(e.deadline) + forcedDelay) {
+                emit ForcedDropped(i, ForcedDropReason.Expired);
             } else if (k == 0) {
                 revert ForcedTransactionDue(i);
             } else {

@@ -9,7 +9,7 @@ use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, Signature, TxKind, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use alloy_sol_types::SolError;
+use alloy_sol_types::{SolError, SolEvent};
 use common::*;
 use nr_chain::{BlockOptions, BlockSelection, CallOutcome, Eip1559Builder};
 use nr_contracts::NativeRollup;
@@ -263,6 +263,59 @@ fn due_forced_tx_below_the_block_base_fee_is_dropped_in_advance() {
     assert!(env.settle_from(&seq, p.hash).ok(), "an underpriced due entry does not block");
     assert_eq!(head_index(&env), i + 1, "dropped");
     assert_eq!(rollup_before - l1_balance(&env, env.rollup), fee, "its fee paid out");
+}
+
+/// A due entry no block can carry (e.g. its witness makes `advance` exceed the L1
+/// per-transaction gas cap) refuses every block without it until `deadline + forcedDelay`;
+/// from then on it is expired, and `advance` drops it (fee to the advancer) instead of
+/// halting the rollup.
+#[test]
+fn unsettleable_forced_tx_halts_the_chain() {
+    let env = Env::with_forced_delay(true, FORCED_TX_DELAY);
+    let t = transfer(&env.alice, l2_nonce(&env, env.alice.address()));
+    let fee = fee_for(&env, &t);
+    let i = force(&env, &env.bob, &t);
+    let expiry = entry(&env, i).deadline + FORCED_TX_DELAY;
+    mine_until_due(&env, i);
+    // The block leaves it out (standing in for a block that cannot carry it).
+    let p = l2_block_with(&env, vec![]);
+    let mut refused = 0;
+    // Due but not expired: each attempt (one L1 block each) is refused.
+    while env.l1.head().number + 1 < expiry {
+        let e: NativeRollup::ForcedTransactionDue = advance_refused(&env, p.hash);
+        assert_eq!(e.index, U256::from(i));
+        refused += 1;
+    }
+    assert_eq!(refused, FORCED_TX_DELAY, "refused for forcedDelay L1 blocks");
+    assert_eq!(head_index(&env), i, "nothing consumed while not expired");
+    let seq = env.sequencer.clone();
+    let (rollup_before, seq_before) =
+        (l1_balance(&env, env.rollup), l1_balance(&env, seq.address()));
+    let sim = env.l1_simulate(seq.address(), env.rollup, &advance_call(&env, p.hash), U256::ZERO);
+    if let CallOutcome::Revert { output, .. } = &sim {
+        let due = NativeRollup::ForcedTransactionDue::abi_decode(output).ok().map(|e| e.index);
+        panic!("advance after expiry refused: ForcedTransactionDue {due:?} ({output})");
+    }
+    let s = env.settle_from(&seq, p.hash);
+    assert!(s.ok(), "an expired entry does not halt the rollup: {sim:?}");
+    assert_eq!(s.receipt.header.number, expiry, "settled in the expiry block");
+    assert_eq!(head_index(&env), i + 1, "expired entry dropped");
+    assert_eq!(rollup_before - l1_balance(&env, env.rollup), fee, "its fee paid out");
+    let price = s.receipt.header.base_fee_per_gas.unwrap() + 1_000_000_000;
+    let gas_cost = U256::from(s.gas()) * U256::from(price);
+    assert_eq!(l1_balance(&env, seq.address()), seq_before - gas_cost + fee, "fee to the advancer");
+    let dropped = s.receipt.receipt.logs().iter().find_map(|l| {
+        (l.address == env.rollup)
+            .then(|| NativeRollup::ForcedDropped::decode_log_data(&l.data).ok())
+            .flatten()
+    });
+    let dropped = dropped.expect("ForcedDropped emitted");
+    assert_eq!(dropped.index, U256::from(i));
+    assert_eq!(dropped.reason, 3, "reason Expired (ForcedDropReason 3)");
+    println!(
+        "entry {i} refused for {refused} L1 blocks, dropped at L1 block {expiry}; advance gas {}",
+        s.gas()
+    );
 }
 
 /// `forceInclude(raw)` with `value` must revert with `E`.

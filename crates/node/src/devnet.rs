@@ -188,11 +188,19 @@ impl Devnet {
                 // the calldata and the EXECUTE charge of a full block.
                 l2_gas_limit: 10_000_000,
                 sequencer: cfg.sequenced.then(|| settler.address()),
-                sequencer_timeout: 60,
+                // Anyone may advance well before a censored forced entry expires.
+                sequencer_timeout: nr_rollup::deploy::sequencer_timeout_for(
+                    cfg.forced_delay,
+                    cfg.l1_block_time,
+                    60,
+                ),
                 max_timestamp_lag: 3_600,
                 funded,
                 forced_delay: cfg.forced_delay,
             };
+            params
+                .check_forced_expiry(cfg.l1_block_time)
+                .map_err(|e| NodeError::Deploy(Box::new(e)))?;
             let d = nr_rollup::deploy::deploy(&l1_url, deployer.clone(), &params)
                 .await
                 .map_err(|e| NodeError::Deploy(Box::new(e)))?;

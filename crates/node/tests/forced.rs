@@ -300,3 +300,54 @@ async fn based_mode_includes_and_settles_a_forced_entry() {
     assert_eq!(l2.get_balance(Address::repeat_byte(0x42)).await.unwrap(), U256::from(12345));
     d.shutdown().await;
 }
+
+/// A due forced entry that no settled block carries (here the sequencer censors it with
+/// `censor_forced`, standing in for an entry no settleable block can carry) stalls
+/// settlement only until it expires, `forcedDelay` L1 blocks after its deadline: the next
+/// `advance` drops it (`ForcedDropped(i, Expired)`, fee to the advancer) and settlement
+/// continues. Before the expiry rule the rollup halted for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn unsettleable_forced_tx_halts_settlement_forever() {
+    let delay = 4;
+    let (d, _dir) = devnet_with_delay(true, true, true, delay).await;
+    let u = client(&d, USER).await;
+    let forced =
+        u.force_withdraw(&d.accounts[USER], u.from, eth(100)).await.expect("force-withdraw");
+    let expiry = forced.deadline + delay;
+    wait_until("settlement reports ForcedTransactionDue", Duration::from_secs(90), || async {
+        let s: serde_json::Value = u
+            .l2()
+            .raw_request("nr_settlementStatus".into(), ())
+            .await
+            .map_err(|e| e.to_string())?;
+        let e = s["lastError"].as_str().unwrap_or_default().to_string();
+        if e.contains("ForcedTransactionDue") { Ok(e) } else { Err(format!("{s}")) }
+    })
+    .await;
+    let stalled = settled(u.l2()).await.unwrap();
+    let resumed = wait_until(
+        "settlement resumes once the entry expired (deadline + forcedDelay)",
+        Duration::from_secs(60),
+        || async {
+            let now = settled(u.l2()).await?;
+            let head = forced_head(&u).await;
+            let l1 = l1_number(&u).await;
+            if now > stalled && head > U256::from(forced.index) {
+                Ok((now, l1))
+            } else {
+                Err(format!(
+                    "settled {now} (stalled at {stalled}), forcedHead {head}, L1 {l1}, expiry {expiry}"
+                ))
+            }
+        },
+    )
+    .await;
+    println!(
+        "stalled at L2 block {stalled}; entry {} (deadline {}) expired at L1 block {expiry}; \
+         settled {} by L1 block {}",
+        forced.index, forced.deadline, resumed.0, resumed.1
+    );
+    assert!(resumed.1 >= expiry, "not dropped before it expired");
+    assert!(l2_receipt(&u, forced.tx_hash).await.is_none(), "never included");
+    d.shutdown().await;
+}

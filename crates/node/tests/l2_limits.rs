@@ -96,17 +96,13 @@ async fn mined(l2: &impl Provider, hash: B256) -> Result<Mined, String> {
     }
 }
 
-/// One transaction that EXTCODESIZEs 46 contracts of 22 KB (~1 MB of witness for ~165k L2
-/// gas) must not halt settlement: blocks after it keep settling.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn hostile_witness_block_halts_settlement() {
-    let dir = tempfile::tempdir().unwrap();
-    let devnet = Devnet::start(&devnet_config(dir.path(), 1)).await.expect("devnet starts");
-    let l2 = ProviderBuilder::new().connect_http(devnet.l2_url().parse().unwrap());
-    let chain_id = l2.get_chain_id().await.expect("eth_chainId");
-    let attacker = &devnet.accounts[3];
-
-    // The large contracts, two per 10M-gas block.
+/// Deploys the [`CONTRACTS`] large contracts from `attacker` (nonces 0..), two per
+/// 10M-gas block; their addresses.
+async fn deploy_big_contracts(
+    l2: &impl Provider,
+    chain_id: u64,
+    attacker: &alloy_signer_local::PrivateKeySigner,
+) -> Vec<Address> {
     let mut deploys = vec![];
     for i in 0..CONTRACTS {
         let init = big_code_initcode(keccak256((i as u64).to_be_bytes()));
@@ -120,14 +116,120 @@ async fn hostile_witness_block_halts_settlement() {
     }
     let mut targets = vec![];
     for h in &deploys {
-        let r =
-            wait_until("a large contract deployed", Duration::from_secs(240), || mined(&l2, *h))
-                .await;
+        let r = wait_until("a large contract deployed", Duration::from_secs(240), || mined(l2, *h))
+            .await;
         assert!(r.status, "deployment {h} failed");
         targets.push(r.contract.expect("a creation receipt has an address"));
     }
     let code = l2.get_code_at(targets[0]).await.unwrap();
     assert_eq!(code.len(), CODE_LEN as usize, "deployed code size");
+    targets
+}
+
+/// The same hostile transaction sent to the forced inbox (issue 14): no settleable block
+/// can carry it, so the block producer leaves it out; once due it refuses every block
+/// without it, and before the expiry rule settlement halted for good. Now it stalls
+/// settlement until `deadline + forcedDelay`, the settler keeps its unsettled blocks
+/// (rebuilding them would leave the entry out again), then `advance` drops the entry
+/// (`Expired`) and settlement continues with the same blocks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn unsettleable_forced_tx_halts_the_rollup() {
+    let dir = tempfile::tempdir().unwrap();
+    // A refusal window (deadline to expiry) of 24 L1 blocks of 1 s: long enough to see.
+    let delay = 24;
+    let cfg = DevnetConfig { forced_delay: delay, ..devnet_config(dir.path(), 1) };
+    let devnet = Devnet::start(&cfg).await.expect("devnet starts");
+    let l2 = ProviderBuilder::new().connect_http(devnet.l2_url().parse().unwrap());
+    let chain_id = l2.get_chain_id().await.expect("eth_chainId");
+    let attacker = &devnet.accounts[3];
+    let targets = deploy_big_contracts(&l2, chain_id, attacker).await;
+    let probe = Eip1559Builder::new(chain_id, CONTRACTS as u64, TxKind::Create)
+        .input(probe_initcode(&targets))
+        .gas_limit(400_000)
+        .fees(100_000_000_000, 1_000_000_000)
+        .sign(attacker)
+        .unwrap();
+    let probe_hash = *probe.tx_hash();
+    // The forced entry must be valid on the settled state (its nonce follows the
+    // deployments), or the settler prunes it (`pruneForced`, Nonce).
+    let deployed = l2.get_block_number().await.unwrap();
+    wait_until("the deployments settled", Duration::from_secs(120), || async {
+        let s = settled(&l2).await?;
+        if s >= deployed { Ok(()) } else { Err(format!("settled {s}, want {deployed}")) }
+    })
+    .await;
+    let client = nr_rollup::bridge::BridgeClient::connect(
+        devnet.l1_url(),
+        &devnet.l2_url(),
+        attacker.clone(),
+    )
+    .await
+    .expect("bridge client connects");
+    let forced = client.force_send(probe.encoded_2718().into()).await.expect("forceInclude");
+    let expiry = forced.deadline + delay;
+    // Settlement stalls on the due entry.
+    let stalled =
+        wait_until("settlement refused: ForcedTransactionDue", Duration::from_secs(90), || async {
+            let s: serde_json::Value = l2
+                .raw_request("nr_settlementStatus".into(), ())
+                .await
+                .map_err(|e| e.to_string())?;
+            let e = s["lastError"].as_str().unwrap_or_default();
+            if e.contains("ForcedTransactionDue") {
+                return settled(&l2).await;
+            }
+            let included =
+                l2.get_transaction_receipt(probe_hash).await.map_err(|e| e.to_string())?;
+            let head = client.l1().get_block_number().await.map_err(|e| e.to_string())?;
+            Err(format!(
+                "{s}; forced entry {} deadline {}, L1 {head}, included {:?}, drop reason {:?}",
+                forced.index,
+                forced.deadline,
+                included.map(|r| r.block_number),
+                devnet.l2.chain.drop_reason(&probe_hash)
+            ))
+        })
+        .await;
+    let next = devnet.l2.chain.hash_by_number(stalled + 1).unwrap().expect("unsettled block");
+    let l1_now = client.l1().get_block_number().await.unwrap();
+    let resumed = wait_until(
+        "settlement resumes once the entry expired",
+        Duration::from_secs(90),
+        || async {
+            let s = settled(&l2).await?;
+            if s > stalled { Ok(s) } else { Err(format!("settled {s}, L1 expiry block {expiry}")) }
+        },
+    )
+    .await;
+    let l1_then = client.l1().get_block_number().await.unwrap();
+    eprintln!(
+        "forced entry {} due at L1 block {}, expiry {expiry}; stalled at L2 block {stalled} \
+         (seen at L1 block {l1_now}), settled {resumed} by L1 block {l1_then}",
+        forced.index, forced.deadline
+    );
+    assert!(l1_then >= expiry, "settled past the entry before it expired");
+    assert_eq!(
+        devnet.l2.chain.hash_by_number(stalled + 1).unwrap(),
+        Some(next),
+        "the settler kept the block it could not settle (no rebuild while waiting)"
+    );
+    assert!(l2.get_transaction_receipt(probe_hash).await.unwrap().is_none(), "never included");
+    let reason = devnet.l2.chain.drop_reason(&probe_hash);
+    assert!(matches!(reason, Some(DropReason::OverBudget(_))), "{reason:?}");
+    devnet.shutdown().await;
+}
+
+/// One transaction that EXTCODESIZEs 46 contracts of 22 KB (~1 MB of witness for ~165k L2
+/// gas) must not halt settlement: blocks after it keep settling.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hostile_witness_block_halts_settlement() {
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(&devnet_config(dir.path(), 1)).await.expect("devnet starts");
+    let l2 = ProviderBuilder::new().connect_http(devnet.l2_url().parse().unwrap());
+    let chain_id = l2.get_chain_id().await.expect("eth_chainId");
+    let attacker = &devnet.accounts[3];
+
+    let targets = deploy_big_contracts(&l2, chain_id, attacker).await;
 
     // The hostile transaction, then an ordinary transfer from someone else.
     let probe = Eip1559Builder::new(chain_id, CONTRACTS as u64, TxKind::Create)

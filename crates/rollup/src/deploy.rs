@@ -34,6 +34,38 @@ pub struct DeployParams {
     pub funded: Vec<(Address, U256)>,
 }
 
+impl DeployParams {
+    /// Checks that a censored forced transaction can be included before it expires, on an
+    /// L1 with blocks every `l1_block_time` seconds (docs/contracts.md "Forced
+    /// transactions", expiry): in sequenced mode, `sequencer_timeout` (after which anyone
+    /// may advance) is at most half of `forced_delay` L1 blocks of time (the window between
+    /// an entry's deadline and its expiry). Based mode, or an unknown block time (0), passes.
+    pub fn check_forced_expiry(&self, l1_block_time: u64) -> Result<(), RollupError> {
+        if self.sequencer.is_none() || l1_block_time == 0 {
+            return Ok(());
+        }
+        let window = u128::from(self.forced_delay) * u128::from(l1_block_time);
+        if 2 * u128::from(self.sequencer_timeout) > window {
+            return Err(RollupError::ForcedExpiryBeforeTimeout {
+                sequencer_timeout: self.sequencer_timeout,
+                forced_delay: self.forced_delay,
+                l1_block_time,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The longest sequencer timeout [`DeployParams::check_forced_expiry`] accepts for
+/// `forced_delay` L1 blocks of `l1_block_time` seconds: half of that time, at most `max`
+/// (`max` itself when the block time is unknown, 0).
+pub fn sequencer_timeout_for(forced_delay: u64, l1_block_time: u64, max: u64) -> u64 {
+    if l1_block_time == 0 {
+        return max;
+    }
+    (forced_delay.saturating_mul(l1_block_time) / 2).min(max)
+}
+
 async fn deploy_code(
     p: &impl Provider,
     from: Address,
@@ -128,4 +160,46 @@ pub async fn check_backing(l1: &crate::l1::L1Client, l2: &ChainSpec) -> Result<(
         return Err(RollupError::UnbackedGenesis { held, backing });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(sequenced: bool, sequencer_timeout: u64, forced_delay: u64) -> DeployParams {
+        DeployParams {
+            l2_chain_id: 8079,
+            l2_gas_limit: 10_000_000,
+            sequencer: sequenced.then_some(Address::repeat_byte(1)),
+            sequencer_timeout,
+            max_timestamp_lag: 3_600,
+            forced_delay,
+            funded: vec![],
+        }
+    }
+
+    /// The old devnet defaults (60 s timeout, forcedDelay 8 blocks of 2 s) let a censored
+    /// forced transaction expire 16 s after its deadline, before anyone else could advance.
+    #[test]
+    fn forced_expiry_before_sequencer_timeout_is_refused() {
+        let e = params(true, 60, 8).check_forced_expiry(2).unwrap_err();
+        assert!(matches!(
+            e,
+            RollupError::ForcedExpiryBeforeTimeout {
+                sequencer_timeout: 60,
+                forced_delay: 8,
+                l1_block_time: 2
+            }
+        ));
+        params(true, 8, 8).check_forced_expiry(2).unwrap();
+        params(true, 60, 60).check_forced_expiry(2).unwrap();
+        params(false, 60, 8).check_forced_expiry(2).unwrap();
+        params(true, 60, 8).check_forced_expiry(0).unwrap();
+        for (delay, block_time) in [(8, 2), (4, 1), (12, 1), (0, 2), (1000, 12)] {
+            let timeout = sequencer_timeout_for(delay, block_time, 60);
+            params(true, timeout, delay).check_forced_expiry(block_time).unwrap();
+        }
+        assert_eq!(sequencer_timeout_for(8, 2, 60), 8);
+        assert_eq!(sequencer_timeout_for(1000, 12, 60), 60);
+    }
 }

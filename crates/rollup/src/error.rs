@@ -313,6 +313,22 @@ pub enum RollupError {
         /// `NativeRollup.genesisBacking`.
         backing: U256,
     },
+    /// In sequenced mode, a due forced transaction expires `forcedDelay` L1 blocks after
+    /// its deadline; anyone may include it only once `sequencerTimeout` passes without a
+    /// settlement, so that must be at most half of `forcedDelay` L1 blocks of time.
+    #[error(
+        "sequencer timeout {sequencer_timeout} s is over half of forcedDelay {forced_delay} L1 \
+         blocks of {l1_block_time} s: a censored forced transaction could expire before \
+         anyone else may advance"
+    )]
+    ForcedExpiryBeforeTimeout {
+        /// `DeployParams::sequencer_timeout`, in seconds.
+        sequencer_timeout: u64,
+        /// `DeployParams::forced_delay`, in L1 blocks.
+        forced_delay: u64,
+        /// The L1's block time, in seconds.
+        l1_block_time: u64,
+    },
 }
 
 impl RollupError {

@@ -151,6 +151,29 @@ pub fn is_forced_due(e: &RollupError) -> bool {
     matches!(e, RollupError::ContractError { error, .. } if error.name == "ForcedTransactionDue")
 }
 
+/// When the rollup refuses a block for leaving out a due forced entry: whether the inbox's
+/// head entry is one the block producer found no settleable block can carry (dropped as
+/// over the `advance` budget, `nr_chain::DropReason::OverBudget`). Rebuilding the
+/// unsettled blocks would leave it out again, so the settler waits instead: `advance` drops
+/// it once expired. Returns the L1 block from which it is expired (`deadline +
+/// forcedDelay`).
+pub async fn head_entry_over_budget(
+    l1: &L1Client,
+    chain: &Chain,
+) -> Result<Option<u64>, RollupError> {
+    let head = l1.view(NativeRollup::forcedHeadCall {}).await?;
+    let count = l1.view(NativeRollup::forcedCountCall {}).await?;
+    if head >= count {
+        return Ok(None);
+    }
+    let e = l1.view(NativeRollup::forcedEntryCall { i: head }).await?;
+    if !matches!(chain.drop_reason(&e.txHash), Some(nr_chain::DropReason::OverBudget(_))) {
+        return Ok(None);
+    }
+    let delay = crate::delivery::forced_delay(l1).await?;
+    Ok(Some(e.deadline.saturating_add(delay)))
+}
+
 /// Before the settler advances L2 block `number` (its parent is the settled head): while
 /// the inbox's head entry is not the block's first transaction and cannot run on the
 /// settled state (nonce or balance, per the local chain), drops it with `pruneForced` and

@@ -4,6 +4,9 @@
 //! One message never holds up another: a message whose claim no L2 transaction can carry
 //! (gas limit beyond the L2 block, or beyond u64) is left for manual claiming at once, and
 //! a claim the pool refuses counts as a failed attempt; the relayer moves on to the next.
+//! A message not due soon is left for manual claiming after [`MAX_ATTEMPTS`]; one due soon
+//! (settlement waits on it, `MessagesDue`) is retried for as long as it is not claimed,
+//! with a backoff of up to [`MAX_BACKOFF_BLOCKS`] L1 blocks between attempts.
 //!
 //! What it claims when is its [`DeliveryPolicy`]: messages due soon always (forced
 //! deposits, see [`crate::delivery`]), the others at once unless censored or due-only.
@@ -17,7 +20,10 @@ use nr_chain::{CallOutcome, CallRequest, Chain, Eip1559Builder};
 use nr_contracts::{
     L2_MESSENGER, L2Messenger, MessageTree, NativeRollup, l1_message_claim_gas, l1_message_hash,
 };
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 /// Delivery of deposits and other L1->L2 messages.
 #[derive(Debug)]
@@ -30,11 +36,20 @@ pub struct Relayer {
     /// Submitted transactions not yet seen in a block, by message leaf (or root).
     in_flight: HashMap<B256, B256>,
     failures: HashMap<B256, u32>,
+    /// First L1 block at which a message past [`MAX_ATTEMPTS`] (due soon) is tried again.
+    retry_at: HashMap<B256, u64>,
+    /// Messages no L2 transaction can claim: never tried again.
+    unclaimable: HashSet<B256>,
     policy: DeliveryPolicy,
 }
 
-/// Attempts before a message whose delivery keeps failing is left for manual claiming.
+/// Attempts before a message whose delivery keeps failing is left for manual claiming
+/// (unless it is due soon: those are always retried).
 pub const MAX_ATTEMPTS: u32 = 3;
+
+/// Longest wait, in L1 blocks, between two attempts at a due message whose claims keep
+/// failing (the wait doubles from one block after [`MAX_ATTEMPTS`]).
+pub const MAX_BACKOFF_BLOCKS: u64 = 8;
 
 impl Relayer {
     /// A relayer paying L2 gas with `key`, reading messages from L1 block `from` on,
@@ -54,6 +69,8 @@ impl Relayer {
             messages: vec![],
             in_flight: HashMap::new(),
             failures: HashMap::new(),
+            retry_at: HashMap::new(),
+            unclaimable: HashSet::new(),
             policy,
         }
     }
@@ -98,9 +115,12 @@ impl Relayer {
 
     /// Submits a claim of each `pending` (index, leaf) message of `tree` (root `root`),
     /// skipping for good those whose claim no L2 transaction under `block_gas_limit` can
-    /// carry; a refused submission counts as a failed attempt. Never stops early.
+    /// carry; each submission counts as an attempt (it is only retried if the message is
+    /// still unclaimed once the transaction left the pool), and from [`MAX_ATTEMPTS`] on
+    /// the next one waits a backoff from `l1_head`. Never stops early.
     fn claim_pending(
         &mut self,
+        l1_head: u64,
         block_gas_limit: u64,
         root: B256,
         tree: &MessageTree,
@@ -117,10 +137,16 @@ impl Relayer {
                     "relayer: no L2 transaction can claim this message; left for manual claiming"
                 );
                 self.failures.insert(leaf, MAX_ATTEMPTS);
+                self.unclaimable.insert(leaf);
                 continue;
             };
             let call = L2Messenger::claimL1MessageCall { m, root, proof };
-            *self.failures.entry(leaf).or_default() += 1;
+            let attempts = self.failures.entry(leaf).or_default();
+            *attempts += 1;
+            if *attempts >= MAX_ATTEMPTS {
+                let backoff = 1u64 << (*attempts - MAX_ATTEMPTS).min(3);
+                self.retry_at.insert(leaf, l1_head + backoff.min(MAX_BACKOFF_BLOCKS));
+            }
             match self.submit(call.abi_encode(), gas) {
                 Ok(tx) => {
                     tracing::info!(index = i, %leaf, "relayer: claiming L1 message");
@@ -129,6 +155,29 @@ impl Relayer {
                 Err(e) => tracing::warn!(index = i, %leaf, "relayer: claim not submitted: {e}"),
             }
         }
+    }
+
+    /// Whether to try claiming message `m` (leaf `leaf`, sent at L1 block `sent`) now, the
+    /// L1 head being `latest`.
+    fn wants_to_claim(
+        &self,
+        m: &L2Messenger::L1Message,
+        leaf: B256,
+        sent: u64,
+        latest: u64,
+    ) -> bool {
+        if !self.policy.claim_now(m, sent, latest)
+            || self.in_flight.contains_key(&leaf)
+            || self.unclaimable.contains(&leaf)
+        {
+            return false;
+        }
+        if self.failures.get(&leaf).is_none_or(|n| *n < MAX_ATTEMPTS) {
+            return true;
+        }
+        // Settlement waits on a due message: never give up on it, only back off.
+        self.policy.due_soon(sent, latest)
+            && self.retry_at.get(&leaf).is_none_or(|at| latest >= *at)
     }
 
     async fn step(&mut self) -> Result<(), RollupError> {
@@ -162,10 +211,7 @@ impl Relayer {
         let mut pending = vec![];
         for (i, (m, sent)) in self.messages[..covered].iter().enumerate() {
             let leaf = l1_message_hash(m);
-            if !self.policy.claim_now(m, *sent, latest)
-                || self.in_flight.contains_key(&leaf)
-                || self.failures.get(&leaf).is_some_and(|n| *n >= MAX_ATTEMPTS)
-            {
+            if !self.wants_to_claim(m, leaf, *sent, latest) {
                 continue;
             }
             if !self.l2_view(L2Messenger::claimedL1Call(leaf))? {
@@ -195,7 +241,7 @@ impl Relayer {
             tracing::info!(%root, anchor, "relayer: proving L1 message root");
             self.in_flight.insert(root, tx);
         }
-        self.claim_pending(head.gas_limit, root, &tree, pending);
+        self.claim_pending(latest, head.gas_limit, root, &tree, pending);
         Ok(())
     }
 }
@@ -216,6 +262,105 @@ mod tests {
             index: U256::from(index),
             data: Bytes::new(),
         }
+    }
+
+    /// An L2 chain whose genesis funds `funded`, with a 1M gas limit.
+    fn chain_with(dir: &std::path::Path, funded: &[(Address, U256)]) -> Arc<Chain> {
+        let mut spec = nr_contracts::l2_genesis(
+            8079,
+            ForkSchedule::from_genesis(Fork::Osaka),
+            1_700_000_000,
+            Address::repeat_byte(3),
+            Address::repeat_byte(4),
+            funded,
+        );
+        spec.genesis.gas_limit = 1_000_000;
+        Arc::new(
+            Chain::open(&dir.join("l2.redb"), spec, Arc::new(nr_stateless::evm::PlainEthereum))
+                .unwrap(),
+        )
+    }
+
+    /// A due message whose first claims are refused (the relayer's key has no L2 ETH yet)
+    /// is still claimed once they can succeed: settlement waits on it (`MessagesDue`), so
+    /// the relayer never gives up on it. A message not due is still given up after
+    /// [`MAX_ATTEMPTS`].
+    #[test]
+    fn relayer_gives_up_on_due_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x42)).unwrap();
+        let funder = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x43)).unwrap();
+        let chain =
+            chain_with(dir.path(), &[(funder.address(), U256::from(10).pow(U256::from(20)))]);
+        let l1 = L1Client::new("http://127.0.0.1:1", Address::ZERO, None).unwrap();
+        // Long enough that the other message stays far from due during the test.
+        let delay = 1000;
+        let policy = DeliveryPolicy::new(delay, vec![], false);
+        let mut relayer = Relayer::new(chain.clone(), l1, key.clone(), 0, policy);
+        let (due, later) = (message(0, U256::from(50_000)), message(1, U256::from(50_000)));
+        let mut l1_head = 2000;
+        let (due_sent, later_sent) = (l1_head - delay, l1_head);
+        let mut tree = MessageTree::default();
+        for (m, sent) in [(due.clone(), due_sent), (later.clone(), later_sent)] {
+            tree.push(l1_message_hash(&m));
+            relayer.messages.push((m, sent));
+        }
+        let leaves = [l1_message_hash(&due), l1_message_hash(&later)];
+        // One relayer step per L1 block: what it wants to claim, it submits.
+        let step = |relayer: &mut Relayer, l1_head: u64| {
+            let pending: Vec<(usize, B256)> = relayer
+                .messages
+                .iter()
+                .enumerate()
+                .filter(|(i, (m, sent))| relayer.wants_to_claim(m, leaves[*i], *sent, l1_head))
+                .map(|(i, _)| (i, leaves[i]))
+                .collect();
+            relayer.claim_pending(l1_head, chain.head().gas_limit, tree.root(), &tree, pending);
+        };
+        // The key holds no L2 ETH: every claim is refused by the pool.
+        for _ in 0..2 * MAX_ATTEMPTS {
+            step(&mut relayer, l1_head);
+            l1_head += 1;
+        }
+        assert!(relayer.in_flight.is_empty(), "no claim accepted without L2 ETH");
+        let refused = relayer.failures[&leaves[0]];
+        assert!(
+            refused > MAX_ATTEMPTS && u64::from(refused) < 2 * u64::from(MAX_ATTEMPTS),
+            "the due message is retried past MAX_ATTEMPTS, with backoff ({refused} attempts in {} L1 blocks)",
+            2 * MAX_ATTEMPTS
+        );
+        // The key gets L2 ETH; within a bounded number of L1 blocks the due message is
+        // claimed again, the other one is not.
+        let fund = Eip1559Builder::new(chain.chain_id(), 0, key.address())
+            .value(U256::from(10).pow(U256::from(18)))
+            .gas_limit(21_000)
+            .fees(100_000_000_000, 1_000_000_000)
+            .sign(&funder)
+            .unwrap();
+        chain.add_transaction(fund).unwrap();
+        let p = chain.produce_block(chain.head().timestamp + 2).unwrap();
+        assert_eq!(p.block.body.transactions.len(), 1, "funding transfer included");
+        let give_up_at = l1_head + 64;
+        while !relayer.in_flight.contains_key(&leaves[0]) {
+            assert!(
+                l1_head < give_up_at,
+                "due message not claimed again after its first {} refused claims (failures {:?})",
+                relayer.failures.get(&leaves[0]).copied().unwrap_or_default(),
+                relayer.failures
+            );
+            step(&mut relayer, l1_head);
+            l1_head += 1;
+        }
+        println!(
+            "due message claimed at attempt {} (L1 block {}), after {refused} refused in {} blocks",
+            relayer.failures[&leaves[0]],
+            l1_head - 1,
+            2 * MAX_ATTEMPTS
+        );
+        let tx = relayer.in_flight[&leaves[0]];
+        assert!(chain.pending_tx(&tx).is_some(), "the due message's claim is in the pool");
+        assert!(!relayer.in_flight.contains_key(&leaves[1]), "a message not due is given up");
+        assert_eq!(relayer.failures.get(&leaves[1]).copied(), Some(MAX_ATTEMPTS));
     }
 
     /// Messages no L2 transaction can claim (above the block gas limit, beyond u64) are left
@@ -262,7 +407,7 @@ mod tests {
             .enumerate()
             .map(|(i, (m, _))| (i, l1_message_hash(m)))
             .collect();
-        relayer.claim_pending(chain.head().gas_limit, tree.root(), &tree, pending.clone());
+        relayer.claim_pending(1, chain.head().gas_limit, tree.root(), &tree, pending.clone());
         for (i, leaf) in &pending {
             let deliverable = [1, 4].contains(i);
             assert_eq!(relayer.in_flight.contains_key(leaf), deliverable, "message {i} submitted");

@@ -121,6 +121,14 @@ impl Settler {
             if i == 0 {
                 let r = match self.l1.send(self.l1.rollup, input, U256::ZERO).await {
                     Err(e) if self.rebuild_on_forced_due && crate::forced::is_forced_due(&e) => {
+                        // No block can carry it: rebuilding would not help; it expires.
+                        let l1 = &self.l1;
+                        if let Some(expiry) =
+                            crate::forced::head_entry_over_budget(l1, &self.chain).await?
+                        {
+                            tracing::warn!(expiry, "due forced transaction unsettleable");
+                            return Err(e);
+                        }
                         // Built before the entry was due (or before it was submitted): it
                         // can never settle. Rebuild from the settled head.
                         let r = self.chain.rewind_to(settled)?;
