@@ -6,8 +6,9 @@ mod common;
 
 use alloy_consensus::Transaction as _;
 use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::SolCall;
 use common::*;
 use nr_contracts::{L2_MESSENGER, L2Messenger, OptimisticRollup as Opt, RollupCore};
 
@@ -276,6 +277,21 @@ fn optimistic_wrong_state_root_undefended_is_dropped_with_descendants() {
         burn_before + proposer_bond() - half + tip(&r),
         "half burned"
     );
+    assert_eq!(env.l1_balance(alice.address()), alice_mid - fee(&r));
+    // The later batch's bond and the later block's challenge bond come back on request
+    // (anyone may ask; the wei goes to the proposer and the challenger).
+    let e = env.l1_expect_revert::<_, Opt::NotDropped>(
+        &bob,
+        env.rollup,
+        Opt::reclaimBondCall { batch: 1 },
+        U256::ZERO,
+    );
+    assert_eq!(e.batch, 1, "the slashed batch gets nothing back");
+    let bob_mid = env.l1_balance(bob.address());
+    let r1 = env.l1_call(&bob, env.rollup, Opt::reclaimBondCall { batch: 2 }, U256::ZERO);
+    let r2 =
+        env.l1_call(&bob, env.rollup, Opt::reclaimChallengeBondCall { n: 2, batch: 2 }, U256::ZERO);
+    assert!(r1.ok() && r2.ok(), "refunds of the dropped batch and challenge");
     assert_eq!(
         env.l1_balance(other.address()),
         other_before - fee(&s2),
@@ -285,6 +301,19 @@ fn optimistic_wrong_state_root_undefended_is_dropped_with_descendants() {
         env.l1_balance(alice.address()),
         alice_mid - fee(&r) + challenger_bond(),
         "the later block's challenger gets its bond back"
+    );
+    assert_eq!(env.l1_balance(bob.address()), bob_mid - fee(&r1) - fee(&r2));
+    env.l1_expect_revert::<_, Opt::NotDropped>(
+        &bob,
+        env.rollup,
+        Opt::reclaimBondCall { batch: 2 },
+        U256::ZERO,
+    );
+    env.l1_expect_revert::<_, Opt::NotDropped>(
+        &bob,
+        env.rollup,
+        Opt::reclaimChallengeBondCall { n: 2, batch: 2 },
+        U256::ZERO,
     );
     let _ = s1;
     // Nothing of the dropped blocks can be finalized, challenged or claimed.
@@ -551,4 +580,69 @@ fn optimistic_gas_figures() {
     for l in &lines {
         println!("optimistic gas: {l}");
     }
+}
+
+/// A proposer that posted a bad block tries to make `resolve` unaffordable by piling up
+/// later batches (whose bonds it gets back when they are dropped) and challenges of its
+/// own later blocks: if `resolve` refunded them in a loop, enough of them would push it
+/// past the transaction gas cap, and the bad block could never be dropped (nor finalized:
+/// its challenge stays open), stalling the rollup. `resolve` must cost the same whatever
+/// follows the block it drops.
+#[test]
+fn optimistic_resolve_stall_by_many_later_batches() {
+    const LATER: usize = 30;
+    let resolve_gas = |later: usize| {
+        let env = optimistic_env();
+        let (alice, bob, proposer) = (env.alice.clone(), env.bob.clone(), env.sequencer.clone());
+        let p = env.l2_block();
+        env.l1_mine();
+        let mut bad = posted(&env, p.hash);
+        bad.stateRoot = B256::repeat_byte(0xba);
+        propose(&env, &proposer, vec![bad]);
+        let c = challenge(&env, &bob, 1);
+        let mut refunds = vec![];
+        for i in 0..later {
+            let q = env.l2_block();
+            env.l1_mine();
+            let s = propose(&env, &proposer, vec![posted(&env, q.hash)]);
+            let n = q.block.header.number;
+            let batch = s.receipt.receipt.logs()[0].topics()[3];
+            challenge(&env, &proposer, n);
+            refunds.push((n, u64::from_be_bytes(batch[24..].try_into().unwrap())));
+            let _ = i;
+        }
+        wait_past(&env, c.receipt.header.timestamp + RESPONSE);
+        let r = env.l1_call(&alice, env.rollup, Opt::resolveCall { n: 1 }, U256::ZERO);
+        assert!(r.ok(), "resolve with {later} later batches");
+        (r.gas(), env, refunds)
+    };
+    let (alone, _, _) = resolve_gas(0);
+    let (piled, env, refunds) = resolve_gas(LATER);
+    println!("resolve: {alone} L1 gas alone, {piled} with {LATER} later batches");
+    assert!(
+        piled <= alone + 10_000,
+        "resolve must not grow with later batches: {alone} alone, {piled} with {LATER}"
+    );
+    // Every dropped batch and challenge is refunded on request, once.
+    let proposer = env.sequencer.clone();
+    for (n, batch) in refunds {
+        for call in [
+            Opt::reclaimBondCall { batch }.abi_encode(),
+            Opt::reclaimChallengeBondCall { n, batch }.abi_encode(),
+        ] {
+            let r = env.l1_tx(&proposer, TxKind::Call(env.rollup), U256::ZERO, call.into());
+            assert!(r.ok(), "refund of block {n} batch {batch}");
+        }
+        env.l1_expect_revert::<_, Opt::NotDropped>(
+            &proposer,
+            env.rollup,
+            Opt::reclaimBondCall { batch },
+            U256::ZERO,
+        );
+    }
+    assert_eq!(
+        env.l1_balance(env.rollup),
+        nr_contracts::genesis_backing(env.l2.spec()),
+        "every bond is out: slashed, paid to the challenger, burned or refunded"
+    );
 }
