@@ -109,9 +109,10 @@ contract OptimisticRollup is RollupCore {
     uint64 public pendingNumber;
     /// Number of batches ever proposed (batch ids run from 1; never reused).
     uint64 public batchCount;
-    /// L1 anchor block of the finalized head.
+    /// L1 anchor block of the finalized head (0 at genesis, as `NativeRollup`'s).
     uint256 public lastAnchor;
-    /// L2 timestamp of the finalized head.
+    /// L2 timestamp of the finalized head (0 at genesis: the first block's timestamp is
+    /// bounded by `maxTimestampLag` only).
     uint64 public lastTimestamp;
     mapping(uint64 => Proposal) private pending;
     /// Challenges by block number, then batch id of the challenged proposal.
@@ -182,8 +183,6 @@ contract OptimisticRollup is RollupCore {
         responseWindow = responseWindow_;
         proposerBond = proposerBond_;
         challengerBond = challengerBond_;
-        lastAnchor = block.number;
-        lastTimestamp = uint64(block.timestamp);
     }
 
     /// Digest of a block's posted fields other than its claims: keccak256(abi.encode(

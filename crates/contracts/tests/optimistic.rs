@@ -34,13 +34,18 @@ fn challenger_bond() -> U256 {
 
 /// The setup of `common`, with an OptimisticRollup (anyone may propose) as the rollup.
 fn optimistic_env() -> Env {
+    optimistic_env_with(Address::ZERO)
+}
+
+/// [`optimistic_env`] with `proposer` as the only proposer (zero: anyone).
+fn optimistic_env_with(proposer: Address) -> Env {
     Env::with_rollup(|_, genesis| {
         let ctor = Opt::constructorCall {
             chainId_: L2_ID,
             gasLimit_: L2_GAS_LIMIT,
             genesisHash: genesis.hash_slow(),
             genesisStateRoot: genesis.state_root,
-            proposer_: Address::ZERO,
+            proposer_: proposer,
             challengeWindow_: U256::from(WINDOW),
             responseWindow_: U256::from(RESPONSE),
             proposerBond_: proposer_bond(),
@@ -645,4 +650,64 @@ fn optimistic_resolve_stall_by_many_later_batches() {
         nr_contracts::genesis_backing(env.l2.spec()),
         "every bond is out: slashed, paid to the challenger, burned or refunded"
     );
+}
+
+#[test]
+fn optimistic_propose_checks() {
+    let env = optimistic_env_with(key(4).address());
+    let (alice, proposer) = (env.alice.clone(), env.sequencer.clone());
+    assert_eq!(proposer.address(), key(4).address());
+    let p1 = env.l2_block();
+    env.l1_mine();
+    let p2 = env.l2_block();
+    env.l1_mine();
+    let (b1, b2) = (posted(&env, p1.hash), posted(&env, p2.hash));
+    env.l1_expect_revert::<_, Opt::NotProposer>(
+        &alice,
+        env.rollup,
+        Opt::proposeCall { blocks: vec![b1.clone()] },
+        proposer_bond(),
+    );
+    env.l1_expect_revert::<_, Opt::NoBlocks>(
+        &proposer,
+        env.rollup,
+        Opt::proposeCall { blocks: vec![] },
+        proposer_bond(),
+    );
+    // Out of order: anchors and timestamps must not go backwards.
+    env.l1_expect_revert::<_, Opt::AnchorBackwards>(
+        &proposer,
+        env.rollup,
+        Opt::proposeCall { blocks: vec![b2.clone(), b1.clone()] },
+        proposer_bond(),
+    );
+    let mut back = b1.clone();
+    back.anchorBlock = b2.anchorBlock;
+    env.l1_expect_revert::<_, Opt::StaleTimestamp>(
+        &proposer,
+        env.rollup,
+        Opt::proposeCall { blocks: vec![b2.clone(), back] },
+        proposer_bond(),
+    );
+    let mut future = b1.clone();
+    future.timestamp = env.l1_next_time() + 1;
+    env.l1_expect_revert::<_, Opt::FutureTimestamp>(
+        &proposer,
+        env.rollup,
+        Opt::proposeCall { blocks: vec![future] },
+        proposer_bond(),
+    );
+    let mut unanchored = b1.clone();
+    unanchored.anchorBlock = U256::from(env.l1.head().number + 1);
+    env.l1_expect_revert::<_, Opt::AnchorOutOfWindow>(
+        &proposer,
+        env.rollup,
+        Opt::proposeCall { blocks: vec![unanchored] },
+        proposer_bond(),
+    );
+    assert_eq!(pending_number(&env), 0, "refused proposals leave nothing pending");
+    propose(&env, &proposer, vec![b1, b2]);
+    assert_eq!(pending_number(&env), 2);
+    let batch: Opt::Batch = env.l1_view(env.rollup, Opt::batchInfoCall { id: 1 });
+    assert_eq!((batch.proposer, batch.lastBlock, batch.slashed), (proposer.address(), 2, false));
 }
