@@ -711,3 +711,42 @@ fn optimistic_propose_checks() {
     let batch: Opt::Batch = env.l1_view(env.rollup, Opt::batchInfoCall { id: 1 });
     assert_eq!((batch.proposer, batch.lastBlock, batch.slashed), (proposer.address(), 2, false));
 }
+
+mod harness {
+    alloy_sol_types::sol!(InputReaderHarness, "artifacts/InputReaderHarness.json");
+}
+
+/// `StatelessInputReader.extra`, which `defend` uses to bind `prevRandao`, `extraData` and
+/// the transactions, reads them where EXECUTE does: checked on an input with non-empty
+/// extra data and a chosen prev_randao (the L2's own blocks have empty extra data).
+#[test]
+fn optimistic_input_reader_binds_randao_extra_data_and_transactions() {
+    let env = optimistic_env();
+    let (alice, bob) = (env.alice.clone(), env.bob.clone());
+    env.l2_transfer(&alice, bob.address(), U256::from(1));
+    env.l2_transfer(&alice, bob.address(), U256::from(2));
+    let p = env.l2_block();
+    let deployed = env.l1_tx(
+        &env.deployer.clone(),
+        TxKind::Create,
+        U256::ZERO,
+        harness::InputReaderHarness::BYTECODE.clone(),
+    );
+    let h = deployed.receipt.contract_address.expect("harness deployed");
+    let mut input = from_wire(&env.input(p.hash));
+    let payload = &mut input.new_payload_request.execution_payload;
+    payload.extra_data = Bytes::from_static(b"optimistic native rollup");
+    payload.prev_randao = B256::repeat_byte(0x5a);
+    let txs: Vec<u8> =
+        payload.transactions.iter().flat_map(|t| alloy_primitives::keccak256(t).0).collect();
+    let r =
+        env.l1_view(h, harness::InputReaderHarness::extraCall { input: input.to_wire().into() });
+    assert_eq!(r._0, B256::repeat_byte(0x5a), "prev_randao");
+    assert_eq!(r._1, alloy_primitives::keccak256(b"optimistic native rollup"), "extra data");
+    assert_eq!(r._2, alloy_primitives::keccak256(&txs), "transactions digest");
+    assert_eq!(txs.len(), 64, "two transactions");
+    // The same digest the contract computes from posted transactions.
+    let block = posted(&env, p.hash);
+    let d: B256 = env.l1_view(env.rollup, Opt::txsHashOfCall { b: block });
+    assert_eq!(d, r._2);
+}
