@@ -15,6 +15,7 @@ mod error;
 pub mod follower;
 pub mod forced;
 pub mod l1;
+pub mod optimistic;
 pub mod reconcile;
 pub mod relayer;
 pub mod sequencer;

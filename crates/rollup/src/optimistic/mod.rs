@@ -1,0 +1,53 @@
+//! The optimistic native mode on the node (docs/contracts.md, "Optimistic native mode").
+//!
+//! A proposer posts batches of L2 blocks to `OptimisticRollup` with a bond; each block is
+//! only a claim (hash and state root) until its challenge window passes. A watchtower
+//! derives every proposed block from the posted data on its own chain, challenges a block
+//! whose claim is wrong, defends a challenged valid block with EXECUTE (the whole block is
+//! the one-step proof) and resolves undefended challenges.
+//!
+//! This module holds what does not need the contract's bytecode: the ABI of the lead's
+//! design ([`OptimisticRollup`]), the posted-data encoding and its commitment
+//! ([`posted`]), the derivation of a proposed block and the watchtower's verdict
+//! ([`posted::check`]), and the development adversaries ([`adversary`]).
+
+pub mod adversary;
+mod error;
+pub mod posted;
+
+pub use error::OptimisticError;
+
+#[allow(missing_docs, clippy::too_many_arguments)]
+mod bindings {
+    alloy_sol_types::sol! {
+        /// The optimistic rollup contract (ABI of the lead's design; the `sol/` source
+        /// and its artifact are written by another helper).
+        #[sol(all_derives)]
+        interface OptimisticRollup {
+            /// Everything needed to rebuild a block given its parent.
+            struct Block {
+                uint64 timestamp;
+                address feeRecipient;
+                bytes32 prevRandao;
+                bytes extraData;
+                uint256 anchorBlock;
+                bytes[] transactions;
+                bytes32 blockHash;
+                bytes32 stateRoot;
+            }
+
+            event BlockProposed(uint64 indexed number, bytes32 blockHash, bytes32 stateRoot, uint256 batch);
+            event BlockChallenged(uint64 indexed number, address challenger, uint256 respondBy);
+            event BlockDefended(uint64 indexed number, address defender);
+            event ChallengeResolved(uint64 indexed number, address challenger);
+            event BlockFinalized(uint64 indexed number, bytes32 blockHash, bytes32 stateRoot);
+
+            function propose(Block[] calldata blocks) external payable;
+            function challenge(uint64 n) external payable;
+            function defend(uint64 n, Block calldata posted, bytes calldata input) external;
+            function resolve(uint64 n) external;
+            function finalize(uint64 upTo) external;
+        }
+    }
+}
+pub use bindings::OptimisticRollup;
