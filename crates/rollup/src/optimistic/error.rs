@@ -30,7 +30,19 @@ pub enum OptimisticError {
     /// The block to post is not in the local chain.
     #[error("no local L2 block {0}")]
     NoBlock(u64),
+    /// The L1 or the node failed.
+    #[error(transparent)]
+    Rollup(#[from] Box<crate::RollupError>),
+    /// A blocking task of the node failed.
+    #[error("blocking task: {0}")]
+    Join(String),
     /// The block to post has no anchor (`parent_beacon_block_root`).
     #[error("L2 block {0} has no L1 anchor")]
     NoAnchor(B256),
+}
+
+impl From<crate::RollupError> for OptimisticError {
+    fn from(e: crate::RollupError) -> Self {
+        Self::Rollup(Box::new(e))
+    }
 }

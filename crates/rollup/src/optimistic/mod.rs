@@ -14,6 +14,9 @@
 pub mod adversary;
 mod error;
 pub mod posted;
+pub mod proposals;
+pub mod proposer;
+pub mod watchtower;
 
 pub use error::OptimisticError;
 
@@ -36,17 +39,43 @@ mod bindings {
                 bytes32 stateRoot;
             }
 
-            event BlockProposed(uint64 indexed number, bytes32 blockHash, bytes32 stateRoot, uint256 batch);
-            event BlockChallenged(uint64 indexed number, address challenger, uint256 respondBy);
-            event BlockDefended(uint64 indexed number, address defender);
-            event ChallengeResolved(uint64 indexed number, address challenger);
-            event BlockFinalized(uint64 indexed number, bytes32 blockHash, bytes32 stateRoot);
+            /// Where a pending block stands in the dispute game.
+            enum Status { None, Challenged, Defended }
+
+            /// A proposed, not yet finalized L2 block.
+            struct Pending {
+                bytes32 commitment;
+                bytes32 blockHash;
+                bytes32 stateRoot;
+                uint64 proposedAt;
+                uint64 batch;
+                uint64 anchorBlock;
+                uint64 timestamp;
+                address challenger;
+                uint64 respondBy;
+                Status status;
+            }
+
+            event BlockProposed(uint64 indexed number, bytes32 indexed blockHash, bytes32 stateRoot, uint64 indexed batch);
+            event BlockChallenged(uint64 indexed number, address indexed challenger, uint256 respondBy);
+            event BlockDefended(uint64 indexed number, address indexed defender);
+            event BlockDropped(uint64 indexed number, uint64 lastDropped, address indexed challenger);
+            event BlockFinalized(uint64 indexed number, bytes32 indexed blockHash, bytes32 stateRoot);
 
             function propose(Block[] calldata blocks) external payable;
             function challenge(uint64 n) external payable;
             function defend(uint64 n, Block calldata posted, bytes calldata input) external;
             function resolve(uint64 n) external;
             function finalize(uint64 upTo) external;
+            function pendingBlock(uint64 n) external view returns (Pending memory);
+            function pendingNumber() external view returns (uint64);
+            function headNumber() external view returns (uint64);
+            function headHash() external view returns (bytes32);
+            function blockHashAt(uint64 number) external view returns (bytes32);
+            function challengeWindow() external view returns (uint256);
+            function responseWindow() external view returns (uint256);
+            function proposerBond() external view returns (uint256);
+            function challengerBond() external view returns (uint256);
         }
     }
 }
