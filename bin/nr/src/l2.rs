@@ -43,6 +43,9 @@ pub struct L2Args {
     /// Development-only censorship (boxed: keeps the command enum small).
     #[command(flatten)]
     pub censorship: Box<CensorArgs>,
+    /// Optimistic mode: watchtower and development adversaries (boxed as above).
+    #[command(flatten)]
+    pub optimistic: Box<crate::optimistic_args::OptimisticArgs>,
     /// JSON-RPC limits (boxed: keeps the command enum small).
     #[command(flatten)]
     pub rpc: Box<crate::rpc_limits::RpcLimitArgs>,
@@ -84,6 +87,19 @@ pub struct DevnetArgs {
     /// Development-only censorship (boxed: keeps the command enum small).
     #[command(flatten)]
     pub censorship: Box<CensorArgs>,
+    /// Settlement mode: `native` (every block proven with `advance`) or `optimistic`
+    /// (bonded proposals, a challenge window, disputes decided by EXECUTE).
+    #[arg(long, default_value = "native", value_parser = ["native", "optimistic"])]
+    pub mode: String,
+    /// Optimistic mode: seconds a proposed block may be challenged.
+    #[arg(long, default_value_t = 10)]
+    pub challenge_window: u64,
+    /// Optimistic mode: seconds a challenged block may be defended.
+    #[arg(long, default_value_t = 10)]
+    pub response_window: u64,
+    /// Optimistic mode: watchtower and development adversaries (boxed as above).
+    #[command(flatten)]
+    pub optimistic: Box<crate::optimistic_args::OptimisticArgs>,
 }
 
 /// Development-only censorship options of `nr l2` and `nr devnet`.
@@ -242,6 +258,7 @@ pub fn run_l2(args: L2Args) -> Result<()> {
         rpc_limits: args.rpc.limits(),
         censor: args.censorship.censor.clone(),
         censor_forced: args.censorship.censor_forced,
+        optimistic: args.optimistic.options(),
     };
     let node = rt.block_on(nr_rollup::start(cfg))?;
     println!(
@@ -285,6 +302,10 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
         forced_delay: args.forced_delay,
         censor: args.censorship.censor.clone(),
         censor_forced: args.censorship.censor_forced,
+        optimistic: (args.mode == "optimistic").then(|| {
+            nr_node::devnet::optimistic_params(args.challenge_window, args.response_window)
+        }),
+        optimistic_node: args.optimistic.options(),
         ..DevnetConfig::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

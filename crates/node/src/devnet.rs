@@ -55,6 +55,26 @@ pub struct DevnetConfig {
     pub censor: Vec<Address>,
     /// Development only: censor even due forced transactions (settlement stalls).
     pub censor_forced: bool,
+    /// Optimistic mode of the L2 node (watchtower, development adversaries); used when the
+    /// rollup is an `OptimisticRollup`.
+    pub optimistic_node: nr_rollup::optimistic::OptimisticOptions,
+    /// Deploy an `OptimisticRollup` with these dispute parameters (`None`: a
+    /// `NativeRollup`, every block proven with `advance`).
+    pub optimistic: Option<nr_rollup::deploy::OptimisticParams>,
+}
+
+/// The Devnet's optimistic dispute parameters: the given windows (seconds), a 0.1 ether
+/// proposer bond and a 0.05 ether challenger bond.
+pub fn optimistic_params(
+    challenge_window: u64,
+    response_window: u64,
+) -> nr_rollup::deploy::OptimisticParams {
+    nr_rollup::deploy::OptimisticParams {
+        challenge_window,
+        response_window,
+        proposer_bond: U256::from(ETHER / 10),
+        challenger_bond: U256::from(ETHER / 20),
+    }
 }
 
 impl Default for DevnetConfig {
@@ -77,6 +97,8 @@ impl Default for DevnetConfig {
             forced_delay: DEFAULT_FORCED_DELAY,
             censor: vec![],
             censor_forced: false,
+            optimistic_node: Default::default(),
+            optimistic: None,
         }
     }
 }
@@ -185,9 +207,14 @@ impl Devnet {
                 funded,
                 forced_delay: cfg.forced_delay,
             };
-            let d = nr_rollup::deploy::deploy(&l1_url, deployer.clone(), &params)
-                .await
-                .map_err(|e| NodeError::Deploy(Box::new(e)))?;
+            let d = match &cfg.optimistic {
+                None => nr_rollup::deploy::deploy(&l1_url, deployer.clone(), &params).await,
+                Some(o) => {
+                    nr_rollup::deploy::deploy_optimistic(&l1_url, deployer.clone(), &params, o)
+                        .await
+                }
+            }
+            .map_err(|e| NodeError::Deploy(Box::new(e)))?;
             d.write(&deployment_file)?;
             d
         };
@@ -204,6 +231,7 @@ impl Devnet {
             rpc_limits: Default::default(),
             censor: cfg.censor.clone(),
             censor_forced: cfg.censor_forced,
+            optimistic: cfg.optimistic_node,
         })
         .await?;
         Ok((deployment, deployment_file, l2))
@@ -244,6 +272,7 @@ impl Devnet {
             rpc_limits: Default::default(),
             censor: vec![],
             censor_forced: false,
+            optimistic: Default::default(),
         }
     }
 

@@ -45,6 +45,7 @@ async fn settling_through_a_wrapper_halts_the_follower() {
         rpc_limits: Default::default(),
         censor: vec![],
         censor_forced: false,
+        optimistic: Default::default(),
     };
     let sequencer = nr_rollup::start(node_cfg(dir.path().join("l2"), false)).await.expect("L2");
     let follower =

@@ -20,6 +20,28 @@ pub mod watchtower;
 
 pub use error::OptimisticError;
 
+/// Options of a node in optimistic mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptimisticOptions {
+    /// Run the watchtower's disputes (challenge, defend, resolve) with the node's key
+    /// (on by default; a follower without a key only derives).
+    pub watchtower: bool,
+    /// Development adversaries (all off by default).
+    pub adversary: adversary::Adversary,
+}
+
+impl Default for OptimisticOptions {
+    fn default() -> Self {
+        Self { watchtower: true, adversary: adversary::Adversary::default() }
+    }
+}
+
+/// Whether the rollup at `l1.rollup` is an `OptimisticRollup` (it answers
+/// `challengeWindow()`; a `NativeRollup` does not).
+pub async fn is_optimistic(l1: &crate::l1::L1Client) -> bool {
+    l1.view(OptimisticRollup::challengeWindowCall {}).await.is_ok()
+}
+
 #[allow(missing_docs, clippy::too_many_arguments)]
 mod bindings {
     alloy_sol_types::sol! {

@@ -23,19 +23,23 @@ pub struct Proposal {
 /// The blocks proposed in L1 blocks `from..=to`, in order. The posted data is read from
 /// the calldata of each `propose` transaction (a transaction calling the rollup directly:
 /// the k-th `BlockProposed` event of a transaction is its k-th posted block).
-pub async fn proposals(l1: &L1Client, from: u64, to: u64) -> Result<Vec<Proposal>, OptimisticError> {
+pub async fn proposals(
+    l1: &L1Client,
+    from: u64,
+    to: u64,
+) -> Result<Vec<Proposal>, OptimisticError> {
     let events = l1.events::<OptimisticRollup::BlockProposed>(from, to).await?;
     let mut calls: HashMap<B256, Vec<OptimisticRollup::Block>> = HashMap::new();
     let mut seen: HashMap<B256, usize> = HashMap::new();
     let mut out = Vec::with_capacity(events.len());
     for (log, e) in events {
         let Some(tx) = log.transaction_hash else { continue };
-        if !calls.contains_key(&tx) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = calls.entry(tx) {
             let (_, input) = l1.tx_call(tx).await?;
             let blocks = OptimisticRollup::proposeCall::abi_decode(&input)
                 .map(|c| c.blocks)
                 .unwrap_or_default();
-            calls.insert(tx, blocks);
+            slot.insert(blocks);
         }
         let k = seen.entry(tx).or_default();
         let posted = calls.get(&tx).and_then(|b| b.get(*k)).cloned();
@@ -44,7 +48,9 @@ pub async fn proposals(l1: &L1Client, from: u64, to: u64) -> Result<Vec<Proposal
             Some(posted) if posted.blockHash == e.blockHash && posted.stateRoot == e.stateRoot => {
                 out.push(Proposal { number: e.number, batch: e.batch, posted, tx });
             }
-            _ => tracing::warn!(number = e.number, %tx, "proposal not found in its transaction's calldata"),
+            _ => {
+                tracing::warn!(number = e.number, %tx, "proposal not found in its transaction's calldata")
+            }
         }
     }
     Ok(out)

@@ -57,7 +57,11 @@ pub async fn tip(l1: &L1Client) -> Result<Tip, OptimisticError> {
 
 /// The highest pending block that `finalize` would accept now (L1 time `now`): every
 /// pending block up to it is unchallenged past its window, or defended. `None`: none.
-pub async fn finalizable(l1: &L1Client, tip: Tip, now: u64) -> Result<Option<u64>, OptimisticError> {
+pub async fn finalizable(
+    l1: &L1Client,
+    tip: Tip,
+    now: u64,
+) -> Result<Option<u64>, OptimisticError> {
     let window: U256 = l1.view(OptimisticRollup::challengeWindowCall {}).await?;
     let window = u64::try_from(window).unwrap_or(u64::MAX);
     let mut upto = None;

@@ -115,7 +115,12 @@ impl Watchtower {
 
     /// Follower: rewinds local blocks the rollup no longer has pending (dropped by
     /// `resolve`) or that differ from the pending tip.
-    fn unwind(&self, finalized: u64, pending: u64, pending_hash: alloy_primitives::B256) -> Result<(), OptimisticError> {
+    fn unwind(
+        &self,
+        finalized: u64,
+        pending: u64,
+        pending_hash: alloy_primitives::B256,
+    ) -> Result<(), OptimisticError> {
         let head = self.chain.head().number;
         let local = self.chain.hash_by_number(pending)?;
         if head > pending || local.is_some_and(|h| h != pending_hash) {
@@ -177,7 +182,12 @@ impl Watchtower {
     }
 
     /// Challenges, defends or resolves block `n` as its verdict and status require.
-    async fn dispute(&mut self, n: u64, verdict: &Verdict, now: u64) -> Result<(), OptimisticError> {
+    async fn dispute(
+        &mut self,
+        n: u64,
+        verdict: &Verdict,
+        now: u64,
+    ) -> Result<(), OptimisticError> {
         let p = self.l1.view(OptimisticRollup::pendingBlockCall { n }).await?;
         let window: U256 = self.l1.view(OptimisticRollup::challengeWindowCall {}).await?;
         let open = U256::from(now) < U256::from(p.proposedAt) + window;
@@ -189,7 +199,10 @@ impl Watchtower {
                 let r = self.l1.send(rollup, call.abi_encode().into(), U256::ZERO).await?;
                 tracing::warn!(n, gas = r.gas_used, "watchtower: resolved an undefended challenge");
             }
-            (false, OptimisticRollup::Status::Challenged) => self.defend(n).await?,
+            // A griefing challenger does not defend what it challenged.
+            (false, OptimisticRollup::Status::Challenged) if !self.adversary.grief_challenger => {
+                self.defend(n).await?
+            }
             (false, OptimisticRollup::Status::None)
                 if open && self.adversary.grief_challenger && !self.grieved =>
             {
@@ -219,8 +232,15 @@ impl Watchtower {
     }
 
     /// The `defend` call for pending block `n` (local block `n` must be the proposed one).
-    pub async fn defend_call(&self, n: u64) -> Result<OptimisticRollup::defendCall, OptimisticError> {
-        let posted = self.pending.get(&n).map(|j| j.proposal.posted.clone()).ok_or(OptimisticError::NoBlock(n))?;
+    pub async fn defend_call(
+        &self,
+        n: u64,
+    ) -> Result<OptimisticRollup::defendCall, OptimisticError> {
+        let posted = self
+            .pending
+            .get(&n)
+            .map(|j| j.proposal.posted.clone())
+            .ok_or(OptimisticError::NoBlock(n))?;
         let hash = self.chain.hash_by_number(n)?.ok_or(OptimisticError::NoBlock(n))?;
         let block = self.chain.block(&hash)?.ok_or(OptimisticError::NoBlock(n))?;
         let chain = self.chain.clone();
@@ -233,8 +253,13 @@ impl Watchtower {
                     // Development adversary: a trie node short, EXECUTE cannot run it.
                     witness.state.pop();
                 }
-                let input = MemoryChain::stateless_input(&block, witness, &Requests::default(), chain.chain_id())
-                    .map_err(crate::RollupError::from)?;
+                let input = MemoryChain::stateless_input(
+                    &block,
+                    witness,
+                    &Requests::default(),
+                    chain.chain_id(),
+                )
+                .map_err(crate::RollupError::from)?;
                 Ok(input.to_wire())
             })
             .await
