@@ -46,6 +46,26 @@ mod bindings {
 }
 pub use bindings::*;
 
+/// The `OptimisticRollup` bindings. Its ABI names the shared base's `RollupCore.L2Message`
+/// too, so they live in a module of their own (with their own `RollupCore`): convert a
+/// [`RollupCore::L2Message`] with `.into()` to claim through it.
+#[allow(missing_docs, clippy::too_many_arguments)]
+pub mod optimistic {
+    alloy_sol_types::sol!(
+        #[sol(all_derives)]
+        OptimisticRollup,
+        "artifacts/OptimisticRollup.json"
+    );
+
+    impl From<super::RollupCore::L2Message> for RollupCore::L2Message {
+        fn from(m: super::RollupCore::L2Message) -> Self {
+            let super::RollupCore::L2Message { sender, to, value, gasLimit, nonce, data } = m;
+            Self { sender, to, value, gasLimit, nonce, data }
+        }
+    }
+}
+pub use optimistic::OptimisticRollup;
+
 /// The L2 messenger predeploy.
 pub const L2_MESSENGER: Address = address!("0x0000000000000000000000000000000000008079");
 /// The L2 ERC-20 bridge predeploy.
@@ -110,7 +130,8 @@ impl std::fmt::Display for ContractError {
 }
 
 /// Names the custom error of our contracts that `data` (revert data) holds: NativeRollup,
-/// L2Messenger, the token bridges and tokens. `None` for anything else.
+/// OptimisticRollup (the errors of their shared base RollupCore are named without a
+/// contract), L2Messenger, the token bridges and tokens. `None` for anything else.
 pub fn decode_error(data: &[u8]) -> Option<ContractError> {
     use alloy_sol_types::SolInterface;
     let selector: [u8; 4] = data.get(..4)?.try_into().ok()?;
@@ -139,6 +160,7 @@ pub fn decode_error(data: &[u8]) -> Option<ContractError> {
         };
     }
     try_contract!(NativeRollup, NativeRollupErrors);
+    try_contract!(OptimisticRollup, OptimisticRollupErrors);
     try_contract!(L2Messenger, L2MessengerErrors);
     try_contract!(L1TokenBridge, L1TokenBridgeErrors);
     try_contract!(L2TokenBridge, L2TokenBridgeErrors);
@@ -202,7 +224,7 @@ pub fn l1_message_hash(m: &L2Messenger::L1Message) -> B256 {
 }
 
 /// Hash of an L2->L1 message (as `L2Messenger.sendMessage`): its gas limit is part of it.
-pub fn l2_message_hash(m: &NativeRollup::L2Message) -> B256 {
+pub fn l2_message_hash(m: &RollupCore::L2Message) -> B256 {
     use alloy_sol_types::SolValue;
     keccak256((m.sender, m.to, m.value, m.gasLimit, keccak256(&m.data), m.nonce).abi_encode())
 }
@@ -336,8 +358,13 @@ mod tests {
         let e = decode_error(&NativeRollup::AlreadyClaimed {}.abi_encode()).unwrap();
         assert_eq!((e.name, e.contract), ("AlreadyClaimed", None));
         assert_eq!(e.to_string(), "AlreadyClaimed");
+        // Declared by RollupCore, so by both rollups: named without a contract.
         let e = decode_error(&NativeRollup::UnknownStateRoot {}.abi_encode()).unwrap();
-        assert_eq!(e.to_string(), "NativeRollup.UnknownStateRoot");
+        assert_eq!(e.to_string(), "UnknownStateRoot");
+        let e = decode_error(&NativeRollup::NotSequencer {}.abi_encode()).unwrap();
+        assert_eq!(e.to_string(), "NativeRollup.NotSequencer");
+        let e = decode_error(&OptimisticRollup::NotPending { number: 3 }.abi_encode()).unwrap();
+        assert_eq!(e.to_string(), "OptimisticRollup.NotPending { number: 3 }");
         let data = NativeRollup::GasLimitTooHigh { gasLimit: U256::from(7), max: U256::from(5) }
             .abi_encode();
         let e = decode_error(&data).unwrap();

@@ -61,7 +61,8 @@ fn artifacts_match_a_fresh_compile_and_a_changed_source_is_detected() {
     std::os::unix::fs::symlink(dir.join("node_modules"), tmp.path().join("node_modules")).unwrap();
     let file = tmp.path().join("sol/NativeRollup.sol");
     let src = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, src.replace("TREE_DEPTH = 32", "TREE_DEPTH = 31")).unwrap();
+    std::fs::write(&file, src.replace("DELIVERED_PREFIX_SLOT = 5", "DELIVERED_PREFIX_SLOT = 6"))
+        .unwrap();
     let out = Command::new("node")
         .args(["build.js", "--check"])
         .current_dir(tmp.path())

@@ -179,7 +179,7 @@ fn claim_against_a_state_root_evicted_from_the_history_is_refused() {
     let call = advance(env.input(b1.hash), env.anchor_of(&b1.block.header));
     assert!(env.l1_call(&env.alice, rollup, call, U256::ZERO).ok(), "advance on the harness");
 
-    let m = NativeRollup::L2Message {
+    let m = nr_contracts::RollupCore::L2Message {
         sender: env.alice.address(),
         to: env.bob.address(),
         value: U256::ZERO,

@@ -38,7 +38,7 @@ fn send_l2_message(
     value: U256,
     gas_limit: u64,
     data: Bytes,
-) -> (NativeRollup::L2Message, u64) {
+) -> (nr_contracts::RollupCore::L2Message, u64) {
     env.l1_mine();
     let gas_limit = U256::from(gas_limit);
     let call = L2Messenger::sendMessageCall { to, gasLimit: gas_limit, data: data.clone() };
@@ -46,7 +46,7 @@ fn send_l2_message(
     let (p, _) = env.l2_block_settled();
     assert!(env.l2.receipt(&h).unwrap().unwrap().receipt.status(), "L2 sendMessage");
     let nonce: U256 = env.l2_view(L2_MESSENGER, L2Messenger::nonceCall {});
-    let m = NativeRollup::L2Message {
+    let m = nr_contracts::RollupCore::L2Message {
         sender: from.address(),
         to,
         value,
@@ -189,7 +189,7 @@ fn withdrawable_l2_eth_never_exceeds_escrow() {
         let l2_users = [env.alice.clone(), env.bob.clone(), key(9), key(10)];
         let l1_recipients: Vec<Address> = (11..14).map(|i| key(i).address()).collect();
         let mut deposits: Vec<L2Messenger::L1Message> = vec![];
-        let mut pending: Vec<(NativeRollup::L2Message, u64)> = vec![];
+        let mut pending: Vec<(nr_contracts::RollupCore::L2Message, u64)> = vec![];
         let mut log = vec![];
         for step in 0..25 {
             match rng.below(4) {

@@ -184,7 +184,7 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
         });
     assert!(env.l2.receipt(&w).unwrap().unwrap().receipt.status(), "L2 sendMessage");
     let nonce: U256 = env.l2_view(L2_MESSENGER, L2Messenger::nonceCall {});
-    let m = NativeRollup::L2Message {
+    let m = nr_contracts::RollupCore::L2Message {
         sender: carol_key.address(),
         to: dave,
         value: eth(1) / U256::from(2),
@@ -216,7 +216,7 @@ fn eth_deposit_and_withdrawal_with_every_forgery_rejected() {
     );
     // Forged fields with the genuine message's proof: the proof does not reach the forged
     // slot. With an honest (absence) proof of the forged slot: not sent.
-    type Edit<'a> = &'a dyn Fn(&mut NativeRollup::L2Message);
+    type Edit<'a> = &'a dyn Fn(&mut nr_contracts::RollupCore::L2Message);
     let forgeries: [(&str, Edit); 6] = [
         ("value", &|m| m.value = eth(1)),
         ("sender", &|m| m.sender = alice.address()),
@@ -371,7 +371,7 @@ fn erc20_round_trip_and_only_peers_mint_or_release() {
         to: bob.address(),
         amount: U256::from(40),
     };
-    let m = NativeRollup::L2Message {
+    let m = nr_contracts::RollupCore::L2Message {
         sender: L2_TOKEN_BRIDGE,
         to: env.l1_bridge,
         value: U256::ZERO,
@@ -411,7 +411,7 @@ fn erc20_round_trip_and_only_peers_mint_or_release() {
     let (fb, _) = env.l2_block_settled();
     assert!(env.l2.receipt(&fw).unwrap().unwrap().receipt.status());
     let nonce: U256 = env.l2_view(L2_MESSENGER, L2Messenger::nonceCall {});
-    let m = NativeRollup::L2Message {
+    let m = nr_contracts::RollupCore::L2Message {
         sender: bob.address(),
         to: env.l1_bridge,
         value: U256::ZERO,

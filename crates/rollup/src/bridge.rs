@@ -229,7 +229,7 @@ impl BridgeClient {
             .ok_or(RollupError::NoL2Message(l2_tx))?;
         let e =
             L2Messenger::MessageSent::decode_log_data(log.data()).map_err(RollupError::DecodeL1)?;
-        let m = NativeRollup::L2Message {
+        let m = nr_contracts::RollupCore::L2Message {
             sender: e.sender,
             to: e.to,
             value: e.value,

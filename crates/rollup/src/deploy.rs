@@ -1,6 +1,7 @@
 //! Deploys a rollup on an L1 through JSON-RPC: the L2 genesis is built in code, then
-//! `NativeRollup` (bound to that genesis, and locking the wei that backs the genesis's
-//! funded accounts), `L1TokenBridge` and a test ERC-20.
+//! `NativeRollup` ([`deploy`]) or `OptimisticRollup` ([`deploy_optimistic`]), bound to that
+//! genesis and locking the wei that backs the genesis's funded accounts, `L1TokenBridge`
+//! and a test ERC-20.
 
 use crate::{Deployment, RollupError};
 use alloy_network::{EthereumWallet, TransactionBuilder};
@@ -11,7 +12,8 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolConstructor;
 use nr_chain::spec::ChainSpec;
 use nr_contracts::{
-    L1TokenBridge, L2_TOKEN_BRIDGE, NativeRollup, TestToken, genesis_backing, l2_genesis,
+    L1TokenBridge, L2_TOKEN_BRIDGE, NativeRollup, OptimisticRollup, TestToken, genesis_backing,
+    l2_genesis,
 };
 
 /// What to deploy.
@@ -32,6 +34,21 @@ pub struct DeployParams {
     /// L2 accounts funded at genesis (development convenience). The deployer locks their
     /// sum in the rollup contract, so it must hold that much on L1.
     pub funded: Vec<(Address, U256)>,
+}
+
+/// The dispute parameters of an `OptimisticRollup` (see [`deploy_optimistic`]); the rest
+/// comes from [`DeployParams`] (whose `sequencer` becomes the proposer, `None`: anyone with
+/// a bond; `sequencer_timeout` is unused).
+#[derive(Debug, Clone)]
+pub struct OptimisticParams {
+    /// Seconds after a proposal during which a block may be challenged.
+    pub challenge_window: u64,
+    /// Seconds after a challenge during which the block may be defended.
+    pub response_window: u64,
+    /// Wei bonded with each proposal.
+    pub proposer_bond: U256,
+    /// Wei bonded with each challenge.
+    pub challenger_bond: U256,
 }
 
 async fn deploy_code(
@@ -58,11 +75,33 @@ async fn deploy_code(
     Ok((a, r.block_number.unwrap_or_default()))
 }
 
-/// Deploys the rollup with `deployer` on the L1 at `l1_rpc`.
+/// Deploys the rollup (`NativeRollup`, settled by re-execution) with `deployer` on the L1
+/// at `l1_rpc`.
 pub async fn deploy(
     l1_rpc: &str,
     deployer: PrivateKeySigner,
     params: &DeployParams,
+) -> Result<Deployment, RollupError> {
+    deploy_with(l1_rpc, deployer, params, None).await
+}
+
+/// Deploys an `OptimisticRollup` (settled after a challenge window, disputes decided by
+/// EXECUTE) with `deployer` on the L1 at `l1_rpc`, with the bridge and test token as
+/// [`deploy`]. `params.sequencer` is the proposer (`None`: anyone with a bond).
+pub async fn deploy_optimistic(
+    l1_rpc: &str,
+    deployer: PrivateKeySigner,
+    params: &DeployParams,
+    optimistic: &OptimisticParams,
+) -> Result<Deployment, RollupError> {
+    deploy_with(l1_rpc, deployer, params, Some(optimistic)).await
+}
+
+async fn deploy_with(
+    l1_rpc: &str,
+    deployer: PrivateKeySigner,
+    params: &DeployParams,
+    optimistic: Option<&OptimisticParams>,
 ) -> Result<Deployment, RollupError> {
     let url = l1_rpc.parse().map_err(RollupError::BadDeployUrl)?;
     let from = deployer.address();
@@ -91,18 +130,38 @@ pub async fn deploy(
     let root = mem.insert_alloc(l2.alloc().iter()).map_err(RollupError::L2Genesis)?;
     let genesis = l2.genesis_header(root);
 
-    let ctor = NativeRollup::constructorCall {
-        chainId_: params.l2_chain_id,
-        gasLimit_: params.l2_gas_limit,
-        genesisHash: genesis.hash_slow(),
-        genesisStateRoot: genesis.state_root,
-        sequencer_: params.sequencer.unwrap_or_default(),
-        sequencerTimeout_: U256::from(params.sequencer_timeout),
-        maxTimestampLag_: U256::from(params.max_timestamp_lag),
-        forcedDelay_: U256::from(params.forced_delay),
+    let (genesis_hash, genesis_root) = (genesis.hash_slow(), genesis.state_root);
+    let code = match optimistic {
+        None => {
+            let ctor = NativeRollup::constructorCall {
+                chainId_: params.l2_chain_id,
+                gasLimit_: params.l2_gas_limit,
+                genesisHash: genesis_hash,
+                genesisStateRoot: genesis_root,
+                sequencer_: params.sequencer.unwrap_or_default(),
+                sequencerTimeout_: U256::from(params.sequencer_timeout),
+                maxTimestampLag_: U256::from(params.max_timestamp_lag),
+                forcedDelay_: U256::from(params.forced_delay),
+            };
+            [NativeRollup::BYTECODE.to_vec(), ctor.abi_encode()].concat()
+        }
+        Some(o) => {
+            let ctor = OptimisticRollup::constructorCall {
+                chainId_: params.l2_chain_id,
+                gasLimit_: params.l2_gas_limit,
+                genesisHash: genesis_hash,
+                genesisStateRoot: genesis_root,
+                proposer_: params.sequencer.unwrap_or_default(),
+                challengeWindow_: U256::from(o.challenge_window),
+                responseWindow_: U256::from(o.response_window),
+                proposerBond_: o.proposer_bond,
+                challengerBond_: o.challenger_bond,
+                maxTimestampLag_: U256::from(params.max_timestamp_lag),
+                forcedDelay_: U256::from(params.forced_delay),
+            };
+            [OptimisticRollup::BYTECODE.to_vec(), ctor.abi_encode()].concat()
+        }
     };
-    let mut code = NativeRollup::BYTECODE.to_vec();
-    code.extend(ctor.abi_encode());
     let (a, deploy_block) = deploy_code(&p, from, code, genesis_backing(&l2)).await?;
     if a != rollup {
         return Err(RollupError::RollupAddressMoved { got: a, expected: rollup });

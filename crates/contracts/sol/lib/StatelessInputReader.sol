@@ -55,10 +55,12 @@ library StatelessInputReader {
     uint256 private constant P_PARENT_HASH = 0;
     uint256 private constant P_FEE_RECIPIENT = 32;
     uint256 private constant P_STATE_ROOT = 52;
+    uint256 private constant P_PREV_RANDAO = 372;
     uint256 private constant P_NUMBER = 404;
     uint256 private constant P_GAS_LIMIT = 412;
     uint256 private constant P_GAS_USED = 420;
     uint256 private constant P_TIMESTAMP = 428;
+    uint256 private constant P_EXTRA_DATA = 436;
     uint256 private constant P_BASE_FEE = 440;
     uint256 private constant P_BLOCK_HASH = 472;
     uint256 private constant P_TRANSACTIONS = 504;
@@ -152,5 +154,34 @@ library StatelessInputReader {
         uint256 to = k + 1 < t.count ? t.start + le(s, t.start + 4 * (k + 1), 4) : t.end;
         if (to < from || to > t.end) revert InputTooShort();
         return keccak256(s[from:to]);
+    }
+
+    /// The payload fields an optimistic rollup binds besides those of `read`: prev_randao,
+    /// keccak256 of extra_data, and the transactions digest `txsHash`.
+    struct Extra {
+        bytes32 prevRandao;
+        bytes32 extraDataHash;
+        bytes32 txsHash;
+    }
+
+    /// Reads `Extra` from `input`. `txsHash` is keccak256 of the concatenated keccak256
+    /// of each transaction, in order (keccak256 of nothing for an empty list), as
+    /// `OptimisticRollup` commits to the posted transactions.
+    function extra(bytes calldata input) internal pure returns (Extra memory x) {
+        bytes calldata s = body(input);
+        uint256 npr = le(s, S_NEW_PAYLOAD_REQUEST, 4);
+        uint256 payload = npr + le(s, npr + N_PAYLOAD, 4);
+        if (payload + P_FIXED > s.length) revert InputTooShort();
+        x.prevRandao = word(s, payload + P_PREV_RANDAO);
+        uint256 from = payload + le(s, payload + P_EXTRA_DATA, 4);
+        uint256 to = payload + le(s, payload + P_TRANSACTIONS, 4);
+        if (to < from || to > s.length) revert InputTooShort();
+        x.extraDataHash = keccak256(s[from:to]);
+        Transactions memory t = transactions(input);
+        bytes32[] memory hashes = new bytes32[](t.count);
+        for (uint256 k; k < t.count; k++) {
+            hashes[k] = txHash(input, t, k);
+        }
+        x.txsHash = keccak256(abi.encodePacked(hashes));
     }
 }

@@ -115,7 +115,7 @@ impl Env {
     /// Claims L2->L1 message `m`, sent in L2 block `l2_block` (settled), on L1.
     pub fn claim_l2_call(
         &self,
-        m: &NativeRollup::L2Message,
+        m: &nr_contracts::RollupCore::L2Message,
         l2_block: u64,
     ) -> NativeRollup::claimL2MessageCall {
         let header = self.l2.header_by_number(l2_block).unwrap().unwrap();

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.28;
+
+import {StatelessInputReader} from "./lib/StatelessInputReader.sol";
+import {ExecuteResult} from "./lib/ExecuteResult.sol";
+import {RollupCore} from "./RollupCore.sol";
+
+/// @title OptimisticRollup
+/// @notice A native rollup settled optimistically: a bonded proposer posts L2 blocks (their
+///         data in calldata, a commitment in storage); each may be challenged within
+///         `challengeWindow`, and a challenged block is kept only if someone defends it within
+///         `responseWindow` by running it through the EXECUTE precompile (EIP-8079) — the
+///         whole block is the one-step proof. Undefended, the block and every pending block
+///         after it are dropped and its batch's bond is slashed. Blocks whose window passed
+///         without an open challenge are finalized in order; only finalized state roots
+///         serve L2->L1 withdrawals. See docs/contracts.md, "Optimistic native mode".
+/// @dev Storage layout: RollupCore's first (the L2 proves `messageRoot`, slot 0).
+contract OptimisticRollup is RollupCore {
+    /// Everything needed to rebuild an L2 block from its parent (number = parent + 1, gas
+    /// limit = the rollup's, base fee from the parent, parent_beacon_block_root = the hash
+    /// of L1 block `anchorBlock`), and the hash and state root the proposer claims for it.
+    struct Block {
+        uint64 timestamp;
+        address feeRecipient;
+        bytes32 prevRandao;
+        bytes extraData;
+        uint256 anchorBlock;
+        bytes[] transactions;
+        bytes32 blockHash;
+        bytes32 stateRoot;
+    }
+
+    /// Where a pending block stands in the dispute game.
+    enum Status {
+        /// Never challenged.
+        None,
+        /// Challenged, not yet defended or resolved.
+        Challenged,
+        /// Challenged and defended with EXECUTE: valid, no longer challengeable.
+        Defended
+    }
+
+    /// A proposed, not yet finalized L2 block.
+    struct Pending {
+        /// keccak256(abi.encode(dataHash, blockHash, stateRoot, anchorHash)), see `commitmentOf`.
+        bytes32 commitment;
+        /// Claimed block hash (the next block's parent; settled by `finalize`).
+        bytes32 blockHash;
+        /// Claimed state root (settled by `finalize`).
+        bytes32 stateRoot;
+        /// L1 timestamp of the proposal.
+        uint64 proposedAt;
+        /// Batch (proposal) the block came in.
+        uint64 batch;
+        /// Its L1 anchor block number.
+        uint64 anchorBlock;
+        /// Its L2 timestamp.
+        uint64 timestamp;
+        /// Challenger of an open or defended challenge.
+        address challenger;
+        /// Deadline of the defence (L1 timestamp, inclusive).
+        uint64 respondBy;
+        /// Dispute status.
+        Status status;
+    }
+
+    /// A proposal of one or more blocks under one bond.
+    struct Batch {
+        /// Who posted it (and gets the bond back).
+        address proposer;
+        /// Its last block still pending.
+        uint64 lastBlock;
+        /// Its bond was slashed: nothing is returned when its remaining blocks finalize.
+        bool slashed;
+    }
+
+    /// Proposer (zero: anyone with a bond).
+    address public immutable proposer;
+    /// Seconds after a proposal during which a block may be challenged.
+    uint256 public immutable challengeWindow;
+    /// Seconds after a challenge during which the block may be defended.
+    uint256 public immutable responseWindow;
+    /// Wei bonded with each `propose`.
+    uint256 public immutable proposerBond;
+    /// Wei bonded with each `challenge`.
+    uint256 public immutable challengerBond;
+
+    // ---- after RollupCore's storage ----
+    /// Number of the latest pending block (equal to `headNumber` when none is pending).
+    uint64 public pendingNumber;
+    /// Number of batches ever proposed.
+    uint64 public batchCount;
+    /// L1 anchor block of the finalized head.
+    uint256 public lastAnchor;
+    /// L2 timestamp of the finalized head.
+    uint64 public lastTimestamp;
+    mapping(uint64 => Pending) private pending;
+    mapping(uint64 => Batch) private batches;
+    /// Wei owed to addresses that refused a plain transfer (see `claimCredit`).
+    mapping(address => uint256) public credit;
+
+    /// L2 block `number` was proposed in batch `batch`.
+    event BlockProposed(uint64 indexed number, bytes32 indexed blockHash, bytes32 stateRoot, uint64 indexed batch);
+    /// Block `number` was challenged; it must be defended by `respondBy`.
+    event BlockChallenged(uint64 indexed number, address indexed challenger, uint256 respondBy);
+    /// Block `number` was defended by `defender` with a successful EXECUTE.
+    event BlockDefended(uint64 indexed number, address indexed defender);
+    /// Block `number` was left undefended: blocks `number..lastDropped` were dropped.
+    event BlockDropped(uint64 indexed number, uint64 lastDropped, address indexed challenger);
+    /// Block `number` was finalized (settled).
+    event BlockFinalized(uint64 indexed number, bytes32 indexed blockHash, bytes32 stateRoot);
+
+    /// Only `proposer` may propose.
+    error NotProposer();
+    /// `msg.value` is not the bond required.
+    error WrongBond(uint256 paid, uint256 required);
+    /// `propose` without blocks.
+    error NoBlocks();
+    /// Block `number` is not pending.
+    error NotPending(uint64 number);
+    /// Block `number`'s challenge window closed at `closedAt`.
+    error ChallengeWindowClosed(uint64 number, uint256 closedAt);
+    /// Block `number` is already challenged or defended.
+    error AlreadyChallenged(uint64 number);
+    /// Block `number` has no open challenge.
+    error NoOpenChallenge(uint64 number);
+    /// Block `number`'s defence closed at `respondBy`.
+    error ResponseWindowClosed(uint64 number, uint256 respondBy);
+    /// Block `number` may be defended until `respondBy`.
+    error ResponseWindowOpen(uint64 number, uint256 respondBy);
+    /// The posted block does not hash to block `number`'s commitment.
+    error WrongCommitment(uint64 number);
+    /// The EXECUTE input disagrees with the posted block on a field.
+    error InputMismatch(uint64 number);
+    /// Block `number` cannot be finalized while its challenge is open.
+    error ChallengeOpen(uint64 number);
+    /// Block `number` cannot be finalized before `until`.
+    error WindowOpen(uint64 number, uint256 until);
+
+    /// Binds the rollup to its L2 genesis and its dispute parameters; `msg.value` backs
+    /// the genesis L2 ETH held outside the messenger.
+    constructor(
+        uint64 chainId_,
+        uint64 gasLimit_,
+        bytes32 genesisHash,
+        bytes32 genesisStateRoot,
+        address proposer_,
+        uint256 challengeWindow_,
+        uint256 responseWindow_,
+        uint256 proposerBond_,
+        uint256 challengerBond_,
+        uint256 maxTimestampLag_,
+        uint256 forcedDelay_
+    ) payable RollupCore(chainId_, gasLimit_, genesisHash, genesisStateRoot, maxTimestampLag_, forcedDelay_) {
+        proposer = proposer_;
+        challengeWindow = challengeWindow_;
+        responseWindow = responseWindow_;
+        proposerBond = proposerBond_;
+        challengerBond = challengerBond_;
+        lastAnchor = block.number;
+        lastTimestamp = uint64(block.timestamp);
+    }
+
+    /// Digest of a block's posted fields other than its claims: keccak256(abi.encode(
+    /// timestamp, feeRecipient, prevRandao, keccak256(extraData), anchorBlock, txsHash)),
+    /// `txsHash` = keccak256 of the concatenated keccak256 of each transaction.
+    function dataHashOf(Block calldata b) public pure returns (bytes32) {
+        return keccak256(
+            abi.encode(b.timestamp, b.feeRecipient, b.prevRandao, keccak256(b.extraData), b.anchorBlock, txsHashOf(b))
+        );
+    }
+
+    /// keccak256 of the concatenated keccak256 of each of `b`'s transactions, in order.
+    function txsHashOf(Block calldata b) public pure returns (bytes32) {
+        bytes32[] memory hashes = new bytes32[](b.transactions.length);
+        for (uint256 k; k < hashes.length; k++) {
+            hashes[k] = keccak256(b.transactions[k]);
+        }
+        return keccak256(abi.encodePacked(hashes));
+    }
+
+    /// The commitment stored for a block: keccak256(abi.encode(dataHash, blockHash,
+    /// stateRoot, anchorHash)).
+    function commitmentOf(bytes32 dataHash, bytes32 blockHash, bytes32 stateRoot, bytes32 anchorHash)
+        public
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(dataHash, blockHash, stateRoot, anchorHash));
+    }
+
+    /// Posts `blocks` on top of the latest pending block (or the finalized head), bonded by
+    /// `msg.value == proposerBond`. Cheap checks only: anchors non-decreasing and within the
+    /// last 256 L1 blocks, timestamps non-decreasing, not in the future, not staler than
+    /// `maxTimestampLag`. Execution is checked only if a block is challenged.
+    function propose(Block[] calldata blocks) external payable {
+        if (proposer != address(0) && msg.sender != proposer) revert NotProposer();
+        if (msg.value != proposerBond) revert WrongBond(msg.value, proposerBond);
+        if (blocks.length == 0) revert NoBlocks();
+        uint64 number = pendingNumber;
+        (uint256 anchor, uint64 time) = _tip(number);
+        uint64 batch = batchCount;
+        for (uint256 i; i < blocks.length; i++) {
+            Block calldata b = blocks[i];
+            if (b.anchorBlock < anchor) revert AnchorBackwards();
+            if (b.anchorBlock >= block.number || block.number - b.anchorBlock > 256) revert AnchorOutOfWindow();
+            bytes32 anchorHash = blockhash(b.anchorBlock);
+            if (anchorHash == bytes32(0)) revert WrongAnchor();
+            if (b.timestamp > block.timestamp) revert FutureTimestamp();
+            if (uint256(b.timestamp) + maxTimestampLag < block.timestamp || b.timestamp < time) {
+                revert StaleTimestamp();
+            }
+            (anchor, time) = (b.anchorBlock, b.timestamp);
+            number++;
+            Pending storage p = pending[number];
+            p.commitment = commitmentOf(dataHashOf(b), b.blockHash, b.stateRoot, anchorHash);
+            p.blockHash = b.blockHash;
+            p.stateRoot = b.stateRoot;
+            p.proposedAt = uint64(block.timestamp);
+            p.batch = batch;
+            p.anchorBlock = uint64(b.anchorBlock);
+            p.timestamp = b.timestamp;
+            p.challenger = address(0);
+            p.respondBy = 0;
+            p.status = Status.None;
+            emit BlockProposed(number, b.blockHash, b.stateRoot, batch);
+        }
+        pendingNumber = number;
+        batches[batch] = Batch({proposer: msg.sender, lastBlock: number, slashed: false});
+        batchCount = batch + 1;
+    }
+
+    /// Anchor block and L2 timestamp of block `number` (pending or the finalized head).
+    function _tip(uint64 number) private view returns (uint256, uint64) {
+        if (number == headNumber) return (lastAnchor, lastTimestamp);
+        Pending storage p = pending[number];
+        return (p.anchorBlock, p.timestamp);
+    }
+
+    /// Challenges pending block `n` with `msg.value == challengerBond` while its challenge
+    /// window is open; someone must then defend it within `responseWindow`.
+    function challenge(uint64 n) external payable {
+        Pending storage p = _pending(n);
+        if (msg.value != challengerBond) revert WrongBond(msg.value, challengerBond);
+        uint256 closes = uint256(p.proposedAt) + challengeWindow;
+        if (block.timestamp >= closes) revert ChallengeWindowClosed(n, closes);
+        if (p.status != Status.None) revert AlreadyChallenged(n);
+        uint256 respondBy = block.timestamp + responseWindow;
+        p.status = Status.Challenged;
+        p.challenger = msg.sender;
+        p.respondBy = uint64(respondBy);
+        emit BlockChallenged(n, msg.sender, respondBy);
+    }
+
+    function _pending(uint64 n) private view returns (Pending storage p) {
+        if (n <= headNumber || n > pendingNumber) revert NotPending(n);
+        return pending[n];
+    }
+
+    /// Defends challenged block `n` until its `respondBy`: `posted` must be the block as
+    /// proposed (it hashes to the stored commitment) and `input`, EXECUTE's wire input,
+    /// must describe exactly that block on top of block n-1's claimed hash; then EXECUTE
+    /// must accept it. The challenger's bond goes to the caller. Anyone may defend.
+    function defend(uint64 n, Block calldata posted, bytes calldata input) external {
+        Pending storage p = _pending(n);
+        if (p.status != Status.Challenged) revert NoOpenChallenge(n);
+        if (block.timestamp > p.respondBy) revert ResponseWindowClosed(n, p.respondBy);
+        StatelessInputReader.Block memory b = StatelessInputReader.read(input);
+        // The anchor hash is bound by the commitment: take it from the input and check.
+        if (
+            commitmentOf(dataHashOf(posted), posted.blockHash, posted.stateRoot, b.parentBeaconBlockRoot)
+                != p.commitment
+        ) revert WrongCommitment(n);
+        bytes32 parent = n - 1 == headNumber ? headHash : pending[n - 1].blockHash;
+        if (b.parentHash != parent) revert WrongParent();
+        if (b.number != n) revert WrongNumber();
+        if (b.gasLimit != gasLimit) revert WrongGasLimit();
+        if (b.chainId != chainId) revert WrongChainId();
+        if (b.withdrawalsBytes != 0 || b.blobGasUsed != 0 || b.excessBlobGas != 0 || b.versionedHashesBytes != 0) {
+            revert L2IllegalField();
+        }
+        StatelessInputReader.Extra memory x = StatelessInputReader.extra(input);
+        if (
+            b.blockHash != posted.blockHash || b.stateRoot != posted.stateRoot || b.timestamp != posted.timestamp
+                || b.feeRecipient != posted.feeRecipient || x.prevRandao != posted.prevRandao
+                || x.extraDataHash != keccak256(posted.extraData) || x.txsHash != txsHashOf(posted)
+        ) revert InputMismatch(n);
+        (bool ok, bytes memory out) = EXECUTE.staticcall(input);
+        ExecuteResult.check(ok, out, chainId);
+        p.status = Status.Defended;
+        emit BlockDefended(n, msg.sender);
+        _pay(msg.sender, challengerBond);
+    }
+
+    /// Drops challenged block `n`, left undefended past its `respondBy`, and every pending
+    /// block after it (proposals continue from block n-1). Half of the bond of n's batch
+    /// goes to the challenger with its own bond back, half is burned (sent to address(0));
+    /// later dropped batches get their bonds back, and challengers of later dropped
+    /// blocks theirs.
+    function resolve(uint64 n) external {
+        Pending storage p = _pending(n);
+        if (p.status != Status.Challenged) revert NoOpenChallenge(n);
+        if (block.timestamp <= p.respondBy) revert ResponseWindowOpen(n, p.respondBy);
+        address challenger = p.challenger;
+        uint64 last = pendingNumber;
+        uint64 batch = p.batch;
+        Batch storage slashed = batches[batch];
+        slashed.slashed = true;
+        slashed.lastBlock = n - 1;
+        pendingNumber = n - 1;
+        for (uint64 k = n + 1; k <= last; k++) {
+            Pending storage q = pending[k];
+            if (q.status == Status.Challenged) _pay(q.challenger, challengerBond);
+        }
+        uint64 count = batchCount;
+        for (uint64 id = batch + 1; id < count; id++) {
+            Batch storage later = batches[id];
+            if (!later.slashed) _pay(later.proposer, proposerBond);
+            delete batches[id];
+        }
+        batchCount = batch + 1;
+        emit BlockDropped(n, last, challenger);
+        uint256 half = proposerBond / 2;
+        _pay(challenger, challengerBond + half);
+        (bool burned,) = address(0).call{value: proposerBond - half}("");
+        if (!burned) revert DeliveryFailed();
+    }
+
+    /// Finalizes pending blocks in order up to `upTo`: each must have no open challenge
+    /// and either be defended or be past its challenge window. A batch's bond is returned
+    /// when its last block is finalized.
+    function finalize(uint64 upTo) external {
+        if (upTo <= headNumber || upTo > pendingNumber) revert NotPending(upTo);
+        for (uint64 k = headNumber + 1; k <= upTo; k++) {
+            Pending storage p = pending[k];
+            if (p.status == Status.Challenged) revert ChallengeOpen(k);
+            uint256 until = uint256(p.proposedAt) + challengeWindow;
+            if (p.status == Status.None && block.timestamp < until) revert WindowOpen(k, until);
+            _settle(k, p.blockHash, p.stateRoot);
+            lastAnchor = p.anchorBlock;
+            lastTimestamp = p.timestamp;
+            emit BlockFinalized(k, p.blockHash, p.stateRoot);
+            Batch storage bt = batches[p.batch];
+            if (bt.lastBlock == k) {
+                if (!bt.slashed) _pay(bt.proposer, proposerBond);
+                delete batches[p.batch];
+            }
+            delete pending[k];
+        }
+    }
+
+    /// Pending block `n`'s record (all zero when `n` is not pending).
+    function pendingBlock(uint64 n) external view returns (Pending memory) {
+        if (n <= headNumber || n > pendingNumber) return Pending(0, 0, 0, 0, 0, 0, 0, address(0), 0, Status.None);
+        return pending[n];
+    }
+
+    /// Batch `id` (all zero once its bond was settled).
+    function batchInfo(uint64 id) external view returns (Batch memory) {
+        return batches[id];
+    }
+
+    /// Pays `amount` to `to` with a bare transfer (the 2,300 gas stipend only: no re-entry),
+    /// crediting it to `credit` if `to` refuses it.
+    function _pay(address to, uint256 amount) private {
+        if (amount == 0) return;
+        (bool ok,) = payable(to).call{value: amount, gas: 0}("");
+        if (!ok) credit[to] += amount;
+    }
+
+    /// Sends the caller's `credit` to `to`.
+    function claimCredit(address payable to) external {
+        uint256 amount = credit[msg.sender];
+        credit[msg.sender] = 0;
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert DeliveryFailed();
+    }
+}
