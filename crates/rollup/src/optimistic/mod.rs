@@ -6,8 +6,7 @@
 //! whose claim is wrong, defends a challenged valid block with EXECUTE (the whole block is
 //! the one-step proof) and resolves undefended challenges.
 //!
-//! This module holds what does not need the contract's bytecode: the ABI of the lead's
-//! design ([`OptimisticRollup`]), the posted-data encoding and its commitment
+//! This module holds what does not need the contract's bytecode: the posted-data encoding and its commitment
 //! ([`posted`]), the derivation of a proposed block and the watchtower's verdict
 //! ([`posted::check`]), and the development adversaries ([`adversary`]).
 
@@ -42,63 +41,14 @@ pub async fn is_optimistic(l1: &crate::l1::L1Client) -> bool {
     l1.view(OptimisticRollup::challengeWindowCall {}).await.is_ok()
 }
 
-#[allow(missing_docs, clippy::too_many_arguments)]
-mod bindings {
-    alloy_sol_types::sol! {
-        /// The optimistic rollup contract (ABI of the lead's design; the `sol/` source
-        /// and its artifact are written by another helper).
-        #[sol(all_derives)]
-        interface OptimisticRollup {
-            /// Everything needed to rebuild a block given its parent.
-            struct Block {
-                uint64 timestamp;
-                address feeRecipient;
-                bytes32 prevRandao;
-                bytes extraData;
-                uint256 anchorBlock;
-                bytes[] transactions;
-                bytes32 blockHash;
-                bytes32 stateRoot;
-            }
+pub use nr_contracts::OptimisticRollup;
 
-            /// Where a pending block stands in the dispute game.
-            enum Status { None, Challenged, Defended }
-
-            /// A proposed, not yet finalized L2 block.
-            struct Pending {
-                bytes32 commitment;
-                bytes32 blockHash;
-                bytes32 stateRoot;
-                uint64 proposedAt;
-                uint64 batch;
-                uint64 anchorBlock;
-                uint64 timestamp;
-                address challenger;
-                uint64 respondBy;
-                Status status;
-            }
-
-            event BlockProposed(uint64 indexed number, bytes32 indexed blockHash, bytes32 stateRoot, uint64 indexed batch);
-            event BlockChallenged(uint64 indexed number, address indexed challenger, uint256 respondBy);
-            event BlockDefended(uint64 indexed number, address indexed defender);
-            event BlockDropped(uint64 indexed number, uint64 lastDropped, address indexed challenger);
-            event BlockFinalized(uint64 indexed number, bytes32 indexed blockHash, bytes32 stateRoot);
-
-            function propose(Block[] calldata blocks) external payable;
-            function challenge(uint64 n) external payable;
-            function defend(uint64 n, Block calldata posted, bytes calldata input) external;
-            function resolve(uint64 n) external;
-            function finalize(uint64 upTo) external;
-            function pendingBlock(uint64 n) external view returns (Pending memory);
-            function pendingNumber() external view returns (uint64);
-            function headNumber() external view returns (uint64);
-            function headHash() external view returns (bytes32);
-            function blockHashAt(uint64 number) external view returns (bytes32);
-            function challengeWindow() external view returns (uint256);
-            function responseWindow() external view returns (uint256);
-            function proposerBond() external view returns (uint256);
-            function challengerBond() external view returns (uint256);
-        }
-    }
+/// `OptimisticRollup.Status` values (the JSON ABI binds the enum as a `uint8`).
+pub mod status {
+    /// Never challenged.
+    pub const NONE: u8 = 0;
+    /// Challenged, not yet defended or resolved.
+    pub const CHALLENGED: u8 = 1;
+    /// Challenged and defended.
+    pub const DEFENDED: u8 = 2;
 }
-pub use bindings::OptimisticRollup;

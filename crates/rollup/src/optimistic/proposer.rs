@@ -68,8 +68,8 @@ pub async fn finalizable(
     for n in tip.finalized + 1..=tip.pending {
         let p = l1.view(OptimisticRollup::pendingBlockCall { n }).await?;
         let ok = match p.status {
-            OptimisticRollup::Status::Defended => true,
-            OptimisticRollup::Status::None => now >= p.proposedAt.saturating_add(window),
+            super::status::DEFENDED => true,
+            super::status::NONE => now >= p.proposedAt.saturating_add(window),
             _ => false,
         };
         if !ok {

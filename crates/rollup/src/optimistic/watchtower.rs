@@ -193,17 +193,17 @@ impl Watchtower {
         let open = U256::from(now) < U256::from(p.proposedAt) + window;
         let rollup = self.l1.rollup;
         match (verdict.is_invalid(), p.status) {
-            (true, OptimisticRollup::Status::None) if open => self.challenge(n).await?,
-            (true, OptimisticRollup::Status::Challenged) if now > p.respondBy => {
+            (true, super::status::NONE) if open => self.challenge(n).await?,
+            (true, super::status::CHALLENGED) if now > p.respondBy => {
                 let call = OptimisticRollup::resolveCall { n };
                 let r = self.l1.send(rollup, call.abi_encode().into(), U256::ZERO).await?;
                 tracing::warn!(n, gas = r.gas_used, "watchtower: resolved an undefended challenge");
             }
             // A griefing challenger does not defend what it challenged.
-            (false, OptimisticRollup::Status::Challenged) if !self.adversary.grief_challenger => {
+            (false, super::status::CHALLENGED) if !self.adversary.grief_challenger => {
                 self.defend(n).await?
             }
-            (false, OptimisticRollup::Status::None)
+            (false, super::status::NONE)
                 if open && self.adversary.grief_challenger && !self.grieved =>
             {
                 self.grieved = true;
