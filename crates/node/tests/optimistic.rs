@@ -172,7 +172,12 @@ async fn dishonest_proposer_wrong_root_is_challenged_and_slashed() {
         dropped.number, dropped.lastDropped, receipt.gas_used
     );
     let burned = user_balance(&d, Address::ZERO).await - burned_before;
-    assert_eq!(burned, milli(50), "half the 0.1 ether proposer bond is burned");
+    // address(0) is also the dev L1's fee recipient: it gained priority fees too.
+    println!("address(0) gained {burned} wei");
+    assert!(
+        burned >= milli(50) && burned < milli(51),
+        "half the 0.1 ether proposer bond is burned: address(0) gained {burned}"
+    );
     // The honest chain continues: the block is proposed again, truthfully, and finalized.
     let (fin, _) = event::<OptimisticRollup::BlockFinalized>(
         &l1,

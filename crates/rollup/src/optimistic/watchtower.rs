@@ -91,13 +91,22 @@ impl Watchtower {
             self.next_log_block = to + 1;
         }
         let tip = tip(&self.l1).await?;
-        self.pending.retain(|n, _| *n > tip.finalized && *n <= tip.pending);
         if self.follow {
             self.unwind(tip.finalized, tip.pending, tip.pending_hash)?;
         }
+        // A follower also derives the finalized blocks it does not have yet (it may start
+        // late); their proposals are the latest ones at their numbers.
+        let from = match self.follow {
+            true => self.chain.head().number.min(tip.finalized),
+            false => tip.finalized,
+        };
+        self.pending.retain(|n, _| *n > from && *n <= tip.pending);
         let mut safe = tip.finalized;
-        for n in tip.finalized + 1..=tip.pending {
+        for n in from + 1..=tip.pending {
             let Some(verdict) = self.judge(n, tip.finalized).await? else { break };
+            if n <= tip.finalized {
+                continue;
+            }
             if self.disputes {
                 self.dispute(n, &verdict, latest.timestamp).await?;
             }
@@ -139,7 +148,7 @@ impl Watchtower {
             return Ok(Some(v.clone()));
         }
         let posted = j.proposal.posted.clone();
-        let expected_parent = if n - 1 == finalized {
+        let expected_parent = if n - 1 <= finalized {
             self.l1.view(OptimisticRollup::blockHashAtCall { number: n - 1 }).await?
         } else {
             match self.pending.get(&(n - 1)) {
