@@ -17,7 +17,8 @@ pub struct OptimisticArgs {
     /// claimed hash).
     #[arg(long, value_name = "KIND")]
     pub dishonest_proposer: Option<DishonestProposer>,
-    /// Development only: the watchtower challenges a valid block.
+    /// Development only: the watchtower challenges the first valid block with
+    /// transactions (and does not defend it).
     #[arg(long)]
     pub grief_challenger: bool,
     /// Development only: the watchtower defends with a witness missing a trie node.

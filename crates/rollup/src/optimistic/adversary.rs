@@ -58,7 +58,8 @@ impl DishonestProposer {
 pub struct Adversary {
     /// The proposer lies about the blocks it proposes (`--dishonest-proposer`).
     pub proposer: Option<DishonestProposer>,
-    /// The watchtower challenges valid blocks (`--grief-challenger`).
+    /// The watchtower challenges the first valid block with transactions it sees
+    /// (`--grief-challenger`) and does not defend it.
     pub grief_challenger: bool,
     /// The defender leaves a node out of its witness (`--defender-incomplete-witness`), so
     /// EXECUTE fails and the defence reverts.

@@ -201,6 +201,9 @@ impl Watchtower {
         let window: U256 = self.l1.view(OptimisticRollup::challengeWindowCall {}).await?;
         let open = U256::from(now) < U256::from(p.proposedAt) + window;
         let rollup = self.l1.rollup;
+        // A griefer picks a block with transactions (the costliest to defend).
+        let has_txs =
+            self.pending.get(&n).is_some_and(|j| !j.proposal.posted.transactions.is_empty());
         match (verdict.is_invalid(), p.status) {
             (true, super::status::NONE) if open => self.challenge(n).await?,
             (true, super::status::CHALLENGED) if now > p.respondBy => {
@@ -213,7 +216,7 @@ impl Watchtower {
                 self.defend(n).await?
             }
             (false, super::status::NONE)
-                if open && self.adversary.grief_challenger && !self.grieved =>
+                if open && self.adversary.grief_challenger && !self.grieved && has_txs =>
             {
                 self.grieved = true;
                 tracing::warn!(n, "griefing challenger: challenging a valid block");
