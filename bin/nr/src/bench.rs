@@ -51,6 +51,11 @@ pub struct BenchArgs {
     /// last check) per L1 gas charged, next to ordinary stateful execution per gas.
     #[arg(long, conflicts_with = "export_dir")]
     pub adversarial: bool,
+    /// Instead of the measurements above, the L1 gas of the optimistic mode per block of
+    /// each workload and size: propose and finalize (per L2 transaction), challenge, and
+    /// defend (one dispute, EXECUTE included).
+    #[arg(long, conflicts_with_all = ["export_dir", "adversarial"])]
+    pub optimistic: bool,
     /// With --export-dir: this many extra prefunded accounts in the genesis (a large state).
     #[arg(long, default_value_t = 0, requires = "export_dir")]
     pub prefill: usize,
@@ -85,6 +90,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
     }
     if args.adversarial {
         return adversarial(&args);
+    }
+    if args.optimistic {
+        return optimistic(&args);
     }
     let opts = MeasureOptions { reps: args.reps, settle: !args.no_settle };
     let mut rows = vec![];
@@ -223,4 +231,40 @@ fn print_services(s: &ServicesRow) {
         s.follower_blocks_per_s,
         s.follower_mgas_per_s
     );
+}
+
+/// `--optimistic`: the optimistic mode's L1 gas per block.
+fn optimistic(args: &BenchArgs) -> Result<()> {
+    let mut rows = vec![];
+    if !args.json {
+        println!(
+            "| workload | Mgas | txs | txs B | txs zstd B | propose gas | finalize gas | L1 gas/L2 tx | challenge gas | defend gas |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|---|");
+    }
+    for &workload in &args.workloads {
+        for &mgas in &args.sizes {
+            let r = nr_node::bench::measure_optimistic(workload, mgas)?;
+            if !args.json {
+                println!(
+                    "| {} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {} |",
+                    workload.name(),
+                    mgas,
+                    r.txs,
+                    r.txs_bytes,
+                    r.txs_zstd_bytes,
+                    r.propose_gas,
+                    r.finalize_gas,
+                    r.l1_gas_per_tx,
+                    r.challenge_gas,
+                    r.defend_gas
+                );
+            }
+            rows.push(r);
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@
 mod adversarial;
 mod block;
 mod export;
+mod optimistic;
 mod services;
 mod settle;
 mod workload;
@@ -13,6 +14,7 @@ mod workload;
 pub use adversarial::{AdversarialReport, AdversarialRow, ReferenceRow, adversarial};
 pub use block::{MeasureOptions, measure};
 pub use export::{ExportOptions, ExportRow, export_block};
+pub use optimistic::{OptimisticRow, measure_optimistic};
 pub use services::{ServicesRow, services};
 pub use settle::SettlementL1;
 pub use workload::{L2_GAS_LIMIT, L2_ID, SENDERS, TxGenerator, Workload, bench_spec, signer};
