@@ -364,7 +364,11 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
     if !cfg.follow {
         // Every block the sequencer makes must fit one L1 `advance` (see `budget`).
         let budget = budget::AdvanceBudget::from_l1(&l1, chain.chain_id()).await?;
-        chain.set_block_budget(Arc::new(budget));
+        match optimistic {
+            // Optimistic mode: every block must fit one L1 `defend` instead.
+            true => chain.set_block_budget(Arc::new(optimistic::budget::DefendBudget(budget))),
+            false => chain.set_block_budget(Arc::new(budget)),
+        }
     }
     // Genesis is settled (the contract holds it) and final; the services move both labels.
     chain.set_safe_finalized(0, 0);

@@ -11,6 +11,7 @@
 //! ([`posted::check`]), and the development adversaries ([`adversary`]).
 
 pub mod adversary;
+pub mod budget;
 mod error;
 pub mod posted;
 pub mod proposals;
