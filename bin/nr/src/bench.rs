@@ -238,16 +238,16 @@ fn optimistic(args: &BenchArgs) -> Result<()> {
     let mut rows = vec![];
     if !args.json {
         println!(
-            "| workload | Mgas | txs | txs B | txs zstd B | propose gas | finalize gas | L1 gas/L2 tx | challenge gas | defend gas |"
+            "| workload | Mgas | txs | txs B | txs zstd B | propose gas | finalize gas | L1 gas/L2 tx | challenge gas | defend gas | defend estimate |"
         );
-        println!("|---|---|---|---|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|");
     }
     for &workload in &args.workloads {
         for &mgas in &args.sizes {
             let r = nr_node::bench::measure_optimistic(workload, mgas)?;
             if !args.json {
                 println!(
-                    "| {} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {} |",
                     workload.name(),
                     mgas,
                     r.txs,
@@ -257,7 +257,8 @@ fn optimistic(args: &BenchArgs) -> Result<()> {
                     r.finalize_gas,
                     r.l1_gas_per_tx,
                     r.challenge_gas,
-                    r.defend_gas
+                    r.defend_gas,
+                    r.defend_estimate
                 );
             }
             rows.push(r);

@@ -15,7 +15,7 @@ use alloy_sol_types::{SolCall, SolConstructor};
 use nr_chain::{BlockOptions, Chain, Eip1559Builder, ReceiptInfo};
 use nr_contracts::OptimisticRollup;
 use nr_execute::precompile::ExecuteGasParams;
-use nr_rollup::optimistic::posted::posted_block;
+use nr_rollup::optimistic::{budget::DefendBudget, posted::posted_block};
 use nr_stateless::{Fork, ForkSchedule, evm::PlainEthereum, memory::MemoryChain};
 use serde::Serialize;
 use std::sync::Arc;
@@ -50,6 +50,8 @@ pub struct OptimisticRow {
     pub challenge_gas: u64,
     /// L1 gas of `defend` (EXECUTE's at-par charge included).
     pub defend_gas: u64,
+    /// The sequencer's estimate of that gas (`DefendBudget`), which must not be below it.
+    pub defend_estimate: u64,
 }
 
 struct OptimisticL1 {
@@ -147,6 +149,9 @@ pub fn measure_optimistic(workload: Workload, mgas: u64) -> Result<OptimisticRow
         l1.call(OptimisticRollup::proposeCall { blocks: vec![posted.clone()] }.abi_encode(), BOND)?;
     let challenge = l1.call(OptimisticRollup::challengeCall { n: 1 }.abi_encode(), BOND)?;
     let witness = l2.witness(&produced.hash)?;
+    let estimate = DefendBudget::defend_cost(L2_ID, &block, witness.clone())
+        .map(|(gas, _)| gas)
+        .unwrap_or_default();
     let input =
         MemoryChain::stateless_input(&block, witness, &Requests::default(), L2_ID)?.to_wire();
     let defend = l1
@@ -165,5 +170,6 @@ pub fn measure_optimistic(workload: Workload, mgas: u64) -> Result<OptimisticRow
         l1_gas_per_tx: (propose + finalize) as f64 / n.max(1) as f64,
         challenge_gas: challenge,
         defend_gas: defend,
+        defend_estimate: estimate,
     })
 }
