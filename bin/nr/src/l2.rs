@@ -312,13 +312,26 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
     let devnet = rt.block_on(Devnet::start(&cfg))?;
     crate::l1::print_banner(&devnet.l1, &cfg.l1_config(), "10000");
     let deployment = &devnet.deployment;
+    let optimistic = args.mode == "optimistic";
     println!(
-        "nr devnet: native rollup ready ({} mode)",
-        if args.sequenced { "sequenced" } else { "based" }
+        "nr devnet: native rollup ready ({} mode{})",
+        if args.sequenced { "sequenced" } else { "based" },
+        if optimistic {
+            format!(
+                ", optimistic: challenge window {} s, response window {} s",
+                args.challenge_window, args.response_window
+            )
+        } else {
+            String::new()
+        }
     );
     println!("  L1 rpc        {}   (chain id {})", devnet.l1_url(), deployment.l1_chain_id);
     println!("  L2 rpc        {}   (chain id {})", devnet.l2_url(), devnet.l2.chain.chain_id());
-    println!("  NativeRollup  {}", deployment.rollup);
+    println!(
+        "  {}  {}",
+        if optimistic { "OptimisticRollup" } else { "NativeRollup" },
+        deployment.rollup
+    );
     println!("  L1TokenBridge {}", deployment.l1_bridge);
     if let Some(t) = deployment.test_token {
         println!("  TestToken     {t}   (L1 ERC-20, anyone may mint)");

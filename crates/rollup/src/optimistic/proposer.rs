@@ -28,7 +28,7 @@ pub struct Proposer {
     pub status: Arc<Mutex<SettlementStatus>>,
     /// Development only: lie about the first block with transactions it proposes.
     pub dishonest: Option<DishonestProposer>,
-    /// Whether the lie was told already.
+    /// Whether the lie is on L1 already.
     pub lied: bool,
 }
 
@@ -123,6 +123,7 @@ impl Proposer {
             return Ok(());
         }
         let mut blocks = vec![];
+        let mut lying = false;
         for n in tip.pending + 1..=head.min(tip.pending + MAX_PROPOSE) {
             let hash = self.chain.hash_by_number(n)?.ok_or(OptimisticError::NoBlock(n))?;
             let block = self.chain.block(&hash)?.ok_or(OptimisticError::NoBlock(n))?;
@@ -136,10 +137,11 @@ impl Proposer {
             let mut p = posted::posted_block(&block, anchor);
             if let Some(lie) = self.dishonest
                 && !self.lied
+                && !lying
                 && !block.body.transactions.is_empty()
             {
                 lie.tamper(&block.header, &mut p);
-                self.lied = true;
+                lying = true;
                 tracing::warn!(n, ?lie, "dishonest proposer: posting a false block");
             }
             blocks.push(p);
@@ -151,6 +153,8 @@ impl Proposer {
         let bond = self.l1.view(OptimisticRollup::proposerBondCall {}).await?;
         let call = OptimisticRollup::proposeCall { blocks };
         let r = self.l1.send(self.l1.rollup, call.abi_encode().into(), bond).await?;
+        // The lie is told once it is on L1 (a refused proposal is tried again).
+        self.lied |= lying;
         self.status.lock().last_l1_tx = Some(r.transaction_hash);
         tracing::info!(
             from = tip.pending + 1,
