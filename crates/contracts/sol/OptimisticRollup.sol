@@ -40,7 +40,7 @@ contract OptimisticRollup is RollupCore {
         Defended
     }
 
-    /// A proposed, not yet finalized L2 block.
+    /// A proposed, not yet finalized L2 block, as `pendingBlock` returns it.
     struct Pending {
         /// keccak256(abi.encode(dataHash, blockHash, stateRoot, anchorHash)), see `commitmentOf`.
         bytes32 commitment;
@@ -61,6 +61,25 @@ contract OptimisticRollup is RollupCore {
         /// Deadline of the defence (L1 timestamp, inclusive).
         uint64 respondBy;
         /// Dispute status.
+        Status status;
+    }
+
+    /// A proposed block as stored (its challenge is in `challenges`, keyed by block and
+    /// batch, so that a challenge of a dropped proposal outlives its re-proposal).
+    struct Proposal {
+        bytes32 commitment;
+        bytes32 blockHash;
+        bytes32 stateRoot;
+        uint64 proposedAt;
+        uint64 batch;
+        uint64 anchorBlock;
+        uint64 timestamp;
+    }
+
+    /// A challenge of one proposal of a block.
+    struct Challenge {
+        address challenger;
+        uint64 respondBy;
         Status status;
     }
 
@@ -88,13 +107,16 @@ contract OptimisticRollup is RollupCore {
     // ---- after RollupCore's storage ----
     /// Number of the latest pending block (equal to `headNumber` when none is pending).
     uint64 public pendingNumber;
-    /// Number of batches ever proposed.
+    /// Number of batches ever proposed (batch ids run from 1; never reused).
     uint64 public batchCount;
-    /// L1 anchor block of the finalized head.
+    /// L1 anchor block of the finalized head (0 at genesis, as `NativeRollup`'s).
     uint256 public lastAnchor;
-    /// L2 timestamp of the finalized head.
+    /// L2 timestamp of the finalized head (0 at genesis: the first block's timestamp is
+    /// bounded by `maxTimestampLag` only).
     uint64 public lastTimestamp;
-    mapping(uint64 => Pending) private pending;
+    mapping(uint64 => Proposal) private pending;
+    /// Challenges by block number, then batch id of the challenged proposal.
+    mapping(uint64 => mapping(uint64 => Challenge)) private challenges;
     mapping(uint64 => Batch) private batches;
     /// Wei owed to addresses that refused a plain transfer (see `claimCredit`).
     mapping(address => uint256) public credit;
@@ -105,6 +127,8 @@ contract OptimisticRollup is RollupCore {
     event BlockChallenged(uint64 indexed number, address indexed challenger, uint256 respondBy);
     /// Block `number` was defended by `defender` with a successful EXECUTE.
     event BlockDefended(uint64 indexed number, address indexed defender);
+    /// A bond of a dropped proposal or challenge was returned to `to`.
+    event BondReturned(address indexed to, uint256 amount);
     /// Block `number` was left undefended: blocks `number..lastDropped` were dropped.
     event BlockDropped(uint64 indexed number, uint64 lastDropped, address indexed challenger);
     /// Block `number` was finalized (settled).
@@ -134,6 +158,8 @@ contract OptimisticRollup is RollupCore {
     error InputMismatch(uint64 number);
     /// Block `number` cannot be finalized while its challenge is open.
     error ChallengeOpen(uint64 number);
+    /// The proposal (block `number` of batch `batch`) was not dropped: no refund.
+    error NotDropped(uint64 number, uint64 batch);
     /// Block `number` cannot be finalized before `until`.
     error WindowOpen(uint64 number, uint256 until);
 
@@ -157,8 +183,6 @@ contract OptimisticRollup is RollupCore {
         responseWindow = responseWindow_;
         proposerBond = proposerBond_;
         challengerBond = challengerBond_;
-        lastAnchor = block.number;
-        lastTimestamp = uint64(block.timestamp);
     }
 
     /// Digest of a block's posted fields other than its claims: keccak256(abi.encode(
@@ -199,7 +223,7 @@ contract OptimisticRollup is RollupCore {
         if (blocks.length == 0) revert NoBlocks();
         uint64 number = pendingNumber;
         (uint256 anchor, uint64 time) = _tip(number);
-        uint64 batch = batchCount;
+        uint64 batch = batchCount + 1;
         for (uint256 i; i < blocks.length; i++) {
             Block calldata b = blocks[i];
             if (b.anchorBlock < anchor) revert AnchorBackwards();
@@ -212,7 +236,7 @@ contract OptimisticRollup is RollupCore {
             }
             (anchor, time) = (b.anchorBlock, b.timestamp);
             number++;
-            Pending storage p = pending[number];
+            Proposal storage p = pending[number];
             p.commitment = commitmentOf(dataHashOf(b), b.blockHash, b.stateRoot, anchorHash);
             p.blockHash = b.blockHash;
             p.stateRoot = b.stateRoot;
@@ -220,39 +244,37 @@ contract OptimisticRollup is RollupCore {
             p.batch = batch;
             p.anchorBlock = uint64(b.anchorBlock);
             p.timestamp = b.timestamp;
-            p.challenger = address(0);
-            p.respondBy = 0;
-            p.status = Status.None;
             emit BlockProposed(number, b.blockHash, b.stateRoot, batch);
         }
         pendingNumber = number;
         batches[batch] = Batch({proposer: msg.sender, lastBlock: number, slashed: false});
-        batchCount = batch + 1;
+        batchCount = batch;
     }
 
     /// Anchor block and L2 timestamp of block `number` (pending or the finalized head).
     function _tip(uint64 number) private view returns (uint256, uint64) {
         if (number == headNumber) return (lastAnchor, lastTimestamp);
-        Pending storage p = pending[number];
+        Proposal storage p = pending[number];
         return (p.anchorBlock, p.timestamp);
     }
 
     /// Challenges pending block `n` with `msg.value == challengerBond` while its challenge
     /// window is open; someone must then defend it within `responseWindow`.
     function challenge(uint64 n) external payable {
-        Pending storage p = _pending(n);
+        Proposal storage p = _pending(n);
         if (msg.value != challengerBond) revert WrongBond(msg.value, challengerBond);
         uint256 closes = uint256(p.proposedAt) + challengeWindow;
         if (block.timestamp >= closes) revert ChallengeWindowClosed(n, closes);
-        if (p.status != Status.None) revert AlreadyChallenged(n);
+        Challenge storage c = challenges[n][p.batch];
+        if (c.status != Status.None) revert AlreadyChallenged(n);
         uint256 respondBy = block.timestamp + responseWindow;
-        p.status = Status.Challenged;
-        p.challenger = msg.sender;
-        p.respondBy = uint64(respondBy);
+        c.status = Status.Challenged;
+        c.challenger = msg.sender;
+        c.respondBy = uint64(respondBy);
         emit BlockChallenged(n, msg.sender, respondBy);
     }
 
-    function _pending(uint64 n) private view returns (Pending storage p) {
+    function _pending(uint64 n) private view returns (Proposal storage p) {
         if (n <= headNumber || n > pendingNumber) revert NotPending(n);
         return pending[n];
     }
@@ -262,9 +284,10 @@ contract OptimisticRollup is RollupCore {
     /// must describe exactly that block on top of block n-1's claimed hash; then EXECUTE
     /// must accept it. The challenger's bond goes to the caller. Anyone may defend.
     function defend(uint64 n, Block calldata posted, bytes calldata input) external {
-        Pending storage p = _pending(n);
-        if (p.status != Status.Challenged) revert NoOpenChallenge(n);
-        if (block.timestamp > p.respondBy) revert ResponseWindowClosed(n, p.respondBy);
+        Proposal storage p = _pending(n);
+        Challenge storage c = challenges[n][p.batch];
+        if (c.status != Status.Challenged) revert NoOpenChallenge(n);
+        if (block.timestamp > c.respondBy) revert ResponseWindowClosed(n, c.respondBy);
         StatelessInputReader.Block memory b = StatelessInputReader.read(input);
         // The anchor hash is bound by the commitment: take it from the input and check.
         if (
@@ -287,43 +310,63 @@ contract OptimisticRollup is RollupCore {
         ) revert InputMismatch(n);
         (bool ok, bytes memory out) = EXECUTE.staticcall(input);
         ExecuteResult.check(ok, out, chainId);
-        p.status = Status.Defended;
+        c.status = Status.Defended;
         emit BlockDefended(n, msg.sender);
         _pay(msg.sender, challengerBond);
     }
 
     /// Drops challenged block `n`, left undefended past its `respondBy`, and every pending
     /// block after it (proposals continue from block n-1). Half of the bond of n's batch
-    /// goes to the challenger with its own bond back, half is burned (sent to address(0));
-    /// later dropped batches get their bonds back, and challengers of later dropped
-    /// blocks theirs.
+    /// goes to the challenger with its own bond back, half is burned (sent to address(0)).
+    /// Bonds of later dropped batches and of challenges of later dropped blocks are
+    /// returned on request (`reclaimBond`, `reclaimChallengeBond`), so that `resolve`
+    /// costs the same whatever follows block n.
     function resolve(uint64 n) external {
-        Pending storage p = _pending(n);
-        if (p.status != Status.Challenged) revert NoOpenChallenge(n);
-        if (block.timestamp <= p.respondBy) revert ResponseWindowOpen(n, p.respondBy);
-        address challenger = p.challenger;
-        uint64 last = pendingNumber;
-        uint64 batch = p.batch;
-        Batch storage slashed = batches[batch];
+        Proposal storage p = _pending(n);
+        Challenge storage c = challenges[n][p.batch];
+        if (c.status != Status.Challenged) revert NoOpenChallenge(n);
+        if (block.timestamp <= c.respondBy) revert ResponseWindowOpen(n, c.respondBy);
+        address challenger = c.challenger;
+        delete challenges[n][p.batch];
+        Batch storage slashed = batches[p.batch];
         slashed.slashed = true;
         slashed.lastBlock = n - 1;
+        uint64 last = pendingNumber;
         pendingNumber = n - 1;
-        for (uint64 k = n + 1; k <= last; k++) {
-            Pending storage q = pending[k];
-            if (q.status == Status.Challenged) _pay(q.challenger, challengerBond);
-        }
-        uint64 count = batchCount;
-        for (uint64 id = batch + 1; id < count; id++) {
-            Batch storage later = batches[id];
-            if (!later.slashed) _pay(later.proposer, proposerBond);
-            delete batches[id];
-        }
-        batchCount = batch + 1;
         emit BlockDropped(n, last, challenger);
         uint256 half = proposerBond / 2;
         _pay(challenger, challengerBond + half);
         (bool burned,) = address(0).call{value: proposerBond - half}("");
         if (!burned) revert DeliveryFailed();
+    }
+
+    /// Whether the proposal of block `n` in batch `batch` is no longer pending or final:
+    /// dropped (past the pending head, or replaced by a later proposal), or never final
+    /// (a block at or below the head that was challenged and not defended was dropped).
+    function _dropped(uint64 n, uint64 batch) private view returns (bool) {
+        return n <= headNumber || n > pendingNumber || pending[n].batch != batch;
+    }
+
+    /// Returns the bond of batch `batch` to its proposer once all of it was dropped after
+    /// an earlier block's successful challenge (a slashed batch gets nothing back).
+    function reclaimBond(uint64 batch) external {
+        Batch storage b = batches[batch];
+        address to = b.proposer;
+        if (to == address(0) || b.slashed || !_dropped(b.lastBlock, batch)) revert NotDropped(b.lastBlock, batch);
+        delete batches[batch];
+        emit BondReturned(to, proposerBond);
+        _pay(to, proposerBond);
+    }
+
+    /// Returns the bond of the open challenge of block `n` in batch `batch` to its
+    /// challenger once that proposal was dropped (by the resolution of an earlier block).
+    function reclaimChallengeBond(uint64 n, uint64 batch) external {
+        Challenge storage c = challenges[n][batch];
+        address to = c.challenger;
+        if (c.status != Status.Challenged || !_dropped(n, batch)) revert NotDropped(n, batch);
+        delete challenges[n][batch];
+        emit BondReturned(to, challengerBond);
+        _pay(to, challengerBond);
     }
 
     /// Finalizes pending blocks in order up to `upTo`: each must have no open challenge
@@ -332,10 +375,11 @@ contract OptimisticRollup is RollupCore {
     function finalize(uint64 upTo) external {
         if (upTo <= headNumber || upTo > pendingNumber) revert NotPending(upTo);
         for (uint64 k = headNumber + 1; k <= upTo; k++) {
-            Pending storage p = pending[k];
-            if (p.status == Status.Challenged) revert ChallengeOpen(k);
+            Proposal storage p = pending[k];
+            Status status = challenges[k][p.batch].status;
+            if (status == Status.Challenged) revert ChallengeOpen(k);
             uint256 until = uint256(p.proposedAt) + challengeWindow;
-            if (p.status == Status.None && block.timestamp < until) revert WindowOpen(k, until);
+            if (status == Status.None && block.timestamp < until) revert WindowOpen(k, until);
             _settle(k, p.blockHash, p.stateRoot);
             lastAnchor = p.anchorBlock;
             lastTimestamp = p.timestamp;
@@ -345,14 +389,29 @@ contract OptimisticRollup is RollupCore {
                 if (!bt.slashed) _pay(bt.proposer, proposerBond);
                 delete batches[p.batch];
             }
+            delete challenges[k][p.batch];
             delete pending[k];
         }
     }
 
     /// Pending block `n`'s record (all zero when `n` is not pending).
     function pendingBlock(uint64 n) external view returns (Pending memory) {
-        if (n <= headNumber || n > pendingNumber) return Pending(0, 0, 0, 0, 0, 0, 0, address(0), 0, Status.None);
-        return pending[n];
+        Pending memory r;
+        if (n <= headNumber || n > pendingNumber) return r;
+        Proposal storage p = pending[n];
+        Challenge storage c = challenges[n][p.batch];
+        return Pending(
+            p.commitment,
+            p.blockHash,
+            p.stateRoot,
+            p.proposedAt,
+            p.batch,
+            p.anchorBlock,
+            p.timestamp,
+            c.challenger,
+            c.respondBy,
+            c.status
+        );
     }
 
     /// Batch `id` (all zero once its bond was settled).

@@ -137,6 +137,27 @@ impl Env {
 
     /// [`Env::new`] with L1->L2 messages due `forced_delay` L1 blocks after they are sent.
     pub fn with_forced_delay(sequenced: bool, forced_delay: u64) -> Self {
+        Self::with_rollup(|env, genesis| {
+            let seq = if sequenced { env.sequencer.address() } else { Address::ZERO };
+            let ctor = NativeRollup::constructorCall {
+                chainId_: L2_ID,
+                gasLimit_: L2_GAS_LIMIT,
+                genesisHash: genesis.hash_slow(),
+                genesisStateRoot: genesis.state_root,
+                sequencer_: seq,
+                sequencerTimeout_: U256::from(SEQUENCER_TIMEOUT),
+                maxTimestampLag_: U256::from(MAX_LAG),
+                forcedDelay_: U256::from(forced_delay),
+            };
+            let mut code = NativeRollup::BYTECODE.to_vec();
+            code.extend(alloy_sol_types::SolConstructor::abi_encode(&ctor));
+            code
+        })
+    }
+
+    /// Deploys everything with the rollup contract's creation code (with its constructor
+    /// arguments) given by `rollup_code(env, l2_genesis_header)`.
+    pub fn with_rollup(rollup_code: impl FnOnce(&Self, &Header) -> Vec<u8>) -> Self {
         let schedule = ForkSchedule::from_genesis(Fork::Osaka);
         let (deployer, alice, bob, sequencer) = (key(1), key(2), key(3), key(4));
         let eth = U256::from(10).pow(U256::from(18));
@@ -184,19 +205,7 @@ impl Env {
             _dirs: (l1_dir, l2_dir),
         };
         let genesis = env.l2.head();
-        let seq = if sequenced { env.sequencer.address() } else { Address::ZERO };
-        let ctor = NativeRollup::constructorCall {
-            chainId_: L2_ID,
-            gasLimit_: L2_GAS_LIMIT,
-            genesisHash: genesis.hash_slow(),
-            genesisStateRoot: genesis.state_root,
-            sequencer_: seq,
-            sequencerTimeout_: U256::from(SEQUENCER_TIMEOUT),
-            maxTimestampLag_: U256::from(MAX_LAG),
-            forcedDelay_: U256::from(forced_delay),
-        };
-        let mut code = NativeRollup::BYTECODE.to_vec();
-        code.extend(alloy_sol_types::SolConstructor::abi_encode(&ctor));
+        let code = rollup_code(&env, &genesis);
         let d = env.deployer.clone();
         // The deployer locks what backs the genesis L2 ETH outside the messenger.
         let backing = genesis_backing(env.l2.spec());
