@@ -56,6 +56,11 @@ pub struct BenchArgs {
     /// of K = 4 and 16 blocks, L1 gas per L2 transaction and where it goes.
     #[arg(long, conflicts_with_all = ["export_dir", "adversarial"])]
     pub batched: bool,
+    /// Instead of the measurements above, the L1 gas of the optimistic mode per block of
+    /// each workload and size: propose and finalize (per L2 transaction), challenge, and
+    /// defend (one dispute, EXECUTE included).
+    #[arg(long, conflicts_with_all = ["export_dir", "adversarial"])]
+    pub optimistic: bool,
     /// With --export-dir: this many extra prefunded accounts in the genesis (a large state).
     #[arg(long, default_value_t = 0, requires = "export_dir")]
     pub prefill: usize,
@@ -93,6 +98,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
     }
     if args.batched {
         return batched(&args);
+    }
+    if args.optimistic {
+        return optimistic(&args);
     }
     let opts = MeasureOptions { reps: args.reps, settle: !args.no_settle };
     let mut rows = vec![];
@@ -263,6 +271,43 @@ fn batched(args: &BenchArgs) -> Result<()> {
                 }
                 rows.push(r);
             }
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    }
+    Ok(())
+}
+
+/// `--optimistic`: the optimistic mode's L1 gas per block.
+fn optimistic(args: &BenchArgs) -> Result<()> {
+    let mut rows = vec![];
+    if !args.json {
+        println!(
+            "| workload | Mgas | txs | txs B | txs zstd B | propose gas | finalize gas | L1 gas/L2 tx | challenge gas | defend gas | defend estimate |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    }
+    for &workload in &args.workloads {
+        for &mgas in &args.sizes {
+            let r = nr_node::bench::measure_optimistic(workload, mgas)?;
+            if !args.json {
+                println!(
+                    "| {} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {} |",
+                    workload.name(),
+                    mgas,
+                    r.txs,
+                    r.txs_bytes,
+                    r.txs_zstd_bytes,
+                    r.propose_gas,
+                    r.finalize_gas,
+                    r.l1_gas_per_tx,
+                    r.challenge_gas,
+                    r.defend_gas,
+                    r.defend_estimate
+                );
+            }
+            rows.push(r);
         }
     }
     if args.json {

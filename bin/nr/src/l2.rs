@@ -51,6 +51,9 @@ pub struct L2Args {
     /// Development-only censorship (boxed: keeps the command enum small).
     #[command(flatten)]
     pub censorship: Box<CensorArgs>,
+    /// Optimistic mode: watchtower and development adversaries (boxed as above).
+    #[command(flatten)]
+    pub optimistic: Box<crate::optimistic_args::OptimisticArgs>,
     /// JSON-RPC limits (boxed: keeps the command enum small).
     #[command(flatten)]
     pub rpc: Box<crate::rpc_limits::RpcLimitArgs>,
@@ -100,6 +103,19 @@ pub struct DevnetArgs {
     /// Development-only censorship (boxed: keeps the command enum small).
     #[command(flatten)]
     pub censorship: Box<CensorArgs>,
+    /// Settlement mode: `native` (every block proven with `advance`) or `optimistic`
+    /// (bonded proposals, a challenge window, disputes decided by EXECUTE).
+    #[arg(long, default_value = "native", value_parser = ["native", "optimistic"])]
+    pub mode: String,
+    /// Optimistic mode: seconds a proposed block may be challenged.
+    #[arg(long, default_value_t = 10)]
+    pub challenge_window: u64,
+    /// Optimistic mode: seconds a challenged block may be defended.
+    #[arg(long, default_value_t = 10)]
+    pub response_window: u64,
+    /// Optimistic mode: watchtower and development adversaries (boxed as above).
+    #[command(flatten)]
+    pub optimistic: Box<crate::optimistic_args::OptimisticArgs>,
 }
 
 /// Development-only censorship options of `nr l2` and `nr devnet`.
@@ -260,6 +276,7 @@ pub fn run_l2(args: L2Args) -> Result<()> {
         censor: args.censorship.censor.clone(),
         censor_forced: args.censorship.censor_forced,
         settle_batch: args.settle_batch.into(),
+        optimistic: args.optimistic.options(),
     };
     let node = rt.block_on(nr_rollup::start(cfg))?;
     println!(
@@ -306,20 +323,37 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
         censor: args.censorship.censor.clone(),
         censor_forced: args.censorship.censor_forced,
         settle_batch: args.settle_batch.into(),
+        optimistic: (args.mode == "optimistic").then(|| {
+            nr_node::devnet::optimistic_params(args.challenge_window, args.response_window)
+        }),
+        optimistic_node: args.optimistic.options(),
         ..DevnetConfig::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let devnet = rt.block_on(Devnet::start(&cfg))?;
     crate::l1::print_banner(&devnet.l1, &cfg.l1_config(), "10000");
     let deployment = &devnet.deployment;
+    let optimistic = args.mode == "optimistic";
     println!(
-        "nr devnet: native rollup ready ({} mode)",
-        if args.sequenced { "sequenced" } else { "based" }
+        "nr devnet: native rollup ready ({} mode{})",
+        if args.sequenced { "sequenced" } else { "based" },
+        if optimistic {
+            format!(
+                ", optimistic: challenge window {} s, response window {} s",
+                args.challenge_window, args.response_window
+            )
+        } else {
+            String::new()
+        }
     );
     println!("  L1 rpc        {}   (chain id {})", devnet.l1_url(), deployment.l1_chain_id);
     println!("  L2 rpc        {}   (chain id {})", devnet.l2_url(), devnet.l2.chain.chain_id());
     println!("  explorer      {}/   (metrics: /metrics on both rpc ports)", devnet.l2_url());
-    println!("  NativeRollup  {}", deployment.rollup);
+    println!(
+        "  {}  {}",
+        if optimistic { "OptimisticRollup" } else { "NativeRollup" },
+        deployment.rollup
+    );
     println!("  L1TokenBridge {}", deployment.l1_bridge);
     if let Some(t) = deployment.test_token {
         println!("  TestToken     {t}   (L1 ERC-20, anyone may mint)");

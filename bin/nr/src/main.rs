@@ -7,6 +7,7 @@ use std::path::PathBuf;
 mod bench;
 mod l1;
 mod l2;
+mod optimistic_args;
 mod rpc_limits;
 mod ssz_cmd;
 

@@ -59,6 +59,26 @@ pub struct DevnetConfig {
     pub censor_forced: bool,
     /// Most L2 blocks settled per L1 transaction (0: as many as fit).
     pub settle_batch: usize,
+    /// Optimistic mode of the L2 node (watchtower, development adversaries); used when the
+    /// rollup is an `OptimisticRollup`.
+    pub optimistic_node: nr_rollup::optimistic::OptimisticOptions,
+    /// Deploy an `OptimisticRollup` with these dispute parameters (`None`: a
+    /// `NativeRollup`, every block proven with `advance`).
+    pub optimistic: Option<nr_rollup::deploy::OptimisticParams>,
+}
+
+/// The Devnet's optimistic dispute parameters: the given windows (seconds), a 0.1 ether
+/// proposer bond and a 0.05 ether challenger bond.
+pub fn optimistic_params(
+    challenge_window: u64,
+    response_window: u64,
+) -> nr_rollup::deploy::OptimisticParams {
+    nr_rollup::deploy::OptimisticParams {
+        challenge_window,
+        response_window,
+        proposer_bond: U256::from(ETHER / 10),
+        challenger_bond: U256::from(ETHER / 20),
+    }
 }
 
 impl Default for DevnetConfig {
@@ -83,6 +103,8 @@ impl Default for DevnetConfig {
             censor: vec![],
             censor_forced: false,
             settle_batch: 0,
+            optimistic_node: Default::default(),
+            optimistic: None,
         }
     }
 }
@@ -201,9 +223,14 @@ impl Devnet {
             params
                 .check_forced_expiry(cfg.l1_block_time)
                 .map_err(|e| NodeError::Deploy(Box::new(e)))?;
-            let d = nr_rollup::deploy::deploy(&l1_url, deployer.clone(), &params)
-                .await
-                .map_err(|e| NodeError::Deploy(Box::new(e)))?;
+            let d = match &cfg.optimistic {
+                None => nr_rollup::deploy::deploy(&l1_url, deployer.clone(), &params).await,
+                Some(o) => {
+                    nr_rollup::deploy::deploy_optimistic(&l1_url, deployer.clone(), &params, o)
+                        .await
+                }
+            }
+            .map_err(|e| NodeError::Deploy(Box::new(e)))?;
             d.write(&deployment_file)?;
             d
         };
@@ -222,6 +249,7 @@ impl Devnet {
             censor: cfg.censor.clone(),
             censor_forced: cfg.censor_forced,
             settle_batch: cfg.settle_batch,
+            optimistic: cfg.optimistic_node,
         })
         .await?;
         Ok((deployment, deployment_file, l2))
@@ -264,6 +292,7 @@ impl Devnet {
             censor: vec![],
             censor_forced: false,
             settle_batch: 0,
+            optimistic: Default::default(),
         }
     }
 

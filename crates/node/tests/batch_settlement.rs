@@ -136,6 +136,7 @@ async fn settler_batches_its_backlog_and_a_follower_derives_it() {
         censor_forced: false,
         fee_recipient: Some(keys[1].address()),
         settle_batch: 0,
+        optimistic: Default::default(),
     };
     // A sequencer without a settler: a backlog builds up.
     let sequencer = nr_rollup::start(node_cfg(dir.path().join("l2"), false)).await.expect("L2");

@@ -47,6 +47,7 @@ async fn settling_through_a_wrapper_halts_the_follower() {
         censor: vec![],
         censor_forced: false,
         settle_batch: 0,
+        optimistic: Default::default(),
     };
     let sequencer = nr_rollup::start(node_cfg(dir.path().join("l2"), false)).await.expect("L2");
     let follower =

@@ -93,6 +93,10 @@ async fn deploy_code(
         .with_from(from)
         .with_deploy_code(Bytes::from(code))
         .with_value(value);
+    // A margin over the estimate: a large constructor (OptimisticRollup) ran out of gas at
+    // exactly the estimated limit on the dev L1.
+    let gas = p.estimate_gas(tx.clone()).await.map_err(RollupError::would_revert)?;
+    let tx = tx.with_gas_limit(gas + gas / 5);
     let r = p
         .send_transaction(tx)
         .await

@@ -18,6 +18,7 @@ pub mod explorer;
 pub mod follower;
 pub mod forced;
 pub mod l1;
+pub mod optimistic;
 pub mod reconcile;
 pub mod relayer;
 pub mod sequencer;
@@ -55,6 +56,10 @@ pub enum Service {
     Follower,
     /// Follows the settled head (a sequencer without a settler key).
     Reconciler,
+    /// Optimistic mode: posts blocks and finalizes them.
+    Proposer,
+    /// Optimistic mode: checks proposals, disputes them, derives the chain (follower).
+    Watchtower,
 }
 
 impl std::fmt::Display for Service {
@@ -65,6 +70,8 @@ impl std::fmt::Display for Service {
             Self::Relayer => "relayer",
             Self::Follower => "follower",
             Self::Reconciler => "reconciler",
+            Self::Proposer => "proposer",
+            Self::Watchtower => "watchtower",
         })
     }
 }
@@ -224,6 +231,8 @@ pub struct NodeConfig {
     /// Most L2 blocks the settler settles in one L1 transaction (`advanceBatch`); 0: as
     /// many as fit the L1's per-transaction gas cap (see [`batching`]).
     pub settle_batch: usize,
+    /// Optimistic mode only (used when the rollup is an `OptimisticRollup`).
+    pub optimistic: optimistic::OptimisticOptions,
 }
 
 impl std::fmt::Debug for NodeConfig {
@@ -243,6 +252,7 @@ impl std::fmt::Debug for NodeConfig {
             .field("censor", &self.censor)
             .field("censor_forced", &self.censor_forced)
             .field("settle_batch", &self.settle_batch)
+            .field("optimistic", &self.optimistic)
             .finish()
     }
 }
@@ -391,10 +401,15 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
         return Err(RollupError::GenesisMismatch { local: genesis, on_l1 });
     }
     deploy::check_backing(&l1, &cfg.deployment.l2).await?;
+    let optimistic = optimistic::is_optimistic(&l1).await;
     if !cfg.follow {
         // Every block the sequencer makes must fit one L1 `advance` (see `budget`).
         let budget = budget::AdvanceBudget::from_l1(&l1, chain.chain_id()).await?;
-        chain.set_block_budget(Arc::new(budget));
+        match optimistic {
+            // Optimistic mode: every block must fit one L1 `defend` instead.
+            true => chain.set_block_budget(Arc::new(optimistic::budget::DefendBudget(budget))),
+            false => chain.set_block_budget(Arc::new(budget)),
+        }
     }
     // Genesis is settled (the contract holds it) and final; the services move both labels.
     chain.set_safe_finalized(0, 0);
@@ -440,7 +455,24 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             let task = tracker.track_future(run_service(service, faults.clone(), fut));
             names.insert(set.spawn(task).id(), service);
         };
-    if cfg.follow {
+    // Optimistic mode: the watchtower checks every proposal (and, in a follower, derives
+    // the chain from them); it disputes when the node has a key.
+    let disputes = cfg.settler_key.is_some() && cfg.optimistic.watchtower;
+    if optimistic && (cfg.follow || disputes) {
+        let w = optimistic::watchtower::Watchtower::new(
+            chain.clone(),
+            l1.clone(),
+            tracker.clone(),
+            cfg.deployment.deploy_block,
+            cfg.follow,
+            disputes,
+            cfg.optimistic.adversary,
+        );
+        spawn(Service::Watchtower, Box::pin(w.run()));
+    }
+    if cfg.follow && optimistic {
+        // derived by the watchtower
+    } else if cfg.follow {
         let f = follower::Follower::new(
             chain.clone(),
             l1.clone(),
@@ -477,7 +509,18 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             blocking: tracker.clone(),
             deploy_block: cfg.deployment.deploy_block,
         };
-        if cfg.settler_key.is_some() {
+        if optimistic {
+            if cfg.settler_key.is_some() {
+                let p = optimistic::proposer::Proposer {
+                    chain: chain.clone(),
+                    l1: l1.clone(),
+                    status: status.clone(),
+                    dishonest: cfg.optimistic.adversary.proposer,
+                    lied: false,
+                };
+                spawn(Service::Proposer, Box::pin(p.run()));
+            }
+        } else if cfg.settler_key.is_some() {
             let s = settler::Settler {
                 chain: chain.clone(),
                 l1: l1.clone(),

@@ -7,6 +7,7 @@ mod adversarial;
 mod batched;
 mod block;
 mod export;
+mod optimistic;
 mod services;
 mod settle;
 mod workload;
@@ -15,6 +16,7 @@ pub use adversarial::{AdversarialReport, AdversarialRow, ReferenceRow, adversari
 pub use batched::{BatchRow, measure_batched};
 pub use block::{MeasureOptions, measure};
 pub use export::{ExportOptions, ExportRow, export_block};
+pub use optimistic::{OptimisticRow, measure_optimistic};
 pub use services::{ServicesRow, services};
 pub use settle::SettlementL1;
 pub use workload::{L2_GAS_LIMIT, L2_ID, SENDERS, TxGenerator, Workload, bench_spec, signer};

@@ -1,0 +1,42 @@
+//! Optimistic-mode options of `nr l2` and `nr devnet`.
+
+use nr_rollup::optimistic::{
+    OptimisticOptions,
+    adversary::{Adversary, DishonestProposer},
+};
+
+/// Optimistic mode: the watchtower and the development adversaries.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct OptimisticArgs {
+    /// Optimistic mode: do not challenge, defend or resolve (the watchtower is on by default
+    /// when the node has a key; a follower still derives the chain from proposals).
+    #[arg(long)]
+    pub no_watchtower: bool,
+    /// Development only: the proposer lies about the first block with transactions it
+    /// proposes (`wrong-root`: a wrong state root; `bad-data`: data inconsistent with the
+    /// claimed hash).
+    #[arg(long, value_name = "KIND")]
+    pub dishonest_proposer: Option<DishonestProposer>,
+    /// Development only: the watchtower challenges the first valid block with
+    /// transactions (and does not defend it).
+    #[arg(long)]
+    pub grief_challenger: bool,
+    /// Development only: the watchtower defends with a witness missing a trie node.
+    #[arg(long)]
+    pub defender_incomplete_witness: bool,
+}
+
+impl OptimisticArgs {
+    /// The node options these flags select.
+    pub fn options(&self) -> OptimisticOptions {
+        OptimisticOptions {
+            // A dishonest proposer does not police itself.
+            watchtower: !self.no_watchtower && self.dishonest_proposer.is_none(),
+            adversary: Adversary {
+                proposer: self.dishonest_proposer,
+                grief_challenger: self.grief_challenger,
+                defender_incomplete_witness: self.defender_incomplete_witness,
+            },
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! The optimistic native mode end to end, on an in-process Devnet: proposals finalized
+//! after the challenge window (and withdrawals claimable only then), a dishonest proposer
+//! challenged by an honest watchtower and slashed, a griefing challenger defeated by an
+//! EXECUTE defence. Every wait has a deadline.
+
+mod common;
+
+use alloy_primitives::{Address, U256};
+use alloy_provider::Provider;
+use alloy_rpc_types_eth::TransactionReceipt;
+use common::wait_until;
+use nr_node::devnet::{Devnet, DevnetConfig, optimistic_params};
+use nr_rollup::{
+    L2Node,
+    bridge::BridgeClient,
+    l1::L1Client,
+    optimistic::{
+        OptimisticOptions, OptimisticRollup,
+        adversary::{Adversary, DishonestProposer},
+    },
+};
+use std::time::Duration;
+
+/// Challenge and response windows of these tests, in seconds (the devnet default: a
+/// watchtower on a loaded 2-core machine missed a 5 s window).
+const WINDOW: u64 = 10;
+
+fn milli(m: u64) -> U256 {
+    U256::from(m) * U256::from(1_000_000_000_000_000u64)
+}
+
+async fn devnet(node: OptimisticOptions) -> (Devnet, tempfile::TempDir) {
+    // `RUST_LOG=nr_rollup=info` shows the proposer's and the watchtowers' steps.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = DevnetConfig {
+        datadir: dir.path().to_path_buf(),
+        l1_http: "127.0.0.1:0".parse().unwrap(),
+        l2_http: "127.0.0.1:0".parse().unwrap(),
+        l1_block_time: 1,
+        l2_block_time: 1,
+        optimistic: Some(optimistic_params(WINDOW, WINDOW)),
+        optimistic_node: node,
+        ..Default::default()
+    };
+    (Devnet::start(&cfg).await.expect("optimistic devnet starts"), dir)
+}
+
+/// A second node of the Devnet's rollup: a follower deriving from proposals, whose
+/// watchtower disputes with development account `account`.
+async fn watcher(
+    d: &Devnet,
+    dir: &tempfile::TempDir,
+    account: usize,
+    adversary: Adversary,
+) -> L2Node {
+    let mut cfg = d.follower_config(dir.path().join(format!("watcher-{account}")));
+    cfg.settler_key = Some(d.accounts[account].clone());
+    cfg.optimistic = OptimisticOptions { watchtower: true, adversary };
+    nr_rollup::start(cfg).await.expect("watcher node starts")
+}
+
+async fn client(d: &Devnet, account: usize) -> BridgeClient {
+    BridgeClient::connect(d.l1_url(), &d.l2_url(), d.accounts[account].clone())
+        .await
+        .expect("bridge client connects")
+}
+
+fn rollup(d: &Devnet) -> L1Client {
+    L1Client::new(d.l1_url(), d.deployment.rollup, None).expect("L1 client")
+}
+
+/// Waits for the first L1 event `E` of the rollup matching `pick`; returns it with the
+/// receipt of its transaction.
+async fn event<E: alloy_sol_types::SolEvent>(
+    l1: &L1Client,
+    what: &str,
+    timeout: Duration,
+    pick: impl Fn(&E) -> bool,
+) -> (E, TransactionReceipt) {
+    wait_until(what, timeout, || async {
+        let latest = l1.provider().get_block_number().await.map_err(|e| e.to_string())?;
+        let events = l1.events::<E>(0, latest).await.map_err(|e| e.to_string())?;
+        let Some((log, e)) = events.into_iter().find(|(_, e)| pick(e)) else {
+            return Err(format!("no such event up to L1 block {latest}"));
+        };
+        let tx = log.transaction_hash.ok_or("log without transaction")?;
+        let r = l1
+            .provider()
+            .get_transaction_receipt(tx)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("no receipt")?;
+        Ok((e, r))
+    })
+    .await
+}
+
+async fn finalized(l1: &L1Client) -> u64 {
+    l1.view(OptimisticRollup::headNumberCall {}).await.expect("headNumber")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn optimistic_happy_path_withdrawal_claimed_after_window() {
+    let (d, _dir) = devnet(OptimisticOptions::default()).await;
+    let l1 = rollup(&d);
+    let user = client(&d, 3).await;
+    let to = Address::repeat_byte(0x55);
+    let before = user.l1().get_balance(to).await.unwrap();
+    let r = user.withdraw_eth(to, milli(250)).await.expect("withdrawal sent on L2");
+    let block = r.block_number.unwrap();
+    let (proposed, receipt) = event::<OptimisticRollup::BlockProposed>(
+        &l1,
+        "the withdrawal's block is proposed",
+        Duration::from_secs(60),
+        |e| e.number == block,
+    )
+    .await;
+    println!(
+        "block {block} proposed in batch {} (propose gas {})",
+        proposed.batch, receipt.gas_used
+    );
+    // Proposed is not final: the withdrawal cannot be claimed before the window passes.
+    let early = user.claim(r.transaction_hash, Duration::from_millis(100)).await;
+    assert!(
+        matches!(early, Err(nr_rollup::RollupError::NotSettled { .. })),
+        "a proposed block must not serve withdrawals: {early:?}"
+    );
+    let (fin, receipt) = event::<OptimisticRollup::BlockFinalized>(
+        &l1,
+        "the withdrawal's block is finalized after the window",
+        Duration::from_secs(60),
+        |e| e.number >= block,
+    )
+    .await;
+    println!("finalized up to {} (finalize gas {})", fin.number, receipt.gas_used);
+    let local = d.l2.chain.header_by_number(block).unwrap().unwrap();
+    let at = l1.view(OptimisticRollup::blockHashAtCall { number: block }).await.unwrap();
+    assert_eq!(at, local.hash_slow(), "the finalized hash is the sequencer's block");
+    user.claim(r.transaction_hash, Duration::from_secs(30)).await.expect("claimed on L1");
+    let after = user.l1().get_balance(to).await.unwrap();
+    assert_eq!(after - before, milli(250));
+    d.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dishonest_proposer_wrong_root_is_challenged_and_slashed() {
+    dishonest_proposer_is_challenged_and_slashed(DishonestProposer::WrongRoot).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dishonest_proposer_bad_data_is_challenged_and_slashed() {
+    dishonest_proposer_is_challenged_and_slashed(DishonestProposer::BadData).await;
+}
+
+/// A proposer lying about the first block with a transaction (`kind`): an honest follower's
+/// watchtower challenges it, nobody can defend it, `resolve` drops it and burns half the
+/// bond, the block is proposed again truthfully and finalized with its true state root.
+async fn dishonest_proposer_is_challenged_and_slashed(kind: DishonestProposer) {
+    let lie = Adversary { proposer: Some(kind), ..Default::default() };
+    let (d, dir) = devnet(OptimisticOptions { watchtower: false, adversary: lie }).await;
+    let honest = watcher(&d, &dir, 5, Adversary::default()).await;
+    let l1 = rollup(&d);
+    let burned_before = user_balance(&d, Address::ZERO).await;
+    let user = client(&d, 3).await;
+    let r = user.withdraw_eth(Address::repeat_byte(0x56), milli(100)).await.expect("withdrawal");
+    let block = r.block_number.unwrap();
+    let true_root = d.l2.chain.header_by_number(block).unwrap().unwrap().state_root;
+    let (challenged, _) = event::<OptimisticRollup::BlockChallenged>(
+        &l1,
+        "the honest watchtower challenges the false block",
+        Duration::from_secs(60),
+        |_| true,
+    )
+    .await;
+    assert_eq!(challenged.challenger, d.accounts[5].address());
+    assert!(challenged.number <= block, "the first block with a transaction is the lie");
+    let (dropped, receipt) = event::<OptimisticRollup::BlockDropped>(
+        &l1,
+        "nobody defends it and resolve drops it",
+        Duration::from_secs(60),
+        |e| e.number == challenged.number,
+    )
+    .await;
+    println!(
+        "block {} dropped (through {}), resolve gas {}",
+        dropped.number, dropped.lastDropped, receipt.gas_used
+    );
+    let burned = user_balance(&d, Address::ZERO).await - burned_before;
+    // address(0) is also the dev L1's fee recipient: it gained priority fees too.
+    println!("address(0) gained {burned} wei");
+    assert!(
+        burned >= milli(50) && burned < milli(51),
+        "half the 0.1 ether proposer bond is burned: address(0) gained {burned}"
+    );
+    // The honest chain continues: the block is proposed again, truthfully, and finalized.
+    let (fin, _) = event::<OptimisticRollup::BlockFinalized>(
+        &l1,
+        "the re-proposed block is finalized",
+        Duration::from_secs(90),
+        |e| e.number == block,
+    )
+    .await;
+    assert_eq!(fin.stateRoot, true_root, "only the true state root is ever finalized");
+    let finals = l1.events::<OptimisticRollup::BlockFinalized>(0, u64::MAX >> 1).await;
+    if let Ok(all) = finals {
+        assert!(all.iter().all(|(_, e)| e.number != block || e.stateRoot == true_root));
+    }
+    wait_until("the honest follower derived the block", Duration::from_secs(30), || async {
+        let h = honest.chain.hash_by_number(block).map_err(|e| e.to_string())?;
+        let want = d.l2.chain.hash_by_number(block).map_err(|e| e.to_string())?;
+        if h.is_some() && h == want { Ok(()) } else { Err(format!("{h:?} vs {want:?}")) }
+    })
+    .await;
+    assert!(finalized(&l1).await >= block);
+    honest.shutdown().await;
+    d.shutdown().await;
+}
+
+async fn user_balance(d: &Devnet, a: Address) -> U256 {
+    let p = alloy_provider::ProviderBuilder::new().connect_http(d.l1_url().parse().unwrap());
+    p.get_balance(a).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn griefing_challenger_loses_bond_to_defender() {
+    let (d, dir) = devnet(OptimisticOptions::default()).await;
+    let griefer = Adversary { grief_challenger: true, ..Default::default() };
+    let griefer_before = user_balance(&d, d.accounts[6].address()).await;
+    let griefer_node = watcher(&d, &dir, 6, griefer).await;
+    let l1 = rollup(&d);
+    let user = client(&d, 3).await;
+    user.withdraw_eth(Address::repeat_byte(0x57), milli(1)).await.expect("L2 transaction");
+    let (challenged, _) = event::<OptimisticRollup::BlockChallenged>(
+        &l1,
+        "the griefer challenges a valid block",
+        Duration::from_secs(60),
+        |_| true,
+    )
+    .await;
+    assert_eq!(challenged.challenger, d.accounts[6].address());
+    let (defended, receipt) = event::<OptimisticRollup::BlockDefended>(
+        &l1,
+        "the proposer's watchtower defends it with EXECUTE",
+        Duration::from_secs(60),
+        |e| e.number == challenged.number,
+    )
+    .await;
+    assert_eq!(defended.defender, d.settler.address(), "the devnet node's watchtower");
+    let txs =
+        d.l2.chain
+            .block(&d.l2.chain.hash_by_number(challenged.number).unwrap().unwrap())
+            .unwrap()
+            .unwrap()
+            .body
+            .transactions
+            .len();
+    println!(
+        "block {} ({txs} transactions) defended: defend gas {}",
+        challenged.number, receipt.gas_used
+    );
+    let lost = griefer_before - user_balance(&d, d.accounts[6].address()).await;
+    println!("the griefer lost {lost} wei (bond and gas)");
+    assert!(lost >= milli(50), "the griefer's 0.05 ether bond went to the defender: lost {lost}");
+    let (fin, _) = event::<OptimisticRollup::BlockFinalized>(
+        &l1,
+        "the defended block is finalized",
+        Duration::from_secs(60),
+        |e| e.number == challenged.number,
+    )
+    .await;
+    let local = d.l2.chain.hash_by_number(challenged.number).unwrap().unwrap();
+    assert_eq!(fin.blockHash, local);
+    griefer_node.shutdown().await;
+    d.shutdown().await;
+}

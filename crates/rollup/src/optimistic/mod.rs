@@ -1,0 +1,55 @@
+//! The optimistic native mode on the node (docs/contracts.md, "Optimistic native mode").
+//!
+//! A proposer posts batches of L2 blocks to `OptimisticRollup` with a bond; each block is
+//! only a claim (hash and state root) until its challenge window passes. A watchtower
+//! derives every proposed block from the posted data on its own chain, challenges a block
+//! whose claim is wrong, defends a challenged valid block with EXECUTE (the whole block is
+//! the one-step proof) and resolves undefended challenges.
+//!
+//! This module holds what does not need the contract's bytecode: the posted-data encoding and its commitment
+//! ([`posted`]), the derivation of a proposed block and the watchtower's verdict
+//! ([`posted::check`]), and the development adversaries ([`adversary`]).
+
+pub mod adversary;
+pub mod budget;
+mod error;
+pub mod posted;
+pub mod proposals;
+pub mod proposer;
+pub mod watchtower;
+
+pub use error::OptimisticError;
+
+/// Options of a node in optimistic mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptimisticOptions {
+    /// Run the watchtower's disputes (challenge, defend, resolve) with the node's key
+    /// (on by default; a follower without a key only derives).
+    pub watchtower: bool,
+    /// Development adversaries (all off by default).
+    pub adversary: adversary::Adversary,
+}
+
+impl Default for OptimisticOptions {
+    fn default() -> Self {
+        Self { watchtower: true, adversary: adversary::Adversary::default() }
+    }
+}
+
+/// Whether the rollup at `l1.rollup` is an `OptimisticRollup` (it answers
+/// `challengeWindow()`; a `NativeRollup` does not).
+pub async fn is_optimistic(l1: &crate::l1::L1Client) -> bool {
+    l1.view(OptimisticRollup::challengeWindowCall {}).await.is_ok()
+}
+
+pub use nr_contracts::OptimisticRollup;
+
+/// `OptimisticRollup.Status` values (the JSON ABI binds the enum as a `uint8`).
+pub mod status {
+    /// Never challenged.
+    pub const NONE: u8 = 0;
+    /// Challenged, not yet defended or resolved.
+    pub const CHALLENGED: u8 = 1;
+    /// Challenged and defended.
+    pub const DEFENDED: u8 = 2;
+}

@@ -1,0 +1,168 @@
+//! The proposer: posts the node's blocks to `OptimisticRollup` in bonded batches and
+//! finalizes them once their challenge windows pass. It moves the chain's labels: `safe`
+//! = proposed (and matching the local chain), `finalized` = finalized on L1.
+
+use super::{OptimisticError, OptimisticRollup, adversary::DishonestProposer, posted};
+use crate::{POLL, SettlementStatus, l1::L1Client};
+use alloy_primitives::{B256, U256};
+use alloy_rpc_types_eth::BlockNumberOrTag;
+use alloy_sol_types::SolCall;
+use nr_chain::Chain;
+use parking_lot::Mutex;
+use std::sync::Arc;
+
+/// Most blocks per `propose` batch.
+pub const MAX_PROPOSE: u64 = 16;
+
+/// Most L1 blocks an anchor may be behind the proposing block (`blockhash`'s window).
+pub const ANCHOR_WINDOW: u64 = 256;
+
+/// Proposing of an L2 node in optimistic mode.
+#[derive(Debug)]
+pub struct Proposer {
+    /// The L2 chain.
+    pub chain: Arc<Chain>,
+    /// The L1, with the key that pays the bonds.
+    pub l1: L1Client,
+    /// Progress, for logs and RPC.
+    pub status: Arc<Mutex<SettlementStatus>>,
+    /// Development only: lie about the first block with transactions it proposes.
+    pub dishonest: Option<DishonestProposer>,
+    /// Whether the lie is on L1 already.
+    pub lied: bool,
+}
+
+/// Where the rollup stands: the finalized head and the latest pending block.
+#[derive(Debug, Clone, Copy)]
+pub struct Tip {
+    /// Finalized head number.
+    pub finalized: u64,
+    /// Latest pending block (equal to `finalized` when none is pending).
+    pub pending: u64,
+    /// Hash claimed for `pending`.
+    pub pending_hash: B256,
+}
+
+/// Reads the rollup's [`Tip`].
+pub async fn tip(l1: &L1Client) -> Result<Tip, OptimisticError> {
+    let finalized = l1.view(OptimisticRollup::headNumberCall {}).await?;
+    let pending = l1.view(OptimisticRollup::pendingNumberCall {}).await?;
+    let pending_hash = if pending == finalized {
+        l1.view(OptimisticRollup::headHashCall {}).await?
+    } else {
+        l1.view(OptimisticRollup::pendingBlockCall { n: pending }).await?.blockHash
+    };
+    Ok(Tip { finalized, pending, pending_hash })
+}
+
+/// The highest pending block that `finalize` would accept now (L1 time `now`): every
+/// pending block up to it is unchallenged past its window, or defended. `None`: none.
+pub async fn finalizable(
+    l1: &L1Client,
+    tip: Tip,
+    now: u64,
+) -> Result<Option<u64>, OptimisticError> {
+    let window: U256 = l1.view(OptimisticRollup::challengeWindowCall {}).await?;
+    let window = u64::try_from(window).unwrap_or(u64::MAX);
+    let mut upto = None;
+    for n in tip.finalized + 1..=tip.pending {
+        let p = l1.view(OptimisticRollup::pendingBlockCall { n }).await?;
+        let ok = match p.status {
+            super::status::DEFENDED => true,
+            super::status::NONE => now >= p.proposedAt.saturating_add(window),
+            _ => false,
+        };
+        if !ok {
+            break;
+        }
+        upto = Some(n);
+    }
+    Ok(upto)
+}
+
+impl Proposer {
+    /// Runs until the process ends.
+    pub async fn run(mut self) {
+        loop {
+            let error = self.step().await.err().map(|e| e.to_string());
+            if let Some(e) = &error {
+                tracing::warn!("proposer: {e}");
+            }
+            self.status.lock().last_error = error;
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// One round: label the chain, finalize what may be, propose what is new.
+    pub async fn step(&mut self) -> Result<(), OptimisticError> {
+        let tip = tip(&self.l1).await?;
+        let head = self.chain.head().number;
+        let ours = self.chain.hash_by_number(tip.pending)?;
+        let agreed = ours == Some(tip.pending_hash);
+        let safe = if agreed { tip.pending } else { tip.finalized };
+        self.chain.set_safe_finalized(safe.min(head), tip.finalized.min(head));
+        {
+            let mut s = self.status.lock();
+            s.l2_head = head;
+            s.settled = tip.finalized;
+            s.lag_blocks = head.saturating_sub(tip.finalized);
+        }
+        let latest = self.l1.block(BlockNumberOrTag::Latest).await?;
+        if let Some(upto) = finalizable(&self.l1, tip, latest.timestamp).await? {
+            let call = OptimisticRollup::finalizeCall { upTo: upto };
+            let r = self.l1.send(self.l1.rollup, call.abi_encode().into(), U256::ZERO).await?;
+            self.status.lock().last_l1_tx = Some(r.transaction_hash);
+            tracing::info!(upto, gas = r.gas_used, "finalized");
+        }
+        if !agreed {
+            // The pending tip is not our block (another proposer's, or our own lie): a
+            // watchtower deals with it; we propose again once it is resolved.
+            return Ok(());
+        }
+        if head <= tip.pending {
+            return Ok(());
+        }
+        let mut blocks = vec![];
+        let mut lying = false;
+        for n in tip.pending + 1..=head.min(tip.pending + MAX_PROPOSE) {
+            let hash = self.chain.hash_by_number(n)?.ok_or(OptimisticError::NoBlock(n))?;
+            let block = self.chain.block(&hash)?.ok_or(OptimisticError::NoBlock(n))?;
+            let anchor_hash =
+                block.header.parent_beacon_block_root.ok_or(OptimisticError::NoAnchor(hash))?;
+            let anchor = self.l1.number_of(anchor_hash).await?;
+            if anchor + ANCHOR_WINDOW <= latest.number {
+                tracing::warn!(n, anchor, "anchor too old to propose (blockhash window)");
+                break;
+            }
+            let mut p = posted::posted_block(&block, anchor);
+            if let Some(lie) = self.dishonest
+                && !self.lied
+                && !lying
+                && !block.body.transactions.is_empty()
+            {
+                lie.tamper(&block.header, &mut p);
+                lying = true;
+                tracing::warn!(n, ?lie, "dishonest proposer: posting a false block");
+            }
+            blocks.push(p);
+        }
+        if blocks.is_empty() {
+            return Ok(());
+        }
+        let count = blocks.len() as u64;
+        let bond = self.l1.view(OptimisticRollup::proposerBondCall {}).await?;
+        let call = OptimisticRollup::proposeCall { blocks };
+        let r = self.l1.send(self.l1.rollup, call.abi_encode().into(), bond).await?;
+        // The lie is told once it is on L1 (a refused proposal is tried again).
+        self.lied |= lying;
+        self.status.lock().last_l1_tx = Some(r.transaction_hash);
+        tracing::info!(
+            from = tip.pending + 1,
+            count,
+            gas = r.gas_used,
+            l1_block = r.block_number,
+            "proposed"
+        );
+        Ok(())
+    }
+}

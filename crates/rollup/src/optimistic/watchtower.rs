@@ -1,0 +1,281 @@
+//! The watchtower: derives every proposed block from its posted data on the node's own
+//! chain ([`posted::check`]), challenges the first invalid one, defends challenged valid
+//! ones with EXECUTE (the witness from its chain, as the settler builds it for `advance`)
+//! and resolves undefended challenges once their deadline passed. In follower mode it
+//! also imports the valid proposals (rule 6: the chain is derived from proposals), drops
+//! what `resolve` dropped, and moves the labels (`safe` = valid proposals, `finalized` =
+//! finalized on L1).
+
+use super::{
+    OptimisticError, OptimisticRollup,
+    adversary::Adversary,
+    posted::{self, Verdict},
+    proposals::{Proposal, proposals},
+    proposer::tip,
+};
+use crate::{POLL, l1::L1Client};
+use alloy_eips::eip7685::Requests;
+use alloy_primitives::U256;
+use alloy_rpc_types_eth::BlockNumberOrTag;
+use alloy_sol_types::SolCall;
+use nr_chain::Chain;
+use nr_stateless::memory::MemoryChain;
+use std::{collections::BTreeMap, sync::Arc};
+use tokio_util::task::TaskTracker;
+
+/// A proposal and what the watchtower made of it.
+#[derive(Debug, Clone)]
+struct Judged {
+    proposal: Proposal,
+    verdict: Option<Verdict>,
+}
+
+/// The watchtower (and, with `follow`, the optimistic follower) of an L2 node.
+#[derive(Debug)]
+pub struct Watchtower {
+    chain: Arc<Chain>,
+    l1: L1Client,
+    blocking: TaskTracker,
+    adversary: Adversary,
+    follow: bool,
+    disputes: bool,
+    next_log_block: u64,
+    pending: BTreeMap<u64, Judged>,
+    grieved: bool,
+}
+
+impl Watchtower {
+    /// A watchtower scanning proposals from L1 block `deploy_block`. `follow`: import the
+    /// valid proposals into the chain (a node without a sequencer); `disputes`: challenge,
+    /// defend and resolve (needs the L1 client's key).
+    pub fn new(
+        chain: Arc<Chain>,
+        l1: L1Client,
+        blocking: TaskTracker,
+        deploy_block: u64,
+        follow: bool,
+        disputes: bool,
+        adversary: Adversary,
+    ) -> Self {
+        Self {
+            chain,
+            l1,
+            blocking,
+            adversary,
+            follow,
+            disputes,
+            next_log_block: deploy_block,
+            pending: BTreeMap::new(),
+            grieved: false,
+        }
+    }
+
+    /// Runs until the process ends.
+    pub async fn run(mut self) {
+        loop {
+            if let Err(e) = self.step().await {
+                tracing::warn!("watchtower: {e}");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// One round: scan new proposals, judge them, act on disputes, follow.
+    pub async fn step(&mut self) -> Result<(), OptimisticError> {
+        let latest = self.l1.block(BlockNumberOrTag::Latest).await?;
+        if latest.number >= self.next_log_block {
+            let to = latest.number.min(self.next_log_block + 2_000);
+            for p in proposals(&self.l1, self.next_log_block, to).await? {
+                self.pending.insert(p.number, Judged { proposal: p, verdict: None });
+            }
+            self.next_log_block = to + 1;
+        }
+        let tip = tip(&self.l1).await?;
+        if self.follow {
+            self.unwind(tip.finalized, tip.pending, tip.pending_hash)?;
+        }
+        // A follower also derives the finalized blocks it does not have yet (it may start
+        // late); their proposals are the latest ones at their numbers.
+        let from = match self.follow {
+            true => self.chain.head().number.min(tip.finalized),
+            false => tip.finalized,
+        };
+        self.pending.retain(|n, _| *n > from && *n <= tip.pending);
+        let mut safe = tip.finalized;
+        for n in from + 1..=tip.pending {
+            let Some(verdict) = self.judge(n, tip.finalized).await? else { break };
+            if n <= tip.finalized {
+                continue;
+            }
+            if self.disputes {
+                self.dispute(n, &verdict, latest.timestamp).await?;
+            }
+            if verdict.is_invalid() {
+                break; // later blocks descend from it: resolving it drops them too
+            }
+            safe = n;
+        }
+        if self.follow {
+            let head = self.chain.head().number;
+            self.chain.set_safe_finalized(safe.min(head), tip.finalized.min(head));
+        }
+        Ok(())
+    }
+
+    /// Follower: rewinds local blocks the rollup no longer has pending (dropped by
+    /// `resolve`) or that differ from the pending tip.
+    fn unwind(
+        &self,
+        finalized: u64,
+        pending: u64,
+        pending_hash: alloy_primitives::B256,
+    ) -> Result<(), OptimisticError> {
+        let head = self.chain.head().number;
+        let local = self.chain.hash_by_number(pending)?;
+        if head > pending || local.is_some_and(|h| h != pending_hash) {
+            let to = if local == Some(pending_hash) { pending } else { finalized.min(head) };
+            let r = self.chain.rewind_to(to)?;
+            tracing::warn!(to, removed = r.removed_blocks, "follower: dropped blocks rewound");
+        }
+        Ok(())
+    }
+
+    /// The verdict on pending block `n` (judged once), or `None` when it cannot be judged
+    /// yet (not scanned, or its parent is not in the local chain).
+    async fn judge(&mut self, n: u64, finalized: u64) -> Result<Option<Verdict>, OptimisticError> {
+        let Some(j) = self.pending.get(&n) else { return Ok(None) };
+        if let Some(v) = &j.verdict {
+            return Ok(Some(v.clone()));
+        }
+        let posted = j.proposal.posted.clone();
+        let expected_parent = if n - 1 <= finalized {
+            self.l1.view(OptimisticRollup::blockHashAtCall { number: n - 1 }).await?
+        } else {
+            match self.pending.get(&(n - 1)) {
+                Some(p) => p.proposal.posted.blockHash,
+                None => return Ok(None),
+            }
+        };
+        let Some(parent) = self.chain.header_by_number(n - 1)? else { return Ok(None) };
+        if parent.hash_slow() != expected_parent {
+            return Ok(None);
+        }
+        let anchor_number = u64::try_from(posted.anchorBlock).unwrap_or(u64::MAX);
+        let anchor = self.l1.block(BlockNumberOrTag::Number(anchor_number)).await?.hash;
+        let chain = self.chain.clone();
+        let p = posted.clone();
+        let (verdict, block) = self
+            .blocking
+            .spawn_blocking(move || posted::check(&chain, &parent, &p, anchor))
+            .await
+            .map_err(|e| OptimisticError::Join(e.to_string()))??;
+        if let Some(block) = block
+            && self.follow
+            && self.chain.hash_by_number(n)?.is_none()
+        {
+            let chain = self.chain.clone();
+            self.blocking
+                .spawn_blocking(move || chain.import_block(&block))
+                .await
+                .map_err(|e| OptimisticError::Join(e.to_string()))??;
+        }
+        if verdict.is_invalid() {
+            tracing::warn!(n, ?verdict, "watchtower: invalid proposal");
+        } else {
+            tracing::debug!(n, "watchtower: valid proposal");
+        }
+        if let Some(j) = self.pending.get_mut(&n) {
+            j.verdict = Some(verdict.clone());
+        }
+        Ok(Some(verdict))
+    }
+
+    /// Challenges, defends or resolves block `n` as its verdict and status require.
+    async fn dispute(
+        &mut self,
+        n: u64,
+        verdict: &Verdict,
+        now: u64,
+    ) -> Result<(), OptimisticError> {
+        let p = self.l1.view(OptimisticRollup::pendingBlockCall { n }).await?;
+        let window: U256 = self.l1.view(OptimisticRollup::challengeWindowCall {}).await?;
+        let open = U256::from(now) < U256::from(p.proposedAt) + window;
+        let rollup = self.l1.rollup;
+        // A griefer picks a block with transactions (the costliest to defend).
+        let has_txs =
+            self.pending.get(&n).is_some_and(|j| !j.proposal.posted.transactions.is_empty());
+        match (verdict.is_invalid(), p.status) {
+            (true, super::status::NONE) if open => self.challenge(n).await?,
+            (true, super::status::CHALLENGED) if now > p.respondBy => {
+                let call = OptimisticRollup::resolveCall { n };
+                let r = self.l1.send(rollup, call.abi_encode().into(), U256::ZERO).await?;
+                tracing::warn!(n, gas = r.gas_used, "watchtower: resolved an undefended challenge");
+            }
+            // A griefing challenger does not defend what it challenged.
+            (false, super::status::CHALLENGED) if !self.adversary.grief_challenger => {
+                self.defend(n).await?
+            }
+            (false, super::status::NONE)
+                if open && self.adversary.grief_challenger && !self.grieved && has_txs =>
+            {
+                self.grieved = true;
+                tracing::warn!(n, "griefing challenger: challenging a valid block");
+                self.challenge(n).await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn challenge(&self, n: u64) -> Result<(), OptimisticError> {
+        let bond = self.l1.view(OptimisticRollup::challengerBondCall {}).await?;
+        let call = OptimisticRollup::challengeCall { n };
+        let r = self.l1.send(self.l1.rollup, call.abi_encode().into(), bond).await?;
+        tracing::warn!(n, gas = r.gas_used, "watchtower: challenged");
+        Ok(())
+    }
+
+    /// Defends block `n` with EXECUTE's input built from the local chain's block `n`.
+    async fn defend(&self, n: u64) -> Result<(), OptimisticError> {
+        let call = self.defend_call(n).await?;
+        let r = self.l1.send(self.l1.rollup, call.abi_encode().into(), U256::ZERO).await?;
+        tracing::info!(n, gas = r.gas_used, "watchtower: defended");
+        Ok(())
+    }
+
+    /// The `defend` call for pending block `n` (local block `n` must be the proposed one).
+    pub async fn defend_call(
+        &self,
+        n: u64,
+    ) -> Result<OptimisticRollup::defendCall, OptimisticError> {
+        let posted = self
+            .pending
+            .get(&n)
+            .map(|j| j.proposal.posted.clone())
+            .ok_or(OptimisticError::NoBlock(n))?;
+        let hash = self.chain.hash_by_number(n)?.ok_or(OptimisticError::NoBlock(n))?;
+        let block = self.chain.block(&hash)?.ok_or(OptimisticError::NoBlock(n))?;
+        let chain = self.chain.clone();
+        let incomplete = self.adversary.defender_incomplete_witness;
+        let input = self
+            .blocking
+            .spawn_blocking(move || -> Result<Vec<u8>, OptimisticError> {
+                let mut witness = chain.witness(&hash)?;
+                if incomplete {
+                    // Development adversary: a trie node short, EXECUTE cannot run it.
+                    witness.state.pop();
+                }
+                let input = MemoryChain::stateless_input(
+                    &block,
+                    witness,
+                    &Requests::default(),
+                    chain.chain_id(),
+                )
+                .map_err(crate::RollupError::from)?;
+                Ok(input.to_wire())
+            })
+            .await
+            .map_err(|e| OptimisticError::Join(e.to_string()))??;
+        Ok(OptimisticRollup::defendCall { n, posted, input: input.into() })
+    }
+}
