@@ -11,7 +11,7 @@ use alloy_rpc_types_eth::TransactionRequest;
 use alloy_sol_types::SolCall;
 use common::{settled, wait_until};
 use nr_contracts::NativeRollup;
-use nr_node::devnet::{Devnet, DevnetConfig};
+use nr_node::devnet::{DEFAULT_FORCED_DELAY, Devnet, DevnetConfig};
 use nr_rollup::bridge::BridgeClient;
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ fn eth(milli: u64) -> U256 {
     U256::from(milli) * U256::from(1_000_000_000_000_000u64)
 }
 
-async fn devnet(censor: Vec<Address>) -> (Devnet, tempfile::TempDir) {
+async fn devnet(censor: Vec<Address>, forced_delay: u64) -> (Devnet, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let cfg = DevnetConfig {
         datadir: dir.path().to_path_buf(),
@@ -32,6 +32,7 @@ async fn devnet(censor: Vec<Address>) -> (Devnet, tempfile::TempDir) {
         l2_block_time: 1,
         sequenced: true,
         censor,
+        forced_delay,
         ..Default::default()
     };
     (Devnet::start(&cfg).await.expect("devnet starts"), dir)
@@ -122,7 +123,7 @@ async fn deposit_and_follow(d: &Devnet) -> Seen {
 async fn censored_deposit_is_delivered_before_it_is_due() {
     let accounts = nr_node::l1::dev_signers(nr_node::l1::DEV_MNEMONIC, 4).unwrap();
     let u = accounts[3].address();
-    let (d, dir) = devnet(vec![u]).await;
+    let (d, dir) = devnet(vec![u], DEFAULT_FORCED_DELAY).await;
     assert_eq!(d.accounts[3].address(), u, "U is the Devnet's account 3");
     let seen = deposit_and_follow(&d).await;
     // A follower derives the blocks settled with advanceWithDelivery from L1 alone.
@@ -158,11 +159,14 @@ async fn censored_deposit_is_delivered_before_it_is_due() {
 /// and settlement goes on as before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn uncensored_deposit_is_delivered_at_once() {
-    let (d, _dir) = devnet(vec![]).await;
+    let (d, _dir) = devnet(vec![], 2 * DEFAULT_FORCED_DELAY).await;
     let seen = deposit_and_follow(&d).await;
     d.shutdown().await;
+    // A censored deposit waits until it is due soon (half the delay before its deadline);
+    // this one must come well before that point.
+    let due_soon = seen.sent + DEFAULT_FORCED_DELAY;
     assert!(
-        seen.delivered_at_l1 < seen.sent + 4,
+        seen.delivered_at_l1 < due_soon,
         "delivered at L1 head {} for a deposit in {}: the relayer waited",
         seen.delivered_at_l1,
         seen.sent

@@ -414,9 +414,11 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
     // Genesis is settled (the contract holds it) and final; the services move both labels.
     chain.set_safe_finalized(0, 0);
     let status = Arc::new(Mutex::new(SettlementStatus::default()));
-    let (params, sequenced) = rollup_params(&l1).await?;
+    let (params, sequenced) = rollup_params(&l1, optimistic).await?;
     let mode = if cfg.follow {
         "follower"
+    } else if optimistic {
+        "optimistic"
     } else if sequenced {
         "sequenced"
     } else {
@@ -562,9 +564,25 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
     Ok(L2Node { chain, rpc, status, server, supervisor, died, tracker, faults, sampler })
 }
 
-/// The rollup's parameters as `advance` enforces them (read from the L1 contract), and
-/// whether it has a sequencer.
-async fn rollup_params(l1: &l1::L1Client) -> Result<(Value, bool), RollupError> {
+/// The rollup's parameters as its contract enforces them (read from L1), and whether it
+/// has a sequencer (or, for an `OptimisticRollup`, a designated proposer).
+async fn rollup_params(l1: &l1::L1Client, optimistic: bool) -> Result<(Value, bool), RollupError> {
+    if optimistic {
+        use nr_contracts::OptimisticRollup as R;
+        let proposer = l1.view(R::proposerCall {}).await?;
+        let params = json!({
+            "gasLimit": l1.view(R::gasLimitCall {}).await?,
+            "proposer": proposer,
+            "challengeWindow": l1.view(R::challengeWindowCall {}).await?,
+            "responseWindow": l1.view(R::responseWindowCall {}).await?,
+            "proposerBond": l1.view(R::proposerBondCall {}).await?,
+            "challengerBond": l1.view(R::challengerBondCall {}).await?,
+            "maxTimestampLag": l1.view(R::maxTimestampLagCall {}).await?,
+            "forcedDelay": l1.view(R::forcedDelayCall {}).await?,
+            "execute": nr_execute::precompile::EXECUTE_ADDRESS,
+        });
+        return Ok((params, proposer != Address::ZERO));
+    }
     use nr_contracts::NativeRollup as R;
     let sequencer = l1.view(R::sequencerCall {}).await?;
     let params = json!({
@@ -572,6 +590,7 @@ async fn rollup_params(l1: &l1::L1Client) -> Result<(Value, bool), RollupError> 
         "sequencer": sequencer,
         "sequencerTimeout": l1.view(R::sequencerTimeoutCall {}).await?,
         "maxTimestampLag": l1.view(R::maxTimestampLagCall {}).await?,
+        "forcedDelay": l1.view(R::forcedDelayCall {}).await?,
         "execute": nr_execute::precompile::EXECUTE_ADDRESS,
     });
     Ok((params, sequencer != Address::ZERO))
