@@ -160,7 +160,7 @@ impl Verdict {
     }
 }
 
-/// Judges `posted` as the child of `parent`: rebuilds it ([`derive`]) and compares the
+/// Judges `posted` as the child of `parent`: rebuilds it ([`derive()`]) and compares the
 /// result with the claims. Returns the verdict and, when valid, the rebuilt block (which
 /// the caller may import).
 pub fn check(
