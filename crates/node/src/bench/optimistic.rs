@@ -5,23 +5,19 @@
 use super::{
     BenchError,
     block::fill_and_produce,
+    settle::SettlementL1,
     workload::{L2_GAS_LIMIT, L2_ID, SENDERS, TxGenerator, Workload, bench_spec, signer},
 };
-use crate::l1::{DEFAULT_L1_CHAIN_ID, DevGenesis, open_chain};
 use alloy_eips::eip7685::Requests;
-use alloy_primitives::{Address, Bytes, TxKind, U256};
-use alloy_signer_local::PrivateKeySigner;
+use alloy_primitives::{Address, U256};
 use alloy_sol_types::{SolCall, SolConstructor};
-use nr_chain::{BlockOptions, Chain, Eip1559Builder, ReceiptInfo};
+use nr_chain::{BlockOptions, Chain};
 use nr_contracts::OptimisticRollup;
-use nr_execute::precompile::ExecuteGasParams;
 use nr_rollup::optimistic::{budget::DefendBudget, posted::posted_block};
 use nr_stateless::{Fork, ForkSchedule, evm::PlainEthereum, memory::MemoryChain};
 use serde::Serialize;
 use std::sync::Arc;
 
-/// Gas limit of the benchmark's L1 transactions.
-const L1_TX_GAS: u64 = 900_000_000;
 /// Bonds of the benchmark's rollup (non-zero, so their transfers are in the figures).
 const BOND: u64 = 1_000_000_000;
 
@@ -54,40 +50,6 @@ pub struct OptimisticRow {
     pub defend_estimate: u64,
 }
 
-struct OptimisticL1 {
-    chain: Chain,
-    rollup: Address,
-    key: PrivateKeySigner,
-    nonce: u64,
-    _dir: tempfile::TempDir,
-}
-
-impl OptimisticL1 {
-    fn send(&mut self, to: TxKind, input: Bytes, value: u64) -> Result<ReceiptInfo, BenchError> {
-        let tx = Eip1559Builder::new(DEFAULT_L1_CHAIN_ID, self.nonce, to)
-            .input(input)
-            .value(U256::from(value))
-            .gas_limit(L1_TX_GAS)
-            .fees(100_000_000_000, 1)
-            .sign(&self.key)?;
-        let hash = self.chain.add_transaction(tx).map_err(BenchError::L1Tx)?;
-        self.nonce += 1;
-        let p = self.chain.produce_block(self.chain.head().timestamp + 12)?;
-        if p.block.body.transactions.is_empty() {
-            return Err(BenchError::L1TxNotIncluded(p.skipped));
-        }
-        let r = self.chain.receipt(&hash)?.ok_or(BenchError::NoReceipt(hash))?;
-        if !r.receipt.status() {
-            return Err(BenchError::AdvanceReverted);
-        }
-        Ok(r)
-    }
-
-    fn call(&mut self, input: Vec<u8>, value: u64) -> Result<u64, BenchError> {
-        Ok(self.send(TxKind::Call(self.rollup), input.into(), value)?.gas_used)
-    }
-}
-
 /// Builds a block of about `mgas` million gas of `workload` and measures its optimistic
 /// L1 gas: propose, challenge, defend (EXECUTE), finalize.
 pub fn measure_optimistic(workload: Workload, mgas: u64) -> Result<OptimisticRow, BenchError> {
@@ -100,18 +62,6 @@ pub fn measure_optimistic(workload: Workload, mgas: u64) -> Result<OptimisticRow
     let l2 = Chain::open(&l2_dir.path().join("l2.redb"), spec, Arc::new(PlainEthereum))?;
     let genesis = l2.head();
 
-    let dir = tempfile::tempdir()?;
-    let l1_spec = DevGenesis {
-        chain_id: DEFAULT_L1_CHAIN_ID,
-        schedule: schedule.clone(),
-        timestamp: genesis.timestamp,
-        funded: vec![deployer.address()],
-        balance: U256::from(10).pow(U256::from(24)),
-        gas_limit: Some(1_000_000_000),
-    }
-    .spec();
-    let params = ExecuteGasParams { limit: 1_000_000_000, target: 500_000_000 };
-    let chain = open_chain(&dir.path().join("l1.redb"), l1_spec, params)?;
     let ctor = OptimisticRollup::constructorCall {
         chainId_: L2_ID,
         gasLimit_: L2_GAS_LIMIT,
@@ -126,8 +76,7 @@ pub fn measure_optimistic(workload: Workload, mgas: u64) -> Result<OptimisticRow
         forcedDelay_: U256::from(8),
     };
     let code = [OptimisticRollup::BYTECODE.to_vec(), ctor.abi_encode()].concat();
-    let mut l1 = OptimisticL1 { chain, rollup, key: deployer, nonce: 0, _dir: dir };
-    l1.send(TxKind::Create, code.into(), 0)?;
+    let mut l1 = SettlementL1::deploy(&schedule, &genesis, deployer, code)?;
 
     let anchor = l1.chain.head();
     let mut txs = TxGenerator::new(workload, senders, token, writer);
@@ -145,18 +94,23 @@ pub fn measure_optimistic(workload: Workload, mgas: u64) -> Result<OptimisticRow
     let posted = posted_block(&block, anchor.number);
     let raw: Vec<u8> = posted.transactions.iter().flat_map(|t| t.iter().copied()).collect();
     let zstd = zstd::encode_all(&raw[..], 3)?;
-    let propose =
-        l1.call(OptimisticRollup::proposeCall { blocks: vec![posted.clone()] }.abi_encode(), BOND)?;
-    let challenge = l1.call(OptimisticRollup::challengeCall { n: 1 }.abi_encode(), BOND)?;
+    let propose = l1.call(
+        OptimisticRollup::proposeCall { blocks: vec![posted.clone()] }.abi_encode(),
+        U256::from(BOND),
+    )?;
+    let challenge =
+        l1.call(OptimisticRollup::challengeCall { n: 1 }.abi_encode(), U256::from(BOND))?;
     let witness = l2.witness(&produced.hash)?;
     let estimate = DefendBudget::defend_cost(L2_ID, &block, witness.clone())
         .map(|(gas, _)| gas)
         .unwrap_or_default();
     let input =
         MemoryChain::stateless_input(&block, witness, &Requests::default(), L2_ID)?.to_wire();
-    let defend = l1
-        .call(OptimisticRollup::defendCall { n: 1, posted, input: input.into() }.abi_encode(), 0)?;
-    let finalize = l1.call(OptimisticRollup::finalizeCall { upTo: 1 }.abi_encode(), 0)?;
+    let defend = l1.call(
+        OptimisticRollup::defendCall { n: 1, posted, input: input.into() }.abi_encode(),
+        U256::ZERO,
+    )?;
+    let finalize = l1.call(OptimisticRollup::finalizeCall { upTo: 1 }.abi_encode(), U256::ZERO)?;
     let n = block.body.transactions.len();
     Ok(OptimisticRow {
         workload,

@@ -37,6 +37,29 @@ impl SettlementL1 {
         genesis: &Header,
         deployer: PrivateKeySigner,
     ) -> Result<Self, BenchError> {
+        let ctor = NativeRollup::constructorCall {
+            chainId_: L2_ID,
+            gasLimit_: L2_GAS_LIMIT,
+            genesisHash: genesis.hash_slow(),
+            genesisStateRoot: genesis.state_root,
+            sequencer_: Address::ZERO,
+            sequencerTimeout_: U256::ZERO,
+            maxTimestampLag_: U256::from(1u64 << 40),
+            forcedDelay_: U256::from(8),
+        };
+        let code = [NativeRollup::BYTECODE.to_vec(), ctor.abi_encode()].concat();
+        Self::deploy(schedule, genesis, deployer, code)
+    }
+
+    /// Creates the L1 (block gas limit raised for the bench) and deploys `code` (a rollup
+    /// contract's creation code with its constructor arguments) as the deployer's first
+    /// transaction.
+    pub fn deploy(
+        schedule: &ForkSchedule,
+        genesis: &Header,
+        deployer: PrivateKeySigner,
+        code: Vec<u8>,
+    ) -> Result<Self, BenchError> {
         let dir = tempfile::tempdir()?;
         let spec = DevGenesis {
             chain_id: DEFAULT_L1_CHAIN_ID,
@@ -49,28 +72,18 @@ impl SettlementL1 {
         .spec();
         let params = ExecuteGasParams { limit: 1_000_000_000, target: 500_000_000 };
         let chain = open_chain(&dir.path().join("l1.redb"), spec, params)?;
-        let ctor = NativeRollup::constructorCall {
-            chainId_: L2_ID,
-            gasLimit_: L2_GAS_LIMIT,
-            genesisHash: genesis.hash_slow(),
-            genesisStateRoot: genesis.state_root,
-            sequencer_: Address::ZERO,
-            sequencerTimeout_: U256::ZERO,
-            maxTimestampLag_: U256::from(1u64 << 40),
-            forcedDelay_: U256::from(8),
-        };
-        let mut code = NativeRollup::BYTECODE.to_vec();
-        code.extend(ctor.abi_encode());
         let rollup = deployer.address().create(0);
         let mut l1 = Self { chain, rollup, deployer, nonce: 0, _dir: dir };
-        l1.send(TxKind::Create, code.into())?;
+        l1.send(TxKind::Create, code.into(), U256::ZERO)?;
         Ok(l1)
     }
 
-    /// Sends one transaction from the deployer and mines it in its own block.
-    fn send(&mut self, to: TxKind, input: Bytes) -> Result<ReceiptInfo, BenchError> {
+    /// Sends one transaction from the deployer with `value` wei and mines it in its own
+    /// block.
+    fn send(&mut self, to: TxKind, input: Bytes, value: U256) -> Result<ReceiptInfo, BenchError> {
         let tx = Eip1559Builder::new(DEFAULT_L1_CHAIN_ID, self.nonce, to)
             .input(input)
+            .value(value)
             .gas_limit(L1_TX_GAS)
             .fees(100_000_000_000, 1)
             .sign(&self.deployer)?;
@@ -81,6 +94,16 @@ impl SettlementL1 {
             return Err(BenchError::L1TxNotIncluded(p.skipped));
         }
         self.chain.receipt(&hash)?.ok_or(BenchError::NoReceipt(hash))
+    }
+
+    /// Calls the rollup with `input` and `value` wei in its own L1 block; returns the L1 gas
+    /// it used (`AdvanceReverted` if it reverted).
+    pub fn call(&mut self, input: Vec<u8>, value: U256) -> Result<u64, BenchError> {
+        let r = self.send(TxKind::Call(self.rollup), input.into(), value)?;
+        if !r.receipt.status() {
+            return Err(BenchError::AdvanceReverted);
+        }
+        Ok(r.gas_used)
     }
 
     /// Settles a block with `advance(input)` anchored at the L1 head; returns its L1 gas.
@@ -108,11 +131,7 @@ impl SettlementL1 {
         {
             return Err(BenchError::AdvanceWouldRevert(output));
         }
-        let r = self.send(TxKind::Call(self.rollup), call.abi_encode().into())?;
-        if !r.receipt.status() {
-            return Err(BenchError::AdvanceReverted);
-        }
-        Ok(r.gas_used)
+        self.call(call.abi_encode(), U256::ZERO)
     }
 
     /// Mines an empty L1 block (an anchor for the next L2 block); returns its header.
@@ -131,10 +150,6 @@ impl SettlementL1 {
             inputs: inputs.iter().map(|i| Bytes::from(i.clone())).collect(),
             anchorBlocks: anchors.iter().map(|a| U256::from(*a)).collect(),
         };
-        let r = self.send(TxKind::Call(self.rollup), call.abi_encode().into())?;
-        if !r.receipt.status() {
-            return Err(BenchError::AdvanceReverted);
-        }
-        Ok(r.gas_used)
+        self.call(call.abi_encode(), U256::ZERO)
     }
 }
