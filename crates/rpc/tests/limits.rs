@@ -5,12 +5,10 @@
 mod common;
 
 use alloy_primitives::{Address, B256, TxKind, U256};
-use alloy_signer_local::PrivateKeySigner;
-use common::{CHAIN_ID, post_raw};
+use common::{CHAIN_ID, funded_chain, key, post_raw};
 use jsonrpsee::{core::client::ClientT, rpc_params, ws_client::WsClientBuilder};
 use nr_chain::{Chain, Eip1559Builder, spec::ChainSpec};
 use nr_rpc::{RpcError, RpcExtension};
-use nr_stateless::fork::ForkSchedule;
 use serde_json::{Value, json};
 use std::{
     net::SocketAddr,
@@ -23,27 +21,6 @@ use std::{
 
 /// Every wait of these tests gives up (and fails) after this.
 const DEADLINE: Duration = Duration::from_secs(60);
-
-/// The funded key of [`chain`].
-fn key() -> PrivateKeySigner {
-    PrivateKeySigner::from_bytes(&B256::repeat_byte(0x42)).unwrap()
-}
-
-/// A Prague chain in `dir` whose only funded account is [`key`]'s.
-fn chain(dir: &std::path::Path) -> Arc<Chain> {
-    let schedule = ForkSchedule {
-        cancun_time: Some(0),
-        prague_time: Some(0),
-        osaka_time: None,
-        ..Default::default()
-    };
-    let eth = U256::from(10).pow(U256::from(18));
-    let spec = ChainSpec::dev(CHAIN_ID, schedule, 0, &[key().address()], eth * U256::from(1000));
-    let chain =
-        Chain::open(&dir.join("chain.redb"), spec, Arc::new(nr_stateless::evm::PlainEthereum))
-            .expect("chain opens");
-    Arc::new(chain)
-}
 
 /// `nr_slow` sleeps 100 ms and counts how many calls run at once (peak in `peak`).
 #[derive(Default)]
@@ -99,7 +76,7 @@ async fn batched(addr: SocketAddr, calls: Vec<Value>) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread")]
 async fn rpc_flood_by_oversized_batch() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(chain(dir.path()), None).await;
+    let server = start(funded_chain(dir.path(), &[key().address()]), None).await;
     let addr = server.local_addr();
     let flood: Vec<Value> =
         (0..20_000).map(|i| call(i + 5, "eth_blockNumber", json!([]))).collect();
@@ -115,7 +92,7 @@ async fn rpc_flood_by_oversized_batch() {
 #[tokio::test(flavor = "multi_thread")]
 async fn rpc_flood_by_installed_filters() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(chain(dir.path()), None).await;
+    let server = start(funded_chain(dir.path(), &[key().address()]), None).await;
     let addr = server.local_addr();
     let cap = nr_rpc::RpcLimits::default().filters;
     let flood: Vec<Value> =
@@ -138,7 +115,7 @@ async fn rpc_flood_by_installed_filters() {
 #[tokio::test(flavor = "multi_thread")]
 async fn rpc_flood_by_filter_with_many_addresses_and_topics() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(chain(dir.path()), None).await;
+    let server = start(funded_chain(dir.path(), &[key().address()]), None).await;
     let addr = server.local_addr();
     let many: Vec<Address> =
         (0..1001u64).map(|i| Address::left_padding_from(&i.to_be_bytes())).collect();
@@ -190,7 +167,7 @@ fn mine_logs(chain: &Chain, nonce: u64, n: usize) {
 #[tokio::test(flavor = "multi_thread")]
 async fn rpc_flood_by_log_query_with_too_many_results() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = funded_chain(dir.path(), &[key().address()]);
     let limit = nr_rpc::RpcLimits::default().log_results;
     // Two blocks: `limit` logs, then 5 more.
     mine_logs(&chain, 0, limit);
@@ -226,7 +203,7 @@ async fn rpc_flood_by_log_query_with_too_many_results() {
 async fn rpc_flood_by_concurrent_slow_calls_on_one_connection() {
     let dir = tempfile::tempdir().unwrap();
     let slow = Arc::new(Slow::default());
-    let server = start(chain(dir.path()), Some(slow.clone())).await;
+    let server = start(funded_chain(dir.path(), &[key().address()]), Some(slow.clone())).await;
     let addr = server.local_addr();
     let ws = Arc::new(WsClientBuilder::default().build(format!("ws://{addr}")).await.unwrap());
     let flood: Vec<_> = (0..300)
@@ -254,7 +231,7 @@ async fn rpc_flood_by_concurrent_slow_calls_on_one_connection() {
 #[tokio::test(flavor = "multi_thread")]
 async fn pending_transaction_filter_returns_the_hashes_that_entered_the_pool() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = funded_chain(dir.path(), &[key().address()]);
     let server = start(chain.clone(), None).await;
     let addr = server.local_addr();
     let v = post(addr, &call(1, "eth_newPendingTransactionFilter", json!([])).to_string()).await;
@@ -292,10 +269,14 @@ async fn filter_not_polled_within_the_timeout_is_gone() {
     let dir = tempfile::tempdir().unwrap();
     let limits =
         nr_rpc::RpcLimits { filter_timeout: Duration::from_millis(300), ..Default::default() };
-    let server =
-        nr_rpc::serve_with("127.0.0.1:0".parse().unwrap(), chain(dir.path()), None, limits)
-            .await
-            .unwrap();
+    let server = nr_rpc::serve_with(
+        "127.0.0.1:0".parse().unwrap(),
+        funded_chain(dir.path(), &[key().address()]),
+        None,
+        limits,
+    )
+    .await
+    .unwrap();
     let addr = server.local_addr();
     let new = |m: &str| call(1, m, json!([]));
     let polled = post(addr, &new("eth_newBlockFilter").to_string()).await["result"].clone();
@@ -324,7 +305,7 @@ async fn filter_not_polled_within_the_timeout_is_gone() {
 #[tokio::test(flavor = "multi_thread")]
 async fn rpc_flood_by_wide_log_range() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = funded_chain(dir.path(), &[key().address()]);
     for t in 1..=6 {
         chain.produce_block(t * 12).unwrap();
     }
@@ -352,10 +333,14 @@ async fn rpc_flood_by_wide_log_range() {
 async fn rpc_flood_by_connections() {
     let dir = tempfile::tempdir().unwrap();
     let limits = nr_rpc::RpcLimits { connections: 4, ..Default::default() };
-    let server =
-        nr_rpc::serve_with("127.0.0.1:0".parse().unwrap(), chain(dir.path()), None, limits)
-            .await
-            .unwrap();
+    let server = nr_rpc::serve_with(
+        "127.0.0.1:0".parse().unwrap(),
+        funded_chain(dir.path(), &[key().address()]),
+        None,
+        limits,
+    )
+    .await
+    .unwrap();
     let addr = server.local_addr();
     // Four WebSocket connections held open take every slot.
     let mut held = vec![];
@@ -415,7 +400,7 @@ async fn rpc_flood_by_large_calls_queued_on_one_connection() {
     let limits = nr_rpc::RpcLimits { calls_per_connection: 1, ..Default::default() };
     let server = nr_rpc::serve_with(
         "127.0.0.1:0".parse().unwrap(),
-        chain(dir.path()),
+        funded_chain(dir.path(), &[key().address()]),
         Some(gate.clone()),
         limits,
     )
@@ -467,7 +452,7 @@ async fn rpc_flood_by_large_calls_queued_on_one_connection() {
 #[tokio::test(flavor = "multi_thread")]
 async fn get_logs_to_safe_serves_unsafe_blocks() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = funded_chain(dir.path(), &[key().address()]);
     mine_logs(&chain, 0, 2);
     mine_logs(&chain, 1, 3);
     chain.set_safe_finalized(1, 0);

@@ -2,44 +2,22 @@
 //! would: getters by position, raw transactions and uncles, the `txpool` namespace, the
 //! `pending` tag, the fee oracle and `eth_createAccessList`.
 
+mod common;
+
+use common::{CHAIN_ID, funded_chain, key};
+
 use alloy_consensus::TxEnvelope;
 use alloy_eips::{BlockId, BlockNumberOrTag, Encodable2718};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_provider::{Provider, ProviderBuilder, RootProvider};
 use alloy_signer_local::PrivateKeySigner;
-use nr_chain::{Chain, Eip1559Builder, spec::ChainSpec};
-use nr_stateless::fork::ForkSchedule;
+use nr_chain::{Chain, Eip1559Builder};
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-/// Chain id of the test chain.
-const CHAIN_ID: u64 = 31337;
-
-/// The funded key of [`chain`].
-fn key() -> PrivateKeySigner {
-    PrivateKeySigner::from_bytes(&B256::repeat_byte(0x42)).unwrap()
-}
 
 /// A second funded key.
 fn key2() -> PrivateKeySigner {
     PrivateKeySigner::from_bytes(&B256::repeat_byte(0x43)).unwrap()
-}
-
-/// A Prague chain in `dir` with [`key`] and [`key2`] funded.
-fn chain(dir: &std::path::Path) -> Arc<Chain> {
-    let schedule = ForkSchedule {
-        cancun_time: Some(0),
-        prague_time: Some(0),
-        osaka_time: None,
-        ..Default::default()
-    };
-    let eth = U256::from(10).pow(U256::from(18));
-    let funded = [key().address(), key2().address()];
-    let spec = ChainSpec::dev(CHAIN_ID, schedule, 0, &funded, eth * U256::from(1000));
-    let chain =
-        Chain::open(&dir.join("chain.redb"), spec, Arc::new(nr_stateless::evm::PlainEthereum))
-            .expect("chain opens");
-    Arc::new(chain)
 }
 
 /// A transfer of `value` wei from `key` with `nonce`, tip `tip` wei.
@@ -75,7 +53,7 @@ async fn raw(p: &RootProvider, method: &'static str, params: Value) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn transaction_getters_by_position_raw_and_uncles() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = funded_chain(dir.path(), &[key().address(), key2().address()]);
     let a = transfer(&key(), 0, 1, 1);
     let b = transfer(&key(), 1, 2, 1);
     chain.add_transaction(a.clone()).unwrap();
@@ -128,7 +106,7 @@ async fn transaction_getters_by_position_raw_and_uncles() {
 async fn txpool_namespace_splits_pending_and_queued_as_geth() {
     use alloy_provider::ext::TxPoolApi;
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = funded_chain(dir.path(), &[key().address(), key2().address()]);
     // key: nonces 0 and 1 executable, 3 after a gap; key2: nonce 0.
     let txs = [transfer(&key(), 0, 1, 2), transfer(&key(), 1, 1, 2), transfer(&key(), 3, 1, 2)];
     for t in &txs {
@@ -185,7 +163,7 @@ fn tipped_blocks(chain: &Chain) {
 #[tokio::test(flavor = "multi_thread")]
 async fn tip_suggestion_follows_recent_blocks_as_geths_oracle() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = funded_chain(dir.path(), &[key().address(), key2().address()]);
     tipped_blocks(&chain);
     let (_server, p) = serve(chain.clone()).await;
     // Samples: block 2 gives 50 (1 is ignored), block 1 its lowest three (10, 20, 30), the
@@ -215,7 +193,7 @@ impl nr_rpc::RpcExtension for OneWei {
 #[tokio::test(flavor = "multi_thread")]
 async fn tip_suggestion_of_empty_blocks_is_the_chains_default() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = funded_chain(dir.path(), &[key().address(), key2().address()]);
     for _ in 0..3 {
         mine(&chain);
     }
@@ -234,7 +212,7 @@ async fn tip_suggestion_of_empty_blocks_is_the_chains_default() {
 async fn pending_tag_is_the_next_block_on_the_pool() {
     use alloy_rpc_types_eth::TransactionRequest;
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = funded_chain(dir.path(), &[key().address(), key2().address()]);
     mine(&chain);
     // Nonces 0 and 1 pending, 5 queued behind a gap: the pending nonce is 2.
     for nonce in [0, 1, 5] {
@@ -266,7 +244,7 @@ async fn create_access_list_finds_touched_slots_with_gas_and_revert_error() {
     use alloy_eips::eip2930::{AccessList, AccessListItem};
     use alloy_rpc_types_eth::TransactionRequest;
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = funded_chain(dir.path(), &[key().address(), key2().address()]);
     // Runtime: SLOAD slot 1; revert when there is calldata. Init code copies it out.
     let runtime =
         [0x60, 1, 0x54, 0x50, 0x36, 0x15, 0x60, 0x0d, 0x57, 0x60, 0, 0x80, 0xfd, 0x5b, 0x00];
@@ -307,7 +285,7 @@ async fn create_access_list_finds_touched_slots_with_gas_and_revert_error() {
 async fn estimate_gas_at_pending_runs_in_the_next_block() {
     use alloy_rpc_types_eth::TransactionRequest;
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = funded_chain(dir.path(), &[key().address(), key2().address()]);
     mine(&chain);
     let (_server, p) = serve(chain.clone()).await;
     // Init code that succeeds only in block 2 (the head is 1): NUMBER, PUSH1 2, EQ,

@@ -3,19 +3,21 @@
 //! named subscription, the per-connection limit, unsubscribing, the HTTP refusal, and a
 //! subscriber that does not read being dropped.
 
+mod common;
+
+use common::{CHAIN_ID, funded_chain, key};
+
 use alloy_consensus::TxEnvelope;
 use alloy_primitives::{Address, B256, TxKind, U256};
 use alloy_provider::{Provider, ProviderBuilder, RootProvider, WsConnect};
 use alloy_rpc_types_eth::Filter;
-use alloy_signer_local::PrivateKeySigner;
 use jsonrpsee::{
     core::client::{ClientT, SubscriptionClientT},
     rpc_params,
     ws_client::WsClientBuilder,
 };
-use nr_chain::{Chain, Eip1559Builder, spec::ChainSpec};
+use nr_chain::{Chain, Eip1559Builder};
 use nr_rpc::{RpcError, RpcExtension, RpcLimits};
-use nr_stateless::fork::ForkSchedule;
 use serde_json::{Value, json};
 use std::{
     sync::{
@@ -26,30 +28,8 @@ use std::{
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Chain id of the test chain.
-const CHAIN_ID: u64 = 31337;
 /// Every wait of these tests gives up (and fails) after this.
 const DEADLINE: Duration = Duration::from_secs(30);
-
-fn key() -> PrivateKeySigner {
-    PrivateKeySigner::from_bytes(&B256::repeat_byte(0x42)).unwrap()
-}
-
-/// A Prague chain in `dir` with [`key`] funded.
-fn chain(dir: &std::path::Path) -> Arc<Chain> {
-    let schedule = ForkSchedule {
-        cancun_time: Some(0),
-        prague_time: Some(0),
-        osaka_time: None,
-        ..Default::default()
-    };
-    let eth = U256::from(10).pow(U256::from(18));
-    let spec = ChainSpec::dev(CHAIN_ID, schedule, 0, &[key().address()], eth * U256::from(1000));
-    let chain =
-        Chain::open(&dir.join("chain.redb"), spec, Arc::new(nr_stateless::evm::PlainEthereum))
-            .expect("chain opens");
-    Arc::new(chain)
-}
 
 /// A creation with `nonce` whose init code emits one LOG1 with `topic`.
 fn emit(nonce: u64, topic: B256) -> TxEnvelope {
@@ -135,7 +115,7 @@ async fn next<T: serde::de::DeserializeOwned + Clone + std::fmt::Debug>(
 #[tokio::test(flavor = "multi_thread")]
 async fn new_heads_are_pushed_for_each_produced_block() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = funded_chain(dir.path(), &[key().address()]);
     let (_server, p) = serve(chain.clone()).await;
     let mut sub = p.subscribe_blocks().await.expect("subscribed");
     chain.add_transaction(transfer(0)).unwrap();
@@ -151,7 +131,7 @@ async fn new_heads_are_pushed_for_each_produced_block() {
 #[tokio::test(flavor = "multi_thread")]
 async fn logs_are_filtered_and_removed_on_reorg() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = funded_chain(dir.path(), &[key().address()]);
     let (_server, p) = serve(chain.clone()).await;
     let (t1, t2) = (B256::repeat_byte(0xa1), B256::repeat_byte(0xa2));
     let wanted = key().address().create(2);
@@ -184,7 +164,7 @@ async fn logs_are_filtered_and_removed_on_reorg() {
 #[tokio::test(flavor = "multi_thread")]
 async fn pending_transactions_are_pushed_as_hashes_or_full() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = funded_chain(dir.path(), &[key().address()]);
     let (_server, p) = serve(chain.clone()).await;
     let mut hashes = p.subscribe_pending_transactions().await.expect("subscribed");
     let mut full = p.subscribe_full_pending_transactions().await.expect("subscribed");
@@ -199,7 +179,7 @@ async fn pending_transactions_are_pushed_as_hashes_or_full() {
 #[tokio::test(flavor = "multi_thread")]
 async fn extension_subscription_pushes_each_change() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = funded_chain(dir.path(), &[key().address()]);
     let ext = Arc::new(Ext::default());
     let (_server, p) = serve_with(chain, ext.clone(), RpcLimits::default()).await;
     let mut sub = p.subscribe::<_, Value>(("nr_test",)).await.expect("subscribed");
@@ -220,7 +200,7 @@ async fn extension_subscription_pushes_each_change() {
 #[tokio::test(flavor = "multi_thread")]
 async fn subscriptions_per_connection_are_limited_and_unsubscribe_frees_one() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = chain(dir.path());
+    let chain = funded_chain(dir.path(), &[key().address()]);
     let limits = RpcLimits { subscriptions_per_connection: 3, ..Default::default() };
     let (server, _p) = serve_with(chain, Arc::default(), limits).await;
     let ws =
@@ -251,8 +231,13 @@ async fn subscriptions_per_connection_are_limited_and_unsubscribe_frees_one() {
 #[tokio::test(flavor = "multi_thread")]
 async fn subscribing_over_http_is_refused_as_geth_does() {
     let dir = tempfile::tempdir().unwrap();
-    let server =
-        nr_rpc::serve("127.0.0.1:0".parse().unwrap(), chain(dir.path()), None).await.unwrap();
+    let server = nr_rpc::serve(
+        "127.0.0.1:0".parse().unwrap(),
+        funded_chain(dir.path(), &[key().address()]),
+        None,
+    )
+    .await
+    .unwrap();
     let url = format!("http://{}", server.local_addr()).parse().unwrap();
     let p = ProviderBuilder::new().disable_recommended_fillers().connect_http(url);
     for (method, params) in
@@ -303,7 +288,8 @@ async fn slow_subscriber_is_dropped_not_buffered() {
     let dir = tempfile::tempdir().unwrap();
     let ext = Arc::new(Ext::default());
     let limits = RpcLimits { connection_buffer: 8, ..Default::default() };
-    let (server, _p) = serve_with(chain(dir.path()), ext.clone(), limits).await;
+    let (server, _p) =
+        serve_with(funded_chain(dir.path(), &[key().address()]), ext.clone(), limits).await;
     let _socket = subscribe_without_reading(server.local_addr(), "nr_big").await;
     // Each read makes one 256 KiB message. Once the socket and the connection's buffer are
     // full the subscription is dropped: the reads stop.

@@ -1,7 +1,8 @@
 //! What the server tests share: a development chain and a raw HTTP POST.
 #![allow(dead_code)] // each test binary uses a part
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, U256};
+use alloy_signer_local::PrivateKeySigner;
 use nr_chain::{Chain, spec::ChainSpec};
 use nr_stateless::fork::ForkSchedule;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -12,13 +13,29 @@ pub const CHAIN_ID: u64 = 31337;
 
 /// A Prague chain in `dir` with one funded account.
 pub fn dev_chain(dir: &std::path::Path) -> Arc<Chain> {
+    chain_funding(dir, &[Address::repeat_byte(1)], U256::from(1))
+}
+
+/// The key of the account [`funded_chain`] funds.
+pub fn key() -> PrivateKeySigner {
+    PrivateKeySigner::from_bytes(&B256::repeat_byte(0x42)).unwrap()
+}
+
+/// A Prague chain in `dir` where each of `funded` holds 1,000 ether.
+pub fn funded_chain(dir: &std::path::Path, funded: &[Address]) -> Arc<Chain> {
+    let eth = U256::from(10).pow(U256::from(18));
+    chain_funding(dir, funded, eth * U256::from(1000))
+}
+
+/// A Prague chain in `dir` where each of `funded` holds `balance` wei.
+fn chain_funding(dir: &std::path::Path, funded: &[Address], balance: U256) -> Arc<Chain> {
     let schedule = ForkSchedule {
         cancun_time: Some(0),
         prague_time: Some(0),
         osaka_time: None,
         ..Default::default()
     };
-    let spec = ChainSpec::dev(CHAIN_ID, schedule, 0, &[Address::repeat_byte(1)], U256::from(1));
+    let spec = ChainSpec::dev(CHAIN_ID, schedule, 0, funded, balance);
     let chain =
         Chain::open(&dir.join("chain.redb"), spec, Arc::new(nr_stateless::evm::PlainEthereum))
             .expect("chain opens");
