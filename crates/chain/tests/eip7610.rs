@@ -91,7 +91,15 @@ fn transactions() -> Vec<TxEnvelope> {
 
 /// A Shanghai chain in memory whose genesis holds the sender, the factory and both targets.
 fn memory_chain(create2: Target, create_tx: Target) -> (MemoryChain, Header) {
-    let mut alloc = BTreeMap::new();
+    memory_chain_with(create2, create_tx, BTreeMap::new())
+}
+
+/// [`memory_chain`] with more accounts in the genesis.
+fn memory_chain_with(
+    create2: Target,
+    create_tx: Target,
+    mut alloc: BTreeMap<Address, GenesisAccount>,
+) -> (MemoryChain, Header) {
     alloc.insert(
         signer().address(),
         GenesisAccount { balance: U256::from(10u128.pow(21)), ..Default::default() },
@@ -309,6 +317,98 @@ fn create_into_storage_only_account_deleted_earlier_in_the_block_succeeds() {
     let acc = read_account(&chain, block.header.state_root, create2_target()).unwrap();
     assert_eq!((acc.nonce, acc.code_hash), (1, keccak256([0u8])), "deployed after the deletion");
     assert_eq!(acc.storage_root, alloy_trie::EMPTY_ROOT_HASH, "the old storage went with it");
+    let input = MemoryChain::stateless_input(&block, witness, &requests, CHAIN_ID).unwrap();
+    verify_stateless_new_payload(&input, &shanghai()).expect("stateless verification");
+}
+
+/// Init code that reads `bystander`'s balance (`BALANCE`), then deploys `0x00`.
+fn balance_init(bystander: Address) -> Bytes {
+    hex(&format!("73{}315060015ff3", alloy_primitives::hex::encode(bystander)))
+}
+
+/// An account that only [`balance_init`] reads, and whose account-trie leaf nothing else
+/// needs: the first nibble of its key differs from those of every other account the
+/// block's state holds or writes (the root branch keeps only its hash).
+fn bystander() -> Address {
+    let nibble = |a: Address| keccak256(a)[0] >> 4;
+    (1..=u8::MAX)
+        .map(Address::repeat_byte)
+        .find(|b| {
+            let target = factory().create2(B256::ZERO, keccak256(balance_init(*b)));
+            let others = [
+                signer().address(),
+                factory(),
+                create2_target(),
+                create_tx_target(),
+                Address::repeat_byte(0xc0),
+                target,
+            ];
+            others.iter().all(|o| nibble(*o) != nibble(*b))
+        })
+        .expect("some byte gives a free nibble")
+}
+
+/// The guard runs only once the block has read an account with nonce 0, no code and
+/// storage. Here an earlier transaction reads it (a 1 wei transfer, which leaves it such an
+/// account); the `CREATE2` into it in the next transaction finds it in the block's cache,
+/// not in the pre-state, and must still collide.
+#[test]
+fn create_into_storage_only_account_read_by_an_earlier_transaction_collides() {
+    let stored = Target { nonce: 0, storage: true, balance: 0 };
+    let (mut chain, genesis) =
+        memory_chain(stored, Target { nonce: 0, storage: false, balance: 0 });
+    let s = signer();
+    let fees = |b: Eip1559Builder| b.fees(20_000_000_000, 1_000_000_000);
+    let pay = fees(Eip1559Builder::new(CHAIN_ID, 0, create2_target()).value(U256::from(1)))
+        .gas_limit(50_000);
+    let create2 =
+        fees(Eip1559Builder::new(CHAIN_ID, 1, factory()).input(hex(INIT)).gas_limit(300_000));
+    let mut block = draft(&genesis);
+    block.body.transactions = vec![pay.sign(&s).unwrap(), create2.sign(&s).unwrap()];
+    let (block, witness, requests) = chain.produce(block, &shanghai(), CHAIN_ID).unwrap();
+    let post = block.header.state_root;
+    let acc = read_account(&chain, post, create2_target()).unwrap();
+    assert_eq!((acc.nonce, acc.code_hash), (0, KECCAK256_EMPTY), "no contract at the target");
+    assert_eq!(acc.balance, U256::from(1), "the transfer landed");
+    assert_ne!(acc.storage_root, alloy_trie::EMPTY_ROOT_HASH, "the target keeps its storage");
+    let factory = read_account(&chain, post, factory()).unwrap();
+    assert_eq!(factory.storage_root, alloy_trie::EMPTY_ROOT_HASH, "CREATE2 pushed 0");
+    let input = MemoryChain::stateless_input(&block, witness, &requests, CHAIN_ID).unwrap();
+    verify_stateless_new_payload(&input, &shanghai()).expect("stateless verification");
+}
+
+/// A transaction that reads the block's first storage-only account runs once without the
+/// guard (discarded) and again with it. The discarded run executes the init code of a
+/// creation that collides, which may read state a minimal witness lacks (here another
+/// account's leaf); that read must not fail the block.
+#[test]
+fn colliding_creation_whose_init_code_reads_state_the_witness_lacks() {
+    let bystander = bystander();
+    let init = balance_init(bystander);
+    let target = factory().create2(B256::ZERO, keccak256(&init));
+    let stored = Target { nonce: 0, storage: true, balance: 0 };
+    let empty = Target { nonce: 0, storage: false, balance: 0 };
+    let bystander_account =
+        GenesisAccount { balance: U256::from(0x7610_7610_7610u64), ..Default::default() };
+    let extra = BTreeMap::from([(target, target_account(stored)), (bystander, bystander_account)]);
+    let (mut chain, genesis) = memory_chain_with(empty, empty, extra);
+    let leaf = read_account(&chain, genesis.state_root, bystander).unwrap();
+    let leaf = alloy_rlp::encode(leaf);
+
+    let s = signer();
+    let fees = |b: Eip1559Builder| b.fees(20_000_000_000, 1_000_000_000);
+    let create2 = fees(Eip1559Builder::new(CHAIN_ID, 0, factory()).input(init).gas_limit(300_000));
+    let mut block = draft(&genesis);
+    block.body.transactions = vec![create2.sign(&s).unwrap()];
+    let (block, mut witness, requests) = chain.produce(block, &shanghai(), CHAIN_ID).unwrap();
+    let acc = read_account(&chain, block.header.state_root, target).unwrap();
+    assert_eq!((acc.nonce, acc.code_hash), (0, KECCAK256_EMPTY), "the creation collided");
+    let factory = read_account(&chain, block.header.state_root, factory()).unwrap();
+    assert_eq!(factory.storage_root, alloy_trie::EMPTY_ROOT_HASH, "CREATE2 pushed 0");
+    // A minimal witness: without the bystander's leaf, which only the discarded run read.
+    let before = witness.state.len();
+    witness.state.retain(|node| !node.windows(leaf.len()).any(|w| w == leaf.as_slice()));
+    assert_eq!(witness.state.len(), before - 1, "the discarded run read the bystander");
     let input = MemoryChain::stateless_input(&block, witness, &requests, CHAIN_ID).unwrap();
     verify_stateless_new_payload(&input, &shanghai()).expect("stateless verification");
 }

@@ -4,7 +4,7 @@
 //! body, runs system calls and transactions, applies the changes to the state tries and
 //! compares every header commitment with what execution produced.
 
-use crate::collision::CreateCollisionGuard;
+use crate::collision::{self, CreateCollisionGuard, GuardedExecutor};
 use crate::evm::NrEvmFactory;
 use crate::executor::BlockSetup;
 use crate::fork::{Fork, ForkSchedule};
@@ -593,22 +593,22 @@ fn run_transactions<'s, S: StateSource + ?Sized>(
         .with_bundle_update()
         .build();
     let setup = BlockSetup::new(block, schedule, chain_id, evm);
-    // EIP-7610 needs the inspector path: the guard sees each creation frame as it starts.
+    // EIP-7610: the guard runs only once the block has read an account it concerns.
     let mut executor = setup.executor(&mut db, CreateCollisionGuard::untraced(), block, txs.len());
-    let mut run = |executor: &mut _| -> Result<(), BlockExecutionError> {
-        let executor: &mut alloy_evm::eth::EthBlockExecutor<_, _, _> = executor;
-        executor.apply_pre_execution_changes()?;
-        for (index, tx) in &txs {
-            match executor.execute_transaction(*tx) {
-                Ok(_) => {}
-                Err(BlockExecutionError::Validation(e)) if skip_invalid => {
-                    skipped.push(Skipped { index: *index, reason: e.to_string() })
+    let mut run =
+        |executor: &mut GuardedExecutor<'_, '_, '_, S>| -> Result<(), BlockExecutionError> {
+            executor.apply_pre_execution_changes()?;
+            for (index, tx) in &txs {
+                match collision::execute_transaction(executor, *tx) {
+                    Ok(_) => {}
+                    Err(BlockExecutionError::Validation(e)) if skip_invalid => {
+                        skipped.push(Skipped { index: *index, reason: e.to_string() })
+                    }
+                    Err(e) => return Err(e),
                 }
-                Err(e) => return Err(e),
             }
-        }
-        Ok(())
-    };
+            Ok(())
+        };
     let ran = run(&mut executor);
     if ran.is_ok() && fork >= Fork::Prague {
         // EIP-7002 / EIP-7251: the request contracts are called after the transactions (and

@@ -15,9 +15,37 @@
 //! only be removed by deleting the account (an empty account touched, EIP-161), which the
 //! block's [`State`] cache records as destroyed. Hence "had storage" = the pre-state storage
 //! root is non-empty and the account was not destroyed earlier in the block.
+//!
+//! # Cost: the guard runs only where it can matter
+//!
+//! An inspector puts revm on its inspecting interpreter loop (hooks around every
+//! instruction), about 11% more instructions on EVM-heavy blocks (BENCHMARKS.md). Block
+//! execution therefore runs each transaction through [`execute_transaction`]: on the plain
+//! loop, without the guard, until the block has read a *candidate* from the pre-state, an
+//! account with nonce 0, no code and a non-empty storage root ([`TrieDb`] counts them as it
+//! reads them). Only such an account makes the guard differ from revm's own EIP-684 check,
+//! and revm reads a creation's target before it starts the creation frame, so:
+//! - while no candidate has been read, a transaction's plain run is exact, and is kept
+//!   unless the run itself read one;
+//! - a run that read the block's first candidate is discarded (nothing was committed) and
+//!   the transaction runs again with the guard;
+//! - from then on every transaction of the block runs with the guard.
+//!
+//! Work bound: a block costs at most one extra run of one transaction (the one that read
+//! the first candidate) plus the guard's per-instruction overhead for the transactions
+//! after it, so an attacker gains at most a constant factor (about 2.2x for that one
+//! transaction, 1.1x for the rest) of CPU per gas over a block without candidates. The
+//! discarded run's reads stay in the caches; a witness recorded from such a block may hold
+//! the few extra trie nodes that run read (still a valid witness).
 
+use crate::executor::NrBlockExecutor;
 use crate::state::{StateSource, TrieDb};
-use alloy_evm::eth::EthEvmContext;
+use alloy_consensus::{TxEnvelope, transaction::Recovered};
+use alloy_evm::{
+    Evm,
+    block::{BlockExecutionError, BlockExecutor, GasOutput},
+    eth::EthEvmContext,
+};
 use revm::{
     Inspector,
     context::ContextTr,
@@ -68,6 +96,39 @@ impl<I> CreateCollisionGuard<I> {
     pub fn into_inner(self) -> I {
         self.inner
     }
+}
+
+/// The block executor [`execute_transaction`] drives: over revm's [`State`] on a
+/// [`TrieDb`], with the guard as its inspector (enabled only when needed).
+pub type GuardedExecutor<'a, 'b, 's, S> =
+    NrBlockExecutor<'a, &'b mut State<TrieDb<'s, S>>, CreateCollisionGuard>;
+
+/// Executes and commits `tx` on `executor` with EIP-7610 enforced, running the guard only
+/// when the block has read an account it concerns (see the module documentation for why
+/// this is exact and what it costs at most).
+pub fn execute_transaction<S: StateSource + ?Sized>(
+    executor: &mut GuardedExecutor<'_, '_, '_, S>,
+    tx: Recovered<&TxEnvelope>,
+) -> Result<GasOutput, BlockExecutionError> {
+    let db = &executor.evm().db().database;
+    if db.collision_candidates() > 0 {
+        executor.evm_mut().set_inspector_enabled(true);
+        return executor.execute_transaction(tx);
+    }
+    let clean = db.failure().is_none();
+    executor.evm_mut().set_inspector_enabled(false);
+    let plain = executor.execute_transaction_without_commit(tx);
+    let db = &mut executor.evm_mut().db_mut().database;
+    if db.collision_candidates() == 0 {
+        return plain.map(|out| executor.commit_transaction(out));
+    }
+    // The run read a candidate: it may have created into it. Run again with the guard.
+    drop(plain);
+    if clean {
+        db.clear_failure();
+    }
+    executor.evm_mut().set_inspector_enabled(true);
+    executor.execute_transaction(tx)
 }
 
 /// Whether a creation into `target` collides with the storage it already holds.

@@ -62,6 +62,9 @@ pub struct TrieDb<'s, S: StateSource + ?Sized> {
     storage: HashMap<Address, Trie>,
     /// First error seen, kept so callers can tell state failures from EVM failures.
     failure: Option<StateError>,
+    /// How many pre-state accounts read so far could make a creation collide under
+    /// EIP-7610 and nothing else: nonce 0, no code, non-empty storage root.
+    collision_candidates: usize,
 }
 
 impl<S: StateSource + ?Sized> std::fmt::Debug for TrieDb<'_, S> {
@@ -79,7 +82,23 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
             loaded: HashMap::default(),
             storage: HashMap::default(),
             failure: None,
+            collision_candidates: 0,
         }
+    }
+
+    /// How many accounts read from the pre-state so far have nonce 0, no code and a
+    /// non-empty storage root: the accounts a creation collides with only by EIP-7610's
+    /// storage rule (EIP-684 already covers a nonce or code). Block execution runs the
+    /// collision guard only once this is non-zero ([`crate::collision::execute_transaction`]).
+    pub fn collision_candidates(&self) -> usize {
+        self.collision_candidates
+    }
+
+    /// Forgets the recorded state failure: for a transaction run that is discarded and run
+    /// again ([`crate::collision::execute_transaction`]), whose reads may have gone where
+    /// the kept run does not.
+    pub(crate) fn clear_failure(&mut self) {
+        self.failure = None;
     }
 
     /// The first state error met during execution, if any.
@@ -110,6 +129,11 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
                     .map_err(|_| StateError::BadAccount(address))?,
             ),
         };
+        if account.is_some_and(|a: TrieAccount| {
+            a.nonce == 0 && a.code_hash == KECCAK256_EMPTY && a.storage_root != EMPTY_ROOT_HASH
+        }) {
+            self.collision_candidates += 1;
+        }
         self.loaded.insert(address, account);
         Ok(account)
     }
