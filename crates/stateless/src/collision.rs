@@ -32,11 +32,12 @@
 //! - from then on every transaction of the block runs with the guard.
 //!
 //! Work bound: a block costs at most one extra run of one transaction (the one that read
-//! the first candidate) plus the guard's per-instruction overhead for the transactions
-//! after it, so an attacker gains at most a constant factor (about 2.2x for that one
-//! transaction, 1.1x for the rest) of CPU per gas over a block without candidates. The
-//! discarded run's reads stay in the caches; a witness recorded from such a block may hold
-//! the few extra trie nodes that run read (still a valid witness).
+//! the first candidate), metered by the same gas limit as its kept run, plus the guard's
+//! per-instruction overhead (about 1.1x, BENCHMARKS.md) for the transactions after it. So
+//! an attacker gains at most a constant factor of CPU per gas: about 2.1x for that one
+//! transaction (whose gas limit is within the block's), 1.1x for the rest. The discarded
+//! run's reads stay in the caches; a witness recorded from such a block may hold the few
+//! extra trie nodes that run read (still a valid witness).
 
 use crate::executor::NrBlockExecutor;
 use crate::state::{StateSource, TrieDb};
