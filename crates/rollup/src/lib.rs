@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod batching;
+pub mod blob_da;
 pub mod bridge;
 pub mod budget;
 pub mod calls;
