@@ -125,9 +125,80 @@ pub enum TxError {
         /// Sender.
         address: Address,
     },
-    /// Blob transactions (type 3) are not accepted.
+    /// Blob transactions (type 3) are not accepted by this pool (an L2 sequencer's: its
+    /// blocks cannot carry them).
     #[error("transaction type not supported: blob transactions (type 3)")]
     BlobTransaction,
+    /// Blob transactions (type 3) are not accepted before Cancun.
+    #[error("transaction type not supported: blob transactions (type 3) before Cancun")]
+    BlobBeforeCancun,
+    /// A blob transaction in its canonical form (no blobs, commitments, proofs): the pool
+    /// takes only the network form, which carries the sidecar the block's blobs need.
+    #[error(
+        "missing sidecar in blob transaction: send the network form (blobs, commitments, proofs)"
+    )]
+    BlobMissingSidecar,
+    /// A blob transaction without blob versioned hashes (EIP-4844: at least one).
+    #[error("blobless blob transaction")]
+    BlobNone,
+    /// More blobs than one transaction may carry at the next block's fork (EIP-7594 from
+    /// Osaka: 6; otherwise the per-block maximum).
+    #[error("too many blobs in transaction: have {have}, permitted {max}")]
+    BlobTooMany {
+        /// The transaction's blob count.
+        have: usize,
+        /// The most one transaction may carry.
+        max: u64,
+    },
+    /// The sidecar's lists do not match the transaction's versioned hashes.
+    #[error(
+        "invalid blob sidecar: {hashes} versioned hashes, {blobs} blobs, {commitments} commitments, \
+         {proofs} proofs (want {expected_proofs} proofs)"
+    )]
+    BlobSidecarShape {
+        /// Versioned hashes in the transaction.
+        hashes: usize,
+        /// Blobs in the sidecar.
+        blobs: usize,
+        /// Commitments in the sidecar.
+        commitments: usize,
+        /// Proofs in the sidecar.
+        proofs: usize,
+        /// Proofs the sidecar's kind needs (one per blob, or 128 cell proofs per blob).
+        expected_proofs: usize,
+    },
+    /// A versioned hash is not `0x01 || sha256(commitment)[1..]` of its commitment.
+    #[error("blob {index}: versioned hash {have} does not match its commitment (want {want})")]
+    BlobVersionedHash {
+        /// Position of the blob.
+        index: usize,
+        /// The transaction's versioned hash.
+        have: B256,
+        /// The versioned hash of the sidecar's commitment.
+        want: B256,
+    },
+    /// The sidecar's KZG proofs do not verify against its blobs and commitments.
+    #[error("invalid blob proof: {wrapper} sidecar does not verify: {reason}")]
+    BlobProof {
+        /// The sidecar's kind (`EIP-4844` blob proofs or `EIP-7594` cell proofs).
+        wrapper: &'static str,
+        /// What failed (a proof that does not verify, or bytes that are not a point or field
+        /// element).
+        reason: String,
+    },
+    /// An EIP-7594 (cell proof) sidecar before Osaka, when the network form is EIP-4844's.
+    #[error("blob sidecar with cell proofs (EIP-7594) before Osaka: send the EIP-4844 form")]
+    BlobCellProofsBeforeOsaka,
+    /// The blob fee cap is below the next block's blob base fee.
+    #[error(
+        "max fee per blob gas less than block blob gas fee: max fee per blob gas {cap}, blob base fee {base}"
+    )]
+    BlobFeeCapTooLow {
+        /// The transaction's `max_fee_per_blob_gas`.
+        cap: u128,
+        /// The next block's blob base fee.
+        base: u128,
+    },
     /// Set-code transactions (type 4) are not accepted before Prague.
     #[error("transaction type not supported: set-code transactions (type 4) before Prague")]
     SetCodeBeforePrague,
@@ -211,10 +282,6 @@ mod tests {
         let trie = TrieError::MissingNode(h);
         let old = format!("state: {trie}");
         assert_eq!(ChainError::from(trie).to_string(), old);
-        assert_eq!(
-            TxError::BlobTransaction.to_string(),
-            "transaction type not supported: blob transactions (type 3)"
-        );
         assert_eq!(
             TxError::SetCodeBeforePrague.to_string(),
             "transaction type not supported: set-code transactions (type 4) before Prague"

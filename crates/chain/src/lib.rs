@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod access_list;
+pub mod blobs;
 pub mod budget;
 mod call;
 mod error;

@@ -1,9 +1,12 @@
 //! Pending transactions: per-sender nonce queues, replacement by fee bump, the order in
 //! which the block producer takes them, and admission into a [`Chain`]'s pool.
 
-use crate::{Chain, ChainError, StoreView, TxError, store};
+use crate::{Chain, ChainError, StoreView, TxError, blobs, store};
 use alloy_consensus::{Transaction, TxEnvelope, transaction::SignerRecoverable};
-use alloy_eips::{Decodable2718, Encodable2718, eip1559::BaseFeeParams};
+use alloy_eips::{
+    Decodable2718, Encodable2718, eip1559::BaseFeeParams, eip4844::BYTES_PER_BLOB,
+    eip7594::CELLS_PER_EXT_BLOB,
+};
 use alloy_evm::FromRecoveredTx;
 use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_rlp::Decodable;
@@ -22,6 +25,10 @@ pub const PUBLIC_MAX_TX_SIZE: usize = 128 * 1024;
 /// Largest encoded transaction the default pool takes (1 MiB): a development L1 must take
 /// an L2's `advance` transactions, whose size the L2 bounds by the 2 MiB RPC body limit.
 pub const DEFAULT_MAX_TX_SIZE: usize = 1 << 20;
+/// Most bytes a blob transaction's sidecar adds to its network form: the most blobs of any
+/// fork's transaction (EIP-7691's 9 before Osaka), each with a commitment and 128 cell
+/// proofs, and RLP headers.
+pub const MAX_SIDECAR_SIZE: usize = 9 * (BYTES_PER_BLOB + 49 * (CELLS_PER_EXT_BLOB + 1) + 16) + 64;
 /// Largest init code of a contract creation (EIP-3860: twice EIP-170's code size limit).
 pub const MAX_INITCODE_SIZE: usize = 2 * 24_576;
 
@@ -174,7 +181,7 @@ impl TxPool {
         self.by_sender.iter().any(|(sender, q)| q.contains_key(&nonce_of(sender)))
     }
 
-    /// Executable transactions for a block with `base_fee`: for each sender (but those in
+    /// Executable transactions (canonical form) for a block with `base_fee`: for each sender (but those in
     /// `exclude`) the run of consecutive nonces starting at its account nonce (`nonce_of`),
     /// merged by effective tip (highest first), keeping each sender's nonce order.
     pub fn candidates(
@@ -189,6 +196,7 @@ impl TxPool {
             let mut run = Vec::new();
             while let Some(h) = q.get(&next) {
                 run.push((self.arrival.get(h).copied().unwrap_or(u64::MAX), &self.by_hash[h].tx));
+
                 next += 1;
             }
             if !run.is_empty() {
@@ -206,18 +214,22 @@ impl TxPool {
                 .filter_map(|(i, q)| q.last().map(|(seq, t)| (tip(t), std::cmp::Reverse(*seq), i)))
                 .max_by_key(|(t, seq, _)| (*t, *seq));
             let Some((_, _, i)) = best else { break };
-            out.push(queues[i].pop().expect("non-empty").1.clone());
+            // Blocks carry the canonical form (a blob transaction without its sidecar).
+            out.push(blobs::canonical(queues[i].pop().expect("non-empty").1));
         }
         out
     }
 }
 
-/// The most a transaction can cost its sender: gas limit * fee cap + value (`None` if that
-/// does not fit in 256 bits).
+/// The most a transaction can cost its sender: gas limit * fee cap + value, plus blob gas *
+/// blob fee cap for a blob transaction (`None` if that does not fit in 256 bits).
 pub fn max_cost(tx: &TxEnvelope) -> Option<U256> {
+    let blob = U256::from(blobs::blob_gas(tx))
+        .checked_mul(U256::from(tx.max_fee_per_blob_gas().unwrap_or_default()))?;
     U256::from(tx.gas_limit())
         .checked_mul(U256::from(tx.max_fee_per_gas()))?
-        .checked_add(tx.value())
+        .checked_add(tx.value())?
+        .checked_add(blob)
 }
 
 /// What the pool accepts beyond validity (a sequencer is stricter than a dev L1).
@@ -228,8 +240,11 @@ pub struct PoolPolicy {
     pub max_nonce_gap: u64,
     /// Refuse fee caps below the next block's base fee (`transaction underpriced`).
     pub reject_below_base_fee: bool,
-    /// Largest encoded transaction accepted, in bytes (`oversized data`).
+    /// Largest encoded transaction accepted, in bytes (`oversized data`); for a blob
+    /// transaction, of its canonical form (the sidecar is bounded by the blob count).
     pub max_tx_size: usize,
+    /// Take blob transactions (an L1); an L2's blocks cannot carry them.
+    pub accept_blobs: bool,
 }
 
 impl Default for PoolPolicy {
@@ -238,15 +253,22 @@ impl Default for PoolPolicy {
             max_nonce_gap: MAX_NONCE_GAP,
             reject_below_base_fee: false,
             max_tx_size: DEFAULT_MAX_TX_SIZE,
+            accept_blobs: true,
         }
     }
 }
 
 impl PoolPolicy {
     /// An L2 sequencer's pool: only what it could include now (no nonce gaps, no fee cap
-    /// under the base fee) and no transaction larger than a public mempool takes.
+    /// under the base fee), no transaction larger than a public mempool takes, and no blob
+    /// transaction (an L2 block cannot carry one).
     pub fn sequencer() -> Self {
-        Self { max_nonce_gap: 0, reject_below_base_fee: true, max_tx_size: PUBLIC_MAX_TX_SIZE }
+        Self {
+            max_nonce_gap: 0,
+            reject_below_base_fee: true,
+            max_tx_size: PUBLIC_MAX_TX_SIZE,
+            accept_blobs: false,
+        }
     }
 }
 
@@ -294,7 +316,10 @@ impl Chain {
     /// Validates a raw EIP-2718 transaction against the head state and adds it to the pool.
     pub fn add_raw_transaction(&self, raw: &[u8]) -> Result<B256, TxError> {
         let limit = self.policy.read().max_tx_size;
-        if raw.len() > limit {
+        // A blob transaction's limit is on its canonical form (checked once decoded); its
+        // sidecar may add up to the most blobs of any fork.
+        let sidecar_room = if raw.first() == Some(&3) { MAX_SIDECAR_SIZE } else { 0 };
+        if raw.len() > limit.saturating_add(sidecar_room) {
             return Err(TxError::OversizedData { size: raw.len(), limit });
         }
         let tx = TxEnvelope::decode_2718(&mut &raw[..]).map_err(TxError::Decode)?;
@@ -305,13 +330,17 @@ impl Chain {
     pub fn add_transaction(&self, tx: TxEnvelope) -> Result<B256, TxError> {
         let head = self.head();
         let fork = self.spec.schedule.fork_at(head.timestamp);
-        let limit = self.policy.read().max_tx_size;
-        let size = tx.eip2718_encoded_length();
+        let policy = *self.policy.read();
+        let limit = policy.max_tx_size;
+        let size = match blobs::sidecar(&tx) {
+            Some(_) => blobs::canonical(&tx).eip2718_encoded_length(),
+            None => tx.eip2718_encoded_length(),
+        };
         if size > limit {
             return Err(TxError::OversizedData { size, limit });
         }
         match &tx {
-            TxEnvelope::Eip4844(_) => {
+            TxEnvelope::Eip4844(_) if !policy.accept_blobs => {
                 return Err(TxError::BlobTransaction);
             }
             TxEnvelope::Eip7702(_) if fork < Fork::Prague => {
@@ -357,6 +386,15 @@ impl Chain {
         if tx.gas_limit() < needed {
             return Err(TxError::IntrinsicGas { gas: tx.gas_limit(), needed });
         }
+        if tx.is_eip4844() {
+            // Before the pool lock: KZG verification takes milliseconds per blob.
+            let next = self.child_template(&head, head.timestamp + 1);
+            let params = self.spec.schedule.blob_params_at(next.timestamp);
+            let base = params
+                .map(|p| p.calc_blob_fee(next.excess_blob_gas.unwrap_or_default()))
+                .unwrap_or_default();
+            blobs::check_for_pool(&tx, fork, params, base)?;
+        }
         // From here on the pool is locked: the head and the pool change together (see
         // `store_block`), so the nonce read below and the queued transactions agree.
         let mut pool = self.pool.lock();
@@ -366,7 +404,6 @@ impl Chain {
         if tx.nonce() < nonce {
             return Err(TxError::NonceTooLow { next: nonce, tx: tx.nonce() });
         }
-        let policy = *self.policy.read();
         let queued = pool.next_nonce(&sender, nonce);
         if tx.nonce() > queued + policy.max_nonce_gap {
             return Err(TxError::NonceTooHigh { next: queued, tx: tx.nonce() });

@@ -2,7 +2,7 @@
 //! [`BlockBudget`] when it has one, and the pool upkeep that follows.
 
 use crate::{
-    BlockBudget, Chain, ChainError, DropReason, OverBudget, StoreView, pool::nonce_in, store,
+    BlockBudget, Chain, ChainError, DropReason, OverBudget, StoreView, blobs, pool::nonce_in, store,
 };
 use alloy_consensus::{Block, BlockBody, EMPTY_OMMER_ROOT_HASH, Header, Transaction, TxEnvelope};
 use alloy_eips::eip1559::BaseFeeParams;
@@ -159,6 +159,7 @@ impl Chain {
             all.extend(pooled.into_iter().filter(|t| !first.contains(t.tx_hash())));
             all
         };
+        let (candidates, waiting) = self.fit_blobs(&header, candidates);
         let budget = self.budget.read().clone();
         let assembled = match budget {
             Some(budget) => self.build_within(&*budget, &parent, &header, candidates, &view)?,
@@ -168,7 +169,9 @@ impl Chain {
                 Assembled { built, skipped, skipped_in_gas_used, deferred: vec![], dropped: vec![] }
             }
         };
-        let Assembled { built, skipped, skipped_in_gas_used, deferred, mut dropped } = assembled;
+        let Assembled { built, skipped, skipped_in_gas_used, mut deferred, mut dropped } =
+            assembled;
+        deferred.extend(waiting);
         let BuiltBlock { block, executed, .. } = built;
         let hash = block.header.hash_slow();
         self.store_block(&block, hash, &executed)?;
@@ -209,6 +212,35 @@ impl Chain {
             store::remove_pool_txs(&self.db, &removed)?;
         }
         Ok(Produced { block, hash, skipped, deferred, dropped })
+    }
+
+    /// Splits `candidates` into those the block with `header` may take and the blob
+    /// transactions that wait (by hash): those whose blob fee cap is under the block's blob
+    /// base fee, and those past the block's blob gas limit (in candidate order). They stay
+    /// in the pool.
+    fn fit_blobs(
+        &self,
+        header: &Header,
+        candidates: Vec<TxEnvelope>,
+    ) -> (Vec<TxEnvelope>, Vec<B256>) {
+        let params = self.spec.schedule.blob_params_at(header.timestamp);
+        let fee = params.map(|p| p.calc_blob_fee(header.excess_blob_gas.unwrap_or_default()));
+        let max = params.map_or(0, |p| p.max_blob_gas_per_block());
+        let (mut used, mut waiting) = (0u64, Vec::new());
+        let mut take = Vec::with_capacity(candidates.len());
+        for tx in candidates {
+            let gas = blobs::blob_gas(&tx);
+            if gas > 0 {
+                let cap = tx.max_fee_per_blob_gas().unwrap_or_default();
+                if fee.is_none_or(|f| cap < f) || used + gas > max {
+                    waiting.push(*tx.tx_hash());
+                    continue;
+                }
+                used += gas;
+            }
+            take.push(tx);
+        }
+        (take, waiting)
     }
 
     /// Builds the block of `txs` on `parent` with the header `template` (candidates that
