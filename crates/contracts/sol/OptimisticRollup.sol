@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {StatelessInputReader} from "./lib/StatelessInputReader.sol";
 import {ExecuteResult} from "./lib/ExecuteResult.sol";
 import {RollupCore} from "./RollupCore.sol";
+import {BlobErrors, BlobVerifier} from "./lib/BlobData.sol";
 
 /// @title OptimisticRollup
 /// @notice A native rollup settled optimistically: a bonded proposer posts L2 blocks (their
@@ -15,7 +16,7 @@ import {RollupCore} from "./RollupCore.sol";
 ///         without an open challenge are finalized in order; only finalized state roots
 ///         serve L2->L1 withdrawals. See docs/contracts.md, "Optimistic native mode".
 /// @dev Storage layout: RollupCore's first (the L2 proves `messageRoot`, slot 0).
-contract OptimisticRollup is RollupCore {
+contract OptimisticRollup is RollupCore, BlobErrors {
     /// Everything needed to rebuild an L2 block from its parent (number = parent + 1, gas
     /// limit = the rollup's, base fee from the parent, parent_beacon_block_root = the hash
     /// of L1 block `anchorBlock`), and the hash and state root the proposer claims for it.
@@ -28,6 +29,18 @@ contract OptimisticRollup is RollupCore {
         bytes[] transactions;
         bytes32 blockHash;
         bytes32 stateRoot;
+    }
+
+    /// A block of a blob batch (`proposeBlobs`): its data is a record of the blobs of the
+    /// proposing transaction, ending at payload byte `end`; `dataHash` is what that record
+    /// must decode to (see docs/contracts.md, "Blob data and blob equivalence").
+    struct BlobBlock {
+        uint64 timestamp;
+        uint256 anchorBlock;
+        bytes32 dataHash;
+        bytes32 blockHash;
+        bytes32 stateRoot;
+        uint32 end;
     }
 
     /// Where a pending block stands in the dispute game.
@@ -81,6 +94,8 @@ contract OptimisticRollup is RollupCore {
         address challenger;
         uint64 respondBy;
         Status status;
+        /// The block's record in its blob batch was proven (`proveBlobData`).
+        bool blobProven;
     }
 
     /// A proposal of one or more blocks under one bond.
@@ -120,6 +135,12 @@ contract OptimisticRollup is RollupCore {
     mapping(uint64 => Batch) private batches;
     /// Wei owed to addresses that refused a plain transfer (see `claimCredit`).
     mapping(address => uint256) public credit;
+    /// Per blob batch: keccak256(abi.encode(firstBlock, ends, versionedHashes)) (zero for
+    /// a calldata batch).
+    mapping(uint64 => bytes32) public blobBatch;
+
+    /// Checks blobs and decodes records for `proveBlobData` (deployed by the constructor).
+    BlobVerifier public immutable blobVerifier;
 
     /// L2 block `number` was proposed in batch `batch`.
     event BlockProposed(uint64 indexed number, bytes32 indexed blockHash, bytes32 stateRoot, uint64 indexed batch);
@@ -131,6 +152,12 @@ contract OptimisticRollup is RollupCore {
     event BondReturned(address indexed to, uint256 amount);
     /// Block `number` was left undefended: blocks `number..lastDropped` were dropped.
     event BlockDropped(uint64 indexed number, uint64 lastDropped, address indexed challenger);
+    /// Batch `batch` of blocks `first..` was proposed with its data in blobs: block
+    /// `first + i`'s record ends at payload byte `ends[i]`; the proposing transaction's
+    /// blobs have `versionedHashes`.
+    event BlobBatchProposed(uint64 indexed batch, uint64 first, uint32[] ends, bytes32[] versionedHashes);
+    /// Block `number`'s record in its blob batch was proven to hold its posted data.
+    event BlobDataProven(uint64 indexed number, address indexed prover);
     /// Block `number` was finalized (settled).
     event BlockFinalized(uint64 indexed number, bytes32 indexed blockHash, bytes32 stateRoot);
 
@@ -162,6 +189,20 @@ contract OptimisticRollup is RollupCore {
     error NotDropped(uint64 number, uint64 batch);
     /// Block `number` cannot be finalized before `until`.
     error WindowOpen(uint64 number, uint256 until);
+    /// `proposeBlobs` in a transaction without blobs.
+    error NoBlobs();
+    /// Record end `index` is not above the previous one or past the blobs' payload.
+    error BadRecordEnd(uint256 index);
+    /// Block `number` is not from a blob batch.
+    error NotBlobBatch(uint64 number);
+    /// The first block, ends and versioned hashes given are not block `number`'s batch's.
+    error WrongBlobBatch(uint64 number);
+    /// `count` blobs given, the record of the block spans `needed`.
+    error WrongBlobCount(uint256 count, uint256 needed);
+    /// The blobs' record does not decode to the data block `number` was proposed with.
+    error BlobDataMismatch(uint64 number);
+    /// Block `number` is from a blob batch and its record was not proven (`proveBlobData`).
+    error BlobDataNotProven(uint64 number);
 
     /// Binds the rollup to its L2 genesis and its dispute parameters; `msg.value` backs
     /// the genesis L2 ETH held outside the messenger.
@@ -183,6 +224,7 @@ contract OptimisticRollup is RollupCore {
         responseWindow = responseWindow_;
         proposerBond = proposerBond_;
         challengerBond = challengerBond_;
+        blobVerifier = new BlobVerifier();
     }
 
     /// Digest of a block's posted fields other than its claims: keccak256(abi.encode(
@@ -226,29 +268,132 @@ contract OptimisticRollup is RollupCore {
         uint64 batch = batchCount + 1;
         for (uint256 i; i < blocks.length; i++) {
             Block calldata b = blocks[i];
-            if (b.anchorBlock < anchor) revert AnchorBackwards();
-            if (b.anchorBlock >= block.number || block.number - b.anchorBlock > 256) revert AnchorOutOfWindow();
-            bytes32 anchorHash = blockhash(b.anchorBlock);
-            if (anchorHash == bytes32(0)) revert WrongAnchor();
-            if (b.timestamp > block.timestamp) revert FutureTimestamp();
-            if (uint256(b.timestamp) + maxTimestampLag < block.timestamp || b.timestamp < time) {
-                revert StaleTimestamp();
-            }
-            (anchor, time) = (b.anchorBlock, b.timestamp);
             number++;
-            Proposal storage p = pending[number];
-            p.commitment = commitmentOf(dataHashOf(b), b.blockHash, b.stateRoot, anchorHash);
-            p.blockHash = b.blockHash;
-            p.stateRoot = b.stateRoot;
-            p.proposedAt = uint64(block.timestamp);
-            p.batch = batch;
-            p.anchorBlock = uint64(b.anchorBlock);
-            p.timestamp = b.timestamp;
-            emit BlockProposed(number, b.blockHash, b.stateRoot, batch);
+            (anchor, time) =
+                _admit(number, batch, anchor, time, b.anchorBlock, b.timestamp, dataHashOf(b), b.blockHash, b.stateRoot);
         }
         pendingNumber = number;
         batches[batch] = Batch({proposer: msg.sender, lastBlock: number, slashed: false});
         batchCount = batch;
+    }
+
+    /// The cheap checks of a proposed block (`propose`'s) and its storage as pending block
+    /// `number` of `batch`; returns its anchor and timestamp (the next block's bounds).
+    function _admit(
+        uint64 number,
+        uint64 batch,
+        uint256 anchor,
+        uint64 time,
+        uint256 anchorBlock,
+        uint64 timestamp,
+        bytes32 dataHash,
+        bytes32 blockHash,
+        bytes32 stateRoot
+    ) private returns (uint256, uint64) {
+        if (anchorBlock < anchor) revert AnchorBackwards();
+        if (anchorBlock >= block.number || block.number - anchorBlock > 256) revert AnchorOutOfWindow();
+        bytes32 anchorHash = blockhash(anchorBlock);
+        if (anchorHash == bytes32(0)) revert WrongAnchor();
+        if (timestamp > block.timestamp) revert FutureTimestamp();
+        if (uint256(timestamp) + maxTimestampLag < block.timestamp || timestamp < time) {
+            revert StaleTimestamp();
+        }
+        Proposal storage p = pending[number];
+        p.commitment = commitmentOf(dataHash, blockHash, stateRoot, anchorHash);
+        p.blockHash = blockHash;
+        p.stateRoot = stateRoot;
+        p.proposedAt = uint64(block.timestamp);
+        p.batch = batch;
+        p.anchorBlock = uint64(anchorBlock);
+        p.timestamp = timestamp;
+        emit BlockProposed(number, blockHash, stateRoot, batch);
+        return (anchorBlock, timestamp);
+    }
+
+    /// `propose` with the blocks' data in the blobs of this (type-3) transaction: one
+    /// record per block, block i's ending at payload byte `blocks[i].end`, the payload
+    /// packed 31 bytes per field element over the transaction's blobs in order. Same bond
+    /// and checks as `propose`; each block is committed with its claimed `dataHash`, and
+    /// the batch with one word binding the blobs' versioned hashes and the ends, against
+    /// which `proveBlobData` checks the blobs in a dispute.
+    function proposeBlobs(BlobBlock[] calldata blocks) external payable {
+        if (proposer != address(0) && msg.sender != proposer) revert NotProposer();
+        if (msg.value != proposerBond) revert WrongBond(msg.value, proposerBond);
+        if (blocks.length == 0) revert NoBlocks();
+        uint256 blobs;
+        while (blobhash(blobs) != bytes32(0)) blobs++;
+        if (blobs == 0) revert NoBlobs();
+        bytes32[] memory hashes = new bytes32[](blobs);
+        for (uint256 i; i < blobs; i++) {
+            hashes[i] = blobhash(i);
+        }
+        uint32[] memory ends = new uint32[](blocks.length);
+        uint64 number = pendingNumber;
+        uint64 first = number + 1;
+        (uint256 anchor, uint64 time) = _tip(number);
+        uint64 batch = batchCount + 1;
+        uint256 prevEnd;
+        for (uint256 i; i < blocks.length; i++) {
+            BlobBlock calldata b = blocks[i];
+            if (b.end <= prevEnd) revert BadRecordEnd(i);
+            prevEnd = b.end;
+            ends[i] = b.end;
+            number++;
+            (anchor, time) =
+                _admit(number, batch, anchor, time, b.anchorBlock, b.timestamp, b.dataHash, b.blockHash, b.stateRoot);
+        }
+        if (prevEnd > blobs * BLOB_PAYLOAD_BYTES) revert BadRecordEnd(blocks.length - 1);
+        pendingNumber = number;
+        batches[batch] = Batch({proposer: msg.sender, lastBlock: number, slashed: false});
+        batchCount = batch;
+        blobBatch[batch] = keccak256(abi.encode(first, ends, hashes));
+        emit BlobBatchProposed(batch, first, ends, hashes);
+    }
+
+    /// Proves, for challenged block `n` of a blob batch, that its record in the batch's
+    /// blobs decodes to the data it was proposed with. `first`, `ends` and
+    /// `versionedHashes` are the batch's (as `BlobBatchProposed` logged them); `openings`
+    /// are the blobs the record spans, in order, each with its KZG commitment and the KZG
+    /// proof of its value at z = keccak256(blob ‖ versionedHash) mod BLS_MODULUS (the
+    /// value is computed here from the blob and checked with the point-evaluation
+    /// precompile). `anchorHash` is the hash of n's anchor block (bound by n's commitment).
+    /// Anyone may call it; `defend` of a blob block requires it first.
+    function proveBlobData(
+        uint64 n,
+        uint64 first,
+        uint32[] calldata ends,
+        bytes32[] calldata versionedHashes,
+        bytes32 anchorHash,
+        BlobVerifier.BlobOpening[] calldata openings
+    ) external {
+        Proposal storage p = _pending(n);
+        Challenge storage c = challenges[n][p.batch];
+        if (c.status != Status.Challenged) revert NoOpenChallenge(n);
+        bytes32 bound = blobBatch[p.batch];
+        if (bound == bytes32(0)) revert NotBlobBatch(n);
+        if (keccak256(abi.encode(first, ends, versionedHashes)) != bound || n < first || n - first >= ends.length) {
+            revert WrongBlobBatch(n);
+        }
+        bytes32 dataHash = _recordHash(n - first, ends, versionedHashes, openings);
+        if (commitmentOf(dataHash, p.blockHash, p.stateRoot, anchorHash) != p.commitment) revert BlobDataMismatch(n);
+        c.blobProven = true;
+        emit BlobDataProven(n, msg.sender);
+    }
+
+    /// The `dataHash` that record `k` of a blob batch decodes to, its blobs checked.
+    function _recordHash(
+        uint256 k,
+        uint32[] calldata ends,
+        bytes32[] calldata hashes,
+        BlobVerifier.BlobOpening[] calldata openings
+    ) private view returns (bytes32) {
+        uint256 start = k == 0 ? 0 : ends[k - 1];
+        uint256 end = ends[k];
+        uint256 firstBlob = start / BLOB_PAYLOAD_BYTES;
+        uint256 needed = (end - 1) / BLOB_PAYLOAD_BYTES - firstBlob + 1;
+        if (openings.length != needed) revert WrongBlobCount(openings.length, needed);
+        uint256 base = firstBlob * BLOB_PAYLOAD_BYTES;
+        return blobVerifier.recordDataHash(start - base, end - base, hashes[firstBlob:firstBlob + needed], openings);
     }
 
     /// Anchor block and L2 timestamp of block `number` (pending or the finalized head).
@@ -288,6 +433,7 @@ contract OptimisticRollup is RollupCore {
         Challenge storage c = challenges[n][p.batch];
         if (c.status != Status.Challenged) revert NoOpenChallenge(n);
         if (block.timestamp > c.respondBy) revert ResponseWindowClosed(n, c.respondBy);
+        if (blobBatch[p.batch] != bytes32(0) && !c.blobProven) revert BlobDataNotProven(n);
         StatelessInputReader.Block memory b = StatelessInputReader.read(input);
         // The anchor hash is bound by the commitment: take it from the input and check.
         if (

@@ -120,6 +120,26 @@ pub struct BlobBatch {
 }
 
 impl BlobBatch {
+    /// The `proposeBlobs` argument: each block's header fields, claimed `dataHash` and
+    /// claims, and its record end.
+    pub fn blob_blocks(
+        &self,
+        blocks: &[OptimisticRollup::Block],
+    ) -> Vec<OptimisticRollup::BlobBlock> {
+        blocks
+            .iter()
+            .zip(&self.ends)
+            .map(|(b, end)| OptimisticRollup::BlobBlock {
+                timestamp: b.timestamp,
+                anchorBlock: b.anchorBlock,
+                dataHash: crate::optimistic::posted::data_hash(b),
+                blockHash: b.blockHash,
+                stateRoot: b.stateRoot,
+                end: *end,
+            })
+            .collect()
+    }
+
     /// Payload byte range of block `index`'s record.
     pub fn record_range(&self, index: usize) -> Result<(usize, usize), BlobDaError> {
         record_range(&self.ends, index)

@@ -1,0 +1,472 @@
+//! OptimisticRollup with block data in blobs (`proposeBlobs`): type-3 proposals mined in
+//! real L1 blocks, `proveBlobData` (the point-evaluation precompile at a challenge point
+//! derived from the blob, `y` evaluated on chain, the record decoded) before `defend`,
+//! and a proposer whose blob does not hold its claimed block dropped and slashed.
+
+mod common;
+
+use alloy_consensus::{SignableTransaction, TxEip4844, TxEip4844Variant, TxEnvelope};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{Address, B256, Bytes, FixedBytes, TxKind, U256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::{SolCall, SolError};
+use common::*;
+use nr_chain::{BlockOptions, BlockSelection, CallOutcome, Eip1559Builder};
+use nr_contracts::{OptimisticRollup as Opt, optimistic::BlobVerifier};
+use nr_rollup::blob_da::{self, BlobBatch, BlobOpening, blobs};
+
+const WINDOW: u64 = 120;
+const RESPONSE: u64 = 48;
+const MAX_WAIT_BLOCKS: u64 = 64;
+/// The per-transaction gas cap of Osaka (EIP-7825).
+const TX_GAS_CAP: u64 = 1 << 24;
+/// Blob gas of one blob.
+const GAS_PER_BLOB: u64 = 131_072;
+
+fn proposer_bond() -> U256 {
+    eth(1)
+}
+
+fn challenger_bond() -> U256 {
+    eth(1) / U256::from(4)
+}
+
+fn blob_env() -> Env {
+    Env::with_rollup(|_, genesis| {
+        let ctor = Opt::constructorCall {
+            chainId_: L2_ID,
+            gasLimit_: L2_GAS_LIMIT,
+            genesisHash: genesis.hash_slow(),
+            genesisStateRoot: genesis.state_root,
+            proposer_: Address::ZERO,
+            challengeWindow_: U256::from(WINDOW),
+            responseWindow_: U256::from(RESPONSE),
+            proposerBond_: proposer_bond(),
+            challengerBond_: challenger_bond(),
+            maxTimestampLag_: U256::from(MAX_LAG),
+            forcedDelay_: U256::from(FORCED_DELAY),
+        };
+        let mut code = Opt::BYTECODE.to_vec();
+        code.extend(alloy_sol_types::SolConstructor::abi_encode(&ctor));
+        code
+    })
+}
+
+fn posted(env: &Env, hash: B256) -> Opt::Block {
+    let b = env.l2.block(&hash).unwrap().unwrap();
+    let h = &b.header;
+    Opt::Block {
+        timestamp: h.timestamp,
+        feeRecipient: h.beneficiary,
+        prevRandao: h.mix_hash,
+        extraData: h.extra_data.clone(),
+        anchorBlock: U256::from(env.anchor_of(h)),
+        transactions: b.body.transactions.iter().map(|t| t.encoded_2718().into()).collect(),
+        blockHash: hash,
+        stateRoot: h.state_root,
+    }
+}
+
+fn nonce_of(env: &Env, k: &PrivateKeySigner) -> u64 {
+    env.l1.account(&env.l1.head(), k.address()).unwrap().map_or(0, |a| a.nonce)
+}
+
+/// Mines `tx` alone in the next L1 block, past the pool (a blob transaction in canonical
+/// form, or a transaction over the pool's size limit).
+fn mine_selected(env: &Env, tx: TxEnvelope) -> Sent {
+    let hash = *tx.tx_hash();
+    let opts = BlockOptions {
+        timestamp: env.l1_next_time(),
+        parent_beacon_block_root: None,
+        fee_recipient: None,
+    };
+    let selection = BlockSelection { first: vec![tx], exclude: vec![] };
+    let p = env.l1.produce_block_selected(&opts, &selection).unwrap();
+    assert_eq!(p.block.body.transactions.len(), 1, "skipped: {:?}", p.skipped);
+    Sent { receipt: env.l1.receipt(&hash).unwrap().unwrap() }
+}
+
+/// `proposeBlobs(blocks)` as a type-3 transaction carrying blobs of `hashes`.
+fn propose_blobs_tx(
+    env: &Env,
+    from: &PrivateKeySigner,
+    blocks: Vec<Opt::BlobBlock>,
+    hashes: Vec<B256>,
+) -> TxEnvelope {
+    let tx = TxEip4844Variant::TxEip4844(TxEip4844 {
+        chain_id: L1_ID,
+        nonce: nonce_of(env, from),
+        gas_limit: 10_000_000,
+        max_fee_per_gas: 100_000_000_000,
+        max_priority_fee_per_gas: 1_000_000_000,
+        to: env.rollup,
+        value: proposer_bond(),
+        access_list: Default::default(),
+        blob_versioned_hashes: hashes,
+        max_fee_per_blob_gas: 1_000_000_000,
+        input: Opt::proposeBlobsCall { blocks }.abi_encode().into(),
+    });
+    let sig = from.sign_hash_sync(&tx.signature_hash()).unwrap();
+    TxEnvelope::Eip4844(tx.into_signed(sig))
+}
+
+/// A call to the rollup mined past the pool, with `gas`.
+fn call_selected<C: SolCall>(env: &Env, from: &PrivateKeySigner, call: &C, gas: u64) -> Sent {
+    let tx = Eip1559Builder::new(L1_ID, nonce_of(env, from), TxKind::Call(env.rollup))
+        .input(call.abi_encode())
+        .gas_limit(gas)
+        .fees(100_000_000_000, 1_000_000_000)
+        .sign(from)
+        .unwrap();
+    mine_selected(env, tx)
+}
+
+/// Simulates `call` on the next L1 block and returns the error `E` it reverts with.
+fn expect_revert<C: SolCall, E: SolError>(env: &Env, call: &C) -> E {
+    match env.l1_simulate(env.alice.address(), env.rollup, call, U256::ZERO) {
+        CallOutcome::Revert { output, .. } => E::abi_decode(&output).unwrap_or_else(|_| {
+            panic!("expected {}, got 0x{}", E::SIGNATURE, alloy_primitives::hex::encode(&output))
+        }),
+        other => panic!("expected revert {}, got {other:?}", E::SIGNATURE),
+    }
+}
+
+fn versioned_hashes(batch: &BlobBatch) -> Vec<B256> {
+    batch.blobs.iter().map(|b| blobs::versioned_hash(&blobs::commitment(b).unwrap())).collect()
+}
+
+/// Proposes `blocks` with the blobs of `batch` (the proposer's choice: honest or not),
+/// each block claiming `blocks[i]`'s dataHash and claims; returns the versioned hashes.
+fn propose_blobs(env: &Env, blocks: &[Opt::Block], batch: &BlobBatch) -> (Sent, Vec<B256>) {
+    let hashes = versioned_hashes(batch);
+    let tx = propose_blobs_tx(env, &env.sequencer, batch.blob_blocks(blocks), hashes.clone());
+    let s = mine_selected(env, tx);
+    assert!(s.ok(), "proposeBlobs must succeed");
+    let header = env.l1.head();
+    assert_eq!(
+        header.blob_gas_used,
+        Some(GAS_PER_BLOB * batch.blobs.len() as u64),
+        "the L1 block carries the proposal's blob gas"
+    );
+    (s, hashes)
+}
+
+fn opening_abi(o: &BlobOpening) -> BlobVerifier::BlobOpening {
+    BlobVerifier::BlobOpening {
+        blob: Bytes::copy_from_slice(o.blob.as_slice()),
+        commitment: Bytes::copy_from_slice(o.commitment.as_slice()),
+        proof: Bytes::copy_from_slice(o.proof.as_slice()),
+    }
+}
+
+fn anchor_hash(env: &Env, b: &Opt::Block) -> B256 {
+    env.l1.hash_by_number(b.anchorBlock.to::<u64>()).unwrap().unwrap()
+}
+
+/// The honest `proveBlobData` of block `n` (index `n - first` of a batch from `first`).
+fn prove_call(
+    env: &Env,
+    n: u64,
+    first: u64,
+    batch: &BlobBatch,
+    hashes: &[B256],
+    claimed: &Opt::Block,
+) -> Opt::proveBlobDataCall {
+    let (_, openings) = batch.openings((n - first) as usize).unwrap();
+    Opt::proveBlobDataCall {
+        n,
+        first,
+        ends: batch.ends.clone(),
+        versionedHashes: hashes.to_vec(),
+        anchorHash: anchor_hash(env, claimed),
+        openings: openings.iter().map(opening_abi).collect(),
+    }
+}
+
+fn challenge(env: &Env, n: u64) -> Sent {
+    let s = env.l1_call(&env.bob, env.rollup, Opt::challengeCall { n }, challenger_bond());
+    assert!(s.ok(), "challenge of block {n} must succeed");
+    s
+}
+
+fn wait_past(env: &Env, t: u64) {
+    for _ in 0..MAX_WAIT_BLOCKS {
+        if env.l1_next_time() > t {
+            return;
+        }
+        env.l1_mine();
+    }
+    panic!("L1 did not pass time {t} within {MAX_WAIT_BLOCKS} blocks");
+}
+
+fn pending_number(env: &Env) -> u64 {
+    env.l1_view(env.rollup, Opt::pendingNumberCall {})
+}
+
+/// Two L2 blocks of plain transfers to fresh addresses.
+fn two_blocks(env: &Env) -> Vec<Opt::Block> {
+    let mut out = Vec::new();
+    for (k, count) in [5u8, 3].into_iter().enumerate() {
+        for i in 0..count {
+            let to = Address::repeat_byte(0x40 + i + 16 * k as u8);
+            env.l2_transfer(&env.alice, to, U256::from(1000 + i as u64));
+        }
+        let p = env.l2_block();
+        out.push(posted(env, p.hash));
+    }
+    env.l1_mine();
+    out
+}
+
+#[test]
+fn blob_batch_honest_challenged_proven_and_defended() {
+    let env = blob_env();
+    let blocks = two_blocks(&env);
+    let batch = blob_da::encode_batch(&blocks).unwrap();
+    let (proposed, hashes) = propose_blobs(&env, &blocks, &batch);
+    println!(
+        "proposeBlobs: {} blocks, {} payload bytes, {} blob(s) -> {} L1 gas",
+        blocks.len(),
+        batch.payload.len(),
+        batch.blobs.len(),
+        proposed.gas()
+    );
+    assert_eq!(pending_number(&env), 2);
+    let first: u64 = 1;
+    let bound: B256 = env.l1_view(env.rollup, Opt::blobBatchCall(1));
+    assert_ne!(bound, B256::ZERO, "the batch binds its blobs");
+
+    challenge(&env, 2);
+    let hash2 = blocks[1].blockHash;
+    let defend =
+        Opt::defendCall { n: 2, posted: blocks[1].clone(), input: env.input(hash2).into() };
+    let e = expect_revert::<_, Opt::BlobDataNotProven>(&env, &defend);
+    assert_eq!(e.number, 2, "no defence before the blob data is proven");
+
+    let prove = prove_call(&env, 2, first, &batch, &hashes, &blocks[1]);
+    let p = call_selected(&env, &env.deployer, &prove, TX_GAS_CAP);
+    assert!(p.ok(), "proveBlobData of an honest record");
+    println!("proveBlobData (1 blob): {} L1 gas", p.gas());
+    let d = env.l1_call(&env.alice, env.rollup, defend, U256::ZERO);
+    assert!(d.ok(), "defended after the blob proof");
+    wait_past(&env, proposed.receipt.header.timestamp + WINDOW - 1);
+    assert!(env.l1_call(&env.bob, env.rollup, Opt::finalizeCall { upTo: 2 }, U256::ZERO).ok());
+    assert_eq!(env.rollup_head(), (2, hash2));
+}
+
+#[test]
+fn blob_proposer_whose_blob_does_not_hold_its_block_is_dropped() {
+    let env = blob_env();
+    let blocks = two_blocks(&env);
+    // The blob holds a record for other transactions (block 1 without its last one) and,
+    // for block 2, another block's record; the proposal claims the real blocks.
+    let mut other = blocks.clone();
+    other[0].transactions.pop();
+    other[1] = blocks[0].clone();
+    let lying = blob_da::encode_batch(&other).unwrap();
+    let hashes = versioned_hashes(&lying);
+    let tx = propose_blobs_tx(&env, &env.sequencer, lying.blob_blocks(&blocks), hashes.clone());
+    assert!(mine_selected(&env, tx).ok(), "the lying proposal is accepted (cheap checks only)");
+
+    let s = challenge(&env, 1);
+    let respond_by = s.receipt.header.timestamp + RESPONSE;
+    for (n, b) in [(1u64, &blocks[0]), (2, &blocks[1])] {
+        let prove = prove_call(&env, n, 1, &lying, &hashes, b);
+        if n == 2 {
+            challenge(&env, 2);
+        }
+        let e = expect_revert::<_, Opt::BlobDataMismatch>(&env, &prove);
+        assert_eq!(e.number, n, "the blob's record is not block {n}'s data");
+        assert!(!call_selected(&env, &env.deployer, &prove, TX_GAS_CAP).ok());
+    }
+    // The honest data and EXECUTE input do not defend it without the blob proof.
+    let defend = Opt::defendCall {
+        n: 1,
+        posted: blocks[0].clone(),
+        input: env.input(blocks[0].blockHash).into(),
+    };
+    let e = expect_revert::<_, Opt::BlobDataNotProven>(&env, &defend);
+    assert_eq!(e.number, 1);
+    assert!(!env.l1_call(&env.alice, env.rollup, defend, U256::ZERO).ok());
+
+    wait_past(&env, respond_by);
+    let bob_before = env.l1_balance(env.bob.address());
+    let r = env.l1_call(&env.alice, env.rollup, Opt::resolveCall { n: 1 }, U256::ZERO);
+    assert!(r.ok(), "resolve drops the undefendable block");
+    assert_eq!(pending_number(&env), 0, "block 1 and its descendant dropped");
+    assert_eq!(
+        env.l1_balance(env.bob.address()),
+        bob_before + challenger_bond() + proposer_bond() / U256::from(2),
+        "the challenger takes its bond and half the proposer's"
+    );
+    let batch: Opt::Batch = env.l1_view(env.rollup, Opt::batchInfoCall { id: 1 });
+    assert!(batch.slashed, "the proposer's bond is slashed");
+}
+
+#[test]
+fn blob_proof_refuses_wrong_batch_commitment_proof_and_records() {
+    let env = blob_env();
+    let blocks = two_blocks(&env);
+    let batch = blob_da::encode_batch(&blocks).unwrap();
+    let (_, hashes) = propose_blobs(&env, &blocks, &batch);
+    let honest = prove_call(&env, 1, 1, &batch, &hashes, &blocks[0]);
+    let e = expect_revert::<_, Opt::NoOpenChallenge>(&env, &honest);
+    assert_eq!(e.number, 1, "only a challenged block needs its blob proven");
+    challenge(&env, 1);
+
+    // Wrong versioned hash, wrong ends, wrong first block: not the batch's binding.
+    let mut c = honest.clone();
+    c.versionedHashes[0] = B256::repeat_byte(1);
+    assert_eq!(expect_revert::<_, Opt::WrongBlobBatch>(&env, &c).number, 1);
+    let mut c = honest.clone();
+    c.ends[0] += 1;
+    assert_eq!(expect_revert::<_, Opt::WrongBlobBatch>(&env, &c).number, 1);
+    let mut c = honest.clone();
+    c.first = 2;
+    assert_eq!(expect_revert::<_, Opt::WrongBlobBatch>(&env, &c).number, 1);
+
+    // Another blob's commitment (and its proof at this blob's point).
+    let other = blob_da::pack(&[7u8; 1000]).remove(0);
+    let other_commitment = blobs::commitment(&other).unwrap();
+    let mut c = honest.clone();
+    c.openings[0].commitment = Bytes::copy_from_slice(other_commitment.as_slice());
+    assert_eq!(expect_revert::<_, Opt::BlobProofFailed>(&env, &c).index, U256::ZERO);
+
+    // A proof of the blob's value at another point: a wrong y for the contract's z.
+    let o = blob_da::opening(&batch.blobs[0]).unwrap();
+    let settings = alloy_eips::eip4844::env_settings::EnvKzgSettings::Default;
+    use alloy_eips::eip4844::{AsCkzg, c_kzg};
+    let mut z = o.z;
+    z.0[31] ^= 1;
+    let (proof, _) = settings
+        .get()
+        .compute_kzg_proof(batch.blobs[0].as_ckzg(), &c_kzg::Bytes32::new(z.0))
+        .unwrap();
+    let mut c = honest.clone();
+    c.openings[0].proof = Bytes::copy_from_slice(&proof.to_bytes().into_inner());
+    assert_eq!(expect_revert::<_, Opt::BlobProofFailed>(&env, &c).index, U256::ZERO);
+    let mut c = honest.clone();
+    c.openings[0].proof = Bytes::copy_from_slice(FixedBytes::<48>::ZERO.as_slice());
+    assert_eq!(expect_revert::<_, Opt::BlobProofFailed>(&env, &c).index, U256::ZERO);
+
+    // Malformed openings and a wrong number of blobs.
+    let mut c = honest.clone();
+    c.openings[0].blob = Bytes::from(vec![0u8; 1000]);
+    assert_eq!(expect_revert::<_, Opt::BadBlobOpening>(&env, &c).index, U256::ZERO);
+    let mut c = honest.clone();
+    c.openings.push(c.openings[0].clone());
+    let e = expect_revert::<_, Opt::WrongBlobCount>(&env, &c);
+    assert_eq!((e.count, e.needed), (U256::from(2), U256::from(1)));
+
+    // A wrong anchor hash: the decoded data does not reproduce the commitment.
+    let mut c = honest.clone();
+    c.anchorHash = B256::repeat_byte(9);
+    assert_eq!(expect_revert::<_, Opt::BlobDataMismatch>(&env, &c).number, 1);
+    // The honest one passes.
+    assert!(call_selected(&env, &env.deployer, &honest, TX_GAS_CAP).ok());
+}
+
+#[test]
+fn blob_proposer_with_garbage_record_cannot_prove() {
+    let env = blob_env();
+    let blocks = two_blocks(&env);
+    let honest = blob_da::encode_batch(&blocks).unwrap();
+    // Same ends, but the bytes of record 1 are not a record at all.
+    let mut payload = honest.payload.clone();
+    let (start, end) = honest.record_range(0).unwrap();
+    for (i, b) in payload[start..end].iter_mut().enumerate() {
+        *b = (i as u8).wrapping_mul(37) | 0x80;
+    }
+    let garbage = BlobBatch { blobs: blob_da::pack(&payload), payload, ends: honest.ends.clone() };
+    let (_, hashes) = propose_blobs(&env, &blocks, &garbage);
+    challenge(&env, 1);
+    let prove = prove_call(&env, 1, 1, &garbage, &hashes, &blocks[0]);
+    let e = expect_revert::<_, Opt::RecordUnknownEncoding>(&env, &prove);
+    assert_eq!(e.encoding, 0x80);
+    // Record 2 is intact and proves.
+    challenge(&env, 2);
+    assert!(
+        call_selected(
+            &env,
+            &env.deployer,
+            &prove_call(&env, 2, 1, &garbage, &hashes, &blocks[1]),
+            TX_GAS_CAP
+        )
+        .ok()
+    );
+}
+
+#[test]
+fn blob_record_spanning_two_blobs_is_proven() {
+    let env = blob_env();
+    // Two blocks each with one ~100 KB incompressible transaction: record 2 straddles
+    // the boundary of blob 0 and blob 1.
+    let mut seed = 0x1234_5678u32;
+    let mut blocks = Vec::new();
+    for _ in 0..2 {
+        let data: Vec<u8> = (0..100_000)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                seed as u8
+            })
+            .collect();
+        env.l2_tx_raw(
+            &env.alice,
+            TxKind::Call(env.bob.address()),
+            data.into(),
+            U256::ZERO,
+            5_000_000,
+        );
+        let p = env.l2_block();
+        blocks.push(posted(&env, p.hash));
+    }
+    env.l1_mine();
+    let batch = blob_da::encode_batch(&blocks).unwrap();
+    assert_eq!(batch.blobs.len(), 2);
+    let (s, e) = batch.record_range(1).unwrap();
+    assert!(s < blob_da::PAYLOAD_BYTES_PER_BLOB && e > blob_da::PAYLOAD_BYTES_PER_BLOB, "{s}..{e}");
+    let (_, hashes) = propose_blobs(&env, &blocks, &batch);
+    challenge(&env, 2);
+    let prove = prove_call(&env, 2, 1, &batch, &hashes, &blocks[1]);
+    assert_eq!(prove.openings.len(), 2);
+    // One blob only: the count is checked.
+    let mut short = prove.clone();
+    short.openings.pop();
+    let err = expect_revert::<_, Opt::WrongBlobCount>(&env, &short);
+    assert_eq!((err.count, err.needed), (U256::from(1), U256::from(2)));
+    let p = call_selected(&env, &env.deployer, &prove, TX_GAS_CAP);
+    assert!(p.ok(), "a record spanning two blobs is proven with both");
+    println!("proveBlobData (2 blobs, record of {} bytes): {} L1 gas", e - s, p.gas());
+    let d = Opt::defendCall {
+        n: 2,
+        posted: blocks[1].clone(),
+        input: env.input(blocks[1].blockHash).into(),
+    };
+    assert!(env.l1_call(&env.alice, env.rollup, d, U256::ZERO).ok(), "then defended");
+}
+
+#[test]
+fn propose_blobs_refuses_missing_blobs_and_bad_ends() {
+    let env = blob_env();
+    let blocks = two_blocks(&env);
+    let batch = blob_da::encode_batch(&blocks).unwrap();
+    let call = Opt::proposeBlobsCall { blocks: batch.blob_blocks(&blocks) };
+    match env.l1_simulate(env.sequencer.address(), env.rollup, &call, proposer_bond()) {
+        CallOutcome::Revert { output, .. } => assert_eq!(&output[..4], &Opt::NoBlobs::SELECTOR[..]),
+        other => panic!("expected NoBlobs, got {other:?}"),
+    }
+    let hashes = versioned_hashes(&batch);
+    for ends in [vec![10u32, 10], vec![0, 10], vec![10, blob_da::PAYLOAD_BYTES_PER_BLOB as u32 + 1]]
+    {
+        let mut bb = batch.blob_blocks(&blocks);
+        for (b, end) in bb.iter_mut().zip(&ends) {
+            b.end = *end;
+        }
+        let s = mine_selected(&env, propose_blobs_tx(&env, &env.sequencer, bb, hashes.clone()));
+        assert!(!s.ok(), "ends {ends:?} refused");
+        assert_eq!(pending_number(&env), 0);
+    }
+}
