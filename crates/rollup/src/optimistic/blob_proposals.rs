@@ -7,7 +7,7 @@
 
 use super::{
     OptimisticError, OptimisticRollup,
-    blob_abi::{BlobBlock, BlobOpening, proposeBlobsCall, proveBlobDataCall},
+    OptimisticRollup::{BlobBlock, proposeBlobsCall, proveBlobDataCall},
     posted,
 };
 use crate::{
@@ -16,6 +16,7 @@ use crate::{
 };
 use alloy_primitives::{B256, Bytes, U256};
 use alloy_sol_types::SolCall;
+use nr_contracts::optimistic::BlobVerifier::BlobOpening;
 
 /// Most blobs of one proposal (EIP-7594's per-transaction cap).
 pub const MAX_BLOBS: usize = crate::l1::blobs::MAX_BLOBS_PER_TX;
@@ -176,12 +177,14 @@ pub fn decode_propose_blobs(input: &[u8]) -> Option<proposeBlobsCall> {
     proposeBlobsCall::abi_decode(input).ok()
 }
 
-/// The `proveBlobData` call for L2 block `n` read from blobs at `source`: fetches the
-/// blobs again and opens those its record spans at the contract's challenge point.
+/// The `proveBlobData` call for L2 block `n` read from blobs at `source`, anchored to L1
+/// block hash `anchor_hash`: fetches the blobs again and opens those its record spans at
+/// the contract's challenge point.
 pub async fn prove_call(
     l1: &L1Client,
     n: u64,
     source: &BlobSource,
+    anchor_hash: B256,
 ) -> Result<proveBlobDataCall, OptimisticError> {
     let blobs = l1.blobs(source.l1_block, &source.versioned_hashes).await?;
     let (_, openings) = blob_da::openings_for(&blobs, &source.ends, source.index)
@@ -191,6 +194,7 @@ pub async fn prove_call(
         first: source.first,
         ends: source.ends.clone(),
         versionedHashes: source.versioned_hashes.clone(),
+        anchorHash: anchor_hash,
         openings: openings
             .into_iter()
             .map(|o| BlobOpening {

@@ -11,7 +11,6 @@
 //! ([`posted::check`]), and the development adversaries ([`adversary`]).
 
 pub mod adversary;
-mod blob_abi;
 pub mod blob_proposals;
 pub mod budget;
 mod error;

@@ -244,9 +244,11 @@ impl Watchtower {
     /// Defends block `n` with EXECUTE's input built from the local chain's block `n`; a
     /// block from a blob batch first gets its blob data proven (`proveBlobData`).
     async fn defend(&self, n: u64) -> Result<(), OptimisticError> {
-        let source = self.pending.get(&n).and_then(|j| j.proposal.blob.clone());
-        if let Some(source) = source {
-            let prove = blob_proposals::prove_call(&self.l1, n, &source).await?;
+        let proposal = self.pending.get(&n).map(|j| j.proposal.clone());
+        if let Some(Proposal { blob: Some(source), posted, .. }) = proposal {
+            let anchor = u64::try_from(posted.anchorBlock).unwrap_or(u64::MAX);
+            let anchor_hash = self.l1.block(BlockNumberOrTag::Number(anchor)).await?.hash;
+            let prove = blob_proposals::prove_call(&self.l1, n, &source, anchor_hash).await?;
             let blobs = prove.openings.len();
             let r = self.l1.send(self.l1.rollup, prove.abi_encode().into(), U256::ZERO).await?;
             tracing::info!(n, blobs, gas = r.gas_used, "watchtower: proved blob data");
