@@ -7,7 +7,7 @@ use nr_execute::precompile::{
 };
 use nr_node::{
     NodeError,
-    l1::{DEFAULT_L1_CHAIN_ID, DEV_MNEMONIC, ForkTime, L1Config, L1Node},
+    l1::{DEFAULT_BLOB_RETENTION, DEFAULT_L1_CHAIN_ID, DEV_MNEMONIC, ForkTime, L1Config, L1Node},
 };
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -55,6 +55,12 @@ pub struct L1Args {
     /// (or `*`) here to read this L1.
     #[arg(long, default_value = "")]
     pub http_corsdomain: String,
+    /// Blocks behind the head whose blob sidecars are kept and served (the beacon API's
+    /// `blob_sidecars`/`blobs`); older ones are pruned. Default 131,072 = 4,096 epochs of 32
+    /// slots (mainnet's `MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS`, ~18 days at 12 s); 0 keeps
+    /// all.
+    #[arg(long, default_value_t = DEFAULT_BLOB_RETENTION)]
+    pub blob_retention: u64,
     /// JSON-RPC limits.
     #[command(flatten)]
     pub rpc: crate::rpc_limits::RpcLimitArgs,
@@ -80,6 +86,7 @@ impl L1Args {
             accounts: self.accounts,
             execute_gas,
             rpc_limits: self.rpc.limits(),
+            blob_retention: self.blob_retention,
             cors: nr_rpc::CorsOrigins::parse(&self.http_corsdomain)
                 .map_err(|e| eyre!("--http-corsdomain: {e}"))?,
             ..L1Config::default()

@@ -1,6 +1,7 @@
 //! Import of blocks produced elsewhere, and re-execution of stored blocks for witnesses.
 
-use crate::{Chain, ChainError, TxError, store};
+use crate::{Chain, ChainError, TxError, blob_store::BlockBlobs, blobs, store};
+use alloy_consensus::Transaction;
 use alloy_consensus::{Block, Header, TxEnvelope};
 use alloy_primitives::B256;
 use nr_stateless::{
@@ -34,7 +35,7 @@ impl Chain {
             &hooks.factory,
         )?;
         let hash = block.header.hash_slow();
-        self.store_block(block, hash, &executed)?;
+        self.store_block(block, hash, &executed, &[])?;
         Ok(hash)
     }
 
@@ -56,6 +57,7 @@ impl Chain {
         let guard = self.produce.lock();
         let head = self.head();
         let mut removed = vec![];
+        let mut removed_hashes = vec![];
         let mut removed_blocks = 0;
         if number < head.number {
             if let Some(finalized) = self.labels().finalized
@@ -69,9 +71,21 @@ impl Chain {
             for n in number + 1..=head.number {
                 let hash = self.hash_by_number(n)?.ok_or(ChainError::UnknownNumber(n))?;
                 let block = self.block(&hash)?.ok_or(ChainError::UnknownBlock(hash))?;
-                removed.extend(block.body.transactions);
+                // Blob transactions go back to the pool in their network form.
+                let mut sidecars = match self.blob_sidecars(&hash)? {
+                    BlockBlobs::Available(s) => s.into_iter(),
+                    _ => Vec::new().into_iter(),
+                };
+                for t in block.body.transactions {
+                    let full = match t.blob_versioned_hashes() {
+                        Some(_) => sidecars.next().and_then(|s| blobs::with_sidecar(&t, s)),
+                        None => None,
+                    };
+                    removed.push(full.unwrap_or(t));
+                }
+                removed_hashes.push(hash);
             }
-            store::rewind(&self.db, (number, keep_hash), head.number, &removed)?;
+            store::rewind(&self.db, (number, keep_hash), head.number, &removed, &removed_hashes)?;
             // The head and the pool change together, under the pool lock.
             let _pool = self.pool.lock();
             *self.head.write() = keep;

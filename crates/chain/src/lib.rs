@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod access_list;
+pub mod blob_store;
 pub mod blobs;
 pub mod budget;
 mod call;
@@ -28,6 +29,7 @@ pub mod trace;
 pub mod tx;
 
 use alloy_consensus::{Block, BlockBody, Header, TxEnvelope};
+use alloy_eips::eip7594::BlobTransactionSidecarVariant;
 use alloy_primitives::B256;
 use nr_stateless::{
     block::ExecutedBlock, evm::BlockHooks, memory::MemoryChain, state::StateSource,
@@ -64,6 +66,8 @@ pub struct Chain {
     budget: RwLock<Option<Arc<dyn BlockBudget>>>,
     dropped: Mutex<budget::DropLog>,
     labels: RwLock<BlockLabels>,
+    /// Blocks behind the head whose blob sidecars are kept (0: all).
+    blob_retention: RwLock<u64>,
     /// Notified when a transaction enters the pool.
     pub tx_added: notify::Notify,
 }
@@ -116,6 +120,7 @@ impl Chain {
             budget: RwLock::new(None),
             dropped: Mutex::new(budget::DropLog::default()),
             labels: RwLock::new(BlockLabels::default()),
+            blob_retention: RwLock::new(0),
             tx_added: Default::default(),
         };
         chain.reload_pool()?;
@@ -141,13 +146,14 @@ impl Chain {
         Ok(())
     }
 
-    /// Writes an executed block (state nodes, codes, block data) in one transaction and
-    /// makes it the head.
+    /// Writes an executed block (state nodes, codes, block data, the `sidecars` of its blob
+    /// transactions in block order) in one transaction and makes it the head.
     fn store_block<S: StateSource + ?Sized>(
         &self,
         block: &Block<TxEnvelope>,
         hash: B256,
         executed: &ExecutedBlock<'_, S>,
+        sidecars: &[BlobTransactionSidecarVariant],
     ) -> Result<(), ChainError> {
         let mut nodes = std::collections::HashMap::new();
         executed.state.commit_into(&mut nodes);
@@ -158,6 +164,7 @@ impl Chain {
             &nodes,
             &executed.new_codes,
             &executed.receipts,
+            (sidecars, self.blob_retention()),
         )?;
         // The head and the pool change together, under the pool lock: a transaction being
         // admitted reads the head's nonces with the pool locked.

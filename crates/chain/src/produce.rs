@@ -174,7 +174,14 @@ impl Chain {
         deferred.extend(waiting);
         let BuiltBlock { block, executed, .. } = built;
         let hash = block.header.hash_slow();
-        self.store_block(&block, hash, &executed)?;
+        let sidecars = {
+            let pool = self.pool.lock();
+            let in_block = block.body.transactions.iter().filter(|t| blobs::blob_gas(t) > 0);
+            in_block
+                .filter_map(|t| pool.get(t.tx_hash()).and_then(|p| blobs::sidecar(&p.tx).cloned()))
+                .collect::<Vec<_>>()
+        };
+        self.store_block(&block, hash, &executed, &sidecars)?;
 
         // Pool upkeep: drop now-stale transactions, those that cannot be settled even alone,
         // and skipped ones that would be skipped again in every block.

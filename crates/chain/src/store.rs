@@ -6,7 +6,7 @@
 //! none of it, and the head always points at a block whose state is complete.
 
 use alloy_consensus::{Block, Header, ReceiptEnvelope, TxEnvelope};
-use alloy_eips::{Encodable2718, eip2718::Eip2718Error};
+use alloy_eips::{Encodable2718, eip2718::Eip2718Error, eip7594::BlobTransactionSidecarVariant};
 use alloy_primitives::{B256, Bytes};
 use alloy_rlp::Decodable;
 use nr_stateless::{memory::MemoryChain, state::StateSource};
@@ -82,6 +82,7 @@ pub(crate) fn create_tables(db: &redb::Database) -> Result<Option<Vec<u8>>, Stor
         tx.open_table(t)?;
     }
     tx.open_table(CANONICAL)?;
+    tx.open_table(crate::blob_store::BLOB_SIDECARS)?;
     let meta = tx.open_table(META)?;
     let spec = meta.get("spec")?.map(|v| v.value().to_vec());
     drop(meta);
@@ -128,8 +129,9 @@ pub(crate) fn write_genesis(
     Ok(())
 }
 
-/// Writes an executed block (its new state nodes and codes, block data) in one
-/// transaction and makes it the head.
+/// Writes an executed block (its new state nodes and codes, block data, its blob
+/// sidecars, pruning those past `blobs.1` blocks of retention) in one transaction and
+/// makes it the head.
 pub(crate) fn write_executed(
     db: &redb::Database,
     block: &Block<TxEnvelope>,
@@ -137,10 +139,12 @@ pub(crate) fn write_executed(
     nodes: &HashMap<B256, Bytes>,
     codes: &[(B256, Bytes)],
     receipts: &[ReceiptEnvelope],
+    blobs: (&[BlobTransactionSidecarVariant], u64),
 ) -> Result<(), StoreError> {
     let tx = db.begin_write()?;
     write_state(&tx, nodes, codes.iter().map(|(h, c)| (h, c)))?;
     write_block(&tx, block, hash, receipts)?;
+    crate::blob_store::write_in(&tx, hash, block.header.number, blobs.0, blobs.1)?;
     tx.commit()?;
     Ok(())
 }
@@ -190,8 +194,9 @@ fn write_block(
 }
 
 /// Makes block `keep` (number, hash) the head, in one transaction: the canonical entries
-/// above it and the transaction index entries of `removed` (the transactions of the
-/// blocks above it) go, and those transactions are stored as pending, so that a crash
+/// above it, the blob sidecars of `removed_blocks` (their hashes) and the transaction
+/// index entries of `removed` (the transactions of the blocks above it, blob ones with
+/// their sidecars) go, and those transactions are stored as pending, so that a crash
 /// right after the rewind loses none of them. Block data, receipts and state stay (they
 /// are keyed by hash, like an archive's side chains).
 pub(crate) fn rewind(
@@ -199,8 +204,10 @@ pub(crate) fn rewind(
     keep: (u64, B256),
     old_head: u64,
     removed: &[TxEnvelope],
+    removed_blocks: &[B256],
 ) -> Result<(), StoreError> {
     let tx = db.begin_write()?;
+    crate::blob_store::remove_in(&tx, removed_blocks)?;
     {
         let mut canonical = tx.open_table(CANONICAL)?;
         for n in keep.0 + 1..=old_head {

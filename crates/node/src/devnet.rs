@@ -128,6 +128,8 @@ impl DevnetConfig {
             rpc_limits: Default::default(),
             // The explorer page served by the L2 node reads the L1 from the browser.
             cors: nr_rpc::CorsOrigins::Any,
+            // The devnet keeps every blob (its followers may start late).
+            blob_retention: 0,
         }
     }
 }

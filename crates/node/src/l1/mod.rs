@@ -163,7 +163,13 @@ pub struct L1Config {
     pub rpc_limits: nr_rpc::RpcLimits,
     /// Browser origins allowed to call the JSON-RPC server (CORS; none by default).
     pub cors: nr_rpc::CorsOrigins,
+    /// Blocks behind the head whose blob sidecars are kept; 0 (the default, and `nr
+    /// devnet`'s) keeps all. `nr l1` defaults to
+    /// [`nr_chain::blob_store::DEFAULT_BLOB_RETENTION`] (docs/l1.md, "Blobs").
+    pub blob_retention: u64,
 }
+
+pub use nr_chain::blob_store::DEFAULT_BLOB_RETENTION;
 
 /// Blocks between the head and the `finalized` block of the dev L1 (geth's dev mode
 /// finalizes one 32-block epoch behind the head).
@@ -189,6 +195,7 @@ impl Default for L1Config {
             finality_depth: DEFAULT_FINALITY_DEPTH,
             rpc_limits: nr_rpc::RpcLimits::default(),
             cors: nr_rpc::CorsOrigins::None,
+            blob_retention: 0,
         }
     }
 }
@@ -259,6 +266,7 @@ impl L1Node {
         std::fs::create_dir_all(&cfg.datadir)
             .map_err(|source| NodeError::CreateDir { path: cfg.datadir.clone(), source })?;
         let chain = Arc::new(open_chain(&cfg.datadir.join("chain.redb"), spec, params)?);
+        chain.set_blob_retention(cfg.blob_retention);
         let hooks = L1Hooks { schedule: chain.spec().schedule.clone(), params };
         let start_head = chain.head();
         let ext: Arc<dyn nr_rpc::RpcExtension> = Arc::new(L1Rpc::new(hooks));
