@@ -13,12 +13,13 @@ use alloy_rpc_types_eth::TransactionReceipt;
 use common::wait_until;
 use nr_node::devnet::{Devnet, DevnetConfig, optimistic_params};
 use nr_rollup::{
-    L2Node,
+    L2Node, RollupError,
     bridge::BridgeClient,
     l1::L1Client,
+    l1::blobs::BlobError,
     optimistic::{
-        DataAvailability, OptimisticOptions, OptimisticRollup, adversary::Adversary,
-        proposals::proposals,
+        DataAvailability, OptimisticError, OptimisticOptions, OptimisticRollup,
+        adversary::Adversary, proposals::proposals,
     },
 };
 use std::time::Duration;
@@ -36,6 +37,11 @@ fn blobs(adversary: Adversary, watchtower: bool) -> OptimisticOptions {
 }
 
 async fn devnet(node: OptimisticOptions) -> (Devnet, tempfile::TempDir) {
+    devnet_keeping(node, 0).await
+}
+
+/// A Devnet whose L1 keeps blobs for `retention` blocks (`0`: all).
+async fn devnet_keeping(node: OptimisticOptions, retention: u64) -> (Devnet, tempfile::TempDir) {
     // `RUST_LOG=nr_rollup=info` shows the proposer's and the watchtowers' steps.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -50,6 +56,7 @@ async fn devnet(node: OptimisticOptions) -> (Devnet, tempfile::TempDir) {
         l2_block_time: 1,
         optimistic: Some(optimistic_params(WINDOW, WINDOW)),
         optimistic_node: node,
+        l1_blob_retention: retention,
         ..Default::default()
     };
     (Devnet::start(&cfg).await.expect("optimistic devnet starts"), dir)
@@ -265,5 +272,41 @@ async fn dev_blob_mismatch_proposer_is_challenged_dropped_and_slashed() {
     assert_eq!(fin.blockHash, true_hash, "the honest chain continues");
     derived(&d, &honest, block, "the honest watcher derived the block").await;
     honest.shutdown().await;
+    d.shutdown().await;
+}
+
+/// An L1 keeping blobs for 4 blocks: once a blob proposal's L1 block is older, reading it
+/// back (what a late follower or watchtower does) fails with `BlobsPruned`, naming the L1
+/// block, the versioned hash and the L1's retention.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pruned_blob_proposal_is_a_clear_error() {
+    let (d, _dir) = devnet_keeping(blobs(Adversary::default(), false), 4).await;
+    let l1 = rollup(&d);
+    let user = client(&d, 3).await;
+    let r = user.withdraw_eth(Address::repeat_byte(0x5b), milli(1)).await.expect("L2 transaction");
+    let block = r.block_number.unwrap();
+    let (_, receipt) = event::<OptimisticRollup::BlockProposed>(
+        &l1,
+        "the block is proposed in blobs",
+        Duration::from_secs(60),
+        |e| e.number == block,
+    )
+    .await;
+    let at = receipt.block_number.unwrap();
+    let hashes = l1.tx_blob_hashes(receipt.transaction_hash).await.expect("proposal tx");
+    let err = wait_until("the L1 prunes the blobs", Duration::from_secs(60), || async {
+        match proposals(&l1, at, at).await {
+            Ok(_) => Err("still served".to_string()),
+            Err(e) => Ok(e),
+        }
+    })
+    .await;
+    println!("{err}");
+    let OptimisticError::Rollup(e) = &err else { panic!("{err:?}") };
+    let RollupError::Blobs(BlobError::BlobsPruned { block, versioned_hash, retention, .. }) = &**e
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!((*block, *versioned_hash, *retention), (at, hashes[0], Some(4)));
     d.shutdown().await;
 }
