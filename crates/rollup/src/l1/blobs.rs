@@ -82,9 +82,11 @@ pub fn versioned_hash(blob: &Blob) -> Result<B256, BlobError> {
     Ok(kzg_to_versioned_hash(c.to_bytes().as_slice()))
 }
 
-/// The retention (in blocks) a "pruned" answer names: the first number after `retention`.
+/// The retention (in blocks) a "pruned" answer names: the first number after `pruned`
+/// (`nr l1` says "blobs of block N pruned: this node keeps the blobs of the last R
+/// blocks (…)").
 pub fn retention_in(message: &str) -> Option<u64> {
-    let at = message.find("retention")?;
+    let at = message.find("pruned")?;
     let digits: String = message[at..]
         .chars()
         .skip_while(|c| !c.is_ascii_digit())
@@ -304,7 +306,7 @@ mod tests {
     #[test]
     fn pruned_blob_names_block_hash_and_retention() {
         let h = versioned_hash(&blob(1)).unwrap();
-        let body = r#"{"code":404,"message":"blobs of block 5 pruned (retention 4 blocks, kept from block 9)"}"#;
+        let body = r#"{"code":404,"message":"blobs of block 5 pruned: this node keeps the blobs of the last 4 blocks (blocks below 9 pruned)"}"#;
         let err = blobs_from_answer("u", 5, &[h], 404, body).unwrap_err();
         let BlobError::BlobsPruned { block, versioned_hash, retention, .. } = &err else {
             panic!("{err:?}")
@@ -342,7 +344,7 @@ mod tests {
         );
         let err = blobs_from_answer("u", 3, &[ha], 500, "oops").unwrap_err();
         assert!(matches!(err, BlobError::Beacon { .. }), "{err:?}");
-        assert_eq!(retention_in("pruned, retention 131,072 blocks"), Some(131_072));
+        assert_eq!(retention_in("pruned: retention 131,072 blocks"), Some(131_072));
         assert_eq!(retention_in("pruned"), None);
     }
 
