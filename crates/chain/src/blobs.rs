@@ -7,7 +7,7 @@
 //! block's transactions are stored next to it.
 
 use crate::TxError;
-use alloy_consensus::{Signed, Transaction, TxEip4844Variant, TxEnvelope};
+use alloy_consensus::{Signed, Transaction, TxEip4844, TxEip4844Variant, TxEnvelope};
 use alloy_eips::{
     eip4844::{Blob, BlobTransactionSidecar, Bytes48, DATA_GAS_PER_BLOB, kzg_to_versioned_hash},
     eip7594::{BlobTransactionSidecarEip7594, BlobTransactionSidecarVariant, CELLS_PER_EXT_BLOB},
@@ -82,6 +82,23 @@ pub fn canonical(tx: &TxEnvelope) -> TxEnvelope {
     }
 }
 
+/// [`canonical`] taking the transaction by value (no copy of a non-blob transaction).
+pub fn into_canonical(tx: TxEnvelope) -> TxEnvelope {
+    match tx {
+        TxEnvelope::Eip4844(signed)
+            if matches!(signed.tx(), TxEip4844Variant::TxEip4844WithSidecar(_)) =>
+        {
+            let (tx, sig, hash) = signed.into_parts();
+            TxEnvelope::Eip4844(Signed::new_unchecked(
+                TxEip4844Variant::TxEip4844(tx.into()),
+                sig,
+                hash,
+            ))
+        }
+        other => other,
+    }
+}
+
 /// `tx` (canonical) with `sidecar` attached: its network form.
 pub fn with_sidecar(tx: &TxEnvelope, sidecar: BlobTransactionSidecarVariant) -> Option<TxEnvelope> {
     let TxEnvelope::Eip4844(signed) = tx else { return None };
@@ -94,6 +111,19 @@ pub fn with_sidecar(tx: &TxEnvelope, sidecar: BlobTransactionSidecarVariant) -> 
     )))
 }
 
+/// Signs blob transaction `tx` with `signer` and attaches `sidecar`: the network form
+/// `eth_sendRawTransaction` takes (its EIP-2718 bytes).
+pub fn sign_with_sidecar(
+    tx: TxEip4844,
+    sidecar: BlobTransactionSidecarVariant,
+    signer: &impl alloy_signer::SignerSync,
+) -> Result<TxEnvelope, alloy_signer::Error> {
+    use alloy_consensus::SignableTransaction;
+    let sig = signer.sign_hash_sync(&tx.signature_hash())?;
+    let with = alloy_consensus::TxEip4844WithSidecar::from_tx_and_sidecar(tx, sidecar);
+    Ok(TxEnvelope::Eip4844(Signed::new_unhashed(TxEip4844Variant::TxEip4844WithSidecar(with), sig)))
+}
+
 /// Blob gas a transaction uses (0 for non-blob transactions).
 pub fn blob_gas(tx: &TxEnvelope) -> u64 {
     tx.blob_versioned_hashes().map_or(0, |h| h.len() as u64 * DATA_GAS_PER_BLOB)
@@ -102,6 +132,26 @@ pub fn blob_gas(tx: &TxEnvelope) -> u64 {
 /// The most blobs one transaction may carry under `params`.
 pub fn max_blobs_per_tx(params: &BlobParams) -> u64 {
     params.max_blobs_per_tx.min(params.max_blob_count)
+}
+
+impl crate::Chain {
+    /// The blob base fee of the block with `header` (`None` before Cancun): its excess blob
+    /// gas priced under the blob parameters in force at its time.
+    pub fn blob_base_fee_at(&self, header: &alloy_consensus::Header) -> Option<u128> {
+        let params = self.spec.schedule.blob_params_at(header.timestamp)?;
+        Some(params.calc_blob_fee(header.excess_blob_gas.unwrap_or_default()))
+    }
+
+    /// The blob base fee of the child of `header` (made at the next second), `None` before
+    /// Cancun.
+    pub fn next_blob_base_fee(&self, header: &alloy_consensus::Header) -> Option<u128> {
+        self.blob_base_fee_at(&self.child_template(header, header.timestamp + 1))
+    }
+
+    /// Most blob gas the block with `header` may use (0 before Cancun).
+    pub fn max_blob_gas_at(&self, header: &alloy_consensus::Header) -> u64 {
+        self.spec.schedule.max_blob_gas_at(header.timestamp)
+    }
 }
 
 /// Checks a blob transaction for the pool: network form, blob count, sidecar kind for

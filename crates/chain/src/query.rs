@@ -35,6 +35,8 @@ pub struct ReceiptInfo {
     pub first_log_index: u64,
     /// Created contract, if any.
     pub contract_address: Option<Address>,
+    /// A blob transaction's blob gas price: its block's blob base fee.
+    pub blob_gas_price: Option<u128>,
 }
 
 /// A log with its position.
@@ -230,6 +232,7 @@ impl Chain {
             receipt: receipt.clone(),
             first_log_index,
             contract_address,
+            blob_gas_price: tx.is_eip4844().then(|| self.blob_base_fee_at(&block.header)).flatten(),
         }))
     }
 

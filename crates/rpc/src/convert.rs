@@ -22,7 +22,8 @@ pub(crate) fn tx_json(tx: TxEnvelope, from: Address, at: Option<(&Header, B256, 
 fn rpc_tx(tx: TxEnvelope, from: Address, at: Option<(&Header, B256, u64)>) -> Transaction {
     let effective_gas_price = at.map(|(h, _, _)| tx.effective_gas_price(h.base_fee_per_gas));
     Transaction {
-        inner: Recovered::new_unchecked(tx, from),
+        // A pending blob transaction shows without its sidecar, as a mined one.
+        inner: Recovered::new_unchecked(nr_chain::blobs::into_canonical(tx), from),
         block_hash: at.map(|a| a.1),
         block_number: at.map(|a| a.0.number),
         transaction_index: at.map(|a| a.2),
@@ -95,8 +96,8 @@ pub(crate) fn receipt_json(r: &ReceiptInfo) -> Value {
         block_number: Some(r.header.number),
         gas_used: r.gas_used,
         effective_gas_price: r.tx.effective_gas_price(r.header.base_fee_per_gas),
-        blob_gas_used: None,
-        blob_gas_price: None,
+        blob_gas_used: r.tx.is_eip4844().then(|| nr_chain::blobs::blob_gas(&r.tx)),
+        blob_gas_price: r.blob_gas_price,
         from: r.from,
         to: r.tx.to(),
         contract_address: r.contract_address,

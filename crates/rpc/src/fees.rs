@@ -141,6 +141,7 @@ fn fee_history(c: &Ctx, p: &[Value]) -> Result<Value, RpcError> {
     let mut base = vec![];
     let mut ratio = vec![];
     let mut reward = vec![];
+    let (mut blob_base, mut blob_ratio) = (vec![], vec![]);
     for n in oldest..=newest.number {
         let h = c
             .chain
@@ -149,6 +150,13 @@ fn fee_history(c: &Ctx, p: &[Value]) -> Result<Value, RpcError> {
             .ok_or_else(|| RpcError::server("header not found"))?;
         base.push(quantity(h.base_fee_per_gas.unwrap_or_default()));
         ratio.push(json!(h.gas_used as f64 / h.gas_limit.max(1) as f64));
+        // Blob fields as geth: 0 before Cancun; the ratio against the block's blob maximum.
+        blob_base.push(quantity(c.chain.blob_base_fee_at(&h).unwrap_or_default()));
+        let max_blob_gas = c.chain.max_blob_gas_at(&h);
+        blob_ratio.push(json!(match max_blob_gas {
+            0 => 0.0,
+            max => h.blob_gas_used.unwrap_or_default() as f64 / max as f64,
+        }));
         if !percentiles.is_empty() {
             reward.push(Value::Array(
                 block_rewards(&c.chain, &h, &percentiles)?.into_iter().map(quantity).collect(),
@@ -158,10 +166,16 @@ fn fee_history(c: &Ctx, p: &[Value]) -> Result<Value, RpcError> {
             base.push(quantity(
                 h.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or_default(),
             ));
+            blob_base.push(quantity(c.chain.next_blob_base_fee(&h).unwrap_or_default()));
         }
     }
-    let mut out =
-        json!({"oldestBlock": quantity(oldest), "baseFeePerGas": base, "gasUsedRatio": ratio});
+    let mut out = json!({
+        "oldestBlock": quantity(oldest),
+        "baseFeePerGas": base,
+        "gasUsedRatio": ratio,
+        "baseFeePerBlobGas": blob_base,
+        "blobGasUsedRatio": blob_ratio,
+    });
     if !percentiles.is_empty() {
         out["reward"] = Value::Array(reward);
     }

@@ -1,16 +1,19 @@
 //! What the JSON-RPC port serves besides JSON-RPC: `GET /metrics` (Prometheus text), an
-//! optional static page at `GET /`, and CORS headers for browser pages of other origins.
+//! optional static page at `GET /`, the beacon-API blob paths (`GET /eth/v1/beacon/…`, see
+//! [`crate::beacon`]), and CORS headers for browser pages of other origins.
 //! POST requests and WebSocket upgrades pass through untouched.
 
-use crate::telemetry::Metrics;
+use crate::{beacon, telemetry::Metrics};
 use http_body_util::Full;
 use jsonrpsee::{
     core::BoxError,
     server::{HttpBody, HttpRequest, HttpResponse},
 };
+use nr_chain::Chain;
 use std::{
     future::Future,
     pin::Pin,
+    sync::Weak,
     task::{Context, Poll},
 };
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
@@ -68,21 +71,30 @@ impl CorsOrigins {
 pub(crate) struct PagesLayer {
     pub(crate) metrics: Metrics,
     pub(crate) page: Option<&'static str>,
+    /// The chain whose blobs the beacon paths serve (weak: a stopped server holds no
+    /// reference to it).
+    pub(crate) chain: Weak<Chain>,
 }
 
 impl<S> tower::Layer<S> for PagesLayer {
     type Service = Pages<S>;
     fn layer(&self, inner: S) -> Pages<S> {
-        Pages { inner, metrics: self.metrics.clone(), page: self.page }
+        Pages { inner, metrics: self.metrics.clone(), page: self.page, chain: self.chain.clone() }
     }
 }
 
-/// Answers `GET /metrics` and `GET /` (when a page is set); everything else goes on.
+/// Answers `GET /metrics`, `GET /` (when a page is set) and the beacon-API blob paths;
+/// everything else goes on.
 #[derive(Debug, Clone)]
 pub(crate) struct Pages<S> {
     inner: S,
     metrics: Metrics,
     page: Option<&'static str>,
+    chain: Weak<Chain>,
+}
+
+fn json_error(code: u16, message: &str) -> serde_json::Value {
+    serde_json::json!({"code": code, "message": message})
 }
 
 fn answer(content_type: &'static str, body: String) -> HttpResponse {
@@ -118,6 +130,34 @@ where
                 ("/" | "/index.html", Some(page)) => {
                     let r = answer("text/html; charset=utf-8", page.to_string());
                     return Box::pin(async move { Ok(r) });
+                }
+                (path, _) if path.starts_with(beacon::PREFIX) => {
+                    let chain = self.chain.clone();
+                    let path = path.to_string();
+                    let query = req.uri().query().map(str::to_string);
+                    return Box::pin(async move {
+                        // Blob reads and proofs are blocking work.
+                        let (status, body) = tokio::task::spawn_blocking(move || {
+                            let Some(chain) = chain.upgrade() else {
+                                let msg = "node shutting down";
+                                return (
+                                    http::StatusCode::SERVICE_UNAVAILABLE,
+                                    json_error(503, msg),
+                                );
+                            };
+                            beacon::answer(&chain, &path, query.as_deref())
+                        })
+                        .await
+                        .unwrap_or_else(|e| {
+                            (
+                                http::StatusCode::INTERNAL_SERVER_ERROR,
+                                json_error(500, &e.to_string()),
+                            )
+                        });
+                        let mut r = answer("application/json", body.to_string());
+                        *r.status_mut() = status;
+                        Ok(r)
+                    });
                 }
                 _ => {}
             }

@@ -50,6 +50,7 @@
 //! transports. WebSocket messages otherwise follow jsonrpsee (strict JSON-RPC 2.0).
 #![warn(missing_docs)]
 
+mod beacon;
 mod compat;
 mod convert;
 mod debug;

@@ -111,13 +111,14 @@ pub async fn serve_with_options(
     let calls_per_connection = limits.calls_per_connection;
     let default_tip = ext.as_ref().and_then(|e| e.default_tip()).unwrap_or(fees::SUGGESTED_TIP);
     let oracle = parking_lot::Mutex::new(fees::Oracle::new(default_tip));
+    let weak_chain = Arc::downgrade(&chain);
     let ctx = Ctx { chain, filters: Default::default(), limits, oracle, _alive: alive };
     let module = methods(ctx, ext).map_err(std::io::Error::other)?;
     let known: Arc<HashSet<String>> = Arc::new(module.method_names().map(String::from).collect());
     let metrics = options.metrics.clone();
     let http = tower::ServiceBuilder::new()
         .option_layer(options.cors.layer())
-        .layer(http::PagesLayer { metrics: options.metrics, page: options.page })
+        .layer(http::PagesLayer { metrics: options.metrics, page: options.page, chain: weak_chain })
         .layer(compat::HttpLayer { batch_limit });
     let server = Server::builder()
         .set_config(config)

@@ -67,3 +67,18 @@ pub async fn post_raw(
     let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
     (head.split(' ').nth(1).unwrap().parse().unwrap(), body.to_string())
 }
+
+/// GETs `path` and returns the HTTP status and the body, failing after `timeout`.
+pub async fn get_raw(addr: SocketAddr, path: &str, timeout: Duration) -> (u16, String) {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = vec![];
+    tokio::time::timeout(timeout, s.read_to_end(&mut out))
+        .await
+        .unwrap_or_else(|_| panic!("GET {path}: no answer within {timeout:?}"))
+        .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
+    (head.split(' ').nth(1).unwrap().parse().unwrap(), body.to_string())
+}
