@@ -33,8 +33,6 @@ pub struct L1Client {
     pub rollup: Address,
     /// The signing account, if any.
     pub from: Option<Address>,
-    /// The signing key, if any (blob transactions are signed here, not by the provider).
-    signer: Option<PrivateKeySigner>,
     /// The L1's HTTP URL (its beacon-API paths serve blobs).
     url: String,
     /// HTTP client of the beacon-API paths.
@@ -70,14 +68,13 @@ impl L1Client {
             source,
         })?;
         let from = key.as_ref().map(|k| k.address());
-        let signer = key.clone();
         let provider = match key {
             Some(k) => {
                 ProviderBuilder::new().wallet(EthereumWallet::from(k)).connect_http(url).erased()
             }
             None => ProviderBuilder::new().connect_http(url).erased(),
         };
-        Ok(Self { provider, rollup, from, signer, url: text, http: reqwest::Client::new() })
+        Ok(Self { provider, rollup, from, url: text, http: reqwest::Client::new() })
     }
 
     /// The underlying provider.

@@ -5,9 +5,7 @@
 
 use super::{L1Client, rpc_err};
 use crate::RollupError;
-use alloy_consensus::{EthereumTxEnvelope, SignableTransaction, TxEip4844, TxEip4844WithSidecar};
 use alloy_eips::{
-    eip2718::Encodable2718,
     eip4844::{
         BYTES_PER_BLOB, Blob, BlobTransactionSidecar, env_settings::EnvKzgSettings,
         kzg_to_versioned_hash,
@@ -18,7 +16,6 @@ use alloy_network::TransactionBuilder;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_provider::Provider;
 use alloy_rpc_types_eth::{BlockNumberOrTag, TransactionReceipt, TransactionRequest};
-use alloy_signer::SignerSync;
 
 /// Why the blobs of an L1 block could not be read, or a blob transaction not be sent.
 #[derive(Debug, thiserror::Error)]
@@ -221,8 +218,7 @@ impl L1Client {
         blobs: Vec<Blob>,
         fallback_gas: u64,
     ) -> Result<TransactionReceipt, RollupError> {
-        let signer = self.signer.as_ref().ok_or(RollupError::NoSigningKey)?;
-        let from = signer.address();
+        let from = self.from.ok_or(RollupError::NoSigningKey)?;
         let sidecar = sidecar(blobs, self.osaka().await?)?;
         let hashes: Vec<B256> = sidecar.versioned_hashes().collect();
         let blob_fee = self.blob_base_fee().await?.saturating_mul(2).saturating_add(1);
@@ -231,11 +227,11 @@ impl L1Client {
         let request = TransactionRequest::default()
             .with_from(from)
             .with_to(to)
-            .with_input(input.clone())
+            .with_input(input)
             .with_value(value)
             .max_fee_per_blob_gas(blob_fee);
-        let request = TransactionRequest { blob_versioned_hashes: Some(hashes.clone()), ..request };
-        let gas = match self.provider.estimate_gas(request).await {
+        let request = TransactionRequest { blob_versioned_hashes: Some(hashes), ..request };
+        let gas = match self.provider.estimate_gas(request.clone()).await {
             Ok(gas) => gas + gas / 5,
             Err(e) => {
                 tracing::debug!(
@@ -244,36 +240,18 @@ impl L1Client {
                 fallback_gas
             }
         };
-        let nonce = self
-            .provider
-            .get_transaction_count(from)
-            .pending()
-            .await
-            .map_err(rpc_err("eth_getTransactionCount"))?;
-        let chain_id = self.provider.get_chain_id().await.map_err(rpc_err("eth_chainId"))?;
-        let tx = TxEip4844 {
-            chain_id,
-            nonce,
-            gas_limit: gas,
-            max_fee_per_gas: fees.max_fee_per_gas,
-            max_priority_fee_per_gas: fees.max_priority_fee_per_gas,
-            to,
-            value,
-            access_list: Default::default(),
-            blob_versioned_hashes: hashes,
-            max_fee_per_blob_gas: blob_fee,
-            input,
-        };
-        let tx: TxEip4844WithSidecar<BlobTransactionSidecarVariant> =
-            TxEip4844WithSidecar::from_tx_and_sidecar(tx, sidecar);
-        let signature = signer
-            .sign_hash_sync(&tx.signature_hash())
-            .map_err(|e| BlobError::Kzg(format!("signing: {e}")))?;
-        let signed = EthereumTxEnvelope::Eip4844(tx.into_signed(signature));
-        let raw = signed.encoded_2718();
+        // Signed by the provider's wallet, with the nonce from the provider's nonce filler
+        // (shared with every other send of this client); sent in network form (sidecar).
+        let request = TransactionRequest {
+            sidecar: Some(sidecar),
+            max_fee_per_gas: Some(fees.max_fee_per_gas),
+            max_priority_fee_per_gas: Some(fees.max_priority_fee_per_gas),
+            ..request
+        }
+        .with_gas_limit(gas);
         let pending = self
             .provider
-            .send_raw_transaction(&raw)
+            .send_transaction(request)
             .await
             .map_err(rpc_err("eth_sendRawTransaction"))?;
         let receipt = pending
