@@ -218,7 +218,11 @@ impl Watchtower {
                 tracing::warn!(n, gas = r.gas_used, "watchtower: resolved an undefended challenge");
             }
             // A griefing challenger does not defend what it challenged.
-            (false, super::status::CHALLENGED) if !self.adversary.grief_challenger => {
+            // Within the response window only (a late defence reverts; a blob defence
+            // would pay for `proveBlobData` first).
+            (false, super::status::CHALLENGED)
+                if !self.adversary.grief_challenger && now <= p.respondBy =>
+            {
                 self.defend(n).await?
             }
             (false, super::status::NONE)
