@@ -6,10 +6,7 @@
 use super::{L1Client, rpc_err};
 use crate::RollupError;
 use alloy_eips::{
-    eip4844::{
-        BYTES_PER_BLOB, Blob, BlobTransactionSidecar, env_settings::EnvKzgSettings,
-        kzg_to_versioned_hash,
-    },
+    eip4844::{BYTES_PER_BLOB, Blob, env_settings::EnvKzgSettings, kzg_to_versioned_hash},
     eip7594::BlobTransactionSidecarVariant,
 };
 use alloy_network::TransactionBuilder;
@@ -151,16 +148,7 @@ pub fn sidecar(blobs: Vec<Blob>, osaka: bool) -> Result<BlobTransactionSidecarVa
     if blobs.is_empty() || blobs.len() > MAX_BLOBS_PER_TX {
         return Err(BlobError::BlobCount { got: blobs.len(), max: MAX_BLOBS_PER_TX });
     }
-    let kzg = |e: alloy_eips::eip4844::c_kzg::Error| BlobError::Kzg(e.to_string());
-    let legacy =
-        BlobTransactionSidecar::try_from_blobs_with_settings(blobs, EnvKzgSettings::Default.get())
-            .map_err(kzg)?;
-    Ok(match osaka {
-        true => BlobTransactionSidecarVariant::Eip7594(
-            legacy.try_into_7594(EnvKzgSettings::Default.get()).map_err(kzg)?,
-        ),
-        false => BlobTransactionSidecarVariant::Eip4844(legacy),
-    })
+    crate::blob_da::sidecar(blobs, osaka).map_err(|e| BlobError::Kzg(e.to_string()))
 }
 
 impl L1Client {

@@ -293,7 +293,7 @@ mod tests {
         big.transactions = vec![noise(1)];
         let blocks = vec![big.clone(); 20];
         let fit = blob_prefix(&blocks).unwrap();
-        assert!(fit >= 1 && fit < 20, "{fit}");
+        assert!((1..20).contains(&fit), "{fit}");
         let (batch, _) = encode_proposal(&blocks[..fit], None).unwrap();
         assert!(batch.blobs.len() <= MAX_BLOBS, "{}", batch.blobs.len());
         let mut huge = big.clone();
