@@ -34,6 +34,10 @@ pub struct CallRequest {
     pub nonce: Option<u64>,
     /// Access list.
     pub access_list: Option<alloy_eips::eip2930::AccessList>,
+    /// Blob versioned hashes (a blob transaction: `BLOBHASH` sees them).
+    pub blob_versioned_hashes: Option<Vec<alloy_primitives::B256>>,
+    /// Blob fee cap (default: the block's blob base fee).
+    pub max_fee_per_blob_gas: Option<u128>,
 }
 
 /// What a simulated call did.
@@ -107,9 +111,15 @@ impl Chain {
             Some(n) => n,
             None => self.account(state, caller)?.map_or(0, |a| a.nonce),
         };
-        let eip1559 = req.max_fee_per_gas.is_some() || req.max_priority_fee_per_gas.is_some();
+        let blob = req.blob_versioned_hashes.as_ref().filter(|h| !h.is_empty());
+        let eip1559 = blob.is_some()
+            || req.max_fee_per_gas.is_some()
+            || req.max_priority_fee_per_gas.is_some();
+        let blob_fee = req.max_fee_per_blob_gas.or_else(|| self.blob_base_fee_at(header));
         let tx = TxEnv {
-            tx_type: if eip1559 {
+            tx_type: if blob.is_some() {
+                3
+            } else if eip1559 {
                 2
             } else if req.access_list.is_some() {
                 1
@@ -130,6 +140,8 @@ impl Chain {
             } else {
                 None
             },
+            blob_hashes: blob.cloned().unwrap_or_default(),
+            max_fee_per_blob_gas: if blob.is_some() { blob_fee.unwrap_or_default() } else { 0 },
             ..Default::default()
         };
         Ok((env, tx))

@@ -12,6 +12,7 @@ use alloy_eips::{
 };
 use alloy_primitives::B256;
 use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
 use common::*;
 use nr_chain::{Chain, TxError};
 use nr_stateless::{Fork, evm::PlainEthereum};
@@ -188,4 +189,45 @@ fn pooled_blob_tx_keeps_its_sidecar_across_a_restart() {
         "the pool keeps the sidecar"
     );
     assert_eq!(p.sender, key.address());
+}
+
+#[test]
+fn blob_tx_under_the_blob_base_fee_waits_in_the_pool() {
+    // Osaka with 1 blob target, 2 max and a fraction of one blob's gas: a full block takes
+    // the next block's blob base fee from 1 to 2.
+    let mut schedule = nr_stateless::ForkSchedule::from_genesis(Fork::Osaka);
+    schedule.blobs.osaka = Some(nr_stateless::fork::BlobConfig {
+        target: 1,
+        max: 2,
+        base_fee_update_fraction: 131_072,
+    });
+    let (a_key, b_key) = (PrivateKeySigner::random(), PrivateKeySigner::random());
+    let dir = tempfile::tempdir().unwrap();
+    let funded = [a_key.address(), b_key.address()];
+    let balance = alloy_primitives::U256::from(100 * ETHER);
+    let spec = nr_chain::spec::ChainSpec::dev(CHAIN_ID, schedule, GENESIS_TIME, &funded, balance);
+    let chain = Chain::open(&dir.path().join("c.redb"), spec, Arc::new(PlainEthereum)).unwrap();
+    // A: 2 blobs, a higher tip (first in the block). B: 1 blob, blob fee cap 1.
+    let a_sidecar = sidecar_7594(vec![blob(1), blob(2)]);
+    let mut a_tx = blob_tx(0, hashes_of(&a_sidecar), 1_000);
+    a_tx.max_priority_fee_per_gas = 2_000_000_000;
+    let a = chain.add_raw_transaction(&network(&a_key, a_tx, a_sidecar)).unwrap();
+    let b_sidecar = sidecar_7594(vec![blob(3)]);
+    let b = chain.add_raw_transaction(&network(
+        &b_key,
+        blob_tx(0, hashes_of(&b_sidecar), 1),
+        b_sidecar,
+    ));
+    let b = b.unwrap();
+    // Block 1: A fills the 2 blobs; B waits for room.
+    let p = chain.produce_block(GENESIS_TIME + 12).unwrap();
+    let mined: Vec<B256> = p.block.body.transactions.iter().map(|t| *t.tx_hash()).collect();
+    assert_eq!(mined, vec![a]);
+    assert_eq!(p.deferred, vec![b]);
+    // Block 2: blob base fee 2, over B's cap: B waits again, not dropped.
+    let p = chain.produce_block(GENESIS_TIME + 24).unwrap();
+    assert_eq!(chain.blob_base_fee_at(&p.block.header), Some(2));
+    assert!(p.block.body.transactions.is_empty(), "{:?}", p.block.body.transactions);
+    assert_eq!((p.deferred.clone(), p.dropped.len()), (vec![b], 0));
+    assert!(chain.pending_tx(&b).is_some(), "B stays in the pool");
 }

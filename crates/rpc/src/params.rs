@@ -112,6 +112,8 @@ pub(crate) fn call_request(p: &[Value]) -> Result<CallRequest, RpcError> {
         input: r.input.into_input().unwrap_or_default(),
         nonce: r.nonce,
         access_list: r.access_list,
+        blob_versioned_hashes: r.blob_versioned_hashes,
+        max_fee_per_blob_gas: r.max_fee_per_blob_gas,
     })
 }
 

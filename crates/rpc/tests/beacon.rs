@@ -169,3 +169,33 @@ async fn beacon_blob_paths_say_pruned() {
     assert_eq!((status, v["data"].clone()), (200, json!([])));
     server.stop().await;
 }
+
+/// `eth_call` / `eth_estimateGas` of a blob transaction (a proposer estimating its
+/// `proposeBlobs`) see its versioned hashes through `BLOBHASH`.
+#[tokio::test(flavor = "multi_thread")]
+async fn eth_call_sees_the_blob_versioned_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = funded_chain(dir.path(), &[key().address()]);
+    // Runtime: return BLOBHASH(0). Init code: copy it out.
+    let init = hex::decode("675f495f5260205ff35f5260086018f3").unwrap();
+    let deploy = nr_chain::Eip1559Builder::new(CHAIN_ID, 0, alloy_primitives::TxKind::Create)
+        .input(init)
+        .gas_limit(100_000)
+        .sign(&key())
+        .unwrap();
+    chain.add_transaction(deploy).unwrap();
+    chain.produce_block(12).unwrap();
+    let contract = key().address().create(0);
+    let server = nr_rpc::serve("127.0.0.1:0".parse().unwrap(), chain.clone(), None).await.unwrap();
+    let addr = server.local_addr();
+    let hash = B256::with_last_byte(7);
+    let mut versioned = hash;
+    versioned[0] = 1;
+    let req = json!({"from": key().address(), "to": contract, "blobVersionedHashes": [versioned],
+        "maxFeePerBlobGas": "0x10", "maxFeePerGas": "0x2540be400"});
+    let out = call(addr, "eth_call", json!([req, "latest"])).await;
+    assert_eq!(out, json!(versioned), "BLOBHASH(0) in eth_call");
+    let gas = call(addr, "eth_estimateGas", json!([req])).await;
+    assert!(gas.as_str().is_some_and(|g| g.starts_with("0x")), "{gas}");
+    server.stop().await;
+}
