@@ -61,6 +61,12 @@ pub struct BenchArgs {
     /// defend (one dispute, EXECUTE included).
     #[arg(long, conflicts_with_all = ["export_dir", "adversarial"])]
     pub optimistic: bool,
+    /// With --optimistic: block data in blobs instead (`proposeBlobs`): blocks of each
+    /// workload and size until their records fill up to 6 blobs, one proposal, then L1 gas
+    /// per L2 transaction, blob bytes per transaction (ours next to none, zstd, brotli),
+    /// the blob fee, and one blob dispute (`proveBlobData` + `defend`).
+    #[arg(long, requires = "optimistic")]
+    pub blobs: bool,
     /// With --export-dir: this many extra prefunded accounts in the genesis (a large state).
     #[arg(long, default_value_t = 0, requires = "export_dir")]
     pub prefill: usize,
@@ -279,8 +285,55 @@ fn batched(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
+/// `--optimistic --blobs`: the optimistic mode's L1 gas and blob bytes with blob data.
+fn optimistic_blobs(args: &BenchArgs) -> Result<()> {
+    let mut rows = vec![];
+    if !args.json {
+        println!(
+            "| workload | Mgas | blocks | txs | blobs | fill | B/tx none | B/tx zstd | B/tx brotli | B/tx ours | proposeBlobs gas | gas/tx propose | finalize gas | L1 gas/L2 tx | blob base fee | blob fee/tx (wei) | proveBlobData gas | defend gas |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    }
+    for &workload in &args.workloads {
+        for &mgas in &args.sizes {
+            let r = nr_node::bench::measure_blobs(workload, mgas)?;
+            if !args.json {
+                println!(
+                    "| {} | {} | {} | {} | {} | {:.2} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {:.0} | {} | {:.0} | {} | {:.0} | {} | {} |",
+                    workload.name(),
+                    mgas,
+                    r.blocks,
+                    r.txs,
+                    r.blobs,
+                    r.fill,
+                    r.bytes_per_tx_none,
+                    r.bytes_per_tx_zstd,
+                    r.bytes_per_tx_brotli,
+                    r.bytes_per_tx,
+                    r.propose_gas,
+                    r.propose_gas_per_tx,
+                    r.finalize_gas,
+                    r.l1_gas_per_tx,
+                    r.blob_base_fee,
+                    r.blob_fee_per_tx,
+                    r.prove_gas,
+                    r.defend_gas
+                );
+            }
+            rows.push(r);
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    }
+    Ok(())
+}
+
 /// `--optimistic`: the optimistic mode's L1 gas per block.
 fn optimistic(args: &BenchArgs) -> Result<()> {
+    if args.blobs {
+        return optimistic_blobs(args);
+    }
     let mut rows = vec![];
     if !args.json {
         println!(

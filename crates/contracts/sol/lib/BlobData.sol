@@ -88,7 +88,7 @@ contract BlobVerifier is BlobErrors {
     function _evaluate(bytes calldata blob, uint256 z) private view returns (uint256 y, bool ok) {
         uint256 num;
         uint256 den = 1;
-        uint256 flags; // bit 0: z is a root (y found), bit 1: non-canonical element
+        uint256 flags; // non-zero: a non-canonical element
         assembly ("memory-safe") {
             let data := blob.offset
             let w := 1
@@ -99,25 +99,37 @@ contract BlobVerifier is BlobErrors {
                 x := or(shl(2, and(x, 0x333)), and(shr(2, x), 0x333))
                 x := or(shl(8, and(x, 0xf)), or(and(x, 0xf0), shr(8, x)))
                 let f := calldataload(add(data, shl(5, x)))
-                if iszero(lt(f, R)) { flags := or(flags, 2) }
+                flags := or(flags, iszero(lt(f, R)))
                 let d := addmod(z, sub(R, w), R)
-                if iszero(d) {
-                    y := f
-                    flags := or(flags, 1)
-                }
                 num := addmod(mulmod(num, d, R), mulmod(mulmod(f, w, R), den, R), R)
                 den := mulmod(den, d, R)
                 w := mulmod(w, OMEGA, R)
             }
         }
-        ok = flags & 2 == 0;
-        if (flags != 0) return (y, ok);
+        if (flags != 0) return (0, false);
+        ok = true;
+        if (den == 0) return (_valueAtRoot(blob, z), true);
         uint256 zn = z;
         for (uint256 k; k < 12; k++) {
             zn = mulmod(zn, zn, R);
         }
         uint256 factor = mulmod(addmod(zn, R - 1, R), N_INV, R);
         y = mulmod(mulmod(factor, num, R), _inverse(den), R);
+    }
+
+    /// The blob's value at `z` when `z` is one of the roots of unity (its element there).
+    function _valueAtRoot(bytes calldata blob, uint256 z) private pure returns (uint256 y) {
+        uint256 w = 1;
+        for (uint256 j; j < 4096; j++) {
+            if (w == z) {
+                uint256 x = j;
+                x = ((x & 0x555) << 1) | ((x >> 1) & 0x555);
+                x = ((x & 0x333) << 2) | ((x >> 2) & 0x333);
+                x = ((x & 0xf) << 8) | (x & 0xf0) | (x >> 8);
+                return uint256(bytes32(blob[x * 32:x * 32 + 32]));
+            }
+            w = mulmod(w, OMEGA, R);
+        }
     }
 
     function _inverse(uint256 a) private view returns (uint256 inv) {
@@ -141,18 +153,24 @@ contract BlobVerifier is BlobErrors {
         }
         uint256 p = start;
         while (p < end) {
+            // One blob at a time: 31-byte chunks, each from its field element's bytes 1..31.
             uint256 b = p / BLOB_PAYLOAD_BYTES;
-            uint256 q = p % BLOB_PAYLOAD_BYTES;
-            uint256 off = q % 31;
-            uint256 n = 31 - off;
-            if (n > end - p) n = end - p;
+            uint256 base = b * BLOB_PAYLOAD_BYTES;
+            uint256 limit = base + BLOB_PAYLOAD_BYTES;
+            if (limit > end) limit = end;
             bytes calldata blob = openings[b].blob;
-            uint256 src = (q / 31) * 32 + 1 + off;
             assembly ("memory-safe") {
-                calldatacopy(dst, add(blob.offset, src), n)
+                let src := blob.offset
+                for {} lt(p, limit) {} {
+                    let q := sub(p, base)
+                    let k := mod(q, 31)
+                    let n := sub(31, k)
+                    if gt(n, sub(limit, p)) { n := sub(limit, p) }
+                    calldatacopy(dst, add(src, add(shl(5, div(q, 31)), add(k, 1))), n)
+                    dst := add(dst, n)
+                    p := add(p, n)
+                }
             }
-            dst += n;
-            p += n;
         }
     }
 

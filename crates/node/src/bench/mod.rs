@@ -5,6 +5,7 @@
 
 mod adversarial;
 mod batched;
+mod blobs;
 mod block;
 mod export;
 mod optimistic;
@@ -14,6 +15,7 @@ mod workload;
 
 pub use adversarial::{AdversarialReport, AdversarialRow, ReferenceRow, adversarial};
 pub use batched::{BatchRow, measure_batched};
+pub use blobs::{BlobRow, MAX_BLOBS, measure_blobs};
 pub use block::{MeasureOptions, measure};
 pub use export::{ExportOptions, ExportRow, export_block};
 pub use optimistic::{OptimisticRow, measure_optimistic};
@@ -137,6 +139,12 @@ pub enum BenchError {
     /// `advance` reverted on chain.
     #[error("advance reverted")]
     AdvanceReverted,
+    /// Blob data could not be encoded.
+    #[error(transparent)]
+    BlobDa(#[from] nr_rollup::blob_da::BlobDaError),
+    /// An L1 block the bench needs is not in the chain.
+    #[error("L1 block {0} not found")]
+    MissingL1Block(u64),
     /// The Devnet failed.
     #[error(transparent)]
     Node(Box<crate::NodeError>),
