@@ -387,6 +387,10 @@ impl Chain {
             return Err(TxError::IntrinsicGas { gas: tx.gas_limit(), needed });
         }
         if tx.is_eip4844() {
+            // A resent blob transaction costs no KZG verification.
+            if self.pool.lock().get(tx.tx_hash()).is_some() {
+                return Err(TxError::Pool("already known"));
+            }
             // Before the pool lock: KZG verification takes milliseconds per blob.
             let next = self.child_template(&head, head.timestamp + 1);
             let params = self.spec.schedule.blob_params_at(next.timestamp);

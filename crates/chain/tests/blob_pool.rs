@@ -140,9 +140,12 @@ fn blob_tx_blob_fee_cap_below_blob_base_fee_refused() {
 fn blob_tx_accepted_and_mined_with_its_blob_gas() {
     for (fork, form) in [(Fork::Osaka, 7594), (Fork::Osaka, 4844), (Fork::Cancun, 4844)] {
         let e = env(fork);
-        let hash = e.chain.add_raw_transaction(&valid(&e.key, 0, 2, form)).unwrap_or_else(|err| {
+        let raw = valid(&e.key, 0, 2, form);
+        let hash = e.chain.add_raw_transaction(&raw).unwrap_or_else(|err| {
             panic!("{fork:?} {form}: a valid blob transaction refused: {err:?}")
         });
+        let again = e.chain.add_raw_transaction(&raw);
+        assert!(matches!(again, Err(TxError::Pool("already known"))), "{again:?}");
         let p = e.chain.produce_block(GENESIS_TIME + 12).unwrap();
         let txs = &p.block.body.transactions;
         assert_eq!(txs.len(), 1, "{fork:?} {form}: skipped {:?}", p.skipped);
