@@ -32,8 +32,9 @@ use std::sync::Arc;
 const BOND: u64 = 1_000_000_000;
 /// Most blobs one proposal carries (EIP-7594's per-transaction limit).
 pub const MAX_BLOBS: usize = 6;
-/// Most L2 blocks generated for one proposal.
-const MAX_BLOCKS: usize = 200;
+/// Most L2 blocks generated for one proposal (~97k gas each: 150 keep `proposeBlobs`
+/// under 2^24).
+const MAX_BLOCKS: usize = 150;
 /// Gas limit of the bench's L1 transactions (EIP-7825's cap).
 const TX_GAS: u64 = 1 << 24;
 /// Gas limit of `defend` and `finalize` (Prague L1: no per-transaction cap; a defence of
