@@ -339,8 +339,13 @@ pub fn run_devnet(args: DevnetArgs) -> Result<()> {
         if args.sequenced { "sequenced" } else { "based" },
         if optimistic {
             format!(
-                ", optimistic: challenge window {} s, response window {} s",
-                args.challenge_window, args.response_window
+                ", optimistic: challenge window {} s, response window {} s, data in {}",
+                args.challenge_window,
+                args.response_window,
+                match args.optimistic.da {
+                    nr_rollup::optimistic::DataAvailability::Calldata => "calldata",
+                    nr_rollup::optimistic::DataAvailability::Blobs => "blobs",
+                }
             )
         } else {
             String::new()

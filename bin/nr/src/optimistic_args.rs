@@ -1,13 +1,18 @@
 //! Optimistic-mode options of `nr l2` and `nr devnet`.
 
 use nr_rollup::optimistic::{
-    OptimisticOptions,
+    DataAvailability, OptimisticOptions,
     adversary::{Adversary, DishonestProposer},
 };
 
 /// Optimistic mode: the watchtower and the development adversaries.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct OptimisticArgs {
+    /// Optimistic mode: where the proposer posts block data: `calldata` (`propose`) or
+    /// `blobs` (`proposeBlobs` in an EIP-4844 blob transaction; docs/l2.md, "Blob data").
+    /// Watchtowers and followers read both.
+    #[arg(long, value_name = "WHERE", default_value = "calldata")]
+    pub da: DataAvailability,
     /// Optimistic mode: do not challenge, defend or resolve (the watchtower is on by default
     /// when the node has a key; a follower still derives the chain from proposals).
     #[arg(long)]
@@ -24,6 +29,11 @@ pub struct OptimisticArgs {
     /// Development only: the watchtower defends with a witness missing a trie node.
     #[arg(long)]
     pub defender_incomplete_witness: bool,
+    /// Development only (`--da blobs`): the proposer posts, for the first block with
+    /// transactions, a blob record that is not the block it claims (so it cannot be
+    /// defended and is dropped).
+    #[arg(long)]
+    pub dev_blob_mismatch: bool,
 }
 
 impl OptimisticArgs {
@@ -31,12 +41,16 @@ impl OptimisticArgs {
     pub fn options(&self) -> OptimisticOptions {
         OptimisticOptions {
             // A dishonest proposer does not police itself.
-            watchtower: !self.no_watchtower && self.dishonest_proposer.is_none(),
+            watchtower: !self.no_watchtower
+                && self.dishonest_proposer.is_none()
+                && !self.dev_blob_mismatch,
             adversary: Adversary {
                 proposer: self.dishonest_proposer,
                 grief_challenger: self.grief_challenger,
                 defender_incomplete_witness: self.defender_incomplete_witness,
+                blob_mismatch: self.dev_blob_mismatch,
             },
+            da: self.da,
         }
     }
 }

@@ -62,6 +62,9 @@ pub struct DevnetConfig {
     /// Optimistic mode of the L2 node (watchtower, development adversaries); used when the
     /// rollup is an `OptimisticRollup`.
     pub optimistic_node: nr_rollup::optimistic::OptimisticOptions,
+    /// L1 blocks the L1 keeps blob sidecars for (`0`, the default: all; `nr devnet` keeps
+    /// all, tests of pruned blobs set a few).
+    pub l1_blob_retention: u64,
     /// Deploy an `OptimisticRollup` with these dispute parameters (`None`: a
     /// `NativeRollup`, every block proven with `advance`).
     pub optimistic: Option<nr_rollup::deploy::OptimisticParams>,
@@ -104,6 +107,7 @@ impl Default for DevnetConfig {
             censor_forced: false,
             settle_batch: 0,
             optimistic_node: Default::default(),
+            l1_blob_retention: 0,
             optimistic: None,
         }
     }
@@ -129,7 +133,7 @@ impl DevnetConfig {
             // The explorer page served by the L2 node reads the L1 from the browser.
             cors: nr_rpc::CorsOrigins::Any,
             // The devnet keeps every blob (its followers may start late).
-            blob_retention: 0,
+            blob_retention: self.l1_blob_retention,
         }
     }
 }

@@ -59,7 +59,7 @@ async fn watcher(
 ) -> L2Node {
     let mut cfg = d.follower_config(dir.path().join(format!("watcher-{account}")));
     cfg.settler_key = Some(d.accounts[account].clone());
-    cfg.optimistic = OptimisticOptions { watchtower: true, adversary };
+    cfg.optimistic = OptimisticOptions { watchtower: true, adversary, ..Default::default() };
     nr_rollup::start(cfg).await.expect("watcher node starts")
 }
 
@@ -161,7 +161,8 @@ async fn dishonest_proposer_bad_data_is_challenged_and_slashed() {
 /// bond, the block is proposed again truthfully and finalized with its true state root.
 async fn dishonest_proposer_is_challenged_and_slashed(kind: DishonestProposer) {
     let lie = Adversary { proposer: Some(kind), ..Default::default() };
-    let (d, dir) = devnet(OptimisticOptions { watchtower: false, adversary: lie }).await;
+    let (d, dir) =
+        devnet(OptimisticOptions { watchtower: false, adversary: lie, ..Default::default() }).await;
     let honest = watcher(&d, &dir, 5, Adversary::default()).await;
     let l1 = rollup(&d);
     let burned_before = user_balance(&d, Address::ZERO).await;

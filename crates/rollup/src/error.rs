@@ -8,6 +8,9 @@ use std::{net::SocketAddr, path::PathBuf};
 /// Errors of the L2 services.
 #[derive(Debug, thiserror::Error)]
 pub enum RollupError {
+    /// Blobs could not be read from the L1 or a blob transaction not be built.
+    #[error(transparent)]
+    Blobs(#[from] crate::l1::blobs::BlobError),
     /// A sequencer was started without a fee recipient and without a settler or relayer
     /// key to take one from (its blocks would pay their fees to 0x0).
     #[error("config: a sequencer needs a fee recipient (--fee-recipient, or a settler key)")]

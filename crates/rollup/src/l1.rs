@@ -10,6 +10,8 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolEvent};
 use nr_contracts::NativeRollup;
 
+pub mod blobs;
+
 /// An L1 block as the L2 uses it (anchor, time).
 #[derive(Debug, Clone)]
 pub struct L1Block {
@@ -31,6 +33,10 @@ pub struct L1Client {
     pub rollup: Address,
     /// The signing account, if any.
     pub from: Option<Address>,
+    /// The L1's HTTP URL (its beacon-API paths serve blobs).
+    url: String,
+    /// HTTP client of the beacon-API paths.
+    http: reqwest::Client,
 }
 
 fn rpc_err(
@@ -55,6 +61,7 @@ impl L1Client {
         rollup: Address,
         key: Option<PrivateKeySigner>,
     ) -> Result<Self, RollupError> {
+        let text = url.to_string();
         let url = url.parse().map_err(|source| RollupError::BadUrl {
             what: "L1 RPC URL",
             url: url.into(),
@@ -67,7 +74,7 @@ impl L1Client {
             }
             None => ProviderBuilder::new().connect_http(url).erased(),
         };
-        Ok(Self { provider, rollup, from })
+        Ok(Self { provider, rollup, from, url: text, http: reqwest::Client::new() })
     }
 
     /// The underlying provider.

@@ -520,6 +520,8 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
                     status: status.clone(),
                     dishonest: cfg.optimistic.adversary.proposer,
                     lied: false,
+                    da: cfg.optimistic.da,
+                    blob_mismatch: cfg.optimistic.adversary.blob_mismatch,
                 };
                 spawn(Service::Proposer, Box::pin(p.run()));
             }

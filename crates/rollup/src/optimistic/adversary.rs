@@ -64,4 +64,9 @@ pub struct Adversary {
     /// The defender leaves a node out of its witness (`--defender-incomplete-witness`), so
     /// EXECUTE fails and the defence reverts.
     pub defender_incomplete_witness: bool,
+    /// The proposer (in blob mode) posts, for the first block with transactions it
+    /// proposes, a blob record of other data (the block without its last transaction)
+    /// under the true block's claims (`--dev-blob-mismatch`): nobody can prove the blob
+    /// holds the claimed block, so it cannot be defended.
+    pub blob_mismatch: bool,
 }

@@ -36,6 +36,9 @@ pub enum OptimisticError {
     /// A blocking task of the node failed.
     #[error("blocking task: {0}")]
     Join(String),
+    /// Blob data could not be encoded or decoded.
+    #[error("blob data: {0}")]
+    BlobData(crate::blob_da::BlobDaError),
     /// The block to post has no anchor (`parent_beacon_block_root`).
     #[error("L2 block {0} has no L1 anchor")]
     NoAnchor(B256),

@@ -11,6 +11,7 @@
 //! ([`posted::check`]), and the development adversaries ([`adversary`]).
 
 pub mod adversary;
+pub mod blob_proposals;
 pub mod budget;
 mod error;
 pub mod posted;
@@ -28,11 +29,46 @@ pub struct OptimisticOptions {
     pub watchtower: bool,
     /// Development adversaries (all off by default).
     pub adversary: adversary::Adversary,
+    /// Where the proposer posts block data (`--da`; calldata by default). Watchtowers and
+    /// followers read both kinds of proposals whatever this says.
+    pub da: DataAvailability,
 }
 
 impl Default for OptimisticOptions {
     fn default() -> Self {
-        Self { watchtower: true, adversary: adversary::Adversary::default() }
+        Self {
+            watchtower: true,
+            adversary: adversary::Adversary::default(),
+            da: DataAvailability::default(),
+        }
+    }
+}
+
+/// Where a proposer posts its blocks' data (`--da calldata|blobs`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DataAvailability {
+    /// In the calldata of `propose` (every byte re-read from the L1's history).
+    #[default]
+    Calldata,
+    /// In EIP-4844 blobs of a `proposeBlobs` type-3 transaction (`docs/l2.md`, "Blob
+    /// data"): cheaper, but the L1 keeps them only for its retention window.
+    Blobs,
+}
+
+/// `--da` took a value it does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown data availability {0:?} (expected calldata or blobs)")]
+pub struct UnknownDataAvailability(pub String);
+
+impl std::str::FromStr for DataAvailability {
+    type Err = UnknownDataAvailability;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "calldata" => Ok(Self::Calldata),
+            "blobs" => Ok(Self::Blobs),
+            other => Err(UnknownDataAvailability(other.to_string())),
+        }
     }
 }
 

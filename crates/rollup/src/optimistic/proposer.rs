@@ -2,7 +2,10 @@
 //! finalizes them once their challenge windows pass. It moves the chain's labels: `safe`
 //! = proposed (and matching the local chain), `finalized` = finalized on L1.
 
-use super::{OptimisticError, OptimisticRollup, adversary::DishonestProposer, posted};
+use super::{
+    DataAvailability, OptimisticError, OptimisticRollup, adversary::DishonestProposer,
+    blob_proposals, posted,
+};
 use crate::{POLL, SettlementStatus, l1::L1Client};
 use alloy_primitives::{B256, U256};
 use alloy_rpc_types_eth::BlockNumberOrTag;
@@ -30,6 +33,11 @@ pub struct Proposer {
     pub dishonest: Option<DishonestProposer>,
     /// Whether the lie is on L1 already.
     pub lied: bool,
+    /// Where the block data goes: calldata (`propose`) or blobs (`proposeBlobs`).
+    pub da: DataAvailability,
+    /// Development only (blob mode): the first block with transactions gets a blob record
+    /// that is not its data (`--dev-blob-mismatch`).
+    pub blob_mismatch: bool,
 }
 
 /// Where the rollup stands: the finalized head and the latest pending block.
@@ -123,7 +131,8 @@ impl Proposer {
             return Ok(());
         }
         let mut blocks = vec![];
-        let mut lying = false;
+        // Position of the block the proposer lies about, if any.
+        let mut lie_at = None;
         for n in tip.pending + 1..=head.min(tip.pending + MAX_PROPOSE) {
             let hash = self.chain.hash_by_number(n)?.ok_or(OptimisticError::NoBlock(n))?;
             let block = self.chain.block(&hash)?.ok_or(OptimisticError::NoBlock(n))?;
@@ -137,11 +146,11 @@ impl Proposer {
             let mut p = posted::posted_block(&block, anchor);
             if let Some(lie) = self.dishonest
                 && !self.lied
-                && !lying
+                && lie_at.is_none()
                 && !block.body.transactions.is_empty()
             {
                 lie.tamper(&block.header, &mut p);
-                lying = true;
+                lie_at = Some(blocks.len());
                 tracing::warn!(n, ?lie, "dishonest proposer: posting a false block");
             }
             blocks.push(p);
@@ -149,10 +158,16 @@ impl Proposer {
         if blocks.is_empty() {
             return Ok(());
         }
-        let count = blocks.len() as u64;
         let bond = self.l1.view(OptimisticRollup::proposerBondCall {}).await?;
-        let call = OptimisticRollup::proposeCall { blocks };
-        let r = self.l1.send(self.l1.rollup, call.abi_encode().into(), bond).await?;
+        let (r, count, lying, how) = match self.da {
+            DataAvailability::Blobs => self.propose_blobs(blocks, lie_at, bond).await?,
+            DataAvailability::Calldata => {
+                let count = blocks.len() as u64;
+                let call = OptimisticRollup::proposeCall { blocks };
+                let r = self.l1.send(self.l1.rollup, call.abi_encode().into(), bond).await?;
+                (r, count, lie_at.is_some(), "calldata")
+            }
+        };
         // The lie is told once it is on L1 (a refused proposal is tried again).
         self.lied |= lying;
         self.status.lock().last_l1_tx = Some(r.transaction_hash);
@@ -161,8 +176,46 @@ impl Proposer {
             count,
             gas = r.gas_used,
             l1_block = r.block_number,
+            da = how,
             "proposed"
         );
         Ok(())
+    }
+
+    /// Proposes a prefix of `blocks` in blobs (as many as fit [`blob_proposals::MAX_BLOBS`]
+    /// blobs with every record small enough for a blob dispute); a first block whose
+    /// record alone is too large goes alone in calldata. Returns the receipt, the number
+    /// of blocks proposed, whether a lie is among them, and the data's kind.
+    async fn propose_blobs(
+        &mut self,
+        mut blocks: Vec<OptimisticRollup::Block>,
+        lie_at: Option<usize>,
+        bond: U256,
+    ) -> Result<(alloy_rpc_types_eth::TransactionReceipt, u64, bool, &'static str), OptimisticError>
+    {
+        let fit = blob_proposals::blob_prefix(&blocks)?;
+        if fit == 0 {
+            blocks.truncate(1);
+            tracing::warn!("block record too large for a blob dispute: proposed in calldata");
+            let call = OptimisticRollup::proposeCall { blocks };
+            let r = self.l1.send(self.l1.rollup, call.abi_encode().into(), bond).await?;
+            return Ok((r, 1, lie_at == Some(0), "calldata"));
+        }
+        blocks.truncate(fit);
+        let mut lying = lie_at.is_some_and(|i| i < fit);
+        let mismatch = match self.blob_mismatch && !self.lied {
+            true => blocks.iter().position(|b| !b.transactions.is_empty()),
+            false => None,
+        };
+        if let Some(i) = mismatch {
+            lying = true;
+            tracing::warn!(i, "dishonest proposer: a blob record that is not the claimed block");
+        }
+        let count = blocks.len() as u64;
+        let (batch, call) = blob_proposals::encode_proposal(&blocks, mismatch)?;
+        let blobs = batch.blobs.len();
+        let r = blob_proposals::send_proposal(&self.l1, batch, call, bond).await?;
+        tracing::info!(blobs, blob_gas = ?r.blob_gas_used, "proposed in blobs");
+        Ok((r, count, lying, "blobs"))
     }
 }

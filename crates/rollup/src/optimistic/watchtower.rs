@@ -9,6 +9,7 @@
 use super::{
     OptimisticError, OptimisticRollup,
     adversary::Adversary,
+    blob_proposals,
     posted::{self, Verdict},
     proposals::{Proposal, proposals},
     proposer::tip,
@@ -143,7 +144,7 @@ impl Watchtower {
     /// The verdict on pending block `n` (judged once), or `None` when it cannot be judged
     /// yet (not scanned, or its parent is not in the local chain).
     async fn judge(&mut self, n: u64, finalized: u64) -> Result<Option<Verdict>, OptimisticError> {
-        let Some(j) = self.pending.get(&n) else { return Ok(None) };
+        let Some(j) = self.pending.get(&n).cloned() else { return Ok(None) };
         if let Some(v) = &j.verdict {
             return Ok(Some(v.clone()));
         }
@@ -160,15 +161,20 @@ impl Watchtower {
         if parent.hash_slow() != expected_parent {
             return Ok(None);
         }
-        let anchor_number = u64::try_from(posted.anchorBlock).unwrap_or(u64::MAX);
-        let anchor = self.l1.block(BlockNumberOrTag::Number(anchor_number)).await?.hash;
-        let chain = self.chain.clone();
-        let p = posted.clone();
-        let (verdict, block) = self
-            .blocking
-            .spawn_blocking(move || posted::check(&chain, &parent, &p, anchor))
-            .await
-            .map_err(|e| OptimisticError::Join(e.to_string()))??;
+        let (verdict, block) = match j.proposal.undecodable.clone() {
+            // A blob record that is not the claimed block's data: nobody can prove it is.
+            Some(reason) => (Verdict::Underivable(reason), None),
+            None => {
+                let anchor_number = u64::try_from(posted.anchorBlock).unwrap_or(u64::MAX);
+                let anchor = self.l1.block(BlockNumberOrTag::Number(anchor_number)).await?.hash;
+                let chain = self.chain.clone();
+                let p = posted.clone();
+                self.blocking
+                    .spawn_blocking(move || posted::check(&chain, &parent, &p, anchor))
+                    .await
+                    .map_err(|e| OptimisticError::Join(e.to_string()))??
+            }
+        };
         if let Some(block) = block
             && self.follow
             && self.chain.hash_by_number(n)?.is_none()
@@ -212,7 +218,11 @@ impl Watchtower {
                 tracing::warn!(n, gas = r.gas_used, "watchtower: resolved an undefended challenge");
             }
             // A griefing challenger does not defend what it challenged.
-            (false, super::status::CHALLENGED) if !self.adversary.grief_challenger => {
+            // Within the response window only (a late defence reverts; a blob defence
+            // would pay for `proveBlobData` first).
+            (false, super::status::CHALLENGED)
+                if !self.adversary.grief_challenger && now <= p.respondBy =>
+            {
                 self.defend(n).await?
             }
             (false, super::status::NONE)
@@ -235,8 +245,18 @@ impl Watchtower {
         Ok(())
     }
 
-    /// Defends block `n` with EXECUTE's input built from the local chain's block `n`.
+    /// Defends block `n` with EXECUTE's input built from the local chain's block `n`; a
+    /// block from a blob batch first gets its blob data proven (`proveBlobData`).
     async fn defend(&self, n: u64) -> Result<(), OptimisticError> {
+        let proposal = self.pending.get(&n).map(|j| j.proposal.clone());
+        if let Some(Proposal { blob: Some(source), posted, .. }) = proposal {
+            let anchor = u64::try_from(posted.anchorBlock).unwrap_or(u64::MAX);
+            let anchor_hash = self.l1.block(BlockNumberOrTag::Number(anchor)).await?.hash;
+            let prove = blob_proposals::prove_call(&self.l1, n, &source, anchor_hash).await?;
+            let blobs = prove.openings.len();
+            let r = self.l1.send(self.l1.rollup, prove.abi_encode().into(), U256::ZERO).await?;
+            tracing::info!(n, blobs, gas = r.gas_used, "watchtower: proved blob data");
+        }
         let call = self.defend_call(n).await?;
         let r = self.l1.send(self.l1.rollup, call.abi_encode().into(), U256::ZERO).await?;
         tracing::info!(n, gas = r.gas_used, "watchtower: defended");
