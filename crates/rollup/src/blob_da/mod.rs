@@ -103,6 +103,16 @@ pub enum BlobDaError {
         /// Blocks in the batch.
         len: usize,
     },
+    /// A record decodes, but not to the block its `BlobBlock` claims: its `dataHash`,
+    /// timestamp or anchor block differs (the contract cannot defend such a block, so a
+    /// follower must not derive it and a watchtower must challenge it).
+    #[error("record of block {index} of the batch does not hold its claimed {field}")]
+    ClaimMismatch {
+        /// Block index in the batch.
+        index: usize,
+        /// Which claimed field differs: `dataHash`, `timestamp` or `anchorBlock`.
+        field: &'static str,
+    },
     /// A KZG computation failed (c-kzg's message).
     #[error("KZG: {0}")]
     Kzg(String),
@@ -192,6 +202,30 @@ pub fn decode_block(
 ) -> Result<RecordBlock, BlobDaError> {
     let (start, end) = record_range(ends, index)?;
     decode_record(&blobs::extract(blobs, 0, start, end)?)
+}
+
+/// Decodes block `index`'s record as [`decode_block`] and checks it holds the block its
+/// `BlobBlock` `claim` describes: the claimed `dataHash`, and the claimed timestamp and
+/// anchor block (which the contract's cheap checks and commitment use, and which `defend`
+/// requires of the posted block: docs/contracts.md, "A blob block's timestamp and anchor
+/// are its record's").
+pub fn decode_claimed_block(
+    blobs: &[Blob],
+    ends: &[u32],
+    index: usize,
+    claim: &OptimisticRollup::BlobBlock,
+) -> Result<RecordBlock, BlobDaError> {
+    let record = decode_block(blobs, ends, index)?;
+    let field = if record.data_hash() != claim.dataHash {
+        "dataHash"
+    } else if record.timestamp != claim.timestamp {
+        "timestamp"
+    } else if U256::from(record.anchor_block) != claim.anchorBlock {
+        "anchorBlock"
+    } else {
+        return Ok(record);
+    };
+    Err(BlobDaError::ClaimMismatch { index, field })
 }
 
 /// Decodes every record of a batch from its transaction's `blobs` and its `ends`, as

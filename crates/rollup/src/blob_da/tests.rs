@@ -147,3 +147,30 @@ fn opening_matches_ckzg_verification() {
     let sc7594 = sidecar(batch.blobs.clone(), true).unwrap();
     assert_eq!(sc7594.versioned_hashes().next(), Some(o.versioned_hash));
 }
+
+/// A record whose timestamp or anchor is not its `BlobBlock`'s (the claimed `dataHash`
+/// being the record's own) does not hold the claimed block: the contract's `defend`
+/// refuses such a block (`PostedFieldsMismatch`), so followers must not derive it.
+#[test]
+fn claimed_block_with_another_anchor_or_timestamp_is_refused() {
+    let blocks: Vec<_> = (0..2).map(|i| block(3, 120, i)).collect();
+    let batch = encode_batch(&blocks).unwrap();
+    let claims = batch.blob_blocks(&blocks);
+    for (i, claim) in claims.iter().enumerate() {
+        let got = decode_claimed_block(&batch.blobs, &batch.ends, i, claim).unwrap();
+        assert_eq!(got.into_posted(blocks[i].blockHash, blocks[i].stateRoot), blocks[i]);
+    }
+    let cases: [(&str, fn(&mut OptimisticRollup::BlobBlock)); 3] = [
+        ("anchorBlock", |c| c.anchorBlock += U256::from(1)),
+        ("timestamp", |c| c.timestamp -= 1),
+        ("dataHash", |c| c.dataHash = B256::repeat_byte(7)),
+    ];
+    for (field, change) in cases {
+        let mut claim = claims[1].clone();
+        change(&mut claim);
+        assert_eq!(
+            decode_claimed_block(&batch.blobs, &batch.ends, 1, &claim),
+            Err(BlobDaError::ClaimMismatch { index: 1, field }),
+        );
+    }
+}
