@@ -160,7 +160,8 @@ fn claimed_block_with_another_anchor_or_timestamp_is_refused() {
         let got = decode_claimed_block(&batch.blobs, &batch.ends, i, claim).unwrap();
         assert_eq!(got.into_posted(blocks[i].blockHash, blocks[i].stateRoot), blocks[i]);
     }
-    let cases: [(&str, fn(&mut OptimisticRollup::BlobBlock)); 3] = [
+    type Change = fn(&mut OptimisticRollup::BlobBlock);
+    let cases: [(&str, Change); 3] = [
         ("anchorBlock", |c| c.anchorBlock += U256::from(1)),
         ("timestamp", |c| c.timestamp -= 1),
         ("dataHash", |c| c.dataHash = B256::repeat_byte(7)),
