@@ -198,6 +198,9 @@ contract OptimisticRollup is RollupCore, BlobErrors {
     error BadRecordEnd(uint256 index);
     /// Block `number` is not from a blob batch.
     error NotBlobBatch(uint64 number);
+    /// Record `index` of a blob batch is `length` bytes, over one blob's payload (the
+    /// longest record `proveBlobData` can carry under the per-transaction gas cap).
+    error RecordTooLong(uint256 index, uint256 length);
     /// The first block, ends and versioned hashes given are not block `number`'s batch's.
     error WrongBlobBatch(uint64 number);
     /// `count` blobs given, the record of the block spans `needed`.
@@ -339,6 +342,7 @@ contract OptimisticRollup is RollupCore, BlobErrors {
         for (uint256 i; i < blocks.length; i++) {
             BlobBlock calldata b = blocks[i];
             if (b.end <= prevEnd) revert BadRecordEnd(i);
+            if (b.end - prevEnd > BLOB_PAYLOAD_BYTES) revert RecordTooLong(i, b.end - prevEnd);
             prevEnd = b.end;
             ends[i] = b.end;
             number++;

@@ -548,3 +548,57 @@ fn blob_record_timestamped_otherwise_than_its_claim_is_not_defended() {
     assert!(env.l1_call(&env.alice, env.rollup, Opt::resolveCall { n: 2 }, U256::ZERO).ok());
     assert_eq!(pending_number(&env), 1, "block 2 dropped");
 }
+
+/// Attack/limit: a record longer than one blob's payload spans three blobs or more when
+/// not aligned, and `proveBlobData` of three blobs comes to the edge of the 2^24
+/// per-transaction gas cap (four are beyond it): such a block could never be proven, so
+/// never defended, and anyone could challenge a valid block and take the proposer's bond
+/// while followers had taken it as valid. `proposeBlobs` must refuse it.
+#[test]
+fn blob_record_longer_than_a_dispute_can_prove_is_refused_at_proposal() {
+    let env = blob_env();
+    let blocks = two_blocks(&env);
+    let per_blob = blob_da::PAYLOAD_BYTES_PER_BLOB;
+    for (long, ok) in [(per_blob + 1, false), (3 * per_blob - 20, false), (per_blob, true)] {
+        let payload = vec![0u8; 10 + long];
+        let blobs = blob_da::pack(&payload);
+        let hashes: Vec<B256> =
+            blobs.iter().map(|b| blobs::versioned_hash(&blobs::commitment(b).unwrap())).collect();
+        let mut claims = blob_da::encode_batch(&blocks).unwrap().blob_blocks(&blocks);
+        claims[0].end = 10;
+        claims[1].end = (10 + long) as u32;
+        let call = Opt::proposeBlobsCall { blocks: claims.clone() };
+        let req = nr_chain::CallRequest {
+            from: Some(env.sequencer.address()),
+            to: Some(env.rollup),
+            input: call.abi_encode().into(),
+            value: Some(proposer_bond()),
+            gas: Some(10_000_000),
+            blob_versioned_hashes: Some(hashes.clone()),
+            ..Default::default()
+        };
+        let out = env.l1.call_pending(env.l1_next_time(), &req).unwrap();
+        if ok {
+            assert!(matches!(out, CallOutcome::Success { .. }), "a one-blob record: {out:?}");
+            continue;
+        }
+        match out {
+            CallOutcome::Revert { output, .. } => {
+                let e = Opt::RecordTooLong::abi_decode(&output).unwrap_or_else(|_| {
+                    panic!(
+                        "expected RecordTooLong, got 0x{}",
+                        alloy_primitives::hex::encode(&output)
+                    )
+                });
+                assert_eq!((e.index, e.length), (U256::from(1), U256::from(long)));
+            }
+            other => panic!(
+                "a record of {long} bytes over {} blobs must be refused, got {other:?}",
+                blobs.len()
+            ),
+        }
+        let s = mine_selected(&env, propose_blobs_tx(&env, &env.sequencer, claims, hashes));
+        assert!(!s.ok(), "refused on chain too");
+        assert_eq!(pending_number(&env), 0);
+    }
+}

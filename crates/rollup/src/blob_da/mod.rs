@@ -113,6 +113,16 @@ pub enum BlobDaError {
         /// Which claimed field differs: `dataHash`, `timestamp` or `anchorBlock`.
         field: &'static str,
     },
+    /// Block `index`'s record is over one blob's payload, the longest record
+    /// `proveBlobData` can carry under the per-transaction gas cap (`proposeBlobs`
+    /// refuses it: `RecordTooLong`).
+    #[error("record of block {index} is {len} bytes, over one blob's payload (126,976)")]
+    RecordTooLong {
+        /// Block index in the batch.
+        index: usize,
+        /// Record length.
+        len: usize,
+    },
     /// A KZG computation failed (c-kzg's message).
     #[error("KZG: {0}")]
     Kzg(String),
@@ -162,15 +172,20 @@ impl BlobBatch {
     }
 }
 
-/// Encodes posted `blocks` as one payload of records packed into blobs.
+/// Encodes posted `blocks` as one payload of records packed into blobs; refuses a record
+/// over one blob's payload (the contract would refuse the proposal).
 pub fn encode_batch(blocks: &[OptimisticRollup::Block]) -> Result<BlobBatch, BlobDaError> {
     if blocks.is_empty() {
         return Err(BlobDaError::NoBlocks);
     }
     let mut payload = Vec::new();
     let mut ends = Vec::with_capacity(blocks.len());
-    for b in blocks {
-        payload.extend_from_slice(&RecordBlock::from_posted(b)?.encode()?);
+    for (index, b) in blocks.iter().enumerate() {
+        let record = RecordBlock::from_posted(b)?.encode()?;
+        if record.len() > PAYLOAD_BYTES_PER_BLOB {
+            return Err(BlobDaError::RecordTooLong { index, len: record.len() });
+        }
+        payload.extend_from_slice(&record);
         let end = u32::try_from(payload.len())
             .map_err(|_| BlobDaError::RecordTooLarge { len: payload.len() })?;
         ends.push(end);

@@ -175,3 +175,28 @@ fn claimed_block_with_another_anchor_or_timestamp_is_refused() {
         );
     }
 }
+
+/// A record over one blob's payload cannot be proven within the per-transaction gas cap
+/// and `proposeBlobs` refuses it (`RecordTooLong`): the encoder refuses it first.
+#[test]
+fn batch_refuses_a_record_over_one_blob() {
+    let mut seed = 0x2545_f491u32;
+    let mut big = block(1, 6, 1);
+    big.transactions[0] = (0..PAYLOAD_BYTES_PER_BLOB)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed as u8
+        })
+        .collect::<Vec<u8>>()
+        .into();
+    let err = match encode_batch(&[block(2, 100, 0), big]) {
+        Err(e) => e,
+        Ok(b) => panic!("encoded: payload of {} bytes, ends {:?}", b.payload.len(), b.ends),
+    };
+    assert!(
+        matches!(err, BlobDaError::RecordTooLong { index: 1, len } if len > PAYLOAD_BYTES_PER_BLOB),
+        "{err:?}"
+    );
+}
