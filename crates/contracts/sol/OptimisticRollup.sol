@@ -183,6 +183,9 @@ contract OptimisticRollup is RollupCore, BlobErrors {
     error WrongCommitment(uint64 number);
     /// The EXECUTE input disagrees with the posted block on a field.
     error InputMismatch(uint64 number);
+    /// `posted`'s timestamp or anchorBlock is not the one block `number` was proposed with
+    /// (a blob batch claims them apart from the record that holds them).
+    error PostedFieldsMismatch(uint64 number);
     /// Block `number` cannot be finalized while its challenge is open.
     error ChallengeOpen(uint64 number);
     /// The proposal (block `number` of batch `batch`) was not dropped: no refund.
@@ -195,6 +198,9 @@ contract OptimisticRollup is RollupCore, BlobErrors {
     error BadRecordEnd(uint256 index);
     /// Block `number` is not from a blob batch.
     error NotBlobBatch(uint64 number);
+    /// Record `index` of a blob batch is `length` bytes, over one blob's payload (the
+    /// longest record `proveBlobData` can carry under the per-transaction gas cap).
+    error RecordTooLong(uint256 index, uint256 length);
     /// The first block, ends and versioned hashes given are not block `number`'s batch's.
     error WrongBlobBatch(uint64 number);
     /// `count` blobs given, the record of the block spans `needed`.
@@ -336,6 +342,7 @@ contract OptimisticRollup is RollupCore, BlobErrors {
         for (uint256 i; i < blocks.length; i++) {
             BlobBlock calldata b = blocks[i];
             if (b.end <= prevEnd) revert BadRecordEnd(i);
+            if (b.end - prevEnd > BLOB_PAYLOAD_BYTES) revert RecordTooLong(i, b.end - prevEnd);
             prevEnd = b.end;
             ends[i] = b.end;
             number++;
@@ -440,6 +447,10 @@ contract OptimisticRollup is RollupCore, BlobErrors {
             commitmentOf(dataHashOf(posted), posted.blockHash, posted.stateRoot, b.parentBeaconBlockRoot)
                 != p.commitment
         ) revert WrongCommitment(n);
+        // A blob batch claims timestamp and anchor apart from the record (whose dataHash
+        // binds its own): they must be the record's, or the block a follower derives from
+        // the blob is not the one defended.
+        if (posted.timestamp != p.timestamp || posted.anchorBlock != p.anchorBlock) revert PostedFieldsMismatch(n);
         bytes32 parent = n - 1 == headNumber ? headHash : pending[n - 1].blockHash;
         if (b.parentHash != parent) revert WrongParent();
         if (b.number != n) revert WrongNumber();

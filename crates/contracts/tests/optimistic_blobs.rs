@@ -470,3 +470,135 @@ fn propose_blobs_refuses_missing_blobs_and_bad_ends() {
         assert_eq!(pending_number(&env), 0);
     }
 }
+
+/// A blob proposal whose `BlobBlock` of block 2 carries the fields `claim` gives it (the
+/// ones the cheap checks and the commitment's anchor hash use), while its record (and
+/// claimed `dataHash`) hold `record`: both honest for block 1. Challenges block 2, proves
+/// its record (which decodes to `record`'s dataHash) and returns the `defend` call with
+/// `record` as posted and the real block's EXECUTE input, and the challenge's `respondBy`.
+fn propose_split_claims(
+    env: &Env,
+    blocks: &[Opt::Block],
+    record: &Opt::Block,
+    claim: impl FnOnce(&mut Opt::BlobBlock),
+) -> (Opt::defendCall, u64) {
+    let mut carried = blocks.to_vec();
+    carried[1] = record.clone();
+    let batch = blob_da::encode_batch(&carried).unwrap();
+    let hashes = versioned_hashes(&batch);
+    let mut claims = batch.blob_blocks(&carried);
+    claims[1].anchorBlock = blocks[1].anchorBlock;
+    claims[1].timestamp = blocks[1].timestamp;
+    claim(&mut claims[1]);
+    let tx = propose_blobs_tx(env, &env.sequencer, claims.clone(), hashes.clone());
+    assert!(mine_selected(env, tx).ok(), "the proposal passes the cheap checks");
+    // What a follower reads from the blob: the record's fields, not the claim's.
+    let read = blob_da::decode_block(&batch.blobs, &batch.ends, 1).unwrap();
+    assert_eq!(read.data_hash(), claims[1].dataHash, "the claimed dataHash is the record's");
+
+    let s = challenge(env, 2);
+    let mut prove = prove_call(env, 2, 1, &batch, &hashes, &blocks[1]);
+    prove.anchorHash = anchor_hash(env, &blocks[1]);
+    assert!(call_selected(env, &env.deployer, &prove, TX_GAS_CAP).ok(), "the record is proven");
+    let defend = Opt::defendCall {
+        n: 2,
+        posted: record.clone(),
+        input: env.input(blocks[1].blockHash).into(),
+    };
+    (defend, s.receipt.header.timestamp + RESPONSE)
+}
+
+/// Attack: the proposer claims block 2 anchored at L1 block A (the anchor its L2 block
+/// really has, so the commitment's anchor hash and the EXECUTE input agree) but its blob
+/// record says anchor A - 1. The record's dataHash binds A - 1, the commitment binds
+/// blockhash(A): `proveBlobData` and `defend` pass, and the block finalizes although a
+/// follower deriving it from the blob (anchor A - 1, hence another parent beacon root)
+/// gets another block hash. `defend` must require the record's anchor to be the
+/// proposed one.
+#[test]
+fn blob_record_anchored_elsewhere_than_its_claim_is_not_defended() {
+    let env = blob_env();
+    let blocks = two_blocks(&env);
+    let mut record = blocks[1].clone();
+    record.anchorBlock -= U256::from(1);
+    let (defend, respond_by) = propose_split_claims(&env, &blocks, &record, |_| {});
+    let e = expect_revert::<_, Opt::PostedFieldsMismatch>(&env, &defend);
+    assert_eq!(e.number, 2);
+    assert!(!env.l1_call(&env.alice, env.rollup, defend, U256::ZERO).ok());
+    wait_past(&env, respond_by);
+    assert!(env.l1_call(&env.alice, env.rollup, Opt::resolveCall { n: 2 }, U256::ZERO).ok());
+    assert_eq!(pending_number(&env), 1, "block 2 dropped");
+}
+
+/// Attack: the proposer claims block 2 at timestamp T + 1 (what the cheap checks see and
+/// the next block's bound) while its record and L2 block have timestamp T: the block's
+/// real timestamp escapes the future/staleness/order checks. `defend` must require the
+/// record's timestamp to be the proposed one.
+#[test]
+fn blob_record_timestamped_otherwise_than_its_claim_is_not_defended() {
+    let env = blob_env();
+    let blocks = two_blocks(&env);
+    let record = blocks[1].clone();
+    let (defend, respond_by) =
+        propose_split_claims(&env, &blocks, &record, |c| c.timestamp = record.timestamp + 1);
+    let e = expect_revert::<_, Opt::PostedFieldsMismatch>(&env, &defend);
+    assert_eq!(e.number, 2);
+    assert!(!env.l1_call(&env.alice, env.rollup, defend, U256::ZERO).ok());
+    wait_past(&env, respond_by);
+    assert!(env.l1_call(&env.alice, env.rollup, Opt::resolveCall { n: 2 }, U256::ZERO).ok());
+    assert_eq!(pending_number(&env), 1, "block 2 dropped");
+}
+
+/// Attack/limit: a record longer than one blob's payload spans three blobs or more when
+/// not aligned, and `proveBlobData` of three blobs comes to the edge of the 2^24
+/// per-transaction gas cap (four are beyond it): such a block could never be proven, so
+/// never defended, and anyone could challenge a valid block and take the proposer's bond
+/// while followers had taken it as valid. `proposeBlobs` must refuse it.
+#[test]
+fn blob_record_longer_than_a_dispute_can_prove_is_refused_at_proposal() {
+    let env = blob_env();
+    let blocks = two_blocks(&env);
+    let per_blob = blob_da::PAYLOAD_BYTES_PER_BLOB;
+    for (long, ok) in [(per_blob + 1, false), (3 * per_blob - 20, false), (per_blob, true)] {
+        let payload = vec![0u8; 10 + long];
+        let blobs = blob_da::pack(&payload);
+        let hashes: Vec<B256> =
+            blobs.iter().map(|b| blobs::versioned_hash(&blobs::commitment(b).unwrap())).collect();
+        let mut claims = blob_da::encode_batch(&blocks).unwrap().blob_blocks(&blocks);
+        claims[0].end = 10;
+        claims[1].end = (10 + long) as u32;
+        let call = Opt::proposeBlobsCall { blocks: claims.clone() };
+        let req = nr_chain::CallRequest {
+            from: Some(env.sequencer.address()),
+            to: Some(env.rollup),
+            input: call.abi_encode().into(),
+            value: Some(proposer_bond()),
+            gas: Some(10_000_000),
+            blob_versioned_hashes: Some(hashes.clone()),
+            ..Default::default()
+        };
+        let out = env.l1.call_pending(env.l1_next_time(), &req).unwrap();
+        if ok {
+            assert!(matches!(out, CallOutcome::Success { .. }), "a one-blob record: {out:?}");
+            continue;
+        }
+        match out {
+            CallOutcome::Revert { output, .. } => {
+                let e = Opt::RecordTooLong::abi_decode(&output).unwrap_or_else(|_| {
+                    panic!(
+                        "expected RecordTooLong, got 0x{}",
+                        alloy_primitives::hex::encode(&output)
+                    )
+                });
+                assert_eq!((e.index, e.length), (U256::from(1), U256::from(long)));
+            }
+            other => panic!(
+                "a record of {long} bytes over {} blobs must be refused, got {other:?}",
+                blobs.len()
+            ),
+        }
+        let s = mine_selected(&env, propose_blobs_tx(&env, &env.sequencer, claims, hashes));
+        assert!(!s.ok(), "refused on chain too");
+        assert_eq!(pending_number(&env), 0);
+    }
+}

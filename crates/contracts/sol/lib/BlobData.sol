@@ -175,7 +175,7 @@ contract BlobVerifier is BlobErrors {
     }
 
     /// The decoded body of `record` (stored, or LZ-decompressed).
-    function _body(bytes memory record) private pure returns (bytes memory body) {
+    function _body(bytes memory record) internal pure returns (bytes memory body) {
         if (record.length < 4) revert RecordTruncated();
         uint8 encoding = uint8(record[0]);
         uint256 len = (uint256(uint8(record[1])) << 16) | (uint256(uint8(record[2])) << 8) | uint8(record[3]);
@@ -194,7 +194,7 @@ contract BlobVerifier is BlobErrors {
 
     /// LZ sequences (docs/contracts.md): token, literal count extension, literals, then
     /// (unless the input ends) 2-byte little-endian offset and match length extension.
-    function _decompress(bytes memory rec, uint256 len) private pure returns (bytes memory out) {
+    function _decompress(bytes memory rec, uint256 len) internal pure returns (bytes memory out) {
         out = new bytes(len);
         uint256 code; // 0 ok, 1 truncated, 2 bad match, 3 length mismatch
         assembly ("memory-safe") {
@@ -281,7 +281,7 @@ contract BlobVerifier is BlobErrors {
     /// `dataHashOf` of the block the body describes: timestamp (8), anchorBlock (8),
     /// feeRecipient (20), prevRandao (32), extraData length (1), extraData, then
     /// transactions (3-byte length and bytes each) to the end.
-    function _dataHash(bytes memory body) private pure returns (bytes32) {
+    function _dataHash(bytes memory body) internal pure returns (bytes32) {
         uint256 len = body.length;
         if (len < 69) revert RecordTruncated();
         uint256 time;

@@ -103,6 +103,26 @@ pub enum BlobDaError {
         /// Blocks in the batch.
         len: usize,
     },
+    /// A record decodes, but not to the block its `BlobBlock` claims: its `dataHash`,
+    /// timestamp or anchor block differs (the contract cannot defend such a block, so a
+    /// follower must not derive it and a watchtower must challenge it).
+    #[error("record of block {index} of the batch does not hold its claimed {field}")]
+    ClaimMismatch {
+        /// Block index in the batch.
+        index: usize,
+        /// Which claimed field differs: `dataHash`, `timestamp` or `anchorBlock`.
+        field: &'static str,
+    },
+    /// Block `index`'s record is over one blob's payload, the longest record
+    /// `proveBlobData` can carry under the per-transaction gas cap (`proposeBlobs`
+    /// refuses it: `RecordTooLong`).
+    #[error("record of block {index} is {len} bytes, over one blob's payload (126,976)")]
+    RecordTooLong {
+        /// Block index in the batch.
+        index: usize,
+        /// Record length.
+        len: usize,
+    },
     /// A KZG computation failed (c-kzg's message).
     #[error("KZG: {0}")]
     Kzg(String),
@@ -152,15 +172,20 @@ impl BlobBatch {
     }
 }
 
-/// Encodes posted `blocks` as one payload of records packed into blobs.
+/// Encodes posted `blocks` as one payload of records packed into blobs; refuses a record
+/// over one blob's payload (the contract would refuse the proposal).
 pub fn encode_batch(blocks: &[OptimisticRollup::Block]) -> Result<BlobBatch, BlobDaError> {
     if blocks.is_empty() {
         return Err(BlobDaError::NoBlocks);
     }
     let mut payload = Vec::new();
     let mut ends = Vec::with_capacity(blocks.len());
-    for b in blocks {
-        payload.extend_from_slice(&RecordBlock::from_posted(b)?.encode()?);
+    for (index, b) in blocks.iter().enumerate() {
+        let record = RecordBlock::from_posted(b)?.encode()?;
+        if record.len() > PAYLOAD_BYTES_PER_BLOB {
+            return Err(BlobDaError::RecordTooLong { index, len: record.len() });
+        }
+        payload.extend_from_slice(&record);
         let end = u32::try_from(payload.len())
             .map_err(|_| BlobDaError::RecordTooLarge { len: payload.len() })?;
         ends.push(end);
@@ -192,6 +217,30 @@ pub fn decode_block(
 ) -> Result<RecordBlock, BlobDaError> {
     let (start, end) = record_range(ends, index)?;
     decode_record(&blobs::extract(blobs, 0, start, end)?)
+}
+
+/// Decodes block `index`'s record as [`decode_block`] and checks it holds the block its
+/// `BlobBlock` `claim` describes: the claimed `dataHash`, and the claimed timestamp and
+/// anchor block (which the contract's cheap checks and commitment use, and which `defend`
+/// requires of the posted block: docs/contracts.md, "A blob block's timestamp and anchor
+/// are its record's").
+pub fn decode_claimed_block(
+    blobs: &[Blob],
+    ends: &[u32],
+    index: usize,
+    claim: &OptimisticRollup::BlobBlock,
+) -> Result<RecordBlock, BlobDaError> {
+    let record = decode_block(blobs, ends, index)?;
+    let field = if record.data_hash() != claim.dataHash {
+        "dataHash"
+    } else if record.timestamp != claim.timestamp {
+        "timestamp"
+    } else if U256::from(record.anchor_block) != claim.anchorBlock {
+        "anchorBlock"
+    } else {
+        return Ok(record);
+    };
+    Err(BlobDaError::ClaimMismatch { index, field })
 }
 
 /// Decodes every record of a batch from its transaction's `blobs` and its `ends`, as

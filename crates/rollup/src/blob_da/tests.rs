@@ -147,3 +147,56 @@ fn opening_matches_ckzg_verification() {
     let sc7594 = sidecar(batch.blobs.clone(), true).unwrap();
     assert_eq!(sc7594.versioned_hashes().next(), Some(o.versioned_hash));
 }
+
+/// A record whose timestamp or anchor is not its `BlobBlock`'s (the claimed `dataHash`
+/// being the record's own) does not hold the claimed block: the contract's `defend`
+/// refuses such a block (`PostedFieldsMismatch`), so followers must not derive it.
+#[test]
+fn claimed_block_with_another_anchor_or_timestamp_is_refused() {
+    let blocks: Vec<_> = (0..2).map(|i| block(3, 120, i)).collect();
+    let batch = encode_batch(&blocks).unwrap();
+    let claims = batch.blob_blocks(&blocks);
+    for (i, claim) in claims.iter().enumerate() {
+        let got = decode_claimed_block(&batch.blobs, &batch.ends, i, claim).unwrap();
+        assert_eq!(got.into_posted(blocks[i].blockHash, blocks[i].stateRoot), blocks[i]);
+    }
+    type Change = fn(&mut OptimisticRollup::BlobBlock);
+    let cases: [(&str, Change); 3] = [
+        ("anchorBlock", |c| c.anchorBlock += U256::from(1)),
+        ("timestamp", |c| c.timestamp -= 1),
+        ("dataHash", |c| c.dataHash = B256::repeat_byte(7)),
+    ];
+    for (field, change) in cases {
+        let mut claim = claims[1].clone();
+        change(&mut claim);
+        assert_eq!(
+            decode_claimed_block(&batch.blobs, &batch.ends, 1, &claim),
+            Err(BlobDaError::ClaimMismatch { index: 1, field }),
+        );
+    }
+}
+
+/// A record over one blob's payload cannot be proven within the per-transaction gas cap
+/// and `proposeBlobs` refuses it (`RecordTooLong`): the encoder refuses it first.
+#[test]
+fn batch_refuses_a_record_over_one_blob() {
+    let mut seed = 0x2545_f491u32;
+    let mut big = block(1, 6, 1);
+    big.transactions[0] = (0..PAYLOAD_BYTES_PER_BLOB)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed as u8
+        })
+        .collect::<Vec<u8>>()
+        .into();
+    let err = match encode_batch(&[block(2, 100, 0), big]) {
+        Err(e) => e,
+        Ok(b) => panic!("encoded: payload of {} bytes, ends {:?}", b.payload.len(), b.ends),
+    };
+    assert!(
+        matches!(err, BlobDaError::RecordTooLong { index: 1, len } if len > PAYLOAD_BYTES_PER_BLOB),
+        "{err:?}"
+    );
+}
