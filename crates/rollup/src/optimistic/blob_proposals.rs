@@ -11,7 +11,7 @@ use super::{
     posted,
 };
 use crate::{
-    blob_da::{self, BlobBatch},
+    blob_da::{self, BlobBatch, BlobDaError},
     l1::L1Client,
 };
 use alloy_primitives::{B256, Bytes, U256};
@@ -123,8 +123,8 @@ pub async fn read_batch(
 
 /// Decodes every record of blob batch `call` from its transaction's `blobs` (versioned
 /// hashes `hashes`, mined in L1 block `l1_block`, first L2 block `first`). A record that
-/// does not decode, or whose data hash is not the claimed one, is kept as claims only,
-/// with the reason.
+/// does not decode, or whose data hash, timestamp or anchor block is not the claimed one
+/// (`defend` would refuse it), is kept as claims only, with the reason.
 pub fn read_blobs(
     blobs: &[blob_da::Blob],
     call: &proposeBlobsCall,
@@ -142,18 +142,12 @@ pub fn read_blobs(
             first,
             index,
         };
-        let (posted, undecodable) = match blob_da::decode_block(blobs, &ends, index) {
-            Ok(record) if record.data_hash() == claim.dataHash => {
-                (record.into_posted(claim.blockHash, claim.stateRoot), None)
+        let (posted, undecodable) = match blob_da::decode_claimed_block(blobs, &ends, index, claim)
+        {
+            Ok(record) => (record.into_posted(claim.blockHash, claim.stateRoot), None),
+            Err(e @ BlobDaError::ClaimMismatch { .. }) => {
+                (claims_only(claim), Some(format!("blob record is not the claimed block: {e}")))
             }
-            Ok(record) => (
-                claims_only(claim),
-                Some(format!(
-                    "blob record's data hash {} is not the claimed {}",
-                    record.data_hash(),
-                    claim.dataHash
-                )),
-            ),
             Err(e) => (claims_only(claim), Some(format!("blob record does not decode: {e}"))),
         };
         out.push(BlobRead { posted, undecodable, source });
@@ -262,7 +256,7 @@ mod tests {
         let read = read_blobs(&batch.blobs, &call, 9, &[B256::ZERO], 5);
         assert_eq!(read[0].undecodable, None);
         assert!(
-            read[1].undecodable.as_ref().is_some_and(|r| r.contains("data hash")),
+            read[1].undecodable.as_ref().is_some_and(|r| r.contains("dataHash")),
             "{:?}",
             read[1]
         );
@@ -273,6 +267,33 @@ mod tests {
         let garbage = vec![blob_da::Blob::repeat_byte(0x01)];
         let read = read_blobs(&garbage, &call, 9, &[B256::ZERO], 5);
         assert!(read.iter().all(|r| r.undecodable.is_some()));
+    }
+
+    /// A record that holds the claimed data but another anchor or timestamp than its
+    /// `BlobBlock` claims: the contract's checks used the claimed ones and `defend` refuses
+    /// the record's (`PostedFieldsMismatch`), so the block must be challenged, not derived
+    /// from the record's own fields.
+    #[test]
+    fn blob_claim_with_another_anchor_or_timestamp_is_flagged() {
+        let blocks = vec![block(1, 0), block(2, 3)];
+        let (batch, call) = encode_proposal(&blocks, None).unwrap();
+        for (field, edit) in [
+            (
+                "anchorBlock",
+                (|c: &mut BlobBlock| c.anchorBlock += U256::from(1)) as fn(&mut BlobBlock),
+            ),
+            ("timestamp", |c: &mut BlobBlock| c.timestamp += 1),
+        ] {
+            let mut lying = call.clone();
+            edit(&mut lying.blocks[1]);
+            let read = read_blobs(&batch.blobs, &lying, 9, &[B256::ZERO], 5);
+            assert_eq!(read[0].undecodable, None);
+            assert!(
+                read[1].undecodable.as_ref().is_some_and(|r| r.contains(field)),
+                "a claim with another {field} than its record must be flagged: {:?}",
+                read[1].undecodable
+            );
+        }
     }
 
     /// A batch never needs more than [`MAX_BLOBS`] blobs, and a record too large for a
