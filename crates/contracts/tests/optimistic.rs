@@ -5,7 +5,6 @@
 mod common;
 
 use alloy_consensus::Transaction as _;
-use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
@@ -70,22 +69,6 @@ fn tip(s: &Sent) -> U256 {
     let base = s.receipt.header.base_fee_per_gas.unwrap_or_default();
     let price = s.receipt.tx.effective_gas_price(Some(base));
     U256::from(s.gas()) * U256::from(price - u128::from(base))
-}
-
-/// L2 block `hash` as a proposer posts it.
-fn posted(env: &Env, hash: B256) -> Opt::Block {
-    let b = env.l2.block(&hash).unwrap().unwrap();
-    let h = &b.header;
-    Opt::Block {
-        timestamp: h.timestamp,
-        feeRecipient: h.beneficiary,
-        prevRandao: h.mix_hash,
-        extraData: h.extra_data.clone(),
-        anchorBlock: U256::from(env.anchor_of(h)),
-        transactions: b.body.transactions.iter().map(|t| t.encoded_2718().into()).collect(),
-        blockHash: hash,
-        stateRoot: h.state_root,
-    }
 }
 
 fn propose(env: &Env, from: &PrivateKeySigner, blocks: Vec<Opt::Block>) -> Sent {
@@ -173,7 +156,7 @@ fn optimistic_withdrawal_claimable_only_after_finality() {
     env.l1_mine();
     let rollup_before = env.l1_balance(env.rollup);
     let before = env.l1_balance(proposer.address());
-    let s = propose(&env, &proposer, vec![posted(&env, p.hash)]);
+    let s = propose(&env, &proposer, vec![env.posted(p.hash)]);
     let proposed_at = s.receipt.header.timestamp;
     assert_eq!(pending_number(&env), 1);
     assert_eq!(env.rollup_head().0, 0, "proposed, not settled");
@@ -227,11 +210,11 @@ fn optimistic_wrong_state_root_undefended_is_dropped_with_descendants() {
 
     // Block 1 claims a forged state root (one that would let anything be withdrawn);
     // block 2 (another batch, another proposer) builds on it.
-    let mut forged = posted(&env, p1.hash);
+    let mut forged = env.posted(p1.hash);
     forged.stateRoot = B256::repeat_byte(0xba);
     let other_before = env.l1_balance(other.address());
     let s1 = propose(&env, &proposer, vec![forged.clone()]);
-    let s2 = propose(&env, &other, vec![posted(&env, p2.hash)]);
+    let s2 = propose(&env, &other, vec![env.posted(p2.hash)]);
     assert_eq!(pending_number(&env), 2);
 
     let bob_before = env.l1_balance(bob.address());
@@ -342,7 +325,7 @@ fn optimistic_wrong_state_root_undefended_is_dropped_with_descendants() {
     );
 
     // Honest proposals continue from block 0; once final, the real withdrawal is paid.
-    let h = propose(&env, &other, vec![posted(&env, p1.hash), posted(&env, p2.hash)]);
+    let h = propose(&env, &other, vec![env.posted(p1.hash), env.posted(p2.hash)]);
     assert_eq!(pending_number(&env), 2);
     wait_past(&env, h.receipt.header.timestamp + WINDOW - 1);
     assert!(env.l1_call(&alice, env.rollup, Opt::finalizeCall { upTo: 2 }, U256::ZERO).ok());
@@ -362,7 +345,7 @@ fn optimistic_griefing_challenge_on_valid_block_is_defended() {
     }
     let p = env.l2_block();
     env.l1_mine();
-    let block = posted(&env, p.hash);
+    let block = env.posted(p.hash);
     propose(&env, &proposer, vec![block.clone()]);
     challenge(&env, &bob, 1);
     let rollup_before = env.l1_balance(env.rollup);
@@ -411,7 +394,7 @@ fn optimistic_data_inconsistent_with_claimed_hash_cannot_be_defended() {
     env.l1_mine();
     // The proposer claims the real hash and root but posts only the first transaction:
     // followers cannot rebuild the block from L1 data.
-    let mut short = posted(&env, p.hash);
+    let mut short = env.posted(p.hash);
     short.transactions.pop();
     propose(&env, &proposer, vec![short.clone()]);
     let c = challenge(&env, &bob, 1);
@@ -437,7 +420,7 @@ fn optimistic_data_inconsistent_with_claimed_hash_cannot_be_defended() {
     env.l1_expect_revert::<_, Opt::WrongCommitment>(
         &alice,
         env.rollup,
-        defend_call(&env, 1, &posted(&env, p.hash), env.input(p.hash)),
+        defend_call(&env, 1, &env.posted(p.hash), env.input(p.hash)),
         U256::ZERO,
     );
     wait_past(&env, c.receipt.header.timestamp + RESPONSE);
@@ -452,7 +435,7 @@ fn optimistic_incomplete_witness_fails_then_complete_one_defends() {
     env.l2_transfer(&alice, bob.address(), U256::from(1));
     let p = env.l2_block();
     env.l1_mine();
-    let block = posted(&env, p.hash);
+    let block = env.posted(p.hash);
     propose(&env, &proposer, vec![block.clone()]);
     challenge(&env, &bob, 1);
     let mut tampered = from_wire(&env.input(p.hash));
@@ -486,11 +469,11 @@ fn optimistic_timing_edges() {
     let e = env.l1_expect_revert::<_, Opt::WrongBond>(
         &proposer,
         env.rollup,
-        Opt::proposeCall { blocks: vec![posted(&env, p1.hash)] },
+        Opt::proposeCall { blocks: vec![env.posted(p1.hash)] },
         U256::ZERO,
     );
     assert_eq!((e.paid, e.required), (U256::ZERO, proposer_bond()));
-    let s = propose(&env, &proposer, vec![posted(&env, p1.hash), posted(&env, p2.hash)]);
+    let s = propose(&env, &proposer, vec![env.posted(p1.hash), env.posted(p2.hash)]);
     let proposed_at = s.receipt.header.timestamp;
     env.l1_expect_revert::<_, Opt::NotPending>(
         &bob,
@@ -524,7 +507,7 @@ fn optimistic_timing_edges() {
     env.l1_expect_revert::<_, Opt::ResponseWindowClosed>(
         &alice,
         env.rollup,
-        defend_call(&env, 2, &posted(&env, p2.hash), env.input(p2.hash)),
+        defend_call(&env, 2, &env.posted(p2.hash), env.input(p2.hash)),
         U256::ZERO,
     );
     assert!(env.l1_call(&alice, env.rollup, Opt::resolveCall { n: 2 }, U256::ZERO).ok());
@@ -549,7 +532,7 @@ fn optimistic_gas_figures() {
         }
         let p = env.l2_block();
         env.l1_mine();
-        let block = posted(&env, p.hash);
+        let block = env.posted(p.hash);
         let bytes: usize = block.transactions.iter().map(|t| t.len()).sum();
         let s = propose(&env, &proposer, vec![block.clone()]);
         let n = p.block.header.number;
@@ -574,7 +557,7 @@ fn optimistic_gas_figures() {
     for _ in 0..4 {
         let p = env.l2_block();
         env.l1_mine();
-        blocks.push(posted(&env, p.hash));
+        blocks.push(env.posted(p.hash));
     }
     let s = propose(&env, &proposer, blocks);
     lines.push(format!("4 empty blocks in one batch: propose {} L1 gas", s.gas()));
@@ -601,7 +584,7 @@ fn optimistic_resolve_stall_by_many_later_batches() {
         let (alice, bob, proposer) = (env.alice.clone(), env.bob.clone(), env.sequencer.clone());
         let p = env.l2_block();
         env.l1_mine();
-        let mut bad = posted(&env, p.hash);
+        let mut bad = env.posted(p.hash);
         bad.stateRoot = B256::repeat_byte(0xba);
         propose(&env, &proposer, vec![bad]);
         let c = challenge(&env, &bob, 1);
@@ -609,7 +592,7 @@ fn optimistic_resolve_stall_by_many_later_batches() {
         for i in 0..later {
             let q = env.l2_block();
             env.l1_mine();
-            let s = propose(&env, &proposer, vec![posted(&env, q.hash)]);
+            let s = propose(&env, &proposer, vec![env.posted(q.hash)]);
             let n = q.block.header.number;
             let batch = s.receipt.receipt.logs()[0].topics()[3];
             challenge(&env, &proposer, n);
@@ -661,7 +644,7 @@ fn optimistic_propose_checks() {
     env.l1_mine();
     let p2 = env.l2_block();
     env.l1_mine();
-    let (b1, b2) = (posted(&env, p1.hash), posted(&env, p2.hash));
+    let (b1, b2) = (env.posted(p1.hash), env.posted(p2.hash));
     env.l1_expect_revert::<_, Opt::NotProposer>(
         &alice,
         env.rollup,
@@ -746,7 +729,7 @@ fn optimistic_input_reader_binds_randao_extra_data_and_transactions() {
     assert_eq!(r._2, alloy_primitives::keccak256(&txs), "transactions digest");
     assert_eq!(txs.len(), 64, "two transactions");
     // The same digest the contract computes from posted transactions.
-    let block = posted(&env, p.hash);
+    let block = env.posted(p.hash);
     let d: B256 = env.l1_view(env.rollup, Opt::txsHashOfCall { b: block });
     assert_eq!(d, r._2);
 }

@@ -6,7 +6,6 @@
 mod common;
 
 use alloy_consensus::{SignableTransaction, TxEip4844, TxEip4844Variant, TxEnvelope};
-use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, FixedBytes, TxKind, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
@@ -51,21 +50,6 @@ fn blob_env() -> Env {
         code.extend(alloy_sol_types::SolConstructor::abi_encode(&ctor));
         code
     })
-}
-
-fn posted(env: &Env, hash: B256) -> Opt::Block {
-    let b = env.l2.block(&hash).unwrap().unwrap();
-    let h = &b.header;
-    Opt::Block {
-        timestamp: h.timestamp,
-        feeRecipient: h.beneficiary,
-        prevRandao: h.mix_hash,
-        extraData: h.extra_data.clone(),
-        anchorBlock: U256::from(env.anchor_of(h)),
-        transactions: b.body.transactions.iter().map(|t| t.encoded_2718().into()).collect(),
-        blockHash: hash,
-        stateRoot: h.state_root,
-    }
 }
 
 fn nonce_of(env: &Env, k: &PrivateKeySigner) -> u64 {
@@ -213,7 +197,7 @@ fn two_blocks(env: &Env) -> Vec<Opt::Block> {
             env.l2_transfer(&env.alice, to, U256::from(1000 + i as u64));
         }
         let p = env.l2_block();
-        out.push(posted(env, p.hash));
+        out.push(env.posted(p.hash));
     }
     env.l1_mine();
     out
@@ -421,7 +405,7 @@ fn blob_record_spanning_two_blobs_is_proven() {
             5_000_000,
         );
         let p = env.l2_block();
-        blocks.push(posted(&env, p.hash));
+        blocks.push(env.posted(p.hash));
     }
     env.l1_mine();
     let batch = blob_da::encode_batch(&blocks).unwrap();

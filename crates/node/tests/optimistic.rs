@@ -5,14 +5,15 @@
 
 mod common;
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::Address;
 use alloy_provider::Provider;
-use alloy_rpc_types_eth::TransactionReceipt;
-use common::wait_until;
-use nr_node::devnet::{Devnet, DevnetConfig, optimistic_params};
+use common::{
+    optimistic::{self, client, event, l1_balance, milli, rollup},
+    wait_until,
+};
+use nr_node::devnet::Devnet;
 use nr_rollup::{
     L2Node,
-    bridge::BridgeClient,
     l1::L1Client,
     optimistic::{
         OptimisticOptions, OptimisticRollup,
@@ -25,28 +26,8 @@ use std::time::Duration;
 /// watchtower on a loaded 2-core machine missed a 5 s window).
 const WINDOW: u64 = 10;
 
-fn milli(m: u64) -> U256 {
-    U256::from(m) * U256::from(1_000_000_000_000_000u64)
-}
-
 async fn devnet(node: OptimisticOptions) -> (Devnet, tempfile::TempDir) {
-    // `RUST_LOG=nr_rollup=info` shows the proposer's and the watchtowers' steps.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = DevnetConfig {
-        datadir: dir.path().to_path_buf(),
-        l1_http: "127.0.0.1:0".parse().unwrap(),
-        l2_http: "127.0.0.1:0".parse().unwrap(),
-        l1_block_time: 1,
-        l2_block_time: 1,
-        optimistic: Some(optimistic_params(WINDOW, WINDOW)),
-        optimistic_node: node,
-        ..Default::default()
-    };
-    (Devnet::start(&cfg).await.expect("optimistic devnet starts"), dir)
+    optimistic::devnet(node, WINDOW, 0).await
 }
 
 /// A second node of the Devnet's rollup: a follower deriving from proposals, whose
@@ -57,46 +38,8 @@ async fn watcher(
     account: usize,
     adversary: Adversary,
 ) -> L2Node {
-    let mut cfg = d.follower_config(dir.path().join(format!("watcher-{account}")));
-    cfg.settler_key = Some(d.accounts[account].clone());
-    cfg.optimistic = OptimisticOptions { watchtower: true, adversary, ..Default::default() };
-    nr_rollup::start(cfg).await.expect("watcher node starts")
-}
-
-async fn client(d: &Devnet, account: usize) -> BridgeClient {
-    BridgeClient::connect(d.l1_url(), &d.l2_url(), d.accounts[account].clone())
-        .await
-        .expect("bridge client connects")
-}
-
-fn rollup(d: &Devnet) -> L1Client {
-    L1Client::new(d.l1_url(), d.deployment.rollup, None).expect("L1 client")
-}
-
-/// Waits for the first L1 event `E` of the rollup matching `pick`; returns it with the
-/// receipt of its transaction.
-async fn event<E: alloy_sol_types::SolEvent>(
-    l1: &L1Client,
-    what: &str,
-    timeout: Duration,
-    pick: impl Fn(&E) -> bool,
-) -> (E, TransactionReceipt) {
-    wait_until(what, timeout, || async {
-        let latest = l1.provider().get_block_number().await.map_err(|e| e.to_string())?;
-        let events = l1.events::<E>(0, latest).await.map_err(|e| e.to_string())?;
-        let Some((log, e)) = events.into_iter().find(|(_, e)| pick(e)) else {
-            return Err(format!("no such event up to L1 block {latest}"));
-        };
-        let tx = log.transaction_hash.ok_or("log without transaction")?;
-        let r = l1
-            .provider()
-            .get_transaction_receipt(tx)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or("no receipt")?;
-        Ok((e, r))
-    })
-    .await
+    let options = OptimisticOptions { watchtower: true, adversary, ..Default::default() };
+    optimistic::watcher(d, dir, Some(account), options).await
 }
 
 async fn finalized(l1: &L1Client) -> u64 {
@@ -165,7 +108,7 @@ async fn dishonest_proposer_is_challenged_and_slashed(kind: DishonestProposer) {
         devnet(OptimisticOptions { watchtower: false, adversary: lie, ..Default::default() }).await;
     let honest = watcher(&d, &dir, 5, Adversary::default()).await;
     let l1 = rollup(&d);
-    let burned_before = user_balance(&d, Address::ZERO).await;
+    let burned_before = l1_balance(&d, Address::ZERO).await;
     let user = client(&d, 3).await;
     let r = user.withdraw_eth(Address::repeat_byte(0x56), milli(100)).await.expect("withdrawal");
     let block = r.block_number.unwrap();
@@ -190,7 +133,7 @@ async fn dishonest_proposer_is_challenged_and_slashed(kind: DishonestProposer) {
         "block {} dropped (through {}), resolve gas {}",
         dropped.number, dropped.lastDropped, receipt.gas_used
     );
-    let burned = user_balance(&d, Address::ZERO).await - burned_before;
+    let burned = l1_balance(&d, Address::ZERO).await - burned_before;
     // address(0) is also the dev L1's fee recipient: it gained priority fees too.
     println!("address(0) gained {burned} wei");
     assert!(
@@ -221,16 +164,11 @@ async fn dishonest_proposer_is_challenged_and_slashed(kind: DishonestProposer) {
     d.shutdown().await;
 }
 
-async fn user_balance(d: &Devnet, a: Address) -> U256 {
-    let p = alloy_provider::ProviderBuilder::new().connect_http(d.l1_url().parse().unwrap());
-    p.get_balance(a).await.unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn griefing_challenger_loses_bond_to_defender() {
     let (d, dir) = devnet(OptimisticOptions::default()).await;
     let griefer = Adversary { grief_challenger: true, ..Default::default() };
-    let griefer_before = user_balance(&d, d.accounts[6].address()).await;
+    let griefer_before = l1_balance(&d, d.accounts[6].address()).await;
     let griefer_node = watcher(&d, &dir, 6, griefer).await;
     let l1 = rollup(&d);
     let user = client(&d, 3).await;
@@ -263,7 +201,7 @@ async fn griefing_challenger_loses_bond_to_defender() {
         "block {} ({txs} transactions) defended: defend gas {}",
         challenged.number, receipt.gas_used
     );
-    let lost = griefer_before - user_balance(&d, d.accounts[6].address()).await;
+    let lost = griefer_before - l1_balance(&d, d.accounts[6].address()).await;
     println!("the griefer lost {lost} wei (bond and gas)");
     assert!(lost >= milli(50), "the griefer's 0.05 ether bond went to the defender: lost {lost}");
     let (fin, _) = event::<OptimisticRollup::BlockFinalized>(

@@ -7,15 +7,14 @@
 
 mod common;
 
-use alloy_primitives::{Address, U256};
-use alloy_provider::Provider;
-use alloy_rpc_types_eth::TransactionReceipt;
-use common::wait_until;
-use nr_node::devnet::{Devnet, DevnetConfig, optimistic_params};
+use alloy_primitives::Address;
+use common::{
+    optimistic::{self, client, event, l1_balance, milli, rollup},
+    wait_until,
+};
+use nr_node::devnet::Devnet;
 use nr_rollup::{
     L2Node, RollupError,
-    bridge::BridgeClient,
-    l1::L1Client,
     l1::blobs::BlobError,
     optimistic::{
         DataAvailability, OptimisticError, OptimisticOptions, OptimisticRollup,
@@ -29,41 +28,15 @@ use std::time::Duration;
 /// then `defend` (EXECUTE); on a loaded 2-core machine that took 16 s, past a 12 s window.
 const WINDOW: u64 = 30;
 
-fn milli(m: u64) -> U256 {
-    U256::from(m) * U256::from(1_000_000_000_000_000u64)
-}
-
 fn blobs(adversary: Adversary, watchtower: bool) -> OptimisticOptions {
     OptimisticOptions { watchtower, adversary, da: DataAvailability::Blobs }
 }
 
 async fn devnet(node: OptimisticOptions) -> (Devnet, tempfile::TempDir) {
-    devnet_keeping(node, 0).await
+    optimistic::devnet(node, WINDOW, 0).await
 }
 
-/// A Devnet whose L1 keeps blobs for `retention` blocks (`0`: all).
-async fn devnet_keeping(node: OptimisticOptions, retention: u64) -> (Devnet, tempfile::TempDir) {
-    // `RUST_LOG=nr_rollup=info` shows the proposer's and the watchtowers' steps.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = DevnetConfig {
-        datadir: dir.path().to_path_buf(),
-        l1_http: "127.0.0.1:0".parse().unwrap(),
-        l2_http: "127.0.0.1:0".parse().unwrap(),
-        l1_block_time: 1,
-        l2_block_time: 1,
-        optimistic: Some(optimistic_params(WINDOW, WINDOW)),
-        optimistic_node: node,
-        l1_blob_retention: retention,
-        ..Default::default()
-    };
-    (Devnet::start(&cfg).await.expect("optimistic devnet starts"), dir)
-}
-
-/// A second node of the Devnet's rollup deriving from proposals; with `account`, its
+/// A second node of the Devnet's rollup deriving from blob proposals; with `account`, its
 /// watchtower disputes with that development account.
 async fn watcher(
     d: &Devnet,
@@ -71,52 +44,8 @@ async fn watcher(
     account: Option<usize>,
     adversary: Adversary,
 ) -> L2Node {
-    let name = account.map_or("follower".to_string(), |a| format!("watcher-{a}"));
-    let mut cfg = d.follower_config(dir.path().join(name));
-    cfg.settler_key = account.map(|a| d.accounts[a].clone());
-    cfg.optimistic = OptimisticOptions { watchtower: true, adversary, da: Default::default() };
-    nr_rollup::start(cfg).await.expect("watcher node starts")
-}
-
-async fn client(d: &Devnet, account: usize) -> BridgeClient {
-    BridgeClient::connect(d.l1_url(), &d.l2_url(), d.accounts[account].clone())
-        .await
-        .expect("bridge client connects")
-}
-
-fn rollup(d: &Devnet) -> L1Client {
-    L1Client::new(d.l1_url(), d.deployment.rollup, None).expect("L1 client")
-}
-
-/// Waits for the first L1 event `E` of the rollup matching `pick`; returns it with the
-/// receipt of its transaction.
-async fn event<E: alloy_sol_types::SolEvent>(
-    l1: &L1Client,
-    what: &str,
-    timeout: Duration,
-    pick: impl Fn(&E) -> bool,
-) -> (E, TransactionReceipt) {
-    wait_until(what, timeout, || async {
-        let latest = l1.provider().get_block_number().await.map_err(|e| e.to_string())?;
-        let events = l1.events::<E>(0, latest).await.map_err(|e| e.to_string())?;
-        let Some((log, e)) = events.into_iter().find(|(_, e)| pick(e)) else {
-            return Err(format!("no such event up to L1 block {latest}"));
-        };
-        let tx = log.transaction_hash.ok_or("log without transaction")?;
-        let r = l1
-            .provider()
-            .get_transaction_receipt(tx)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or("no receipt")?;
-        Ok((e, r))
-    })
-    .await
-}
-
-async fn balance(d: &Devnet, a: Address) -> U256 {
-    let p = alloy_provider::ProviderBuilder::new().connect_http(d.l1_url().parse().unwrap());
-    p.get_balance(a).await.unwrap()
+    let options = OptimisticOptions { watchtower: true, adversary, ..Default::default() };
+    optimistic::watcher(d, dir, account, options).await
 }
 
 /// Waits until `node` has the sequencer's block `n`.
@@ -233,7 +162,7 @@ async fn dev_blob_mismatch_proposer_is_challenged_dropped_and_slashed() {
     let (d, dir) = devnet(blobs(lie, false)).await;
     let honest = watcher(&d, &dir, Some(5), Adversary::default()).await;
     let l1 = rollup(&d);
-    let burned_before = balance(&d, Address::ZERO).await;
+    let burned_before = l1_balance(&d, Address::ZERO).await;
     let user = client(&d, 3).await;
     let r = user.withdraw_eth(Address::repeat_byte(0x5a), milli(2)).await.expect("withdrawal");
     let block = r.block_number.unwrap();
@@ -261,7 +190,7 @@ async fn dev_blob_mismatch_proposer_is_challenged_dropped_and_slashed() {
             .is_ok_and(|d| d.is_empty()),
         "nobody could defend the mismatched block"
     );
-    let burned = balance(&d, Address::ZERO).await - burned_before;
+    let burned = l1_balance(&d, Address::ZERO).await - burned_before;
     assert!(burned >= milli(50), "half the 0.1 ether proposer bond is burned: {burned}");
     let (fin, _) = event::<OptimisticRollup::BlockFinalized>(
         &l1,
@@ -281,7 +210,7 @@ async fn dev_blob_mismatch_proposer_is_challenged_dropped_and_slashed() {
 /// block, the versioned hash and the L1's retention.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pruned_blob_proposal_is_a_clear_error() {
-    let (d, _dir) = devnet_keeping(blobs(Adversary::default(), false), 4).await;
+    let (d, _dir) = optimistic::devnet(blobs(Adversary::default(), false), WINDOW, 4).await;
     let l1 = rollup(&d);
     let user = client(&d, 3).await;
     let r = user.withdraw_eth(Address::repeat_byte(0x5b), milli(1)).await.expect("L2 transaction");

@@ -170,7 +170,12 @@ impl L1Client {
             .with_value(value);
         let gas =
             self.provider.estimate_gas(tx.clone()).await.map_err(RollupError::would_revert)?;
-        let tx = tx.with_gas_limit(gas + gas / 5);
+        self.submit(tx.with_gas_limit(gas + gas / 5)).await
+    }
+
+    /// Sends `tx` through the provider (its signer and nonce manager), waits up to 60 s
+    /// for its receipt and fails if it reverted.
+    async fn submit(&self, tx: TransactionRequest) -> Result<TransactionReceipt, RollupError> {
         let pending =
             self.provider.send_transaction(tx).await.map_err(rpc_err("eth_sendRawTransaction"))?;
         let receipt = pending

@@ -444,6 +444,27 @@ impl Env {
         }
     }
 
+    /// L2 block `hash` as an optimistic proposer posts it (`OptimisticRollup.Block`).
+    pub fn posted(&self, hash: B256) -> OptimisticRollup::Block {
+        let b = self.l2.block(&hash).unwrap().unwrap();
+        let h = &b.header;
+        OptimisticRollup::Block {
+            timestamp: h.timestamp,
+            feeRecipient: h.beneficiary,
+            prevRandao: h.mix_hash,
+            extraData: h.extra_data.clone(),
+            anchorBlock: U256::from(self.anchor_of(h)),
+            transactions: b
+                .body
+                .transactions
+                .iter()
+                .map(|t| alloy_eips::eip2718::Encodable2718::encoded_2718(t).into())
+                .collect(),
+            blockHash: hash,
+            stateRoot: h.state_root,
+        }
+    }
+
     /// The L1 block number an L2 block is anchored to.
     pub fn anchor_of(&self, l2: &Header) -> u64 {
         let root = l2.parent_beacon_block_root.unwrap();

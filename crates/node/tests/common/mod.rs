@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod optimistic;
 
 use alloy_provider::Provider;
 use std::{future::Future, time::Duration};

@@ -237,20 +237,7 @@ impl L1Client {
             ..request
         }
         .with_gas_limit(gas);
-        let pending = self
-            .provider
-            .send_transaction(request)
-            .await
-            .map_err(rpc_err("eth_sendRawTransaction"))?;
-        let receipt = pending
-            .with_timeout(Some(std::time::Duration::from_secs(60)))
-            .get_receipt()
-            .await
-            .map_err(RollupError::ReceiptWait)?;
-        if !receipt.status() {
-            return Err(RollupError::Reverted(receipt.transaction_hash));
-        }
-        Ok(receipt)
+        self.submit(request).await
     }
 }
 
