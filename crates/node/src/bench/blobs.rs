@@ -135,7 +135,8 @@ fn packed_per_tx(bodies: &[Vec<u8>], txs: usize, compress: impl Fn(&[u8]) -> usi
 }
 
 /// Generates blocks of about `mgas` million gas of `workload` until their records fill
-/// [`MAX_BLOBS`] blobs (or [`MAX_BLOCKS`] blocks), proposes them in blobs and measures.
+/// [`MAX_BLOBS`] blobs (or 150 blocks, what keeps `proposeBlobs` under 2^24), proposes
+/// them in blobs and measures.
 pub fn measure_blobs(workload: Workload, mgas: u64) -> Result<BlobRow, BenchError> {
     let schedule = ForkSchedule::from_genesis(Fork::Prague);
     let deployer = signer(100_000);
