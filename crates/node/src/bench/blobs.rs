@@ -8,25 +8,25 @@
 use super::{
     BenchError,
     block::fill_and_produce,
+    optimistic::{OptimisticSetup, WINDOW, setup},
     settle::SettlementL1,
-    workload::{L2_GAS_LIMIT, L2_ID, SENDERS, TxGenerator, Workload, bench_spec, signer},
+    workload::{L2_ID, Workload},
 };
 use crate::l1::DEFAULT_L1_CHAIN_ID;
 use alloy_consensus::{SignableTransaction, TxEip4844, TxEip4844Variant, TxEnvelope};
 use alloy_eips::{eip7685::Requests, eip7840::BlobParams};
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy_primitives::{B256, Bytes, TxKind, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use alloy_sol_types::{SolCall, SolConstructor};
+use alloy_sol_types::SolCall;
 use nr_chain::{BlockOptions, BlockSelection, Chain, Eip1559Builder};
 use nr_contracts::{OptimisticRollup, optimistic::BlobVerifier};
 use nr_rollup::{
     blob_da::{self, PAYLOAD_BYTES_PER_BLOB, RecordBlock, blobs},
     optimistic::posted::posted_block,
 };
-use nr_stateless::{Fork, ForkSchedule, evm::PlainEthereum, memory::MemoryChain};
+use nr_stateless::memory::MemoryChain;
 use serde::Serialize;
-use std::sync::Arc;
 
 /// Bonds of the benchmark's rollup.
 const BOND: u64 = 1_000_000_000;
@@ -40,8 +40,6 @@ const TX_GAS: u64 = 1 << 24;
 /// Gas limit of `defend` and `finalize` (Prague L1: no per-transaction cap; a defence of
 /// a large block needs its L2 gas in L1 gas).
 const DEFEND_GAS: u64 = 900_000_000;
-/// Challenge window of the bench's rollup (seconds).
-const WINDOW: u64 = 1_000;
 
 /// One proposal of blob data and one dispute over one of its blocks.
 #[derive(Debug, Clone, Serialize)]
@@ -138,31 +136,7 @@ fn packed_per_tx(bodies: &[Vec<u8>], txs: usize, compress: impl Fn(&[u8]) -> usi
 /// [`MAX_BLOBS`] blobs (or 150 blocks, what keeps `proposeBlobs` under 2^24), proposes
 /// them in blobs and measures.
 pub fn measure_blobs(workload: Workload, mgas: u64) -> Result<BlobRow, BenchError> {
-    let schedule = ForkSchedule::from_genesis(Fork::Prague);
-    let deployer = signer(100_000);
-    let senders: Vec<_> = (0..SENDERS).map(signer).collect();
-    let rollup = deployer.address().create(0);
-    let (spec, token, writer) = bench_spec(&schedule, &senders, rollup);
-    let l2_dir = tempfile::tempdir()?;
-    let l2 = Chain::open(&l2_dir.path().join("l2.redb"), spec, Arc::new(PlainEthereum))?;
-    let genesis = l2.head();
-    let ctor = OptimisticRollup::constructorCall {
-        chainId_: L2_ID,
-        gasLimit_: L2_GAS_LIMIT,
-        genesisHash: genesis.hash_slow(),
-        genesisStateRoot: genesis.state_root,
-        proposer_: Address::ZERO,
-        challengeWindow_: U256::from(WINDOW),
-        responseWindow_: U256::from(WINDOW),
-        proposerBond_: U256::from(BOND),
-        challengerBond_: U256::from(BOND),
-        maxTimestampLag_: U256::from(1u64 << 40),
-        forcedDelay_: U256::from(8),
-    };
-    let code = [OptimisticRollup::BYTECODE.to_vec(), ctor.abi_encode()].concat();
-    let mut l1 = SettlementL1::deploy(&schedule, &genesis, deployer.clone(), code)?;
-
-    let mut generator = TxGenerator::new(workload, senders, token, writer);
+    let OptimisticSetup { l2, _l2_dir, mut l1, deployer, txs: mut generator } = setup(workload)?;
     let (mut posted, mut produced, mut payload) = (vec![], vec![], 0usize);
     while posted.len() < MAX_BLOCKS {
         let anchor = l1.mine_empty()?;

@@ -10,6 +10,7 @@ use super::{
 };
 use alloy_eips::eip7685::Requests;
 use alloy_primitives::{Address, U256};
+use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolConstructor};
 use nr_chain::{BlockOptions, Chain};
 use nr_contracts::OptimisticRollup;
@@ -53,33 +54,8 @@ pub struct OptimisticRow {
 /// Builds a block of about `mgas` million gas of `workload` and measures its optimistic
 /// L1 gas: propose, challenge, defend (EXECUTE), finalize.
 pub fn measure_optimistic(workload: Workload, mgas: u64) -> Result<OptimisticRow, BenchError> {
-    let schedule = ForkSchedule::from_genesis(Fork::Prague);
-    let deployer = signer(100_000);
-    let senders: Vec<_> = (0..SENDERS).map(signer).collect();
-    let rollup = deployer.address().create(0);
-    let (spec, token, writer) = bench_spec(&schedule, &senders, rollup);
-    let l2_dir = tempfile::tempdir()?;
-    let l2 = Chain::open(&l2_dir.path().join("l2.redb"), spec, Arc::new(PlainEthereum))?;
-    let genesis = l2.head();
-
-    let ctor = OptimisticRollup::constructorCall {
-        chainId_: L2_ID,
-        gasLimit_: L2_GAS_LIMIT,
-        genesisHash: genesis.hash_slow(),
-        genesisStateRoot: genesis.state_root,
-        proposer_: Address::ZERO,
-        challengeWindow_: U256::from(1_000),
-        responseWindow_: U256::from(1_000),
-        proposerBond_: U256::from(BOND),
-        challengerBond_: U256::from(BOND),
-        maxTimestampLag_: U256::from(1u64 << 40),
-        forcedDelay_: U256::from(8),
-    };
-    let code = [OptimisticRollup::BYTECODE.to_vec(), ctor.abi_encode()].concat();
-    let mut l1 = SettlementL1::deploy(&schedule, &genesis, deployer, code)?;
-
+    let OptimisticSetup { l2, _l2_dir, mut l1, mut txs, .. } = setup(workload)?;
     let anchor = l1.chain.head();
-    let mut txs = TxGenerator::new(workload, senders, token, writer);
     let produced = fill_and_produce(
         &l2,
         &mut txs,
@@ -126,4 +102,54 @@ pub fn measure_optimistic(workload: Workload, mgas: u64) -> Result<OptimisticRow
         defend_gas: defend,
         defend_estimate: estimate,
     })
+}
+
+/// Challenge and response windows of the optimistic benches' rollup, in seconds (long:
+/// nothing in a bench waits for them).
+pub(super) const WINDOW: u64 = 1_000;
+
+/// What both optimistic benches start from: the bench L2 at genesis and an L1 with an
+/// `OptimisticRollup` of it deployed by `deployer`, and the transaction generator.
+pub(super) struct OptimisticSetup {
+    /// The L2 chain.
+    pub l2: Chain,
+    /// Its store's directory (removed on drop).
+    pub _l2_dir: tempfile::TempDir,
+    /// The L1 with the rollup.
+    pub l1: SettlementL1,
+    /// The rollup's deployer (and the benches' proposer).
+    pub deployer: PrivateKeySigner,
+    /// Transactions of the workload.
+    pub txs: TxGenerator,
+}
+
+/// Opens the bench L2 for `workload` and deploys its `OptimisticRollup` on a fresh L1.
+pub(super) fn setup(workload: Workload) -> Result<OptimisticSetup, BenchError> {
+    let schedule = ForkSchedule::from_genesis(Fork::Prague);
+    let deployer = signer(100_000);
+    let senders: Vec<_> = (0..SENDERS).map(signer).collect();
+    let rollup = deployer.address().create(0);
+    let (spec, token, writer) = bench_spec(&schedule, &senders, rollup);
+    let l2_dir = tempfile::tempdir()?;
+    let l2 = Chain::open(&l2_dir.path().join("l2.redb"), spec, Arc::new(PlainEthereum))?;
+    let genesis = l2.head();
+
+    let ctor = OptimisticRollup::constructorCall {
+        chainId_: L2_ID,
+        gasLimit_: L2_GAS_LIMIT,
+        genesisHash: genesis.hash_slow(),
+        genesisStateRoot: genesis.state_root,
+        proposer_: Address::ZERO,
+        challengeWindow_: U256::from(WINDOW),
+        responseWindow_: U256::from(WINDOW),
+        proposerBond_: U256::from(BOND),
+        challengerBond_: U256::from(BOND),
+        maxTimestampLag_: U256::from(1u64 << 40),
+        forcedDelay_: U256::from(8),
+    };
+    let code = [OptimisticRollup::BYTECODE.to_vec(), ctor.abi_encode()].concat();
+    let l1 = SettlementL1::deploy(&schedule, &genesis, deployer.clone(), code)?;
+
+    let txs = TxGenerator::new(workload, senders, token, writer);
+    Ok(OptimisticSetup { l2, _l2_dir: l2_dir, l1, deployer, txs })
 }
