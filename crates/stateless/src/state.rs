@@ -57,8 +57,13 @@ impl DBErrorMarker for StateError {}
 pub struct TrieDb<'s, S: StateSource + ?Sized> {
     source: &'s S,
     accounts: Trie,
-    /// Pre-state accounts read so far (`None` = absent).
-    loaded: HashMap<Address, Option<TrieAccount>>,
+    /// Pre-state accounts read so far (`None` = absent), with the keccak of the address
+    /// (the account's key in the trie), so applying changes does not hash it again.
+    loaded: HashMap<Address, (B256, Option<TrieAccount>)>,
+    /// The keccak of every storage slot index read so far (its key in a storage trie):
+    /// revm reads a slot before it writes it, so applying a block's changes finds the key
+    /// of every written slot here instead of hashing it a second time.
+    slot_keys: HashMap<U256, B256>,
     storage: HashMap<Address, Trie>,
     /// First error seen, kept so callers can tell state failures from EVM failures.
     failure: Option<StateError>,
@@ -80,6 +85,7 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
             source,
             accounts: Trie::from_root(state_root),
             loaded: HashMap::default(),
+            slot_keys: HashMap::default(),
             storage: HashMap::default(),
             failure: None,
             collision_candidates: 0,
@@ -114,7 +120,7 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
     }
 
     fn account(&mut self, address: Address) -> Result<Option<TrieAccount>, StateError> {
-        if let Some(a) = self.loaded.get(&address) {
+        if let Some((_, a)) = self.loaded.get(&address) {
             return Ok(*a);
         }
         let key = keccak256(address);
@@ -134,7 +140,7 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
         }) {
             self.collision_candidates += 1;
         }
-        self.loaded.insert(address, account);
+        self.loaded.insert(address, (key, account));
         Ok(account)
     }
 
@@ -155,8 +161,9 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
 
     fn read_storage(&mut self, address: Address, slot: U256) -> Result<U256, StateError> {
         let source = self.source;
+        let key =
+            *self.slot_keys.entry(slot).or_insert_with(|| keccak256(slot.to_be_bytes::<32>()));
         let trie = self.storage_trie(address)?;
-        let key = keccak256(slot.to_be_bytes::<32>());
         let leaf = trie
             .get(key.as_slice(), &source)
             .map_err(|source| StateError::Trie { trie: format!("storage of {address}"), source })?;
@@ -172,8 +179,11 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
     /// Updates run in hashed-key order so that two runs over the same changes resolve the
     /// same nodes, which keeps a recorded witness sufficient for a stateless replay.
     pub fn apply_bundle(&mut self, bundle: &BundleState) -> Result<B256, StateError> {
-        let mut changed: Vec<(B256, Address)> =
-            bundle.state.keys().map(|a| (keccak256(a), *a)).collect();
+        let mut changed: Vec<(B256, Address)> = bundle
+            .state
+            .keys()
+            .map(|a| (self.loaded.get(a).map_or_else(|| keccak256(a), |(key, _)| *key), *a))
+            .collect();
         changed.sort_unstable();
         for (hashed, address) in changed {
             let acc = &bundle.state[&address];
@@ -203,7 +213,10 @@ impl<'s, S: StateSource + ?Sized> TrieDb<'s, S> {
             .storage
             .iter()
             .filter(|(_, s)| acc.was_destroyed() || s.is_changed())
-            .map(|(k, s)| (keccak256(k.to_be_bytes::<32>()), s.present_value))
+            .map(|(k, s)| {
+                let key = self.slot_keys.get(k).copied();
+                (key.unwrap_or_else(|| keccak256(k.to_be_bytes::<32>())), s.present_value)
+            })
             .collect();
         slots.sort_unstable_by_key(|s| s.0);
         let storage_root = if slots.is_empty() && !acc.was_destroyed() {
