@@ -91,6 +91,20 @@ pub struct Trie {
     /// The root hash while the trie is unchanged since it was opened (reads resolve nodes
     /// but change nothing), so hashing a trie that was only read is free.
     hash: Option<B256>,
+    /// Inserts and removals since the trie was opened: how many paths need hashing again.
+    updates: usize,
+}
+
+/// Fewest updates since opening for which [`Trie::root_hash`] shares the hashing with a
+/// second thread: below this the changed paths cost about as much to hash as the thread
+/// costs to start (tens of microseconds).
+pub const TWO_THREAD_MIN_UPDATES: usize = 128;
+
+/// Whether this machine has more than one core (asked once: the standard library reads
+/// the scheduler affinity and cgroup limits each time).
+fn has_second_core() -> bool {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())) > 1
 }
 
 impl Trie {
@@ -98,18 +112,26 @@ impl Trie {
     pub fn from_root(root: B256) -> Self {
         let hash = Some(root);
         let root = if root == EMPTY_ROOT_HASH { Node::Empty } else { Node::Hash(root) };
-        Self { root, hash }
+        Self { root, hash, updates: 0 }
     }
 
     /// A trie with this root node.
     #[cfg(test)]
     fn with_root(root: Node) -> Self {
-        Self { root, hash: None }
+        Self { root, hash: None, updates: 0 }
     }
 
-    /// The current root hash.
+    /// The current root hash. After at least [`TWO_THREAD_MIN_UPDATES`] updates, on a
+    /// machine with more than one core, the top branch's children are hashed in two halves
+    /// on two threads (the same root, in less time when the other core is free).
     pub fn root_hash(&self) -> B256 {
-        self.hash.unwrap_or_else(|| self.root.hash())
+        match self.hash {
+            Some(h) => h,
+            None if self.updates >= TWO_THREAD_MIN_UPDATES && has_second_core() => {
+                self.root.hash_on_two_threads()
+            }
+            None => self.root.hash(),
+        }
     }
 
     /// Looks up `key` (already hashed for secure tries).
@@ -127,6 +149,7 @@ impl Trie {
     ) -> Result<(), TrieError> {
         let path = nibbles(key);
         self.hash = None;
+        self.updates += 1;
         let root = std::mem::replace(&mut self.root, Node::Empty);
         self.root = insert_at(root, &path, value, src)?;
         Ok(())
@@ -136,6 +159,7 @@ impl Trie {
     pub fn remove(&mut self, key: &[u8], src: &impl NodeSource) -> Result<(), TrieError> {
         let path = nibbles(key);
         self.hash = None;
+        self.updates += 1;
         let root = std::mem::replace(&mut self.root, Node::Empty);
         self.root = remove_at(root, &path, src)?;
         Ok(())
@@ -350,6 +374,36 @@ mod tests {
             model.remove(&k);
         }
         assert_eq!(trie.root_hash(), reference_root(&model));
+    }
+
+    /// Enough updates for the two-thread root, with the top branch at the root and below an
+    /// extension (all keys sharing their first byte): the same root as one thread and as
+    /// the reference builder.
+    #[test]
+    fn two_thread_root_matches_one_thread_root() {
+        let empty: HashMap<B256, Bytes> = HashMap::new();
+        for shared_first_byte in [false, true] {
+            let mut trie = Trie::from_root(EMPTY_ROOT_HASH);
+            let mut model = std::collections::BTreeMap::new();
+            for i in 0..TWO_THREAD_MIN_UPDATES as u64 * 2 {
+                let mut k = keccak256(U256::from(i).to_be_bytes::<32>());
+                if shared_first_byte {
+                    k.0[0] = 0xab;
+                }
+                let v = alloy_rlp::encode(U256::from(i + 1));
+                trie.insert(k.as_slice(), v.clone(), &empty).unwrap();
+                model.insert(k, v);
+            }
+            assert_eq!(
+                matches!(trie.root, Node::Extension { .. }),
+                shared_first_byte,
+                "root node shape"
+            );
+            assert!(trie.updates >= TWO_THREAD_MIN_UPDATES);
+            let two = trie.root_hash();
+            assert_eq!(two, trie.root.hash());
+            assert_eq!(two, reference_root(&model));
+        }
     }
 
     #[test]

@@ -48,51 +48,80 @@ impl Node {
     /// Full RLP encoding of this node. Unresolved children are referenced by hash.
     pub fn encode(&self) -> Vec<u8> {
         match self {
-            Node::Empty => return vec![EMPTY_STRING_CODE],
+            Node::Empty => vec![EMPTY_STRING_CODE],
             Node::Hash(h) => {
                 // Only reached when encoding a child reference of an unresolved node.
                 let mut out = Vec::with_capacity(33);
                 alloy_rlp::Encodable::encode(h, &mut out);
-                return out;
+                out
             }
-            _ => {}
-        }
-        // The payload goes after room for the longest list header this can need (payloads
-        // of trie nodes are far below 64 KiB), then the header is written in front of it.
-        const ROOM: usize = 3;
-        let mut out = Vec::with_capacity(ROOM + 544);
-        out.resize(ROOM, 0);
-        match self {
-            Node::Leaf { path, value } => {
-                encode_hex_prefix(path, true, &mut out);
-                alloy_rlp::Encodable::encode(&value[..], &mut out);
-            }
-            Node::Extension { path, child } => {
-                encode_hex_prefix(path, false, &mut out);
-                child.encode_ref(&mut out);
-            }
-            Node::Branch { children } => {
+            Node::Leaf { path, value } => frame(|out| {
+                encode_hex_prefix(path, true, out);
+                alloy_rlp::Encodable::encode(&value[..], out);
+            }),
+            Node::Extension { path, child } => frame(|out| {
+                encode_hex_prefix(path, false, out);
+                child.encode_ref(out);
+            }),
+            Node::Branch { children } => frame(|out| {
                 for c in children.iter() {
-                    c.encode_ref(&mut out);
+                    c.encode_ref(out);
                 }
                 out.push(EMPTY_STRING_CODE);
+            }),
+        }
+    }
+
+    /// [`Node::encode`] with the work shared by two threads: the references of the top
+    /// branch's children 8..16 (the top branch is this node, or the child of this
+    /// extension) are encoded, hashing their subtrees, on a second thread while this one
+    /// does children 0..8. Keys are keccak hashes, so both halves hold about as many
+    /// changed nodes. The result is the same bytes; if no thread can be started, this
+    /// thread does both halves.
+    fn encode_on_two_threads(&self) -> Vec<u8> {
+        match self {
+            Node::Extension { path, child } if matches!(**child, Node::Branch { .. }) => {
+                let child = child.encode_on_two_threads();
+                frame(|out| {
+                    encode_hex_prefix(path, false, out);
+                    push_ref(child, out);
+                })
             }
-            Node::Empty | Node::Hash(_) => unreachable!("returned above"),
+            Node::Branch { children } => {
+                let (low, high) = children.split_at(8);
+                let refs = |half: &[Node]| {
+                    let mut out = Vec::with_capacity(8 * 33);
+                    for c in half {
+                        c.encode_ref(&mut out);
+                    }
+                    out
+                };
+                let (low, high) = std::thread::scope(|s| {
+                    let other = std::thread::Builder::new().spawn_scoped(s, || refs(high));
+                    let low = refs(low);
+                    let high = match other {
+                        Ok(t) => t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                        Err(_) => refs(high),
+                    };
+                    (low, high)
+                });
+                frame(|out| {
+                    out.extend_from_slice(&low);
+                    out.extend_from_slice(&high);
+                    out.push(EMPTY_STRING_CODE);
+                })
+            }
+            _ => self.encode(),
         }
-        let header = Header { list: true, payload_length: out.len() - ROOM };
-        let header_len = header.length();
-        if header_len <= ROOM {
-            let start = ROOM - header_len;
-            let mut head = &mut out[start..ROOM];
-            header.encode(&mut head);
-            out.drain(..start);
-        } else {
-            let mut framed = Vec::with_capacity(header_len + out.len() - ROOM);
-            header.encode(&mut framed);
-            framed.extend_from_slice(&out[ROOM..]);
-            out = framed;
+    }
+
+    /// [`Node::hash`], computed by two threads ([`Node::encode_on_two_threads`]): for
+    /// tries with many changed nodes, on a machine with a core to spare.
+    pub(super) fn hash_on_two_threads(&self) -> B256 {
+        match self {
+            Node::Extension { .. } | Node::Branch { .. } => keccak256(self.encode_on_two_threads()),
+            _ => self.hash(),
         }
-        out
     }
 
     fn node_ref(&self) -> NodeRef {
@@ -176,6 +205,40 @@ impl Node {
             _ => Err(bad("node has neither 2 nor 17 items")),
         }
     }
+}
+
+/// Appends the reference to a child whose full encoding is `enc`: inline below 32 bytes,
+/// by hash otherwise.
+fn push_ref(enc: Vec<u8>, out: &mut Vec<u8>) {
+    if enc.len() < 32 {
+        out.extend_from_slice(&enc);
+    } else {
+        alloy_rlp::Encodable::encode(&keccak256(&enc), out);
+    }
+}
+
+/// An RLP list whose payload `payload` writes. The payload goes after room for the longest
+/// list header it can need (payloads of trie nodes are far below 64 KiB), then the header
+/// is written in front of it.
+fn frame(payload: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    const ROOM: usize = 3;
+    let mut out = Vec::with_capacity(ROOM + 544);
+    out.resize(ROOM, 0);
+    payload(&mut out);
+    let header = Header { list: true, payload_length: out.len() - ROOM };
+    let header_len = header.length();
+    if header_len <= ROOM {
+        let start = ROOM - header_len;
+        let mut head = &mut out[start..ROOM];
+        header.encode(&mut head);
+        out.drain(..start);
+    } else {
+        let mut framed = Vec::with_capacity(header_len + out.len() - ROOM);
+        header.encode(&mut framed);
+        framed.extend_from_slice(&out[ROOM..]);
+        out = framed;
+    }
+    out
 }
 
 fn rlp_string(item: &[u8]) -> Option<&[u8]> {
