@@ -96,9 +96,10 @@ pub struct Trie {
 }
 
 /// Fewest updates since opening for which [`Trie::root_hash`] shares the hashing with a
-/// second thread: below this the changed paths cost about as much to hash as the thread
-/// costs to start (tens of microseconds).
-pub const TWO_THREAD_MIN_UPDATES: usize = 128;
+/// second thread. Each update changes a path of 2-6 nodes (branches of 4 keccak blocks
+/// each), so 64 updates are a few hundred microseconds of hashing, against tens of
+/// microseconds to start a thread.
+pub const TWO_THREAD_MIN_UPDATES: usize = 64;
 
 /// Whether this machine has more than one core (asked once: the standard library reads
 /// the scheduler affinity and cgroup limits each time).
