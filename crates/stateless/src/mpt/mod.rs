@@ -103,7 +103,7 @@ pub const TWO_THREAD_MIN_UPDATES: usize = 64;
 
 /// Whether this machine has more than one core (asked once: the standard library reads
 /// the scheduler affinity and cgroup limits each time).
-fn has_second_core() -> bool {
+pub(crate) fn has_second_core() -> bool {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())) > 1
 }
