@@ -382,7 +382,7 @@ const TWO_THREAD_MIN_WITNESS_BYTES: usize = 64 * 1024;
 /// The state part of [`open_witness`]: indexes the witness nodes and codes by their keccak
 /// hash, next to the ancestor hashes of `chain`. A witness of at least
 /// [`TWO_THREAD_MIN_WITNESS_BYTES`] is hashed by two threads on a machine with more than
-/// one core (the same index; one thread if no thread starts).
+/// one core (the same index; one thread if the other does not start in time).
 pub fn index_witness(witness: &ExecutionWitness, chain: WitnessChain) -> WitnessSource {
     let mut src = WitnessSource { block_hashes: chain.block_hashes, ..Default::default() };
     src.nodes = B256Map::with_capacity_and_hasher(witness.state.len(), Default::default());
@@ -405,15 +405,8 @@ pub fn index_witness(witness: &ExecutionWitness, chain: WitnessChain) -> Witness
         .map_or(items.len(), |i| i + 1);
     let (first, second) = items.split_at(split);
     let hash = |part: &[&Bytes]| part.iter().map(keccak256).collect::<Vec<B256>>();
-    let hashes = std::thread::scope(|s| {
-        let other = std::thread::Builder::new().spawn_scoped(s, || hash(second));
-        let mut hashes = hash(first);
-        hashes.extend(match other {
-            Ok(t) => t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            Err(_) => hash(second),
-        });
-        hashes
-    });
+    let (mut hashes, rest) = crate::mpt::join_on_two_threads(|| hash(first), || hash(second));
+    hashes.extend(rest);
     let (node_hashes, code_hashes) = hashes.split_at(witness.state.len());
     src.nodes.extend(node_hashes.iter().copied().zip(witness.state.iter().cloned()));
     src.codes.extend(code_hashes.iter().copied().zip(witness.codes.iter().cloned()));

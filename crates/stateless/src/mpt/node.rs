@@ -76,8 +76,8 @@ impl Node {
     /// branch's children 8..16 (the top branch is this node, or the child of this
     /// extension) are encoded, hashing their subtrees, on a second thread while this one
     /// does children 0..8. Keys are keccak hashes, so both halves hold about as many
-    /// changed nodes. The result is the same bytes; if no thread can be started, this
-    /// thread does both halves.
+    /// changed nodes. The result is the same bytes; this thread does both halves if the
+    /// other has not started by then ([`super::join_on_two_threads`]).
     fn encode_on_two_threads(&self) -> Vec<u8> {
         match self {
             Node::Extension { path, child } if matches!(**child, Node::Branch { .. }) => {
@@ -96,15 +96,7 @@ impl Node {
                     }
                     out
                 };
-                let (low, high) = std::thread::scope(|s| {
-                    let other = std::thread::Builder::new().spawn_scoped(s, || refs(high));
-                    let low = refs(low);
-                    let high = match other {
-                        Ok(t) => t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                        Err(_) => refs(high),
-                    };
-                    (low, high)
-                });
+                let (low, high) = super::join_on_two_threads(|| refs(low), || refs(high));
                 frame(|out| {
                     out.extend_from_slice(&low);
                     out.extend_from_slice(&high);
