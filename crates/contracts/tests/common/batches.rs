@@ -43,6 +43,36 @@ impl Proposed {
         self.claims[(n - self.first) as usize].clone()
     }
 
+    /// `defend` of block `n` with its claim and proof, `posted` and `input`.
+    pub fn defend(&self, n: u64, posted: &Opt::Block, input: Vec<u8>) -> Opt::defendCall {
+        Opt::defendCall {
+            n,
+            batch: self.id,
+            claim: self.claim(n),
+            proof: self.proof(n),
+            posted: posted.clone(),
+            input: input.into(),
+        }
+    }
+
+    /// `resolve` of block `n` (block n-1's claim and proof when n is not the first).
+    pub fn resolve(&self, n: u64) -> Opt::resolveCall {
+        if n == self.first {
+            return Opt::resolveCall {
+                n,
+                batch: self.id,
+                prev: Default::default(),
+                prevProof: vec![],
+            };
+        }
+        Opt::resolveCall {
+            n,
+            batch: self.id,
+            prev: self.claim(n - 1),
+            prevProof: self.proof(n - 1),
+        }
+    }
+
     /// Block `n`'s Merkle proof (with the blob binding last for a blob batch).
     pub fn proof(&self, n: u64) -> Vec<B256> {
         let i = (n - self.first) as usize;
