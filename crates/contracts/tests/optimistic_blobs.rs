@@ -10,9 +10,9 @@ use alloy_primitives::{Address, B256, Bytes, FixedBytes, TxKind, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolError};
-use common::*;
+use common::{batches::Proposed, *};
 use nr_chain::{BlockOptions, BlockSelection, CallOutcome, Eip1559Builder};
-use nr_contracts::{OptimisticRollup as Opt, optimistic::BlobVerifier};
+use nr_contracts::{OptimisticRollup as Opt, claims, optimistic::BlobVerifier};
 use nr_rollup::blob_da::{self, BlobBatch, BlobOpening, blobs};
 
 const WINDOW: u64 = 120;
@@ -120,20 +120,51 @@ fn versioned_hashes(batch: &BlobBatch) -> Vec<B256> {
     batch.blobs.iter().map(|b| blobs::versioned_hash(&blobs::commitment(b).unwrap())).collect()
 }
 
-/// Proposes `blocks` with the blobs of `batch` (the proposer's choice: honest or not),
-/// each block claiming `blocks[i]`'s dataHash and claims; returns the versioned hashes.
-fn propose_blobs(env: &Env, blocks: &[Opt::Block], batch: &BlobBatch) -> (Sent, Vec<B256>) {
-    let hashes = versioned_hashes(batch);
-    let tx = propose_blobs_tx(env, &env.sequencer, batch.blob_blocks(blocks), hashes.clone());
+/// The claims the rollup computes for `claimed` (blob blocks) on the pending tip, and the
+/// blob binding of `ends` and `hashes`.
+fn blob_claims(
+    env: &Env,
+    claimed: &[Opt::BlobBlock],
+    ends: &[u32],
+    hashes: &[B256],
+) -> (Vec<Opt::Claim>, B256) {
+    let fields: Vec<_> = claimed
+        .iter()
+        .map(|b| (b.timestamp, b.anchorBlock.to::<u64>(), b.dataHash, b.blockHash, b.stateRoot))
+        .collect();
+    (env.claims_on_tip(&fields), claims::blob_binding(ends, hashes))
+}
+
+/// Mines the blob proposal `tx` of `claimed` blocks (blobs of `hashes`, record `ends`) and
+/// returns the batch (its root checked against the claims rebuilt here).
+fn mine_blob_proposal(
+    env: &Env,
+    tx: TxEnvelope,
+    claimed: &[Opt::BlobBlock],
+    hashes: &[B256],
+) -> Proposed {
+    let ends: Vec<u32> = claimed.iter().map(|b| b.end).collect();
+    let (claims, binding) = blob_claims(env, claimed, &ends, hashes);
     let s = mine_selected(env, tx);
     assert!(s.ok(), "proposeBlobs must succeed");
+    env.proposed(s, claims, Some(binding))
+}
+
+/// Proposes `blocks` with the blobs of `batch` (the proposer's choice: honest or not),
+/// each block claiming `blocks[i]`'s dataHash and claims; returns the batch and the
+/// versioned hashes.
+fn propose_blobs(env: &Env, blocks: &[Opt::Block], batch: &BlobBatch) -> (Proposed, Vec<B256>) {
+    let hashes = versioned_hashes(batch);
+    let claimed = batch.blob_blocks(blocks);
+    let tx = propose_blobs_tx(env, &env.sequencer, claimed.clone(), hashes.clone());
+    let p = mine_blob_proposal(env, tx, &claimed, &hashes);
     let header = env.l1.head();
     assert_eq!(
         header.blob_gas_used,
         Some(GAS_PER_BLOB * batch.blobs.len() as u64),
         "the L1 block carries the proposal's blob gas"
     );
-    (s, hashes)
+    (p, hashes)
 }
 
 fn opening_abi(o: &BlobOpening) -> BlobVerifier::BlobOpening {
@@ -144,32 +175,22 @@ fn opening_abi(o: &BlobOpening) -> BlobVerifier::BlobOpening {
     }
 }
 
-fn anchor_hash(env: &Env, b: &Opt::Block) -> B256 {
-    env.l1.hash_by_number(b.anchorBlock.to::<u64>()).unwrap().unwrap()
-}
-
-/// The honest `proveBlobData` of block `n` (index `n - first` of a batch from `first`).
-fn prove_call(
-    env: &Env,
-    n: u64,
-    first: u64,
-    batch: &BlobBatch,
-    hashes: &[B256],
-    claimed: &Opt::Block,
-) -> Opt::proveBlobDataCall {
-    let (_, openings) = batch.openings((n - first) as usize).unwrap();
+/// The honest `proveBlobData` of block `n` of blob batch `p` (blobs `batch`).
+fn prove_call(p: &Proposed, n: u64, batch: &BlobBatch, hashes: &[B256]) -> Opt::proveBlobDataCall {
+    let (_, openings) = batch.openings((n - p.first) as usize).unwrap();
     Opt::proveBlobDataCall {
         n,
-        first,
+        batch: p.id,
+        claim: p.claim(n),
+        proof: p.proof(n),
         ends: batch.ends.clone(),
         versionedHashes: hashes.to_vec(),
-        anchorHash: anchor_hash(env, claimed),
         openings: openings.iter().map(opening_abi).collect(),
     }
 }
 
-fn challenge(env: &Env, n: u64) -> Sent {
-    let s = env.l1_call(&env.bob, env.rollup, Opt::challengeCall { n }, challenger_bond());
+fn challenge(env: &Env, n: u64, batch: u64) -> Sent {
+    let s = env.l1_call(&env.bob, env.rollup, Opt::challengeCall { n, batch }, challenger_bond());
     assert!(s.ok(), "challenge of block {n} must succeed");
     s
 }
@@ -214,27 +235,30 @@ fn blob_batch_honest_challenged_proven_and_defended() {
         blocks.len(),
         batch.payload.len(),
         batch.blobs.len(),
-        proposed.gas()
+        proposed.sent.gas()
     );
     assert_eq!(pending_number(&env), 2);
-    let first: u64 = 1;
-    let bound: B256 = env.l1_view(env.rollup, Opt::blobBatchCall(1));
-    assert_ne!(bound, B256::ZERO, "the batch binds its blobs");
+    let info: Opt::Batch = env.l1_view(env.rollup, Opt::batchInfoCall { id: proposed.id });
+    assert!(info.blob, "a blob batch");
+    assert_eq!(info.root, proposed.root(), "its root binds the claims and the blobs");
 
-    challenge(&env, 2);
+    challenge(&env, 2, proposed.id);
     let hash2 = blocks[1].blockHash;
-    let defend =
-        Opt::defendCall { n: 2, posted: blocks[1].clone(), input: env.input(hash2).into() };
+    let defend = proposed.defend(2, &blocks[1], env.input(hash2));
     let e = expect_revert::<_, Opt::BlobDataNotProven>(&env, &defend);
     assert_eq!(e.number, 2, "no defence before the blob data is proven");
 
-    let prove = prove_call(&env, 2, first, &batch, &hashes, &blocks[1]);
+    let prove = prove_call(&proposed, 2, &batch, &hashes);
     let p = call_selected(&env, &env.deployer, &prove, TX_GAS_CAP);
     assert!(p.ok(), "proveBlobData of an honest record");
     println!("proveBlobData (1 blob): {} L1 gas", p.gas());
+    // The defence must use the claim the blob proof proved.
+    let mut other = defend.clone();
+    other.claim = proposed.claim(1);
+    assert_eq!(expect_revert::<_, Opt::WrongProof>(&env, &other).number, 2);
     let d = env.l1_call(&env.alice, env.rollup, defend, U256::ZERO);
     assert!(d.ok(), "defended after the blob proof");
-    wait_past(&env, proposed.receipt.header.timestamp + WINDOW - 1);
+    wait_past(&env, proposed.sent.receipt.header.timestamp + WINDOW - 1);
     assert!(env.l1_call(&env.bob, env.rollup, Opt::finalizeCall { upTo: 2 }, U256::ZERO).ok());
     assert_eq!(env.rollup_head(), (2, hash2));
 }
@@ -250,33 +274,31 @@ fn blob_proposer_whose_blob_does_not_hold_its_block_is_dropped() {
     other[1] = blocks[0].clone();
     let lying = blob_da::encode_batch(&other).unwrap();
     let hashes = versioned_hashes(&lying);
-    let tx = propose_blobs_tx(&env, &env.sequencer, lying.blob_blocks(&blocks), hashes.clone());
-    assert!(mine_selected(&env, tx).ok(), "the lying proposal is accepted (cheap checks only)");
+    let claimed = lying.blob_blocks(&blocks);
+    let tx = propose_blobs_tx(&env, &env.sequencer, claimed.clone(), hashes.clone());
+    // The lying proposal is accepted (cheap checks only).
+    let proposed = mine_blob_proposal(&env, tx, &claimed, &hashes);
 
-    let s = challenge(&env, 1);
+    let s = challenge(&env, 1, proposed.id);
     let respond_by = s.receipt.header.timestamp + RESPONSE;
-    for (n, b) in [(1u64, &blocks[0]), (2, &blocks[1])] {
-        let prove = prove_call(&env, n, 1, &lying, &hashes, b);
+    for n in [1u64, 2] {
+        let prove = prove_call(&proposed, n, &lying, &hashes);
         if n == 2 {
-            challenge(&env, 2);
+            challenge(&env, 2, proposed.id);
         }
         let e = expect_revert::<_, Opt::BlobDataMismatch>(&env, &prove);
         assert_eq!(e.number, n, "the blob's record is not block {n}'s data");
         assert!(!call_selected(&env, &env.deployer, &prove, TX_GAS_CAP).ok());
     }
     // The honest data and EXECUTE input do not defend it without the blob proof.
-    let defend = Opt::defendCall {
-        n: 1,
-        posted: blocks[0].clone(),
-        input: env.input(blocks[0].blockHash).into(),
-    };
+    let defend = proposed.defend(1, &blocks[0], env.input(blocks[0].blockHash));
     let e = expect_revert::<_, Opt::BlobDataNotProven>(&env, &defend);
     assert_eq!(e.number, 1);
     assert!(!env.l1_call(&env.alice, env.rollup, defend, U256::ZERO).ok());
 
     wait_past(&env, respond_by);
     let bob_before = env.l1_balance(env.bob.address());
-    let r = env.l1_call(&env.alice, env.rollup, Opt::resolveCall { n: 1 }, U256::ZERO);
+    let r = env.l1_call(&env.alice, env.rollup, proposed.resolve(1), U256::ZERO);
     assert!(r.ok(), "resolve drops the undefendable block");
     assert_eq!(pending_number(&env), 0, "block 1 and its descendant dropped");
     assert_eq!(
@@ -293,13 +315,13 @@ fn blob_proof_refuses_wrong_batch_commitment_proof_and_records() {
     let env = blob_env();
     let blocks = two_blocks(&env);
     let batch = blob_da::encode_batch(&blocks).unwrap();
-    let (_, hashes) = propose_blobs(&env, &blocks, &batch);
-    let honest = prove_call(&env, 1, 1, &batch, &hashes, &blocks[0]);
+    let (proposed, hashes) = propose_blobs(&env, &blocks, &batch);
+    let honest = prove_call(&proposed, 1, &batch, &hashes);
     let e = expect_revert::<_, Opt::NoOpenChallenge>(&env, &honest);
     assert_eq!(e.number, 1, "only a challenged block needs its blob proven");
-    challenge(&env, 1);
+    challenge(&env, 1, proposed.id);
 
-    // Wrong versioned hash, wrong ends, wrong first block: not the batch's binding.
+    // Wrong versioned hash, wrong ends: not the batch's binding; wrong batch id.
     let mut c = honest.clone();
     c.versionedHashes[0] = B256::repeat_byte(1);
     assert_eq!(expect_revert::<_, Opt::WrongBlobBatch>(&env, &c).number, 1);
@@ -307,8 +329,23 @@ fn blob_proof_refuses_wrong_batch_commitment_proof_and_records() {
     c.ends[0] += 1;
     assert_eq!(expect_revert::<_, Opt::WrongBlobBatch>(&env, &c).number, 1);
     let mut c = honest.clone();
-    c.first = 2;
+    c.ends.push(c.ends[1] + 1);
     assert_eq!(expect_revert::<_, Opt::WrongBlobBatch>(&env, &c).number, 1);
+    let mut c = honest.clone();
+    c.batch = 2;
+    let e = expect_revert::<_, Opt::WrongBatch>(&env, &c);
+    assert_eq!((e.number, e.batch), (1, 2));
+    // Another block's claim, a claim with another anchor hash, a short proof.
+    let mut c = honest.clone();
+    c.claim = proposed.claim(2);
+    assert_eq!(expect_revert::<_, Opt::WrongProof>(&env, &c).number, 1);
+    let mut c = honest.clone();
+    c.claim.anchorHash = B256::repeat_byte(9);
+    assert_eq!(expect_revert::<_, Opt::WrongProof>(&env, &c).number, 1);
+    let mut c = honest.clone();
+    c.proof.remove(0);
+    let e = expect_revert::<_, Opt::BadProofLength>(&env, &c);
+    assert_eq!((e.length, e.expected), (U256::from(1), U256::from(2)));
 
     // Another blob's commitment (and its proof at this blob's point).
     let other = blob_da::pack(&[7u8; 1000]).remove(0);
@@ -342,11 +379,6 @@ fn blob_proof_refuses_wrong_batch_commitment_proof_and_records() {
     c.openings.push(c.openings[0].clone());
     let e = expect_revert::<_, Opt::WrongBlobCount>(&env, &c);
     assert_eq!((e.count, e.needed), (U256::from(2), U256::from(1)));
-
-    // A wrong anchor hash: the decoded data does not reproduce the commitment.
-    let mut c = honest.clone();
-    c.anchorHash = B256::repeat_byte(9);
-    assert_eq!(expect_revert::<_, Opt::BlobDataMismatch>(&env, &c).number, 1);
     // The honest one passes.
     assert!(call_selected(&env, &env.deployer, &honest, TX_GAS_CAP).ok());
 }
@@ -363,18 +395,18 @@ fn blob_proposer_with_garbage_record_cannot_prove() {
         *b = (i as u8).wrapping_mul(37) | 0x80;
     }
     let garbage = BlobBatch { blobs: blob_da::pack(&payload), payload, ends: honest.ends.clone() };
-    let (_, hashes) = propose_blobs(&env, &blocks, &garbage);
-    challenge(&env, 1);
-    let prove = prove_call(&env, 1, 1, &garbage, &hashes, &blocks[0]);
+    let (proposed, hashes) = propose_blobs(&env, &blocks, &garbage);
+    challenge(&env, 1, proposed.id);
+    let prove = prove_call(&proposed, 1, &garbage, &hashes);
     let e = expect_revert::<_, Opt::RecordUnknownEncoding>(&env, &prove);
     assert_eq!(e.encoding, 0x80);
     // Record 2 is intact and proves.
-    challenge(&env, 2);
+    challenge(&env, 2, proposed.id);
     assert!(
         call_selected(
             &env,
             &env.deployer,
-            &prove_call(&env, 2, 1, &garbage, &hashes, &blocks[1]),
+            &prove_call(&proposed, 2, &garbage, &hashes),
             TX_GAS_CAP
         )
         .ok()
@@ -412,9 +444,9 @@ fn blob_record_spanning_two_blobs_is_proven() {
     assert_eq!(batch.blobs.len(), 2);
     let (s, e) = batch.record_range(1).unwrap();
     assert!(s < blob_da::PAYLOAD_BYTES_PER_BLOB && e > blob_da::PAYLOAD_BYTES_PER_BLOB, "{s}..{e}");
-    let (_, hashes) = propose_blobs(&env, &blocks, &batch);
-    challenge(&env, 2);
-    let prove = prove_call(&env, 2, 1, &batch, &hashes, &blocks[1]);
+    let (proposed, hashes) = propose_blobs(&env, &blocks, &batch);
+    challenge(&env, 2, proposed.id);
+    let prove = prove_call(&proposed, 2, &batch, &hashes);
     assert_eq!(prove.openings.len(), 2);
     // One blob only: the count is checked.
     let mut short = prove.clone();
@@ -424,11 +456,7 @@ fn blob_record_spanning_two_blobs_is_proven() {
     let p = call_selected(&env, &env.deployer, &prove, TX_GAS_CAP);
     assert!(p.ok(), "a record spanning two blobs is proven with both");
     println!("proveBlobData (2 blobs, record of {} bytes): {} L1 gas", e - s, p.gas());
-    let d = Opt::defendCall {
-        n: 2,
-        posted: blocks[1].clone(),
-        input: env.input(blocks[1].blockHash).into(),
-    };
+    let d = proposed.defend(2, &blocks[1], env.input(blocks[1].blockHash));
     assert!(env.l1_call(&env.alice, env.rollup, d, U256::ZERO).ok(), "then defended");
 }
 
@@ -456,7 +484,7 @@ fn propose_blobs_refuses_missing_blobs_and_bad_ends() {
 }
 
 /// A blob proposal whose `BlobBlock` of block 2 carries the fields `claim` gives it (the
-/// ones the cheap checks and the commitment's anchor hash use), while its record (and
+/// ones the cheap checks and the claim's anchor hash use), while its record (and
 /// claimed `dataHash`) hold `record`: both honest for block 1. Challenges block 2, proves
 /// its record (which decodes to `record`'s dataHash) and returns the `defend` call with
 /// `record` as posted and the real block's EXECUTE input, and the challenge's `respondBy`.
@@ -465,7 +493,7 @@ fn propose_split_claims(
     blocks: &[Opt::Block],
     record: &Opt::Block,
     claim: impl FnOnce(&mut Opt::BlobBlock),
-) -> (Opt::defendCall, u64) {
+) -> (Opt::defendCall, u64, Proposed) {
     let mut carried = blocks.to_vec();
     carried[1] = record.clone();
     let batch = blob_da::encode_batch(&carried).unwrap();
@@ -475,25 +503,21 @@ fn propose_split_claims(
     claims[1].timestamp = blocks[1].timestamp;
     claim(&mut claims[1]);
     let tx = propose_blobs_tx(env, &env.sequencer, claims.clone(), hashes.clone());
-    assert!(mine_selected(env, tx).ok(), "the proposal passes the cheap checks");
+    // The proposal passes the cheap checks.
+    let proposed = mine_blob_proposal(env, tx, &claims, &hashes);
     // What a follower reads from the blob: the record's fields, not the claim's.
     let read = blob_da::decode_block(&batch.blobs, &batch.ends, 1).unwrap();
     assert_eq!(read.data_hash(), claims[1].dataHash, "the claimed dataHash is the record's");
 
-    let s = challenge(env, 2);
-    let mut prove = prove_call(env, 2, 1, &batch, &hashes, &blocks[1]);
-    prove.anchorHash = anchor_hash(env, &blocks[1]);
+    let s = challenge(env, 2, proposed.id);
+    let prove = prove_call(&proposed, 2, &batch, &hashes);
     assert!(call_selected(env, &env.deployer, &prove, TX_GAS_CAP).ok(), "the record is proven");
-    let defend = Opt::defendCall {
-        n: 2,
-        posted: record.clone(),
-        input: env.input(blocks[1].blockHash).into(),
-    };
-    (defend, s.receipt.header.timestamp + RESPONSE)
+    let defend = proposed.defend(2, record, env.input(blocks[1].blockHash));
+    (defend, s.receipt.header.timestamp + RESPONSE, proposed)
 }
 
 /// Attack: the proposer claims block 2 anchored at L1 block A (the anchor its L2 block
-/// really has, so the commitment's anchor hash and the EXECUTE input agree) but its blob
+/// really has, so the claim's anchor hash and the EXECUTE input agree) but its blob
 /// record says anchor A - 1. The record's dataHash binds A - 1, the commitment binds
 /// blockhash(A): `proveBlobData` and `defend` pass, and the block finalizes although a
 /// follower deriving it from the blob (anchor A - 1, hence another parent beacon root)
@@ -505,12 +529,12 @@ fn blob_record_anchored_elsewhere_than_its_claim_is_not_defended() {
     let blocks = two_blocks(&env);
     let mut record = blocks[1].clone();
     record.anchorBlock -= U256::from(1);
-    let (defend, respond_by) = propose_split_claims(&env, &blocks, &record, |_| {});
+    let (defend, respond_by, proposed) = propose_split_claims(&env, &blocks, &record, |_| {});
     let e = expect_revert::<_, Opt::PostedFieldsMismatch>(&env, &defend);
     assert_eq!(e.number, 2);
     assert!(!env.l1_call(&env.alice, env.rollup, defend, U256::ZERO).ok());
     wait_past(&env, respond_by);
-    assert!(env.l1_call(&env.alice, env.rollup, Opt::resolveCall { n: 2 }, U256::ZERO).ok());
+    assert!(env.l1_call(&env.alice, env.rollup, proposed.resolve(2), U256::ZERO).ok());
     assert_eq!(pending_number(&env), 1, "block 2 dropped");
 }
 
@@ -523,13 +547,13 @@ fn blob_record_timestamped_otherwise_than_its_claim_is_not_defended() {
     let env = blob_env();
     let blocks = two_blocks(&env);
     let record = blocks[1].clone();
-    let (defend, respond_by) =
+    let (defend, respond_by, proposed) =
         propose_split_claims(&env, &blocks, &record, |c| c.timestamp = record.timestamp + 1);
     let e = expect_revert::<_, Opt::PostedFieldsMismatch>(&env, &defend);
     assert_eq!(e.number, 2);
     assert!(!env.l1_call(&env.alice, env.rollup, defend, U256::ZERO).ok());
     wait_past(&env, respond_by);
-    assert!(env.l1_call(&env.alice, env.rollup, Opt::resolveCall { n: 2 }, U256::ZERO).ok());
+    assert!(env.l1_call(&env.alice, env.rollup, proposed.resolve(2), U256::ZERO).ok());
     assert_eq!(pending_number(&env), 1, "block 2 dropped");
 }
 
