@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity ^0.8.28;
 
-import {StatelessInputReader} from "./lib/StatelessInputReader.sol";
+import {DefenceInputChecker} from "./lib/DefenceInputChecker.sol";
 import {ExecuteResult} from "./lib/ExecuteResult.sol";
 import {RollupCore} from "./RollupCore.sol";
+import {ClaimTree} from "./lib/ClaimTree.sol";
 import {BlobErrors, BlobVerifier} from "./lib/BlobData.sol";
 
 /// @title OptimisticRollup
-/// @notice A native rollup settled optimistically: a bonded proposer posts L2 blocks (their
-///         data in calldata, a commitment in storage); each may be challenged within
-///         `challengeWindow`, and a challenged block is kept only if someone defends it within
-///         `responseWindow` by running it through the EXECUTE precompile (EIP-8079) — the
-///         whole block is the one-step proof. Undefended, the block and every pending block
-///         after it are dropped and its batch's bond is slashed. Blocks whose window passed
-///         without an open challenge are finalized in order; only finalized state roots
-///         serve L2->L1 withdrawals. See docs/contracts.md, "Optimistic native mode".
+/// @notice A native rollup settled optimistically: a bonded proposer posts batches of L2
+///         blocks (their data in calldata or blobs); the contract commits each batch to one
+///         Merkle root of per-block claims (`Claim`). Each block may be challenged within
+///         `challengeWindow` of its batch's proposal, and a challenged block is kept only if
+///         someone defends it within `responseWindow` by running it through the EXECUTE
+///         precompile (EIP-8079) — the whole block is the one-step proof, its claim proven
+///         against the batch root. Undefended, the block and every pending block after it
+///         are dropped and its batch's bond is slashed. Batches whose window passed without
+///         an open challenge are finalized in order, their last block (the batch tip) settled;
+///         only settled state roots serve L2->L1 withdrawals. See docs/contracts.md,
+///         "Optimistic native mode".
 /// @dev Storage layout: RollupCore's first (the L2 proves `messageRoot`, slot 0).
 contract OptimisticRollup is RollupCore, BlobErrors {
     /// Everything needed to rebuild an L2 block from its parent (number = parent + 1, gas
@@ -43,6 +47,26 @@ contract OptimisticRollup is RollupCore, BlobErrors {
         uint32 end;
     }
 
+    /// What a proposal claims for one block, computed by the contract at proposal; its
+    /// leaf is keccak256(abi.encode(claim)) (see `claimLeaf`).
+    struct Claim {
+        /// Claimed hash of block n-1 (the previous block of the batch, or the pending tip's
+        /// hash when the batch was proposed).
+        bytes32 parentHash;
+        /// `dataHashOf(block)` for a calldata block, `BlobBlock.dataHash` for a blob block.
+        bytes32 dataHash;
+        /// Claimed block hash.
+        bytes32 blockHash;
+        /// Claimed state root.
+        bytes32 stateRoot;
+        /// blockhash(anchorBlock), taken at proposal.
+        bytes32 anchorHash;
+        /// L1 anchor block number.
+        uint64 anchorBlock;
+        /// L2 timestamp.
+        uint64 timestamp;
+    }
+
     /// Where a pending block stands in the dispute game.
     enum Status {
         /// Never challenged.
@@ -53,22 +77,13 @@ contract OptimisticRollup is RollupCore, BlobErrors {
         Defended
     }
 
-    /// A proposed, not yet finalized L2 block, as `pendingBlock` returns it.
+    /// A pending block's dispute record, as `pendingBlock` returns it (its claims are in
+    /// the proposing transaction's calldata, committed by its batch's root).
     struct Pending {
-        /// keccak256(abi.encode(dataHash, blockHash, stateRoot, anchorHash)), see `commitmentOf`.
-        bytes32 commitment;
-        /// Claimed block hash (the next block's parent; settled by `finalize`).
-        bytes32 blockHash;
-        /// Claimed state root (settled by `finalize`).
-        bytes32 stateRoot;
-        /// L1 timestamp of the proposal.
-        uint64 proposedAt;
-        /// Batch (proposal) the block came in.
+        /// Batch holding the block.
         uint64 batch;
-        /// Its L1 anchor block number.
-        uint64 anchorBlock;
-        /// Its L2 timestamp.
-        uint64 timestamp;
+        /// L1 timestamp of the batch's proposal.
+        uint64 proposedAt;
         /// Challenger of an open or defended challenge.
         address challenger;
         /// Deadline of the defence (L1 timestamp, inclusive).
@@ -77,40 +92,61 @@ contract OptimisticRollup is RollupCore, BlobErrors {
         Status status;
     }
 
-    /// A proposed block as stored (its challenge is in `challenges`, keyed by block and
-    /// batch, so that a challenge of a dropped proposal outlives its re-proposal).
-    struct Proposal {
-        bytes32 commitment;
-        bytes32 blockHash;
-        bytes32 stateRoot;
-        uint64 proposedAt;
-        uint64 batch;
-        uint64 anchorBlock;
-        uint64 timestamp;
-    }
-
-    /// A challenge of one proposal of a block.
+    /// A challenge of one block in one batch (keyed by block and batch, so that a challenge
+    /// of a dropped proposal outlives its re-proposal).
     struct Challenge {
         address challenger;
         uint64 respondBy;
         Status status;
-        /// The block's record in its blob batch was proven (`proveBlobData`).
-        bool blobProven;
+        /// Leaf of the claim whose blob record `proveBlobData` proved (zero: not proven).
+        bytes32 provenLeaf;
     }
 
-    /// A proposal of one or more blocks under one bond.
+    /// A proposal of one or more blocks under one bond (five storage slots).
     struct Batch {
-        /// Who posted it (and gets the bond back).
+        /// Who posted it and gets the bond back (zero once the bond was returned).
         address proposer;
-        /// Its last block still pending.
-        uint64 lastBlock;
-        /// Its bond was slashed: nothing is returned when its remaining blocks finalize.
+        /// Its first block.
+        uint64 first;
+        /// Blocks proposed (the Merkle tree's size; `resolve` does not change it).
+        uint16 size;
+        /// Blocks of the batch (up to `last`) with an open challenge.
+        uint16 openChallenges;
+        /// Its last block still pending (first - 1 once all were dropped by `resolve`).
+        uint64 last;
+        /// Anchor block of block `last` (claimed).
+        uint64 tipAnchor;
+        /// L2 timestamp of block `last` (claimed).
+        uint64 tipTimestamp;
+        /// L1 timestamp of the proposal.
+        uint48 proposedAt;
+        /// Its bond was slashed: nothing is returned when it finalizes.
         bool slashed;
+        /// Its data is in blobs: `root` = keccak256(claimsRoot ‖ blobBinding).
+        bool blob;
+        /// Root of the claims' Merkle tree (for a blob batch, hashed with its blob binding).
+        bytes32 root;
+        /// Claimed hash of block `last`.
+        bytes32 tipHash;
+        /// Claimed state root of block `last`.
+        bytes32 tipStateRoot;
     }
+
+    /// The pending chain's tip as a proposal builds on it.
+    struct Tip {
+        uint64 number;
+        bytes32 hash;
+        uint256 anchor;
+        uint64 timestamp;
+        bytes32 stateRoot;
+    }
+
+    /// Most blocks one batch may hold.
+    uint256 public constant MAX_BATCH_BLOCKS = 1024;
 
     /// Proposer (zero: anyone with a bond).
     address public immutable proposer;
-    /// Seconds after a proposal during which a block may be challenged.
+    /// Seconds after a proposal during which its blocks may be challenged.
     uint256 public immutable challengeWindow;
     /// Seconds after a challenge during which the block may be defended.
     uint256 public immutable responseWindow;
@@ -129,21 +165,24 @@ contract OptimisticRollup is RollupCore, BlobErrors {
     /// L2 timestamp of the finalized head (0 at genesis: the first block's timestamp is
     /// bounded by `maxTimestampLag` only).
     uint64 public lastTimestamp;
-    mapping(uint64 => Proposal) private pending;
+    /// Batch id of each block, eight 32-bit lanes per word (word n / 8, lane n % 8).
+    mapping(uint256 => uint256) private batchWords;
     /// Challenges by block number, then batch id of the challenged proposal.
     mapping(uint64 => mapping(uint64 => Challenge)) private challenges;
+    /// Per batch, one bit per block index (n - first) with an open challenge.
+    mapping(uint64 => uint256[4]) private challengeBits;
     mapping(uint64 => Batch) private batches;
     /// Wei owed to addresses that refused a plain transfer (see `claimCredit`).
     mapping(address => uint256) public credit;
-    /// Per blob batch: keccak256(abi.encode(firstBlock, ends, versionedHashes)) (zero for
-    /// a calldata batch).
-    mapping(uint64 => bytes32) public blobBatch;
 
     /// Checks blobs and decodes records for `proveBlobData` (deployed by the constructor).
     BlobVerifier public immutable blobVerifier;
+    /// Checks a defence's EXECUTE input against the claimed block (deployed by the
+    /// constructor).
+    DefenceInputChecker public immutable inputChecker;
 
-    /// L2 block `number` was proposed in batch `batch`.
-    event BlockProposed(uint64 indexed number, bytes32 indexed blockHash, bytes32 stateRoot, uint64 indexed batch);
+    /// Batch `batch` of blocks `first..last` was proposed; `root` commits to their claims.
+    event BatchProposed(uint64 indexed batch, uint64 first, uint64 last, bytes32 root);
     /// Block `number` was challenged; it must be defended by `respondBy`.
     event BlockChallenged(uint64 indexed number, address indexed challenger, uint256 respondBy);
     /// Block `number` was defended by `defender` with a successful EXECUTE.
@@ -156,10 +195,10 @@ contract OptimisticRollup is RollupCore, BlobErrors {
     /// `first + i`'s record ends at payload byte `ends[i]`; the proposing transaction's
     /// blobs have `versionedHashes`.
     event BlobBatchProposed(uint64 indexed batch, uint64 first, uint32[] ends, bytes32[] versionedHashes);
-    /// Block `number`'s record in its blob batch was proven to hold its posted data.
+    /// Block `number`'s record in its blob batch was proven to hold its claimed data.
     event BlobDataProven(uint64 indexed number, address indexed prover);
-    /// Block `number` was finalized (settled).
-    event BlockFinalized(uint64 indexed number, bytes32 indexed blockHash, bytes32 stateRoot);
+    /// Batch `batch` was finalized: its last block `last` settled with these claims.
+    event BatchFinalized(uint64 indexed batch, uint64 last, bytes32 blockHash, bytes32 stateRoot);
 
     /// Only `proposer` may propose.
     error NotProposer();
@@ -167,8 +206,12 @@ contract OptimisticRollup is RollupCore, BlobErrors {
     error WrongBond(uint256 paid, uint256 required);
     /// `propose` without blocks.
     error NoBlocks();
+    /// A batch of `count` blocks, over `max`.
+    error TooManyBlocks(uint256 count, uint256 max);
     /// Block `number` is not pending.
     error NotPending(uint64 number);
+    /// Pending block `number` is not held by batch `batch` (a stale or wrong batch id).
+    error WrongBatch(uint64 number, uint64 batch);
     /// Block `number`'s challenge window closed at `closedAt`.
     error ChallengeWindowClosed(uint64 number, uint256 closedAt);
     /// Block `number` is already challenged or defended.
@@ -179,34 +222,30 @@ contract OptimisticRollup is RollupCore, BlobErrors {
     error ResponseWindowClosed(uint64 number, uint256 respondBy);
     /// Block `number` may be defended until `respondBy`.
     error ResponseWindowOpen(uint64 number, uint256 respondBy);
-    /// The posted block does not hash to block `number`'s commitment.
+    /// The posted block does not match block `number`'s claim (data hash, block hash or
+    /// state root).
     error WrongCommitment(uint64 number);
     /// The EXECUTE input disagrees with the posted block on a field.
     error InputMismatch(uint64 number);
     /// `posted`'s timestamp or anchorBlock is not the one block `number` was proposed with
     /// (a blob batch claims them apart from the record that holds them).
     error PostedFieldsMismatch(uint64 number);
-    /// Block `number` cannot be finalized while its challenge is open.
+    /// The batch starting at block `number` cannot be finalized while it has an open
+    /// challenge.
     error ChallengeOpen(uint64 number);
     /// The proposal (block `number` of batch `batch`) was not dropped: no refund.
     error NotDropped(uint64 number, uint64 batch);
-    /// Block `number` cannot be finalized before `until`.
+    /// The batch starting at block `number` cannot be finalized before `until`.
     error WindowOpen(uint64 number, uint256 until);
+    /// `finalize(upTo)` where `upTo` is not the last block of a batch.
+    error NotBatchEnd(uint64 upTo);
     /// `proposeBlobs` in a transaction without blobs.
     error NoBlobs();
-    /// Record end `index` is not above the previous one or past the blobs' payload.
-    error BadRecordEnd(uint256 index);
     /// Block `number` is not from a blob batch.
     error NotBlobBatch(uint64 number);
     /// Record `index` of a blob batch is `length` bytes, over one blob's payload (the
     /// longest record `proveBlobData` can carry under the per-transaction gas cap).
     error RecordTooLong(uint256 index, uint256 length);
-    /// The first block, ends and versioned hashes given are not block `number`'s batch's.
-    error WrongBlobBatch(uint64 number);
-    /// `count` blobs given, the record of the block spans `needed`.
-    error WrongBlobCount(uint256 count, uint256 needed);
-    /// The blobs' record does not decode to the data block `number` was proposed with.
-    error BlobDataMismatch(uint64 number);
     /// Block `number` is from a blob batch and its record was not proven (`proveBlobData`).
     error BlobDataNotProven(uint64 number);
 
@@ -231,6 +270,7 @@ contract OptimisticRollup is RollupCore, BlobErrors {
         proposerBond = proposerBond_;
         challengerBond = challengerBond_;
         blobVerifier = new BlobVerifier();
+        inputChecker = new DefenceInputChecker(chainId_, gasLimit_);
     }
 
     /// Digest of a block's posted fields other than its claims: keccak256(abi.encode(
@@ -251,81 +291,40 @@ contract OptimisticRollup is RollupCore, BlobErrors {
         return keccak256(abi.encodePacked(hashes));
     }
 
-    /// The commitment stored for a block: keccak256(abi.encode(dataHash, blockHash,
-    /// stateRoot, anchorHash)).
-    function commitmentOf(bytes32 dataHash, bytes32 blockHash, bytes32 stateRoot, bytes32 anchorHash)
-        public
-        pure
-        returns (bytes32)
-    {
-        return keccak256(abi.encode(dataHash, blockHash, stateRoot, anchorHash));
+    /// A claim's Merkle leaf: keccak256(abi.encode(c)).
+    function claimLeaf(Claim calldata c) public pure returns (bytes32) {
+        return ClaimTree.leaf(c.parentHash, c.dataHash, c.blockHash, c.stateRoot, c.anchorHash, c.anchorBlock, c.timestamp);
     }
 
-    /// Posts `blocks` on top of the latest pending block (or the finalized head), bonded by
-    /// `msg.value == proposerBond`. Cheap checks only: anchors non-decreasing and within the
-    /// last 256 L1 blocks, timestamps non-decreasing, not in the future, not staler than
-    /// `maxTimestampLag`. Execution is checked only if a block is challenged.
+    /// Root of the binary Merkle tree over `leaves` in order, padded with zero leaves to
+    /// the next power of two; node = keccak256(left ‖ right); one leaf is its own root.
+    function claimsRoot(bytes32[] memory leaves) public pure returns (bytes32) {
+        return ClaimTree.root(leaves);
+    }
+
+    /// Posts `blocks` on top of the pending tip (the latest pending block, or the
+    /// finalized head), bonded by `msg.value == proposerBond`, as one batch. Cheap checks
+    /// only: anchors non-decreasing and within the last 256 L1 blocks, timestamps
+    /// non-decreasing, not in the future, not staler than `maxTimestampLag`. Execution is
+    /// checked only if a block is challenged.
     function propose(Block[] calldata blocks) external payable {
-        if (proposer != address(0) && msg.sender != proposer) revert NotProposer();
-        if (msg.value != proposerBond) revert WrongBond(msg.value, proposerBond);
-        if (blocks.length == 0) revert NoBlocks();
-        uint64 number = pendingNumber;
-        (uint256 anchor, uint64 time) = _tip(number);
-        uint64 batch = batchCount + 1;
+        Tip memory t = _open(blocks.length);
+        bytes32[] memory leaves = new bytes32[](blocks.length);
         for (uint256 i; i < blocks.length; i++) {
             Block calldata b = blocks[i];
-            number++;
-            (anchor, time) =
-                _admit(number, batch, anchor, time, b.anchorBlock, b.timestamp, dataHashOf(b), b.blockHash, b.stateRoot);
+            leaves[i] = _claim(t, b.anchorBlock, b.timestamp, dataHashOf(b), b.blockHash, b.stateRoot);
         }
-        pendingNumber = number;
-        batches[batch] = Batch({proposer: msg.sender, lastBlock: number, slashed: false});
-        batchCount = batch;
-    }
-
-    /// The cheap checks of a proposed block (`propose`'s) and its storage as pending block
-    /// `number` of `batch`; returns its anchor and timestamp (the next block's bounds).
-    function _admit(
-        uint64 number,
-        uint64 batch,
-        uint256 anchor,
-        uint64 time,
-        uint256 anchorBlock,
-        uint64 timestamp,
-        bytes32 dataHash,
-        bytes32 blockHash,
-        bytes32 stateRoot
-    ) private returns (uint256, uint64) {
-        if (anchorBlock < anchor) revert AnchorBackwards();
-        if (anchorBlock >= block.number || block.number - anchorBlock > 256) revert AnchorOutOfWindow();
-        bytes32 anchorHash = blockhash(anchorBlock);
-        if (anchorHash == bytes32(0)) revert WrongAnchor();
-        if (timestamp > block.timestamp) revert FutureTimestamp();
-        if (uint256(timestamp) + maxTimestampLag < block.timestamp || timestamp < time) {
-            revert StaleTimestamp();
-        }
-        Proposal storage p = pending[number];
-        p.commitment = commitmentOf(dataHash, blockHash, stateRoot, anchorHash);
-        p.blockHash = blockHash;
-        p.stateRoot = stateRoot;
-        p.proposedAt = uint64(block.timestamp);
-        p.batch = batch;
-        p.anchorBlock = uint64(anchorBlock);
-        p.timestamp = timestamp;
-        emit BlockProposed(number, blockHash, stateRoot, batch);
-        return (anchorBlock, timestamp);
+        _store(leaves, t, ClaimTree.root(leaves), false);
     }
 
     /// `propose` with the blocks' data in the blobs of this (type-3) transaction: one
     /// record per block, block i's ending at payload byte `blocks[i].end`, the payload
     /// packed 31 bytes per field element over the transaction's blobs in order. Same bond
-    /// and checks as `propose`; each block is committed with its claimed `dataHash`, and
-    /// the batch with one word binding the blobs' versioned hashes and the ends, against
-    /// which `proveBlobData` checks the blobs in a dispute.
+    /// and checks as `propose`; each block's claim carries its claimed `dataHash`, and the
+    /// batch root is keccak256(claimsRoot ‖ keccak256(abi.encode(ends, versionedHashes))),
+    /// against which `proveBlobData` checks the blobs in a dispute.
     function proposeBlobs(BlobBlock[] calldata blocks) external payable {
-        if (proposer != address(0) && msg.sender != proposer) revert NotProposer();
-        if (msg.value != proposerBond) revert WrongBond(msg.value, proposerBond);
-        if (blocks.length == 0) revert NoBlocks();
+        Tip memory t = _open(blocks.length);
         uint256 blobs;
         while (blobhash(blobs) != bytes32(0)) blobs++;
         if (blobs == 0) revert NoBlobs();
@@ -334,10 +333,8 @@ contract OptimisticRollup is RollupCore, BlobErrors {
             hashes[i] = blobhash(i);
         }
         uint32[] memory ends = new uint32[](blocks.length);
-        uint64 number = pendingNumber;
-        uint64 first = number + 1;
-        (uint256 anchor, uint64 time) = _tip(number);
-        uint64 batch = batchCount + 1;
+        bytes32[] memory leaves = new bytes32[](blocks.length);
+        uint64 first = t.number + 1;
         uint256 prevEnd;
         for (uint256 i; i < blocks.length; i++) {
             BlobBlock calldata b = blocks[i];
@@ -345,149 +342,292 @@ contract OptimisticRollup is RollupCore, BlobErrors {
             if (b.end - prevEnd > BLOB_PAYLOAD_BYTES) revert RecordTooLong(i, b.end - prevEnd);
             prevEnd = b.end;
             ends[i] = b.end;
-            number++;
-            (anchor, time) =
-                _admit(number, batch, anchor, time, b.anchorBlock, b.timestamp, b.dataHash, b.blockHash, b.stateRoot);
+            leaves[i] = _claim(t, b.anchorBlock, b.timestamp, b.dataHash, b.blockHash, b.stateRoot);
         }
         if (prevEnd > blobs * BLOB_PAYLOAD_BYTES) revert BadRecordEnd(blocks.length - 1);
-        pendingNumber = number;
-        batches[batch] = Batch({proposer: msg.sender, lastBlock: number, slashed: false});
-        batchCount = batch;
-        blobBatch[batch] = keccak256(abi.encode(first, ends, hashes));
+        bytes32 binding = keccak256(abi.encode(ends, hashes));
+        uint64 batch = _store(leaves, t, ClaimTree.hashPair(ClaimTree.root(leaves), binding), true);
         emit BlobBatchProposed(batch, first, ends, hashes);
     }
 
-    /// Proves, for challenged block `n` of a blob batch, that its record in the batch's
-    /// blobs decodes to the data it was proposed with. `first`, `ends` and
-    /// `versionedHashes` are the batch's (as `BlobBatchProposed` logged them); `openings`
-    /// are the blobs the record spans, in order, each with its KZG commitment and the KZG
-    /// proof of its value at z = keccak256(blob ‖ versionedHash) mod BLS_MODULUS (the
-    /// value is computed here from the blob and checked with the point-evaluation
-    /// precompile). `anchorHash` is the hash of n's anchor block (bound by n's commitment).
-    /// Anyone may call it; `defend` of a blob block requires it first.
+    /// The bond and size checks of a proposal; the pending tip it builds on.
+    function _open(uint256 count) private view returns (Tip memory t) {
+        if (proposer != address(0) && msg.sender != proposer) revert NotProposer();
+        if (msg.value != proposerBond) revert WrongBond(msg.value, proposerBond);
+        if (count == 0) revert NoBlocks();
+        if (count > MAX_BATCH_BLOCKS) revert TooManyBlocks(count, MAX_BATCH_BLOCKS);
+        t.number = pendingNumber;
+        if (t.number == headNumber) {
+            (t.hash, t.anchor, t.timestamp) = (headHash, lastAnchor, lastTimestamp);
+        } else {
+            Batch storage b = batches[batchOf(t.number)];
+            (t.hash, t.anchor, t.timestamp) = (b.tipHash, b.tipAnchor, b.tipTimestamp);
+        }
+    }
+
+    /// The cheap checks of the next proposed block on top of `t`, and its claim's leaf;
+    /// advances `t` to it.
+    function _claim(
+        Tip memory t,
+        uint256 anchorBlock,
+        uint64 timestamp,
+        bytes32 dataHash,
+        bytes32 blockHash,
+        bytes32 stateRoot
+    ) private view returns (bytes32 leaf) {
+        if (anchorBlock < t.anchor) revert AnchorBackwards();
+        if (anchorBlock >= block.number || block.number - anchorBlock > 256) revert AnchorOutOfWindow();
+        bytes32 anchorHash = blockhash(anchorBlock);
+        if (anchorHash == bytes32(0)) revert WrongAnchor();
+        if (timestamp > block.timestamp) revert FutureTimestamp();
+        if (uint256(timestamp) + maxTimestampLag < block.timestamp || timestamp < t.timestamp) {
+            revert StaleTimestamp();
+        }
+        leaf = ClaimTree.leaf(t.hash, dataHash, blockHash, stateRoot, anchorHash, uint64(anchorBlock), timestamp);
+        t.number++;
+        (t.hash, t.stateRoot, t.anchor, t.timestamp) = (blockHash, stateRoot, anchorBlock, timestamp);
+    }
+
+    /// Stores a batch of `leaves.length` blocks ending at tip `t` under `root`: its record
+    /// and its id in the blocks' lanes (each word built in memory, stored once).
+    function _store(bytes32[] memory leaves, Tip memory t, bytes32 root, bool blob) private returns (uint64 batch) {
+        batch = batchCount + 1;
+        uint64 last = t.number;
+        uint64 first = last - uint64(leaves.length) + 1;
+        batches[batch] = Batch({
+            proposer: msg.sender,
+            first: first,
+            size: uint16(leaves.length),
+            openChallenges: 0,
+            last: last,
+            tipAnchor: uint64(t.anchor),
+            tipTimestamp: t.timestamp,
+            proposedAt: uint48(block.timestamp),
+            slashed: false,
+            blob: blob,
+            root: root,
+            tipHash: t.hash,
+            tipStateRoot: t.stateRoot
+        });
+        // Lanes below `first` in its word are live blocks of earlier batches: kept. Lanes
+        // above `last` in its word are dropped blocks: cleared.
+        uint256 word = batchWords[first / 8] & ((uint256(1) << (32 * (first % 8))) - 1);
+        for (uint64 k = first; k <= last; k++) {
+            word |= uint256(batch) << (32 * (k % 8));
+            if (k % 8 == 7 || k == last) {
+                batchWords[k / 8] = word;
+                word = 0;
+            }
+        }
+        pendingNumber = last;
+        batchCount = batch;
+        emit BatchProposed(batch, first, last, root);
+    }
+
+    /// Id of the batch that last proposed block `n` (0 if none; pending only if
+    /// headNumber < n <= pendingNumber).
+    function batchOf(uint64 n) public view returns (uint64) {
+        return uint64((batchWords[n / 8] >> (32 * (n % 8))) & type(uint32).max);
+    }
+
+    /// Proves, for challenged block `n` of blob batch `batch`, that its record in the
+    /// batch's blobs decodes to its claimed data hash. `claim` is n's claim and `proof` its
+    /// Merkle proof with the batch's blob binding as its last element; `ends` and
+    /// `versionedHashes` are the batch's (as `BlobBatchProposed` logged them; they must hash
+    /// to that binding); `openings` are the blobs the record spans, in order, each with its
+    /// KZG commitment and the KZG proof of its value at z = keccak256(blob ‖ versionedHash)
+    /// mod BLS_MODULUS (the value is computed here from the blob and checked with the
+    /// point-evaluation precompile). Anyone may call it; `defend` of a blob block requires it.
     function proveBlobData(
         uint64 n,
-        uint64 first,
+        uint64 batch,
+        Claim calldata claim,
+        bytes32[] calldata proof,
         uint32[] calldata ends,
         bytes32[] calldata versionedHashes,
-        bytes32 anchorHash,
         BlobVerifier.BlobOpening[] calldata openings
     ) external {
-        Proposal storage p = _pending(n);
-        Challenge storage c = challenges[n][p.batch];
+        // Read by `blobVerifier` from this call's calldata.
+        (claim, proof, ends, versionedHashes, openings);
+        _proveBlobData(n, batch);
+    }
+
+    /// `proveBlobData` (its arguments checked by `blobVerifier`, from this call's calldata).
+    function _proveBlobData(uint64 n, uint64 batch) private {
+        Batch storage bt = _live(n, batch);
+        Challenge storage c = challenges[n][batch];
         if (c.status != Status.Challenged) revert NoOpenChallenge(n);
-        bytes32 bound = blobBatch[p.batch];
-        if (bound == bytes32(0)) revert NotBlobBatch(n);
-        if (keccak256(abi.encode(first, ends, versionedHashes)) != bound || n < first || n - first >= ends.length) {
-            revert WrongBlobBatch(n);
+        if (!bt.blob) revert NotBlobBatch(n);
+        // The verifier takes this call's arguments as they are: forward the calldata under
+        // its selector (one copy of the blobs in memory).
+        bytes memory data = msg.data;
+        bytes4 selector = BlobVerifier.proveClaim.selector;
+        assembly ("memory-safe") {
+            let p := add(data, 0x20)
+            mstore(p, or(and(mload(p), shr(32, not(0))), selector))
         }
-        bytes32 dataHash = _recordHash(n - first, ends, versionedHashes, openings);
-        if (commitmentOf(dataHash, p.blockHash, p.stateRoot, anchorHash) != p.commitment) revert BlobDataMismatch(n);
-        c.blobProven = true;
+        (bool ok, bytes memory ret) = address(blobVerifier).staticcall(data);
+        if (!ok || ret.length != 32) {
+            assembly ("memory-safe") {
+                revert(add(ret, 0x20), mload(ret))
+            }
+        }
+        c.provenLeaf = abi.decode(ret, (bytes32));
         emit BlobDataProven(n, msg.sender);
     }
 
-    /// The `dataHash` that record `k` of a blob batch decodes to, its blobs checked.
-    function _recordHash(
-        uint256 k,
-        uint32[] calldata ends,
-        bytes32[] calldata hashes,
-        BlobVerifier.BlobOpening[] calldata openings
-    ) private view returns (bytes32) {
-        uint256 start = k == 0 ? 0 : ends[k - 1];
-        uint256 end = ends[k];
-        uint256 firstBlob = start / BLOB_PAYLOAD_BYTES;
-        uint256 needed = (end - 1) / BLOB_PAYLOAD_BYTES - firstBlob + 1;
-        if (openings.length != needed) revert WrongBlobCount(openings.length, needed);
-        uint256 base = firstBlob * BLOB_PAYLOAD_BYTES;
-        return blobVerifier.recordDataHash(start - base, end - base, hashes[firstBlob:firstBlob + needed], openings);
-    }
-
-    /// Anchor block and L2 timestamp of block `number` (pending or the finalized head).
-    function _tip(uint64 number) private view returns (uint256, uint64) {
-        if (number == headNumber) return (lastAnchor, lastTimestamp);
-        Proposal storage p = pending[number];
-        return (p.anchorBlock, p.timestamp);
-    }
-
-    /// Challenges pending block `n` with `msg.value == challengerBond` while its challenge
-    /// window is open; someone must then defend it within `responseWindow`.
-    function challenge(uint64 n) external payable {
-        Proposal storage p = _pending(n);
+    /// Challenges block `n` of batch `batch` with `msg.value == challengerBond` while the
+    /// batch's challenge window is open; someone must then defend it within `responseWindow`.
+    function challenge(uint64 n, uint64 batch) external payable {
+        Batch storage bt = _live(n, batch);
         if (msg.value != challengerBond) revert WrongBond(msg.value, challengerBond);
-        uint256 closes = uint256(p.proposedAt) + challengeWindow;
+        uint256 closes = uint256(bt.proposedAt) + challengeWindow;
         if (block.timestamp >= closes) revert ChallengeWindowClosed(n, closes);
-        Challenge storage c = challenges[n][p.batch];
+        Challenge storage c = challenges[n][batch];
         if (c.status != Status.None) revert AlreadyChallenged(n);
         uint256 respondBy = block.timestamp + responseWindow;
         c.status = Status.Challenged;
         c.challenger = msg.sender;
         c.respondBy = uint64(respondBy);
+        uint256 i = n - bt.first;
+        challengeBits[batch][i / 256] |= uint256(1) << (i % 256);
+        bt.openChallenges++;
         emit BlockChallenged(n, msg.sender, respondBy);
     }
 
-    function _pending(uint64 n) private view returns (Proposal storage p) {
+    /// Batch `batch`, which must hold pending block `n`.
+    function _live(uint64 n, uint64 batch) private view returns (Batch storage) {
         if (n <= headNumber || n > pendingNumber) revert NotPending(n);
-        return pending[n];
+        if (batchOf(n) != batch) revert WrongBatch(n, batch);
+        return batches[batch];
     }
 
-    /// Defends challenged block `n` until its `respondBy`: `posted` must be the block as
-    /// proposed (it hashes to the stored commitment) and `input`, EXECUTE's wire input,
-    /// must describe exactly that block on top of block n-1's claimed hash; then EXECUTE
-    /// must accept it. The challenger's bond goes to the caller. Anyone may defend.
-    function defend(uint64 n, Block calldata posted, bytes calldata input) external {
-        Proposal storage p = _pending(n);
-        Challenge storage c = challenges[n][p.batch];
+    /// Checks that `leaf` is block `n`'s in batch `bt` with `proof` (siblings bottom-up,
+    /// plus the blob binding on top for a blob batch).
+    function _verify(uint64 n, Batch storage bt, bytes32 leaf, bytes32[] calldata proof) private view {
+        if (ClaimTree.rootOf(leaf, n - bt.first, bt.size, bt.blob, proof) != bt.root) revert WrongProof(n);
+    }
+
+    /// Defends challenged block `n` of batch `batch` until its `respondBy`: `claim` must be
+    /// n's claim (proven by `proof` against the batch root; for a blob block, the claim
+    /// `proveBlobData` proved, `proof` unused), `posted` the block it claims (its data
+    /// hash, block hash, state root, timestamp and anchor), and `input`, EXECUTE's wire
+    /// input, must describe exactly that block on top of the claim's parent hash with the
+    /// claim's anchor hash; then EXECUTE must accept it. The challenger's bond goes to the
+    /// caller. Anyone may defend.
+    function defend(
+        uint64 n,
+        uint64 batch,
+        Claim calldata claim,
+        bytes32[] calldata proof,
+        Block calldata posted,
+        bytes calldata input
+    ) external {
+        Batch storage bt = _live(n, batch);
+        Challenge storage c = challenges[n][batch];
         if (c.status != Status.Challenged) revert NoOpenChallenge(n);
         if (block.timestamp > c.respondBy) revert ResponseWindowClosed(n, c.respondBy);
-        if (blobBatch[p.batch] != bytes32(0) && !c.blobProven) revert BlobDataNotProven(n);
-        StatelessInputReader.Block memory b = StatelessInputReader.read(input);
-        // The anchor hash is bound by the commitment: take it from the input and check.
-        if (
-            commitmentOf(dataHashOf(posted), posted.blockHash, posted.stateRoot, b.parentBeaconBlockRoot)
-                != p.commitment
-        ) revert WrongCommitment(n);
-        // A blob batch claims timestamp and anchor apart from the record (whose dataHash
-        // binds its own): they must be the record's, or the block a follower derives from
-        // the blob is not the one defended.
-        if (posted.timestamp != p.timestamp || posted.anchorBlock != p.anchorBlock) revert PostedFieldsMismatch(n);
-        bytes32 parent = n - 1 == headNumber ? headHash : pending[n - 1].blockHash;
-        if (b.parentHash != parent) revert WrongParent();
-        if (b.number != n) revert WrongNumber();
-        if (b.gasLimit != gasLimit) revert WrongGasLimit();
-        if (b.chainId != chainId) revert WrongChainId();
-        if (b.withdrawalsBytes != 0 || b.blobGasUsed != 0 || b.excessBlobGas != 0 || b.versionedHashesBytes != 0) {
-            revert L2IllegalField();
+        bytes32 leaf = claimLeaf(claim);
+        if (bt.blob) {
+            if (c.provenLeaf == bytes32(0)) revert BlobDataNotProven(n);
+            if (c.provenLeaf != leaf) revert WrongProof(n);
+        } else {
+            _verify(n, bt, leaf, proof);
         }
-        StatelessInputReader.Extra memory x = StatelessInputReader.extra(input);
-        if (
-            b.blockHash != posted.blockHash || b.stateRoot != posted.stateRoot || b.timestamp != posted.timestamp
-                || b.feeRecipient != posted.feeRecipient || x.prevRandao != posted.prevRandao
-                || x.extraDataHash != keccak256(posted.extraData) || x.txsHash != txsHashOf(posted)
-        ) revert InputMismatch(n);
-        (bool ok, bytes memory out) = EXECUTE.staticcall(input);
-        ExecuteResult.check(ok, out, chainId);
+        _checkAndExecute(_checkPosted(n, claim, posted), input);
         c.status = Status.Defended;
+        uint256 i = n - bt.first;
+        challengeBits[batch][i / 256] &= ~(uint256(1) << (i % 256));
+        bt.openChallenges--;
         emit BlockDefended(n, msg.sender);
         _pay(msg.sender, challengerBond);
     }
 
-    /// Drops challenged block `n`, left undefended past its `respondBy`, and every pending
-    /// block after it (proposals continue from block n-1). Half of the bond of n's batch
-    /// goes to the challenger with its own bond back, half is burned (sent to address(0)).
-    /// Bonds of later dropped batches and of challenges of later dropped blocks are
-    /// returned on request (`reclaimBond`, `reclaimChallengeBond`), so that `resolve`
-    /// costs the same whatever follows block n.
-    function resolve(uint64 n) external {
-        Proposal storage p = _pending(n);
-        Challenge storage c = challenges[n][p.batch];
+    /// `defend`'s checks that `posted` is block `n`'s claimed block; what its EXECUTE
+    /// input must then say.
+    function _checkPosted(uint64 n, Claim calldata claim, Block calldata posted)
+        private
+        pure
+        returns (DefenceInputChecker.Expected memory e)
+    {
+        bytes32 txsHash = txsHashOf(posted);
+        bytes32 extraDataHash = keccak256(posted.extraData);
+        bytes32 dataHash = keccak256(
+            abi.encode(
+                posted.timestamp, posted.feeRecipient, posted.prevRandao, extraDataHash, posted.anchorBlock, txsHash
+            )
+        );
+        if (dataHash != claim.dataHash || posted.blockHash != claim.blockHash || posted.stateRoot != claim.stateRoot)
+        {
+            revert WrongCommitment(n);
+        }
+        // A blob batch claims timestamp and anchor apart from the record (whose dataHash
+        // binds its own): they must be the record's, or the block a follower derives from
+        // the blob is not the one defended.
+        if (posted.timestamp != claim.timestamp || posted.anchorBlock != claim.anchorBlock) {
+            revert PostedFieldsMismatch(n);
+        }
+        return DefenceInputChecker.Expected(
+            n,
+            claim.parentHash,
+            claim.anchorHash,
+            posted.blockHash,
+            posted.stateRoot,
+            posted.timestamp,
+            posted.feeRecipient,
+            posted.prevRandao,
+            extraDataHash,
+            txsHash
+        );
+    }
+
+    /// Has `inputChecker` check `input` against `e`, then runs EXECUTE on it and checks
+    /// the result. Both calls read the one memory copy of `input` (the memory cost of a
+    /// large input is paid once, as when EXECUTE alone read it).
+    function _checkAndExecute(DefenceInputChecker.Expected memory e, bytes calldata input) private view {
+        bytes memory data = abi.encodeCall(DefenceInputChecker.check, (e, input));
+        (bool ok, bytes memory ret) = address(inputChecker).staticcall(data);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(ret, 0x20), mload(ret))
+            }
+        }
+        address execute = EXECUTE;
+        bytes memory out;
+        assembly ("memory-safe") {
+            // data: length word, selector, Expected (10 words), input's offset and length.
+            ok := staticcall(gas(), execute, add(data, 420), input.length, 0, 0)
+            out := mload(0x40)
+            mstore(out, returndatasize())
+            returndatacopy(add(out, 0x20), 0, returndatasize())
+            mstore(0x40, add(add(out, 0x20), and(add(returndatasize(), 0x1f), not(0x1f))))
+        }
+        ExecuteResult.check(ok, out, chainId);
+    }
+
+    /// Drops challenged block `n` of batch `batch`, left undefended past its `respondBy`,
+    /// and every pending block after it (proposals continue from block n-1). When n is not
+    /// the batch's first block, `prev` is block n-1's claim, proven by `prevProof`: it
+    /// becomes the batch's tip; otherwise the batch is left empty (`prev` and `prevProof`
+    /// ignored). Half of the batch's bond goes to the challenger with its own bond back,
+    /// half is burned (sent to address(0)). Bonds of later dropped batches and of
+    /// challenges of later dropped blocks are returned on request (`reclaimBond`,
+    /// `reclaimChallengeBond`), so that `resolve` costs the same whatever follows block n.
+    function resolve(uint64 n, uint64 batch, Claim calldata prev, bytes32[] calldata prevProof) external {
+        Batch storage bt = _live(n, batch);
+        Challenge storage c = challenges[n][batch];
         if (c.status != Status.Challenged) revert NoOpenChallenge(n);
         if (block.timestamp <= c.respondBy) revert ResponseWindowOpen(n, c.respondBy);
+        if (n > bt.first) {
+            _verify(n - 1, bt, claimLeaf(prev), prevProof);
+            (bt.tipHash, bt.tipStateRoot, bt.tipAnchor, bt.tipTimestamp) =
+                (prev.blockHash, prev.stateRoot, prev.anchorBlock, prev.timestamp);
+        }
         address challenger = c.challenger;
-        delete challenges[n][p.batch];
-        Batch storage slashed = batches[p.batch];
-        slashed.slashed = true;
-        slashed.lastBlock = n - 1;
+        delete challenges[n][batch];
+        bt.openChallenges = _truncateChallenges(batch, n - bt.first);
+        bt.slashed = true;
+        bt.last = n - 1;
         uint64 last = pendingNumber;
         pendingNumber = n - 1;
         emit BlockDropped(n, last, challenger);
@@ -497,11 +637,30 @@ contract OptimisticRollup is RollupCore, BlobErrors {
         if (!burned) revert DeliveryFailed();
     }
 
-    /// Whether the proposal of block `n` in batch `batch` is no longer pending or final:
-    /// dropped (past the pending head, or replaced by a later proposal), or never final
-    /// (a block at or below the head that was challenged and not defended was dropped).
+    /// Clears batch `batch`'s open-challenge bits from index `from` on (dropped blocks:
+    /// their challenges are reclaimed apart) and counts those left.
+    function _truncateChallenges(uint64 batch, uint256 from) private returns (uint16 count) {
+        uint256[4] storage bits = challengeBits[batch];
+        for (uint256 w; w < 4; w++) {
+            uint256 word = bits[w];
+            if (word == 0) continue;
+            if (from <= w * 256) {
+                word = 0;
+            } else if (from < (w + 1) * 256) {
+                word &= (uint256(1) << (from - w * 256)) - 1;
+            }
+            bits[w] = word;
+            while (word != 0) {
+                word &= word - 1;
+                count++;
+            }
+        }
+    }
+
+    /// Whether the proposal of block `n` in batch `batch` is not pending: dropped (past
+    /// the pending tip, or replaced by a later proposal), or finalized.
     function _dropped(uint64 n, uint64 batch) private view returns (bool) {
-        return n <= headNumber || n > pendingNumber || pending[n].batch != batch;
+        return n <= headNumber || n > pendingNumber || batchOf(n) != batch;
     }
 
     /// Returns the bond of batch `batch` to its proposer once all of it was dropped after
@@ -509,8 +668,9 @@ contract OptimisticRollup is RollupCore, BlobErrors {
     function reclaimBond(uint64 batch) external {
         Batch storage b = batches[batch];
         address to = b.proposer;
-        if (to == address(0) || b.slashed || !_dropped(b.lastBlock, batch)) revert NotDropped(b.lastBlock, batch);
+        if (to == address(0) || b.slashed || !_dropped(b.last, batch)) revert NotDropped(b.last, batch);
         delete batches[batch];
+        delete challengeBits[batch];
         emit BondReturned(to, proposerBond);
         _pay(to, proposerBond);
     }
@@ -526,52 +686,74 @@ contract OptimisticRollup is RollupCore, BlobErrors {
         _pay(to, challengerBond);
     }
 
-    /// Finalizes pending blocks in order up to `upTo`: each must have no open challenge
-    /// and either be defended or be past its challenge window. A batch's bond is returned
-    /// when its last block is finalized.
+    /// Finalizes whole batches in order up to block `upTo`, which must be a batch's last
+    /// block: each batch must have no open challenge and be past its challenge window
+    /// (defended blocks do not hold it back). Each batch's tip is settled (its hash and
+    /// state root, as claimed) and its bond returned unless slashed.
     function finalize(uint64 upTo) external {
-        if (upTo <= headNumber || upTo > pendingNumber) revert NotPending(upTo);
-        for (uint64 k = headNumber + 1; k <= upTo; k++) {
-            Proposal storage p = pending[k];
-            Status status = challenges[k][p.batch].status;
-            if (status == Status.Challenged) revert ChallengeOpen(k);
-            uint256 until = uint256(p.proposedAt) + challengeWindow;
-            if (status == Status.None && block.timestamp < until) revert WindowOpen(k, until);
-            _settle(k, p.blockHash, p.stateRoot);
-            lastAnchor = p.anchorBlock;
-            lastTimestamp = p.timestamp;
-            emit BlockFinalized(k, p.blockHash, p.stateRoot);
-            Batch storage bt = batches[p.batch];
-            if (bt.lastBlock == k) {
-                if (!bt.slashed) _pay(bt.proposer, proposerBond);
-                delete batches[p.batch];
+        uint64 k = headNumber + 1;
+        if (upTo < k || upTo > pendingNumber) revert NotPending(upTo);
+        while (true) {
+            uint64 id = batchOf(k);
+            Batch storage bt = batches[id];
+            uint64 last = bt.last;
+            if (last > upTo) revert NotBatchEnd(upTo);
+            if (bt.openChallenges != 0) revert ChallengeOpen(k);
+            uint256 until = uint256(bt.proposedAt) + challengeWindow;
+            if (block.timestamp < until) revert WindowOpen(k, until);
+            (bytes32 tipHash, bytes32 tipStateRoot) = (bt.tipHash, bt.tipStateRoot);
+            _settle(last, tipHash, tipStateRoot);
+            emit BatchFinalized(id, last, tipHash, tipStateRoot);
+            address to = bt.proposer;
+            bt.proposer = address(0);
+            if (!bt.slashed) _pay(to, proposerBond);
+            if (last == upTo) {
+                lastAnchor = bt.tipAnchor;
+                lastTimestamp = bt.tipTimestamp;
+                return;
             }
-            delete challenges[k][p.batch];
-            delete pending[k];
+            k = last + 1;
         }
     }
 
-    /// Pending block `n`'s record (all zero when `n` is not pending).
-    function pendingBlock(uint64 n) external view returns (Pending memory) {
-        Pending memory r;
-        if (n <= headNumber || n > pendingNumber) return r;
-        Proposal storage p = pending[n];
-        Challenge storage c = challenges[n][p.batch];
-        return Pending(
-            p.commitment,
-            p.blockHash,
-            p.stateRoot,
-            p.proposedAt,
-            p.batch,
-            p.anchorBlock,
-            p.timestamp,
-            c.challenger,
-            c.respondBy,
-            c.status
-        );
+    /// State root of settled L2 block `number`: only batch tips (and genesis) are settled,
+    /// within the last ROOT_HISTORY blocks.
+    function stateRootAt(uint64 number) public view override returns (bytes32) {
+        _checkSettled(number);
+        return super.stateRootAt(number);
     }
 
-    /// Batch `id` (all zero once its bond was settled).
+    /// Hash of settled L2 block `number`: only batch tips (and genesis) are settled, within
+    /// the last ROOT_HISTORY blocks.
+    function blockHashAt(uint64 number) public view override returns (bytes32) {
+        _checkSettled(number);
+        return super.blockHashAt(number);
+    }
+
+    /// Reverts with `UnknownStateRoot` unless `number` is finalized and the last block of
+    /// its batch (block 0: batch 0, last 0).
+    function _checkSettled(uint64 number) private view {
+        if (number > headNumber || batches[batchOf(number)].last != number) revert UnknownStateRoot();
+    }
+
+    /// The pending tip: latest pending block (or the finalized head), its claimed hash,
+    /// anchor block and L2 timestamp (what the next proposal builds on).
+    function pendingTip() external view returns (uint64 number, bytes32 blockHash, uint64 anchorBlock, uint64 timestamp) {
+        number = pendingNumber;
+        if (number == headNumber) return (number, headHash, uint64(lastAnchor), lastTimestamp);
+        Batch storage b = batches[batchOf(number)];
+        return (number, b.tipHash, b.tipAnchor, b.tipTimestamp);
+    }
+
+    /// Pending block `n`'s dispute record (all zero when `n` is not pending).
+    function pendingBlock(uint64 n) external view returns (Pending memory r) {
+        if (n <= headNumber || n > pendingNumber) return r;
+        uint64 batch = batchOf(n);
+        Challenge storage c = challenges[n][batch];
+        return Pending(batch, batches[batch].proposedAt, c.challenger, c.respondBy, c.status);
+    }
+
+    /// Batch `id` (proposer zero once its bond was returned; all zero once reclaimed).
     function batchInfo(uint64 id) external view returns (Batch memory) {
         return batches[id];
     }

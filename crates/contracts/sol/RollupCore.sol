@@ -167,13 +167,13 @@ abstract contract RollupCore {
     }
 
     /// State root of settled L2 block `number` (within the last ROOT_HISTORY blocks).
-    function stateRootAt(uint64 number) public view returns (bytes32) {
+    function stateRootAt(uint64 number) public view virtual returns (bytes32) {
         if (number > headNumber || headNumber - number >= ROOT_HISTORY) revert UnknownStateRoot();
         return stateRoots[number % ROOT_HISTORY];
     }
 
     /// Hash of settled L2 block `number` (within the last ROOT_HISTORY blocks).
-    function blockHashAt(uint64 number) public view returns (bytes32) {
+    function blockHashAt(uint64 number) public view virtual returns (bytes32) {
         if (number > headNumber || headNumber - number >= ROOT_HISTORY) revert UnknownStateRoot();
         return blockHashes[number % ROOT_HISTORY];
     }

@@ -66,6 +66,8 @@ pub mod optimistic {
 }
 pub use optimistic::OptimisticRollup;
 
+pub mod claims;
+
 /// The L2 messenger predeploy.
 pub const L2_MESSENGER: Address = address!("0x0000000000000000000000000000000000008079");
 /// The L2 ERC-20 bridge predeploy.

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity ^0.8.28;
 
+import {OptimisticRollup} from "../OptimisticRollup.sol";
+import {ClaimTree} from "./ClaimTree.sol";
+
 /// @notice Errors of blob data verification (shared by `BlobVerifier` and the rollup,
 ///         whose ABI thus names them).
 abstract contract BlobErrors {
@@ -22,6 +25,16 @@ abstract contract BlobErrors {
     error RecordBadMatch();
     /// The record's body is not of its declared length.
     error RecordLengthMismatch();
+    /// The claim and proof given for block `number` do not hash to its batch's root.
+    error WrongProof(uint64 number);
+    /// The ends and versioned hashes given are not block `number`'s batch's.
+    error WrongBlobBatch(uint64 number);
+    /// `count` blobs given, the record of the block spans `needed`.
+    error WrongBlobCount(uint256 count, uint256 needed);
+    /// The blobs' record does not decode to the data block `number` was proposed with.
+    error BlobDataMismatch(uint64 number);
+    /// Record end `index` is not above the previous one or past the blobs' payload.
+    error BadRecordEnd(uint256 index);
 }
 
 /// @title BlobVerifier
@@ -48,10 +61,65 @@ contract BlobVerifier is BlobErrors {
     uint256 internal constant BLOB_BYTES = 131072;
     address internal constant POINT_EVALUATION = address(0x0a);
 
+    /// For `OptimisticRollup.proveBlobData` (called with the same arguments, by the rollup
+    /// after its own checks of the challenge): checks that `ends` and `versionedHashes` are
+    /// blob batch `batch`'s (of the caller), that `claim` is block `n`'s in it (`proof`,
+    /// ending with the blob binding), and that the record of block `n` in the blobs
+    /// (`openings`, verified) decodes to the claim's `dataHash`; returns the claim's leaf.
+    function proveClaim(
+        uint64 n,
+        uint64 batch,
+        OptimisticRollup.Claim calldata claim,
+        bytes32[] calldata proof,
+        uint32[] calldata ends,
+        bytes32[] calldata versionedHashes,
+        BlobOpening[] calldata openings
+    ) external view returns (bytes32 leaf) {
+        uint256 k;
+        (k, leaf) = _claimIndex(n, batch, claim, proof, keccak256(abi.encode(ends, versionedHashes)), ends.length);
+        if (_recordHash(k, ends, versionedHashes, openings) != claim.dataHash) revert BlobDataMismatch(n);
+    }
+
+    /// `proveClaim`'s checks of the batch binding (`binding` of `count` ends) and of the
+    /// claim; its index in the batch and its leaf.
+    function _claimIndex(
+        uint64 n,
+        uint64 batch,
+        OptimisticRollup.Claim calldata claim,
+        bytes32[] calldata proof,
+        bytes32 binding,
+        uint256 count
+    ) private view returns (uint256 k, bytes32 leaf) {
+        OptimisticRollup.Batch memory b = OptimisticRollup(msg.sender).batchInfo(batch);
+        if (count != b.size || proof.length == 0 || proof[proof.length - 1] != binding) revert WrongBlobBatch(n);
+        leaf = keccak256(abi.encode(claim));
+        k = n - b.first;
+        if (ClaimTree.rootOf(leaf, k, b.size, true, proof) != b.root) revert WrongProof(n);
+    }
+
+    /// The `dataHash` that record `k` of a blob batch decodes to, its blobs checked.
+    function _recordHash(
+        uint256 k,
+        uint32[] calldata ends,
+        bytes32[] calldata hashes,
+        BlobOpening[] calldata openings
+    ) private view returns (bytes32) {
+        uint256 start = k == 0 ? 0 : ends[k - 1];
+        uint256 end = ends[k];
+        if (end <= start) revert BadRecordEnd(k);
+        uint256 firstBlob = start / BLOB_PAYLOAD_BYTES;
+        uint256 needed = (end - 1) / BLOB_PAYLOAD_BYTES - firstBlob + 1;
+        if (openings.length != needed || firstBlob + needed > hashes.length) {
+            revert WrongBlobCount(openings.length, needed);
+        }
+        uint256 base = firstBlob * BLOB_PAYLOAD_BYTES;
+        return recordDataHash(start - base, end - base, hashes[firstBlob:firstBlob + needed], openings);
+    }
+
     /// Verifies `openings` against `hashes` (same order) and returns the `dataHash` of the
     /// record at payload bytes `start..end`, counted from the first opening's blob.
     function recordDataHash(uint256 start, uint256 end, bytes32[] calldata hashes, BlobOpening[] calldata openings)
-        external
+        public
         view
         returns (bytes32)
     {

@@ -16,6 +16,8 @@ use nr_stateless::{
 };
 use std::{cell::RefCell, collections::HashMap, sync::Arc};
 
+pub mod batches;
+
 /// L1 chain id.
 pub const L1_ID: u64 = 31337;
 /// L2 chain id.

@@ -20,7 +20,7 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
 use nr_chain::{BlockOptions, BlockSelection, Chain, Eip1559Builder};
-use nr_contracts::{OptimisticRollup, optimistic::BlobVerifier};
+use nr_contracts::{OptimisticRollup, claims, optimistic::BlobVerifier};
 use nr_rollup::{
     blob_da::{self, PAYLOAD_BYTES_PER_BLOB, RecordBlock, blobs},
     optimistic::posted::posted_block,
@@ -32,9 +32,8 @@ use serde::Serialize;
 const BOND: u64 = 1_000_000_000;
 /// Most blobs one proposal carries (EIP-7594's per-transaction limit).
 pub const MAX_BLOBS: usize = 6;
-/// Most L2 blocks generated for one proposal (~97k gas each: 150 keep `proposeBlobs`
-/// under 2^24).
-const MAX_BLOCKS: usize = 150;
+/// Most L2 blocks generated for one proposal (`OptimisticRollup.MAX_BATCH_BLOCKS`).
+const MAX_BLOCKS: usize = 1024;
 /// Gas limit of the bench's L1 transactions (EIP-7825's cap).
 const TX_GAS: u64 = 1 << 24;
 /// Gas limit of `defend` and `finalize` (Prague L1: no per-transaction cap; a defence of
@@ -133,7 +132,7 @@ fn packed_per_tx(bodies: &[Vec<u8>], txs: usize, compress: impl Fn(&[u8]) -> usi
 }
 
 /// Generates blocks of about `mgas` million gas of `workload` until their records fill
-/// [`MAX_BLOBS`] blobs (or 150 blocks, what keeps `proposeBlobs` under 2^24), proposes
+/// [`MAX_BLOBS`] blobs (or 1,024 blocks, the most one batch holds), proposes
 /// them in blobs and measures.
 pub fn measure_blobs(workload: Workload, mgas: u64) -> Result<BlobRow, BenchError> {
     let OptimisticSetup { l2, _l2_dir, mut l1, deployer, txs: mut generator } = setup(workload)?;
@@ -167,6 +166,30 @@ pub fn measure_blobs(workload: Workload, mgas: u64) -> Result<BlobRow, BenchErro
         .map(|b| Ok(blobs::versioned_hash(&blobs::commitment(b)?)))
         .collect::<Result<_, BenchError>>()?;
 
+    let blob_blocks = batch.blob_blocks(&posted);
+    // The claims the contract computes: each block's parent is the previous one's hash.
+    let mut parent = produced[0].block.header.parent_hash;
+    let mut leaves = Vec::with_capacity(posted.len());
+    let mut first_claim = None;
+    for b in &blob_blocks {
+        let anchor = b.anchorBlock.to::<u64>();
+        let claim = OptimisticRollup::Claim {
+            parentHash: parent,
+            dataHash: b.dataHash,
+            blockHash: b.blockHash,
+            stateRoot: b.stateRoot,
+            anchorHash: l1
+                .chain
+                .hash_by_number(anchor)?
+                .ok_or(BenchError::MissingL1Block(anchor))?,
+            anchorBlock: anchor,
+            timestamp: b.timestamp,
+        };
+        parent = b.blockHash;
+        leaves.push(claims::leaf(&claim));
+        first_claim.get_or_insert(claim);
+    }
+    let binding = claims::blob_binding(&batch.ends, &hashes);
     let tx = TxEip4844Variant::TxEip4844(TxEip4844 {
         chain_id: DEFAULT_L1_CHAIN_ID,
         nonce: nonce(&l1.chain, &deployer)?,
@@ -178,9 +201,7 @@ pub fn measure_blobs(workload: Workload, mgas: u64) -> Result<BlobRow, BenchErro
         access_list: Default::default(),
         blob_versioned_hashes: hashes.clone(),
         max_fee_per_blob_gas: 1_000_000_000,
-        input: OptimisticRollup::proposeBlobsCall { blocks: batch.blob_blocks(&posted) }
-            .abi_encode()
-            .into(),
+        input: OptimisticRollup::proposeBlobsCall { blocks: blob_blocks }.abi_encode().into(),
     });
     let sig = deployer.sign_hash_sync(&tx.signature_hash())?;
     let propose_gas = mine(&l1.chain, TxEnvelope::Eip4844(tx.into_signed(sig)))?;
@@ -194,21 +215,20 @@ pub fn measure_blobs(workload: Workload, mgas: u64) -> Result<BlobRow, BenchErro
     call(
         &l1,
         key,
-        OptimisticRollup::challengeCall { n: 1 }.abi_encode(),
+        OptimisticRollup::challengeCall { n: 1, batch: 1 }.abi_encode(),
         U256::from(BOND),
         TX_GAS,
     )?;
     let (_, openings) = batch.openings(0)?;
-    let anchor_hash = l1
-        .chain
-        .hash_by_number(posted[0].anchorBlock.to::<u64>())?
-        .ok_or(BenchError::MissingL1Block(posted[0].anchorBlock.to::<u64>()))?;
+    let claim = first_claim.unwrap_or_default();
+    let proof = claims::blob_proof(&leaves, 0, binding)?;
     let prove = OptimisticRollup::proveBlobDataCall {
         n: 1,
-        first: 1,
+        batch: 1,
+        claim: claim.clone(),
+        proof: proof.clone(),
         ends: batch.ends.clone(),
         versionedHashes: hashes,
-        anchorHash: anchor_hash,
         openings: openings
             .iter()
             .map(|o| BlobVerifier::BlobOpening {
@@ -223,8 +243,14 @@ pub fn measure_blobs(workload: Workload, mgas: u64) -> Result<BlobRow, BenchErro
     let input =
         MemoryChain::stateless_input(&produced[0].block, witness, &Requests::default(), L2_ID)?
             .to_wire();
-    let defend =
-        OptimisticRollup::defendCall { n: 1, posted: posted[0].clone(), input: input.into() };
+    let defend = OptimisticRollup::defendCall {
+        n: 1,
+        batch: 1,
+        claim,
+        proof,
+        posted: posted[0].clone(),
+        input: input.into(),
+    };
     let defend_gas = call(&l1, key, defend.abi_encode(), U256::ZERO, DEFEND_GAS)?;
     for _ in 0..WINDOW / 12 + 1 {
         l1.mine_empty()?;

@@ -145,6 +145,9 @@ pub enum BenchError {
     /// An L1 block the bench needs is not in the chain.
     #[error("L1 block {0} not found")]
     MissingL1Block(u64),
+    /// A claims proof could not be built.
+    #[error(transparent)]
+    Claims(#[from] nr_contracts::claims::ClaimsError),
     /// The Devnet failed.
     #[error(transparent)]
     Node(Box<crate::NodeError>),

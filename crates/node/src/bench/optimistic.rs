@@ -14,7 +14,10 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolConstructor};
 use nr_chain::{BlockOptions, Chain};
 use nr_contracts::OptimisticRollup;
-use nr_rollup::optimistic::{budget::DefendBudget, posted::posted_block};
+use nr_rollup::optimistic::{
+    budget::DefendBudget,
+    posted::{data_hash, posted_block},
+};
 use nr_stateless::{Fork, ForkSchedule, evm::PlainEthereum, memory::MemoryChain};
 use serde::Serialize;
 use std::sync::Arc;
@@ -75,7 +78,17 @@ pub fn measure_optimistic(workload: Workload, mgas: u64) -> Result<OptimisticRow
         U256::from(BOND),
     )?;
     let challenge =
-        l1.call(OptimisticRollup::challengeCall { n: 1 }.abi_encode(), U256::from(BOND))?;
+        l1.call(OptimisticRollup::challengeCall { n: 1, batch: 1 }.abi_encode(), U256::from(BOND))?;
+    // A one-block batch: its claim is its own root (empty proof).
+    let claim = OptimisticRollup::Claim {
+        parentHash: block.header.parent_hash,
+        dataHash: data_hash(&posted),
+        blockHash: posted.blockHash,
+        stateRoot: posted.stateRoot,
+        anchorHash: anchor.hash_slow(),
+        anchorBlock: anchor.number,
+        timestamp: posted.timestamp,
+    };
     let witness = l2.witness(&produced.hash)?;
     let estimate = DefendBudget::defend_cost(L2_ID, &block, witness.clone())
         .map(|(gas, _)| gas)
@@ -83,7 +96,15 @@ pub fn measure_optimistic(workload: Workload, mgas: u64) -> Result<OptimisticRow
     let input =
         MemoryChain::stateless_input(&block, witness, &Requests::default(), L2_ID)?.to_wire();
     let defend = l1.call(
-        OptimisticRollup::defendCall { n: 1, posted, input: input.into() }.abi_encode(),
+        OptimisticRollup::defendCall {
+            n: 1,
+            batch: 1,
+            claim,
+            proof: vec![],
+            posted,
+            input: input.into(),
+        }
+        .abi_encode(),
         U256::ZERO,
     )?;
     let finalize = l1.call(OptimisticRollup::finalizeCall { upTo: 1 }.abi_encode(), U256::ZERO)?;
