@@ -116,9 +116,11 @@ fn resolve_call(b: &Proposed, n: u64) -> Opt::resolveCall {
 /// checks inside a response window).
 fn refused<C: SolCall, E: alloy_sol_types::SolError>(env: &Env, call: C) -> E {
     match env.l1_simulate(env.alice.address(), env.rollup, &call, U256::ZERO) {
-        nr_chain::CallOutcome::Revert { output, .. } => E::abi_decode(&output).unwrap_or_else(|_| {
-            panic!("expected {}, got {:?}", E::SIGNATURE, nr_contracts::decode_error(&output))
-        }),
+        nr_chain::CallOutcome::Revert { output, .. } => {
+            E::abi_decode(&output).unwrap_or_else(|_| {
+                panic!("expected {}, got {:?}", E::SIGNATURE, nr_contracts::decode_error(&output))
+            })
+        }
         other => panic!("expected revert {}, got {other:?}", E::SIGNATURE),
     }
 }
@@ -504,7 +506,8 @@ fn optimistic_incomplete_witness_fails_then_complete_one_defends() {
         U256::ZERO,
     );
     assert_eq!(pending(&env, 1).status, CHALLENGED, "still Challenged");
-    let d = env.l1_call(&alice, env.rollup, defend_call(&b, 1, &block, env.input(p.hash)), U256::ZERO);
+    let d =
+        env.l1_call(&alice, env.rollup, defend_call(&b, 1, &block, env.input(p.hash)), U256::ZERO);
     assert!(d.ok(), "a complete witness defends");
     assert_eq!(pending(&env, 1).status, DEFENDED, "Defended");
 }
@@ -571,12 +574,7 @@ fn optimistic_timing_edges() {
     );
     assert!(env.l1_call(&alice, env.rollup, resolve_call(&b, 2), U256::ZERO).ok());
     assert_eq!(pending_number(&env), 1);
-    env.l1_expect_revert::<_, Opt::NotPending>(
-        &alice,
-        env.rollup,
-        resolve_call(&b, 2),
-        U256::ZERO,
-    );
+    env.l1_expect_revert::<_, Opt::NotPending>(&alice, env.rollup, resolve_call(&b, 2), U256::ZERO);
     assert!(env.l1_call(&alice, env.rollup, Opt::finalizeCall { upTo: 1 }, U256::ZERO).ok());
     assert_eq!(env.rollup_head(), (1, p1.hash));
 }
@@ -601,7 +599,8 @@ fn optimistic_gas_figures() {
         let n = p.block.header.number;
         challenge(&env, &bob, n, b.id);
         let input = env.input(p.hash);
-        let d = env.l1_call(&alice, env.rollup, defend_call(&b, n, &block, input.clone()), U256::ZERO);
+        let d =
+            env.l1_call(&alice, env.rollup, defend_call(&b, n, &block, input.clone()), U256::ZERO);
         assert!(d.ok(), "defend block {n}");
         lines.push(format!(
             "1 block, {k} txs ({bytes} tx bytes, {} L2 gas): propose {} L1 gas; defend ({} input bytes) {} L1 gas",
@@ -767,7 +766,10 @@ fn optimistic_propose_checks() {
         (batch.proposer, batch.first, batch.size, batch.last, batch.slashed, batch.blob),
         (proposer.address(), 1, 2, 2, false, false)
     );
-    assert_eq!((batch.root, batch.tipHash, batch.tipStateRoot), (b.root(), b2.blockHash, b2.stateRoot));
+    assert_eq!(
+        (batch.root, batch.tipHash, batch.tipStateRoot),
+        (b.root(), b2.blockHash, b2.stateRoot)
+    );
     let tip = env.l1_view(env.rollup, Opt::pendingTipCall {});
     assert_eq!((tip.number, tip.blockHash, tip.timestamp), (2, b2.blockHash, b2.timestamp));
     assert_eq!(tip.anchorBlock, b2.anchorBlock.to::<u64>());
@@ -794,8 +796,7 @@ fn optimistic_claims_tree_matches_the_contract() {
         assert_eq!(l, leaves[i as usize], "leaf {i}");
     }
     for n in 1..=9 {
-        let r: B256 =
-            env.l1_view(env.rollup, Opt::claimsRootCall { leaves: leaves[..n].to_vec() });
+        let r: B256 = env.l1_view(env.rollup, Opt::claimsRootCall { leaves: leaves[..n].to_vec() });
         assert_eq!(r, nr_contracts::claims::root(&leaves[..n]), "root of {n} leaves");
     }
 }
@@ -894,7 +895,9 @@ fn optimistic_proof_for_another_index_batch_or_truncated_batch_is_refused() {
     };
     let e = env.l1_expect_revert::<_, Opt::WrongProof>(&alice, env.rollup, stale, U256::ZERO);
     assert_eq!(e.number, 3);
-    assert!(env.l1_call(&alice, env.rollup, defend_call(&c, 3, &posted(3), input(3)), U256::ZERO).ok());
+    assert!(
+        env.l1_call(&alice, env.rollup, defend_call(&c, 3, &posted(3), input(3)), U256::ZERO).ok()
+    );
 }
 
 /// `finalize` settles whole batches: not up to a block inside one, not before a batch's
@@ -936,12 +939,16 @@ fn optimistic_finalize_whole_batches_after_window_without_open_challenge() {
     assert_eq!(batch_info(&env, a.id).openChallenges, 1);
     let e = refused::<_, Opt::ChallengeOpen>(&env, Opt::finalizeCall { upTo: 3 });
     assert_eq!(e.number, 1);
-    assert!(env.l1_call(&alice, env.rollup, defend_call(&a, 2, &posted(2), input(2)), U256::ZERO).ok());
+    assert!(
+        env.l1_call(&alice, env.rollup, defend_call(&a, 2, &posted(2), input(2)), U256::ZERO).ok()
+    );
     assert_eq!(batch_info(&env, a.id).openChallenges, 0);
     let e = refused::<_, Opt::WindowOpen>(&env, Opt::finalizeCall { upTo: 3 });
     assert_eq!(e.number, 1, "a defended block does not shorten its batch's window");
     challenge(&env, &bob, 4, b.id);
-    assert!(env.l1_call(&alice, env.rollup, defend_call(&b, 4, &posted(4), input(4)), U256::ZERO).ok());
+    assert!(
+        env.l1_call(&alice, env.rollup, defend_call(&b, 4, &posted(4), input(4)), U256::ZERO).ok()
+    );
     // Both batches, with a defended block each, finalize in one call.
     wait_past(&env, b.sent.receipt.header.timestamp + WINDOW - 1);
     let f = env.l1_call(&alice, env.rollup, Opt::finalizeCall { upTo: 5 }, U256::ZERO);
@@ -978,7 +985,12 @@ fn optimistic_finalize_whole_batches_after_window_without_open_challenge() {
                 assert_eq!(root, expected, "state root of tip {n}");
             }
             false => {
-                env.l1_expect_revert::<_, Opt::UnknownStateRoot>(&alice, env.rollup, call, U256::ZERO);
+                env.l1_expect_revert::<_, Opt::UnknownStateRoot>(
+                    &alice,
+                    env.rollup,
+                    call,
+                    U256::ZERO,
+                );
                 env.l1_expect_revert::<_, Opt::UnknownStateRoot>(
                     &alice,
                     env.rollup,
@@ -1009,7 +1021,12 @@ fn optimistic_withdrawal_claimed_against_batch_tip_not_intermediate_block() {
     wait_past(&env, a.sent.receipt.header.timestamp + WINDOW - 1);
     assert!(env.l1_call(&alice, env.rollup, Opt::finalizeCall { upTo: 3 }, U256::ZERO).ok());
     assert_eq!(env.rollup_head(), (3, p3.hash));
-    let e = env.l1_simulate(alice.address(), env.rollup, &Opt::stateRootAtCall { number: 1 }, U256::ZERO);
+    let e = env.l1_simulate(
+        alice.address(),
+        env.rollup,
+        &Opt::stateRootAtCall { number: 1 },
+        U256::ZERO,
+    );
     match e {
         nr_chain::CallOutcome::Revert { output, .. } => assert_eq!(
             &output[..],
@@ -1150,8 +1167,13 @@ fn optimistic_packed_batch_ids_survive_drop_and_reproposal() {
     assert_eq!((e.number, e.batch), (9, c.id));
     // The old challenge of block 9 in batch 3 is refunded; the new batch's block is live.
     assert!(
-        env.l1_call(&bob, env.rollup, Opt::reclaimChallengeBondCall { n: 9, batch: c.id }, U256::ZERO)
-            .ok()
+        env.l1_call(
+            &bob,
+            env.rollup,
+            Opt::reclaimChallengeBondCall { n: 9, batch: c.id },
+            U256::ZERO
+        )
+        .ok()
     );
     challenge(&env, &bob, 9, e2.id);
     assert_eq!((pending(&env, 9).batch, pending(&env, 9).status), (e2.id, CHALLENGED));
