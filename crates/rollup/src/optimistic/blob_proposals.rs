@@ -208,9 +208,11 @@ pub async fn send_proposal(
     call: proposeBlobsCall,
     bond: U256,
 ) -> Result<alloy_rpc_types_eth::TransactionReceipt, OptimisticError> {
-    // Used only if the L1's estimate cannot see the blob hashes: `proposeBlobs` measured
-    // ~100k gas for the first block and ~96k per further block (bond, commitments, one
-    // word per batch); half again as headroom. Unused gas is not paid.
+    // Used only if the L1's estimate cannot see the blob hashes. With one claims root per
+    // batch, `proposeBlobs` used 231,722 gas for a one-block batch on the devnet (the
+    // batch's fixed cost; a further block adds its claim's hashing and a packed batch
+    // id); the per-block allowance of the per-block commitments it had before is kept
+    // as headroom. Unused gas is not paid.
     let fallback_gas = 200_000 + 150_000 * call.blocks.len() as u64;
     Ok(l1.send_blobs(l1.rollup, call.abi_encode().into(), bond, batch.blobs, fallback_gas).await?)
 }
