@@ -79,8 +79,10 @@ async fn blob_proposals_finalize_and_a_follower_derives_from_blobs() {
     let hashes = l1.tx_blob_hashes(receipt.transaction_hash).await.expect("proposal tx");
     let (_, input) = l1.tx_call(receipt.transaction_hash).await.expect("proposal tx");
     println!(
-        "block {block} proposed in batch {}: {} blob(s), {} calldata bytes, gas {}, blob gas {:?}",
+        "block {block} proposed in batch {} (blocks {}..={}): {} blob(s), {} calldata bytes, gas {}, blob gas {:?}",
         proposed.batch,
+        proposed.first,
+        proposed.last,
         hashes.len(),
         input.len(),
         receipt.gas_used,
