@@ -171,6 +171,7 @@ mod tests {
             posted: posted.clone(),
             input: wire.clone().into(),
         };
+        assert_eq!(MAX_PROOF_DEPTH, nr_contracts::claims::depth(1024), "the largest batch's");
         let full = call(MAX_PROOF_DEPTH).abi_encode();
         let none = call(0).abi_encode();
         assert_eq!(full.len() - none.len(), 32 * MAX_PROOF_DEPTH, "one word per sibling");
