@@ -112,21 +112,25 @@ async fn optimistic_happy_path_withdrawal_claimed_after_window() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dishonest_proposer_wrong_root_is_challenged_and_slashed() {
-    dishonest_proposer_is_challenged_and_slashed(DishonestProposer::WrongRoot).await;
+    // Batches of at least 4 blocks: the lie is most often inside its batch, and `resolve`
+    // then proves the claim of the block before it (the batch's new tip).
+    dishonest_proposer_is_challenged_and_slashed(DishonestProposer::WrongRoot, 4).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dishonest_proposer_bad_data_is_challenged_and_slashed() {
-    dishonest_proposer_is_challenged_and_slashed(DishonestProposer::BadData).await;
+    dishonest_proposer_is_challenged_and_slashed(DishonestProposer::BadData, 1).await;
 }
 
 /// A proposer lying about the first block with a transaction (`kind`): an honest follower's
 /// watchtower challenges it, nobody can defend it, `resolve` drops it and burns half the
 /// bond, the block is proposed again truthfully and finalized with its true state root.
-async fn dishonest_proposer_is_challenged_and_slashed(kind: DishonestProposer) {
+/// The proposer waits for `min_batch` blocks per batch.
+async fn dishonest_proposer_is_challenged_and_slashed(kind: DishonestProposer, min_batch: u64) {
     let lie = Adversary { proposer: Some(kind), ..Default::default() };
-    let (d, dir) =
-        devnet(OptimisticOptions { watchtower: false, adversary: lie, ..Default::default() }).await;
+    let options =
+        OptimisticOptions { watchtower: false, adversary: lie, min_batch, ..Default::default() };
+    let (d, dir) = devnet(options).await;
     let honest = watcher(&d, &dir, 5, Adversary::default()).await;
     let l1 = rollup(&d);
     let burned_before = l1_balance(&d, Address::ZERO).await;
@@ -149,9 +153,15 @@ async fn dishonest_proposer_is_challenged_and_slashed(kind: DishonestProposer) {
         |e| e.number == challenged.number,
     )
     .await;
+    let batches = l1.events::<OptimisticRollup::BatchProposed>(0, u64::MAX >> 1).await.unwrap();
+    let lying = batches
+        .iter()
+        .map(|(_, e)| e)
+        .find(|e| e.first <= dropped.number && dropped.number <= e.last)
+        .expect("the lie's batch");
     println!(
-        "block {} dropped (through {}), resolve gas {}",
-        dropped.number, dropped.lastDropped, receipt.gas_used
+        "block {} of batch {} ({}..={}) dropped (through {}), resolve gas {}",
+        dropped.number, lying.batch, lying.first, lying.last, dropped.lastDropped, receipt.gas_used
     );
     let burned = l1_balance(&d, Address::ZERO).await - burned_before;
     // address(0) is also the dev L1's fee recipient: it gained priority fees too.
