@@ -209,7 +209,7 @@ pub async fn send_proposal(
     bond: U256,
 ) -> Result<alloy_rpc_types_eth::TransactionReceipt, OptimisticError> {
     // Used only if the L1's estimate cannot see the blob hashes. With one claims root per
-    // batch, `proposeBlobs` used 231,722 gas for a batch of one or two blocks on the devnet (the
+    // batch, `proposeBlobs` used 231,722 gas for a short batch in an e2e test on the devnet (the
     // batch's fixed cost; a further block adds its claim's hashing and a packed batch
     // id); the per-block allowance of the per-block commitments it had before is kept
     // as headroom. Unused gas is not paid.
