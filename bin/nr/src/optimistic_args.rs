@@ -34,6 +34,11 @@ pub struct OptimisticArgs {
     /// defended and is dropped).
     #[arg(long)]
     pub dev_blob_mismatch: bool,
+    /// Optimistic mode: the proposer waits for at least this many new L2 blocks before
+    /// proposing a batch (at most 16 per batch): fewer, larger batches share one bond and
+    /// one proposal's fixed L1 cost.
+    #[arg(long, value_name = "BLOCKS", default_value_t = 1)]
+    pub min_batch: u64,
 }
 
 impl OptimisticArgs {
@@ -51,6 +56,7 @@ impl OptimisticArgs {
                 blob_mismatch: self.dev_blob_mismatch,
             },
             da: self.da,
+            min_batch: self.min_batch,
         }
     }
 }

@@ -29,7 +29,7 @@ use std::time::Duration;
 const WINDOW: u64 = 30;
 
 fn blobs(adversary: Adversary, watchtower: bool) -> OptimisticOptions {
-    OptimisticOptions { watchtower, adversary, da: DataAvailability::Blobs }
+    OptimisticOptions { watchtower, adversary, da: DataAvailability::Blobs, ..Default::default() }
 }
 
 async fn devnet(node: OptimisticOptions) -> (Devnet, tempfile::TempDir) {
@@ -69,18 +69,20 @@ async fn blob_proposals_finalize_and_a_follower_derives_from_blobs() {
     let user = client(&d, 3).await;
     let r = user.withdraw_eth(Address::repeat_byte(0x58), milli(3)).await.expect("L2 transaction");
     let block = r.block_number.unwrap();
-    let (proposed, receipt) = event::<OptimisticRollup::BlockProposed>(
+    let (proposed, receipt) = event::<OptimisticRollup::BatchProposed>(
         &l1,
         "the transaction's block is proposed",
         Duration::from_secs(60),
-        |e| e.number == block,
+        |e| e.first <= block && block <= e.last,
     )
     .await;
     let hashes = l1.tx_blob_hashes(receipt.transaction_hash).await.expect("proposal tx");
     let (_, input) = l1.tx_call(receipt.transaction_hash).await.expect("proposal tx");
     println!(
-        "block {block} proposed in batch {}: {} blob(s), {} calldata bytes, gas {}, blob gas {:?}",
+        "block {block} proposed in batch {} (blocks {}..={}): {} blob(s), {} calldata bytes, gas {}, blob gas {:?}",
         proposed.batch,
+        proposed.first,
+        proposed.last,
         hashes.len(),
         input.len(),
         receipt.gas_used,
@@ -100,14 +102,14 @@ async fn blob_proposals_finalize_and_a_follower_derives_from_blobs() {
     assert!(p.blob.is_some() && p.undecodable.is_none(), "{p:?}");
     let local = d.l2.chain.block(&d.l2.chain.hash_by_number(block).unwrap().unwrap()).unwrap();
     assert_eq!(p.posted.transactions.len(), local.unwrap().body.transactions.len());
-    let (fin, _) = event::<OptimisticRollup::BlockFinalized>(
+    let (fin, _) = event::<OptimisticRollup::BatchFinalized>(
         &l1,
         "the blob-proposed block is finalized after the window",
         Duration::from_secs(150),
-        |e| e.number >= block,
+        |e| e.last >= block,
     )
     .await;
-    println!("finalized up to {}", fin.number);
+    println!("finalized up to {}", fin.last);
     derived(&d, &follower, block, "the follower derived the block from blobs").await;
     follower.shutdown().await;
     d.shutdown().await;
@@ -140,14 +142,14 @@ async fn challenged_valid_blob_block_is_defended_through_blobs() {
     .await;
     assert_eq!(defended.defender, d.settler.address());
     println!("block {} defended through blobs: defend gas {}", defended.number, receipt.gas_used);
-    let (fin, _) = event::<OptimisticRollup::BlockFinalized>(
+    let (fin, _) = event::<OptimisticRollup::BatchFinalized>(
         &l1,
         "the defended blob block is finalized",
         Duration::from_secs(60),
-        |e| e.number == challenged.number,
+        |e| e.last >= challenged.number,
     )
     .await;
-    assert_eq!(fin.blockHash, d.l2.chain.hash_by_number(challenged.number).unwrap().unwrap());
+    assert_eq!(fin.blockHash, d.l2.chain.hash_by_number(fin.last).unwrap().unwrap());
     griefer_node.shutdown().await;
     d.shutdown().await;
 }
@@ -192,14 +194,17 @@ async fn dev_blob_mismatch_proposer_is_challenged_dropped_and_slashed() {
     );
     let burned = l1_balance(&d, Address::ZERO).await - burned_before;
     assert!(burned >= milli(50), "half the 0.1 ether proposer bond is burned: {burned}");
-    let (fin, _) = event::<OptimisticRollup::BlockFinalized>(
+    let (fin, _) = event::<OptimisticRollup::BatchFinalized>(
         &l1,
         "the block proposed again truthfully is finalized",
         Duration::from_secs(180),
-        |e| e.number == block,
+        |e| e.last >= block,
     )
     .await;
-    assert_eq!(fin.blockHash, true_hash, "the honest chain continues");
+    let tip = d.l2.chain.hash_by_number(fin.last).unwrap().unwrap();
+    assert_eq!(fin.blockHash, tip, "the honest chain continues");
+    let holds = d.l2.chain.hash_by_number(block).unwrap();
+    assert_eq!(holds, Some(true_hash), "the sequencer's block {block} is under the tip");
     derived(&d, &honest, block, "the honest watcher derived the block").await;
     honest.shutdown().await;
     d.shutdown().await;
@@ -215,11 +220,11 @@ async fn pruned_blob_proposal_is_a_clear_error() {
     let user = client(&d, 3).await;
     let r = user.withdraw_eth(Address::repeat_byte(0x5b), milli(1)).await.expect("L2 transaction");
     let block = r.block_number.unwrap();
-    let (_, receipt) = event::<OptimisticRollup::BlockProposed>(
+    let (_, receipt) = event::<OptimisticRollup::BatchProposed>(
         &l1,
         "the block is proposed in blobs",
         Duration::from_secs(60),
-        |e| e.number == block,
+        |e| e.first <= block && block <= e.last,
     )
     .await;
     let at = receipt.block_number.unwrap();

@@ -205,7 +205,8 @@ impl BridgeClient {
     }
 
     /// Claims on L1 the L2->L1 message sent by L2 transaction `l2_tx`, waiting up to `wait`
-    /// for the rollup to settle its block; proofs come from `eth_getProof` on L2.
+    /// for the rollup to settle its block; the claim is proven against the settled head
+    /// (whose state contains the message) with `eth_getProof` on L2 at that head.
     pub async fn claim(
         &self,
         l2_tx: B256,
@@ -238,8 +239,12 @@ impl BridgeClient {
             data: e.data,
         };
         debug_assert_eq!(l2_message_hash(&m), e.hash);
+        // The claim is proven against the settled head, not the withdrawal's own block:
+        // the head's state holds every message sent at or below it, and an optimistic
+        // rollup settles only the last block of each batch (docs/l2.md, "Withdrawals
+        // against the settled head").
         let deadline = std::time::Instant::now() + wait;
-        loop {
+        let settled = loop {
             let tx = TransactionRequest::default()
                 .with_to(self.rollup)
                 .with_input(NativeRollup::headNumberCall {}.abi_encode());
@@ -247,23 +252,23 @@ impl BridgeClient {
             let settled = NativeRollup::headNumberCall::abi_decode_returns(&out)
                 .map_err(RollupError::DecodeL1)?;
             if settled >= block {
-                break;
+                break settled;
             }
             if std::time::Instant::now() > deadline {
                 return Err(RollupError::NotSettled { block, waited: wait, settled });
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
-        }
+        };
         let proof = self
             .l2
             .get_proof(L2_MESSENGER, vec![sent_message_slot(e.hash)])
-            .block_id(block.into())
+            .block_id(settled.into())
             .await
             .map_err(err("eth_getProof"))?;
         let storage = proof.storage_proof.first().ok_or(RollupError::NoStorageProof)?;
         let call = NativeRollup::claimL2MessageCall {
             m,
-            l2Block: block,
+            l2Block: settled,
             accountProof: proof.account_proof.clone(),
             storageProof: storage.proof.clone(),
         };

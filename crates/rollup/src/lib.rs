@@ -522,6 +522,7 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
                     lied: false,
                     da: cfg.optimistic.da,
                     blob_mismatch: cfg.optimistic.adversary.blob_mismatch,
+                    min_batch: cfg.optimistic.min_batch,
                 };
                 spawn(Service::Proposer, Box::pin(p.run()));
             }

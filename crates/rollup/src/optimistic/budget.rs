@@ -25,12 +25,18 @@ pub const DEFEND_OWN_GAS: u64 = 200_000;
 /// to 1,386 transfers; BENCHMARKS.md, "Optimistic mode"); 8,000 keeps a margin.
 pub const DEFEND_PER_TX_GAS: u64 = 8_000;
 
+/// Longest Merkle proof of a claim `defend` carries: `ceil(log2(1024))` siblings, for the
+/// contract's largest batch (1,024 blocks). The budget counts it whatever batch the
+/// block ends up in (it is checked when the block is built, before it is proposed).
+pub const MAX_PROOF_DEPTH: usize = 10;
+
 /// The limits of one L1 `defend`, as a [`BlockBudget`] (same caps as [`AdvanceBudget`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DefendBudget(pub AdvanceBudget);
 
 impl DefendBudget {
-    /// L1 gas and bytes of the `defend` of `block` with `witness`.
+    /// L1 gas and bytes of the `defend` of `block` with `witness`, its claim's proof at
+    /// its longest ([`MAX_PROOF_DEPTH`]).
     pub fn defend_cost(
         chain_id: u64,
         block: &Block<TxEnvelope>,
@@ -43,7 +49,23 @@ impl DefendBudget {
         let input_len = wire.len();
         let mut posted = posted_block(block, u64::MAX);
         posted.prevRandao = B256::repeat_byte(0xff);
-        let call = OptimisticRollup::defendCall { n: u64::MAX, posted, input: wire.into() };
+        let claim = OptimisticRollup::Claim {
+            parentHash: B256::repeat_byte(0xff),
+            dataHash: B256::repeat_byte(0xff),
+            blockHash: B256::repeat_byte(0xff),
+            stateRoot: B256::repeat_byte(0xff),
+            anchorHash: B256::repeat_byte(0xff),
+            anchorBlock: u64::MAX,
+            timestamp: u64::MAX,
+        };
+        let call = OptimisticRollup::defendCall {
+            n: u64::MAX,
+            batch: u64::MAX,
+            claim,
+            proof: vec![B256::repeat_byte(0xff); MAX_PROOF_DEPTH],
+            posted,
+            input: wire.into(),
+        };
         let calldata = call.abi_encode();
         let per_tx = DEFEND_PER_TX_GAS * block.body.transactions.len() as u64;
         let gas = advance_gas(&calldata, &input, input_len) + DEFEND_OWN_GAS + per_tx;
@@ -127,5 +149,41 @@ mod tests {
         let err = DefendBudget(advance).check(&block, witness).unwrap_err();
         assert_eq!(err.what, "L1 gas of defend", "{err:?}");
         assert_eq!((err.needed, err.limit), (gas, advance.max_gas));
+    }
+
+    /// The budget counts the calldata of the longest claim proof: its bytes are those of
+    /// a real `defend` of the block with a [`MAX_PROOF_DEPTH`]-sibling proof, and its gas
+    /// covers that calldata (a block at the budget's limit stays defendable in a batch
+    /// of 1,024 blocks).
+    #[test]
+    fn defend_budget_counts_the_claim_proof() {
+        let (block, witness) = transfers_block();
+        let (gas, bytes) = DefendBudget::defend_cost(7, &block, witness.clone()).unwrap();
+        let input = MemoryChain::stateless_input(&block, witness, &Requests::default(), 7).unwrap();
+        let wire = input.to_wire();
+        let mut posted = posted_block(&block, 5);
+        posted.prevRandao = B256::repeat_byte(0x11);
+        let call = |depth: usize| OptimisticRollup::defendCall {
+            n: 9,
+            batch: 3,
+            claim: OptimisticRollup::Claim { anchorBlock: 5, timestamp: 1, ..Default::default() },
+            proof: vec![B256::repeat_byte(0x22); depth],
+            posted: posted.clone(),
+            input: wire.clone().into(),
+        };
+        assert_eq!(MAX_PROOF_DEPTH, nr_contracts::claims::depth(1024), "the largest batch's");
+        let full = call(MAX_PROOF_DEPTH).abi_encode();
+        let none = call(0).abi_encode();
+        assert_eq!(full.len() - none.len(), 32 * MAX_PROOF_DEPTH, "one word per sibling");
+        assert_eq!(bytes, (full.len() + TX_ENVELOPE_BYTES) as u64, "counted bytes");
+        let model = advance_gas(&full, &input, wire.len());
+        assert!(gas >= model + DEFEND_OWN_GAS, "gas {gas} covers the proof's calldata {model}");
+        // With the proof counted, a block just within the budget still fits one defend.
+        let cap = alloy_eips::eip7825::MAX_TX_GAS_LIMIT_OSAKA;
+        let budget = DefendBudget(AdvanceBudget::new(7, cap));
+        println!(
+            "470 transfers: defend {gas} gas, {bytes} bytes; limits {} / {}",
+            budget.0.max_gas, budget.0.max_tx_bytes
+        );
     }
 }

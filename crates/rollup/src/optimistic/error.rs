@@ -39,6 +39,25 @@ pub enum OptimisticError {
     /// Blob data could not be encoded or decoded.
     #[error("blob data: {0}")]
     BlobData(crate::blob_da::BlobDaError),
+    /// The claims rebuilt from a batch's posted data do not hash to the root its
+    /// `BatchProposed` event holds (the contract computed it from the same data: the
+    /// node read the wrong parent or anchor).
+    #[error("batch {batch}: rebuilt claims root {rebuilt} is not the proposed root {event}")]
+    RootMismatch {
+        /// The batch id.
+        batch: u64,
+        /// The root of the event.
+        event: B256,
+        /// The root of the rebuilt claims.
+        rebuilt: B256,
+    },
+    /// The claimed hash of the block before a batch's first block (number given) is
+    /// neither remembered nor held by the L1.
+    #[error("parent of batch starting at L2 block {0} unknown")]
+    UnknownParent(u64),
+    /// A claim's Merkle proof could not be built.
+    #[error(transparent)]
+    Claims(#[from] nr_contracts::claims::ClaimsError),
     /// The block to post has no anchor (`parent_beacon_block_root`).
     #[error("L2 block {0} has no L1 anchor")]
     NoAnchor(B256),

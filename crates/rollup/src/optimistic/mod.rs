@@ -32,6 +32,10 @@ pub struct OptimisticOptions {
     /// Where the proposer posts block data (`--da`; calldata by default). Watchtowers and
     /// followers read both kinds of proposals whatever this says.
     pub da: DataAvailability,
+    /// Fewest new blocks the proposer waits for before proposing a batch (`--min-batch`;
+    /// 1 by default, at most [`proposer::MAX_PROPOSE`]): larger batches share one bond
+    /// and one proposal's fixed cost.
+    pub min_batch: u64,
 }
 
 impl Default for OptimisticOptions {
@@ -40,6 +44,7 @@ impl Default for OptimisticOptions {
             watchtower: true,
             adversary: adversary::Adversary::default(),
             da: DataAvailability::default(),
+            min_batch: 1,
         }
     }
 }

@@ -62,12 +62,6 @@ pub fn data_hash(b: &OptimisticRollup::Block) -> B256 {
     )
 }
 
-/// What the contract stores for a proposed block:
-/// `keccak256(abi.encode(dataHash, blockHash, stateRoot, anchorHash))`.
-pub fn commitment(b: &OptimisticRollup::Block, anchor_hash: B256) -> B256 {
-    keccak256((data_hash(b), b.blockHash, b.stateRoot, anchor_hash).abi_encode())
-}
-
 /// Rebuilds the block that `posted` describes as the child of `parent` (a header of the
 /// local chain), with `anchor_hash` (the hash of L1 block `posted.anchorBlock`) as its
 /// `parent_beacon_block_root`: decodes the transactions, executes them on the parent's

@@ -38,6 +38,8 @@ pub struct Proposer {
     /// Development only (blob mode): the first block with transactions gets a blob record
     /// that is not its data (`--dev-blob-mismatch`).
     pub blob_mismatch: bool,
+    /// Fewest new blocks to propose at once (clamped to `1..=`[`MAX_PROPOSE`]).
+    pub min_batch: u64,
 }
 
 /// Where the rollup stands: the finalized head and the latest pending block.
@@ -54,17 +56,13 @@ pub struct Tip {
 /// Reads the rollup's [`Tip`].
 pub async fn tip(l1: &L1Client) -> Result<Tip, OptimisticError> {
     let finalized = l1.view(OptimisticRollup::headNumberCall {}).await?;
-    let pending = l1.view(OptimisticRollup::pendingNumberCall {}).await?;
-    let pending_hash = if pending == finalized {
-        l1.view(OptimisticRollup::headHashCall {}).await?
-    } else {
-        l1.view(OptimisticRollup::pendingBlockCall { n: pending }).await?.blockHash
-    };
-    Ok(Tip { finalized, pending, pending_hash })
+    let t = l1.view(OptimisticRollup::pendingTipCall {}).await?;
+    Ok(Tip { finalized, pending: t.number, pending_hash: t.blockHash })
 }
 
-/// The highest pending block that `finalize` would accept now (L1 time `now`): every
-/// pending block up to it is unchallenged past its window, or defended. `None`: none.
+/// The last block of the longest run of pending batches that `finalize` would accept now
+/// (L1 time `now`): each past its challenge window with no open challenge (a defended
+/// block no longer holds its batch back). `None`: none.
 pub async fn finalizable(
     l1: &L1Client,
     tip: Tip,
@@ -73,17 +71,16 @@ pub async fn finalizable(
     let window: U256 = l1.view(OptimisticRollup::challengeWindowCall {}).await?;
     let window = u64::try_from(window).unwrap_or(u64::MAX);
     let mut upto = None;
-    for n in tip.finalized + 1..=tip.pending {
-        let p = l1.view(OptimisticRollup::pendingBlockCall { n }).await?;
-        let ok = match p.status {
-            super::status::DEFENDED => true,
-            super::status::NONE => now >= p.proposedAt.saturating_add(window),
-            _ => false,
-        };
-        if !ok {
+    let mut k = tip.finalized + 1;
+    while k <= tip.pending {
+        let id = l1.view(OptimisticRollup::batchOfCall { n: k }).await?;
+        let b = l1.view(OptimisticRollup::batchInfoCall { id }).await?;
+        let proposed_at: u64 = b.proposedAt.to();
+        if b.openChallenges != 0 || now < proposed_at.saturating_add(window) || b.last < k {
             break;
         }
-        upto = Some(n);
+        upto = Some(b.last);
+        k = b.last + 1;
     }
     Ok(upto)
 }
@@ -127,7 +124,7 @@ impl Proposer {
             // watchtower deals with it; we propose again once it is resolved.
             return Ok(());
         }
-        if head <= tip.pending {
+        if head < tip.pending + self.min_batch.clamp(1, MAX_PROPOSE) {
             return Ok(());
         }
         let mut blocks = vec![];

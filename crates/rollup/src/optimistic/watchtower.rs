@@ -11,7 +11,7 @@ use super::{
     adversary::Adversary,
     blob_proposals,
     posted::{self, Verdict},
-    proposals::{Proposal, proposals},
+    proposals::{Proposal, Reader},
     proposer::tip,
 };
 use crate::{POLL, l1::L1Client};
@@ -41,6 +41,7 @@ pub struct Watchtower {
     follow: bool,
     disputes: bool,
     next_log_block: u64,
+    reader: Reader,
     pending: BTreeMap<u64, Judged>,
     grieved: bool,
 }
@@ -66,6 +67,7 @@ impl Watchtower {
             follow,
             disputes,
             next_log_block: deploy_block,
+            reader: Reader::default(),
             pending: BTreeMap::new(),
             grieved: false,
         }
@@ -86,12 +88,13 @@ impl Watchtower {
         let latest = self.l1.block(BlockNumberOrTag::Latest).await?;
         if latest.number >= self.next_log_block {
             let to = latest.number.min(self.next_log_block + 2_000);
-            for p in proposals(&self.l1, self.next_log_block, to).await? {
+            for p in self.reader.read(&self.l1, self.next_log_block, to).await? {
                 self.pending.insert(p.number, Judged { proposal: p, verdict: None });
             }
             self.next_log_block = to + 1;
         }
         let tip = tip(&self.l1).await?;
+        self.reader.forget_below(tip.finalized);
         if self.follow {
             self.unwind(tip.finalized, tip.pending, tip.pending_hash)?;
         }
@@ -104,7 +107,7 @@ impl Watchtower {
         self.pending.retain(|n, _| *n > from && *n <= tip.pending);
         let mut safe = tip.finalized;
         for n in from + 1..=tip.pending {
-            let Some(verdict) = self.judge(n, tip.finalized).await? else { break };
+            let Some(verdict) = self.judge(n).await? else { break };
             if n <= tip.finalized {
                 continue;
             }
@@ -143,20 +146,15 @@ impl Watchtower {
 
     /// The verdict on pending block `n` (judged once), or `None` when it cannot be judged
     /// yet (not scanned, or its parent is not in the local chain).
-    async fn judge(&mut self, n: u64, finalized: u64) -> Result<Option<Verdict>, OptimisticError> {
+    async fn judge(&mut self, n: u64) -> Result<Option<Verdict>, OptimisticError> {
         let Some(j) = self.pending.get(&n).cloned() else { return Ok(None) };
         if let Some(v) = &j.verdict {
             return Ok(Some(v.clone()));
         }
         let posted = j.proposal.posted.clone();
-        let expected_parent = if n - 1 <= finalized {
-            self.l1.view(OptimisticRollup::blockHashAtCall { number: n - 1 }).await?
-        } else {
-            match self.pending.get(&(n - 1)) {
-                Some(p) => p.proposal.posted.blockHash,
-                None => return Ok(None),
-            }
-        };
+        // The claim's parent hash is the claimed hash of block n-1 when n was proposed
+        // (bound by the batch root): the local block n-1 must be that block.
+        let expected_parent = j.proposal.claim.parentHash;
         let Some(parent) = self.chain.header_by_number(n - 1)? else { return Ok(None) };
         if parent.hash_slow() != expected_parent {
             return Ok(None);
@@ -165,8 +163,7 @@ impl Watchtower {
             // A blob record that is not the claimed block's data: nobody can prove it is.
             Some(reason) => (Verdict::Underivable(reason), None),
             None => {
-                let anchor_number = u64::try_from(posted.anchorBlock).unwrap_or(u64::MAX);
-                let anchor = self.l1.block(BlockNumberOrTag::Number(anchor_number)).await?.hash;
+                let anchor = j.proposal.claim.anchorHash;
                 let chain = self.chain.clone();
                 let p = posted.clone();
                 self.blocking
@@ -203,18 +200,22 @@ impl Watchtower {
         verdict: &Verdict,
         now: u64,
     ) -> Result<(), OptimisticError> {
+        let Some(proposal) = self.pending.get(&n).map(|j| j.proposal.clone()) else {
+            return Ok(());
+        };
         let p = self.l1.view(OptimisticRollup::pendingBlockCall { n }).await?;
+        if p.batch != proposal.batch {
+            return Ok(()); // not (or no longer) the live proposal of n
+        }
         let window: U256 = self.l1.view(OptimisticRollup::challengeWindowCall {}).await?;
         let open = U256::from(now) < U256::from(p.proposedAt) + window;
-        let rollup = self.l1.rollup;
         // A griefer picks a block with transactions (the costliest to defend).
-        let has_txs =
-            self.pending.get(&n).is_some_and(|j| !j.proposal.posted.transactions.is_empty());
+        let has_txs = !proposal.posted.transactions.is_empty();
         match (verdict.is_invalid(), p.status) {
-            (true, super::status::NONE) if open => self.challenge(n).await?,
+            (true, super::status::NONE) if open => self.challenge(n, p.batch).await?,
             (true, super::status::CHALLENGED) if now > p.respondBy => {
-                let call = OptimisticRollup::resolveCall { n };
-                let r = self.l1.send(rollup, call.abi_encode().into(), U256::ZERO).await?;
+                let call = self.resolve_call(&proposal)?;
+                let r = self.l1.send(self.l1.rollup, call.abi_encode().into(), U256::ZERO).await?;
                 tracing::warn!(n, gas = r.gas_used, "watchtower: resolved an undefended challenge");
             }
             // A griefing challenger does not defend what it challenged.
@@ -223,36 +224,61 @@ impl Watchtower {
             (false, super::status::CHALLENGED)
                 if !self.adversary.grief_challenger && now <= p.respondBy =>
             {
-                self.defend(n).await?
+                self.defend(&proposal).await?
             }
             (false, super::status::NONE)
                 if open && self.adversary.grief_challenger && !self.grieved && has_txs =>
             {
                 self.grieved = true;
                 tracing::warn!(n, "griefing challenger: challenging a valid block");
-                self.challenge(n).await?;
+                self.challenge(n, p.batch).await?;
             }
             _ => {}
         }
         Ok(())
     }
 
-    async fn challenge(&self, n: u64) -> Result<(), OptimisticError> {
+    /// The `resolve` call of `proposal`'s block: with the claim of the block before it
+    /// when that block is of the same batch (it becomes the batch's tip), else none.
+    fn resolve_call(
+        &self,
+        proposal: &Proposal,
+    ) -> Result<OptimisticRollup::resolveCall, OptimisticError> {
+        let n = proposal.number;
+        let prev = (n > proposal.first)
+            .then(|| self.pending.get(&(n - 1)))
+            .flatten()
+            .filter(|j| j.proposal.batch == proposal.batch);
+        Ok(match prev {
+            Some(j) => OptimisticRollup::resolveCall {
+                n,
+                batch: proposal.batch,
+                prev: j.proposal.claim.clone(),
+                prevProof: j.proposal.proof()?,
+            },
+            None => OptimisticRollup::resolveCall {
+                n,
+                batch: proposal.batch,
+                prev: Default::default(),
+                prevProof: vec![],
+            },
+        })
+    }
+
+    async fn challenge(&self, n: u64, batch: u64) -> Result<(), OptimisticError> {
         let bond = self.l1.view(OptimisticRollup::challengerBondCall {}).await?;
-        let call = OptimisticRollup::challengeCall { n };
+        let call = OptimisticRollup::challengeCall { n, batch };
         let r = self.l1.send(self.l1.rollup, call.abi_encode().into(), bond).await?;
-        tracing::warn!(n, gas = r.gas_used, "watchtower: challenged");
+        tracing::warn!(n, batch, gas = r.gas_used, "watchtower: challenged");
         Ok(())
     }
 
-    /// Defends block `n` with EXECUTE's input built from the local chain's block `n`; a
-    /// block from a blob batch first gets its blob data proven (`proveBlobData`).
-    async fn defend(&self, n: u64) -> Result<(), OptimisticError> {
-        let proposal = self.pending.get(&n).map(|j| j.proposal.clone());
-        if let Some(Proposal { blob: Some(source), posted, .. }) = proposal {
-            let anchor = u64::try_from(posted.anchorBlock).unwrap_or(u64::MAX);
-            let anchor_hash = self.l1.block(BlockNumberOrTag::Number(anchor)).await?.hash;
-            let prove = blob_proposals::prove_call(&self.l1, n, &source, anchor_hash).await?;
+    /// Defends `proposal`'s block with EXECUTE's input built from the local chain's block;
+    /// a block from a blob batch first gets its blob data proven (`proveBlobData`).
+    async fn defend(&self, proposal: &Proposal) -> Result<(), OptimisticError> {
+        let n = proposal.number;
+        if let Some(source) = &proposal.blob {
+            let prove = blob_proposals::prove_call(&self.l1, proposal, source).await?;
             let blobs = prove.openings.len();
             let r = self.l1.send(self.l1.rollup, prove.abi_encode().into(), U256::ZERO).await?;
             tracing::info!(n, blobs, gas = r.gas_used, "watchtower: proved blob data");
@@ -263,16 +289,14 @@ impl Watchtower {
         Ok(())
     }
 
-    /// The `defend` call for pending block `n` (local block `n` must be the proposed one).
+    /// The `defend` call for pending block `n` (local block `n` must be the proposed one):
+    /// its claim with the Merkle proof, the posted block and EXECUTE's input.
     pub async fn defend_call(
         &self,
         n: u64,
     ) -> Result<OptimisticRollup::defendCall, OptimisticError> {
-        let posted = self
-            .pending
-            .get(&n)
-            .map(|j| j.proposal.posted.clone())
-            .ok_or(OptimisticError::NoBlock(n))?;
+        let proposal =
+            self.pending.get(&n).map(|j| j.proposal.clone()).ok_or(OptimisticError::NoBlock(n))?;
         let hash = self.chain.hash_by_number(n)?.ok_or(OptimisticError::NoBlock(n))?;
         let block = self.chain.block(&hash)?.ok_or(OptimisticError::NoBlock(n))?;
         let chain = self.chain.clone();
@@ -296,6 +320,19 @@ impl Watchtower {
             })
             .await
             .map_err(|e| OptimisticError::Join(e.to_string()))??;
-        Ok(OptimisticRollup::defendCall { n, posted, input: input.into() })
+        // A blob block's claim was proven with `proveBlobData`: `defend` checks it against
+        // that proof and takes no second one.
+        let proof = match proposal.blob {
+            Some(_) => vec![],
+            None => proposal.proof()?,
+        };
+        Ok(OptimisticRollup::defendCall {
+            n,
+            batch: proposal.batch,
+            proof,
+            claim: proposal.claim,
+            posted: proposal.posted,
+            input: input.into(),
+        })
     }
 }
