@@ -1,0 +1,292 @@
+//! Attacks on OptimisticRollup's per-batch commitment (one Merkle root of per-block claims
+//! per batch, packed batch ids, tip-only settlement), each test named after the attack.
+//! A test of an attack that succeeds on the contract as it stands asserts the safe
+//! behaviour and is `#[ignore]`d with the finding (un-ignore it with the fix).
+//!
+//! The helpers below (environment, propose/challenge/wait) are copies of the private ones
+//! of `optimistic.rs`, kept to the minimum these tests use.
+
+mod common;
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::SolCall;
+use common::{batches::Proposed, *};
+use nr_contracts::{OptimisticRollup as Opt, claims};
+
+/// Seconds a block may be challenged after its proposal.
+const WINDOW: u64 = 120;
+/// Seconds a challenged block may be defended.
+const RESPONSE: u64 = 48;
+/// Most L1 blocks any wait in these tests mines (a deadline, not a timing assertion).
+const MAX_WAIT_BLOCKS: u64 = 64;
+
+fn proposer_bond() -> U256 {
+    eth(1)
+}
+
+fn challenger_bond() -> U256 {
+    eth(1) / U256::from(4)
+}
+
+/// The setup of `common`, with an OptimisticRollup (anyone may propose) as the rollup.
+fn optimistic_env() -> Env {
+    Env::with_rollup(|_, genesis| {
+        let ctor = Opt::constructorCall {
+            chainId_: L2_ID,
+            gasLimit_: L2_GAS_LIMIT,
+            genesisHash: genesis.hash_slow(),
+            genesisStateRoot: genesis.state_root,
+            proposer_: Address::ZERO,
+            challengeWindow_: U256::from(WINDOW),
+            responseWindow_: U256::from(RESPONSE),
+            proposerBond_: proposer_bond(),
+            challengerBond_: challenger_bond(),
+            maxTimestampLag_: U256::from(MAX_LAG),
+            forcedDelay_: U256::from(FORCED_DELAY),
+        };
+        let mut code = Opt::BYTECODE.to_vec();
+        code.extend(alloy_sol_types::SolConstructor::abi_encode(&ctor));
+        code
+    })
+}
+
+/// Proposes `blocks` as one batch; returns it with its claims (checked against the root
+/// the contract logged).
+fn propose(env: &Env, from: &PrivateKeySigner, blocks: Vec<Opt::Block>) -> Proposed {
+    let claims = env.claims_of(&blocks);
+    let call = Opt::proposeCall { blocks };
+    if let nr_chain::CallOutcome::Revert { output, .. } =
+        env.l1_simulate(from.address(), env.rollup, &call, proposer_bond())
+    {
+        panic!("propose reverts: {:?}", nr_contracts::decode_error(&output));
+    }
+    let s = env.l1_call(from, env.rollup, call, proposer_bond());
+    assert!(s.ok(), "propose must succeed");
+    env.proposed(s, claims, None)
+}
+
+fn challenge(env: &Env, from: &PrivateKeySigner, n: u64, batch: u64) -> Sent {
+    let s = env.l1_call(from, env.rollup, Opt::challengeCall { n, batch }, challenger_bond());
+    assert!(s.ok(), "challenge of block {n} must succeed");
+    s
+}
+
+/// The error `E` `call` reverts with, simulated on the next L1 block.
+fn refused<C: SolCall, E: alloy_sol_types::SolError>(env: &Env, call: C) -> E {
+    match env.l1_simulate(env.alice.address(), env.rollup, &call, U256::ZERO) {
+        nr_chain::CallOutcome::Revert { output, .. } => {
+            E::abi_decode(&output).unwrap_or_else(|_| {
+                panic!("expected {}, got {:?}", E::SIGNATURE, nr_contracts::decode_error(&output))
+            })
+        }
+        other => panic!("expected revert {}, got {other:?}", E::SIGNATURE),
+    }
+}
+
+fn batch_info(env: &Env, id: u64) -> Opt::Batch {
+    env.l1_view(env.rollup, Opt::batchInfoCall { id })
+}
+
+fn pending_number(env: &Env) -> u64 {
+    env.l1_view(env.rollup, Opt::pendingNumberCall {})
+}
+
+/// Mines empty L1 blocks until the next L1 block's timestamp is past `t`.
+fn wait_past(env: &Env, t: u64) {
+    for _ in 0..MAX_WAIT_BLOCKS {
+        if env.l1_next_time() > t {
+            return;
+        }
+        env.l1_mine();
+    }
+    panic!("L1 did not pass time {t} within {MAX_WAIT_BLOCKS} blocks");
+}
+
+/// `count` real L2 blocks (one transfer each), posted as the rollup takes them.
+fn blocks(env: &Env, count: usize) -> Vec<(Opt::Block, nr_chain::Produced)> {
+    let out: Vec<_> = (0..count)
+        .map(|i| {
+            env.l2_transfer(&env.alice, env.bob.address(), U256::from(1 + i as u64));
+            env.l2_block()
+        })
+        .collect();
+    env.l1_mine();
+    out.into_iter().map(|p| (env.posted(p.hash), p)).collect()
+}
+
+/// Whether `call` (from `from`, no value) succeeds on chain; prints its revert otherwise.
+fn try_call<C: SolCall + Clone>(env: &Env, from: &PrivateKeySigner, call: C) -> bool {
+    if let nr_chain::CallOutcome::Revert { output, .. } =
+        env.l1_simulate(from.address(), env.rollup, &call, U256::ZERO)
+    {
+        println!("refused: {:?}", nr_contracts::decode_error(&output));
+        return false;
+    }
+    let s = env.l1_call(from, env.rollup, call, U256::ZERO);
+    assert!(s.ok(), "simulated fine, must succeed");
+    true
+}
+
+/// Attack: one batch, several of its blocks challenged and left undefended; resolving them
+/// from the highest down, every `resolve` finds its block still live (the earlier ones are
+/// below the truncation) and each pays the challenger half of the batch's bond again and
+/// burns the other half — k resolves pay out k bonds for the one bond held, out of the
+/// wei the rollup holds for others (L2 ETH backing, other bonds). With k >= 3 a proposer
+/// who challenges its own batch profits.
+///
+/// Found on s5-contract 461d6a2: OptimisticRollup.sol `resolve` (lines 616-638) pays
+/// `challengerBond + proposerBond/2` and burns the rest whether or not `bt.slashed` is
+/// already set (the per-block design on main has the same flaw).
+#[test]
+#[ignore = "finding (s5-review): resolve slashes a batch's bond once per resolved block; un-ignore with the fix"]
+fn optimistic_double_slash_by_resolving_blocks_of_one_batch_high_to_low() {
+    let env = optimistic_env();
+    let (proposer, attacker) = (env.sequencer.clone(), env.bob.clone());
+    let held_before = env.l1_balance(env.rollup);
+    let bs = blocks(&env, 4);
+    // Valid blocks: nobody needs to forge anything, the proposer simply does not defend
+    // (it is the challenger too).
+    let a = propose(&env, &proposer, bs.iter().map(|b| b.0.clone()).collect());
+    let mut latest = 0;
+    for n in [2, 3, 4] {
+        latest = challenge(&env, &attacker, n, a.id).receipt.header.timestamp;
+    }
+    wait_past(&env, latest + RESPONSE);
+    let mut paid = vec![];
+    for n in [4, 3, 2] {
+        let ok = try_call(&env, &attacker, a.resolve(n));
+        println!(
+            "resolve({n}): {}, rollup holds {} wei (held before the batch: {held_before})",
+            if ok { "accepted" } else { "refused" },
+            env.l1_balance(env.rollup)
+        );
+        paid.push(ok);
+    }
+    assert_eq!(pending_number(&env), 1, "blocks 2..4 dropped");
+    // Everything the batch brought in (one proposer bond, three challenger bonds) went out
+    // at most once: the rollup must still hold what it held before.
+    let held = env.l1_balance(env.rollup);
+    assert!(
+        held >= held_before,
+        "the rollup paid out more than the batch brought in: holds {held} wei, held \
+         {held_before} before (resolves accepted: {paid:?}, {} wei short)",
+        held_before - held
+    );
+}
+
+/// Attack: a batch emptied by `resolve` of its first block, while other blocks of it have
+/// open challenges, then a shorter re-proposal: the emptied batch's stale lanes must not
+/// make its challenges live again, its other challengers get their bonds back once, its
+/// bond is not refundable (slashed), block numbers that were only ever intermediate or
+/// dropped are not answered by `stateRootAt`, and every wei is accounted for.
+#[test]
+fn optimistic_emptied_batch_stale_lanes_do_not_revive_or_lock_bonds() {
+    let env = optimistic_env();
+    let (alice, bob, proposer) = (env.alice.clone(), env.bob.clone(), env.sequencer.clone());
+    let held_before = env.l1_balance(env.rollup);
+    let bs = blocks(&env, 10);
+    let posted = |n: u64| bs[n as usize - 1].0.clone();
+    let range = |from: u64, to: u64| (from..=to).map(posted).collect::<Vec<_>>();
+    propose(&env, &proposer, range(1, 2));
+    let b = propose(&env, &proposer, range(3, 10));
+    let c3 = challenge(&env, &bob, 3, b.id);
+    challenge(&env, &alice, 9, b.id);
+    wait_past(&env, c3.receipt.header.timestamp + RESPONSE);
+    assert!(try_call(&env, &alice, b.resolve(3)), "resolve of the batch's first block");
+    let info = batch_info(&env, b.id);
+    assert_eq!((info.last, info.openChallenges, info.slashed), (2, 0, true), "emptied");
+    assert_eq!(pending_number(&env), 2);
+    // Re-proposal of blocks 3..5 only: lanes 6..7 cleared, lanes 8..10 keep batch b's id.
+    let c = propose(&env, &proposer, range(3, 5));
+    let stale: u64 = env.l1_view(env.rollup, Opt::batchOfCall { n: 9 });
+    assert_eq!(stale, b.id, "stale lane");
+    let e = env.l1_expect_revert::<_, Opt::NotPending>(
+        &bob,
+        env.rollup,
+        Opt::challengeCall { n: 9, batch: b.id },
+        challenger_bond(),
+    );
+    assert_eq!(e.number, 9);
+    // The emptied batch's other challenge is refunded once; its bond is not.
+    assert!(try_call(&env, &alice, Opt::reclaimChallengeBondCall { n: 9, batch: b.id }));
+    refused::<_, Opt::NotDropped>(&env, Opt::reclaimChallengeBondCall { n: 9, batch: b.id });
+    refused::<_, Opt::NotDropped>(&env, Opt::reclaimBondCall { batch: b.id });
+    // Finalize both live batches; only their tips are answered.
+    wait_past(&env, c.sent.receipt.header.timestamp + WINDOW - 1);
+    assert!(try_call(&env, &alice, Opt::finalizeCall { upTo: 5 }));
+    assert_eq!(env.rollup_head(), (5, bs[4].1.hash));
+    for n in [1, 3, 4, 6, 9] {
+        refused::<_, Opt::UnknownStateRoot>(&env, Opt::stateRootAtCall { number: n });
+        refused::<_, Opt::UnknownStateRoot>(&env, Opt::blockHashAtCall { number: n });
+    }
+    let root: B256 = env.l1_view(env.rollup, Opt::stateRootAtCall { number: 2 });
+    assert_eq!(root, bs[1].1.block.header.state_root, "batch a's tip");
+    // The stale challenge of block 9 in batch b stays refunded, block 9 is not live.
+    refused::<_, Opt::NotPending>(&env, Opt::challengeCall { n: 9, batch: b.id });
+    // In: 3 proposer bonds, 2 challenger bonds. Out: a and c's bonds back, b's slashed
+    // (half to the challenger with its bond, half burned), the refunded challenge.
+    assert_eq!(env.l1_balance(env.rollup), held_before, "every wei accounted for");
+}
+
+/// Attack: forge a Merkle proof — a block at the padding index of a 3-block batch (tree
+/// of 4), the internal node over blocks 1..2 passed as if it were a proof for a
+/// shorter tree, the blob binding appended to a calldata batch's proof, and a block of
+/// another batch proven under this batch's root. All refused.
+#[test]
+fn optimistic_forged_merkle_proofs_refused() {
+    let env = optimistic_env();
+    let (alice, bob, proposer) = (env.alice.clone(), env.bob.clone(), env.sequencer.clone());
+    let bs = blocks(&env, 4);
+    let posted = |n: u64| bs[n as usize - 1].0.clone();
+    let a = propose(&env, &proposer, vec![posted(1), posted(2), posted(3)]);
+    let b = propose(&env, &proposer, vec![posted(4)]);
+    let ch = challenge(&env, &bob, 3, a.id);
+    let leaves = a.leaves();
+    let defend = |claim: Opt::Claim, proof: Vec<B256>| Opt::defendCall {
+        n: 3,
+        batch: a.id,
+        claim,
+        proof,
+        posted: posted(3),
+        input: env.input(bs[2].1.hash).into(),
+    };
+    // Index out of range: block 4 sits at index 3 of batch a's tree (a padding leaf's
+    // place), but the contract takes the index from n and refuses n outside the batch.
+    let e = refused::<_, Opt::WrongBatch>(
+        &env,
+        Opt::defendCall {
+            n: 4,
+            batch: a.id,
+            claim: b.claim(4),
+            proof: vec![leaves[2], claims::root(&leaves[..2])],
+            posted: posted(4),
+            input: env.input(bs[3].1.hash).into(),
+        },
+    );
+    assert_eq!((e.number, e.batch), (4, a.id));
+    // The node over blocks 1..2 as a one-sibling proof (a tree of two: node ‖ leaf 3 with
+    // no padding level).
+    let node = claims::root(&leaves[..2]);
+    let e = refused::<_, ClaimTreeError>(&env, defend(a.claim(3), vec![node]));
+    assert_eq!((e.length, e.expected), (U256::from(1), U256::from(2)));
+    // A blob-shaped proof (binding appended) for a calldata batch.
+    let mut blobby = a.proof(3);
+    blobby.push(B256::repeat_byte(0xb1));
+    refused::<_, ClaimTreeError>(&env, defend(a.claim(3), blobby));
+    // Batch b's block 4 (a one-leaf batch: its leaf is its root) proven as block 3.
+    refused::<_, Opt::WrongProof>(
+        &env,
+        defend(b.claim(4), vec![B256::ZERO, claims::root(&leaves[..2])]),
+    );
+    // Resolve's `prev` forged: block 1's claim offered as block 2's.
+    wait_past(&env, ch.receipt.header.timestamp + RESPONSE);
+    let forged_prev =
+        Opt::resolveCall { n: 3, batch: a.id, prev: a.claim(1), prevProof: a.proof(1) };
+    refused::<_, Opt::WrongProof>(&env, forged_prev);
+    assert!(try_call(&env, &alice, a.resolve(3)), "the real prev resolves");
+    assert_eq!(batch_info(&env, a.id).tipHash, bs[1].1.hash, "tip restored to block 2");
+}
+
+/// `ClaimTree.BadProofLength`, which OptimisticRollup bubbles up from its library.
+type ClaimTreeError = Opt::BadProofLength;
