@@ -290,3 +290,44 @@ fn optimistic_forged_merkle_proofs_refused() {
 
 /// `ClaimTree.BadProofLength`, which OptimisticRollup bubbles up from its library.
 type ClaimTreeError = Opt::BadProofLength;
+
+/// Attack: flood the pending chain with one-block batches (anyone may propose; each bond
+/// comes back at finalize, so the flood costs only gas) so that finalizing them all in
+/// one transaction needs more gas than a block has. The contract walks batches from the
+/// head up to the caller's `upTo`, so finalizing a prefix stays cheap whatever follows
+/// (checked: the first batch alone costs the same with 15 batches after it); the cost per
+/// batch walked is printed, for the node's choice of `upTo`.
+#[test]
+fn optimistic_finalize_stall_by_many_tiny_batches() {
+    const BATCHES: u64 = 16;
+    let env = optimistic_env();
+    let (alice, proposer) = (env.alice.clone(), env.sequencer.clone());
+    let bs = blocks(&env, BATCHES as usize);
+    let mut last = 0;
+    for (b, _) in &bs {
+        last = propose(&env, &proposer, vec![b.clone()]).sent.receipt.header.timestamp;
+    }
+    assert_eq!(pending_number(&env), BATCHES);
+    wait_past(&env, last + WINDOW - 1);
+    let first = env.l1_call(&alice, env.rollup, Opt::finalizeCall { upTo: 1 }, U256::ZERO);
+    assert!(first.ok(), "finalize of the first batch alone");
+    let second = env.l1_call(&alice, env.rollup, Opt::finalizeCall { upTo: 2 }, U256::ZERO);
+    assert!(second.ok(), "finalize of the second batch alone");
+    let rest = env.l1_call(&alice, env.rollup, Opt::finalizeCall { upTo: BATCHES }, U256::ZERO);
+    assert!(rest.ok(), "finalize of the other {} batches", BATCHES - 2);
+    let per_batch = (rest.gas() - second.gas()) / (BATCHES - 3);
+    println!(
+        "finalize: 1 batch {} gas (first) / {} gas, {} batches {} gas: ~{per_batch} gas per \
+         extra batch walked, ~{} batches under the 2^24 transaction gas cap",
+        first.gas(),
+        second.gas(),
+        BATCHES - 2,
+        rest.gas(),
+        (1u64 << 24) / per_batch
+    );
+    assert_eq!(env.rollup_head().0, BATCHES);
+    assert!(
+        second.gas() <= first.gas() + 5_000,
+        "finalizing one batch must not depend on the batches after it"
+    );
+}
