@@ -10,7 +10,7 @@ mod common;
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
-use alloy_sol_types::SolCall;
+use alloy_sol_types::{SolCall, SolError};
 use common::{batches::Proposed, *};
 use nr_contracts::{OptimisticRollup as Opt, claims};
 
@@ -330,4 +330,62 @@ fn optimistic_finalize_stall_by_many_tiny_batches() {
         second.gas() <= first.gas() + 5_000,
         "finalizing one batch must not depend on the batches after it"
     );
+}
+
+/// Attack: confuse a truncated batch's bookkeeping — two blocks of one batch challenged,
+/// the lower defended, the higher left undefended and resolved (the batch is cut below it
+/// and its tip restored from the proven claim of the block before). The open-challenge
+/// count must reach zero (not underflow, not stay stuck), the batch must finalize with its
+/// restored tip settled (not the dropped original tip), its bond must stay slashed, and
+/// the re-proposed blocks must settle only at their own batch's tip.
+#[test]
+fn optimistic_truncated_batch_defended_below_cut_settles_restored_tip_only() {
+    let env = optimistic_env();
+    let (alice, bob, proposer) = (env.alice.clone(), env.bob.clone(), env.sequencer.clone());
+    let held_before = env.l1_balance(env.rollup);
+    let bs = blocks(&env, 5);
+    let posted = |n: u64| bs[n as usize - 1].0.clone();
+    let range = |from: u64, to: u64| (from..=to).map(posted).collect::<Vec<_>>();
+    let a = propose(&env, &proposer, range(1, 5));
+    let c4 = challenge(&env, &bob, 4, a.id);
+    challenge(&env, &alice, 2, a.id);
+    assert_eq!(batch_info(&env, a.id).openChallenges, 2);
+    // Block 2 is defended (its respondBy closes right after block 4's), block 4 is not.
+    assert!(try_call(&env, &alice, a.defend(2, &posted(2), env.input(bs[1].1.hash))));
+    assert_eq!(batch_info(&env, a.id).openChallenges, 1);
+    // Block 4's challenge is still open: it holds the batch.
+    refused::<_, Opt::ChallengeOpen>(&env, Opt::finalizeCall { upTo: 5 });
+    wait_past(&env, c4.receipt.header.timestamp + RESPONSE);
+    assert!(try_call(&env, &alice, a.resolve(4)), "resolve of block 4");
+    let info = batch_info(&env, a.id);
+    assert_eq!((info.last, info.openChallenges, info.slashed), (3, 0, true));
+    assert_eq!((info.tipHash, info.tipStateRoot), (bs[2].1.hash, bs[2].1.block.header.state_root));
+    // The defended block is not challengeable again, the dropped one not under batch a.
+    for (n, dropped) in [(2, false), (4, true)] {
+        let call = Opt::challengeCall { n, batch: a.id };
+        let out = env.l1_simulate(bob.address(), env.rollup, &call, challenger_bond());
+        let nr_chain::CallOutcome::Revert { output, .. } = out else {
+            panic!("challenge of block {n} accepted: {out:?}")
+        };
+        let ok = if dropped {
+            Opt::NotPending::abi_decode(&output).is_ok()
+        } else {
+            Opt::AlreadyChallenged::abi_decode(&output).is_ok()
+        };
+        assert!(ok, "challenge of block {n}: {:?}", nr_contracts::decode_error(&output));
+    }
+    // Blocks 4..5 re-proposed as batch b.
+    let b = propose(&env, &proposer, range(4, 5));
+    wait_past(&env, b.sent.receipt.header.timestamp + WINDOW - 1);
+    refused::<_, Opt::NotBatchEnd>(&env, Opt::finalizeCall { upTo: 4 });
+    assert!(try_call(&env, &alice, Opt::finalizeCall { upTo: 5 }));
+    assert_eq!(env.rollup_head(), (5, bs[4].1.hash));
+    let root: B256 = env.l1_view(env.rollup, Opt::stateRootAtCall { number: 3 });
+    assert_eq!(root, bs[2].1.block.header.state_root, "batch a's restored tip is settled");
+    for n in [1, 2, 4] {
+        refused::<_, Opt::UnknownStateRoot>(&env, Opt::stateRootAtCall { number: n });
+    }
+    // In: 2 proposer bonds, 2 challenger bonds. Out: a's bond slashed once (half and bob's
+    // bond to bob, half burned), alice's bond to the defender, b's bond back.
+    assert_eq!(env.l1_balance(env.rollup), held_before, "every wei accounted for");
 }
