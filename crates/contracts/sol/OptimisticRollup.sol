@@ -286,6 +286,10 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
     /// The bond and size checks of a proposal; the pending tip it builds on.
     function _open(uint256 count) private view returns (Tip memory t) {
         if (proposer != address(0) && msg.sender != proposer) revert NotProposer();
+        // Followers read a batch from its transaction's calldata with standard JSON-RPC:
+        // only a codeless account calling the rollup directly may propose (tx.origin alone
+        // is not enough once an EIP-7702 account can carry code).
+        if (msg.sender != tx.origin || msg.sender.code.length != 0) revert NotTopLevelCall();
         if (msg.value != proposerBond) revert WrongBond(msg.value, proposerBond);
         if (count == 0) revert NoBlocks();
         if (count > MAX_BATCH_BLOCKS) revert TooManyBlocks(count, MAX_BATCH_BLOCKS);
@@ -543,7 +547,8 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
     /// the batch's first block, `prev` is block n-1's claim, proven by `prevProof`: it
     /// becomes the batch's tip; otherwise the batch is left empty (`prev` and `prevProof`
     /// ignored). Half of the batch's bond goes to the challenger with its own bond back,
-    /// half is burned (sent to address(0)). Bonds of later dropped batches and of
+    /// half is burned (sent to address(0)); a batch is slashed once, so a later resolve
+    /// in an already slashed batch returns the challenger's own bond only. Bonds of later dropped batches and of
     /// challenges of later dropped blocks are returned on request (`reclaimBond`,
     /// `reclaimChallengeBond`), so that `resolve` costs the same whatever follows block n.
     function resolve(uint64 n, uint64 batch, Claim calldata prev, bytes32[] calldata prevProof) external {
@@ -559,11 +564,18 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
         address challenger = c.challenger;
         delete challenges[n][batch];
         bt.openChallenges = _truncateChallenges(batch, n - bt.first);
+        // A batch's bond is slashed once: a later resolve in the same batch (a lower block
+        // also left undefended) returns the challenger's own bond only.
+        bool slashedBefore = bt.slashed;
         bt.slashed = true;
         bt.last = n - 1;
         uint64 last = pendingNumber;
         pendingNumber = n - 1;
         emit BlockDropped(n, last, challenger);
+        if (slashedBefore) {
+            _pay(challenger, challengerBond);
+            return;
+        }
         uint256 half = proposerBond / 2;
         _pay(challenger, challengerBond + half);
         (bool burned,) = address(0).call{value: proposerBond - half}("");

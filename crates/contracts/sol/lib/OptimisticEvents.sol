@@ -25,6 +25,9 @@ abstract contract OptimisticEvents {
 
     /// Only `proposer` may propose.
     error NotProposer();
+    /// `propose`/`proposeBlobs` not called directly by a codeless account (the
+    /// transaction's sender): a follower could not read the batch from calldata.
+    error NotTopLevelCall();
     /// `msg.value` is not the bond required.
     error WrongBond(uint256 paid, uint256 required);
     /// `propose` without blocks.

@@ -60,9 +60,15 @@ pub async fn tip(l1: &L1Client) -> Result<Tip, OptimisticError> {
     Ok(Tip { finalized, pending: t.number, pending_hash: t.blockHash })
 }
 
-/// The last block of the longest run of pending batches that `finalize` would accept now
-/// (L1 time `now`): each past its challenge window with no open challenge (a defended
-/// block no longer holds its batch back). `None`: none.
+/// Most batches one `finalize` call takes (about 67k L1 gas each after the first, so a
+/// flood of tiny batches cannot push the call past the 2^24 per-transaction cap: the rest
+/// is finalized by the next rounds).
+pub const MAX_FINALIZE_BATCHES: usize = 64;
+
+/// The last block of the longest run of pending batches, at most
+/// [`MAX_FINALIZE_BATCHES`], that `finalize` would accept now (L1 time `now`): each past
+/// its challenge window with no open challenge (a defended block no longer holds its batch
+/// back). `None`: none.
 pub async fn finalizable(
     l1: &L1Client,
     tip: Tip,
@@ -72,7 +78,9 @@ pub async fn finalizable(
     let window = u64::try_from(window).unwrap_or(u64::MAX);
     let mut upto = None;
     let mut k = tip.finalized + 1;
-    while k <= tip.pending {
+    let mut batches = 0;
+    while k <= tip.pending && batches < MAX_FINALIZE_BATCHES {
+        batches += 1;
         let id = l1.view(OptimisticRollup::batchOfCall { n: k }).await?;
         let b = l1.view(OptimisticRollup::batchInfoCall { id }).await?;
         let proposed_at: u64 = b.proposedAt.to();
