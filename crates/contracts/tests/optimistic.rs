@@ -8,55 +8,13 @@ use alloy_consensus::Transaction as _;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
-use common::{batches::Proposed, *};
+use common::{batches::Proposed, optimistic::*, *};
 use nr_contracts::{L2_MESSENGER, L2Messenger, OptimisticRollup as Opt, RollupCore};
-
-/// Seconds a block may be challenged after its proposal.
-const WINDOW: u64 = 120;
-/// Seconds a challenged block may be defended.
-const RESPONSE: u64 = 48;
-/// Most L1 blocks any wait in these tests mines (a deadline, not a timing assertion).
-const MAX_WAIT_BLOCKS: u64 = 64;
 
 /// `OptimisticRollup.Status.Challenged` (the bindings carry the enum as its uint8).
 const CHALLENGED: u8 = 1;
 /// `OptimisticRollup.Status.Defended`.
 const DEFENDED: u8 = 2;
-
-fn proposer_bond() -> U256 {
-    eth(1)
-}
-
-fn challenger_bond() -> U256 {
-    eth(1) / U256::from(4)
-}
-
-/// The setup of `common`, with an OptimisticRollup (anyone may propose) as the rollup.
-fn optimistic_env() -> Env {
-    optimistic_env_with(Address::ZERO)
-}
-
-/// [`optimistic_env`] with `proposer` as the only proposer (zero: anyone).
-fn optimistic_env_with(proposer: Address) -> Env {
-    Env::with_rollup(|_, genesis| {
-        let ctor = Opt::constructorCall {
-            chainId_: L2_ID,
-            gasLimit_: L2_GAS_LIMIT,
-            genesisHash: genesis.hash_slow(),
-            genesisStateRoot: genesis.state_root,
-            proposer_: proposer,
-            challengeWindow_: U256::from(WINDOW),
-            responseWindow_: U256::from(RESPONSE),
-            proposerBond_: proposer_bond(),
-            challengerBond_: challenger_bond(),
-            maxTimestampLag_: U256::from(MAX_LAG),
-            forcedDelay_: U256::from(FORCED_DELAY),
-        };
-        let mut code = Opt::BYTECODE.to_vec();
-        code.extend(alloy_sol_types::SolConstructor::abi_encode(&ctor));
-        code
-    })
-}
 
 /// Wei a transaction paid for gas.
 fn fee(s: &Sent) -> U256 {
@@ -71,27 +29,6 @@ fn tip(s: &Sent) -> U256 {
     U256::from(s.gas()) * U256::from(price - u128::from(base))
 }
 
-/// Proposes `blocks` as one batch; returns it with its claims (checked against the root
-/// the contract logged).
-fn propose(env: &Env, from: &PrivateKeySigner, blocks: Vec<Opt::Block>) -> Proposed {
-    let claims = env.claims_of(&blocks);
-    let call = Opt::proposeCall { blocks };
-    if let nr_chain::CallOutcome::Revert { output, .. } =
-        env.l1_simulate(from.address(), env.rollup, &call, proposer_bond())
-    {
-        panic!("propose reverts: {:?}", nr_contracts::decode_error(&output));
-    }
-    let s = env.l1_call(from, env.rollup, call, proposer_bond());
-    assert!(s.ok(), "propose must succeed");
-    env.proposed(s, claims, None)
-}
-
-fn challenge(env: &Env, from: &PrivateKeySigner, n: u64, batch: u64) -> Sent {
-    let s = env.l1_call(from, env.rollup, Opt::challengeCall { n, batch }, challenger_bond());
-    assert!(s.ok(), "challenge of block {n} must succeed");
-    s
-}
-
 /// `defend` of block `n` of batch `b` with its claim and proof, `posted` and `input`.
 fn defend_call(b: &Proposed, n: u64, posted: &Opt::Block, input: Vec<u8>) -> Opt::defendCall {
     b.defend(n, posted, input)
@@ -102,44 +39,12 @@ fn resolve_call(b: &Proposed, n: u64) -> Opt::resolveCall {
     b.resolve(n)
 }
 
-/// The error `E` `call` reverts with, simulated on the next L1 block (no block mined: for
-/// checks inside a response window).
-fn refused<C: SolCall, E: alloy_sol_types::SolError>(env: &Env, call: C) -> E {
-    match env.l1_simulate(env.alice.address(), env.rollup, &call, U256::ZERO) {
-        nr_chain::CallOutcome::Revert { output, .. } => {
-            E::abi_decode(&output).unwrap_or_else(|_| {
-                panic!("expected {}, got {:?}", E::SIGNATURE, nr_contracts::decode_error(&output))
-            })
-        }
-        other => panic!("expected revert {}, got {other:?}", E::SIGNATURE),
-    }
-}
-
-fn batch_info(env: &Env, id: u64) -> Opt::Batch {
-    env.l1_view(env.rollup, Opt::batchInfoCall { id })
-}
-
 fn batch_of(env: &Env, n: u64) -> u64 {
     env.l1_view(env.rollup, Opt::batchOfCall { n })
 }
 
-/// Mines empty L1 blocks until the next L1 block's timestamp is past `t`.
-fn wait_past(env: &Env, t: u64) {
-    for _ in 0..MAX_WAIT_BLOCKS {
-        if env.l1_next_time() > t {
-            return;
-        }
-        env.l1_mine();
-    }
-    panic!("L1 did not pass time {t} within {MAX_WAIT_BLOCKS} blocks");
-}
-
 fn pending(env: &Env, n: u64) -> Opt::Pending {
     env.l1_view(env.rollup, Opt::pendingBlockCall { n })
-}
-
-fn pending_number(env: &Env) -> u64 {
-    env.l1_view(env.rollup, Opt::pendingNumberCall {})
 }
 
 /// Sends an L2->L1 message of `value` wei from `from` to `to` on L2 (in the pool);
@@ -789,19 +694,6 @@ fn optimistic_claims_tree_matches_the_contract() {
         let r: B256 = env.l1_view(env.rollup, Opt::claimsRootCall { leaves: leaves[..n].to_vec() });
         assert_eq!(r, nr_contracts::claims::root(&leaves[..n]), "root of {n} leaves");
     }
-}
-
-/// `count` L2 blocks (a transfer in each), anchored at the same L1 block; their posted
-/// forms and hashes.
-fn blocks(env: &Env, count: usize) -> Vec<(Opt::Block, nr_chain::Produced)> {
-    let out: Vec<_> = (0..count)
-        .map(|i| {
-            env.l2_transfer(&env.alice, env.bob.address(), U256::from(1 + i as u64));
-            env.l2_block()
-        })
-        .collect();
-    env.l1_mine();
-    out.into_iter().map(|p| (env.posted(p.hash), p)).collect()
 }
 
 fn forged(b: &Opt::Block) -> Opt::Block {

@@ -4,118 +4,14 @@
 //! resolved block (`resolve` now slashes a batch once) and a batch hidden from followers
 //! behind a forwarding contract (`propose` now requires a direct call from a codeless
 //! sender).
-//!
-//! The helpers below (environment, propose/challenge/wait) are copies of the private ones
-//! of `optimistic.rs`, kept to the minimum these tests use.
 
 mod common;
 
 use alloy_primitives::{Address, B256, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolError};
-use common::{batches::Proposed, *};
+use common::{optimistic::*, *};
 use nr_contracts::{OptimisticRollup as Opt, claims};
-
-/// Seconds a block may be challenged after its proposal.
-const WINDOW: u64 = 120;
-/// Seconds a challenged block may be defended.
-const RESPONSE: u64 = 48;
-/// Most L1 blocks any wait in these tests mines (a deadline, not a timing assertion).
-const MAX_WAIT_BLOCKS: u64 = 64;
-
-fn proposer_bond() -> U256 {
-    eth(1)
-}
-
-fn challenger_bond() -> U256 {
-    eth(1) / U256::from(4)
-}
-
-/// The setup of `common`, with an OptimisticRollup (anyone may propose) as the rollup.
-fn optimistic_env() -> Env {
-    Env::with_rollup(|_, genesis| {
-        let ctor = Opt::constructorCall {
-            chainId_: L2_ID,
-            gasLimit_: L2_GAS_LIMIT,
-            genesisHash: genesis.hash_slow(),
-            genesisStateRoot: genesis.state_root,
-            proposer_: Address::ZERO,
-            challengeWindow_: U256::from(WINDOW),
-            responseWindow_: U256::from(RESPONSE),
-            proposerBond_: proposer_bond(),
-            challengerBond_: challenger_bond(),
-            maxTimestampLag_: U256::from(MAX_LAG),
-            forcedDelay_: U256::from(FORCED_DELAY),
-        };
-        let mut code = Opt::BYTECODE.to_vec();
-        code.extend(alloy_sol_types::SolConstructor::abi_encode(&ctor));
-        code
-    })
-}
-
-/// Proposes `blocks` as one batch; returns it with its claims (checked against the root
-/// the contract logged).
-fn propose(env: &Env, from: &PrivateKeySigner, blocks: Vec<Opt::Block>) -> Proposed {
-    let claims = env.claims_of(&blocks);
-    let call = Opt::proposeCall { blocks };
-    if let nr_chain::CallOutcome::Revert { output, .. } =
-        env.l1_simulate(from.address(), env.rollup, &call, proposer_bond())
-    {
-        panic!("propose reverts: {:?}", nr_contracts::decode_error(&output));
-    }
-    let s = env.l1_call(from, env.rollup, call, proposer_bond());
-    assert!(s.ok(), "propose must succeed");
-    env.proposed(s, claims, None)
-}
-
-fn challenge(env: &Env, from: &PrivateKeySigner, n: u64, batch: u64) -> Sent {
-    let s = env.l1_call(from, env.rollup, Opt::challengeCall { n, batch }, challenger_bond());
-    assert!(s.ok(), "challenge of block {n} must succeed");
-    s
-}
-
-/// The error `E` `call` reverts with, simulated on the next L1 block.
-fn refused<C: SolCall, E: alloy_sol_types::SolError>(env: &Env, call: C) -> E {
-    match env.l1_simulate(env.alice.address(), env.rollup, &call, U256::ZERO) {
-        nr_chain::CallOutcome::Revert { output, .. } => {
-            E::abi_decode(&output).unwrap_or_else(|_| {
-                panic!("expected {}, got {:?}", E::SIGNATURE, nr_contracts::decode_error(&output))
-            })
-        }
-        other => panic!("expected revert {}, got {other:?}", E::SIGNATURE),
-    }
-}
-
-fn batch_info(env: &Env, id: u64) -> Opt::Batch {
-    env.l1_view(env.rollup, Opt::batchInfoCall { id })
-}
-
-fn pending_number(env: &Env) -> u64 {
-    env.l1_view(env.rollup, Opt::pendingNumberCall {})
-}
-
-/// Mines empty L1 blocks until the next L1 block's timestamp is past `t`.
-fn wait_past(env: &Env, t: u64) {
-    for _ in 0..MAX_WAIT_BLOCKS {
-        if env.l1_next_time() > t {
-            return;
-        }
-        env.l1_mine();
-    }
-    panic!("L1 did not pass time {t} within {MAX_WAIT_BLOCKS} blocks");
-}
-
-/// `count` real L2 blocks (one transfer each), posted as the rollup takes them.
-fn blocks(env: &Env, count: usize) -> Vec<(Opt::Block, nr_chain::Produced)> {
-    let out: Vec<_> = (0..count)
-        .map(|i| {
-            env.l2_transfer(&env.alice, env.bob.address(), U256::from(1 + i as u64));
-            env.l2_block()
-        })
-        .collect();
-    env.l1_mine();
-    out.into_iter().map(|p| (env.posted(p.hash), p)).collect()
-}
 
 /// Whether `call` (from `from`, no value) succeeds on chain; prints its revert otherwise.
 fn try_call<C: SolCall + Clone>(env: &Env, from: &PrivateKeySigner, call: C) -> bool {

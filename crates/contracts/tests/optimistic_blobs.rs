@@ -10,47 +10,15 @@ use alloy_primitives::{Address, B256, Bytes, FixedBytes, TxKind, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolError};
-use common::{batches::Proposed, *};
+use common::{batches::Proposed, optimistic::*, *};
 use nr_chain::{BlockOptions, BlockSelection, CallOutcome, Eip1559Builder};
 use nr_contracts::{OptimisticRollup as Opt, claims, optimistic::BlobVerifier};
 use nr_rollup::blob_da::{self, BlobBatch, BlobOpening, blobs};
 
-const WINDOW: u64 = 120;
-const RESPONSE: u64 = 48;
-const MAX_WAIT_BLOCKS: u64 = 64;
 /// The per-transaction gas cap of Osaka (EIP-7825).
 const TX_GAS_CAP: u64 = 1 << 24;
 /// Blob gas of one blob.
 const GAS_PER_BLOB: u64 = 131_072;
-
-fn proposer_bond() -> U256 {
-    eth(1)
-}
-
-fn challenger_bond() -> U256 {
-    eth(1) / U256::from(4)
-}
-
-fn blob_env() -> Env {
-    Env::with_rollup(|_, genesis| {
-        let ctor = Opt::constructorCall {
-            chainId_: L2_ID,
-            gasLimit_: L2_GAS_LIMIT,
-            genesisHash: genesis.hash_slow(),
-            genesisStateRoot: genesis.state_root,
-            proposer_: Address::ZERO,
-            challengeWindow_: U256::from(WINDOW),
-            responseWindow_: U256::from(RESPONSE),
-            proposerBond_: proposer_bond(),
-            challengerBond_: challenger_bond(),
-            maxTimestampLag_: U256::from(MAX_LAG),
-            forcedDelay_: U256::from(FORCED_DELAY),
-        };
-        let mut code = Opt::BYTECODE.to_vec();
-        code.extend(alloy_sol_types::SolConstructor::abi_encode(&ctor));
-        code
-    })
-}
 
 fn nonce_of(env: &Env, k: &PrivateKeySigner) -> u64 {
     env.l1.account(&env.l1.head(), k.address()).unwrap().map_or(0, |a| a.nonce)
@@ -189,26 +157,6 @@ fn prove_call(p: &Proposed, n: u64, batch: &BlobBatch, hashes: &[B256]) -> Opt::
     }
 }
 
-fn challenge(env: &Env, n: u64, batch: u64) -> Sent {
-    let s = env.l1_call(&env.bob, env.rollup, Opt::challengeCall { n, batch }, challenger_bond());
-    assert!(s.ok(), "challenge of block {n} must succeed");
-    s
-}
-
-fn wait_past(env: &Env, t: u64) {
-    for _ in 0..MAX_WAIT_BLOCKS {
-        if env.l1_next_time() > t {
-            return;
-        }
-        env.l1_mine();
-    }
-    panic!("L1 did not pass time {t} within {MAX_WAIT_BLOCKS} blocks");
-}
-
-fn pending_number(env: &Env) -> u64 {
-    env.l1_view(env.rollup, Opt::pendingNumberCall {})
-}
-
 /// Two L2 blocks of plain transfers to fresh addresses.
 fn two_blocks(env: &Env) -> Vec<Opt::Block> {
     let mut out = Vec::new();
@@ -226,7 +174,7 @@ fn two_blocks(env: &Env) -> Vec<Opt::Block> {
 
 #[test]
 fn blob_batch_honest_challenged_proven_and_defended() {
-    let env = blob_env();
+    let env = optimistic_env();
     let blocks = two_blocks(&env);
     let batch = blob_da::encode_batch(&blocks).unwrap();
     let (proposed, hashes) = propose_blobs(&env, &blocks, &batch);
@@ -242,7 +190,7 @@ fn blob_batch_honest_challenged_proven_and_defended() {
     assert!(info.blob, "a blob batch");
     assert_eq!(info.root, proposed.root(), "its root binds the claims and the blobs");
 
-    challenge(&env, 2, proposed.id);
+    challenge(&env, &env.bob, 2, proposed.id);
     let hash2 = blocks[1].blockHash;
     let defend = proposed.defend(2, &blocks[1], env.input(hash2));
     let e = expect_revert::<_, Opt::BlobDataNotProven>(&env, &defend);
@@ -265,7 +213,7 @@ fn blob_batch_honest_challenged_proven_and_defended() {
 
 #[test]
 fn blob_proposer_whose_blob_does_not_hold_its_block_is_dropped() {
-    let env = blob_env();
+    let env = optimistic_env();
     let blocks = two_blocks(&env);
     // The blob holds a record for other transactions (block 1 without its last one) and,
     // for block 2, another block's record; the proposal claims the real blocks.
@@ -279,12 +227,12 @@ fn blob_proposer_whose_blob_does_not_hold_its_block_is_dropped() {
     // The lying proposal is accepted (cheap checks only).
     let proposed = mine_blob_proposal(&env, tx, &claimed, &hashes);
 
-    let s = challenge(&env, 1, proposed.id);
+    let s = challenge(&env, &env.bob, 1, proposed.id);
     let respond_by = s.receipt.header.timestamp + RESPONSE;
     for n in [1u64, 2] {
         let prove = prove_call(&proposed, n, &lying, &hashes);
         if n == 2 {
-            challenge(&env, 2, proposed.id);
+            challenge(&env, &env.bob, 2, proposed.id);
         }
         let e = expect_revert::<_, Opt::BlobDataMismatch>(&env, &prove);
         assert_eq!(e.number, n, "the blob's record is not block {n}'s data");
@@ -312,14 +260,14 @@ fn blob_proposer_whose_blob_does_not_hold_its_block_is_dropped() {
 
 #[test]
 fn blob_proof_refuses_wrong_batch_commitment_proof_and_records() {
-    let env = blob_env();
+    let env = optimistic_env();
     let blocks = two_blocks(&env);
     let batch = blob_da::encode_batch(&blocks).unwrap();
     let (proposed, hashes) = propose_blobs(&env, &blocks, &batch);
     let honest = prove_call(&proposed, 1, &batch, &hashes);
     let e = expect_revert::<_, Opt::NoOpenChallenge>(&env, &honest);
     assert_eq!(e.number, 1, "only a challenged block needs its blob proven");
-    challenge(&env, 1, proposed.id);
+    challenge(&env, &env.bob, 1, proposed.id);
 
     // Wrong versioned hash, wrong ends: not the batch's binding; wrong batch id.
     let mut c = honest.clone();
@@ -385,7 +333,7 @@ fn blob_proof_refuses_wrong_batch_commitment_proof_and_records() {
 
 #[test]
 fn blob_proposer_with_garbage_record_cannot_prove() {
-    let env = blob_env();
+    let env = optimistic_env();
     let blocks = two_blocks(&env);
     let honest = blob_da::encode_batch(&blocks).unwrap();
     // Same ends, but the bytes of record 1 are not a record at all.
@@ -396,12 +344,12 @@ fn blob_proposer_with_garbage_record_cannot_prove() {
     }
     let garbage = BlobBatch { blobs: blob_da::pack(&payload), payload, ends: honest.ends.clone() };
     let (proposed, hashes) = propose_blobs(&env, &blocks, &garbage);
-    challenge(&env, 1, proposed.id);
+    challenge(&env, &env.bob, 1, proposed.id);
     let prove = prove_call(&proposed, 1, &garbage, &hashes);
     let e = expect_revert::<_, Opt::RecordUnknownEncoding>(&env, &prove);
     assert_eq!(e.encoding, 0x80);
     // Record 2 is intact and proves.
-    challenge(&env, 2, proposed.id);
+    challenge(&env, &env.bob, 2, proposed.id);
     assert!(
         call_selected(
             &env,
@@ -415,7 +363,7 @@ fn blob_proposer_with_garbage_record_cannot_prove() {
 
 #[test]
 fn blob_record_spanning_two_blobs_is_proven() {
-    let env = blob_env();
+    let env = optimistic_env();
     // Two blocks each with one ~100 KB incompressible transaction: record 2 straddles
     // the boundary of blob 0 and blob 1.
     let mut seed = 0x1234_5678u32;
@@ -445,7 +393,7 @@ fn blob_record_spanning_two_blobs_is_proven() {
     let (s, e) = batch.record_range(1).unwrap();
     assert!(s < blob_da::PAYLOAD_BYTES_PER_BLOB && e > blob_da::PAYLOAD_BYTES_PER_BLOB, "{s}..{e}");
     let (proposed, hashes) = propose_blobs(&env, &blocks, &batch);
-    challenge(&env, 2, proposed.id);
+    challenge(&env, &env.bob, 2, proposed.id);
     let prove = prove_call(&proposed, 2, &batch, &hashes);
     assert_eq!(prove.openings.len(), 2);
     // One blob only: the count is checked.
@@ -462,7 +410,7 @@ fn blob_record_spanning_two_blobs_is_proven() {
 
 #[test]
 fn propose_blobs_refuses_missing_blobs_and_bad_ends() {
-    let env = blob_env();
+    let env = optimistic_env();
     let blocks = two_blocks(&env);
     let batch = blob_da::encode_batch(&blocks).unwrap();
     let call = Opt::proposeBlobsCall { blocks: batch.blob_blocks(&blocks) };
@@ -509,7 +457,7 @@ fn propose_split_claims(
     let read = blob_da::decode_block(&batch.blobs, &batch.ends, 1).unwrap();
     assert_eq!(read.data_hash(), claims[1].dataHash, "the claimed dataHash is the record's");
 
-    let s = challenge(env, 2, proposed.id);
+    let s = challenge(env, &env.bob, 2, proposed.id);
     let prove = prove_call(&proposed, 2, &batch, &hashes);
     assert!(call_selected(env, &env.deployer, &prove, TX_GAS_CAP).ok(), "the record is proven");
     let defend = proposed.defend(2, record, env.input(blocks[1].blockHash));
@@ -525,7 +473,7 @@ fn propose_split_claims(
 /// proposed one.
 #[test]
 fn blob_record_anchored_elsewhere_than_its_claim_is_not_defended() {
-    let env = blob_env();
+    let env = optimistic_env();
     let blocks = two_blocks(&env);
     let mut record = blocks[1].clone();
     record.anchorBlock -= U256::from(1);
@@ -544,7 +492,7 @@ fn blob_record_anchored_elsewhere_than_its_claim_is_not_defended() {
 /// record's timestamp to be the proposed one.
 #[test]
 fn blob_record_timestamped_otherwise_than_its_claim_is_not_defended() {
-    let env = blob_env();
+    let env = optimistic_env();
     let blocks = two_blocks(&env);
     let record = blocks[1].clone();
     let (defend, respond_by, proposed) =
@@ -564,7 +512,7 @@ fn blob_record_timestamped_otherwise_than_its_claim_is_not_defended() {
 /// while followers had taken it as valid. `proposeBlobs` must refuse it.
 #[test]
 fn blob_record_longer_than_a_dispute_can_prove_is_refused_at_proposal() {
-    let env = blob_env();
+    let env = optimistic_env();
     let blocks = two_blocks(&env);
     let per_blob = blob_da::PAYLOAD_BYTES_PER_BLOB;
     for (long, ok) in [(per_blob + 1, false), (3 * per_blob - 20, false), (per_blob, true)] {

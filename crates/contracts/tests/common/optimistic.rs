@@ -1,0 +1,121 @@
+//! The OptimisticRollup setup and calls the optimistic contract tests share
+//! (`optimistic.rs`, `optimistic_blobs.rs`, `optimistic_attacks.rs`).
+
+use super::{Env, FORCED_DELAY, L2_GAS_LIMIT, L2_ID, MAX_LAG, Sent, batches::Proposed, eth};
+use alloy_primitives::{Address, U256};
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::SolCall;
+use nr_contracts::OptimisticRollup as Opt;
+
+/// Seconds a block may be challenged after its proposal.
+pub const WINDOW: u64 = 120;
+/// Seconds a challenged block may be defended.
+pub const RESPONSE: u64 = 48;
+/// Most L1 blocks any wait in these tests mines (a deadline, not a timing assertion).
+pub const MAX_WAIT_BLOCKS: u64 = 64;
+
+/// Wei bonded with each proposal.
+pub fn proposer_bond() -> U256 {
+    eth(1)
+}
+
+/// Wei bonded with each challenge.
+pub fn challenger_bond() -> U256 {
+    eth(1) / U256::from(4)
+}
+
+/// The setup of `common`, with an OptimisticRollup (anyone may propose) as the rollup.
+pub fn optimistic_env() -> Env {
+    optimistic_env_with(Address::ZERO)
+}
+
+/// [`optimistic_env`] with `proposer` as the only proposer (zero: anyone).
+pub fn optimistic_env_with(proposer: Address) -> Env {
+    Env::with_rollup(|_, genesis| {
+        let ctor = Opt::constructorCall {
+            chainId_: L2_ID,
+            gasLimit_: L2_GAS_LIMIT,
+            genesisHash: genesis.hash_slow(),
+            genesisStateRoot: genesis.state_root,
+            proposer_: proposer,
+            challengeWindow_: U256::from(WINDOW),
+            responseWindow_: U256::from(RESPONSE),
+            proposerBond_: proposer_bond(),
+            challengerBond_: challenger_bond(),
+            maxTimestampLag_: U256::from(MAX_LAG),
+            forcedDelay_: U256::from(FORCED_DELAY),
+        };
+        let mut code = Opt::BYTECODE.to_vec();
+        code.extend(alloy_sol_types::SolConstructor::abi_encode(&ctor));
+        code
+    })
+}
+
+/// Proposes `blocks` as one batch; returns it with its claims (checked against the root
+/// the contract logged).
+pub fn propose(env: &Env, from: &PrivateKeySigner, blocks: Vec<Opt::Block>) -> Proposed {
+    let claims = env.claims_of(&blocks);
+    let call = Opt::proposeCall { blocks };
+    if let nr_chain::CallOutcome::Revert { output, .. } =
+        env.l1_simulate(from.address(), env.rollup, &call, proposer_bond())
+    {
+        panic!("propose reverts: {:?}", nr_contracts::decode_error(&output));
+    }
+    let s = env.l1_call(from, env.rollup, call, proposer_bond());
+    assert!(s.ok(), "propose must succeed");
+    env.proposed(s, claims, None)
+}
+
+/// Challenges block `n` of batch `batch` with the challenger bond; it must succeed.
+pub fn challenge(env: &Env, from: &PrivateKeySigner, n: u64, batch: u64) -> Sent {
+    let s = env.l1_call(from, env.rollup, Opt::challengeCall { n, batch }, challenger_bond());
+    assert!(s.ok(), "challenge of block {n} must succeed");
+    s
+}
+
+/// The error `E` `call` reverts with, simulated on the next L1 block (no block mined: for
+/// checks inside a response window).
+pub fn refused<C: SolCall, E: alloy_sol_types::SolError>(env: &Env, call: C) -> E {
+    match env.l1_simulate(env.alice.address(), env.rollup, &call, U256::ZERO) {
+        nr_chain::CallOutcome::Revert { output, .. } => {
+            E::abi_decode(&output).unwrap_or_else(|_| {
+                panic!("expected {}, got {:?}", E::SIGNATURE, nr_contracts::decode_error(&output))
+            })
+        }
+        other => panic!("expected revert {}, got {other:?}", E::SIGNATURE),
+    }
+}
+
+/// Batch `id` as the rollup stores it.
+pub fn batch_info(env: &Env, id: u64) -> Opt::Batch {
+    env.l1_view(env.rollup, Opt::batchInfoCall { id })
+}
+
+/// The rollup's latest pending block number.
+pub fn pending_number(env: &Env) -> u64 {
+    env.l1_view(env.rollup, Opt::pendingNumberCall {})
+}
+
+/// Mines empty L1 blocks until the next L1 block's timestamp is past `t`.
+pub fn wait_past(env: &Env, t: u64) {
+    for _ in 0..MAX_WAIT_BLOCKS {
+        if env.l1_next_time() > t {
+            return;
+        }
+        env.l1_mine();
+    }
+    panic!("L1 did not pass time {t} within {MAX_WAIT_BLOCKS} blocks");
+}
+
+/// `count` L2 blocks (a transfer in each, from alice to bob), then one L1 block: their
+/// posted forms (anchored at the same L1 block) and the produced blocks.
+pub fn blocks(env: &Env, count: usize) -> Vec<(Opt::Block, nr_chain::Produced)> {
+    let out: Vec<_> = (0..count)
+        .map(|i| {
+            env.l2_transfer(&env.alice, env.bob.address(), U256::from(1 + i as u64));
+            env.l2_block()
+        })
+        .collect();
+    env.l1_mine();
+    out.into_iter().map(|p| (env.posted(p.hash), p)).collect()
+}
