@@ -377,7 +377,7 @@ pub fn open_witness_headers(
 /// Fewest witness bytes (nodes and codes) for which [`index_witness`] hashes about half of
 /// them on a second thread: 64 KiB is about 500 keccak blocks, a few hundred microseconds,
 /// against tens of microseconds to start a thread.
-const TWO_THREAD_MIN_WITNESS_BYTES: usize = 64 * 1024;
+pub const TWO_THREAD_MIN_WITNESS_BYTES: usize = 64 * 1024;
 
 /// The state part of [`open_witness`]: indexes the witness nodes and codes by their keccak
 /// hash, next to the ancestor hashes of `chain`. A witness of at least
