@@ -125,6 +125,19 @@ impl Chain {
 
     /// Where a mined transaction is: block hash and index.
     pub fn tx_location(&self, hash: &B256) -> Result<Option<(B256, u64)>, ChainError> {
+        // A block is stored before it becomes the head (the head moves under the pool lock
+        // after the store's commit): until then its transactions are not reported as mined,
+        // so that a client seeing a receipt also sees the block's state at `latest`.
+        let head = self.head().number;
+        let Some((block, index)) = self.stored_tx_location(hash)? else { return Ok(None) };
+        match self.header(&block)? {
+            Some(h) if h.number <= head => Ok(Some((block, index))),
+            _ => Ok(None),
+        }
+    }
+
+    /// [`Chain::tx_location`] as stored, whether or not its block is the head yet.
+    fn stored_tx_location(&self, hash: &B256) -> Result<Option<(B256, u64)>, ChainError> {
         self.read(|tx| {
             let t = tx.open_table(TX_INDEX)?;
             Ok(t.get(hash.as_slice())?.and_then(|v| {
