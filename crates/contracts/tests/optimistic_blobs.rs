@@ -464,6 +464,22 @@ fn propose_split_claims(
     (defend, s.receipt.header.timestamp + RESPONSE, proposed)
 }
 
+/// `defend` of block 2 (from [`propose_split_claims`]) reverts with
+/// `PostedFieldsMismatch`, also on chain; once its window passed, `resolve` drops it.
+fn split_claim_is_not_defended_and_dropped(
+    env: &Env,
+    defend: Opt::defendCall,
+    respond_by: u64,
+    proposed: &Proposed,
+) {
+    let e = expect_revert::<_, Opt::PostedFieldsMismatch>(env, &defend);
+    assert_eq!(e.number, 2);
+    assert!(!env.l1_call(&env.alice, env.rollup, defend, U256::ZERO).ok());
+    wait_past(env, respond_by);
+    assert!(env.l1_call(&env.alice, env.rollup, proposed.resolve(2), U256::ZERO).ok());
+    assert_eq!(pending_number(env), 1, "block 2 dropped");
+}
+
 /// Attack: the proposer claims block 2 anchored at L1 block A (the anchor its L2 block
 /// really has, so the claim's anchor hash and the EXECUTE input agree) but its blob
 /// record says anchor A - 1. The record's dataHash binds A - 1, the commitment binds
@@ -478,12 +494,7 @@ fn blob_record_anchored_elsewhere_than_its_claim_is_not_defended() {
     let mut record = blocks[1].clone();
     record.anchorBlock -= U256::from(1);
     let (defend, respond_by, proposed) = propose_split_claims(&env, &blocks, &record, |_| {});
-    let e = expect_revert::<_, Opt::PostedFieldsMismatch>(&env, &defend);
-    assert_eq!(e.number, 2);
-    assert!(!env.l1_call(&env.alice, env.rollup, defend, U256::ZERO).ok());
-    wait_past(&env, respond_by);
-    assert!(env.l1_call(&env.alice, env.rollup, proposed.resolve(2), U256::ZERO).ok());
-    assert_eq!(pending_number(&env), 1, "block 2 dropped");
+    split_claim_is_not_defended_and_dropped(&env, defend, respond_by, &proposed);
 }
 
 /// Attack: the proposer claims block 2 at timestamp T + 1 (what the cheap checks see and
@@ -497,12 +508,7 @@ fn blob_record_timestamped_otherwise_than_its_claim_is_not_defended() {
     let record = blocks[1].clone();
     let (defend, respond_by, proposed) =
         propose_split_claims(&env, &blocks, &record, |c| c.timestamp = record.timestamp + 1);
-    let e = expect_revert::<_, Opt::PostedFieldsMismatch>(&env, &defend);
-    assert_eq!(e.number, 2);
-    assert!(!env.l1_call(&env.alice, env.rollup, defend, U256::ZERO).ok());
-    wait_past(&env, respond_by);
-    assert!(env.l1_call(&env.alice, env.rollup, proposed.resolve(2), U256::ZERO).ok());
-    assert_eq!(pending_number(&env), 1, "block 2 dropped");
+    split_claim_is_not_defended_and_dropped(&env, defend, respond_by, &proposed);
 }
 
 /// Attack/limit: a record longer than one blob's payload spans three blobs or more when
