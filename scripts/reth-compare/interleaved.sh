@@ -7,7 +7,9 @@
 # fastest runs by up to 1.6x between passes.
 #
 # Usage: scripts/reth-compare/interleaved.sh DIR... (each DIR holds block-*.json)
-# Environment: REPS (default 10), ROUNDS (default 4), RETH_TARGET as in run.sh.
+# Environment: REPS (default 10), ROUNDS (default 4), RETH_TARGET as in run.sh, OURS (a
+# built `verify_exported` to time instead of building this checkout's, e.g. a copy of an
+# older build for a before/after comparison under the same load).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -15,8 +17,12 @@ REPS="${REPS:-10}"
 ROUNDS="${ROUNDS:-4}"
 RETH_TARGET="${RETH_TARGET:-/work/tgt-rethsrc}"
 reth_compare="$RETH_TARGET/release/reth-compare"
-(cd "$root" && nice -n 19 cargo build --release -q -p nr-stateless --example verify_exported)
-ours="${CARGO_TARGET_DIR:-$root/target}/release/examples/verify_exported"
+if [ -n "${OURS:-}" ]; then
+    ours="$OURS"
+else
+    (cd "$root" && nice -n 19 cargo build --release -q -p nr-stateless --example verify_exported)
+    ours="${CARGO_TARGET_DIR:-$root/target}/release/examples/verify_exported"
+fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 echo "| block | validate: ours ms | reth ms | ours/reth | reject: ours ms | reth ms | ours/reth |"

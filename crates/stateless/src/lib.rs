@@ -18,6 +18,7 @@ pub mod signer;
 pub mod ssz;
 pub mod state;
 pub mod stateless;
+mod workers;
 
 pub use block::{BlockError, execute_block, validate_header};
 pub use fork::{Fork, ForkSchedule};

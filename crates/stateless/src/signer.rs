@@ -14,7 +14,7 @@
 //!
 //! [`StatelessInput`]: crate::ssz::StatelessInput
 
-use crate::{block::BlockError, error::PayloadError, stateless::StatelessError};
+use crate::{block::BlockError, error::PayloadError, stateless::StatelessError, workers};
 use alloy_consensus::TxEnvelope;
 use alloy_primitives::{Address, FixedBytes, U256, keccak256};
 use secp256k1::{
@@ -22,7 +22,7 @@ use secp256k1::{
     ecdsa::{RecoverableSignature, RecoveryId},
 };
 use std::sync::{
-    Mutex,
+    Mutex, PoisonError,
     atomic::{AtomicUsize, Ordering},
 };
 
@@ -76,13 +76,14 @@ pub fn check_public_keys(
 
 /// Checks that `keys` holds exactly one key per transaction, each the one its signature
 /// recovers to with the transaction's y-parity, while the calling thread runs `main` with the
-/// senders the keys claim and another thread runs `side` first; when more than one core is
+/// senders the keys claim and a helper thread runs `side` first (the calling thread runs it
+/// if no helper has begun by the time its own work is done); when more than one core is
 /// available the checking is shared by all threads (each claims a few transactions at a
 /// time, the calling thread once `main` is done). A key error wins over whatever `main`
 /// returned: the caller must treat `main`'s result as meaningful only when this returns
-/// `Ok`. On one core (e.g. a zkVM guest) the keys are checked first, then `side` and
-/// `main` run in turn; a thread the OS refuses to start is no error, its work runs on the
-/// calling thread.
+/// `Ok`. On one core (e.g. a zkVM guest), or if the OS refuses to start the helper threads
+/// (no error), the keys are checked first, then `side` and `main` run in turn. The helper
+/// threads are started once and kept for later calls.
 pub fn check_public_keys_alongside<T, U: Send>(
     txs: &[TxEnvelope],
     keys: &[FixedBytes<65>],
@@ -95,12 +96,13 @@ pub fn check_public_keys_alongside<T, U: Send>(
         );
     }
     let senders: Vec<Address> = keys.iter().map(|k| key_address(&k.0)).collect();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if cores == 1 {
+    // One core, or no helper thread could be started: the same outcome, in turn.
+    let Some(pool) = workers::helpers() else {
         check_keys(0, txs, keys).map_err(|(_, e)| e)?;
         let u = side();
         return Ok((main(&senders), u));
-    }
+    };
+    let cores = workers::cores();
     // About 16 claims per thread, at most MAX_BATCH transactions each: one recovery costs
     // ~50 us, far more than a claim, and a coarse last batch would leave a thread idle.
     let batch = (txs.len() / (cores * 16)).clamp(1, MAX_BATCH);
@@ -115,7 +117,7 @@ pub fn check_public_keys_alongside<T, U: Send>(
             }
             // A lock is only held for these few lines, which cannot panic; a poisoned one
             // still holds a consistent value.
-            let lock = || failure.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let lock = || failure.lock().unwrap_or_else(PoisonError::into_inner);
             if lock().as_ref().is_some_and(|(i, _)| *i < start) {
                 return;
             }
@@ -129,52 +131,34 @@ pub fn check_public_keys_alongside<T, U: Send>(
             }
         }
     };
-    // `side` sits in a slot so that the calling thread can run it if no thread starts.
+    // `side` sits in a slot: a helper takes it, or the calling thread once its own work is
+    // done if no helper has begun by then (a busy machine).
     let side = Mutex::new(Some(side));
-    let take_side = || side.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
-    let (t, u) = std::thread::scope(|s| {
+    let side_result = Mutex::new(None);
+    let (t, here) = pool.in_place_scope(|s| {
         let claim = &claim;
-        let take_side = &take_side;
-        // A thread the OS refuses is no error: the calling thread runs what it would have
-        // (its own `claim` drains every batch left), so the outcome is unchanged.
-        let first = spawn(s, move || {
-            let u = take_side().map(|side| side());
+        s.spawn(|_| {
+            if let Some(side) = workers::take(&side) {
+                let u = side();
+                *side_result.lock().unwrap_or_else(PoisonError::into_inner) = Some(u);
+            }
             claim();
-            u
         });
-        let others: Vec<_> =
-            (2..cores.min(txs.len().div_ceil(batch) + 1)).map_while(|_| spawn(s, claim)).collect();
+        for _ in 2..cores.min(txs.len().div_ceil(batch) + 1) {
+            s.spawn(move |_| claim());
+        }
         let t = main(&senders);
         claim();
-        for h in others {
-            h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        }
-        let u =
-            first.and_then(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        (t, u)
+        (t, workers::take(&side).map(|side| side()))
     });
-    // The side thread took `side` unless it never started.
-    let u = match u {
-        Some(u) => u,
-        None => take_side().map(|side| side()).expect("side runs exactly once"),
+    // The scope waited for the helpers: `side` ran exactly once, here or on a helper.
+    let Some(u) = here.or_else(|| workers::take(&side_result)) else {
+        unreachable!("a helper took `side` and stored its result");
     };
-    match failure.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+    match failure.into_inner().unwrap_or_else(PoisonError::into_inner) {
         Some((_, e)) => Err(e),
         None => Ok((t, u)),
     }
-}
-
-/// Starts `f` on a new scoped thread; `None` if the OS refuses one (thread limit or
-/// memory exhausted), where `Scope::spawn` would panic.
-fn spawn<'s, 'e, R: Send + 's>(
-    s: &'s std::thread::Scope<'s, 'e>,
-    f: impl FnOnce() -> R + Send + 's,
-) -> Option<std::thread::ScopedJoinHandle<'s, R>> {
-    #[cfg(test)]
-    if tests::REFUSE_THREADS.with(std::cell::Cell::get) {
-        return None;
-    }
-    std::thread::Builder::new().spawn_scoped(s, f).ok()
 }
 
 /// Checks the keys of `txs` (transaction `offset` of the block first) without computing
@@ -221,12 +205,6 @@ mod tests {
         tx.into_signed(sig).into()
     }
 
-    thread_local! {
-        /// Makes every thread spawn of this test thread's key check fail, as when the OS
-        /// is out of threads or memory.
-        pub(super) static REFUSE_THREADS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    }
-
     /// Attack review F2: a block whose key check runs while the OS refuses new threads
     /// (thread limit reached, memory exhausted) must still be checked on the calling
     /// thread, with the same result, instead of panicking the verifier.
@@ -238,14 +216,14 @@ mod tests {
             check_public_keys_alongside(&txs, &keys, || 7, |s| s.to_vec()).expect("honest keys");
         let mut bad = keys.clone();
         bad[25] = keys[24];
-        REFUSE_THREADS.with(|r| r.set(true));
+        workers::REFUSE_THREADS.with(|r| r.set(true));
         let refused = std::panic::catch_unwind(|| {
             (
                 check_public_keys_alongside(&txs, &keys, || 7, |s| s.to_vec()).ok(),
                 check_public_keys(&txs, &bad).map_err(|e| e.to_string()),
             )
         });
-        REFUSE_THREADS.with(|r| r.set(false));
+        workers::REFUSE_THREADS.with(|r| r.set(false));
         let (ok, err) = refused.expect("the key check panicked when no thread could be spawned");
         assert_eq!(ok, Some(honest));
         assert!(err.expect_err("key 25 is wrong").contains("25"));

@@ -101,39 +101,7 @@ pub struct Trie {
 /// microseconds to start a thread.
 pub const TWO_THREAD_MIN_UPDATES: usize = 64;
 
-/// Whether this machine has more than one core (asked once: the standard library reads
-/// the scheduler affinity and cgroup limits each time).
-pub(crate) fn has_second_core() -> bool {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())) > 1
-}
-
-/// Runs `a` on the calling thread and `b` on a scoped thread started for it, and returns
-/// both results. If that thread has not begun `b` by the time `a` is done (a busy machine)
-/// or could not start, the calling thread runs `b` itself, so this never takes much longer
-/// than running both in turn.
-pub(crate) fn join_on_two_threads<A, B: Send>(
-    a: impl FnOnce() -> A,
-    b: impl FnOnce() -> B + Send,
-) -> (A, B) {
-    let slot = std::sync::Mutex::new(Some(b));
-    // The lock is held only to take the closure, which cannot panic.
-    let take = || slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
-    std::thread::scope(|s| {
-        let helper = std::thread::Builder::new().spawn_scoped(s, || take().map(|b| b()));
-        let a = a();
-        if let Some(b) = take() {
-            return (a, b());
-        }
-        // The closure is gone, so the helper started and took it: its result is there.
-        let b = match helper.map(|t| t.join()) {
-            Ok(Ok(Some(b))) => b,
-            Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Ok(Ok(None)) | Err(_) => unreachable!("only the helper can have taken b"),
-        };
-        (a, b)
-    })
-}
+pub(crate) use crate::workers::{has_second_core, join_on_two_threads};
 
 impl Trie {
     /// A trie whose root is known only by hash; nodes load on demand.
@@ -432,30 +400,6 @@ mod tests {
             assert_eq!(two, trie.root.hash());
             assert_eq!(two, reference_root(&model));
         }
-    }
-
-    /// Both closures run once and their results come back in place, whichever thread ran
-    /// the second: the helper (while the first sleeps) or the caller (a first closure that
-    /// returns at once usually finds the second not taken yet).
-    #[test]
-    fn join_on_two_threads_returns_both_results() {
-        let ran = std::sync::atomic::AtomicUsize::new(0);
-        let count = || ran.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        for pause_ms in [0, 20] {
-            let (a, b) = join_on_two_threads(
-                || {
-                    std::thread::sleep(std::time::Duration::from_millis(pause_ms));
-                    count();
-                    vec![1u8; 3]
-                },
-                || {
-                    count();
-                    "second"
-                },
-            );
-            assert_eq!((a, b), (vec![1u8; 3], "second"));
-        }
-        assert_eq!(ran.load(std::sync::atomic::Ordering::SeqCst), 4);
     }
 
     #[test]
