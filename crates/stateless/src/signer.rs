@@ -96,8 +96,9 @@ pub fn check_public_keys_alongside<T, U: Send>(
         );
     }
     let senders: Vec<Address> = keys.iter().map(|k| key_address(&k.0)).collect();
-    // One core, or no helper thread could be started: the same outcome, in turn.
-    let Some(pool) = workers::helpers() else {
+    // One core, no helper thread could be started, or all are busy (another verification):
+    // the same outcome, in turn.
+    let Some(pool) = workers::free_helpers() else {
         check_keys(0, txs, keys).map_err(|(_, e)| e)?;
         let u = side();
         return Ok((main(&senders), u));
@@ -137,7 +138,7 @@ pub fn check_public_keys_alongside<T, U: Send>(
     let side_result = Mutex::new(None);
     let (t, here) = pool.in_place_scope(|s| {
         let claim = &claim;
-        s.spawn(|_| {
+        workers::spawn(s, || {
             if let Some(side) = workers::take(&side) {
                 let u = side();
                 *side_result.lock().unwrap_or_else(PoisonError::into_inner) = Some(u);
@@ -145,7 +146,7 @@ pub fn check_public_keys_alongside<T, U: Send>(
             claim();
         });
         for _ in 2..cores.min(txs.len().div_ceil(batch) + 1) {
-            s.spawn(move |_| claim());
+            workers::spawn(s, claim);
         }
         let t = main(&senders);
         claim();

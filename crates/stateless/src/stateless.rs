@@ -376,13 +376,15 @@ pub fn open_witness_headers(
 
 /// Fewest witness bytes (nodes and codes) for which [`index_witness`] hashes about half of
 /// them on a second thread: 64 KiB is about 500 keccak blocks, a few hundred microseconds,
-/// against tens of microseconds to start a thread.
+/// against a few microseconds to hand work to a helper thread (tens when one was started
+/// per call).
 pub const TWO_THREAD_MIN_WITNESS_BYTES: usize = 64 * 1024;
 
 /// The state part of [`open_witness`]: indexes the witness nodes and codes by their keccak
 /// hash, next to the ancestor hashes of `chain`. A witness of at least
 /// [`TWO_THREAD_MIN_WITNESS_BYTES`] is hashed by two threads on a machine with more than
-/// one core (the same index; one thread if the other does not start in time).
+/// one core when a helper thread is free (the same index; one thread if none is free or
+/// it does not start in time).
 pub fn index_witness(witness: &ExecutionWitness, chain: WitnessChain) -> WitnessSource {
     let mut src = WitnessSource { block_hashes: chain.block_hashes, ..Default::default() };
     src.nodes = B256Map::with_capacity_and_hasher(witness.state.len(), Default::default());

@@ -6,8 +6,14 @@
 //! and asking the OS for the core count another ~15 us (`available_parallelism` reads the
 //! cgroup files each time), against 0.2-0.4 ms for a whole small block.
 
-use rayon::{ThreadPool, ThreadPoolBuilder};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use rayon::{Scope, ThreadPool, ThreadPoolBuilder};
+use std::sync::{
+    Mutex, OnceLock, PoisonError,
+    atomic::{AtomicUsize, Ordering},
+};
+
+/// Jobs handed to the helpers (by [`spawn`]) and not finished yet, queued or running.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
 #[cfg(test)]
 thread_local! {
@@ -52,6 +58,31 @@ pub(crate) fn helpers() -> Option<&'static ThreadPool> {
     Some(POOL.get_or_init(|| pool))
 }
 
+/// The helpers, if one of them is free: work handed to busy helpers would wait behind
+/// theirs (e.g. the witness hashing of a block behind its own key checks, or behind another
+/// verification's), and the caller would then wait for it; without a free helper the
+/// caller does the work itself.
+pub(crate) fn free_helpers() -> Option<&'static ThreadPool> {
+    let pool = helpers()?;
+    (IN_FLIGHT.load(Ordering::Relaxed) < pool.current_num_threads()).then_some(pool)
+}
+
+/// Hands `job` to a helper within `scope`, counted in [`free_helpers`] until it is done.
+pub(crate) fn spawn<'s>(scope: &Scope<'s>, job: impl FnOnce() + Send + 's) {
+    /// Ends the count when the job ends, also by a panic.
+    struct Done;
+    impl Drop for Done {
+        fn drop(&mut self) {
+            IN_FLIGHT.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+    IN_FLIGHT.fetch_add(1, Ordering::Relaxed);
+    scope.spawn(move |_| {
+        let _done = Done;
+        job();
+    });
+}
+
 /// Takes the value out of `slot` (a poisoned lock still holds a consistent `Option`: it is
 /// only held to move the value).
 pub(crate) fn take<T>(slot: &Mutex<Option<T>>) -> Option<T> {
@@ -59,20 +90,20 @@ pub(crate) fn take<T>(slot: &Mutex<Option<T>>) -> Option<T> {
 }
 
 /// Runs `a` on the calling thread and `b` on a helper thread, and returns both results. If
-/// no helper has begun `b` by the time `a` is done (a busy machine) or there is none, the
+/// no helper is free, or none has begun `b` by the time `a` is done (a busy machine), the
 /// calling thread runs `b` itself, so this never takes much longer than running both in
 /// turn.
 pub(crate) fn join_on_two_threads<A, B: Send>(
     a: impl FnOnce() -> A,
     b: impl FnOnce() -> B + Send,
 ) -> (A, B) {
-    let Some(pool) = helpers() else {
+    let Some(pool) = free_helpers() else {
         return (a(), b());
     };
     let todo = Mutex::new(Some(b));
     let done = Mutex::new(None);
     let (a, here) = pool.in_place_scope(|s| {
-        s.spawn(|_| {
+        spawn(s, || {
             if let Some(b) = take(&todo) {
                 let b = b();
                 *done.lock().unwrap_or_else(PoisonError::into_inner) = Some(b);
@@ -116,6 +147,56 @@ mod tests {
             assert_eq!((a, b), (vec![1u8; 3], "second"));
         }
         assert_eq!(ran.load(std::sync::atomic::Ordering::SeqCst), 6);
+    }
+
+    /// While every helper is busy (here with jobs that wait for this test), the second
+    /// closure runs on the calling thread and the call returns without waiting for the busy
+    /// helpers: before `free_helpers`, it queued a job behind theirs and waited for it, so
+    /// the witness hashing or trie root of a block waited for all of the block's key checks.
+    #[test]
+    fn busy_helpers_leave_the_work_to_the_caller() {
+        let Some(pool) = helpers() else { return };
+        let helpers = pool.current_num_threads();
+        let released = (Mutex::new(false), std::sync::Condvar::new());
+        let blockers_done = std::sync::atomic::AtomicBool::new(false);
+        let (started, is_started) = std::sync::mpsc::channel::<()>();
+        let caller = std::thread::current().id();
+        let (ran_on, waited) = std::thread::scope(|outer| {
+            let (released, blockers_done) = (&released, &blockers_done);
+            let blockers = outer.spawn(move || {
+                pool.in_place_scope(|s| {
+                    for _ in 0..helpers {
+                        let started = started.clone();
+                        spawn(s, move || {
+                            // Holds a helper until released; the deadline keeps a broken
+                            // build from hanging the test.
+                            let _ = started.send(());
+                            let (lock, cv) = released;
+                            let guard = lock.lock().unwrap_or_else(PoisonError::into_inner);
+                            let _ = cv.wait_timeout_while(
+                                guard,
+                                std::time::Duration::from_secs(5),
+                                |released| !*released,
+                            );
+                        });
+                    }
+                });
+                blockers_done.store(true, Ordering::SeqCst);
+            });
+            for _ in 0..helpers {
+                is_started
+                    .recv_timeout(std::time::Duration::from_secs(20))
+                    .expect("the blocking jobs never started");
+            }
+            let (_, ran_on) = join_on_two_threads(|| (), || std::thread::current().id());
+            let waited = blockers_done.load(Ordering::SeqCst);
+            *released.0.lock().unwrap_or_else(PoisonError::into_inner) = true;
+            released.1.notify_all();
+            blockers.join().expect("blockers ran");
+            (ran_on, waited)
+        });
+        assert!(!waited, "join_on_two_threads waited for the busy helpers to finish");
+        assert_eq!(ran_on, caller, "the second closure did not run on the calling thread");
     }
 
     /// A panic in the helper's closure reaches the caller, as a panic of the closure run

@@ -97,8 +97,8 @@ pub struct Trie {
 
 /// Fewest updates since opening for which [`Trie::root_hash`] shares the hashing with a
 /// second thread. Each update changes a path of 2-6 nodes (branches of 4 keccak blocks
-/// each), so 64 updates are a few hundred microseconds of hashing, against tens of
-/// microseconds to start a thread.
+/// each), so 64 updates are a few hundred microseconds of hashing, against a few
+/// microseconds to hand work to a helper thread (tens when one was started per call).
 pub const TWO_THREAD_MIN_UPDATES: usize = 64;
 
 pub(crate) use crate::workers::{has_second_core, join_on_two_threads};
