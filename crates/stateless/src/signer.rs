@@ -98,13 +98,13 @@ pub fn check_public_keys_alongside<T, U: Send>(
     let senders: Vec<Address> = keys.iter().map(|k| key_address(&k.0)).collect();
     // One core, no helper thread could be started, or all are busy (another verification):
     // the same outcome, in turn.
-    let Some(pool) = workers::free_helpers() else {
+    let Some((pool, free)) = workers::free_helpers() else {
         check_keys(0, txs, keys).map_err(|(_, e)| e)?;
         let u = side();
         return Ok((main(&senders), u));
     };
     let cores = workers::cores();
-    // About 16 claims per thread, at most MAX_BATCH transactions each: one recovery costs
+    // About 16 claims per core, at most MAX_BATCH transactions each: one recovery costs
     // ~50 us, far more than a claim, and a coarse last batch would leave a thread idle.
     let batch = (txs.len() / (cores * 16)).clamp(1, MAX_BATCH);
     let next = AtomicUsize::new(0);
@@ -145,7 +145,8 @@ pub fn check_public_keys_alongside<T, U: Send>(
             }
             claim();
         });
-        for _ in 2..cores.min(txs.len().div_ceil(batch) + 1) {
+        // One more claimer per free helper, as long as there are batches for them.
+        for _ in 1..free.min(txs.len().div_ceil(batch)) {
             workers::spawn(s, claim);
         }
         let t = main(&senders);

@@ -58,13 +58,14 @@ pub(crate) fn helpers() -> Option<&'static ThreadPool> {
     Some(POOL.get_or_init(|| pool))
 }
 
-/// The helpers, if one of them is free: work handed to busy helpers would wait behind
-/// theirs (e.g. the witness hashing of a block behind its own key checks, or behind another
-/// verification's), and the caller would then wait for it; without a free helper the
-/// caller does the work itself.
-pub(crate) fn free_helpers() -> Option<&'static ThreadPool> {
+/// The helpers and how many of them are free, if at least one is: work handed to busy
+/// helpers would wait behind theirs (e.g. the witness hashing of a block behind its own key
+/// checks, or behind another verification's), and the caller would then wait for it;
+/// without a free helper the caller does the work itself.
+pub(crate) fn free_helpers() -> Option<(&'static ThreadPool, usize)> {
     let pool = helpers()?;
-    (IN_FLIGHT.load(Ordering::Relaxed) < pool.current_num_threads()).then_some(pool)
+    let free = pool.current_num_threads().saturating_sub(IN_FLIGHT.load(Ordering::Relaxed));
+    (free > 0).then_some((pool, free))
 }
 
 /// Hands `job` to a helper within `scope`, counted in [`free_helpers`] until it is done.
@@ -97,7 +98,7 @@ pub(crate) fn join_on_two_threads<A, B: Send>(
     a: impl FnOnce() -> A,
     b: impl FnOnce() -> B + Send,
 ) -> (A, B) {
-    let Some(pool) = free_helpers() else {
+    let Some((pool, _)) = free_helpers() else {
         return (a(), b());
     };
     let todo = Mutex::new(Some(b));
