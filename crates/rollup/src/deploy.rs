@@ -194,6 +194,8 @@ async fn deploy_with(
                 challengerBond_: o.challenger_bond,
                 maxTimestampLag_: U256::from(params.max_timestamp_lag),
                 forcedDelay_: U256::from(params.forced_delay),
+                // Deployed after the rollup and its bridge (OptimisticInbox(rollup)).
+                inbox_: from.create(nonce + 2),
             };
             [OptimisticRollup::BYTECODE.to_vec(), ctor.abi_encode()].concat()
         }
@@ -209,6 +211,11 @@ async fn deploy_with(
     let (b, _) = deploy_code(&p, from, code, U256::ZERO).await?;
     if b != l1_bridge {
         return Err(RollupError::BridgeAddressMoved { got: b, expected: l1_bridge });
+    }
+    if optimistic.is_some() {
+        let mut code = nr_contracts::OptimisticInbox::BYTECODE.to_vec();
+        code.extend(nr_contracts::OptimisticInbox::constructorCall { rollup_: rollup }.abi_encode());
+        deploy_code(&p, from, code, U256::ZERO).await?;
     }
     let (token, _) = deploy_code(&p, from, TestToken::BYTECODE.to_vec(), U256::ZERO).await?;
     Ok(Deployment { l1_chain_id, rollup, l1_bridge, test_token: Some(token), deploy_block, l2 })

@@ -78,6 +78,12 @@ impl SettlementL1 {
         Ok(l1)
     }
 
+    /// Deploys `code` (creation code with constructor arguments) as the deployer's next
+    /// transaction.
+    pub fn deploy_next(&mut self, code: Vec<u8>) -> Result<(), BenchError> {
+        self.send(TxKind::Create, code.into(), U256::ZERO).map(|_| ())
+    }
+
     /// Sends one transaction from the deployer with `value` wei and mines it in its own
     /// block.
     fn send(&mut self, to: TxKind, input: Bytes, value: U256) -> Result<ReceiptInfo, BenchError> {

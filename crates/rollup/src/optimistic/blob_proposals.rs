@@ -55,6 +55,7 @@ pub fn blob_blocks(blocks: &[OptimisticRollup::Block], ends: &[u32]) -> Vec<Blob
             blockHash: b.blockHash,
             stateRoot: b.stateRoot,
             end: *end,
+            forcedCount: b.forcedCount,
         })
         .collect()
 }

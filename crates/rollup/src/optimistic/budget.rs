@@ -57,6 +57,9 @@ impl DefendBudget {
             anchorHash: B256::repeat_byte(0xff),
             anchorBlock: u64::MAX,
             timestamp: u64::MAX,
+            forcedFrom: u64::MAX,
+            forcedTo: u64::MAX,
+            due: u64::MAX,
         };
         let call = OptimisticRollup::defendCall {
             n: u64::MAX,
@@ -65,6 +68,7 @@ impl DefendBudget {
             proof: vec![B256::repeat_byte(0xff); MAX_PROOF_DEPTH],
             posted,
             input: wire.into(),
+            delivery: Default::default(),
         };
         let calldata = call.abi_encode();
         let per_tx = DEFEND_PER_TX_GAS * block.body.transactions.len() as u64;

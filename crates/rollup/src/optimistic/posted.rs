@@ -32,6 +32,8 @@ pub fn posted_block(block: &Block<TxEnvelope>, anchor_block: u64) -> OptimisticR
             .collect(),
         blockHash: h.hash_slow(),
         stateRoot: h.state_root,
+        // Placeholder until the proposer counts the block's leading inbox entries.
+        forcedCount: 0,
     }
 }
 

@@ -154,6 +154,10 @@ impl Reader {
                 anchorHash: self.anchor(l1, anchor_block).await?,
                 anchorBlock: anchor_block,
                 timestamp: posted.timestamp,
+                // Placeholder until the reader rebuilds the forced range and due messages.
+                forcedFrom: 0,
+                forcedTo: 0,
+                due: 0,
             };
             parent = posted.blockHash;
             built.push((posted, claim, blob, undecodable));

@@ -333,6 +333,8 @@ impl Watchtower {
             claim: proposal.claim,
             posted: proposal.posted,
             input: input.into(),
+            // Placeholder: the messenger proof when the claim has due messages.
+            delivery: Default::default(),
         })
     }
 }
