@@ -214,7 +214,9 @@ async fn deploy_with(
     }
     if optimistic.is_some() {
         let mut code = nr_contracts::OptimisticInbox::BYTECODE.to_vec();
-        code.extend(nr_contracts::OptimisticInbox::constructorCall { rollup_: rollup }.abi_encode());
+        code.extend(
+            nr_contracts::OptimisticInbox::constructorCall { rollup_: rollup }.abi_encode(),
+        );
         deploy_code(&p, from, code, U256::ZERO).await?;
     }
     let (token, _) = deploy_code(&p, from, TestToken::BYTECODE.to_vec(), U256::ZERO).await?;

@@ -181,7 +181,9 @@ pub(super) fn setup(workload: Workload) -> Result<OptimisticSetup, BenchError> {
     let code = [OptimisticRollup::BYTECODE.to_vec(), ctor.abi_encode()].concat();
     let mut l1 = SettlementL1::deploy(&schedule, &genesis, deployer.clone(), code)?;
     let inbox = nr_contracts::OptimisticInbox::constructorCall { rollup_: rollup };
-    l1.deploy_next([nr_contracts::OptimisticInbox::BYTECODE.to_vec(), inbox.abi_encode()].concat())?;
+    l1.deploy_next(
+        [nr_contracts::OptimisticInbox::BYTECODE.to_vec(), inbox.abi_encode()].concat(),
+    )?;
 
     let txs = TxGenerator::new(workload, senders, token, writer);
     Ok(OptimisticSetup { l2, _l2_dir: l2_dir, l1, deployer, txs })
