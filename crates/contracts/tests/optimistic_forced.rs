@@ -321,7 +321,18 @@ fn optimistic_valid_block_with_forced_entries_and_deliveries_is_defended() {
             .iter()
             .any(|l| Opt::BlockDefended::decode_log_data(&l.data).is_ok())
     );
-    println!("defend with a forced entry and a delivery proof: {} gas", s.gas());
+    let l2_gas = p.block.header.gas_used;
+    let (proof, _) = delivery(&env, p.hash);
+    let call = Inbox::deliveredAtCall { stateRoot: p.block.header.state_root, delivery: proof };
+    let proof_gas = match env.l1_simulate(env.alice.address(), env.inbox(), &call, U256::ZERO) {
+        CallOutcome::Success { gas_used, .. } => gas_used,
+        other => panic!("deliveredAt: {other:?}"),
+    };
+    println!(
+        "defend with a forced entry and a delivery proof: {} gas (block of {l2_gas} L2 gas; \
+         deliveredAt alone as a transaction: {proof_gas} gas)",
+        s.gas()
+    );
     wait_past(&env, b.sent.receipt.header.timestamp + WINDOW - 1);
     assert!(env.l1_call(&env.alice, env.rollup, Opt::finalizeCall { upTo: 1 }, U256::ZERO).ok());
     assert_eq!(env.rollup_head(), (1, p.hash));
@@ -484,4 +495,77 @@ fn optimistic_inbox_hooks_are_rollup_only() {
         Inbox::consumeCall { proposer_: env.alice.address(), counts: vec![0] },
     );
     let _: Inbox::NotRollup = refused_at(&env, env.inbox(), Inbox::rollbackCall { head: 0 });
+}
+
+/// `dueAt(l1Block)` counts the messages sent at an L1 block <= l1Block - forcedDelay (its
+/// gallop-then-bisect search agrees with a linear count for every block of the run).
+#[test]
+fn optimistic_due_at_counts_messages_sent_forced_delay_before() {
+    let env = optimistic_env_forced(FORCED_TX_DELAY);
+    let mut sent = vec![];
+    for k in 0..7u64 {
+        let d = env.send_l1_message(
+            &env.alice,
+            key(10).address(),
+            U256::from(1),
+            U256::ZERO,
+            50_000,
+            Bytes::new(),
+        );
+        sent.push(d.l1_block);
+        for _ in 0..k % 3 {
+            env.l1_mine();
+        }
+    }
+    let last = env.l1.head().number + FORCED_TX_DELAY + 2;
+    for b in 0..=last {
+        let due: U256 = env.l1_view(env.rollup, Opt::dueAtCall { l1Block: U256::from(b) });
+        let want = sent.iter().filter(|&&s| s + FORCED_TX_DELAY <= b).count();
+        assert_eq!(due, U256::from(want), "dueAt({b}), messages sent at {sent:?}");
+    }
+}
+
+/// Gas of the rule 5 paths (printed for docs/contracts.md, "Forced inclusion in
+/// optimistic mode"): `forceInclude`, `propose` of one block taking 0, 1 or 4 entries,
+/// with the inbox empty or holding a pending entry.
+#[test]
+fn optimistic_forced_gas_figures() {
+    let env = optimistic_env_forced(FORCED_TX_DELAY);
+    let proposer = env.sequencer.clone();
+    let block = |first: Vec<TxEnvelope>| {
+        let p = l2_block_with(&env, first);
+        env.l1_mine();
+        p
+    };
+    // Warm the batch counters: the first proposal pays fresh slots.
+    propose(&env, &proposer, vec![env.posted(block(vec![]).hash)]);
+    let p = block(vec![]);
+    let empty = propose(&env, &proposer, vec![env.posted(p.hash)]).sent.gas();
+    let n0 = l2_nonce(&env, env.alice.address());
+    let txs: Vec<_> = (0..5).map(|k| transfer_tx(&env.alice, n0 + k, 100_000_000_000)).collect();
+    let raw_len = txs[0].encoded_2718().len();
+    let before = env.l1.head().number;
+    force(&env, &env.bob, &txs[0]);
+    let s = env.l1_call(
+        &env.bob,
+        env.inbox(),
+        Inbox::forceIncludeCall { rawTx: txs[1].encoded_2718().into() },
+        eth(1) / U256::from(100),
+    );
+    let force_gas = s.gas();
+    for t in &txs[2..] {
+        force(&env, &env.bob, t);
+    }
+    assert!(env.l1.head().number < before + FORCED_TX_DELAY, "none due yet");
+    let p = block(vec![]);
+    let pending = propose(&env, &proposer, vec![env.posted(p.hash)]).sent.gas();
+    let p = block(vec![txs[0].clone()]);
+    let one = propose(&env, &proposer, vec![posted_with(&env, p.hash, 1)]).sent.gas();
+    let p = block(txs[1..5].to_vec());
+    let four = propose(&env, &proposer, vec![posted_with(&env, p.hash, 4)]).sent.gas();
+    println!("forced gas: forceInclude of a {raw_len}-byte transfer into the inbox: {force_gas}");
+    println!("forced gas: propose 1 empty block, inbox empty: {empty}");
+    println!("forced gas: propose 1 empty block, a pending (not due) entry: {pending}");
+    println!("forced gas: propose 1 block taking 1 entry: {one}");
+    println!("forced gas: propose 1 block taking 4 entries: {four}");
 }
