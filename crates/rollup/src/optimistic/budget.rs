@@ -174,6 +174,7 @@ mod tests {
             proof: vec![B256::repeat_byte(0x22); depth],
             posted: posted.clone(),
             input: wire.clone().into(),
+            delivery: Default::default(),
         };
         assert_eq!(MAX_PROOF_DEPTH, nr_contracts::claims::depth(1024), "the largest batch's");
         let full = call(MAX_PROOF_DEPTH).abi_encode();
