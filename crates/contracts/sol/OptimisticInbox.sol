@@ -59,6 +59,9 @@ contract OptimisticInbox is ForcedInboxCore {
     /// Entries below this index have had their fee paid (each fee is paid once: to the
     /// first proposer that takes the entry or to its pruner, even if given back later).
     uint64 public feesPaidTo;
+    /// L1 block of the last `rollback` (a dropped block's resolution; in the slot of the
+    /// head): no entry expires before `forcedDelay` L1 blocks after it (`pruneForced`).
+    uint64 private rolledBackAt;
     /// Fees owed (credited by `consume`, or when a plain transfer was refused), withdrawn
     /// with `claimFees`.
     mapping(address => uint256) public feeCredit;
@@ -133,9 +136,14 @@ contract OptimisticInbox is ForcedInboxCore {
     }
 
     /// Rollup only, at `resolve`: lowers the pending head to `head` (entries taken by the
-    /// dropped blocks, and entries pruned since, come back).
+    /// dropped blocks, and entries pruned since, come back) and restarts the expiry clock:
+    /// no entry expires before `forcedDelay` L1 blocks from now (while a dropped block was
+    /// pending, no honest proposal could carry the entries; without this, a proposer
+    /// front-running honest proposals with undefendable blocks could run an entry past
+    /// its expiry and prune it).
     function rollback(uint64 head) external {
         if (msg.sender != rollup) revert NotRollup();
+        rolledBackAt = uint64(block.number);
         if (head < forcedHead) forcedHead = head;
     }
 
@@ -170,8 +178,8 @@ contract OptimisticInbox is ForcedInboxCore {
     }
 
     /// Drops the head entry when no block on the pending tip can carry it, paying its fee
-    /// (if not paid yet) to the caller: `Expired` from L1 block `deadline + forcedDelay` on
-    /// (no proof); `Nonce` / `Balance` when `accountProof` (non-empty) of its sender against
+    /// (if not paid yet) to the caller: `Expired` from L1 block `deadline + forcedDelay` on,
+    /// and not before `forcedDelay` L1 blocks after the last `rollback` (no proof); `Nonce` / `Balance` when `accountProof` (non-empty) of its sender against
     /// the pending tip's claimed state root shows another nonce or a balance below its
     /// maximum cost (an absent account has 0/0); `Underpriced` when `tipHeader` (non-empty,
     /// RLP, hashing to the pending tip's hash) gives a next base fee above its fee cap.
@@ -182,7 +190,8 @@ contract OptimisticInbox is ForcedInboxCore {
         if (i == forcedCount) revert NoForcedEntry();
         ForcedEntry storage e = forced[i];
         ForcedDropReason reason = ForcedDropReason.Expired;
-        if (block.number < uint256(e.deadline) + forcedDelay) {
+        uint256 clock = e.deadline > rolledBackAt ? e.deadline : rolledBackAt;
+        if (block.number < clock + forcedDelay) {
             reason = _invalidOnTip(e, accountProof, tipHeader);
             if (reason == ForcedDropReason.Expired) revert ForcedTxStillValid(i);
         }
