@@ -434,3 +434,80 @@ fn optimistic_prune_rollback_prune_pays_the_fee_once() {
     assert_eq!(received(&env, pruner.address(), before, &s), U256::ZERO, "nothing the second time");
     assert_eq!(env.l1_balance(env.inbox()), U256::ZERO, "the inbox paid each fee once");
 }
+
+/// Attack (KNOWN BUG, not fixed: the fix changes `propose`'s ABI): an honest proposer
+/// carries the head entry `h` (valid, but past `deadline + forcedDelay`: the docs let an
+/// expired entry be carried or pruned) with `forcedCount` 1; an attacker lands first in the
+/// same L1 block a new entry `h+1` and `pruneForced` of `h` (`Expired`, no proof needed).
+/// `consume` then gives the honest block the range [h+1, h+2), which it does not carry:
+/// the valid honest block is undefendable (`ForcedPrefixMismatch(0)`), the attacker
+/// challenges it and takes half the bond. Proposed fix: `propose`/`proposeBlobs` take the
+/// forced head the proposer built on (and the parent hash, see the next test) and revert
+/// if it moved. This test pins today's behaviour.
+#[test]
+fn optimistic_prune_front_running_an_honest_proposal_makes_it_undefendable() {
+    let env = optimistic_env_forced(FORCED_TX_DELAY);
+    let (honest, attacker) = (env.sequencer.clone(), env.bob.clone());
+    let t = transfer_tx(&env.alice, l2_nonce(&env, env.alice.address()), 100_000_000_000);
+    let (h, _) = force(&env, &env.alice, &t);
+    for _ in 0..MAX_WAIT_BLOCKS {
+        if past_expiry(&env, h) {
+            break;
+        }
+        env.l1_mine();
+    }
+    assert!(past_expiry(&env, h));
+    // The honest block carries the (still valid) entry first.
+    let p = l2_block_with(&env, vec![t]);
+    env.l1_mine();
+    let posted = posted_with(&env, p.hash, 1);
+    // Front-run: a new entry, then the prune of h.
+    let other = transfer_tx(&env.bob, l2_nonce(&env, env.bob.address()), 100_000_000_000);
+    force(&env, &attacker, &other);
+    let s = prune(&env, &attacker, vec![], Bytes::new());
+    assert_eq!(dropped_reason(&s), Some(3), "pruned as Expired");
+    let b = propose(&env, &honest, vec![posted.clone()]);
+    let c = b.claim(1);
+    println!(
+        "honest block carrying entry {h} got the range [{}, {}) after the front-run prune",
+        c.forcedFrom, c.forcedTo
+    );
+    challenge(&env, &attacker, 1, b.id);
+    let e: Inbox::ForcedPrefixMismatch = refused(&env, b.defend(1, &posted, env.input(p.hash)));
+    println!("the honest defence: ForcedPrefixMismatch({})", e.index);
+    assert_eq!((c.forcedFrom, e.index), (h + 1, U256::ZERO), "today: undefendable");
+}
+
+/// Attack (KNOWN BUG, not fixed: the fix changes `propose`'s ABI; not specific to rule
+/// 5): with permissionless proposing, an attacker copies a pending honest proposal from
+/// the L1 mempool and lands it first; the honest transaction then proposes the same block
+/// again as block 2, on top of the copy (`propose` always extends the pending tip and
+/// takes no expected parent), so its claim says parent = block 1 while the block's real
+/// parent is block 0: undefendable. The attacker's copy is valid (its bond comes back) and
+/// the attacker, challenging the honest block 2, takes half the honest bond. With forced
+/// entries the copy also takes their fees. Proposed fix: `propose(Block[] blocks, bytes32
+/// parentHash, uint64 forcedFrom)` reverting unless the pending tip's hash and the forced
+/// head are those. This test pins today's behaviour.
+#[test]
+fn optimistic_copied_proposal_front_running_the_honest_one_makes_it_undefendable() {
+    let env = optimistic_env_forced(FORCED_TX_DELAY);
+    let (honest, attacker) = (env.sequencer.clone(), env.bob.clone());
+    env.l2_transfer(&env.alice, env.bob.address(), U256::from(7));
+    let p = l2_block_with(&env, vec![]);
+    env.l1_mine();
+    let posted = env.posted(p.hash);
+    let copy = propose(&env, &attacker, vec![posted.clone()]);
+    assert_eq!(copy.first, 1);
+    let b = propose(&env, &honest, vec![posted.clone()]);
+    assert_eq!(b.first, 2, "the honest proposal lands on top of the copy");
+    let c = challenge(&env, &attacker, 2, b.id);
+    let e: Opt::WrongParent = refused(&env, b.defend(2, &posted, env.input(p.hash)));
+    let _ = e;
+    let before = env.l1_balance(attacker.address());
+    wait_past(&env, c.receipt.header.timestamp + RESPONSE);
+    let r = env.l1_call(&env.alice, env.rollup, b.resolve(2), U256::ZERO);
+    assert!(r.ok());
+    let gained = env.l1_balance(attacker.address()) - before;
+    println!("attacker received {gained} wei from the honest proposal's slashing");
+    assert_eq!(gained, challenger_bond() + proposer_bond() / U256::from(2), "today");
+}
