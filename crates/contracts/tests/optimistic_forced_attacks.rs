@@ -511,3 +511,79 @@ fn optimistic_copied_proposal_front_running_the_honest_one_makes_it_undefendable
     println!("attacker received {gained} wei from the honest proposal's slashing");
     assert_eq!(gained, challenger_bond() + proposer_bond() / U256::from(2), "today");
 }
+
+/// The error `E` a proposal of `blocks` from `from` reverts with (simulated on the next
+/// L1 block).
+fn propose_refused<E: alloy_sol_types::SolError>(
+    env: &Env,
+    from: &PrivateKeySigner,
+    blocks: Vec<Opt::Block>,
+) -> E {
+    let call = Opt::proposeCall { blocks };
+    match env.l1_simulate(from.address(), env.rollup, &call, proposer_bond()) {
+        CallOutcome::Revert { output, .. } => E::abi_decode(&output).unwrap_or_else(|_| {
+            panic!("expected {}, got {:?}", E::SIGNATURE, nr_contracts::decode_error(&output))
+        }),
+        other => panic!("expected {}, got {other:?}", E::SIGNATURE),
+    }
+}
+
+/// Attack: delay a deposit by keeping the blocks' anchors old (`due` follows the anchor,
+/// not the proposal's L1 block). Bounded as documented: an anchor from just before the
+/// deposit is due (due 0) is accepted up to 256 L1 blocks old, refused
+/// (`AnchorOutOfWindow`) after, and anchors never go back: the deposit is due in every
+/// block from then on (delay at most `forcedDelay + 256` L1 blocks).
+#[test]
+fn optimistic_deposit_delayed_by_old_anchors_at_most_256_blocks() {
+    let env = optimistic_env_forced(FORCED_TX_DELAY);
+    let attacker = env.sequencer.clone();
+    let d = env.send_l1_message(
+        &env.alice,
+        key(10).address(),
+        eth(1),
+        U256::ZERO,
+        100_000,
+        Bytes::new(),
+    );
+    while env.l1.head().number < d.l1_block + FORCED_TX_DELAY - 1 {
+        env.l1_mine();
+    }
+    let old = env.l1.head();
+    let due: U256 = env.l1_view(env.rollup, Opt::dueAtCall { l1Block: U256::from(old.number) });
+    assert_eq!(due, U256::ZERO, "not due at this anchor");
+    for _ in 0..300 {
+        if env.l1.head().number + 1 >= old.number + 256 {
+            break;
+        }
+        env.l1_mine();
+    }
+    // A block anchored at the old L1 block, with a fresh timestamp.
+    let opts = BlockOptions {
+        timestamp: env.l1.head().timestamp,
+        parent_beacon_block_root: Some(old.hash_slow()),
+        fee_recipient: None,
+    };
+    let p = env.l2.produce_block_selected(&opts, &BlockSelection::default()).unwrap();
+    let posted = env.posted(p.hash);
+    assert_eq!(posted.anchorBlock, U256::from(old.number));
+    // 256 L1 blocks old: still accepted, with nothing due.
+    let ok = env.l1_simulate(
+        attacker.address(),
+        env.rollup,
+        &Opt::proposeCall { blocks: vec![posted.clone()] },
+        proposer_bond(),
+    );
+    assert!(matches!(ok, CallOutcome::Success { .. }), "256 blocks old: {ok:?}");
+    env.l1_mine();
+    let _: Opt::AnchorOutOfWindow = propose_refused(&env, &attacker, vec![posted]);
+    let next: U256 =
+        env.l1_view(env.rollup, Opt::dueAtCall { l1Block: U256::from(old.number + 1) });
+    assert_eq!(next, U256::from(1), "due at every allowed anchor from now on");
+    println!(
+        "deposit sent at L1 block {}, due from anchor {}, an anchor below refused from L1 \
+         block {}",
+        d.l1_block,
+        old.number + 1,
+        old.number + 257
+    );
+}
