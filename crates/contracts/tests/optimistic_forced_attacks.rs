@@ -312,7 +312,7 @@ fn optimistic_resolve_with_forged_forced_range_cannot_skip_entries() {
 /// range is forged empty (`forcedTo = forcedFrom`).
 /// Refused: the claim is proven against the batch root (`WrongProof`).
 #[test]
-fn optimistic_defend_with_forged_forced_range_or_due_is_refused() {
+fn optimistic_defend_with_forged_forced_range_is_refused() {
     let env = optimistic_env_forced(FORCED_TX_DELAY);
     let t = transfer_tx(&env.alice, l2_nonce(&env, env.alice.address()), 100_000_000_000);
     force(&env, &env.bob, &t);
