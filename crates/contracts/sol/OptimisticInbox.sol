@@ -68,6 +68,9 @@ contract OptimisticInbox is ForcedInboxCore {
 
     /// The caller is not the rollup (or, at deployment, the rollup does not name this inbox).
     error NotRollup();
+    /// The proposal counted its forced entries from head `expected`, but the head is `head`
+    /// (a prune, a rollback or another proposal landed first).
+    error StaleForcedHead(uint64 expected, uint64 head);
     /// Block `blockIndex` of the batch takes `count` entries but only `available` are left.
     error ForcedCountTooHigh(uint256 blockIndex, uint256 count, uint256 available);
     /// The defended block's transaction `index` is not its claimed forced entry (or the
@@ -108,11 +111,14 @@ contract OptimisticInbox is ForcedInboxCore {
     /// Rollup only, at every proposal: block k of the batch takes entries [head, head +
     /// counts[k]) from the pending head, in order; a block taking none while the head entry
     /// is due (`block.number >= deadline`) refuses the batch (`ForcedTransactionDue`).
-    /// Credits the fees of entries taken for the first time to `proposer_`. Returns the
-    /// head before the batch (the first block's `forcedFrom`).
-    function consume(address proposer_, uint64[] calldata counts) external returns (uint64 from) {
+    /// Credits the fees of entries taken for the first time to `proposer_`. The head must
+    /// be `expected`, the one the proposer counted from (`StaleForcedHead` otherwise: a
+    /// prune landing first must not shift the batch's ranges). Returns it (the first
+    /// block's `forcedFrom`).
+    function consume(address proposer_, uint64[] calldata counts, uint64 expected) external returns (uint64 from) {
         if (msg.sender != rollup) revert NotRollup();
         (uint64 head, uint64 count) = (forcedHead, forcedCount);
+        if (head != expected) revert StaleForcedHead(expected, head);
         from = head;
         for (uint256 k; k < counts.length; k++) {
             uint64 c = counts[k];

@@ -270,13 +270,17 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
     /// non-decreasing, not in the future, not staler than `maxTimestampLag`; and rule 5's
     /// forced-entry counts (`inbox.consume`: a block taking no entry while one is due
     /// refuses the batch). Each claim gets its forced range and `due = dueAt(anchorBlock)`.
-    /// Execution is checked only if a block is challenged.
-    function propose(Block[] calldata blocks) external payable {
+    /// Execution is checked only if a block is challenged. `parent` and `forcedFrom` are
+    /// what the proposer built on: the pending tip's hash and the inbox's head; the
+    /// proposal reverts if either moved (`StaleTip`, `StaleForcedHead`), so a transaction
+    /// landing first (a copied proposal, a prune of an entry the batch carries) can make
+    /// an honest proposal fail, never make it claim what its blocks do not carry.
+    function propose(Block[] calldata blocks, bytes32 parent, uint64 forcedFrom) external payable {
         uint64[] memory counts = new uint64[](blocks.length);
         for (uint256 i; i < blocks.length; i++) {
             counts[i] = blocks[i].forcedCount;
         }
-        Tip memory t = _open(counts);
+        Tip memory t = _open(counts, parent, forcedFrom);
         bytes32[] memory leaves = new bytes32[](blocks.length);
         for (uint256 i; i < blocks.length; i++) {
             Block calldata b = blocks[i];
@@ -291,12 +295,12 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
     /// and checks as `propose`; each block's claim carries its claimed `dataHash`, and the
     /// batch root is keccak256(claimsRoot ‖ keccak256(abi.encode(ends, versionedHashes))),
     /// against which `proveBlobData` checks the blobs in a dispute.
-    function proposeBlobs(BlobBlock[] calldata blocks) external payable {
+    function proposeBlobs(BlobBlock[] calldata blocks, bytes32 parent, uint64 forcedFrom) external payable {
         uint64[] memory counts = new uint64[](blocks.length);
         for (uint256 i; i < blocks.length; i++) {
             counts[i] = blocks[i].forcedCount;
         }
-        Tip memory t = _open(counts);
+        Tip memory t = _open(counts, parent, forcedFrom);
         uint256 blobs;
         while (blobhash(blobs) != bytes32(0)) blobs++;
         if (blobs == 0) revert NoBlobs();
@@ -323,8 +327,9 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
     }
 
     /// The bond and size checks of a proposal of blocks taking `counts` forced entries
-    /// each (the inbox takes them: `consume`); the pending tip it builds on.
-    function _open(uint64[] memory counts) private returns (Tip memory t) {
+    /// each (the inbox takes them: `consume`, from head `forcedFrom`); the pending tip it
+    /// builds on, which must be `parent`.
+    function _open(uint64[] memory counts, bytes32 parent, uint64 forcedFrom) private returns (Tip memory t) {
         uint256 count = counts.length;
         if (proposer != address(0) && msg.sender != proposer) revert NotProposer();
         // Followers read a batch from its transaction's calldata with standard JSON-RPC:
@@ -341,7 +346,8 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
             Batch storage b = batches[batchOf(t.number)];
             (t.hash, t.anchor, t.timestamp) = (b.tipHash, b.tipAnchor, b.tipTimestamp);
         }
-        t.forcedFrom = inbox.consume(msg.sender, counts);
+        if (t.hash != parent) revert StaleTip(parent, t.hash);
+        t.forcedFrom = inbox.consume(msg.sender, counts, forcedFrom);
         t.forced = t.forcedFrom;
         t.dueAnchor = type(uint256).max;
     }

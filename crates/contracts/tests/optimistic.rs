@@ -419,7 +419,7 @@ fn optimistic_timing_edges() {
     let e = env.l1_expect_revert::<_, Opt::WrongBond>(
         &proposer,
         env.rollup,
-        Opt::proposeCall { blocks: vec![env.posted(p1.hash)] },
+        env.propose_call(vec![env.posted(p1.hash)]),
         U256::ZERO,
     );
     assert_eq!((e.paid, e.required), (U256::ZERO, proposer_bond()));
@@ -606,19 +606,19 @@ fn optimistic_propose_checks() {
     env.l1_expect_revert::<_, Opt::NotProposer>(
         &alice,
         env.rollup,
-        Opt::proposeCall { blocks: vec![b1.clone()] },
+        env.propose_call(vec![b1.clone()]),
         proposer_bond(),
     );
     env.l1_expect_revert::<_, Opt::NoBlocks>(
         &proposer,
         env.rollup,
-        Opt::proposeCall { blocks: vec![] },
+        env.propose_call(vec![]),
         proposer_bond(),
     );
     let e = env.l1_expect_revert::<_, Opt::TooManyBlocks>(
         &proposer,
         env.rollup,
-        Opt::proposeCall { blocks: vec![b1.clone(); 1025] },
+        env.propose_call(vec![b1.clone(); 1025]),
         proposer_bond(),
     );
     assert_eq!((e.count, e.max), (U256::from(1025), U256::from(1024)));
@@ -626,7 +626,7 @@ fn optimistic_propose_checks() {
     env.l1_expect_revert::<_, Opt::AnchorBackwards>(
         &proposer,
         env.rollup,
-        Opt::proposeCall { blocks: vec![b2.clone(), b1.clone()] },
+        env.propose_call(vec![b2.clone(), b1.clone()]),
         proposer_bond(),
     );
     let mut back = b1.clone();
@@ -634,7 +634,7 @@ fn optimistic_propose_checks() {
     env.l1_expect_revert::<_, Opt::StaleTimestamp>(
         &proposer,
         env.rollup,
-        Opt::proposeCall { blocks: vec![b2.clone(), back] },
+        env.propose_call(vec![b2.clone(), back]),
         proposer_bond(),
     );
     let mut future = b1.clone();
@@ -642,7 +642,7 @@ fn optimistic_propose_checks() {
     env.l1_expect_revert::<_, Opt::FutureTimestamp>(
         &proposer,
         env.rollup,
-        Opt::proposeCall { blocks: vec![future] },
+        env.propose_call(vec![future]),
         proposer_bond(),
     );
     let mut unanchored = b1.clone();
@@ -650,7 +650,7 @@ fn optimistic_propose_checks() {
     env.l1_expect_revert::<_, Opt::AnchorOutOfWindow>(
         &proposer,
         env.rollup,
-        Opt::proposeCall { blocks: vec![unanchored] },
+        env.propose_call(vec![unanchored]),
         proposer_bond(),
     );
     assert_eq!(pending_number(&env), 0, "refused proposals leave nothing pending");

@@ -333,7 +333,7 @@ fn optimistic_forged_batch_hidden_behind_a_forwarding_contract() {
     let mut forged = bs[0].0.clone();
     forged.stateRoot = B256::repeat_byte(0xba);
     let mut input = vec![0xde, 0xad, 0xbe, 0xef];
-    input.extend(Opt::proposeCall { blocks: vec![forged.clone()] }.abi_encode());
+    input.extend(env.propose_call(vec![forged.clone()]).abi_encode());
     let s = env.l1_tx(&attacker, TxKind::Call(forwarder), proposer_bond(), input.into());
     assert!(
         !s.ok(),
@@ -342,7 +342,7 @@ fn optimistic_forged_batch_hidden_behind_a_forwarding_contract() {
     );
     // Why: the sender has code. Simulated from the forwarder itself (origin == sender;
     // without value: the forwarder holds none, and the sender is checked before the bond).
-    let call = Opt::proposeCall { blocks: vec![forged] };
+    let call = env.propose_call(vec![forged]);
     match env.l1_simulate(forwarder, env.rollup, &call, U256::ZERO) {
         nr_chain::CallOutcome::Revert { output, .. } => {
             Opt::NotTopLevelCall::abi_decode(&output).unwrap_or_else(|_| {

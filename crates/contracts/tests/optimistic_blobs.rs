@@ -57,7 +57,7 @@ fn propose_blobs_tx(
         access_list: Default::default(),
         blob_versioned_hashes: hashes,
         max_fee_per_blob_gas: 1_000_000_000,
-        input: Opt::proposeBlobsCall { blocks }.abi_encode().into(),
+        input: env.propose_blobs_call(blocks).abi_encode().into(),
     });
     let sig = from.sign_hash_sync(&tx.signature_hash()).unwrap();
     TxEnvelope::Eip4844(tx.into_signed(sig))
@@ -416,7 +416,7 @@ fn propose_blobs_refuses_missing_blobs_and_bad_ends() {
     let env = optimistic_env();
     let blocks = two_blocks(&env);
     let batch = blob_da::encode_batch(&blocks).unwrap();
-    let call = Opt::proposeBlobsCall { blocks: batch.blob_blocks(&blocks) };
+    let call = env.propose_blobs_call(batch.blob_blocks(&blocks));
     match env.l1_simulate(env.sequencer.address(), env.rollup, &call, proposer_bond()) {
         CallOutcome::Revert { output, .. } => assert_eq!(&output[..4], &Opt::NoBlobs::SELECTOR[..]),
         other => panic!("expected NoBlobs, got {other:?}"),
@@ -532,7 +532,7 @@ fn blob_record_longer_than_a_dispute_can_prove_is_refused_at_proposal() {
         let mut claims = blob_da::encode_batch(&blocks).unwrap().blob_blocks(&blocks);
         claims[0].end = 10;
         claims[1].end = (10 + long) as u32;
-        let call = Opt::proposeBlobsCall { blocks: claims.clone() };
+        let call = env.propose_blobs_call(claims.clone());
         let req = nr_chain::CallRequest {
             from: Some(env.sequencer.address()),
             to: Some(env.rollup),

@@ -82,7 +82,7 @@ fn posted_with(env: &Env, hash: B256, forced: u64) -> Opt::Block {
 
 /// The error `E` a proposal of `blocks` from the sequencer reverts with.
 fn propose_refused<E: alloy_sol_types::SolError>(env: &Env, blocks: Vec<Opt::Block>) -> E {
-    let call = Opt::proposeCall { blocks };
+    let call = env.propose_call(blocks);
     match env.l1_simulate(env.sequencer.address(), env.rollup, &call, proposer_bond()) {
         CallOutcome::Revert { output, .. } => E::abi_decode(&output).unwrap_or_else(|_| {
             panic!("expected {}, got {:?}", E::SIGNATURE, nr_contracts::decode_error(&output))

@@ -9,7 +9,7 @@ use alloy_consensus::TxEnvelope;
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
-use alloy_sol_types::{SolCall, SolEvent, SolValue};
+use alloy_sol_types::{SolCall, SolError, SolEvent, SolValue};
 use common::{batches::Proposed, optimistic::*, *};
 use nr_chain::{BlockOptions, BlockSelection, CallOutcome, Eip1559Builder};
 use nr_contracts::{L2_MESSENGER, OptimisticInbox as Inbox, OptimisticRollup as Opt};
@@ -445,7 +445,7 @@ fn optimistic_prune_rollback_prune_pays_the_fee_once() {
 /// forced head the proposer built on (and the parent hash, see the next test) and revert
 /// if it moved. This test pins today's behaviour.
 #[test]
-fn optimistic_prune_front_running_an_honest_proposal_makes_it_undefendable() {
+fn optimistic_prune_front_running_an_honest_proposal() {
     let env = optimistic_env_forced(FORCED_TX_DELAY);
     let (honest, attacker) = (env.sequencer.clone(), env.bob.clone());
     let t = transfer_tx(&env.alice, l2_nonce(&env, env.alice.address()), 100_000_000_000);
@@ -457,59 +457,68 @@ fn optimistic_prune_front_running_an_honest_proposal_makes_it_undefendable() {
         env.l1_mine();
     }
     assert!(past_expiry(&env, h));
-    // The honest block carries the (still valid) entry first.
+    // The honest block carries the (still valid) entry first; the proposal is built now,
+    // on the head it counted from.
     let p = l2_block_with(&env, vec![t]);
     env.l1_mine();
     let posted = posted_with(&env, p.hash, 1);
+    let call = env.propose_call(vec![posted.clone()]);
     // Front-run: a new entry, then the prune of h.
     let other = transfer_tx(&env.bob, l2_nonce(&env, env.bob.address()), 100_000_000_000);
     force(&env, &attacker, &other);
     let s = prune(&env, &attacker, vec![], Bytes::new());
     assert_eq!(dropped_reason(&s), Some(3), "pruned as Expired");
-    let b = propose(&env, &honest, vec![posted.clone()]);
-    let c = b.claim(1);
+    // Before the fix (propose took no forced head) the proposal landed with the range
+    // [h+1, h+2) while carrying h, and its defence failed with ForcedPrefixMismatch(0):
+    // "honest block carrying entry 0 got the range [1, 2) after the front-run prune".
+    let e: Inbox::StaleForcedHead =
+        match env.l1_simulate(honest.address(), env.rollup, &call, proposer_bond()) {
+            CallOutcome::Revert { output, .. } => Inbox::StaleForcedHead::abi_decode(&output)
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "expected StaleForcedHead, got {:?}",
+                        nr_contracts::decode_error(&output)
+                    )
+                }),
+            other => panic!("the front-run honest proposal must revert, got {other:?}"),
+        };
     println!(
-        "honest block carrying entry {h} got the range [{}, {}) after the front-run prune",
-        c.forcedFrom, c.forcedTo
+        "honest proposal after the front-run prune: StaleForcedHead({}, {})",
+        e.expected, e.head
     );
-    challenge(&env, &attacker, 1, b.id);
-    let e: Inbox::ForcedPrefixMismatch = refused(&env, b.defend(1, &posted, env.input(p.hash)));
-    println!("the honest defence: ForcedPrefixMismatch({})", e.index);
-    assert_eq!((c.forcedFrom, e.index), (h + 1, U256::ZERO), "today: undefendable");
+    assert_eq!((e.expected, e.head), (h, h + 1));
+    assert_eq!(pending_number(&env), 0, "nothing was proposed, no bond at stake");
+    // Rebuilt on the new head, the same block carries t as an ordinary transaction.
+    let b = propose(&env, &honest, vec![posted_with(&env, p.hash, 0)]);
+    assert_eq!((b.claim(1).forcedFrom, b.claim(1).forcedTo), (h + 1, h + 1));
 }
 
-/// Attack (KNOWN BUG, not fixed: the fix changes `propose`'s ABI; not specific to rule
-/// 5): with permissionless proposing, an attacker copies a pending honest proposal from
-/// the L1 mempool and lands it first; the honest transaction then proposes the same block
-/// again as block 2, on top of the copy (`propose` always extends the pending tip and
-/// takes no expected parent), so its claim says parent = block 1 while the block's real
-/// parent is block 0: undefendable. The attacker's copy is valid (its bond comes back) and
-/// the attacker, challenging the honest block 2, takes half the honest bond. With forced
-/// entries the copy also takes their fees. Proposed fix: `propose(Block[] blocks, bytes32
-/// parentHash, uint64 forcedFrom)` reverting unless the pending tip's hash and the forced
-/// head are those. This test pins today's behaviour.
 #[test]
-fn optimistic_copied_proposal_front_running_the_honest_one_makes_it_undefendable() {
+fn optimistic_copied_proposal_front_running_the_honest_one() {
     let env = optimistic_env_forced(FORCED_TX_DELAY);
     let (honest, attacker) = (env.sequencer.clone(), env.bob.clone());
     env.l2_transfer(&env.alice, env.bob.address(), U256::from(7));
     let p = l2_block_with(&env, vec![]);
     env.l1_mine();
     let posted = env.posted(p.hash);
+    let call = env.propose_call(vec![posted.clone()]);
     let copy = propose(&env, &attacker, vec![posted.clone()]);
     assert_eq!(copy.first, 1);
-    let b = propose(&env, &honest, vec![posted.clone()]);
-    assert_eq!(b.first, 2, "the honest proposal lands on top of the copy");
-    let c = challenge(&env, &attacker, 2, b.id);
-    let e: Opt::WrongParent = refused(&env, b.defend(2, &posted, env.input(p.hash)));
-    let _ = e;
-    let before = env.l1_balance(attacker.address());
-    wait_past(&env, c.receipt.header.timestamp + RESPONSE);
-    let r = env.l1_call(&env.alice, env.rollup, b.resolve(2), U256::ZERO);
-    assert!(r.ok());
-    let gained = env.l1_balance(attacker.address()) - before;
-    println!("attacker received {gained} wei from the honest proposal's slashing");
-    assert_eq!(gained, challenger_bond() + proposer_bond() / U256::from(2), "today");
+    // Before the fix (propose took no parent) the honest proposal landed as block 2 on top
+    // of the copy, its defence failed with WrongParent, and the attacker's challenge took
+    // half its bond: "attacker received 750000000000000000 wei".
+    let e: Opt::StaleTip =
+        match env.l1_simulate(honest.address(), env.rollup, &call, proposer_bond()) {
+            CallOutcome::Revert { output, .. } => Opt::StaleTip::abi_decode(&output)
+                .unwrap_or_else(|_| {
+                    panic!("expected StaleTip, got {:?}", nr_contracts::decode_error(&output))
+                }),
+            other => panic!("the honest proposal on a moved tip must revert, got {other:?}"),
+        };
+    assert_eq!((e.expected, e.pendingTip), (call.parent, posted.blockHash));
+    let s = env.l1_call(&honest, env.rollup, call, proposer_bond());
+    assert!(!s.ok(), "mined, it reverts too");
+    assert_eq!(pending_number(&env), 1, "only the copy is pending (a valid block: defendable)");
 }
 
 /// The error `E` a proposal of `blocks` from `from` reverts with (simulated on the next
@@ -519,7 +528,7 @@ fn propose_refused<E: alloy_sol_types::SolError>(
     from: &PrivateKeySigner,
     blocks: Vec<Opt::Block>,
 ) -> E {
-    let call = Opt::proposeCall { blocks };
+    let call = env.propose_call(blocks);
     match env.l1_simulate(from.address(), env.rollup, &call, proposer_bond()) {
         CallOutcome::Revert { output, .. } => E::abi_decode(&output).unwrap_or_else(|_| {
             panic!("expected {}, got {:?}", E::SIGNATURE, nr_contracts::decode_error(&output))
@@ -570,7 +579,7 @@ fn optimistic_deposit_delayed_by_old_anchors_at_most_256_blocks() {
     let ok = env.l1_simulate(
         attacker.address(),
         env.rollup,
-        &Opt::proposeCall { blocks: vec![posted.clone()] },
+        &env.propose_call(vec![posted.clone()]),
         proposer_bond(),
     );
     assert!(matches!(ok, CallOutcome::Success { .. }), "256 blocks old: {ok:?}");

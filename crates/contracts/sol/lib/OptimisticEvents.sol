@@ -33,6 +33,9 @@ abstract contract OptimisticEvents {
     error WrongBond(uint256 paid, uint256 required);
     /// `propose` without blocks.
     error NoBlocks();
+    /// The proposal was built on block hash `expected`, but the pending tip is `pendingTip`
+    /// (another proposal, or a `resolve`, landed first).
+    error StaleTip(bytes32 expected, bytes32 pendingTip);
     /// A batch of `count` blocks, over `max`.
     error TooManyBlocks(uint256 count, uint256 max);
     /// Block `number` is not pending.

@@ -82,13 +82,32 @@ impl Env {
     pub fn forced_head(&self) -> u64 {
         self.l1_view(self.inbox(), Inbox::forcedHeadCall {})
     }
+
+    /// The claimed hash of the pending tip (the finalized head when nothing is pending).
+    pub fn pending_tip_hash(&self) -> alloy_primitives::B256 {
+        self.l1_view(self.rollup, Opt::pendingTipCall {}).blockHash
+    }
+
+    /// `propose(blocks)` built on the pending tip and forced head as they are now.
+    pub fn propose_call(&self, blocks: Vec<Opt::Block>) -> Opt::proposeCall {
+        Opt::proposeCall { blocks, parent: self.pending_tip_hash(), forcedFrom: self.forced_head() }
+    }
+
+    /// `proposeBlobs(blocks)` built on the pending tip and forced head as they are now.
+    pub fn propose_blobs_call(&self, blocks: Vec<Opt::BlobBlock>) -> Opt::proposeBlobsCall {
+        Opt::proposeBlobsCall {
+            blocks,
+            parent: self.pending_tip_hash(),
+            forcedFrom: self.forced_head(),
+        }
+    }
 }
 
 /// Proposes `blocks` as one batch; returns it with its claims (checked against the root
 /// the contract logged).
 pub fn propose(env: &Env, from: &PrivateKeySigner, blocks: Vec<Opt::Block>) -> Proposed {
     let claims = env.claims_of(&blocks);
-    let call = Opt::proposeCall { blocks };
+    let call = env.propose_call(blocks);
     if let nr_chain::CallOutcome::Revert { output, .. } =
         env.l1_simulate(from.address(), env.rollup, &call, proposer_bond())
     {
