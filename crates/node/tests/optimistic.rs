@@ -350,7 +350,10 @@ async fn defender_with_incomplete_witness_fails_and_another_defends() {
         "the incomplete witness cannot defend (devnet node {})",
         d.settler.address()
     );
-    println!("block {} defended by the second watchtower: gas {}", defended.number, receipt.gas_used);
+    println!(
+        "block {} defended by the second watchtower: gas {}",
+        defended.number, receipt.gas_used
+    );
     let (fin, _) = event::<OptimisticRollup::BatchFinalized>(
         &l1,
         "the defended block is finalized",

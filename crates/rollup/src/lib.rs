@@ -490,6 +490,12 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             .or(cfg.settler_key.as_ref().map(|k| k.address()))
             .or(cfg.relayer_key.as_ref().map(|k| k.address()))
             .ok_or(RollupError::NoFeeRecipient)?;
+        // An `OptimisticRollup` keeps its forced transactions in an inbox contract of its
+        // own, with the same entries, views and events as `NativeRollup`'s.
+        let forced_l1 = match optimistic {
+            true => optimistic::forced::inbox_client(&l1).await?,
+            false => l1.clone(),
+        };
         let seq = sequencer::Sequencer {
             fee_recipient,
             chain: chain.clone(),
@@ -497,7 +503,7 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             block_time: cfg.block_time,
             blocking: tracker.clone(),
             forced: tokio::sync::Mutex::new(forced::ForcedInbox::new(
-                l1.clone(),
+                forced_l1.clone(),
                 cfg.deployment.deploy_block,
             )),
             censorship: forced::Censorship {
@@ -523,6 +529,7 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
                     da: cfg.optimistic.da,
                     blob_mismatch: cfg.optimistic.adversary.blob_mismatch,
                     min_batch: cfg.optimistic.min_batch,
+                    forced: forced::ForcedInbox::new(forced_l1, cfg.deployment.deploy_block),
                 };
                 spawn(Service::Proposer, Box::pin(p.run()));
             }

@@ -184,6 +184,9 @@ pub fn measure_blobs(workload: Workload, mgas: u64) -> Result<BlobRow, BenchErro
                 .ok_or(BenchError::MissingL1Block(anchor))?,
             anchorBlock: anchor,
             timestamp: b.timestamp,
+            forcedFrom: 0,
+            forcedTo: 0,
+            due: 0,
         };
         parent = b.blockHash;
         leaves.push(claims::leaf(&claim));
@@ -250,6 +253,7 @@ pub fn measure_blobs(workload: Workload, mgas: u64) -> Result<BlobRow, BenchErro
         proof,
         posted: posted[0].clone(),
         input: input.into(),
+        delivery: Default::default(),
     };
     let defend_gas = call(&l1, key, defend.abi_encode(), U256::ZERO, DEFEND_GAS)?;
     for _ in 0..WINDOW / 12 + 1 {

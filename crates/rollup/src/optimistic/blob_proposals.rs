@@ -55,6 +55,7 @@ pub fn blob_blocks(blocks: &[OptimisticRollup::Block], ends: &[u32]) -> Vec<Blob
             blockHash: b.blockHash,
             stateRoot: b.stateRoot,
             end: *end,
+            forcedCount: b.forcedCount,
         })
         .collect()
 }
@@ -232,6 +233,7 @@ mod tests {
             transactions: (0..txs).map(|t| Bytes::from(vec![0x02, i, t as u8, 0xee])).collect(),
             blockHash: B256::repeat_byte(0x40 + i),
             stateRoot: B256::repeat_byte(0x80 + i),
+            forcedCount: 0,
         }
     }
 

@@ -1,0 +1,163 @@
+//! Forced inclusion (rule 5) in optimistic mode end to end (docs/l2.md, "Forced inclusion
+//! in optimistic mode"): a user the operator censors withdraws through the rollup's
+//! `OptimisticInbox`; a proposer that claims a forced entry it does not carry is
+//! challenged, dropped and slashed. Every wait has a deadline.
+
+mod common;
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_provider::Provider;
+use common::{
+    optimistic::{self, client, event, l1_balance, rollup},
+    wait_until,
+};
+use nr_rollup::{
+    bridge::BridgeClient,
+    optimistic::{
+        OptimisticOptions, OptimisticRollup,
+        adversary::{Adversary, DishonestProposer},
+    },
+};
+use std::time::Duration;
+
+/// Challenge and response windows, in seconds.
+const WINDOW: u64 = 10;
+/// The user's development account.
+const USER: usize = 4;
+
+fn user_address() -> Address {
+    nr_node::l1::dev_signers(nr_node::l1::DEV_MNEMONIC, USER as u32 + 1).unwrap()[USER].address()
+}
+
+async fn l2_receipt(b: &BridgeClient, tx: B256) -> Option<alloy_rpc_types_eth::TransactionReceipt> {
+    b.l2().get_transaction_receipt(tx).await.ok().flatten()
+}
+
+/// The operator (sequencer and proposer) censors the user; the user's withdrawal forced
+/// through the inbox is included once due, proposed with its `forcedCount`, finalized
+/// after the window and claimed on L1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn optimistic_forced_withdrawal_without_the_operator() {
+    let (d, _dir) = optimistic::devnet_with(OptimisticOptions::default(), WINDOW, 0, |c| {
+        c.censor = vec![user_address()];
+        c.forced_delay = 12;
+    })
+    .await;
+    let l1 = rollup(&d);
+    let u = client(&d, USER).await;
+    let amount = optimistic::milli(700);
+    let forced = u.force_withdraw(&d.accounts[USER], u.from, amount).await.expect("force-withdraw");
+    println!(
+        "forced entry {}: L2 tx {}, due from L1 block {}",
+        forced.index, forced.tx_hash, forced.deadline
+    );
+    let r = wait_until("the forced withdrawal is included", Duration::from_secs(90), || async {
+        l2_receipt(&u, forced.tx_hash).await.ok_or_else(|| "not included".to_string())
+    })
+    .await;
+    assert!(r.status(), "the forced withdrawal succeeds on L2");
+    assert_eq!(r.transaction_index, Some(0), "first transaction of its block");
+    let block = r.block_number.unwrap();
+    let (proposed, _) = event::<OptimisticRollup::BatchProposed>(
+        &l1,
+        "its block is proposed",
+        Duration::from_secs(60),
+        |e| e.first <= block && block <= e.last,
+    )
+    .await;
+    println!("included in L2 block {block}, proposed in batch {}", proposed.batch);
+    let (fin, _) = event::<OptimisticRollup::BatchFinalized>(
+        &l1,
+        "its batch is finalized after the window",
+        Duration::from_secs(90),
+        |e| e.last >= block,
+    )
+    .await;
+    println!("finalized up to {}", fin.last);
+    let before = u.l1().get_balance(u.from).await.unwrap();
+    let c = u.claim(forced.tx_hash, Duration::from_secs(60)).await.expect("claimed on L1");
+    let after = u.l1().get_balance(u.from).await.unwrap();
+    let gas_cost = U256::from(c.gas_used) * U256::from(c.effective_gas_price);
+    assert_eq!(after, before + amount - gas_cost, "the user received the withdrawal on L1");
+    d.shutdown().await;
+}
+
+/// The rollup's inbox `forcedHead` (the pending head).
+async fn forced_head(d: &nr_node::devnet::Devnet) -> u64 {
+    let inbox = nr_rollup::optimistic::forced::inbox_client(&rollup(d)).await.expect("inbox");
+    let head: U256 =
+        inbox.view(nr_contracts::NativeRollup::forcedHeadCall {}).await.expect("forcedHead");
+    head.saturating_to()
+}
+
+/// A proposer that claims a forced entry its block does not carry (its hashes and roots
+/// true: only the forced-prefix rule exposes it) is challenged by an honest watchtower,
+/// cannot be defended, is dropped and slashed; the inbox rolls back and the entry is
+/// included and finalized by the honest chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dishonest_proposer_claims_a_forced_entry_it_does_not_carry() {
+    let lie = Adversary { proposer: Some(DishonestProposer::FalseForced), ..Default::default() };
+    let options = OptimisticOptions { watchtower: false, adversary: lie, ..Default::default() };
+    // The operator censors the user until the entry is nearly due (60 L1 blocks): the
+    // blocks proposed meanwhile do not carry it, and the liar claims one does.
+    let (d, dir) = optimistic::devnet_with(options, WINDOW, 0, |c| {
+        c.censor = vec![user_address()];
+        c.forced_delay = 60;
+    })
+    .await;
+    let watch = OptimisticOptions { watchtower: true, ..Default::default() };
+    let honest = optimistic::watcher(&d, &dir, Some(5), watch).await;
+    let l1 = rollup(&d);
+    let burned_before = l1_balance(&d, Address::ZERO).await;
+    let u = client(&d, USER).await;
+    let forced = u
+        .force_withdraw(&d.accounts[USER], u.from, optimistic::milli(300))
+        .await
+        .expect("force-withdraw");
+    println!("forced entry {} due from L1 block {}", forced.index, forced.deadline);
+    let (challenged, _) = event::<OptimisticRollup::BlockChallenged>(
+        &l1,
+        "the honest watchtower challenges the block claiming the entry",
+        Duration::from_secs(60),
+        |_| true,
+    )
+    .await;
+    assert_eq!(challenged.challenger, d.accounts[5].address());
+    let (dropped, receipt) = event::<OptimisticRollup::BlockDropped>(
+        &l1,
+        "nobody defends it and resolve drops it",
+        Duration::from_secs(60),
+        |e| e.number == challenged.number,
+    )
+    .await;
+    println!(
+        "block {} dropped (through {}), resolve gas {}; forcedHead now {}",
+        dropped.number,
+        dropped.lastDropped,
+        receipt.gas_used,
+        forced_head(&d).await
+    );
+    let burned = l1_balance(&d, Address::ZERO).await - burned_before;
+    assert!(
+        burned >= optimistic::milli(50) && burned < optimistic::milli(51),
+        "half the 0.1 ether proposer bond is burned: address(0) gained {burned}"
+    );
+    let r = wait_until("the entry is included", Duration::from_secs(120), || async {
+        l2_receipt(&u, forced.tx_hash).await.ok_or_else(|| "not included".to_string())
+    })
+    .await;
+    assert_eq!(r.transaction_index, Some(0), "first transaction of its block");
+    let block = r.block_number.unwrap();
+    let (fin, _) = event::<OptimisticRollup::BatchFinalized>(
+        &l1,
+        "the block carrying the entry is finalized",
+        Duration::from_secs(90),
+        |e| e.last >= block,
+    )
+    .await;
+    assert_eq!(fin.blockHash, d.l2.chain.hash_by_number(fin.last).unwrap().unwrap());
+    assert!(forced_head(&d).await > forced.index, "the entry is consumed on L1");
+    println!("entry included in L2 block {block}, finalized up to {}", fin.last);
+    honest.shutdown().await;
+    d.shutdown().await;
+}
