@@ -147,6 +147,7 @@ fn optimistic_forged_merkle_proofs_refused() {
         proof,
         posted: posted(3),
         input: env.input(bs[2].1.hash).into(),
+        delivery: Default::default(),
     };
     // Index out of range: block 4 sits at index 3 of batch a's tree (a padding leaf's
     // place), but the contract takes the index from n and refuses n outside the batch.
@@ -159,6 +160,7 @@ fn optimistic_forged_merkle_proofs_refused() {
             proof: vec![leaves[2], claims::root(&leaves[..2])],
             posted: posted(4),
             input: env.input(bs[3].1.hash).into(),
+            delivery: Default::default(),
         },
     );
     assert_eq!((e.number, e.batch), (4, a.id));

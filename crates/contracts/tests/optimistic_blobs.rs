@@ -98,7 +98,10 @@ fn blob_claims(
 ) -> (Vec<Opt::Claim>, B256) {
     let fields: Vec<_> = claimed
         .iter()
-        .map(|b| (b.timestamp, b.anchorBlock.to::<u64>(), b.dataHash, b.blockHash, b.stateRoot))
+        .map(|b| {
+            let a = b.anchorBlock.to::<u64>();
+            (b.timestamp, a, b.dataHash, b.blockHash, b.stateRoot, b.forcedCount)
+        })
         .collect();
     (env.claims_on_tip(&fields), claims::blob_binding(ends, hashes))
 }
