@@ -161,3 +161,95 @@ async fn dishonest_proposer_claims_a_forced_entry_it_does_not_carry() {
     honest.shutdown().await;
     d.shutdown().await;
 }
+
+/// A proposer that proposes a block whose state has not delivered an L1->L2 message due
+/// at its anchor (the operator's relayer withholds the user's deposit,
+/// `--censor-forced`) is challenged by an honest watchtower (`MessagesDue`: nobody can
+/// defend it), dropped and slashed. Once a third party delivers the deposit on L2, the
+/// proposer rebuilds its unproposed blocks with the delivery and the chain is finalized
+/// with the deposit credited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dishonest_proposer_skips_a_due_deposit() {
+    let lie = Adversary { proposer: Some(DishonestProposer::IgnoreDue), ..Default::default() };
+    let options = OptimisticOptions { watchtower: false, adversary: lie, ..Default::default() };
+    let (d, dir) = optimistic::devnet_with(options, WINDOW, 0, |c| {
+        c.censor = vec![user_address()];
+        c.censor_forced = true;
+        c.forced_delay = 8;
+    })
+    .await;
+    let watch = OptimisticOptions { watchtower: true, ..Default::default() };
+    let honest = optimistic::watcher(&d, &dir, Some(5), watch).await;
+    let l1 = rollup(&d);
+    let burned_before = l1_balance(&d, Address::ZERO).await;
+    let u = client(&d, USER).await;
+    let before = u.l2().get_balance(u.from).await.unwrap();
+    let amount = optimistic::milli(400);
+    let deposit =
+        u.deposit_eth(u.from, amount, optimistic::milli(1)).await.expect("deposit sent on L1");
+    println!("deposit in L1 block {:?}", deposit.block_number);
+    let (challenged, _) = event::<OptimisticRollup::BlockChallenged>(
+        &l1,
+        "the honest watchtower challenges the block owing the deposit",
+        Duration::from_secs(60),
+        |_| true,
+    )
+    .await;
+    assert_eq!(challenged.challenger, d.accounts[5].address());
+    let (dropped, _) = event::<OptimisticRollup::BlockDropped>(
+        &l1,
+        "nobody defends it and resolve drops it",
+        Duration::from_secs(60),
+        |e| e.number == challenged.number,
+    )
+    .await;
+    let burned = l1_balance(&d, Address::ZERO).await - burned_before;
+    assert!(
+        burned >= optimistic::milli(50) && burned < optimistic::milli(51),
+        "half the 0.1 ether proposer bond is burned: address(0) gained {burned}"
+    );
+    println!("block {} dropped (through {})", dropped.number, dropped.lastDropped);
+    // The proposer rebuilds from the pending tip, keeping an anchor its state has paid
+    // for, and proposes again.
+    let lying_batch = l1
+        .events::<OptimisticRollup::BatchProposed>(0, u64::MAX >> 1)
+        .await
+        .expect("BatchProposed events")
+        .into_iter()
+        .filter(|(_, e)| e.first <= dropped.number && dropped.number <= e.last)
+        .map(|(_, e)| e.batch)
+        .max()
+        .expect("the lie's batch");
+    let (again, _) = event::<OptimisticRollup::BatchProposed>(
+        &l1,
+        "the dropped block's number is proposed again",
+        Duration::from_secs(60),
+        |e| e.first == dropped.number && e.batch > lying_batch,
+    )
+    .await;
+    println!("block {} proposed again in batch {}", again.first, again.batch);
+    // The operator still withholds it: a third party delivers it on L2.
+    let third = client(&d, 7).await;
+    let r = third
+        .claim_deposit(deposit.transaction_hash, Duration::from_secs(60))
+        .await
+        .expect("a third party delivers the deposit");
+    println!("delivered by a third party in L2 block {:?}", r.block_number);
+    let finalized = wait_until(
+        "the deposit is credited in a finalized block",
+        Duration::from_secs(120),
+        || async {
+            let b = u
+                .l2()
+                .get_balance(u.from)
+                .block_id(alloy_rpc_types_eth::BlockId::finalized())
+                .await
+                .map_err(|e| e.to_string())?;
+            if b >= before + amount { Ok(b) } else { Err(format!("finalized balance {b}")) }
+        },
+    )
+    .await;
+    println!("finalized L2 balance {finalized} (was {before})");
+    honest.shutdown().await;
+    d.shutdown().await;
+}

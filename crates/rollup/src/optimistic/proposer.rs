@@ -44,6 +44,9 @@ pub struct Proposer {
     /// The rollup's forced-transaction inbox (`OptimisticRollup.inbox()`): each block's
     /// `forcedCount`, and the head entries to prune before proposing.
     pub forced: ForcedInbox,
+    /// The sequencer's anchor pinning (see `Sequencer::pin_anchor`): turned on once an
+    /// `ignore-due` lie is on L1, so that the blocks rebuilt after it are proposable.
+    pub pin_anchor: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Where the rollup stands: the finalized head and the latest pending block.
@@ -164,15 +167,30 @@ impl Proposer {
                 }
             };
             let delivered = opt_forced::delivered(&self.chain, &block.header)?;
-            if delivered < due && !self.dishonest.is_some_and(|d| d.ignores_due()) {
-                tracing::warn!(
-                    n,
-                    anchor,
-                    due,
-                    delivered,
-                    "block has not delivered the messages due at its anchor: not proposed"
-                );
-                break;
+            if delivered < due {
+                if self.dishonest.is_some_and(|d| d.ignores_due()) && !self.lied {
+                    if lie_at.is_none() {
+                        lie_at = Some(blocks.len());
+                        tracing::warn!(
+                            n,
+                            due,
+                            delivered,
+                            "dishonest proposer: proposing a block that owes due messages"
+                        );
+                    }
+                } else {
+                    tracing::warn!(
+                        n,
+                        anchor,
+                        due,
+                        delivered,
+                        "block has not delivered the messages due at its anchor: not proposed"
+                    );
+                    if blocks.is_empty() {
+                        self.rebuild_owing(tip.pending)?;
+                    }
+                    break;
+                }
             }
             let mut p = posted::posted_block(&block, anchor);
             if let Some(lie) = self.dishonest
@@ -192,17 +210,34 @@ impl Proposer {
         }
         self.forced_counts(&tip, &mut blocks, latest.number + 1, &mut lie_at).await?;
         let bond = self.l1.view(OptimisticRollup::proposerBondCall {}).await?;
-        let (r, count, lying, how) = match self.da {
-            DataAvailability::Blobs => self.propose_blobs(blocks, lie_at, bond).await?,
+        let sent = match self.da {
+            DataAvailability::Blobs => self.propose_blobs(blocks, lie_at, bond).await,
             DataAvailability::Calldata => {
                 let count = blocks.len() as u64;
                 let call = OptimisticRollup::proposeCall { blocks };
-                let r = self.l1.send(self.l1.rollup, call.abi_encode().into(), bond).await?;
-                (r, count, lie_at.is_some(), "calldata")
+                let r = self.l1.send(self.l1.rollup, call.abi_encode().into(), bond).await;
+                r.map(|r| (r, count, lie_at.is_some(), "calldata")).map_err(Into::into)
             }
+        };
+        let (r, count, lying, how) = match sent {
+            Err(OptimisticError::Rollup(e)) if crate::forced::is_forced_due(&e) => {
+                // Built before the head entry was due (or seen): no proposal can take
+                // these blocks. Rebuild from the pending tip, the entry first.
+                let r = self.chain.rewind_to(tip.pending)?;
+                tracing::warn!(
+                    pending = tip.pending,
+                    removed = r.removed_blocks,
+                    "a due forced transaction is missing: rebuilding the unproposed blocks"
+                );
+                return Err(OptimisticError::Rollup(e));
+            }
+            sent => sent?,
         };
         // The lie is told once it is on L1 (a refused proposal is tried again).
         self.lied |= lying;
+        if self.lied {
+            self.pin_anchor.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         self.status.lock().last_l1_tx = Some(r.transaction_hash);
         tracing::info!(
             from = tip.pending + 1,
@@ -211,6 +246,20 @@ impl Proposer {
             l1_block = r.block_number,
             da = how,
             "proposed"
+        );
+        Ok(())
+    }
+
+    /// The first block to propose (above the pending tip `pending`) owes messages: no
+    /// block after it can be proposed either. Rewinds to the pending tip: the sequencer
+    /// builds the blocks again, keeping an anchor whose due messages the state has
+    /// delivered (`Sequencer::pin_anchor`) until the deliveries land.
+    fn rebuild_owing(&self, pending: u64) -> Result<(), OptimisticError> {
+        let r = self.chain.rewind_to(pending)?;
+        tracing::warn!(
+            pending,
+            removed = r.removed_blocks,
+            "blocks owing due messages: rebuilding the unproposed blocks with the deliveries"
         );
         Ok(())
     }
