@@ -253,3 +253,69 @@ async fn dishonest_proposer_skips_a_due_deposit() {
     honest.shutdown().await;
     d.shutdown().await;
 }
+
+/// A valid block anchored after a deposit became due (its claim's `due` > 0), challenged by
+/// a griefer, is defended with the messenger's `deliveredPrefix` proof from the L2 node:
+/// the griefer loses its bond and the block is finalized.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn griefed_block_owing_a_deposit_is_defended_with_the_delivery_proof() {
+    let delay = 4;
+    let (d, dir) = optimistic::devnet_with(OptimisticOptions::default(), WINDOW, 0, |c| {
+        c.forced_delay = delay;
+    })
+    .await;
+    let l1 = rollup(&d);
+    let u = client(&d, USER).await;
+    let deposit =
+        u.deposit_eth(u.from, optimistic::milli(10), optimistic::milli(1)).await.expect("deposit");
+    let sent = deposit.block_number.unwrap();
+    // Past the deposit's due block and the windows of every block before it.
+    wait_until("the L1 passes the deposit's due block", Duration::from_secs(60), || async {
+        let n = u.l1().get_block_number().await.map_err(|e| e.to_string())?;
+        if n > sent + delay + WINDOW + 2 { Ok(()) } else { Err(format!("L1 block {n}")) }
+    })
+    .await;
+    let griefer = Adversary { grief_challenger: true, ..Default::default() };
+    let watch = OptimisticOptions { watchtower: true, adversary: griefer, ..Default::default() };
+    let griefer_node = optimistic::watcher(&d, &dir, Some(6), watch).await;
+    let griefer_before = l1_balance(&d, d.accounts[6].address()).await;
+    client(&d, 3)
+        .await
+        .withdraw_eth(Address::repeat_byte(0x59), optimistic::milli(1))
+        .await
+        .expect("L2 tx");
+    let (challenged, _) = event::<OptimisticRollup::BlockChallenged>(
+        &l1,
+        "the griefer challenges a valid block",
+        Duration::from_secs(60),
+        |_| true,
+    )
+    .await;
+    let header = d.l2.chain.header_by_number(challenged.number).unwrap().unwrap();
+    let anchor = l1.number_of(header.parent_beacon_block_root.unwrap()).await.unwrap();
+    let due: U256 =
+        l1.view(OptimisticRollup::dueAtCall { l1Block: U256::from(anchor) }).await.expect("dueAt");
+    println!("block {} (anchor {anchor}) owes {due} messages", challenged.number);
+    assert!(due >= U256::from(1), "the challenged block's claim owes the deposit");
+    let (defended, receipt) = event::<OptimisticRollup::BlockDefended>(
+        &l1,
+        "the devnet node defends it with the delivery proof",
+        Duration::from_secs(60),
+        |e| e.number == challenged.number,
+    )
+    .await;
+    assert_eq!(defended.defender, d.settler.address());
+    println!("defended: gas {}", receipt.gas_used);
+    let lost = griefer_before - l1_balance(&d, d.accounts[6].address()).await;
+    assert!(lost >= optimistic::milli(50), "the griefer's bond went to the defender: {lost}");
+    let (fin, _) = event::<OptimisticRollup::BatchFinalized>(
+        &l1,
+        "the defended block is finalized",
+        Duration::from_secs(60),
+        |e| e.last >= challenged.number,
+    )
+    .await;
+    assert_eq!(fin.blockHash, d.l2.chain.hash_by_number(fin.last).unwrap().unwrap());
+    griefer_node.shutdown().await;
+    d.shutdown().await;
+}
