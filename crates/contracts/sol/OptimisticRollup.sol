@@ -267,8 +267,10 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
     /// Posts `blocks` on top of the pending tip (the latest pending block, or the
     /// finalized head), bonded by `msg.value == proposerBond`, as one batch. Cheap checks
     /// only: anchors non-decreasing and within the last 256 L1 blocks, timestamps
-    /// non-decreasing, not in the future, not staler than `maxTimestampLag`. Execution is
-    /// checked only if a block is challenged.
+    /// non-decreasing, not in the future, not staler than `maxTimestampLag`; and rule 5's
+    /// forced-entry counts (`inbox.consume`: a block taking no entry while one is due
+    /// refuses the batch). Each claim gets its forced range and `due = dueAt(anchorBlock)`.
+    /// Execution is checked only if a block is challenged.
     function propose(Block[] calldata blocks) external payable {
         uint64[] memory counts = new uint64[](blocks.length);
         for (uint256 i; i < blocks.length; i++) {

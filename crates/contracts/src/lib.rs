@@ -377,6 +377,14 @@ mod tests {
         assert_eq!(e.to_string(), "NativeRollup.NotSequencer");
         let e = decode_error(&OptimisticRollup::NotPending { number: 3 }.abi_encode()).unwrap();
         assert_eq!(e.to_string(), "OptimisticRollup.NotPending { number: 3 }");
+        let data = OptimisticInbox::ForcedPrefixMismatch { index: U256::from(2) }.abi_encode();
+        assert_eq!(
+            decode_error(&data).unwrap().to_string(),
+            "OptimisticInbox.ForcedPrefixMismatch { index: 2 }"
+        );
+        // Declared by both inboxes (the shared ForcedInboxCore): named without a contract.
+        let data = OptimisticInbox::ForcedTransactionDue { index: U256::from(4) }.abi_encode();
+        assert_eq!(decode_error(&data).unwrap().to_string(), "ForcedTransactionDue { index: 4 }");
         let data = NativeRollup::GasLimitTooHigh { gasLimit: U256::from(7), max: U256::from(5) }
             .abi_encode();
         let e = decode_error(&data).unwrap();

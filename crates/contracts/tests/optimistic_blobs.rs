@@ -567,3 +567,53 @@ fn blob_record_longer_than_a_dispute_can_prove_is_refused_at_proposal() {
         assert_eq!(pending_number(&env), 0);
     }
 }
+
+/// Rule 5 with blob data: a `BlobBlock` carries `forcedCount` (the record does not), the
+/// claims get the forced ranges, and the block starting with its forced entry is proven
+/// and defended; the inbox's head moved at proposal.
+#[test]
+fn blob_block_with_a_forced_entry_is_proven_and_defended() {
+    use alloy_eips::eip2718::Encodable2718;
+    use nr_contracts::OptimisticInbox as Inbox;
+    let env = optimistic_env_forced(FORCED_TX_DELAY);
+    let forced = Eip1559Builder::new(L2_ID, 0, TxKind::Call(Address::with_last_byte(0xee)))
+        .value(U256::from(1))
+        .gas_limit(21_000)
+        .fees(100_000_000_000, 1_000_000_000)
+        .sign(&env.alice)
+        .unwrap();
+    let raw: Bytes = forced.encoded_2718().into();
+    let fee: U256 = env.l1_view(
+        env.inbox(),
+        Inbox::forcedFeeCall { len: U256::from(raw.len()), txGasLimit: U256::from(21_000) },
+    );
+    assert!(env.l1_call(&env.bob, env.inbox(), Inbox::forceIncludeCall { rawTx: raw }, fee).ok());
+    let anchor = env.l1.head();
+    let opts = BlockOptions {
+        timestamp: anchor.timestamp,
+        parent_beacon_block_root: Some(anchor.hash_slow()),
+        fee_recipient: None,
+    };
+    let sel = BlockSelection { first: vec![forced], exclude: vec![] };
+    let p1 = env.l2.produce_block_selected(&opts, &sel).unwrap();
+    assert!(p1.skipped.is_empty());
+    env.l2_transfer(&env.bob, Address::repeat_byte(0x51), U256::from(9));
+    let p2 = env.l2_block();
+    env.l1_mine();
+    let blocks = vec![Opt::Block { forcedCount: 1, ..env.posted(p1.hash) }, env.posted(p2.hash)];
+    let batch = blob_da::encode_batch(&blocks).unwrap();
+    let (proposed, hashes) = propose_blobs(&env, &blocks, &batch);
+    let (c1, c2) = (proposed.claim(1), proposed.claim(2));
+    assert_eq!((c1.forcedFrom, c1.forcedTo, c2.forcedFrom, c2.forcedTo), (0, 1, 1, 1));
+    assert_eq!(env.forced_head(), 1, "taken at proposal");
+    challenge(&env, &env.bob, 1, proposed.id);
+    let prove = prove_call(&proposed, 1, &batch, &hashes);
+    assert!(call_selected(&env, &env.deployer, &prove, TX_GAS_CAP).ok());
+    let d = env.l1_call(
+        &env.alice,
+        env.rollup,
+        proposed.defend(1, &blocks[0], env.input(p1.hash)),
+        U256::ZERO,
+    );
+    assert!(d.ok(), "defended: its first transaction is the entry");
+}

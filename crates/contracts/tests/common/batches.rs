@@ -114,7 +114,8 @@ impl Env {
         blocks
             .iter()
             .map(|&(timestamp, anchor, data_hash, block_hash, state_root, count)| {
-                let due: U256 = self.l1_view(self.rollup, Opt::dueAtCall { l1Block: U256::from(anchor) });
+                let due: U256 =
+                    self.l1_view(self.rollup, Opt::dueAtCall { l1Block: U256::from(anchor) });
                 let c = Opt::Claim {
                     parentHash: parent,
                     dataHash: data_hash,
@@ -140,7 +141,14 @@ impl Env {
             .iter()
             .map(|b| {
                 let data = claims::data_hash(b);
-                (b.timestamp, b.anchorBlock.to::<u64>(), data, b.blockHash, b.stateRoot, b.forcedCount)
+                (
+                    b.timestamp,
+                    b.anchorBlock.to::<u64>(),
+                    data,
+                    b.blockHash,
+                    b.stateRoot,
+                    b.forcedCount,
+                )
             })
             .collect();
         self.claims_on_tip(&fields)
