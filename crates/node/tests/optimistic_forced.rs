@@ -319,3 +319,68 @@ async fn griefed_block_owing_a_deposit_is_defended_with_the_delivery_proof() {
     griefer_node.shutdown().await;
     d.shutdown().await;
 }
+
+/// A signed transfer of 12345 wei from development account `account` with `nonce`.
+async fn transfer(
+    d: &nr_node::devnet::Devnet,
+    u: &BridgeClient,
+    account: usize,
+    nonce: u64,
+) -> alloy_consensus::TxEnvelope {
+    let chain_id = u.l2().get_chain_id().await.unwrap();
+    nr_chain::Eip1559Builder::new(chain_id, nonce, Address::repeat_byte(0x42))
+        .value(U256::from(12345))
+        .gas_limit(21_000)
+        .fees(10_000_000_000, 1_000_000_000)
+        .sign(&d.accounts[account])
+        .unwrap()
+}
+
+/// An inbox entry the pending tip cannot carry (its nonce is ahead of its sender's) is
+/// dropped by the proposer before it proposes (`pruneForced` with an account proof of the
+/// pending tip's state, reason `Nonce`); the valid entry behind it is included, proposed
+/// with `forcedCount` 1 and finalized.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn invalid_forced_entry_is_pruned_by_the_proposer() {
+    use alloy_eips::eip2718::Encodable2718;
+    let (d, _dir) = optimistic::devnet_with(OptimisticOptions::default(), WINDOW, 0, |c| {
+        c.forced_delay = 12;
+    })
+    .await;
+    let l1 = rollup(&d);
+    let u = client(&d, USER).await;
+    let nonce = u.l2().get_transaction_count(u.from).await.unwrap();
+    let gapped = transfer(&d, &u, USER, nonce + 5).await;
+    let bad = u.force_send(gapped.encoded_2718().into()).await.expect("force-send");
+    let good = u
+        .force_send(transfer(&d, &u, USER, nonce).await.encoded_2718().into())
+        .await
+        .expect("force-send");
+    assert_eq!(good.index, bad.index + 1);
+    let r = wait_until("the valid entry is included", Duration::from_secs(60), || async {
+        l2_receipt(&u, good.tx_hash).await.ok_or_else(|| "not included".to_string())
+    })
+    .await;
+    assert_eq!(r.transaction_index, Some(0), "first transaction of its block");
+    let block = r.block_number.unwrap();
+    let (fin, _) = event::<OptimisticRollup::BatchFinalized>(
+        &l1,
+        "its block is finalized",
+        Duration::from_secs(60),
+        |e| e.last >= block,
+    )
+    .await;
+    assert_eq!(fin.blockHash, d.l2.chain.hash_by_number(fin.last).unwrap().unwrap());
+    assert!(l2_receipt(&u, bad.tx_hash).await.is_none(), "the invalid entry is never included");
+    assert_eq!(forced_head(&d).await, good.index + 1, "both consumed");
+    let inbox = nr_rollup::optimistic::forced::inbox_client(&l1).await.expect("inbox");
+    let latest = u.l1().get_block_number().await.unwrap();
+    let dropped =
+        inbox.events::<nr_contracts::NativeRollup::ForcedDropped>(0, latest).await.unwrap();
+    assert_eq!(dropped.len(), 1, "one entry dropped: {dropped:?}");
+    let (_, e) = &dropped[0];
+    assert_eq!(e.index, U256::from(bad.index));
+    assert_eq!(e.reason, 1, "reason Nonce (ForcedDropReason 1)");
+    println!("entry {} pruned (Nonce); entry {} in L2 block {block}", bad.index, good.index);
+    d.shutdown().await;
+}
