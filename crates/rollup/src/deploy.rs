@@ -1,5 +1,6 @@
 //! Deploys a rollup on an L1 through JSON-RPC: the L2 genesis is built in code, then
-//! `NativeRollup` ([`deploy`]) or `OptimisticRollup` ([`deploy_optimistic`]), bound to that
+//! `NativeRollup` ([`deploy`]) or `OptimisticRollup` and its `OptimisticInbox`
+//! ([`deploy_optimistic`]), bound to that
 //! genesis and locking the wei that backs the genesis's funded accounts, `L1TokenBridge`
 //! and a test ERC-20.
 
@@ -12,8 +13,8 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolConstructor;
 use nr_chain::spec::ChainSpec;
 use nr_contracts::{
-    L1TokenBridge, L2_TOKEN_BRIDGE, NativeRollup, OptimisticRollup, TestToken, genesis_backing,
-    l2_genesis,
+    L1TokenBridge, L2_TOKEN_BRIDGE, NativeRollup, OptimisticInbox, OptimisticRollup, TestToken,
+    genesis_backing, l2_genesis,
 };
 
 /// What to deploy.
@@ -146,7 +147,13 @@ async fn deploy_with(
     let schedule: nr_stateless::ForkSchedule =
         p.raw_request("nr_forkSchedule".into(), ()).await.map_err(RollupError::NotNrL1)?;
     let nonce = p.get_transaction_count(from).await.map_err(RollupError::Transport)?;
-    let (rollup, l1_bridge) = (from.create(nonce), from.create(nonce + 1));
+    // An `OptimisticRollup` names its forced inbox, deployed right after it (the inbox's
+    // constructor checks that the rollup names it); then the bridge.
+    let rollup = from.create(nonce);
+    let (inbox, l1_bridge) = match optimistic {
+        Some(_) => (from.create(nonce + 1), from.create(nonce + 2)),
+        None => (Address::ZERO, from.create(nonce + 1)),
+    };
     let head = p
         .get_block_by_number(BlockNumberOrTag::Latest)
         .await
@@ -194,8 +201,7 @@ async fn deploy_with(
                 challengerBond_: o.challenger_bond,
                 maxTimestampLag_: U256::from(params.max_timestamp_lag),
                 forcedDelay_: U256::from(params.forced_delay),
-                // Deployed after the rollup and its bridge (OptimisticInbox(rollup)).
-                inbox_: from.create(nonce + 2),
+                inbox_: inbox,
             };
             [OptimisticRollup::BYTECODE.to_vec(), ctor.abi_encode()].concat()
         }
@@ -204,6 +210,14 @@ async fn deploy_with(
     if a != rollup {
         return Err(RollupError::RollupAddressMoved { got: a, expected: rollup });
     }
+    if optimistic.is_some() {
+        let ctor = OptimisticInbox::constructorCall { rollup_: rollup };
+        let code = [OptimisticInbox::BYTECODE.to_vec(), ctor.abi_encode()].concat();
+        let (i, _) = deploy_code(&p, from, code, U256::ZERO).await?;
+        if i != inbox {
+            return Err(RollupError::InboxAddressMoved { got: i, expected: inbox });
+        }
+    }
     let mut code = L1TokenBridge::BYTECODE.to_vec();
     code.extend(
         L1TokenBridge::constructorCall { rollup_: rollup, l2Bridge_: L2_TOKEN_BRIDGE }.abi_encode(),
@@ -211,13 +225,6 @@ async fn deploy_with(
     let (b, _) = deploy_code(&p, from, code, U256::ZERO).await?;
     if b != l1_bridge {
         return Err(RollupError::BridgeAddressMoved { got: b, expected: l1_bridge });
-    }
-    if optimistic.is_some() {
-        let mut code = nr_contracts::OptimisticInbox::BYTECODE.to_vec();
-        code.extend(
-            nr_contracts::OptimisticInbox::constructorCall { rollup_: rollup }.abi_encode(),
-        );
-        deploy_code(&p, from, code, U256::ZERO).await?;
     }
     let (token, _) = deploy_code(&p, from, TestToken::BYTECODE.to_vec(), U256::ZERO).await?;
     Ok(Deployment { l1_chain_id, rollup, l1_bridge, test_token: Some(token), deploy_block, l2 })

@@ -175,15 +175,13 @@ pub(super) fn setup(workload: Workload) -> Result<OptimisticSetup, BenchError> {
         challengerBond_: U256::from(BOND),
         maxTimestampLag_: U256::from(1u64 << 40),
         forcedDelay_: U256::from(8),
-        // Deployed right after the rollup.
         inbox_: deployer.address().create(1),
     };
     let code = [OptimisticRollup::BYTECODE.to_vec(), ctor.abi_encode()].concat();
     let mut l1 = SettlementL1::deploy(&schedule, &genesis, deployer.clone(), code)?;
+    // Its forced inbox, right after it (the rollup cannot propose before it exists).
     let inbox = nr_contracts::OptimisticInbox::constructorCall { rollup_: rollup };
-    l1.deploy_next(
-        [nr_contracts::OptimisticInbox::BYTECODE.to_vec(), inbox.abi_encode()].concat(),
-    )?;
+    l1.create([nr_contracts::OptimisticInbox::BYTECODE.to_vec(), inbox.abi_encode()].concat())?;
 
     let txs = TxGenerator::new(workload, senders, token, writer);
     Ok(OptimisticSetup { l2, _l2_dir: l2_dir, l1, deployer, txs })

@@ -78,9 +78,8 @@ impl SettlementL1 {
         Ok(l1)
     }
 
-    /// Deploys `code` (creation code with constructor arguments) as the deployer's next
-    /// transaction.
-    pub fn deploy_next(&mut self, code: Vec<u8>) -> Result<(), BenchError> {
+    /// Deploys `code` from the deployer (its next nonce) in a block of its own.
+    pub fn create(&mut self, code: Vec<u8>) -> Result<(), BenchError> {
         self.send(TxKind::Create, code.into(), U256::ZERO).map(|_| ())
     }
 
