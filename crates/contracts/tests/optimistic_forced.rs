@@ -492,7 +492,7 @@ fn optimistic_inbox_hooks_are_rollup_only() {
     let _: Inbox::NotRollup = refused_at(
         &env,
         env.inbox(),
-        Inbox::consumeCall { proposer_: env.alice.address(), counts: vec![0] },
+        Inbox::consumeCall { proposer_: env.alice.address(), counts: vec![0], expected: 0 },
     );
     let _: Inbox::NotRollup = refused_at(&env, env.inbox(), Inbox::rollbackCall { head: 0 });
 }

@@ -55,6 +55,12 @@ impl ForcedInbox {
     /// The pending entries (index >= `forcedHead`), in inbox order. An entry whose raw
     /// bytes do not decode (impossible for what `forceInclude` accepts) ends the list.
     pub async fn pending(&mut self) -> Result<Vec<PendingForced>, RollupError> {
+        Ok(self.pending_from().await?.1)
+    }
+
+    /// The inbox's head (`forcedHead`) and the pending entries from it, as [`Self::pending`]:
+    /// what a proposal counts its blocks' forced entries from.
+    pub async fn pending_from(&mut self) -> Result<(u64, Vec<PendingForced>), RollupError> {
         let head = self.l1.view(NativeRollup::forcedHeadCall {}).await?.to::<u64>();
         let count = self.l1.view(NativeRollup::forcedCountCall {}).await?.to::<u64>();
         let mut out = Vec::new();
@@ -78,7 +84,7 @@ impl ForcedInbox {
             out.push(PendingForced { index, tx, entry });
         }
         self.raw.retain(|i, _| *i >= head);
-        Ok(out)
+        Ok((head, out))
     }
 
     /// Reads `ForcedTransaction` logs up to the L1 head; from the deployment again when

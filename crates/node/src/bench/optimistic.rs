@@ -74,7 +74,12 @@ pub fn measure_optimistic(workload: Workload, mgas: u64) -> Result<OptimisticRow
     let raw: Vec<u8> = posted.transactions.iter().flat_map(|t| t.iter().copied()).collect();
     let zstd = zstd::encode_all(&raw[..], 3)?;
     let propose = l1.call(
-        OptimisticRollup::proposeCall { blocks: vec![posted.clone()] }.abi_encode(),
+        OptimisticRollup::proposeCall {
+            blocks: vec![posted.clone()],
+            parent: block.header.parent_hash,
+            forcedFrom: 0,
+        }
+        .abi_encode(),
         U256::from(BOND),
     )?;
     let challenge =

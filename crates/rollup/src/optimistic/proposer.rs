@@ -208,13 +208,18 @@ impl Proposer {
         if blocks.is_empty() {
             return Ok(());
         }
-        self.forced_counts(&tip, &mut blocks, latest.number + 1, &mut lie_at).await?;
+        let forced_from =
+            self.forced_counts(&tip, &mut blocks, latest.number + 1, &mut lie_at).await?;
+        // What the proposal is built on: it reverts (`StaleTip`, `StaleForcedHead`) if
+        // another transaction moves either first, instead of landing with claims its blocks
+        // do not carry.
+        let on = (tip.pending_hash, forced_from);
         let bond = self.l1.view(OptimisticRollup::proposerBondCall {}).await?;
         let sent = match self.da {
-            DataAvailability::Blobs => self.propose_blobs(blocks, lie_at, bond).await,
+            DataAvailability::Blobs => self.propose_blobs(blocks, lie_at, bond, on).await,
             DataAvailability::Calldata => {
                 let count = blocks.len() as u64;
-                let call = OptimisticRollup::proposeCall { blocks };
+                let call = OptimisticRollup::proposeCall { blocks, parent: on.0, forcedFrom: on.1 };
                 let r = self.l1.send(self.l1.rollup, call.abi_encode().into(), bond).await;
                 r.map(|r| (r, count, lie_at.is_some(), "calldata")).map_err(Into::into)
             }
@@ -274,7 +279,7 @@ impl Proposer {
         blocks: &mut [OptimisticRollup::Block],
         next_l1_block: u64,
         lie_at: &mut Option<usize>,
-    ) -> Result<(), OptimisticError> {
+    ) -> Result<u64, OptimisticError> {
         let tip_header = self
             .chain
             .header_by_number(tip.pending)?
@@ -285,7 +290,7 @@ impl Proposer {
         let inbox = self.forced.l1().clone();
         opt_forced::prune_head(&inbox, &self.chain, &tip_header, next, next_l1_block, delay)
             .await?;
-        let pending = self.forced.pending().await?;
+        let (head, pending) = self.forced.pending_from().await?;
         let mut counts = forced_counts(blocks, &pending);
         if self.dishonest == Some(DishonestProposer::FalseForced) && !self.lied && lie_at.is_none()
         {
@@ -310,7 +315,7 @@ impl Proposer {
         for (b, c) in blocks.iter_mut().zip(counts) {
             b.forcedCount = c;
         }
-        Ok(())
+        Ok(head)
     }
 
     /// Proposes a prefix of `blocks` in blobs (as many as fit [`blob_proposals::MAX_BLOBS`]
@@ -322,13 +327,14 @@ impl Proposer {
         mut blocks: Vec<OptimisticRollup::Block>,
         lie_at: Option<usize>,
         bond: U256,
+        on: (B256, u64),
     ) -> Result<(alloy_rpc_types_eth::TransactionReceipt, u64, bool, &'static str), OptimisticError>
     {
         let fit = blob_proposals::blob_prefix(&blocks)?;
         if fit == 0 {
             blocks.truncate(1);
             tracing::warn!("block record too large for a blob dispute: proposed in calldata");
-            let call = OptimisticRollup::proposeCall { blocks };
+            let call = OptimisticRollup::proposeCall { blocks, parent: on.0, forcedFrom: on.1 };
             let r = self.l1.send(self.l1.rollup, call.abi_encode().into(), bond).await?;
             return Ok((r, 1, lie_at == Some(0), "calldata"));
         }
@@ -343,7 +349,7 @@ impl Proposer {
             tracing::warn!(i, "dishonest proposer: a blob record that is not the claimed block");
         }
         let count = blocks.len() as u64;
-        let (batch, call) = blob_proposals::encode_proposal(&blocks, mismatch)?;
+        let (batch, call) = blob_proposals::encode_proposal(&blocks, mismatch, on)?;
         let blobs = batch.blobs.len();
         let r = blob_proposals::send_proposal(&self.l1, batch, call, bond).await?;
         tracing::info!(blobs, blob_gas = ?r.blob_gas_used, "proposed in blobs");
