@@ -126,7 +126,8 @@ pub struct CensorArgs {
     #[arg(long = "censor", value_name = "ADDR")]
     pub censor: Vec<Address>,
     /// Development only: censor even forced transactions that are due (settlement stalls
-    /// with `ForcedTransactionDue`).
+    /// with `ForcedTransactionDue`), and never deliver censored L1->L2 messages (stalls
+    /// with `MessagesDue`).
     #[arg(long)]
     pub censor_forced: bool,
 }

@@ -19,7 +19,8 @@ pub struct OptimisticArgs {
     pub no_watchtower: bool,
     /// Development only: the proposer lies about the first block with transactions it
     /// proposes (`wrong-root`: a wrong state root; `bad-data`: data inconsistent with the
-    /// claimed hash).
+    /// claimed hash; `false-forced`: claims a forced inbox entry the block does not carry;
+    /// `ignore-due`: proposes blocks that have not delivered the L1->L2 messages due).
     #[arg(long, value_name = "KIND")]
     pub dishonest_proposer: Option<DishonestProposer>,
     /// Development only: the watchtower challenges the first valid block with

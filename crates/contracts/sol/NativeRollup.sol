@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {StatelessInputReader} from "./lib/StatelessInputReader.sol";
 import {MerkleTrie} from "./lib/MerkleTrie.sol";
 import {ExecuteResult} from "./lib/ExecuteResult.sol";
-import {ForcedTx} from "./lib/ForcedTx.sol";
+import {ForcedEntry, ForcedDropReason, ForcedInboxCore} from "./lib/ForcedInboxCore.sol";
 import {RollupCore} from "./RollupCore.sol";
 
 /// @title NativeRollup
@@ -14,7 +14,7 @@ import {RollupCore} from "./RollupCore.sol";
 ///         It also carries L1->L2 messages (append-only keccak Merkle tree, root in slot 0)
 ///         and delivers L2->L1 messages proven against settled L2 state roots.
 /// @dev Storage layout is part of the protocol: the L2 proves `messageRoot` (slot 0).
-contract NativeRollup is RollupCore {
+contract NativeRollup is RollupCore, ForcedInboxCore {
     // ---- after RollupCore's storage (message tree in slot 0, settled heads) ----
     /// L1 block number of the latest anchor.
     uint256 public lastAnchor;
@@ -22,24 +22,6 @@ contract NativeRollup is RollupCore {
     uint256 public lastAdvanceTime;
     bool private transient xProvingDelivery;
     // ---- forced-transaction inbox (after every earlier slot) ----
-    /// A forced L2 transaction waiting in the inbox: what the inclusion and pruning checks
-    /// need (the raw bytes are in the `ForcedTransaction` event).
-    struct ForcedEntry {
-        /// keccak256 of the raw transaction: its L2 transaction hash.
-        bytes32 txHash;
-        /// Its signer.
-        address sender;
-        /// Its nonce.
-        uint64 nonce;
-        /// L1 block from which it is due.
-        uint64 deadline;
-        /// Its fee cap per gas.
-        uint128 maxFeePerGas;
-        /// Wei paid to whoever includes or drops it.
-        uint256 fee;
-        /// gasLimit * maxFeePerGas + value: the balance it needs.
-        uint256 maxCost;
-    }
     mapping(uint256 => ForcedEntry) private forced;
     /// Index of the first forced entry not yet included or dropped.
     uint256 public forcedHead;
@@ -50,13 +32,6 @@ contract NativeRollup is RollupCore {
 
     /// Storage slot of `L2Messenger.deliveredPrefix` (proven in `advanceWithDelivery`).
     uint256 public constant DELIVERED_PREFIX_SLOT = 5;
-    /// Largest raw forced transaction, in bytes.
-    uint256 public constant MAX_FORCED_TX_BYTES = 4096;
-    /// L1 gas one forced entry adds to `advance` (measured, docs/contracts.md), charged in
-    /// `forcedFee` besides the transaction's own L2 gas and its calldata.
-    uint256 public constant FORCED_ENTRY_GAS = 60_000;
-    /// Least gas price `forcedFee` charges (a spam floor where the L1 base fee is tiny).
-    uint256 public constant MIN_FORCED_GAS_PRICE = 1 gwei;
 
     /// Sequencer (zero: based mode, anyone may advance).
     address public immutable sequencer;
@@ -69,43 +44,10 @@ contract NativeRollup is RollupCore {
     );
     /// `deliveredMessages` was raised to `delivered`, proven at settled L2 block `l2Block`.
     event MessagesDelivered(uint256 delivered, uint64 indexed l2Block);
-    /// A transaction entered the forced inbox; it is due from L1 block `deadline`.
-    event ForcedTransaction(
-        uint256 indexed index, bytes32 indexed txHash, address indexed sender, uint256 deadline, uint256 fee, bytes rawTx
-    );
-    /// Forced entry `index` was included in L2 block `l2Block`.
-    event ForcedIncluded(uint256 indexed index, uint64 indexed l2Block);
-    /// Forced entry `index` was dropped without inclusion.
-    event ForcedDropped(uint256 indexed index, ForcedDropReason reason);
-
-    /// Why a forced entry was dropped.
-    enum ForcedDropReason {
-        /// Due, but its fee cap is below the base fee of the block settled.
-        Underpriced,
-        /// Its nonce is not its sender's next one in the settled state (`pruneForced`).
-        Nonce,
-        /// Its sender cannot pay its maximum cost in the settled state (`pruneForced`).
-        Balance,
-        /// Still not included `forcedDelay` L1 blocks after it became due (from L1 block
-        /// `deadline + forcedDelay` on): no block could carry it (e.g. its witness makes
-        /// `advance` exceed the L1 per-transaction gas cap), so it must not halt the rollup.
-        Expired
-    }
-
     error NotSequencer();
     /// `due` L1->L2 messages are due but only the first `delivered` are proven processed
     /// on L2: the block must deliver them (`advanceWithDelivery`).
     error MessagesDue(uint256 due, uint256 delivered);
-    /// The raw forced transaction is empty or longer than `max` bytes.
-    error ForcedTxSize(uint256 len, uint256 max);
-    /// `msg.value` is below `forcedFee` for the transaction.
-    error ForcedFeeTooLow(uint256 paid, uint256 required);
-    /// The block leaves out forced entry `index`, which is due and payable.
-    error ForcedTransactionDue(uint256 index);
-    /// The head forced entry `index` is valid on the settled state: it cannot be pruned.
-    error ForcedTxStillValid(uint256 index);
-    /// The forced inbox has no pending entry.
-    error NoForcedEntry();
     /// `advanceBatch` was given no block.
     error EmptyBatch();
     /// `advanceBatch` was given `inputs` and `anchors` anchor blocks.
@@ -256,41 +198,21 @@ contract NativeRollup is RollupCore {
 
     // ---------------------------------------------------------------- forced inbox
 
-    /// Fee for forcing a transaction of `len` raw bytes and gas limit `txGasLimit`: the L1
-    /// gas the entry adds to `advance` (its own bookkeeping, its bytes in the input, its L2
-    /// gas re-executed by EXECUTE) at the current base fee, at least MIN_FORCED_GAS_PRICE.
-    function forcedFee(uint256 len, uint256 txGasLimit) public view returns (uint256) {
-        uint256 price = block.basefee > MIN_FORCED_GAS_PRICE ? block.basefee : MIN_FORCED_GAS_PRICE;
-        return (FORCED_ENTRY_GAS + txGasLimit + 16 * len) * price;
-    }
-
     /// Submits a signed EIP-1559 L2 transaction that every block settled from L1 block
     /// `block.number + forcedDelay` on must start with (see `_processForced`), unless it is
     /// dropped as invalid. `msg.value` (at least `forcedFee`) goes to whoever includes or
     /// drops it.
     function forceInclude(bytes calldata rawTx) external payable returns (uint256 index) {
-        if (rawTx.length == 0 || rawTx.length > MAX_FORCED_TX_BYTES) {
-            revert ForcedTxSize(rawTx.length, MAX_FORCED_TX_BYTES);
-        }
         uint256 cap = gasLimit < TX_GAS_CAP ? gasLimit : TX_GAS_CAP;
-        ForcedTx.Decoded memory d = ForcedTx.decode(rawTx, chainId, cap);
-        uint256 required = forcedFee(rawTx.length, d.gasLimit);
-        if (msg.value < required) revert ForcedFeeTooLow(msg.value, required);
         index = forcedCount;
-        bytes32 h = keccak256(rawTx);
-        uint256 deadline = block.number + forcedDelay;
-        if (deadline > type(uint64).max) deadline = type(uint64).max; // never due
-        forced[index] = ForcedEntry({
-            txHash: h,
-            sender: d.sender,
-            nonce: d.nonce,
-            deadline: uint64(deadline),
-            maxFeePerGas: d.maxFeePerGas,
-            fee: msg.value,
-            maxCost: d.maxCost
-        });
+        forced[index] = _submitForced(rawTx, index, chainId, cap, forcedDelay);
         forcedCount = index + 1;
-        emit ForcedTransaction(index, h, d.sender, deadline, msg.value, rawTx);
+    }
+
+    /// Number of L1->L2 messages due: sent at least `forcedDelay` L1 blocks ago (sent at
+    /// L1 block <= block.number - forcedDelay).
+    function dueMessages() public view returns (uint256) {
+        return dueAt(block.number);
     }
 
     /// Forced entry `i` (included, dropped or pending; all zero if never submitted).

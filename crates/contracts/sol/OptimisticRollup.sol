@@ -7,6 +7,7 @@ import {RollupCore} from "./RollupCore.sol";
 import {ClaimTree} from "./lib/ClaimTree.sol";
 import {BlobErrors, BlobVerifier} from "./lib/BlobData.sol";
 import {OptimisticEvents} from "./lib/OptimisticEvents.sol";
+import {OptimisticInbox} from "./OptimisticInbox.sol";
 
 /// @title OptimisticRollup
 /// @notice A native rollup settled optimistically: a bonded proposer posts batches of L2
@@ -34,6 +35,9 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
         bytes[] transactions;
         bytes32 blockHash;
         bytes32 stateRoot;
+        /// How many inbox entries the block's transactions start with (from the pending
+        /// forced head, in order).
+        uint64 forcedCount;
     }
 
     /// A block of a blob batch (`proposeBlobs`): its data is a record of the blobs of the
@@ -46,10 +50,12 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
         bytes32 blockHash;
         bytes32 stateRoot;
         uint32 end;
+        /// As `Block.forcedCount`.
+        uint64 forcedCount;
     }
 
     /// What a proposal claims for one block, computed by the contract at proposal; its
-    /// leaf is keccak256(abi.encode(claim)) (see `claimLeaf`).
+    /// leaf is keccak256(abi.encode(claim)).
     struct Claim {
         /// Claimed hash of block n-1 (the previous block of the batch, or the pending tip's
         /// hash when the batch was proposed).
@@ -66,6 +72,13 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
         uint64 anchorBlock;
         /// L2 timestamp.
         uint64 timestamp;
+        /// First inbox entry the block carries: its first `forcedTo - forcedFrom`
+        /// transactions are entries forcedFrom.. in order.
+        uint64 forcedFrom;
+        /// One past the last inbox entry the block carries.
+        uint64 forcedTo;
+        /// L1->L2 messages the block's state must have delivered: `dueAt(anchorBlock)`.
+        uint64 due;
     }
 
     /// Where a pending block stands in the dispute game.
@@ -140,6 +153,13 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
         uint256 anchor;
         uint64 timestamp;
         bytes32 stateRoot;
+        /// The forced head before the batch.
+        uint64 forcedFrom;
+        /// The forced head after the blocks claimed so far.
+        uint64 forced;
+        /// `dueAt(dueAnchor)`.
+        uint64 due;
+        uint256 dueAnchor;
     }
 
     /// Most blocks one batch may hold.
@@ -181,9 +201,15 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
     /// Checks a defence's EXECUTE input against the claimed block (deployed by the
     /// constructor).
     DefenceInputChecker public immutable inputChecker;
+    /// The forced-transaction inbox (deployed after the rollup, at the address given to the
+    /// constructor: the rollup cannot propose until it exists).
+    OptimisticInbox public immutable inbox;
 
-    /// Binds the rollup to its L2 genesis and its dispute parameters; `msg.value` backs
-    /// the genesis L2 ETH held outside the messenger.
+    /// Binds the rollup to its L2 genesis, its dispute parameters and its inbox (`inbox_`:
+    /// the address an `OptimisticInbox(address(this))` will be deployed at, in practice the
+    /// deployer's next-but-one CREATE address after the rollup and its token bridge; the
+    /// inbox's constructor checks that this rollup names it). `msg.value` backs the genesis
+    /// L2 ETH held outside the messenger.
     constructor(
         uint64 chainId_,
         uint64 gasLimit_,
@@ -195,7 +221,8 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
         uint256 proposerBond_,
         uint256 challengerBond_,
         uint256 maxTimestampLag_,
-        uint256 forcedDelay_
+        uint256 forcedDelay_,
+        address inbox_
     ) payable RollupCore(chainId_, gasLimit_, genesisHash, genesisStateRoot, maxTimestampLag_, forcedDelay_) {
         proposer = proposer_;
         challengeWindow = challengeWindow_;
@@ -203,49 +230,61 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
         proposerBond = proposerBond_;
         challengerBond = challengerBond_;
         blobVerifier = new BlobVerifier();
-        inputChecker = new DefenceInputChecker(chainId_, gasLimit_);
+        inbox = OptimisticInbox(inbox_);
+        inputChecker = new DefenceInputChecker(chainId_, gasLimit_, OptimisticInbox(inbox_));
     }
 
     /// Digest of a block's posted fields other than its claims: keccak256(abi.encode(
     /// timestamp, feeRecipient, prevRandao, keccak256(extraData), anchorBlock, txsHash)),
-    /// `txsHash` = keccak256 of the concatenated keccak256 of each transaction.
-    function dataHashOf(Block calldata b) public pure returns (bytes32) {
+    /// `txsHash` = keccak256 of the concatenated keccak256 of each transaction
+    /// (`nr_contracts::claims::data_hash`).
+    function _dataHash(Block calldata b) private pure returns (bytes32) {
         return keccak256(
-            abi.encode(b.timestamp, b.feeRecipient, b.prevRandao, keccak256(b.extraData), b.anchorBlock, txsHashOf(b))
+            abi.encode(
+                b.timestamp, b.feeRecipient, b.prevRandao, keccak256(b.extraData), b.anchorBlock, _txsHash(_txHashes(b))
+            )
         );
     }
 
-    /// keccak256 of the concatenated keccak256 of each of `b`'s transactions, in order.
-    function txsHashOf(Block calldata b) public pure returns (bytes32) {
-        bytes32[] memory hashes = new bytes32[](b.transactions.length);
+    /// The keccak256 of each of `b`'s transactions, in order.
+    function _txHashes(Block calldata b) private pure returns (bytes32[] memory hashes) {
+        hashes = new bytes32[](b.transactions.length);
         for (uint256 k; k < hashes.length; k++) {
             hashes[k] = keccak256(b.transactions[k]);
         }
+    }
+
+    /// keccak256 of the concatenation of `hashes`.
+    function _txsHash(bytes32[] memory hashes) private pure returns (bytes32) {
         return keccak256(abi.encodePacked(hashes));
     }
 
     /// A claim's Merkle leaf: keccak256(abi.encode(c)).
-    function claimLeaf(Claim calldata c) public pure returns (bytes32) {
-        return ClaimTree.leaf(c.parentHash, c.dataHash, c.blockHash, c.stateRoot, c.anchorHash, c.anchorBlock, c.timestamp);
-    }
-
-    /// Root of the binary Merkle tree over `leaves` in order, padded with zero leaves to
-    /// the next power of two; node = keccak256(left ‖ right); one leaf is its own root.
-    function claimsRoot(bytes32[] memory leaves) public pure returns (bytes32) {
-        return ClaimTree.root(leaves);
+    function _leaf(Claim calldata c) private pure returns (bytes32) {
+        return keccak256(abi.encode(c));
     }
 
     /// Posts `blocks` on top of the pending tip (the latest pending block, or the
     /// finalized head), bonded by `msg.value == proposerBond`, as one batch. Cheap checks
     /// only: anchors non-decreasing and within the last 256 L1 blocks, timestamps
-    /// non-decreasing, not in the future, not staler than `maxTimestampLag`. Execution is
-    /// checked only if a block is challenged.
-    function propose(Block[] calldata blocks) external payable {
-        Tip memory t = _open(blocks.length);
+    /// non-decreasing, not in the future, not staler than `maxTimestampLag`; and rule 5's
+    /// forced-entry counts (`inbox.consume`: a block taking no entry while one is due
+    /// refuses the batch). Each claim gets its forced range and `due = dueAt(anchorBlock)`.
+    /// Execution is checked only if a block is challenged. `parent` and `forcedFrom` are
+    /// what the proposer built on: the pending tip's hash and the inbox's head; the
+    /// proposal reverts if either moved (`StaleTip`, `StaleForcedHead`), so a transaction
+    /// landing first (a copied proposal, a prune of an entry the batch carries) can make
+    /// an honest proposal fail, never make it claim what its blocks do not carry.
+    function propose(Block[] calldata blocks, bytes32 parent, uint64 forcedFrom) external payable {
+        uint64[] memory counts = new uint64[](blocks.length);
+        for (uint256 i; i < blocks.length; i++) {
+            counts[i] = blocks[i].forcedCount;
+        }
+        Tip memory t = _open(counts, parent, forcedFrom);
         bytes32[] memory leaves = new bytes32[](blocks.length);
         for (uint256 i; i < blocks.length; i++) {
             Block calldata b = blocks[i];
-            leaves[i] = _claim(t, b.anchorBlock, b.timestamp, dataHashOf(b), b.blockHash, b.stateRoot);
+            leaves[i] = _claim(t, b.anchorBlock, b.timestamp, _dataHash(b), b.blockHash, b.stateRoot, b.forcedCount);
         }
         _store(leaves, t, ClaimTree.root(leaves), false);
     }
@@ -256,8 +295,12 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
     /// and checks as `propose`; each block's claim carries its claimed `dataHash`, and the
     /// batch root is keccak256(claimsRoot ‖ keccak256(abi.encode(ends, versionedHashes))),
     /// against which `proveBlobData` checks the blobs in a dispute.
-    function proposeBlobs(BlobBlock[] calldata blocks) external payable {
-        Tip memory t = _open(blocks.length);
+    function proposeBlobs(BlobBlock[] calldata blocks, bytes32 parent, uint64 forcedFrom) external payable {
+        uint64[] memory counts = new uint64[](blocks.length);
+        for (uint256 i; i < blocks.length; i++) {
+            counts[i] = blocks[i].forcedCount;
+        }
+        Tip memory t = _open(counts, parent, forcedFrom);
         uint256 blobs;
         while (blobhash(blobs) != bytes32(0)) blobs++;
         if (blobs == 0) revert NoBlobs();
@@ -275,7 +318,7 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
             if (b.end - prevEnd > BLOB_PAYLOAD_BYTES) revert RecordTooLong(i, b.end - prevEnd);
             prevEnd = b.end;
             ends[i] = b.end;
-            leaves[i] = _claim(t, b.anchorBlock, b.timestamp, b.dataHash, b.blockHash, b.stateRoot);
+            leaves[i] = _claim(t, b.anchorBlock, b.timestamp, b.dataHash, b.blockHash, b.stateRoot, b.forcedCount);
         }
         if (prevEnd > blobs * BLOB_PAYLOAD_BYTES) revert BadRecordEnd(blocks.length - 1);
         bytes32 binding = keccak256(abi.encode(ends, hashes));
@@ -283,8 +326,11 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
         emit BlobBatchProposed(batch, first, ends, hashes);
     }
 
-    /// The bond and size checks of a proposal; the pending tip it builds on.
-    function _open(uint256 count) private view returns (Tip memory t) {
+    /// The bond and size checks of a proposal of blocks taking `counts` forced entries
+    /// each (the inbox takes them: `consume`, from head `forcedFrom`); the pending tip it
+    /// builds on, which must be `parent`.
+    function _open(uint64[] memory counts, bytes32 parent, uint64 forcedFrom) private returns (Tip memory t) {
+        uint256 count = counts.length;
         if (proposer != address(0) && msg.sender != proposer) revert NotProposer();
         // Followers read a batch from its transaction's calldata with standard JSON-RPC:
         // only a codeless account calling the rollup directly may propose (tx.origin alone
@@ -300,6 +346,10 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
             Batch storage b = batches[batchOf(t.number)];
             (t.hash, t.anchor, t.timestamp) = (b.tipHash, b.tipAnchor, b.tipTimestamp);
         }
+        if (t.hash != parent) revert StaleTip(parent, t.hash);
+        t.forcedFrom = inbox.consume(msg.sender, counts, forcedFrom);
+        t.forced = t.forcedFrom;
+        t.dueAnchor = type(uint256).max;
     }
 
     /// The cheap checks of the next proposed block on top of `t`, and its claim's leaf;
@@ -307,22 +357,47 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
     function _claim(
         Tip memory t,
         uint256 anchorBlock,
-        uint64 timestamp,
+        uint64 time,
         bytes32 dataHash,
         bytes32 blockHash,
-        bytes32 stateRoot
+        bytes32 stateRoot,
+        uint64 forcedCount
     ) private view returns (bytes32 leaf) {
         if (anchorBlock < t.anchor) revert AnchorBackwards();
         if (anchorBlock >= block.number || block.number - anchorBlock > 256) revert AnchorOutOfWindow();
         bytes32 anchorHash = blockhash(anchorBlock);
         if (anchorHash == bytes32(0)) revert WrongAnchor();
-        if (timestamp > block.timestamp) revert FutureTimestamp();
-        if (uint256(timestamp) + maxTimestampLag < block.timestamp || timestamp < t.timestamp) {
+        if (time > block.timestamp) revert FutureTimestamp();
+        if (uint256(time) + maxTimestampLag < block.timestamp || time < t.timestamp) {
             revert StaleTimestamp();
         }
-        leaf = ClaimTree.leaf(t.hash, dataHash, blockHash, stateRoot, anchorHash, uint64(anchorBlock), timestamp);
+        if (anchorBlock != t.dueAnchor) {
+            t.due = uint64(dueAt(anchorBlock));
+            t.dueAnchor = anchorBlock;
+        }
+        uint64 from = t.forced;
+        t.forced = from + forcedCount;
+        // keccak256(abi.encode(claim)) in scratch memory past the free pointer (no
+        // allocation per block). Tip's words: hash at 0x20, forced at 0xc0, due at 0xe0.
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, mload(add(t, 0x20)))
+            mstore(add(p, 0x20), dataHash)
+            mstore(add(p, 0x40), blockHash)
+            mstore(add(p, 0x60), stateRoot)
+            mstore(add(p, 0x80), anchorHash)
+            mstore(add(p, 0xa0), anchorBlock)
+            mstore(add(p, 0xc0), time)
+            mstore(add(p, 0xe0), from)
+            mstore(add(p, 0x100), mload(add(t, 0xc0)))
+            mstore(add(p, 0x120), mload(add(t, 0xe0)))
+            leaf := keccak256(p, 0x140)
+        }
         t.number++;
-        (t.hash, t.stateRoot, t.anchor, t.timestamp) = (blockHash, stateRoot, anchorBlock, timestamp);
+        t.hash = blockHash;
+        t.stateRoot = stateRoot;
+        t.anchor = anchorBlock;
+        t.timestamp = time;
     }
 
     /// Stores a batch of `leaves.length` blocks ending at tip `t` under `root`: its record
@@ -358,7 +433,7 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
         }
         pendingNumber = last;
         batchCount = batch;
-        emit BatchProposed(batch, first, last, root);
+        emit BatchProposed(batch, first, last, root, t.forcedFrom);
     }
 
     /// Id of the batch that last proposed block `n` (0 if none; pending only if
@@ -450,28 +525,35 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
     /// `proveBlobData` proved, `proof` unused), `posted` the block it claims (its data
     /// hash, block hash, state root, timestamp and anchor), and `input`, EXECUTE's wire
     /// input, must describe exactly that block on top of the claim's parent hash with the
-    /// claim's anchor hash; then EXECUTE must accept it. The challenger's bond goes to the
-    /// caller. Anyone may defend.
+    /// claim's anchor hash; then EXECUTE must accept it. Rule 5 (`inbox.checkDefence`):
+    /// the block's transactions start with the inbox entries [claim.forcedFrom,
+    /// claim.forcedTo) in order, and if `claim.due > 0`, `delivery` (abi.encode(bytes[]
+    /// accountProof, bytes[] storageProof) of `L2Messenger.deliveredPrefix` at the claimed
+    /// state root; empty otherwise) shows at least `claim.due` L1->L2 messages delivered.
+    /// The challenger's bond goes to the caller. Anyone may defend.
     function defend(
         uint64 n,
         uint64 batch,
         Claim calldata claim,
         bytes32[] calldata proof,
         Block calldata posted,
-        bytes calldata input
+        bytes calldata input,
+        bytes calldata delivery
     ) external {
         Batch storage bt = _live(n, batch);
         Challenge storage c = challenges[n][batch];
         if (c.status != Status.Challenged) revert NoOpenChallenge(n);
         if (block.timestamp > c.respondBy) revert ResponseWindowClosed(n, c.respondBy);
-        bytes32 leaf = claimLeaf(claim);
+        bytes32 leaf = _leaf(claim);
         if (bt.blob) {
             if (c.provenLeaf == bytes32(0)) revert BlobDataNotProven(n);
             if (c.provenLeaf != leaf) revert WrongProof(n);
         } else {
             _verify(n, bt, leaf, proof);
         }
-        _checkAndExecute(_checkPosted(n, claim, posted), input);
+        // Read by `inputChecker` from this call's calldata.
+        (posted, delivery);
+        _checkAndExecute(input);
         c.status = Status.Defended;
         uint256 i = n - bt.first;
         challengeBits[batch][i / 256] &= ~(uint256(1) << (i % 256));
@@ -480,49 +562,17 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
         _pay(msg.sender, challengerBond);
     }
 
-    /// `defend`'s checks that `posted` is block `n`'s claimed block; what its EXECUTE
-    /// input must then say.
-    function _checkPosted(uint64 n, Claim calldata claim, Block calldata posted)
-        private
-        pure
-        returns (DefenceInputChecker.Expected memory e)
-    {
-        bytes32 txsHash = txsHashOf(posted);
-        bytes32 extraDataHash = keccak256(posted.extraData);
-        bytes32 dataHash = keccak256(
-            abi.encode(
-                posted.timestamp, posted.feeRecipient, posted.prevRandao, extraDataHash, posted.anchorBlock, txsHash
-            )
-        );
-        if (dataHash != claim.dataHash || posted.blockHash != claim.blockHash || posted.stateRoot != claim.stateRoot)
-        {
-            revert WrongCommitment(n);
+    /// Has `inputChecker` check this `defend` call (its calldata forwarded under
+    /// `checkDefence`'s selector: the posted block, rule 5, `input` against both), then
+    /// runs EXECUTE on `input` and checks the result. Both calls read the one memory copy
+    /// of the calldata (the memory cost of a large input is paid once).
+    function _checkAndExecute(bytes calldata input) private view {
+        bytes memory data = msg.data;
+        bytes4 selector = DefenceInputChecker.checkDefence.selector;
+        assembly ("memory-safe") {
+            let p := add(data, 0x20)
+            mstore(p, or(and(mload(p), shr(32, not(0))), selector))
         }
-        // A blob batch claims timestamp and anchor apart from the record (whose dataHash
-        // binds its own): they must be the record's, or the block a follower derives from
-        // the blob is not the one defended.
-        if (posted.timestamp != claim.timestamp || posted.anchorBlock != claim.anchorBlock) {
-            revert PostedFieldsMismatch(n);
-        }
-        return DefenceInputChecker.Expected(
-            n,
-            claim.parentHash,
-            claim.anchorHash,
-            posted.blockHash,
-            posted.stateRoot,
-            posted.timestamp,
-            posted.feeRecipient,
-            posted.prevRandao,
-            extraDataHash,
-            txsHash
-        );
-    }
-
-    /// Has `inputChecker` check `input` against `e`, then runs EXECUTE on it and checks
-    /// the result. Both calls read the one memory copy of `input` (the memory cost of a
-    /// large input is paid once, as when EXECUTE alone read it).
-    function _checkAndExecute(DefenceInputChecker.Expected memory e, bytes calldata input) private view {
-        bytes memory data = abi.encodeCall(DefenceInputChecker.check, (e, input));
         (bool ok, bytes memory ret) = address(inputChecker).staticcall(data);
         if (!ok) {
             assembly ("memory-safe") {
@@ -532,8 +582,8 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
         address execute = EXECUTE;
         bytes memory out;
         assembly ("memory-safe") {
-            // data: length word, selector, Expected (10 words), input's offset and length.
-            ok := staticcall(gas(), execute, add(data, 420), input.length, 0, 0)
+            // `input` sits in the copy at its calldata offset.
+            ok := staticcall(gas(), execute, add(add(data, 0x20), input.offset), input.length, 0, 0)
             out := mload(0x40)
             mstore(out, returndatasize())
             returndatacopy(add(out, 0x20), 0, returndatasize())
@@ -545,8 +595,9 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
     /// Drops challenged block `n` of batch `batch`, left undefended past its `respondBy`,
     /// and every pending block after it (proposals continue from block n-1). When n is not
     /// the batch's first block, `prev` is block n-1's claim, proven by `prevProof`: it
-    /// becomes the batch's tip; otherwise the batch is left empty (`prev` and `prevProof`
-    /// ignored). Half of the batch's bond goes to the challenger with its own bond back,
+    /// becomes the batch's tip and the inbox's pending head goes back to its `forcedTo`;
+    /// otherwise the batch is left empty and `prev` is block n's own claim (proven at index
+    /// 0): the head goes back to its `forcedFrom` (`inbox.rollback`). Half of the batch's bond goes to the challenger with its own bond back,
     /// half is burned (sent to address(0)); a batch is slashed once, so a later resolve
     /// in an already slashed batch returns the challenger's own bond only. Bonds of later dropped batches and of
     /// challenges of later dropped blocks are returned on request (`reclaimBond`,
@@ -557,9 +608,13 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
         if (c.status != Status.Challenged) revert NoOpenChallenge(n);
         if (block.timestamp <= c.respondBy) revert ResponseWindowOpen(n, c.respondBy);
         if (n > bt.first) {
-            _verify(n - 1, bt, claimLeaf(prev), prevProof);
+            _verify(n - 1, bt, _leaf(prev), prevProof);
             (bt.tipHash, bt.tipStateRoot, bt.tipAnchor, bt.tipTimestamp) =
                 (prev.blockHash, prev.stateRoot, prev.anchorBlock, prev.timestamp);
+            inbox.rollback(prev.forcedTo);
+        } else {
+            _verify(n, bt, _leaf(prev), prevProof);
+            inbox.rollback(prev.forcedFrom);
         }
         address challenger = c.challenger;
         delete challenges[n][batch];
@@ -688,6 +743,13 @@ contract OptimisticRollup is RollupCore, BlobErrors, OptimisticEvents {
         if (number == headNumber) return (number, headHash, uint64(lastAnchor), lastTimestamp);
         Batch storage b = batches[batchOf(number)];
         return (number, b.tipHash, b.tipAnchor, b.tipTimestamp);
+    }
+
+    /// The pending tip's claimed state root (the finalized head's when nothing is pending).
+    function pendingStateRoot() external view returns (bytes32) {
+        uint64 number = pendingNumber;
+        if (number == headNumber) return super.stateRootAt(number);
+        return batches[batchOf(number)].tipStateRoot;
     }
 
     /// Pending block `n`'s dispute record (all zero when `n` is not pending).

@@ -146,13 +146,24 @@ abstract contract RollupCore {
         stateRoots[number % ROOT_HISTORY] = stateRoot;
     }
 
-    /// Number of L1->L2 messages due: sent at least `forcedDelay` L1 blocks ago (sent at
-    /// L1 block <= block.number - forcedDelay).
-    function dueMessages() public view returns (uint256) {
-        if (block.number < forcedDelay) return 0;
-        uint256 cutoff = block.number - forcedDelay;
-        // Messages are in L1 block order: find the first sent after `cutoff`.
+    /// Number of L1->L2 messages due at L1 block `l1Block`: sent at an L1 block
+    /// <= l1Block - forcedDelay (0 when l1Block < forcedDelay). Messages only append, so
+    /// the answer for a past block never changes.
+    function dueAt(uint256 l1Block) public view returns (uint256) {
+        if (l1Block < forcedDelay) return 0;
+        uint256 cutoff = l1Block - forcedDelay;
+        // Messages are in L1 block order: the due ones are a prefix. Gallop down from the
+        // newest (few messages are younger than `forcedDelay`), then bisect: every index
+        // below `lo` is due, none from `hi` on.
         (uint256 lo, uint256 hi) = (0, messageCount);
+        for (uint256 step = 1; hi > 0; step <<= 1) {
+            uint256 probe = hi > step ? hi - step : 0;
+            if (messageBlock(probe) <= cutoff) {
+                lo = probe + 1;
+                break;
+            }
+            hi = probe;
+        }
         while (lo < hi) {
             uint256 mid = (lo + hi) / 2;
             if (messageBlock(mid) <= cutoff) lo = mid + 1;

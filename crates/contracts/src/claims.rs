@@ -2,7 +2,9 @@
 //! commits them to (docs/contracts.md, "Optimistic native mode"): the one copy the node,
 //! the tests and the benches use.
 //!
-//! - leaf = keccak256(abi.encode(claim)) ([`leaf`]);
+//! - leaf = keccak256(abi.encode(claim)) ([`leaf`]): ten words, the last three the
+//!   block's forced range `forcedFrom..forcedTo` and its due L1->L2 messages `due`;
+//! - a calldata block's `dataHash` is [`data_hash`] of its posted fields;
 //! - the tree is binary over the batch's leaves in block order, padded with zero leaves to
 //!   the next power of two; node = keccak256(left ‖ right); a single leaf is its own root
 //!   ([`root`]);
@@ -12,7 +14,7 @@
 //!   [`blob_binding`]): its proofs carry the binding as one more, last, sibling
 //!   ([`blob_proof`]).
 
-use crate::optimistic::OptimisticRollup::Claim;
+use crate::optimistic::OptimisticRollup::{Block, Claim};
 use alloy_primitives::{B256, keccak256};
 use alloy_sol_types::SolValue;
 
@@ -32,6 +34,25 @@ pub enum ClaimsError {
 /// A claim's Merkle leaf: keccak256(abi.encode(claim)), as `OptimisticRollup.claimLeaf`.
 pub fn leaf(claim: &Claim) -> B256 {
     keccak256(claim.abi_encode())
+}
+
+/// The data hash a calldata block's claim carries (`OptimisticRollup`'s `_dataHash`):
+/// keccak256(abi.encode(timestamp, feeRecipient, prevRandao, keccak256(extraData),
+/// anchorBlock, txsHash)), `txsHash` = keccak256 of the concatenated keccak256 of each
+/// transaction. `forcedCount` is not part of it (the claim carries the forced range).
+pub fn data_hash(b: &Block) -> B256 {
+    let hashes: Vec<u8> = b.transactions.iter().flat_map(|t| keccak256(t).0).collect();
+    keccak256(
+        (
+            b.timestamp,
+            b.feeRecipient,
+            b.prevRandao,
+            keccak256(&b.extraData),
+            b.anchorBlock,
+            keccak256(hashes),
+        )
+            .abi_encode_params(),
+    )
 }
 
 /// keccak256(a ‖ b).
@@ -211,12 +232,15 @@ mod tests {
             anchorHash: B256::repeat_byte(5),
             anchorBlock: 6,
             timestamp: 7,
+            forcedFrom: 8,
+            forcedTo: 9,
+            due: 10,
         };
         let mut enc = Vec::new();
         for b in 1..=5u8 {
             enc.extend_from_slice(B256::repeat_byte(b).as_slice());
         }
-        for v in [6u64, 7] {
+        for v in [6u64, 7, 8, 9, 10] {
             enc.extend_from_slice(&[0u8; 24]);
             enc.extend_from_slice(&v.to_be_bytes());
         }

@@ -46,15 +46,24 @@ mod bindings {
 }
 pub use bindings::*;
 
-/// The `OptimisticRollup` bindings. Its ABI names the shared base's `RollupCore.L2Message`
-/// too, so they live in a module of their own (with their own `RollupCore`): convert a
-/// [`RollupCore::L2Message`] with `.into()` to claim through it.
+/// The `OptimisticRollup` bindings, and those of its forced-transaction inbox
+/// `OptimisticInbox` (deployed after the rollup, found through `OptimisticRollup.inbox()`).
+/// The rollup's ABI names the shared base's `RollupCore.L2Message` too, so they live in a
+/// module of their own (with their own `RollupCore`): convert a [`RollupCore::L2Message`]
+/// with `.into()` to claim through it. The inbox's submission ABI is `NativeRollup`'s
+/// (`forceInclude`, `forcedFee`, `forcedHead`, `forcedCount`, `forcedEntry`, the
+/// `ForcedTransaction` event): `NativeRollup`'s call types work against its address too.
 #[allow(missing_docs, clippy::too_many_arguments)]
 pub mod optimistic {
     alloy_sol_types::sol!(
         #[sol(all_derives)]
         OptimisticRollup,
         "artifacts/OptimisticRollup.json"
+    );
+    alloy_sol_types::sol!(
+        #[sol(all_derives)]
+        OptimisticInbox,
+        "artifacts/OptimisticInbox.json"
     );
 
     impl From<super::RollupCore::L2Message> for RollupCore::L2Message {
@@ -64,7 +73,7 @@ pub mod optimistic {
         }
     }
 }
-pub use optimistic::OptimisticRollup;
+pub use optimistic::{OptimisticInbox, OptimisticRollup};
 
 pub mod claims;
 
@@ -132,7 +141,7 @@ impl std::fmt::Display for ContractError {
 }
 
 /// Names the custom error of our contracts that `data` (revert data) holds: NativeRollup,
-/// OptimisticRollup (the errors of their shared base RollupCore are named without a
+/// OptimisticRollup, OptimisticInbox (the errors of their shared base RollupCore are named without a
 /// contract), L2Messenger, the token bridges and tokens. `None` for anything else.
 pub fn decode_error(data: &[u8]) -> Option<ContractError> {
     use alloy_sol_types::SolInterface;
@@ -163,6 +172,7 @@ pub fn decode_error(data: &[u8]) -> Option<ContractError> {
     }
     try_contract!(NativeRollup, NativeRollupErrors);
     try_contract!(OptimisticRollup, OptimisticRollupErrors);
+    try_contract!(OptimisticInbox, OptimisticInboxErrors);
     try_contract!(L2Messenger, L2MessengerErrors);
     try_contract!(L1TokenBridge, L1TokenBridgeErrors);
     try_contract!(L2TokenBridge, L2TokenBridgeErrors);
@@ -367,6 +377,14 @@ mod tests {
         assert_eq!(e.to_string(), "NativeRollup.NotSequencer");
         let e = decode_error(&OptimisticRollup::NotPending { number: 3 }.abi_encode()).unwrap();
         assert_eq!(e.to_string(), "OptimisticRollup.NotPending { number: 3 }");
+        let data = OptimisticInbox::ForcedPrefixMismatch { index: U256::from(2) }.abi_encode();
+        assert_eq!(
+            decode_error(&data).unwrap().to_string(),
+            "OptimisticInbox.ForcedPrefixMismatch { index: 2 }"
+        );
+        // Declared by both inboxes (the shared ForcedInboxCore): named without a contract.
+        let data = OptimisticInbox::ForcedTransactionDue { index: U256::from(4) }.abi_encode();
+        assert_eq!(decode_error(&data).unwrap().to_string(), "ForcedTransactionDue { index: 4 }");
         let data = NativeRollup::GasLimitTooHigh { gasLimit: U256::from(7), max: U256::from(5) }
             .abi_encode();
         let e = decode_error(&data).unwrap();

@@ -266,6 +266,7 @@ fn real_records(d: &Decoders) -> Vec<(String, Vec<u8>)> {
             transactions: b.body.transactions.iter().map(|t| t.encoded_2718().into()).collect(),
             blockHash: p.hash,
             stateRoot: b.header.state_root,
+            forcedCount: 0,
         };
         let block = RecordBlock::from_posted(&posted).unwrap();
         out.push((format!("real block of {count} transfers"), block.encode().unwrap()));

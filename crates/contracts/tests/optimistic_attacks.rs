@@ -147,6 +147,7 @@ fn optimistic_forged_merkle_proofs_refused() {
         proof,
         posted: posted(3),
         input: env.input(bs[2].1.hash).into(),
+        delivery: Default::default(),
     };
     // Index out of range: block 4 sits at index 3 of batch a's tree (a padding leaf's
     // place), but the contract takes the index from n and refuses n outside the batch.
@@ -159,6 +160,7 @@ fn optimistic_forged_merkle_proofs_refused() {
             proof: vec![leaves[2], claims::root(&leaves[..2])],
             posted: posted(4),
             input: env.input(bs[3].1.hash).into(),
+            delivery: Default::default(),
         },
     );
     assert_eq!((e.number, e.batch), (4, a.id));
@@ -331,7 +333,7 @@ fn optimistic_forged_batch_hidden_behind_a_forwarding_contract() {
     let mut forged = bs[0].0.clone();
     forged.stateRoot = B256::repeat_byte(0xba);
     let mut input = vec![0xde, 0xad, 0xbe, 0xef];
-    input.extend(Opt::proposeCall { blocks: vec![forged.clone()] }.abi_encode());
+    input.extend(env.propose_call(vec![forged.clone()]).abi_encode());
     let s = env.l1_tx(&attacker, TxKind::Call(forwarder), proposer_bond(), input.into());
     assert!(
         !s.ok(),
@@ -340,7 +342,7 @@ fn optimistic_forged_batch_hidden_behind_a_forwarding_contract() {
     );
     // Why: the sender has code. Simulated from the forwarder itself (origin == sender;
     // without value: the forwarder holds none, and the sender is checked before the bond).
-    let call = Opt::proposeCall { blocks: vec![forged] };
+    let call = env.propose_call(vec![forged]);
     match env.l1_simulate(forwarder, env.rollup, &call, U256::ZERO) {
         nr_chain::CallOutcome::Revert { output, .. } => {
             Opt::NotTopLevelCall::abi_decode(&output).unwrap_or_else(|_| {

@@ -57,7 +57,7 @@ fn propose_blobs_tx(
         access_list: Default::default(),
         blob_versioned_hashes: hashes,
         max_fee_per_blob_gas: 1_000_000_000,
-        input: Opt::proposeBlobsCall { blocks }.abi_encode().into(),
+        input: env.propose_blobs_call(blocks).abi_encode().into(),
     });
     let sig = from.sign_hash_sync(&tx.signature_hash()).unwrap();
     TxEnvelope::Eip4844(tx.into_signed(sig))
@@ -98,7 +98,10 @@ fn blob_claims(
 ) -> (Vec<Opt::Claim>, B256) {
     let fields: Vec<_> = claimed
         .iter()
-        .map(|b| (b.timestamp, b.anchorBlock.to::<u64>(), b.dataHash, b.blockHash, b.stateRoot))
+        .map(|b| {
+            let a = b.anchorBlock.to::<u64>();
+            (b.timestamp, a, b.dataHash, b.blockHash, b.stateRoot, b.forcedCount)
+        })
         .collect();
     (env.claims_on_tip(&fields), claims::blob_binding(ends, hashes))
 }
@@ -413,7 +416,7 @@ fn propose_blobs_refuses_missing_blobs_and_bad_ends() {
     let env = optimistic_env();
     let blocks = two_blocks(&env);
     let batch = blob_da::encode_batch(&blocks).unwrap();
-    let call = Opt::proposeBlobsCall { blocks: batch.blob_blocks(&blocks) };
+    let call = env.propose_blobs_call(batch.blob_blocks(&blocks));
     match env.l1_simulate(env.sequencer.address(), env.rollup, &call, proposer_bond()) {
         CallOutcome::Revert { output, .. } => assert_eq!(&output[..4], &Opt::NoBlobs::SELECTOR[..]),
         other => panic!("expected NoBlobs, got {other:?}"),
@@ -529,7 +532,7 @@ fn blob_record_longer_than_a_dispute_can_prove_is_refused_at_proposal() {
         let mut claims = blob_da::encode_batch(&blocks).unwrap().blob_blocks(&blocks);
         claims[0].end = 10;
         claims[1].end = (10 + long) as u32;
-        let call = Opt::proposeBlobsCall { blocks: claims.clone() };
+        let call = env.propose_blobs_call(claims.clone());
         let req = nr_chain::CallRequest {
             from: Some(env.sequencer.address()),
             to: Some(env.rollup),
@@ -563,4 +566,54 @@ fn blob_record_longer_than_a_dispute_can_prove_is_refused_at_proposal() {
         assert!(!s.ok(), "refused on chain too");
         assert_eq!(pending_number(&env), 0);
     }
+}
+
+/// Rule 5 with blob data: a `BlobBlock` carries `forcedCount` (the record does not), the
+/// claims get the forced ranges, and the block starting with its forced entry is proven
+/// and defended; the inbox's head moved at proposal.
+#[test]
+fn blob_block_with_a_forced_entry_is_proven_and_defended() {
+    use alloy_eips::eip2718::Encodable2718;
+    use nr_contracts::OptimisticInbox as Inbox;
+    let env = optimistic_env_forced(FORCED_TX_DELAY);
+    let forced = Eip1559Builder::new(L2_ID, 0, TxKind::Call(Address::with_last_byte(0xee)))
+        .value(U256::from(1))
+        .gas_limit(21_000)
+        .fees(100_000_000_000, 1_000_000_000)
+        .sign(&env.alice)
+        .unwrap();
+    let raw: Bytes = forced.encoded_2718().into();
+    let fee: U256 = env.l1_view(
+        env.inbox(),
+        Inbox::forcedFeeCall { len: U256::from(raw.len()), txGasLimit: U256::from(21_000) },
+    );
+    assert!(env.l1_call(&env.bob, env.inbox(), Inbox::forceIncludeCall { rawTx: raw }, fee).ok());
+    let anchor = env.l1.head();
+    let opts = BlockOptions {
+        timestamp: anchor.timestamp,
+        parent_beacon_block_root: Some(anchor.hash_slow()),
+        fee_recipient: None,
+    };
+    let sel = BlockSelection { first: vec![forced], exclude: vec![] };
+    let p1 = env.l2.produce_block_selected(&opts, &sel).unwrap();
+    assert!(p1.skipped.is_empty());
+    env.l2_transfer(&env.bob, Address::repeat_byte(0x51), U256::from(9));
+    let p2 = env.l2_block();
+    env.l1_mine();
+    let blocks = vec![Opt::Block { forcedCount: 1, ..env.posted(p1.hash) }, env.posted(p2.hash)];
+    let batch = blob_da::encode_batch(&blocks).unwrap();
+    let (proposed, hashes) = propose_blobs(&env, &blocks, &batch);
+    let (c1, c2) = (proposed.claim(1), proposed.claim(2));
+    assert_eq!((c1.forcedFrom, c1.forcedTo, c2.forcedFrom, c2.forcedTo), (0, 1, 1, 1));
+    assert_eq!(env.forced_head(), 1, "taken at proposal");
+    challenge(&env, &env.bob, 1, proposed.id);
+    let prove = prove_call(&proposed, 1, &batch, &hashes);
+    assert!(call_selected(&env, &env.deployer, &prove, TX_GAS_CAP).ok());
+    let d = env.l1_call(
+        &env.alice,
+        env.rollup,
+        proposed.defend(1, &blocks[0], env.input(p1.hash)),
+        U256::ZERO,
+    );
+    assert!(d.ok(), "defended: its first transaction is the entry");
 }

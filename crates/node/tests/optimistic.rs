@@ -314,3 +314,55 @@ async fn late_watchtower_defends_a_block_in_the_middle_of_a_batch() {
     late.shutdown().await;
     d.shutdown().await;
 }
+
+/// A defender whose witness misses a trie node (`--defender-incomplete-witness`, here the
+/// devnet node's watchtower) cannot defend: EXECUTE fails and its `defend` reverts. Another
+/// watchtower with a complete witness defends the challenged block in time, takes the
+/// griefer's bond, and the block is finalized.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn defender_with_incomplete_witness_fails_and_another_defends() {
+    let broken = Adversary { defender_incomplete_witness: true, ..Default::default() };
+    let (d, dir) = devnet(OptimisticOptions { adversary: broken, ..Default::default() }).await;
+    let griefer = Adversary { grief_challenger: true, ..Default::default() };
+    let griefer_node = watcher(&d, &dir, 6, griefer).await;
+    let honest = watcher(&d, &dir, 5, Adversary::default()).await;
+    let l1 = rollup(&d);
+    let user = client(&d, 3).await;
+    user.withdraw_eth(Address::repeat_byte(0x58), milli(1)).await.expect("L2 transaction");
+    let (challenged, _) = event::<OptimisticRollup::BlockChallenged>(
+        &l1,
+        "the griefer challenges a valid block",
+        Duration::from_secs(60),
+        |_| true,
+    )
+    .await;
+    assert_eq!(challenged.challenger, d.accounts[6].address());
+    let (defended, receipt) = event::<OptimisticRollup::BlockDefended>(
+        &l1,
+        "the watchtower with a complete witness defends it",
+        Duration::from_secs(60),
+        |e| e.number == challenged.number,
+    )
+    .await;
+    assert_eq!(
+        defended.defender,
+        d.accounts[5].address(),
+        "the incomplete witness cannot defend (devnet node {})",
+        d.settler.address()
+    );
+    println!(
+        "block {} defended by the second watchtower: gas {}",
+        defended.number, receipt.gas_used
+    );
+    let (fin, _) = event::<OptimisticRollup::BatchFinalized>(
+        &l1,
+        "the defended block is finalized",
+        Duration::from_secs(60),
+        |e| e.last >= challenged.number,
+    )
+    .await;
+    assert_eq!(fin.blockHash, d.l2.chain.hash_by_number(fin.last).unwrap().unwrap());
+    honest.shutdown().await;
+    griefer_node.shutdown().await;
+    d.shutdown().await;
+}

@@ -44,6 +44,10 @@ pub struct DeliveryPolicy {
     /// Claim only messages due soon (the fallback deliverer of a node without a relayer
     /// key: users and other relayers deliver the rest).
     pub due_only: bool,
+    /// Development only (`--censor-forced`): never claim a censored message, even due
+    /// (settlement stalls with `MessagesDue`; in optimistic mode a block owing it cannot be
+    /// proposed honestly).
+    pub withhold_censored: bool,
 }
 
 impl DeliveryPolicy {
@@ -53,7 +57,7 @@ impl DeliveryPolicy {
     /// users the time to claim their own first), at least one block ahead.
     pub fn new(forced_delay: u64, censor: Vec<Address>, due_only: bool) -> Self {
         let margin = if due_only { forced_delay / 4 } else { forced_delay / 2 };
-        Self { forced_delay, margin: margin.max(1), censor, due_only }
+        Self { forced_delay, margin: margin.max(1), censor, due_only, withhold_censored: false }
     }
 
     /// Whether a message sent at L1 block `sent` is due by L1 block `l1_head + margin`.
@@ -68,6 +72,9 @@ impl DeliveryPolicy {
 
     /// Whether to claim `m`, sent at L1 block `sent`, when the L1 head is `l1_head`.
     pub fn claim_now(&self, m: &L2Messenger::L1Message, sent: u64, l1_head: u64) -> bool {
+        if self.withhold_censored && self.censored(m) {
+            return false;
+        }
         self.due_soon(sent, l1_head) || !(self.due_only || self.censored(m))
     }
 }

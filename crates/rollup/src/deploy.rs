@@ -1,5 +1,6 @@
 //! Deploys a rollup on an L1 through JSON-RPC: the L2 genesis is built in code, then
-//! `NativeRollup` ([`deploy`]) or `OptimisticRollup` ([`deploy_optimistic`]), bound to that
+//! `NativeRollup` ([`deploy`]) or `OptimisticRollup` and its `OptimisticInbox`
+//! ([`deploy_optimistic`]), bound to that
 //! genesis and locking the wei that backs the genesis's funded accounts, `L1TokenBridge`
 //! and a test ERC-20.
 
@@ -12,8 +13,8 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolConstructor;
 use nr_chain::spec::ChainSpec;
 use nr_contracts::{
-    L1TokenBridge, L2_TOKEN_BRIDGE, NativeRollup, OptimisticRollup, TestToken, genesis_backing,
-    l2_genesis,
+    L1TokenBridge, L2_TOKEN_BRIDGE, NativeRollup, OptimisticInbox, OptimisticRollup, TestToken,
+    genesis_backing, l2_genesis,
 };
 
 /// What to deploy.
@@ -146,7 +147,13 @@ async fn deploy_with(
     let schedule: nr_stateless::ForkSchedule =
         p.raw_request("nr_forkSchedule".into(), ()).await.map_err(RollupError::NotNrL1)?;
     let nonce = p.get_transaction_count(from).await.map_err(RollupError::Transport)?;
-    let (rollup, l1_bridge) = (from.create(nonce), from.create(nonce + 1));
+    // An `OptimisticRollup` names its forced inbox, deployed right after it (the inbox's
+    // constructor checks that the rollup names it); then the bridge.
+    let rollup = from.create(nonce);
+    let (inbox, l1_bridge) = match optimistic {
+        Some(_) => (from.create(nonce + 1), from.create(nonce + 2)),
+        None => (Address::ZERO, from.create(nonce + 1)),
+    };
     let head = p
         .get_block_by_number(BlockNumberOrTag::Latest)
         .await
@@ -194,6 +201,7 @@ async fn deploy_with(
                 challengerBond_: o.challenger_bond,
                 maxTimestampLag_: U256::from(params.max_timestamp_lag),
                 forcedDelay_: U256::from(params.forced_delay),
+                inbox_: inbox,
             };
             [OptimisticRollup::BYTECODE.to_vec(), ctor.abi_encode()].concat()
         }
@@ -201,6 +209,14 @@ async fn deploy_with(
     let (a, deploy_block) = deploy_code(&p, from, code, genesis_backing(&l2)).await?;
     if a != rollup {
         return Err(RollupError::RollupAddressMoved { got: a, expected: rollup });
+    }
+    if optimistic.is_some() {
+        let ctor = OptimisticInbox::constructorCall { rollup_: rollup };
+        let code = [OptimisticInbox::BYTECODE.to_vec(), ctor.abi_encode()].concat();
+        let (i, _) = deploy_code(&p, from, code, U256::ZERO).await?;
+        if i != inbox {
+            return Err(RollupError::InboxAddressMoved { got: i, expected: inbox });
+        }
     }
     let mut code = L1TokenBridge::BYTECODE.to_vec();
     code.extend(

@@ -110,6 +110,14 @@ pub enum RollupError {
         /// Where the L2 genesis expects it.
         expected: Address,
     },
+    /// An `OptimisticRollup`'s inbox is not at the address its rollup was built to name.
+    #[error("config: forced inbox deployed at {got}, expected {expected}: deployer nonce moved")]
+    InboxAddressMoved {
+        /// Where it was deployed.
+        got: Address,
+        /// Where the rollup's constructor expects it.
+        expected: Address,
+    },
     /// The L1 bridge is not at the address the L2 genesis was bound to.
     #[error("config: bridge deployed at {got}, expected {expected}")]
     BridgeAddressMoved {

@@ -47,9 +47,20 @@ impl ForcedInbox {
         Self { l1, deploy_block, next_log_block: deploy_block, raw: BTreeMap::new() }
     }
 
+    /// The L1 client of the inbox it reads.
+    pub fn l1(&self) -> &L1Client {
+        &self.l1
+    }
+
     /// The pending entries (index >= `forcedHead`), in inbox order. An entry whose raw
     /// bytes do not decode (impossible for what `forceInclude` accepts) ends the list.
     pub async fn pending(&mut self) -> Result<Vec<PendingForced>, RollupError> {
+        Ok(self.pending_from().await?.1)
+    }
+
+    /// The inbox's head (`forcedHead`) and the pending entries from it, as [`Self::pending`]:
+    /// what a proposal counts its blocks' forced entries from.
+    pub async fn pending_from(&mut self) -> Result<(u64, Vec<PendingForced>), RollupError> {
         let head = self.l1.view(NativeRollup::forcedHeadCall {}).await?.to::<u64>();
         let count = self.l1.view(NativeRollup::forcedCountCall {}).await?.to::<u64>();
         let mut out = Vec::new();
@@ -73,7 +84,7 @@ impl ForcedInbox {
             out.push(PendingForced { index, tx, entry });
         }
         self.raw.retain(|i, _| *i >= head);
-        Ok(out)
+        Ok((head, out))
     }
 
     /// Reads `ForcedTransaction` logs up to the L1 head; from the deployment again when
@@ -234,7 +245,23 @@ pub struct ForcedSubmission {
 pub const FORCED_WITHDRAW_GAS: u64 = 150_000;
 
 impl crate::bridge::BridgeClient {
-    /// Submits the signed L2 transaction `raw` to the rollup's forced inbox, paying
+    /// Where forced transactions go: the rollup itself (`NativeRollup`), or the inbox an
+    /// `OptimisticRollup` names (`inbox()`; docs/l2.md, "Forced inclusion in optimistic
+    /// mode").
+    pub async fn forced_inbox(&self) -> Result<Address, RollupError> {
+        use alloy_network::TransactionBuilder;
+        use alloy_provider::Provider;
+        use alloy_rpc_types_eth::TransactionRequest;
+        let call = nr_contracts::OptimisticRollup::inboxCall {};
+        let req = TransactionRequest::default().with_to(self.rollup).with_input(call.abi_encode());
+        // A `NativeRollup` has no `inbox()`: the call reverts and the rollup is the inbox.
+        let Ok(out) = self.l1().call(req).await else { return Ok(self.rollup) };
+        Ok(nr_contracts::OptimisticRollup::inboxCall::abi_decode_returns(&out)
+            .unwrap_or(self.rollup))
+    }
+
+    /// Submits the signed L2 transaction `raw` to the rollup's forced inbox (see
+    /// [`Self::forced_inbox`]), paying
     /// `forcedFee` at the current L1 base fee plus 12.5% (one block's largest rise).
     pub async fn force_send(&self, raw: Bytes) -> Result<ForcedSubmission, RollupError> {
         use alloy_network::TransactionBuilder;
@@ -242,12 +269,12 @@ impl crate::bridge::BridgeClient {
         use alloy_rpc_types_eth::TransactionRequest;
         let tx = TxEnvelope::decode_2718(&mut raw.as_ref())
             .map_err(|e| RollupError::BadForcedTx(e.to_string()))?;
+        let inbox = self.forced_inbox().await?;
         let fee_call = NativeRollup::forcedFeeCall {
             len: U256::from(raw.len()),
             txGasLimit: U256::from(tx.gas_limit()),
         };
-        let req =
-            TransactionRequest::default().with_to(self.rollup).with_input(fee_call.abi_encode());
+        let req = TransactionRequest::default().with_to(inbox).with_input(fee_call.abi_encode());
         let out = self.l1().call(req).await.map_err(|source| RollupError::Rpc {
             method: NativeRollup::forcedFeeCall::SIGNATURE,
             source,
@@ -258,7 +285,7 @@ impl crate::bridge::BridgeClient {
         let fee = fee + fee / U256::from(8);
         let call = NativeRollup::forceIncludeCall { rawTx: raw };
         let req = TransactionRequest::default()
-            .with_to(self.rollup)
+            .with_to(inbox)
             .with_input(call.abi_encode())
             .with_value(fee);
         let r = self

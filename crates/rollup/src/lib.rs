@@ -227,7 +227,8 @@ pub struct NodeConfig {
     /// Development only: the sequencer leaves out transactions from these addresses (and L1->L2 messages from or to them) until the rollup contract forces them.
     pub censor: Vec<Address>,
     /// Development only: the sequencer leaves out forced transactions of censored
-    /// addresses even once due (settlement then stalls with `ForcedTransactionDue`).
+    /// addresses even once due (settlement then stalls with `ForcedTransactionDue`), and
+    /// the relayer never delivers their L1->L2 messages (`MessagesDue`).
     pub censor_forced: bool,
     /// Most L2 blocks the settler settles in one L1 transaction (`advanceBatch`); 0: as
     /// many as fit the L1's per-transaction gas cap (see [`batching`]).
@@ -490,6 +491,16 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             .or(cfg.settler_key.as_ref().map(|k| k.address()))
             .or(cfg.relayer_key.as_ref().map(|k| k.address()))
             .ok_or(RollupError::NoFeeRecipient)?;
+        // An `OptimisticRollup` keeps its forced transactions in an inbox contract of its
+        // own, with the same entries, views and events as `NativeRollup`'s.
+        let forced_l1 = match optimistic {
+            true => optimistic::forced::inbox_client(&l1).await?,
+            false => l1.clone(),
+        };
+        // Optimistic mode: the sequencer keeps its anchor while a newer one would owe
+        // undelivered messages (off for the `ignore-due` adversary until its lie is told).
+        let ignore_due = cfg.optimistic.adversary.proposer.is_some_and(|d| d.ignores_due());
+        let pin_anchor = Arc::new(std::sync::atomic::AtomicBool::new(optimistic && !ignore_due));
         let seq = sequencer::Sequencer {
             fee_recipient,
             chain: chain.clone(),
@@ -497,13 +508,14 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
             block_time: cfg.block_time,
             blocking: tracker.clone(),
             forced: tokio::sync::Mutex::new(forced::ForcedInbox::new(
-                l1.clone(),
+                forced_l1.clone(),
                 cfg.deployment.deploy_block,
             )),
             censorship: forced::Censorship {
                 censor: cfg.censor.clone(),
                 censor_forced: cfg.censor_forced,
             },
+            pin_anchor: pin_anchor.clone(),
         };
         spawn(Service::Sequencer, Box::pin(seq.run()));
         let reconciler = reconcile::Reconciler {
@@ -523,6 +535,8 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
                     da: cfg.optimistic.da,
                     blob_mismatch: cfg.optimistic.adversary.blob_mismatch,
                     min_batch: cfg.optimistic.min_batch,
+                    forced: forced::ForcedInbox::new(forced_l1, cfg.deployment.deploy_block),
+                    pin_anchor,
                 };
                 spawn(Service::Proposer, Box::pin(p.run()));
             }
@@ -549,7 +563,8 @@ pub async fn start(cfg: NodeConfig) -> Result<L2Node, RollupError> {
         };
         if let Some((key, due_only)) = relayer {
             let delay = delivery::forced_delay(&l1).await?;
-            let policy = delivery::DeliveryPolicy::new(delay, cfg.censor.clone(), due_only);
+            let mut policy = delivery::DeliveryPolicy::new(delay, cfg.censor.clone(), due_only);
+            policy.withhold_censored = cfg.censor_forced;
             let r = relayer::Relayer::new(
                 chain.clone(),
                 l1.clone(),

@@ -7,7 +7,13 @@ use crate::{
 };
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use nr_chain::{BlockOptions, BlockSelection, Chain};
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 use tokio_util::task::TaskTracker;
 
 /// Block production of an L2 node.
@@ -28,6 +34,11 @@ pub struct Sequencer {
     pub forced: tokio::sync::Mutex<ForcedInbox>,
     /// Development-only censorship.
     pub censorship: Censorship,
+    /// Optimistic mode: keep the head's anchor while a newer one would make the block owe
+    /// L1->L2 messages its state has not delivered (rule 5: such a block cannot be
+    /// proposed). Shared with the proposer, which turns it on after a `--dishonest-proposer
+    /// ignore-due` lie.
+    pub pin_anchor: Arc<AtomicBool>,
 }
 
 impl Sequencer {
@@ -56,10 +67,14 @@ impl Sequencer {
         // latest block's context, where gas estimation of `advance` runs.
         let latest = self.l1.block(BlockNumberOrTag::Latest).await?;
         let next_l1_block = latest.number + 1;
-        let anchor = match latest.number {
+        let mut anchor = match latest.number {
             0 => latest,
             n => self.l1.block(BlockNumberOrTag::Number(n - 1)).await?,
         };
+        if self.pin_anchor.load(Ordering::Relaxed) {
+            // The head now (the proposer may have rewound it meanwhile).
+            anchor = self.anchor_within_deliveries(&self.chain.head(), anchor).await?;
+        }
         // Pending forced transactions go first, in inbox order (module `forced`).
         // A failed read (an L1 hiccup, or a rollup deployed before the inbox existed) leaves
         // them out of this block: if one is due, the settler rebuilds the block.
@@ -113,6 +128,37 @@ impl Sequencer {
             tracing::warn!(%tx, %reason, "transaction dropped from the pool");
         }
         Ok(())
+    }
+}
+
+impl Sequencer {
+    /// `candidate`, unless the messages due at it (`dueAt`) exceed what the head's state
+    /// has delivered: then the head's own anchor (the block stays proposable; the
+    /// deliveries, proven against that anchor, let the anchor move on).
+    async fn anchor_within_deliveries(
+        &self,
+        head: &alloy_consensus::Header,
+        candidate: crate::l1::L1Block,
+    ) -> Result<crate::l1::L1Block, crate::RollupError> {
+        use nr_contracts::OptimisticRollup;
+        let due: alloy_primitives::U256 = self
+            .l1
+            .view(OptimisticRollup::dueAtCall {
+                l1Block: alloy_primitives::U256::from(candidate.number),
+            })
+            .await?;
+        let delivered = self.chain.storage(
+            head,
+            nr_contracts::L2_MESSENGER,
+            crate::delivery::DELIVERED_PREFIX_SLOT,
+        )?;
+        let Some(head_anchor) = head.parent_beacon_block_root else { return Ok(candidate) };
+        if delivered >= due || head_anchor == candidate.hash || head.number == 0 {
+            return Ok(candidate);
+        }
+        let n = self.l1.number_of(head_anchor).await?;
+        tracing::info!(anchor = n, candidate = candidate.number, %due, %delivered, "anchor pinned until due messages are delivered");
+        self.l1.block(BlockNumberOrTag::Number(n)).await
     }
 }
 

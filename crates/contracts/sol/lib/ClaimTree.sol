@@ -4,37 +4,14 @@ pragma solidity ^0.8.28;
 /// @title ClaimTree
 /// @notice The Merkle tree an `OptimisticRollup` batch commits its per-block claims to
 ///         (docs/contracts.md, "Optimistic native mode"): leaf = keccak256(abi.encode(
-///         claim)); binary over the batch's leaves in block order, padded with zero leaves to
-///         the next power of two; node = keccak256(left ‖ right); one leaf is its own root.
+///         claim)) (ten words, computed by the rollup); binary over the batch's leaves in
+///         block order, padded with zero leaves to the next power of two; node = keccak256(left ‖ right); one leaf is its own root.
 ///         A proof is the sibling list bottom-up, exactly ceil(log2(size)) long for the
 ///         batch's original size — one more for a blob batch, whose stored root is
 ///         keccak256(claimsRoot ‖ blobBinding): its last sibling is the binding.
 library ClaimTree {
     /// A Merkle proof of `length` siblings where the batch needs `expected`.
     error BadProofLength(uint256 length, uint256 expected);
-
-    /// keccak256(abi.encode(the claim's fields)), with scratch memory past the free pointer.
-    function leaf(
-        bytes32 parentHash,
-        bytes32 dataHash,
-        bytes32 blockHash,
-        bytes32 stateRoot,
-        bytes32 anchorHash,
-        uint64 anchorBlock,
-        uint64 time
-    ) internal pure returns (bytes32 h) {
-        assembly ("memory-safe") {
-            let p := mload(0x40)
-            mstore(p, parentHash)
-            mstore(add(p, 0x20), dataHash)
-            mstore(add(p, 0x40), blockHash)
-            mstore(add(p, 0x60), stateRoot)
-            mstore(add(p, 0x80), anchorHash)
-            mstore(add(p, 0xa0), anchorBlock)
-            mstore(add(p, 0xc0), time)
-            h := keccak256(p, 0xe0)
-        }
-    }
 
     /// keccak256(a ‖ b).
     function hashPair(bytes32 a, bytes32 b) internal pure returns (bytes32 h) {

@@ -4,8 +4,9 @@ pragma solidity ^0.8.28;
 /// @notice The events and errors of `OptimisticRollup` (its ABI names them; kept apart to
 ///         keep its source short). Protocol: docs/contracts.md, "Optimistic native mode".
 abstract contract OptimisticEvents {
-    /// Batch `batch` of blocks `first..last` was proposed; `root` commits to their claims.
-    event BatchProposed(uint64 indexed batch, uint64 first, uint64 last, bytes32 root);
+    /// Batch `batch` of blocks `first..last` was proposed; `root` commits to their claims;
+    /// `forcedFrom` is the forced head before it (block `first`'s `forcedFrom`).
+    event BatchProposed(uint64 indexed batch, uint64 first, uint64 last, bytes32 root, uint64 forcedFrom);
     /// Block `number` was challenged; it must be defended by `respondBy`.
     event BlockChallenged(uint64 indexed number, address indexed challenger, uint256 respondBy);
     /// Block `number` was defended by `defender` with a successful EXECUTE.
@@ -32,6 +33,9 @@ abstract contract OptimisticEvents {
     error WrongBond(uint256 paid, uint256 required);
     /// `propose` without blocks.
     error NoBlocks();
+    /// The proposal was built on block hash `expected`, but the pending tip is `pendingTip`
+    /// (another proposal, or a `resolve`, landed first).
+    error StaleTip(bytes32 expected, bytes32 pendingTip);
     /// A batch of `count` blocks, over `max`.
     error TooManyBlocks(uint256 count, uint256 max);
     /// Block `number` is not pending.

@@ -3,7 +3,7 @@
 //! against the root `BatchProposed` logs), and the claim and Merkle proof of any block.
 
 use super::{Env, Sent};
-use alloy_primitives::B256;
+use alloy_primitives::{B256, Bytes, U256};
 use alloy_sol_types::SolEvent;
 use nr_contracts::{OptimisticRollup as Opt, claims};
 
@@ -43,8 +43,21 @@ impl Proposed {
         self.claims[(n - self.first) as usize].clone()
     }
 
-    /// `defend` of block `n` with its claim and proof, `posted` and `input`.
+    /// `defend` of block `n` with its claim and proof, `posted` and `input` (no delivery
+    /// proof: for claims with nothing due).
     pub fn defend(&self, n: u64, posted: &Opt::Block, input: Vec<u8>) -> Opt::defendCall {
+        self.defend_with(n, posted, input, Bytes::new())
+    }
+
+    /// [`Proposed::defend`] with `delivery` (abi.encode(accountProof, storageProof) of the
+    /// messenger's `deliveredPrefix` at the claimed state root).
+    pub fn defend_with(
+        &self,
+        n: u64,
+        posted: &Opt::Block,
+        input: Vec<u8>,
+        delivery: Bytes,
+    ) -> Opt::defendCall {
         Opt::defendCall {
             n,
             batch: self.id,
@@ -52,17 +65,19 @@ impl Proposed {
             proof: self.proof(n),
             posted: posted.clone(),
             input: input.into(),
+            delivery,
         }
     }
 
-    /// `resolve` of block `n` (block n-1's claim and proof when n is not the first).
+    /// `resolve` of block `n`: block n-1's claim and proof when n is not the first, else
+    /// n's own.
     pub fn resolve(&self, n: u64) -> Opt::resolveCall {
         if n == self.first {
             return Opt::resolveCall {
                 n,
                 batch: self.id,
-                prev: Default::default(),
-                prevProof: vec![],
+                prev: self.claim(n),
+                prevProof: self.proof(n),
             };
         }
         Opt::resolveCall {
@@ -91,12 +106,16 @@ impl Env {
     }
 
     /// The claims the rollup computes for blocks with these (timestamp, anchorBlock,
-    /// dataHash, blockHash, stateRoot), proposed on the current pending tip.
-    pub fn claims_on_tip(&self, blocks: &[(u64, u64, B256, B256, B256)]) -> Vec<Opt::Claim> {
+    /// dataHash, blockHash, stateRoot, forcedCount), proposed on the current pending tip
+    /// and forced head.
+    pub fn claims_on_tip(&self, blocks: &[(u64, u64, B256, B256, B256, u64)]) -> Vec<Opt::Claim> {
         let (_, mut parent) = self.pending_tip();
+        let mut forced = self.forced_head();
         blocks
             .iter()
-            .map(|&(timestamp, anchor, data_hash, block_hash, state_root)| {
+            .map(|&(timestamp, anchor, data_hash, block_hash, state_root, count)| {
+                let due: U256 =
+                    self.l1_view(self.rollup, Opt::dueAtCall { l1Block: U256::from(anchor) });
                 let c = Opt::Claim {
                     parentHash: parent,
                     dataHash: data_hash,
@@ -105,7 +124,11 @@ impl Env {
                     anchorHash: self.l1.hash_by_number(anchor).unwrap().unwrap_or_default(),
                     anchorBlock: anchor,
                     timestamp,
+                    forcedFrom: forced,
+                    forcedTo: forced + count,
+                    due: due.to(),
                 };
+                forced += count;
                 parent = block_hash;
                 c
             })
@@ -117,8 +140,15 @@ impl Env {
         let fields: Vec<_> = blocks
             .iter()
             .map(|b| {
-                let data: B256 = self.l1_view(self.rollup, Opt::dataHashOfCall { b: b.clone() });
-                (b.timestamp, b.anchorBlock.to::<u64>(), data, b.blockHash, b.stateRoot)
+                let data = claims::data_hash(b);
+                (
+                    b.timestamp,
+                    b.anchorBlock.to::<u64>(),
+                    data,
+                    b.blockHash,
+                    b.stateRoot,
+                    b.forcedCount,
+                )
             })
             .collect();
         self.claims_on_tip(&fields)
@@ -136,6 +166,7 @@ impl Env {
             .expect("a BatchProposed log");
         let p = Proposed { id: e.batch, first: e.first, claims, binding, sent: s };
         assert_eq!(e.last, p.last(), "BatchProposed.last");
+        assert_eq!(Some(e.forcedFrom), p.claims.first().map(|c| c.forcedFrom), "forcedFrom");
         assert_eq!(e.root, p.root(), "the contract's root is nr_contracts::claims' root");
         p
     }

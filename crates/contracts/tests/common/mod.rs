@@ -465,6 +465,7 @@ impl Env {
                 .collect(),
             blockHash: hash,
             stateRoot: h.state_root,
+            forcedCount: 0,
         }
     }
 

@@ -5,7 +5,7 @@ use super::{Env, FORCED_DELAY, L2_GAS_LIMIT, L2_ID, MAX_LAG, Sent, batches::Prop
 use alloy_primitives::{Address, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
-use nr_contracts::OptimisticRollup as Opt;
+use nr_contracts::{OptimisticInbox as Inbox, OptimisticRollup as Opt};
 
 /// Seconds a block may be challenged after its proposal.
 pub const WINDOW: u64 = 120;
@@ -31,7 +31,19 @@ pub fn optimistic_env() -> Env {
 
 /// [`optimistic_env`] with `proposer` as the only proposer (zero: anyone).
 pub fn optimistic_env_with(proposer: Address) -> Env {
-    Env::with_rollup(|_, genesis| {
+    optimistic_env_full(proposer, FORCED_DELAY)
+}
+
+/// [`optimistic_env`] where forced transactions and L1->L2 messages are due
+/// `forced_delay` L1 blocks after they are sent (rule 5 tests).
+pub fn optimistic_env_forced(forced_delay: u64) -> Env {
+    optimistic_env_full(Address::ZERO, forced_delay)
+}
+
+/// The OptimisticRollup setup: `proposer` (zero: anyone), `forced_delay`; the rollup is
+/// the deployer's first contract, the L1 bridge its second, the inbox its third.
+pub fn optimistic_env_full(proposer: Address, forced_delay: u64) -> Env {
+    let env = Env::with_rollup(|env, genesis| {
         let ctor = Opt::constructorCall {
             chainId_: L2_ID,
             gasLimit_: L2_GAS_LIMIT,
@@ -43,19 +55,59 @@ pub fn optimistic_env_with(proposer: Address) -> Env {
             proposerBond_: proposer_bond(),
             challengerBond_: challenger_bond(),
             maxTimestampLag_: U256::from(MAX_LAG),
-            forcedDelay_: U256::from(FORCED_DELAY),
+            forcedDelay_: U256::from(forced_delay),
+            inbox_: env.deployer.address().create(2),
         };
         let mut code = Opt::BYTECODE.to_vec();
         code.extend(alloy_sol_types::SolConstructor::abi_encode(&ctor));
         code
-    })
+    });
+    let mut code = Inbox::BYTECODE.to_vec();
+    code.extend(alloy_sol_types::SolConstructor::abi_encode(&Inbox::constructorCall {
+        rollup_: env.rollup,
+    }));
+    let d = env.deployer.clone();
+    let s = env.l1_tx(&d, alloy_primitives::TxKind::Create, U256::ZERO, code.into());
+    assert_eq!(s.receipt.contract_address, Some(env.inbox()), "the inbox the rollup names");
+    env
+}
+
+impl Env {
+    /// The optimistic rollup's forced-transaction inbox (`rollup.inbox()`).
+    pub fn inbox(&self) -> Address {
+        self.l1_view(self.rollup, Opt::inboxCall {})
+    }
+
+    /// The inbox's pending forced head.
+    pub fn forced_head(&self) -> u64 {
+        self.l1_view(self.inbox(), Inbox::forcedHeadCall {})
+    }
+
+    /// The claimed hash of the pending tip (the finalized head when nothing is pending).
+    pub fn pending_tip_hash(&self) -> alloy_primitives::B256 {
+        self.l1_view(self.rollup, Opt::pendingTipCall {}).blockHash
+    }
+
+    /// `propose(blocks)` built on the pending tip and forced head as they are now.
+    pub fn propose_call(&self, blocks: Vec<Opt::Block>) -> Opt::proposeCall {
+        Opt::proposeCall { blocks, parent: self.pending_tip_hash(), forcedFrom: self.forced_head() }
+    }
+
+    /// `proposeBlobs(blocks)` built on the pending tip and forced head as they are now.
+    pub fn propose_blobs_call(&self, blocks: Vec<Opt::BlobBlock>) -> Opt::proposeBlobsCall {
+        Opt::proposeBlobsCall {
+            blocks,
+            parent: self.pending_tip_hash(),
+            forcedFrom: self.forced_head(),
+        }
+    }
 }
 
 /// Proposes `blocks` as one batch; returns it with its claims (checked against the root
 /// the contract logged).
 pub fn propose(env: &Env, from: &PrivateKeySigner, blocks: Vec<Opt::Block>) -> Proposed {
     let claims = env.claims_of(&blocks);
-    let call = Opt::proposeCall { blocks };
+    let call = env.propose_call(blocks);
     if let nr_chain::CallOutcome::Revert { output, .. } =
         env.l1_simulate(from.address(), env.rollup, &call, proposer_bond())
     {

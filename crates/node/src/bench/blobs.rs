@@ -184,6 +184,9 @@ pub fn measure_blobs(workload: Workload, mgas: u64) -> Result<BlobRow, BenchErro
                 .ok_or(BenchError::MissingL1Block(anchor))?,
             anchorBlock: anchor,
             timestamp: b.timestamp,
+            forcedFrom: 0,
+            forcedTo: 0,
+            due: 0,
         };
         parent = b.blockHash;
         leaves.push(claims::leaf(&claim));
@@ -201,7 +204,13 @@ pub fn measure_blobs(workload: Workload, mgas: u64) -> Result<BlobRow, BenchErro
         access_list: Default::default(),
         blob_versioned_hashes: hashes.clone(),
         max_fee_per_blob_gas: 1_000_000_000,
-        input: OptimisticRollup::proposeBlobsCall { blocks: blob_blocks }.abi_encode().into(),
+        input: OptimisticRollup::proposeBlobsCall {
+            blocks: blob_blocks,
+            parent: produced[0].block.header.parent_hash,
+            forcedFrom: 0,
+        }
+        .abi_encode()
+        .into(),
     });
     let sig = deployer.sign_hash_sync(&tx.signature_hash())?;
     let propose_gas = mine(&l1.chain, TxEnvelope::Eip4844(tx.into_signed(sig)))?;
@@ -250,6 +259,7 @@ pub fn measure_blobs(workload: Workload, mgas: u64) -> Result<BlobRow, BenchErro
         proof,
         posted: posted[0].clone(),
         input: input.into(),
+        delivery: Default::default(),
     };
     let defend_gas = call(&l1, key, defend.abi_encode(), U256::ZERO, DEFEND_GAS)?;
     for _ in 0..WINDOW / 12 + 1 {

@@ -74,7 +74,12 @@ pub fn measure_optimistic(workload: Workload, mgas: u64) -> Result<OptimisticRow
     let raw: Vec<u8> = posted.transactions.iter().flat_map(|t| t.iter().copied()).collect();
     let zstd = zstd::encode_all(&raw[..], 3)?;
     let propose = l1.call(
-        OptimisticRollup::proposeCall { blocks: vec![posted.clone()] }.abi_encode(),
+        OptimisticRollup::proposeCall {
+            blocks: vec![posted.clone()],
+            parent: block.header.parent_hash,
+            forcedFrom: 0,
+        }
+        .abi_encode(),
         U256::from(BOND),
     )?;
     let challenge =
@@ -88,6 +93,9 @@ pub fn measure_optimistic(workload: Workload, mgas: u64) -> Result<OptimisticRow
         anchorHash: anchor.hash_slow(),
         anchorBlock: anchor.number,
         timestamp: posted.timestamp,
+        forcedFrom: 0,
+        forcedTo: 0,
+        due: 0,
     };
     let witness = l2.witness(&produced.hash)?;
     let estimate = DefendBudget::defend_cost(L2_ID, &block, witness.clone())
@@ -103,6 +111,7 @@ pub fn measure_optimistic(workload: Workload, mgas: u64) -> Result<OptimisticRow
             proof: vec![],
             posted,
             input: input.into(),
+            delivery: Default::default(),
         }
         .abi_encode(),
         U256::ZERO,
@@ -171,9 +180,13 @@ pub(super) fn setup(workload: Workload) -> Result<OptimisticSetup, BenchError> {
         challengerBond_: U256::from(BOND),
         maxTimestampLag_: U256::from(1u64 << 40),
         forcedDelay_: U256::from(8),
+        inbox_: deployer.address().create(1),
     };
     let code = [OptimisticRollup::BYTECODE.to_vec(), ctor.abi_encode()].concat();
-    let l1 = SettlementL1::deploy(&schedule, &genesis, deployer.clone(), code)?;
+    let mut l1 = SettlementL1::deploy(&schedule, &genesis, deployer.clone(), code)?;
+    // Its forced inbox, right after it (the rollup cannot propose before it exists).
+    let inbox = nr_contracts::OptimisticInbox::constructorCall { rollup_: rollup };
+    l1.create([nr_contracts::OptimisticInbox::BYTECODE.to_vec(), inbox.abi_encode()].concat())?;
 
     let txs = TxGenerator::new(workload, senders, token, writer);
     Ok(OptimisticSetup { l2, _l2_dir: l2_dir, l1, deployer, txs })

@@ -78,6 +78,11 @@ impl SettlementL1 {
         Ok(l1)
     }
 
+    /// Deploys `code` from the deployer (its next nonce) in a block of its own.
+    pub fn create(&mut self, code: Vec<u8>) -> Result<(), BenchError> {
+        self.send(TxKind::Create, code.into(), U256::ZERO).map(|_| ())
+    }
+
     /// Sends one transaction from the deployer with `value` wei and mines it in its own
     /// block.
     fn send(&mut self, to: TxKind, input: Bytes, value: U256) -> Result<ReceiptInfo, BenchError> {

@@ -21,6 +21,17 @@ pub async fn devnet(
     window: u64,
     retention: u64,
 ) -> (Devnet, tempfile::TempDir) {
+    devnet_with(node, window, retention, |_| {}).await
+}
+
+/// [`devnet`] with the rest of its configuration edited by `edit` (censorship, the
+/// rollup's `forcedDelay`).
+pub async fn devnet_with(
+    node: OptimisticOptions,
+    window: u64,
+    retention: u64,
+    edit: impl FnOnce(&mut DevnetConfig),
+) -> (Devnet, tempfile::TempDir) {
     // `RUST_LOG=nr_rollup=info` shows the proposer's and the watchtowers' steps.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -38,6 +49,8 @@ pub async fn devnet(
         l1_blob_retention: retention,
         ..Default::default()
     };
+    let mut cfg = cfg;
+    edit(&mut cfg);
     (Devnet::start(&cfg).await.expect("optimistic devnet starts"), dir)
 }
 

@@ -156,6 +156,7 @@ impl BlobBatch {
                 blockHash: b.blockHash,
                 stateRoot: b.stateRoot,
                 end: *end,
+                forcedCount: b.forcedCount,
             })
             .collect()
     }

@@ -84,6 +84,7 @@ impl RecordBlock {
             transactions: self.transactions,
             blockHash: block_hash,
             stateRoot: state_root,
+            forcedCount: 0,
         }
     }
 

@@ -17,6 +17,7 @@ fn block(txs: usize, tx_len: usize, seed: u8) -> OptimisticRollup::Block {
             .collect(),
         blockHash: B256::repeat_byte(0xaa),
         stateRoot: B256::repeat_byte(0xbb),
+        forcedCount: 0,
     }
 }
 

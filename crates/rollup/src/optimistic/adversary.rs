@@ -15,11 +15,20 @@ pub enum DishonestProposer {
     /// Posts data inconsistent with the claimed hash (the claims are the true block's, the
     /// data leaves out its last transaction, or changes its extra data when it has none).
     BadData,
+    /// Claims (once) a forced inbox entry its block does not carry: the first proposed
+    /// block that takes no entry while one is pending gets `forcedCount` 1 (its hash and
+    /// state root are true; only the forced-prefix rule exposes it).
+    FalseForced,
+    /// Proposes blocks whose state has not delivered the L1->L2 messages due at their
+    /// anchor (an honest proposer stops before such a block).
+    IgnoreDue,
 }
 
 /// `--dishonest-proposer` took a value it does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown dishonest proposer {0:?} (expected wrong-root or bad-data)")]
+#[error(
+    "unknown dishonest proposer {0:?} (expected wrong-root, bad-data, false-forced or ignore-due)"
+)]
 pub struct UnknownDishonesty(pub String);
 
 impl std::str::FromStr for DishonestProposer {
@@ -29,15 +38,29 @@ impl std::str::FromStr for DishonestProposer {
         match s {
             "wrong-root" => Ok(Self::WrongRoot),
             "bad-data" => Ok(Self::BadData),
+            "false-forced" => Ok(Self::FalseForced),
+            "ignore-due" => Ok(Self::IgnoreDue),
             other => Err(UnknownDishonesty(other.to_string())),
         }
     }
 }
 
 impl DishonestProposer {
-    /// Falsifies `posted`, the honest posting of the block with `header`.
+    /// Whether it lies by falsifying a posted block ([`Self::tamper`]).
+    pub fn tampers(self) -> bool {
+        matches!(self, Self::WrongRoot | Self::BadData)
+    }
+
+    /// Whether it proposes blocks that owe due messages.
+    pub fn ignores_due(self) -> bool {
+        self == Self::IgnoreDue
+    }
+
+    /// Falsifies `posted`, the honest posting of the block with `header` (only the kinds
+    /// that [`Self::tampers`]).
     pub fn tamper(self, header: &Header, posted: &mut OptimisticRollup::Block) {
         match self {
+            Self::FalseForced | Self::IgnoreDue => {}
             Self::WrongRoot => {
                 let mut lie = header.clone();
                 lie.state_root = keccak256(header.state_root);

@@ -55,23 +55,30 @@ pub fn blob_blocks(blocks: &[OptimisticRollup::Block], ends: &[u32]) -> Vec<Blob
             blockHash: b.blockHash,
             stateRoot: b.stateRoot,
             end: *end,
+            forcedCount: b.forcedCount,
         })
         .collect()
 }
 
 /// A blob proposal of `blocks`: the payload in blobs and the claims. With `mismatch`
 /// (development adversary), block `mismatch`'s record holds other data than the block
-/// its claims describe (the block without its last transaction).
+/// its claims describe (the block without its last transaction). `on`: the pending tip's
+/// hash and the inbox head the proposal is built on (`parent`, `forcedFrom`).
 pub fn encode_proposal(
     blocks: &[OptimisticRollup::Block],
     mismatch: Option<usize>,
+    on: (B256, u64),
 ) -> Result<(BlobBatch, proposeBlobsCall), OptimisticError> {
     let mut data = blocks.to_vec();
     if let Some(b) = mismatch.and_then(|i| data.get_mut(i)) {
         b.transactions.pop();
     }
     let batch = blob_da::encode_batch(&data).map_err(OptimisticError::BlobData)?;
-    let call = proposeBlobsCall { blocks: blob_blocks(blocks, &batch.ends) };
+    let call = proposeBlobsCall {
+        blocks: blob_blocks(blocks, &batch.ends),
+        parent: on.0,
+        forcedFrom: on.1,
+    };
     Ok((batch, call))
 }
 
@@ -232,6 +239,7 @@ mod tests {
             transactions: (0..txs).map(|t| Bytes::from(vec![0x02, i, t as u8, 0xee])).collect(),
             blockHash: B256::repeat_byte(0x40 + i),
             stateRoot: B256::repeat_byte(0x80 + i),
+            forcedCount: 0,
         }
     }
 
@@ -239,7 +247,7 @@ mod tests {
     #[test]
     fn blob_proposal_reads_back_as_the_posted_blocks() {
         let blocks = vec![block(1, 0), block(2, 3), block(3, 1)];
-        let (batch, call) = encode_proposal(&blocks, None).unwrap();
+        let (batch, call) = encode_proposal(&blocks, None, Default::default()).unwrap();
         assert_eq!(batch.blobs.len(), 1);
         let read = read_blobs(&batch.blobs, &call, 9, &[B256::ZERO], 5);
         for (i, r) in read.iter().enumerate() {
@@ -254,7 +262,7 @@ mod tests {
     #[test]
     fn blob_mismatch_is_flagged_as_not_the_claimed_block() {
         let blocks = vec![block(1, 0), block(2, 3), block(3, 1)];
-        let (batch, call) = encode_proposal(&blocks, Some(1)).unwrap();
+        let (batch, call) = encode_proposal(&blocks, Some(1), Default::default()).unwrap();
         assert_eq!(call.blocks[1].dataHash, posted::data_hash(&blocks[1]), "true claims");
         let read = read_blobs(&batch.blobs, &call, 9, &[B256::ZERO], 5);
         assert_eq!(read[0].undecodable, None);
@@ -279,7 +287,7 @@ mod tests {
     #[test]
     fn blob_claim_with_another_anchor_or_timestamp_is_flagged() {
         let blocks = vec![block(1, 0), block(2, 3)];
-        let (batch, call) = encode_proposal(&blocks, None).unwrap();
+        let (batch, call) = encode_proposal(&blocks, None, Default::default()).unwrap();
         for (field, edit) in [
             (
                 "anchorBlock",
@@ -318,7 +326,7 @@ mod tests {
         let blocks = vec![big.clone(); 20];
         let fit = blob_prefix(&blocks).unwrap();
         assert!((1..20).contains(&fit), "{fit}");
-        let (batch, _) = encode_proposal(&blocks[..fit], None).unwrap();
+        let (batch, _) = encode_proposal(&blocks[..fit], None, Default::default()).unwrap();
         assert!(batch.blobs.len() <= MAX_BLOBS, "{}", batch.blobs.len());
         let mut huge = big.clone();
         huge.transactions.push(noise(2));

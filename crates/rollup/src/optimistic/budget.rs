@@ -30,6 +30,11 @@ pub const DEFEND_PER_TX_GAS: u64 = 8_000;
 /// block ends up in (it is checked when the block is built, before it is proposed).
 pub const MAX_PROOF_DEPTH: usize = 10;
 
+/// Bytes of the `delivery` argument `defend` may carry (the messenger's account and
+/// `deliveredPrefix` storage proofs, ABI-encoded; as the native mode's
+/// [`crate::delivery::PROOF_BYTES`]). The budget counts them whatever the block's `due`.
+pub const DELIVERY_PROOF_BYTES: usize = crate::delivery::PROOF_BYTES;
+
 /// The limits of one L1 `defend`, as a [`BlockBudget`] (same caps as [`AdvanceBudget`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DefendBudget(pub AdvanceBudget);
@@ -57,6 +62,9 @@ impl DefendBudget {
             anchorHash: B256::repeat_byte(0xff),
             anchorBlock: u64::MAX,
             timestamp: u64::MAX,
+            forcedFrom: u64::MAX,
+            forcedTo: u64::MAX,
+            due: u64::MAX,
         };
         let call = OptimisticRollup::defendCall {
             n: u64::MAX,
@@ -65,6 +73,7 @@ impl DefendBudget {
             proof: vec![B256::repeat_byte(0xff); MAX_PROOF_DEPTH],
             posted,
             input: wire.into(),
+            delivery: vec![0xff; DELIVERY_PROOF_BYTES].into(),
         };
         let calldata = call.abi_encode();
         let per_tx = DEFEND_PER_TX_GAS * block.body.transactions.len() as u64;
@@ -170,6 +179,7 @@ mod tests {
             proof: vec![B256::repeat_byte(0x22); depth],
             posted: posted.clone(),
             input: wire.clone().into(),
+            delivery: vec![0x33; DELIVERY_PROOF_BYTES].into(),
         };
         assert_eq!(MAX_PROOF_DEPTH, nr_contracts::claims::depth(1024), "the largest batch's");
         let full = call(MAX_PROOF_DEPTH).abi_encode();

@@ -14,6 +14,7 @@ pub mod adversary;
 pub mod blob_proposals;
 pub mod budget;
 mod error;
+pub mod forced;
 pub mod posted;
 pub mod proposals;
 pub mod proposer;

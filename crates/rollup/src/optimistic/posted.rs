@@ -32,6 +32,7 @@ pub fn posted_block(block: &Block<TxEnvelope>, anchor_block: u64) -> OptimisticR
             .collect(),
         blockHash: h.hash_slow(),
         stateRoot: h.state_root,
+        forcedCount: 0,
     }
 }
 
@@ -73,6 +74,16 @@ pub fn derive(
     posted: &OptimisticRollup::Block,
     anchor_hash: B256,
 ) -> Result<Block<TxEnvelope>, OptimisticError> {
+    derive_delivered(chain, parent, posted, anchor_hash).map(|(b, _)| b)
+}
+
+/// [`derive()`], with `L2Messenger.deliveredPrefix` in the rebuilt block's state.
+fn derive_delivered(
+    chain: &Chain,
+    parent: &Header,
+    posted: &OptimisticRollup::Block,
+    anchor_hash: B256,
+) -> Result<(Block<TxEnvelope>, U256), OptimisticError> {
     if posted.timestamp <= parent.timestamp {
         return Err(OptimisticError::StaleTimestamp {
             timestamp: posted.timestamp,
@@ -110,7 +121,7 @@ pub fn derive(
         body: BlockBody { transactions, ommers: vec![], withdrawals: Some(Default::default()) },
     };
     let spec = chain.spec();
-    let (block, _) = nr_stateless::block::seal_block(
+    let (block, mut out) = nr_stateless::block::seal_block(
         draft,
         parent.state_root,
         &spec.schedule,
@@ -118,7 +129,23 @@ pub fn derive(
         &view,
         &hooks.factory,
     )?;
-    Ok(block)
+    use revm::Database;
+    let delivered = out
+        .state
+        .storage(nr_contracts::L2_MESSENGER, crate::delivery::DELIVERED_PREFIX_SLOT.into())
+        .map_err(|e| OptimisticError::Execution(nr_stateless::block::BlockError::State(e)))?;
+    Ok((block, delivered))
+}
+
+/// What rule 5 asks of a proposed block beyond its claims (docs/l2.md, "Forced inclusion
+/// in optimistic mode"), from its claim and the inbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ForcedRules {
+    /// Transaction hashes of the inbox entries `forcedFrom..forcedTo` the block claims
+    /// to start with, in order.
+    pub forced: Vec<B256>,
+    /// Messages its state must have delivered (the claim's `due`).
+    pub due: u64,
 }
 
 /// A watchtower's judgement of one proposed block.
@@ -145,6 +172,19 @@ pub enum Verdict {
     /// The posted data cannot be a block at all (undecodable transaction, stale timestamp,
     /// a transaction that does not execute): challenge it, nobody can defend it.
     Underivable(String),
+    /// Transaction `index` of the block is not the forced inbox entry its claim says it
+    /// is (or the block has fewer transactions than the entries it claims).
+    ForcedPrefixMismatch {
+        /// Position in the block (and in its claimed entries).
+        index: usize,
+    },
+    /// The block's state has delivered fewer L1->L2 messages than were due at its anchor.
+    MessagesDue {
+        /// Due (the claim's `due`).
+        due: u64,
+        /// `L2Messenger.deliveredPrefix` in the block's state.
+        delivered: U256,
+    },
 }
 
 impl Verdict {
@@ -163,7 +203,20 @@ pub fn check(
     posted: &OptimisticRollup::Block,
     anchor_hash: B256,
 ) -> Result<(Verdict, Option<Block<TxEnvelope>>), OptimisticError> {
-    let block = match derive(chain, parent, posted, anchor_hash) {
+    check_rules(chain, parent, posted, anchor_hash, &ForcedRules::default())
+}
+
+/// [`check()`], and rule 5: the block starts with the forced entries `rules.forced` and
+/// its state has delivered `rules.due` messages; otherwise it is invalid even when its
+/// claims are its data's.
+pub fn check_rules(
+    chain: &Chain,
+    parent: &Header,
+    posted: &OptimisticRollup::Block,
+    anchor_hash: B256,
+    rules: &ForcedRules,
+) -> Result<(Verdict, Option<Block<TxEnvelope>>), OptimisticError> {
+    let (block, delivered) = match derive_delivered(chain, parent, posted, anchor_hash) {
         Ok(b) => b,
         Err(e @ OptimisticError::Chain(_)) => return Err(e),
         Err(e) => return Ok((Verdict::Underivable(e.to_string()), None)),
@@ -176,6 +229,14 @@ pub fn check(
     let derived = block.header.hash_slow();
     if derived != posted.blockHash {
         return Ok((Verdict::WrongHash { claimed: posted.blockHash, derived }, None));
+    }
+    for (index, want) in rules.forced.iter().enumerate() {
+        if posted.transactions.get(index).map(keccak256) != Some(*want) {
+            return Ok((Verdict::ForcedPrefixMismatch { index }, None));
+        }
+    }
+    if delivered < U256::from(rules.due) {
+        return Ok((Verdict::MessagesDue { due: rules.due, delivered }, None));
     }
     Ok((Verdict::Valid, Some(block)))
 }

@@ -77,6 +77,8 @@ pub struct Reader {
     hashes: BTreeMap<u64, B256>,
     /// L1 block hashes by number (anchors).
     anchors: HashMap<u64, B256>,
+    /// `dueAt` by anchor (messages only append, so it never changes).
+    dues: HashMap<u64, u64>,
 }
 
 impl Reader {
@@ -110,7 +112,11 @@ impl Reader {
                     let read = blob_proposals::read_batch(l1, tx, l1_block, e.first, &call).await?;
                     read.into_iter()
                         .zip(&call.blocks)
-                        .map(|(r, b)| (r.posted, b.dataHash, Some(r.source), r.undecodable))
+                        .map(|(mut r, b)| {
+                            // The count is a claim (in the calldata), not in the record.
+                            r.posted.forcedCount = b.forcedCount;
+                            (r.posted, b.dataHash, Some(r.source), r.undecodable)
+                        })
                         .collect()
                 }
                 None => match OptimisticRollup::proposeCall::abi_decode(&input) {
@@ -143,9 +149,13 @@ impl Reader {
         posted: Posted,
     ) -> Result<Vec<Proposal>, OptimisticError> {
         let mut parent = self.parent_of(l1, e.first).await?;
+        // The inbox's pending head when the batch was proposed: its blocks take entries
+        // from there, each its `forcedCount`.
+        let mut forced = e.forcedFrom;
         let mut built = Vec::with_capacity(posted.len());
         for (posted, data_hash, blob, undecodable) in posted {
             let anchor_block = u64::try_from(posted.anchorBlock).unwrap_or(u64::MAX);
+            let forced_to = forced.saturating_add(posted.forcedCount);
             let claim = Claim {
                 parentHash: parent,
                 dataHash: data_hash,
@@ -154,7 +164,11 @@ impl Reader {
                 anchorHash: self.anchor(l1, anchor_block).await?,
                 anchorBlock: anchor_block,
                 timestamp: posted.timestamp,
+                forcedFrom: forced,
+                forcedTo: forced_to,
+                due: self.due(l1, anchor_block).await?,
             };
+            forced = forced_to;
             parent = posted.blockHash;
             built.push((posted, claim, blob, undecodable));
         }
@@ -213,6 +227,16 @@ impl Reader {
             return Ok(info.tipHash);
         }
         Err(OptimisticError::UnknownParent(first))
+    }
+
+    /// Messages a block anchored at L1 block `anchor` must have delivered (`dueAt`).
+    async fn due(&mut self, l1: &L1Client, anchor: u64) -> Result<u64, OptimisticError> {
+        if let Some(d) = self.dues.get(&anchor) {
+            return Ok(*d);
+        }
+        let d = super::forced::due_at(l1, anchor).await?;
+        self.dues.insert(anchor, d);
+        Ok(d)
     }
 
     /// The hash of L1 block `n` (an anchor).

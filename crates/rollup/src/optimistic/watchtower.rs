@@ -6,6 +6,7 @@
 //! what `resolve` dropped, and moves the labels (`safe` = valid proposals, `finalized` =
 //! finalized on L1).
 
+use super::forced as opt_forced;
 use super::{
     OptimisticError, OptimisticRollup,
     adversary::Adversary,
@@ -16,12 +17,16 @@ use super::{
 };
 use crate::{POLL, l1::L1Client};
 use alloy_eips::eip7685::Requests;
+use alloy_primitives::B256;
 use alloy_primitives::U256;
 use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_sol_types::SolCall;
 use nr_chain::Chain;
 use nr_stateless::memory::MemoryChain;
-use std::{collections::BTreeMap, sync::Arc};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
 use tokio_util::task::TaskTracker;
 
 /// A proposal and what the watchtower made of it.
@@ -44,6 +49,10 @@ pub struct Watchtower {
     reader: Reader,
     pending: BTreeMap<u64, Judged>,
     grieved: bool,
+    /// The rollup's forced-transaction inbox (resolved at the first round).
+    inbox: Option<L1Client>,
+    /// Transaction hashes of inbox entries by index (entries never change).
+    entries: HashMap<u64, B256>,
 }
 
 impl Watchtower {
@@ -70,6 +79,8 @@ impl Watchtower {
             reader: Reader::default(),
             pending: BTreeMap::new(),
             grieved: false,
+            inbox: None,
+            entries: HashMap::new(),
         }
     }
 
@@ -166,8 +177,11 @@ impl Watchtower {
                 let anchor = j.proposal.claim.anchorHash;
                 let chain = self.chain.clone();
                 let p = posted.clone();
+                let rules = self.rules(&j.proposal).await?;
                 self.blocking
-                    .spawn_blocking(move || posted::check(&chain, &parent, &p, anchor))
+                    .spawn_blocking(move || {
+                        posted::check_rules(&chain, &parent, &p, anchor, &rules)
+                    })
                     .await
                     .map_err(|e| OptimisticError::Join(e.to_string()))??
             }
@@ -191,6 +205,37 @@ impl Watchtower {
             j.verdict = Some(verdict.clone());
         }
         Ok(Some(verdict))
+    }
+
+    /// Rule 5 for `proposal`'s block: the transaction hashes of the inbox entries its
+    /// claim says it starts with, and the messages its state owes.
+    async fn rules(&mut self, proposal: &Proposal) -> Result<posted::ForcedRules, OptimisticError> {
+        let claim = &proposal.claim;
+        let mut forced = Vec::new();
+        if claim.forcedTo > claim.forcedFrom {
+            let inbox = match &self.inbox {
+                Some(i) => i.clone(),
+                None => {
+                    let i = opt_forced::inbox_client(&self.l1).await?;
+                    self.inbox = Some(i.clone());
+                    i
+                }
+            };
+            for i in claim.forcedFrom..claim.forcedTo {
+                let hash = match self.entries.get(&i) {
+                    Some(h) => *h,
+                    None => {
+                        let e = inbox
+                            .view(nr_contracts::NativeRollup::forcedEntryCall { i: U256::from(i) })
+                            .await?;
+                        self.entries.insert(i, e.txHash);
+                        e.txHash
+                    }
+                };
+                forced.push(hash);
+            }
+        }
+        Ok(posted::ForcedRules { forced, due: claim.due })
     }
 
     /// Challenges, defends or resolves block `n` as its verdict and status require.
@@ -239,7 +284,9 @@ impl Watchtower {
     }
 
     /// The `resolve` call of `proposal`'s block: with the claim of the block before it
-    /// when that block is of the same batch (it becomes the batch's tip), else none.
+    /// when that block is of the same batch (it becomes the batch's tip; the inbox rolls
+    /// back to its `forcedTo`), else with the block's own claim (the inbox rolls back to
+    /// its `forcedFrom`).
     fn resolve_call(
         &self,
         proposal: &Proposal,
@@ -259,8 +306,8 @@ impl Watchtower {
             None => OptimisticRollup::resolveCall {
                 n,
                 batch: proposal.batch,
-                prev: Default::default(),
-                prevProof: vec![],
+                prev: proposal.claim.clone(),
+                prevProof: proposal.proof()?,
             },
         })
     }
@@ -320,6 +367,8 @@ impl Watchtower {
             })
             .await
             .map_err(|e| OptimisticError::Join(e.to_string()))??;
+        let header = self.chain.header_by_number(n)?.ok_or(OptimisticError::NoBlock(n))?;
+        let delivery = opt_forced::delivery_proof(&self.chain, &header, proposal.claim.due)?;
         // A blob block's claim was proven with `proveBlobData`: `defend` checks it against
         // that proof and takes no second one.
         let proof = match proposal.blob {
@@ -333,6 +382,7 @@ impl Watchtower {
             claim: proposal.claim,
             posted: proposal.posted,
             input: input.into(),
+            delivery,
         })
     }
 }
