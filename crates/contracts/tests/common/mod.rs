@@ -17,6 +17,7 @@ use nr_stateless::{
 use std::{cell::RefCell, collections::HashMap, sync::Arc};
 
 pub mod batches;
+pub mod forced_opt;
 pub mod optimistic;
 
 /// L1 chain id.
