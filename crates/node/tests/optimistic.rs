@@ -9,7 +9,7 @@ use alloy_primitives::Address;
 use alloy_provider::Provider;
 use alloy_sol_types::SolCall;
 use common::{
-    optimistic::{self, client, event, l1_balance, milli, rollup},
+    optimistic::{self, client, event, first_challenge, l1_balance, milli, rollup},
     wait_until,
 };
 use nr_node::devnet::Devnet;
@@ -137,14 +137,12 @@ async fn dishonest_proposer_is_challenged_and_slashed(kind: DishonestProposer, m
     let user = client(&d, 3).await;
     let r = user.withdraw_eth(Address::repeat_byte(0x56), milli(100)).await.expect("withdrawal");
     let block = r.block_number.unwrap();
-    let (challenged, _) = event::<OptimisticRollup::BlockChallenged>(
+    let challenged = first_challenge(
         &l1,
         "the honest watchtower challenges the false block",
-        Duration::from_secs(60),
-        |_| true,
+        d.accounts[5].address(),
     )
     .await;
-    assert_eq!(challenged.challenger, d.accounts[5].address());
     assert!(challenged.number <= block, "the first block with a transaction is the lie");
     let (dropped, receipt) = event::<OptimisticRollup::BlockDropped>(
         &l1,
@@ -205,14 +203,8 @@ async fn griefing_challenger_loses_bond_to_defender() {
     let l1 = rollup(&d);
     let user = client(&d, 3).await;
     user.withdraw_eth(Address::repeat_byte(0x57), milli(1)).await.expect("L2 transaction");
-    let (challenged, _) = event::<OptimisticRollup::BlockChallenged>(
-        &l1,
-        "the griefer challenges a valid block",
-        Duration::from_secs(60),
-        |_| true,
-    )
-    .await;
-    assert_eq!(challenged.challenger, d.accounts[6].address());
+    let challenged =
+        first_challenge(&l1, "the griefer challenges a valid block", d.accounts[6].address()).await;
     let (defended, receipt) = event::<OptimisticRollup::BlockDefended>(
         &l1,
         "the proposer's watchtower defends it with EXECUTE",
@@ -329,14 +321,8 @@ async fn defender_with_incomplete_witness_fails_and_another_defends() {
     let l1 = rollup(&d);
     let user = client(&d, 3).await;
     user.withdraw_eth(Address::repeat_byte(0x58), milli(1)).await.expect("L2 transaction");
-    let (challenged, _) = event::<OptimisticRollup::BlockChallenged>(
-        &l1,
-        "the griefer challenges a valid block",
-        Duration::from_secs(60),
-        |_| true,
-    )
-    .await;
-    assert_eq!(challenged.challenger, d.accounts[6].address());
+    let challenged =
+        first_challenge(&l1, "the griefer challenges a valid block", d.accounts[6].address()).await;
     let (defended, receipt) = event::<OptimisticRollup::BlockDefended>(
         &l1,
         "the watchtower with a complete witness defends it",

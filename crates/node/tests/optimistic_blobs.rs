@@ -9,7 +9,7 @@ mod common;
 
 use alloy_primitives::Address;
 use common::{
-    optimistic::{self, client, event, l1_balance, milli, rollup},
+    optimistic::{self, client, event, first_challenge, l1_balance, milli, rollup},
     wait_until,
 };
 use nr_node::devnet::Devnet;
@@ -125,14 +125,9 @@ async fn challenged_valid_blob_block_is_defended_through_blobs() {
     let l1 = rollup(&d);
     let user = client(&d, 3).await;
     user.withdraw_eth(Address::repeat_byte(0x59), milli(1)).await.expect("L2 transaction");
-    let (challenged, _) = event::<OptimisticRollup::BlockChallenged>(
-        &l1,
-        "the griefer challenges a valid blob block",
-        Duration::from_secs(60),
-        |_| true,
-    )
-    .await;
-    assert_eq!(challenged.challenger, d.accounts[6].address());
+    let challenged =
+        first_challenge(&l1, "the griefer challenges a valid blob block", d.accounts[6].address())
+            .await;
     let (defended, receipt) = event::<OptimisticRollup::BlockDefended>(
         &l1,
         "the proposer's watchtower proves the blob data and defends",
@@ -169,14 +164,12 @@ async fn dev_blob_mismatch_proposer_is_challenged_dropped_and_slashed() {
     let r = user.withdraw_eth(Address::repeat_byte(0x5a), milli(2)).await.expect("withdrawal");
     let block = r.block_number.unwrap();
     let true_hash = d.l2.chain.hash_by_number(block).unwrap().unwrap();
-    let (challenged, _) = event::<OptimisticRollup::BlockChallenged>(
+    let challenged = first_challenge(
         &l1,
         "the honest watchtower challenges the mismatched blob block",
-        Duration::from_secs(60),
-        |_| true,
+        d.accounts[5].address(),
     )
     .await;
-    assert_eq!(challenged.challenger, d.accounts[5].address());
     assert!(challenged.number <= block, "the first block with a transaction is the lie");
     let (dropped, receipt) = event::<OptimisticRollup::BlockDropped>(
         &l1,

@@ -8,7 +8,7 @@ mod common;
 use alloy_primitives::{Address, B256, U256};
 use alloy_provider::Provider;
 use common::{
-    optimistic::{self, client, event, l1_balance, rollup},
+    optimistic::{self, client, event, first_challenge, l1_balance, rollup},
     wait_until,
 };
 use nr_rollup::{
@@ -115,14 +115,12 @@ async fn dishonest_proposer_claims_a_forced_entry_it_does_not_carry() {
         .await
         .expect("force-withdraw");
     println!("forced entry {} due from L1 block {}", forced.index, forced.deadline);
-    let (challenged, _) = event::<OptimisticRollup::BlockChallenged>(
+    let challenged = first_challenge(
         &l1,
         "the honest watchtower challenges the block claiming the entry",
-        Duration::from_secs(60),
-        |_| true,
+        d.accounts[5].address(),
     )
     .await;
-    assert_eq!(challenged.challenger, d.accounts[5].address());
     let (dropped, receipt) = event::<OptimisticRollup::BlockDropped>(
         &l1,
         "nobody defends it and resolve drops it",
@@ -188,14 +186,12 @@ async fn dishonest_proposer_skips_a_due_deposit() {
     let deposit =
         u.deposit_eth(u.from, amount, optimistic::milli(1)).await.expect("deposit sent on L1");
     println!("deposit in L1 block {:?}", deposit.block_number);
-    let (challenged, _) = event::<OptimisticRollup::BlockChallenged>(
+    let challenged = first_challenge(
         &l1,
         "the honest watchtower challenges the block owing the deposit",
-        Duration::from_secs(60),
-        |_| true,
+        d.accounts[5].address(),
     )
     .await;
-    assert_eq!(challenged.challenger, d.accounts[5].address());
     let (dropped, _) = event::<OptimisticRollup::BlockDropped>(
         &l1,
         "nobody defends it and resolve drops it",

@@ -87,6 +87,24 @@ pub async fn l1_balance(d: &Devnet, a: Address) -> U256 {
     p.get_balance(a).await.unwrap()
 }
 
+/// Waits (60 s at most) for the first `BlockChallenged` of the rollup, `what` naming it in
+/// the failure message, and checks that `challenger` made it.
+pub async fn first_challenge(
+    l1: &L1Client,
+    what: &str,
+    challenger: Address,
+) -> nr_contracts::OptimisticRollup::BlockChallenged {
+    let (c, _) = event::<nr_contracts::OptimisticRollup::BlockChallenged>(
+        l1,
+        what,
+        Duration::from_secs(60),
+        |_| true,
+    )
+    .await;
+    assert_eq!(c.challenger, challenger, "{what}: challenged by another account");
+    c
+}
+
 /// Waits for the first L1 event `E` of the rollup matching `pick`; returns it with the
 /// receipt of its transaction.
 pub async fn event<E: alloy_sol_types::SolEvent>(
