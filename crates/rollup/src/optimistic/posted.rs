@@ -11,7 +11,6 @@ use super::{OptimisticError, OptimisticRollup};
 use alloy_consensus::{Block, BlockBody, Header, TxEnvelope};
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 use alloy_primitives::{B256, Bytes, U256, keccak256};
-use alloy_sol_types::SolValue;
 use nr_chain::Chain;
 
 /// The posted form of local L2 block `block`, anchored to L1 block `anchor_block` (the
@@ -48,19 +47,9 @@ pub fn txs_hash(transactions: &[Bytes]) -> B256 {
 
 /// The hash of a posted block's data fields (not its claims):
 /// `keccak256(abi.encode(timestamp, feeRecipient, prevRandao, keccak256(extraData),
-/// anchorBlock, txsHash))`.
+/// anchorBlock, txsHash))`, as [`nr_contracts::claims::data_hash`] computes it.
 pub fn data_hash(b: &OptimisticRollup::Block) -> B256 {
-    keccak256(
-        (
-            b.timestamp,
-            b.feeRecipient,
-            b.prevRandao,
-            keccak256(&b.extraData),
-            b.anchorBlock,
-            txs_hash(&b.transactions),
-        )
-            .abi_encode(),
-    )
+    nr_contracts::claims::data_hash(b)
 }
 
 /// Rebuilds the block that `posted` describes as the child of `parent` (a header of the
