@@ -63,6 +63,15 @@ pub(crate) fn helpers() -> Option<&'static ThreadPool> {
 /// checks, or behind another verification's), and the caller would then wait for it;
 /// without a free helper the caller does the work itself.
 pub(crate) fn free_helpers() -> Option<(&'static ThreadPool, usize)> {
+    // A worker thread of a rayon pool (e.g. `nr conformance`'s, which verifies many blocks
+    // at once) must not wait on our pool: rayon lets a blocked worker run its own pool's
+    // other jobs meanwhile, on the same stack, so whole verifications nested on one
+    // thread until its stack overflowed (`nr conformance` aborted: "thread '<unknown>'
+    // has overflowed its stack"). Such a caller already has its cores busy: it does the
+    // work itself.
+    if rayon::current_thread_index().is_some() {
+        return None;
+    }
     let pool = helpers()?;
     let free = pool.current_num_threads().saturating_sub(IN_FLIGHT.load(Ordering::Relaxed));
     (free > 0).then_some((pool, free))
@@ -123,6 +132,20 @@ pub(crate) fn join_on_two_threads<A, B: Send>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A worker of another rayon pool gets no helper (it would run its own pool's other
+    /// jobs on its stack while waiting: `nr conformance` overflowed its stack that way),
+    /// while a plain thread does on a machine with a second core.
+    #[test]
+    fn rayon_workers_of_other_pools_do_the_work_themselves() {
+        let other = ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        assert!(other.install(free_helpers).is_none(), "a rayon worker must not wait on helpers");
+        let (a, b) = other.install(|| join_on_two_threads(|| 1, || 2));
+        assert_eq!((a, b), (1, 2));
+        if has_second_core() {
+            assert!(std::thread::spawn(helpers).join().unwrap().is_some());
+        }
+    }
 
     /// Both closures run once and their results come back in place, whichever thread ran
     /// the second: the helper (while the first sleeps) or the caller (a first closure that
