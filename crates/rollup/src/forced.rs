@@ -99,7 +99,11 @@ impl ForcedInbox {
         for (_, e) in logs {
             self.raw.insert(e.index.to::<u64>(), e.rawTx);
         }
-        self.next_log_block = latest + 1;
+        // An entry the inbox's state shows before its log is served (a node may answer
+        // `eth_call` on a block whose logs are not indexed yet) would otherwise be passed by
+        // for good: while it is missing, the next scan starts from the deployment again.
+        self.next_log_block =
+            if self.raw.contains_key(&want) { latest + 1 } else { self.deploy_block };
         Ok(())
     }
 }
