@@ -189,6 +189,56 @@ pub async fn head_entry_over_budget(
     Ok(Some(e.deadline.saturating_add(delay)))
 }
 
+/// Why the next block cannot carry the inbox's head entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unfit {
+    /// Past its expiry (`pruneForced` needs no proof).
+    Expired,
+    /// Its sender's nonce or balance on the state it would run on do not fit.
+    Invalid,
+}
+
+/// The inbox's head entry as the next block sees it.
+#[derive(Debug, Clone)]
+pub enum HeadEntry {
+    /// Nothing is pending.
+    Empty,
+    /// The head entry is the next block's first transaction, or could run first in it.
+    Fits,
+    /// The head entry (its index and record) cannot be carried, and why.
+    Unfit(U256, NativeRollup::ForcedEntry, Unfit),
+}
+
+/// The inbox `l1`'s head entry judged for the next block: built on local block `state`,
+/// whose first transaction is `first` (if known); `expired(deadline)` says whether an
+/// entry due from L1 block `deadline` is past its expiry.
+pub async fn head_entry(
+    l1: &L1Client,
+    chain: &Chain,
+    state: &alloy_consensus::Header,
+    first: Option<B256>,
+    expired: impl Fn(u64) -> bool,
+) -> Result<HeadEntry, RollupError> {
+    let head = l1.view(NativeRollup::forcedHeadCall {}).await?;
+    let count = l1.view(NativeRollup::forcedCountCall {}).await?;
+    if head >= count {
+        return Ok(HeadEntry::Empty);
+    }
+    let e = l1.view(NativeRollup::forcedEntryCall { i: head }).await?;
+    if Some(e.txHash) == first {
+        return Ok(HeadEntry::Fits);
+    }
+    if expired(e.deadline) {
+        return Ok(HeadEntry::Unfit(head, e, Unfit::Expired));
+    }
+    let (nonce, balance) =
+        chain.account(state, e.sender)?.map_or((0, U256::ZERO), |a| (a.nonce, a.balance));
+    if nonce == e.nonce && balance >= e.maxCost {
+        return Ok(HeadEntry::Fits);
+    }
+    Ok(HeadEntry::Unfit(head, e, Unfit::Invalid))
+}
+
 /// Before the settler advances L2 block `number` (its parent is the settled head): while
 /// the inbox's head entry is not the block's first transaction and cannot run on the
 /// settled state (nonce or balance, per the local chain), drops it with `pruneForced` and
@@ -205,27 +255,16 @@ pub async fn prune_invalid_head(
         Some(h) => chain.block(&h)?.and_then(|b| b.body.transactions.first().map(|t| *t.tx_hash())),
         None => None,
     };
-    let mut pruned = 0;
-    while pruned < MAX_PRUNES_PER_ROUND {
-        let head = l1.view(NativeRollup::forcedHeadCall {}).await?;
-        let count = l1.view(NativeRollup::forcedCountCall {}).await?;
-        if head >= count {
-            return Ok(false);
-        }
-        let e = l1.view(NativeRollup::forcedEntryCall { i: head }).await?;
-        if Some(e.txHash) == first {
-            break;
-        }
-        let (nonce, balance) =
-            chain.account(&parent, e.sender)?.map_or((0, U256::ZERO), |a| (a.nonce, a.balance));
-        if nonce == e.nonce && balance >= e.maxCost {
-            break;
-        }
+    for _ in 0..MAX_PRUNES_PER_ROUND {
+        let (head, e) = match head_entry(l1, chain, &parent, first, |_| false).await? {
+            HeadEntry::Empty => return Ok(false),
+            HeadEntry::Fits => break,
+            HeadEntry::Unfit(head, e, _) => (head, e),
+        };
         let proof = chain.proof(&parent, e.sender, &[])?;
         let call = NativeRollup::pruneForcedCall { accountProof: proof.account_proof };
         let r = l1.send(l1.rollup, call.abi_encode().into(), U256::ZERO).await?;
         tracing::info!(index = %head, sender = %e.sender, l1_tx = %r.transaction_hash, "pruned an invalid forced transaction");
-        pruned += 1;
     }
     Ok(true)
 }

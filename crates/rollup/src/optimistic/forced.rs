@@ -4,13 +4,18 @@
 //! the deliveries a block's state owes (`dueAt` of its anchor).
 
 use super::{OptimisticError, OptimisticRollup};
-use crate::{RollupError, delivery::DELIVERED_PREFIX_SLOT, forced::PendingForced, l1::L1Client};
+use crate::{
+    RollupError,
+    delivery::DELIVERED_PREFIX_SLOT,
+    forced::{HeadEntry, PendingForced, Unfit},
+    l1::L1Client,
+};
 use alloy_consensus::Header;
 use alloy_primitives::{B256, Bytes, U256, keccak256};
 use alloy_rlp::Encodable;
 use alloy_sol_types::{SolCall, SolValue};
 use nr_chain::Chain;
-use nr_contracts::{L2_MESSENGER, NativeRollup, OptimisticInbox};
+use nr_contracts::{L2_MESSENGER, OptimisticInbox};
 
 /// Most head entries the proposer prunes before one proposal.
 pub const MAX_PRUNES: usize = 16;
@@ -69,13 +74,6 @@ pub fn delivery_proof(chain: &Chain, header: &Header, due: u64) -> Result<Bytes,
     Ok((proof.account_proof, storage).abi_encode_params().into())
 }
 
-/// Why the proposer drops a head entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Unfit {
-    Expired,
-    Invalid,
-}
-
 /// Before proposing on the pending tip `tip` (a local block, the rollup's pending tip):
 /// while the inbox's head entry is not the first transaction of `next` (the first block
 /// to propose) and the tip cannot carry it (expired at the next L1 block, or its sender's
@@ -89,27 +87,13 @@ pub async fn prune_head(
     next_l1_block: u64,
     forced_delay: u64,
 ) -> Result<usize, OptimisticError> {
+    let expired = |deadline: u64| next_l1_block >= deadline.saturating_add(forced_delay);
     let mut pruned = 0;
     while pruned < MAX_PRUNES {
-        let head = inbox.view(NativeRollup::forcedHeadCall {}).await?;
-        let count = inbox.view(NativeRollup::forcedCountCall {}).await?;
-        if head >= count {
+        let HeadEntry::Unfit(head, e, unfit) =
+            crate::forced::head_entry(inbox, chain, tip, next, expired).await?
+        else {
             break;
-        }
-        let e = inbox.view(NativeRollup::forcedEntryCall { i: head }).await?;
-        if Some(e.txHash) == next {
-            break;
-        }
-        let deadline = e.deadline;
-        let unfit = if next_l1_block >= deadline.saturating_add(forced_delay) {
-            Unfit::Expired
-        } else {
-            let (nonce, balance) =
-                chain.account(tip, e.sender)?.map_or((0, U256::ZERO), |a| (a.nonce, a.balance));
-            if nonce == e.nonce && balance >= e.maxCost {
-                break;
-            }
-            Unfit::Invalid
         };
         let account_proof = match unfit {
             Unfit::Expired => vec![],
