@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Side by side, interleaved per block: for each block of an export directory (written by
-# `nr bench --export-dir`, e.g. a round of run.sh), ROUNDS times: ours (validating, then
-# rejecting the tampered root), then reth's validator, REPS repetitions each; the table
-# takes each side's fastest run. Alternating per block keeps both sides in the same minute
-# of the machine's life: on a shared VM, whole-pass alternation (run.sh) moved one side's
-# fastest runs by up to 1.6x between passes. A small block gets more repetitions (the same
+# Side by side, interleaved per block: ROUNDS times over the blocks of the export
+# directories (written by `nr bench --export-dir`, e.g. a round of run.sh), for each block
+# ours (validating, then rejecting the tampered root), then reth's validator, REPS
+# repetitions each; the table takes each side's fastest run. Alternating per block keeps
+# both sides in the same minute of the machine's life: on a shared VM, whole-pass
+# alternation (run.sh) moved one side's fastest runs by up to 1.6x between passes. A small block gets more repetitions (the same
 # number on both sides), enough for each run to last about MIN_MS: on the 2-vCPU VM, the
 # machine's speed moved in spells of tens of milliseconds (our sub-millisecond block:
 # medians of 100 consecutive calls from 0.15 to 0.46 ms within one run), so ten calls of
@@ -30,26 +30,40 @@ else
 fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-echo "| block | validate: ours ms | reth ms | ours/reth | reject: ours ms | reth ms | ours/reth |"
-echo "|---|---|---|---|---|---|---|"
+# Rounds go over the whole list of blocks, so that a block's runs are minutes apart: on the
+# 2-vCPU VM, spells of a minute or so where the host ran our two vCPUs slower (the same
+# work took ~1.5x the CPU time on both) slowed all eight of our back-to-back runs of one
+# block (small deploy 30M: 4.55 ms fastest, 2.7 ms usual) while reth's single thread kept
+# its usual time, and the cell read 0.87x.
+files=()
 for dir in "$@"; do
-    for f in "$dir"/block-*.json; do
-        name="$(basename "$f" .json)"
+    for f in "$dir"/block-*.json; do files+=("$f"); done
+done
+declare -A reps
+for f in "${files[@]}"; do
+    # Repetitions for this block: REPS, or more if REPS calls of it take under MIN_MS.
+    reps[$f]=$("$ours" "$f" 3 valid | awk '{print $1}' | sort -g | sed -n 2p |
+        python3 -c 'import math,sys; t=float(sys.stdin.read()); print(max(int(sys.argv[1]), math.ceil(float(sys.argv[2]) / t)))' "$REPS" "$MIN_MS")
+done
+for round in $(seq 1 "$ROUNDS"); do
+    for f in "${files[@]}"; do
         rm -rf "$tmp/one" && mkdir "$tmp/one" && ln -s "$(realpath "$f")" "$tmp/one/"
-        ov=1e9; ot=1e9; rv=1e9; rt=1e9
-        # Repetitions for this block: REPS, or more if REPS calls of it take under MIN_MS.
-        reps=$("$ours" "$f" 3 valid | awk '{print $1}' | sort -g | sed -n 2p |
-            python3 -c 'import math,sys; t=float(sys.stdin.read()); print(max(int(sys.argv[1]), math.ceil(float(sys.argv[2]) / t)))' "$REPS" "$MIN_MS")
-        for _ in $(seq 1 "$ROUNDS"); do
-            v=$("$ours" "$f" "$reps" valid | awk '{print $1}' | sort -g | head -1)
-            t=$("$ours" "$f" "$reps" tampered | awk '{print $1}' | sort -g | head -1)
-            r=$("$reth_compare" "$tmp/one" "$reps")
-            rv1=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["valid_min_ms"])' "$r")
-            rt1=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["tampered_min_ms"])' "$r")
-            read -r ov ot rv rt < <(python3 -c 'import sys; a=list(map(float,sys.argv[1:])); print(min(a[0],a[4]),min(a[1],a[5]),min(a[2],a[6]),min(a[3],a[7]))' \
-                "$ov" "$ot" "$rv" "$rt" "$v" "$t" "$rv1" "$rt1")
-        done
-        python3 -c 'import sys; n=sys.argv[1]; ov,ot,rv,rt=map(float,sys.argv[2:]); print(f"| {n[6:]} | {ov:.2f} | {rv:.2f} | {ov/rv:.2f}x | {ot:.2f} | {rt:.2f} | {ot/rt:.2f}x |")' \
-            "$name" "$ov" "$ot" "$rv" "$rt"
+        n="${reps[$f]}"
+        v=$("$ours" "$f" "$n" valid | awk '{print $1}' | sort -g | head -1)
+        t=$("$ours" "$f" "$n" tampered | awk '{print $1}' | sort -g | head -1)
+        r=$("$reth_compare" "$tmp/one" "$n")
+        python3 -c 'import json,sys; r=json.loads(sys.argv[4]); print(sys.argv[1], sys.argv[2], sys.argv[3], r["valid_min_ms"], r["tampered_min_ms"])' \
+            "$(basename "$f" .json)" "$v" "$t" "$r" >> "$tmp/runs.txt"
     done
 done
+python3 - "$tmp/runs.txt" <<'PY'
+import sys
+best = {}
+for line in open(sys.argv[1]):
+    name, *ms = line.split()
+    best[name] = [min(a, float(b)) for a, b in zip(best.get(name, [1e9] * 4), ms)]
+print("| block | validate: ours ms | reth ms | ours/reth | reject: ours ms | reth ms | ours/reth |")
+print("|---|---|---|---|---|---|---|")
+for name, (ov, ot, rv, rt) in best.items():
+    print(f"| {name[6:]} | {ov:.2f} | {rv:.2f} | {ov/rv:.2f}x | {ot:.2f} | {rt:.2f} | {ot/rt:.2f}x |")
+PY
