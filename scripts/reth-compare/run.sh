@@ -13,6 +13,8 @@
 #   RETH_GIT     reth git directory to extract from (default: clone from GitHub)
 #   OUT          directory for the blocks and results (default: a temporary directory)
 #   RETH_TARGET  cargo target dir for the reth side (default /work/tgt-rethsrc)
+#   RETH_FEATURES  features of reth-compare to build with, e.g. asm-keccak (reth's validator
+#                hashing with keccak-asm, as ours does); give it its own RETH_TARGET
 #   WORKLOADS, SIZES, PREFILL, ROUNDS  what to generate and how often (defaults below)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -44,7 +46,7 @@ ln -sfn "$RETH_DIR" "$here/reth"
 # 2. Build both sides in release (reth's validator outside our workspace).
 mkdir -p "$OUT"
 echo "building (logs in $OUT/build-*.log)" >&2
-(cd "$here" && CARGO_TARGET_DIR="$RETH_TARGET" nice -n 19 cargo build --release) \
+(cd "$here" && CARGO_TARGET_DIR="$RETH_TARGET" nice -n 19 cargo build --release ${RETH_FEATURES:+--features "$RETH_FEATURES"}) \
     > "$OUT/build-reth.log" 2>&1 || { tail -30 "$OUT/build-reth.log"; exit 1; }
 (cd "$root" && nice -n 19 cargo build --release -p nr) \
     > "$OUT/build-ours.log" 2>&1 || { tail -30 "$OUT/build-ours.log"; exit 1; }
