@@ -64,6 +64,13 @@ for line in open(sys.argv[1]):
     best[name] = [min(a, float(b)) for a, b in zip(best.get(name, [1e9] * 4), ms)]
 print("| block | validate: ours ms | reth ms | ours/reth | reject: ours ms | reth ms | ours/reth |")
 print("|---|---|---|---|---|---|---|")
+cells = []
 for name, (ov, ot, rv, rt) in best.items():
     print(f"| {name[6:]} | {ov:.2f} | {rv:.2f} | {ov/rv:.2f}x | {ot:.2f} | {rt:.2f} | {ot/rt:.2f}x |")
+    cells += [(round(ov / rv, 2), name[6:], "validate"), (round(ot / rt, 2), name[6:], "reject")]
+cells.sort()
+worst = cells[-1]
+over = [f"{b} {c} {r:.2f}x" for r, b, c in cells if r > 0.8]
+print(f"\n{len(cells)} cells: median {cells[len(cells) // 2][0]:.2f}x, worst {worst[0]:.2f}x"
+      f" ({worst[1]} {worst[2]}), over 0.80x: {len(over)}" + (f" ({', '.join(over)})" if over else ""))
 PY
