@@ -24,6 +24,8 @@ use std::time::Duration;
 const WINDOW: u64 = 10;
 /// The user's development account.
 const USER: usize = 4;
+/// Another funded development account.
+const OTHER: usize = 3;
 
 fn user_address() -> Address {
     nr_node::l1::dev_signers(nr_node::l1::DEV_MNEMONIC, USER as u32 + 1).unwrap()[USER].address()
@@ -380,5 +382,65 @@ async fn invalid_forced_entry_is_pruned_by_the_proposer() {
     assert_eq!(e.index, U256::from(bad.index));
     assert_eq!(e.reason, 1, "reason Nonce (ForcedDropReason 1)");
     println!("entry {} pruned (Nonce); entry {} in L2 block {block}", bad.index, good.index);
+    d.shutdown().await;
+}
+
+/// An inbox entry whose fee cap is below the next L2 base fee is never carried by the
+/// sequencer; once it is due, the pending tip cannot carry it, and every proposal would
+/// revert `ForcedTransactionDue` until it expired. The proposer drops it as soon as it is
+/// due with `pruneForced` and the pending tip's header (reason `Underpriced`), and the valid
+/// entry behind it is included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn underpriced_forced_entry_is_pruned_by_the_proposer_once_due() {
+    use alloy_eips::eip2718::Encodable2718;
+    // Without the Underpriced prune the due entry would hold the inbox (and the proposals)
+    // for another 20 L1 blocks and then go as Expired.
+    let (d, _dir) = optimistic::devnet_with(OptimisticOptions::default(), WINDOW, 0, |c| {
+        c.forced_delay = 20;
+    })
+    .await;
+    let l1 = rollup(&d);
+    let u = client(&d, USER).await;
+    let nonce = u.l2().get_transaction_count(u.from).await.unwrap();
+    let head = d.l2.chain.head();
+    let base_fee = head.base_fee_per_gas.unwrap_or(0);
+    assert!(base_fee > 2, "the L2 base fee ({base_fee} wei) must be above the cheap fee cap");
+    let chain_id = u.l2().get_chain_id().await.unwrap();
+    let cheap = nr_chain::Eip1559Builder::new(chain_id, nonce, Address::repeat_byte(0x42))
+        .value(U256::from(1))
+        .gas_limit(21_000)
+        .fees(1, 1)
+        .sign(&d.accounts[USER])
+        .unwrap();
+    let bad = u.force_send(cheap.encoded_2718().into()).await.expect("force-send");
+    // The entry behind it is another account's, so that dropping the first for its nonce
+    // is never an option.
+    let other = d.accounts[OTHER].address();
+    let other_nonce = u.l2().get_transaction_count(other).await.unwrap();
+    let good = u
+        .force_send(transfer(&d, &u, OTHER, other_nonce).await.encoded_2718().into())
+        .await
+        .expect("force-send");
+    assert_eq!(good.index, bad.index + 1);
+    let inbox = nr_rollup::optimistic::forced::inbox_client(&l1).await.expect("inbox");
+    let (dropped, _) = event::<nr_contracts::NativeRollup::ForcedDropped>(
+        &inbox,
+        "the underpriced entry is dropped",
+        Duration::from_secs(90),
+        |e| e.index == U256::from(bad.index),
+    )
+    .await;
+    assert_eq!(dropped.reason, 0, "reason Underpriced (ForcedDropReason 0), not Expired");
+    let r = wait_until("the valid entry is included", Duration::from_secs(60), || async {
+        l2_receipt(&u, good.tx_hash).await.ok_or_else(|| "not included".to_string())
+    })
+    .await;
+    assert!(l2_receipt(&u, bad.tx_hash).await.is_none(), "the underpriced entry is never included");
+    println!(
+        "entry {} (fee cap 1 wei, base fee {base_fee} wei) pruned as Underpriced; entry {} in L2 block {}",
+        bad.index,
+        good.index,
+        r.block_number.unwrap()
+    );
     d.shutdown().await;
 }

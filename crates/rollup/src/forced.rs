@@ -5,7 +5,7 @@
 
 use crate::{RollupError, l1::L1Client};
 use alloy_consensus::{Transaction, TxEnvelope};
-use alloy_eips::eip2718::Decodable2718;
+use alloy_eips::{eip1559::BaseFeeParams, eip2718::Decodable2718};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::SolCall;
 use nr_chain::Chain;
@@ -196,6 +196,8 @@ pub enum Unfit {
     Expired,
     /// Its sender's nonce or balance on the state it would run on do not fit.
     Invalid,
+    /// Due, and its fee cap is below the base fee of the block after that state.
+    Underpriced,
 }
 
 /// The inbox's head entry as the next block sees it.
@@ -211,13 +213,17 @@ pub enum HeadEntry {
 
 /// The inbox `l1`'s head entry judged for the next block: built on local block `state`,
 /// whose first transaction is `first` (if known); `expired(deadline)` says whether an
-/// entry due from L1 block `deadline` is past its expiry.
+/// entry due from L1 block `deadline` is past its expiry. With `due_at` (the L1 block the
+/// judgement is for), a due entry whose fee cap is below the next block's base fee is
+/// [`Unfit::Underpriced`] (the optimistic inbox drops it on the pending tip's header; the
+/// native rollup drops it itself in `advance`, so its settler passes `None`).
 pub async fn head_entry(
     l1: &L1Client,
     chain: &Chain,
     state: &alloy_consensus::Header,
     first: Option<B256>,
     expired: impl Fn(u64) -> bool,
+    due_at: Option<u64>,
 ) -> Result<HeadEntry, RollupError> {
     let head = l1.view(NativeRollup::forcedHeadCall {}).await?;
     let count = l1.view(NativeRollup::forcedCountCall {}).await?;
@@ -233,10 +239,18 @@ pub async fn head_entry(
     }
     let (nonce, balance) =
         chain.account(state, e.sender)?.map_or((0, U256::ZERO), |a| (a.nonce, a.balance));
-    if nonce == e.nonce && balance >= e.maxCost {
-        return Ok(HeadEntry::Fits);
+    if nonce != e.nonce || balance < e.maxCost {
+        return Ok(HeadEntry::Unfit(head, e, Unfit::Invalid));
     }
-    Ok(HeadEntry::Unfit(head, e, Unfit::Invalid))
+    if due_at.is_some_and(|l1_block| l1_block >= e.deadline) {
+        // The inbox's rule (EIP-1559 with elasticity 2 and denominator 8), which is also
+        // the rule the sequencer builds the next block with.
+        let base_fee = state.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or(0);
+        if e.maxFeePerGas < u128::from(base_fee) {
+            return Ok(HeadEntry::Unfit(head, e, Unfit::Underpriced));
+        }
+    }
+    Ok(HeadEntry::Fits)
 }
 
 /// Before the settler advances L2 block `number` (its parent is the settled head): while
@@ -256,7 +270,7 @@ pub async fn prune_invalid_head(
         None => None,
     };
     for _ in 0..MAX_PRUNES_PER_ROUND {
-        let (head, e) = match head_entry(l1, chain, &parent, first, |_| false).await? {
+        let (head, e) = match head_entry(l1, chain, &parent, first, |_| false, None).await? {
             HeadEntry::Empty => return Ok(false),
             HeadEntry::Fits => break,
             HeadEntry::Unfit(head, e, _) => (head, e),

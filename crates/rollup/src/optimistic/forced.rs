@@ -76,9 +76,10 @@ pub fn delivery_proof(chain: &Chain, header: &Header, due: u64) -> Result<Bytes,
 
 /// Before proposing on the pending tip `tip` (a local block, the rollup's pending tip):
 /// while the inbox's head entry is not the first transaction of `next` (the first block
-/// to propose) and the tip cannot carry it (expired at the next L1 block, or its sender's
-/// nonce or balance on the tip's state do not fit), drops it with `pruneForced` (an
-/// account proof from the tip's state and the tip's header). Returns how many it pruned.
+/// to propose) and the tip cannot carry it (expired at the next L1 block, its sender's
+/// nonce or balance on the tip's state do not fit, or it is due and its fee cap is below
+/// the base fee after the tip), drops it with `pruneForced` (an account proof from the
+/// tip's state for nonce or balance, and the tip's header). Returns how many it pruned.
 pub async fn prune_head(
     inbox: &L1Client,
     chain: &Chain,
@@ -91,12 +92,13 @@ pub async fn prune_head(
     let mut pruned = 0;
     while pruned < MAX_PRUNES {
         let HeadEntry::Unfit(head, e, unfit) =
-            crate::forced::head_entry(inbox, chain, tip, next, expired).await?
+            crate::forced::head_entry(inbox, chain, tip, next, expired, Some(next_l1_block))
+                .await?
         else {
             break;
         };
         let account_proof = match unfit {
-            Unfit::Expired => vec![],
+            Unfit::Expired | Unfit::Underpriced => vec![],
             Unfit::Invalid => chain.proof(tip, e.sender, &[])?.account_proof,
         };
         let mut rlp = Vec::new();
