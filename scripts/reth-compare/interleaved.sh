@@ -4,16 +4,17 @@
 # ours (validating, then rejecting the tampered root), then reth's validator, REPS
 # repetitions each; the table takes each side's fastest run. Alternating per block keeps
 # both sides in the same minute of the machine's life: on a shared VM, whole-pass
-# alternation (run.sh) moved one side's fastest runs by up to 1.6x between passes. A small block gets more repetitions (the same
-# number on both sides), enough for each run to last about MIN_MS: on the 2-vCPU VM, the
-# machine's speed moved in spells of tens of milliseconds (our sub-millisecond block:
-# medians of 100 consecutive calls from 0.15 to 0.46 ms within one run), so ten calls of
-# 0.2 ms could all fall in one slow spell.
+# alternation (run.sh) moved one side's fastest runs by up to 1.6x between passes. A small
+# block gets more repetitions (the same number on both sides), enough for each run to last
+# about MIN_MS: on the 2-vCPU VM, the machine's speed moved in spells of tens of
+# milliseconds (our sub-millisecond block: means of 100 consecutive calls from 0.15 to 0.46
+# ms within one run), so ten calls of 0.2 ms could all fall in one slow spell.
 #
 # Usage: scripts/reth-compare/interleaved.sh DIR... (each DIR holds block-*.json)
-# Environment: REPS (default 10, the fewest per run), MIN_MS (default 200), ROUNDS (default 4), RETH_TARGET as in run.sh, OURS (a
-# built `verify_exported` to time instead of building this checkout's, e.g. a copy of an
-# older build for a before/after comparison under the same load).
+# Environment: REPS (default 10, the fewest per run), MIN_MS (default 200), ROUNDS (default
+# 4), RETH_TARGET as in run.sh, OURS (a built `verify_exported` to time instead of building
+# this checkout's, e.g. a copy of an older build for a before/after comparison under the
+# same load).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

@@ -327,11 +327,22 @@ async fn transfer(
     account: usize,
     nonce: u64,
 ) -> alloy_consensus::TxEnvelope {
+    transfer_priced(d, u, account, nonce, (10_000_000_000, 1_000_000_000)).await
+}
+
+/// An L2 transfer of 12,345 wei from `account` with `nonce` and (fee cap, priority fee).
+async fn transfer_priced(
+    d: &nr_node::devnet::Devnet,
+    u: &BridgeClient,
+    account: usize,
+    nonce: u64,
+    (max_fee, tip): (u128, u128),
+) -> alloy_consensus::TxEnvelope {
     let chain_id = u.l2().get_chain_id().await.unwrap();
     nr_chain::Eip1559Builder::new(chain_id, nonce, Address::repeat_byte(0x42))
         .value(U256::from(12345))
         .gas_limit(21_000)
-        .fees(10_000_000_000, 1_000_000_000)
+        .fees(max_fee, tip)
         .sign(&d.accounts[account])
         .unwrap()
 }
@@ -405,13 +416,7 @@ async fn underpriced_forced_entry_is_pruned_by_the_proposer_once_due() {
     let head = d.l2.chain.head();
     let base_fee = head.base_fee_per_gas.unwrap_or(0);
     assert!(base_fee > 2, "the L2 base fee ({base_fee} wei) must be above the cheap fee cap");
-    let chain_id = u.l2().get_chain_id().await.unwrap();
-    let cheap = nr_chain::Eip1559Builder::new(chain_id, nonce, Address::repeat_byte(0x42))
-        .value(U256::from(1))
-        .gas_limit(21_000)
-        .fees(1, 1)
-        .sign(&d.accounts[USER])
-        .unwrap();
+    let cheap = transfer_priced(&d, &u, USER, nonce, (1, 1)).await;
     let bad = u.force_send(cheap.encoded_2718().into()).await.expect("force-send");
     // The entry behind it is another account's, so that dropping the first for its nonce
     // is never an option.

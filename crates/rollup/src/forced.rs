@@ -176,17 +176,26 @@ pub async fn head_entry_over_budget(
     l1: &L1Client,
     chain: &Chain,
 ) -> Result<Option<u64>, RollupError> {
-    let head = l1.view(NativeRollup::forcedHeadCall {}).await?;
-    let count = l1.view(NativeRollup::forcedCountCall {}).await?;
-    if head >= count {
+    let Some((_, e)) = head_record(l1).await? else {
         return Ok(None);
-    }
-    let e = l1.view(NativeRollup::forcedEntryCall { i: head }).await?;
+    };
     if !matches!(chain.drop_reason(&e.txHash), Some(nr_chain::DropReason::OverBudget(_))) {
         return Ok(None);
     }
     let delay = crate::delivery::forced_delay(l1).await?;
     Ok(Some(e.deadline.saturating_add(delay)))
+}
+
+/// The inbox `l1`'s head entry (its index and record), `None` when nothing is pending.
+async fn head_record(
+    l1: &L1Client,
+) -> Result<Option<(U256, NativeRollup::ForcedEntry)>, RollupError> {
+    let head = l1.view(NativeRollup::forcedHeadCall {}).await?;
+    let count = l1.view(NativeRollup::forcedCountCall {}).await?;
+    if head >= count {
+        return Ok(None);
+    }
+    Ok(Some((head, l1.view(NativeRollup::forcedEntryCall { i: head }).await?)))
 }
 
 /// Why the next block cannot carry the inbox's head entry.
@@ -212,29 +221,25 @@ pub enum HeadEntry {
 }
 
 /// The inbox `l1`'s head entry judged for the next block: built on local block `state`,
-/// whose first transaction is `first` (if known); `expired(deadline)` says whether an
-/// entry due from L1 block `deadline` is past its expiry. With `due_at` (the L1 block the
-/// judgement is for), a due entry whose fee cap is below the next block's base fee is
-/// [`Unfit::Underpriced`] (the optimistic inbox drops it on the pending tip's header; the
-/// native rollup drops it itself in `advance`, so its settler passes `None`).
+/// whose first transaction is `first` (if known). With `l1_clock` = (the L1 block the
+/// judgement is for, the inbox's `forcedDelay`), an entry past its expiry is
+/// [`Unfit::Expired`] and a due entry whose fee cap is below the next block's base fee is
+/// [`Unfit::Underpriced`]: the optimistic inbox drops those on the pending tip; the native
+/// rollup drops them itself in `advance`, so its settler passes `None`.
 pub async fn head_entry(
     l1: &L1Client,
     chain: &Chain,
     state: &alloy_consensus::Header,
     first: Option<B256>,
-    expired: impl Fn(u64) -> bool,
-    due_at: Option<u64>,
+    l1_clock: Option<(u64, u64)>,
 ) -> Result<HeadEntry, RollupError> {
-    let head = l1.view(NativeRollup::forcedHeadCall {}).await?;
-    let count = l1.view(NativeRollup::forcedCountCall {}).await?;
-    if head >= count {
+    let Some((head, e)) = head_record(l1).await? else {
         return Ok(HeadEntry::Empty);
-    }
-    let e = l1.view(NativeRollup::forcedEntryCall { i: head }).await?;
+    };
     if Some(e.txHash) == first {
         return Ok(HeadEntry::Fits);
     }
-    if expired(e.deadline) {
+    if l1_clock.is_some_and(|(l1_block, delay)| l1_block >= e.deadline.saturating_add(delay)) {
         return Ok(HeadEntry::Unfit(head, e, Unfit::Expired));
     }
     let (nonce, balance) =
@@ -242,7 +247,7 @@ pub async fn head_entry(
     if nonce != e.nonce || balance < e.maxCost {
         return Ok(HeadEntry::Unfit(head, e, Unfit::Invalid));
     }
-    if due_at.is_some_and(|l1_block| l1_block >= e.deadline) {
+    if l1_clock.is_some_and(|(l1_block, _)| l1_block >= e.deadline) {
         // The inbox's rule (EIP-1559 with elasticity 2 and denominator 8), which is also
         // the rule the sequencer builds the next block with.
         let base_fee = state.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or(0);
@@ -270,7 +275,7 @@ pub async fn prune_invalid_head(
         None => None,
     };
     for _ in 0..MAX_PRUNES_PER_ROUND {
-        let (head, e) = match head_entry(l1, chain, &parent, first, |_| false, None).await? {
+        let (head, e) = match head_entry(l1, chain, &parent, first, None).await? {
             HeadEntry::Empty => return Ok(false),
             HeadEntry::Fits => break,
             HeadEntry::Unfit(head, e, _) => (head, e),

@@ -88,12 +88,11 @@ pub async fn prune_head(
     next_l1_block: u64,
     forced_delay: u64,
 ) -> Result<usize, OptimisticError> {
-    let expired = |deadline: u64| next_l1_block >= deadline.saturating_add(forced_delay);
     let mut pruned = 0;
     while pruned < MAX_PRUNES {
+        let at = Some((next_l1_block, forced_delay));
         let HeadEntry::Unfit(head, e, unfit) =
-            crate::forced::head_entry(inbox, chain, tip, next, expired, Some(next_l1_block))
-                .await?
+            crate::forced::head_entry(inbox, chain, tip, next, at).await?
         else {
             break;
         };
